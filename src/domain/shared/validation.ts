@@ -1,0 +1,58 @@
+import { ValidationError, type ValidationIssue } from '../../kernel/errors';
+
+/** Collects every problem of one input so they are reported together in one ValidationError. */
+export class Issues {
+  readonly #list: ValidationIssue[] = [];
+
+  add(path: string, constraint: string, message: string): void {
+    this.#list.push({ path, constraint, message });
+  }
+
+  addAll(issues: readonly ValidationIssue[]): void {
+    this.#list.push(...issues);
+  }
+
+  get count(): number {
+    return this.#list.length;
+  }
+
+  /** Throws a ValidationError for `subject` when at least one issue was collected. */
+  throwIfAny(subject: string): void {
+    if (this.#list.length > 0) throw new ValidationError(subject, [...this.#list]);
+  }
+}
+
+/** Runs `parse` and turns a thrown ValidationError into collected issues; returns undefined then. */
+export function collect<T>(issues: Issues, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      issues.addAll(error.issues);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** `a.b`, `a[2]`, or `b` when the prefix is empty. */
+export function joinPath(prefix: string, key: string | number): string {
+  if (typeof key === 'number') return `${prefix}[${key}]`;
+  return prefix === '' ? key : `${prefix}.${key}`;
+}
+
+/** True for a non-null, non-array object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Shows a value inside an error message without flooding it. */
+export function show(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

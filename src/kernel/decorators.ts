@@ -1,0 +1,44 @@
+import type { Command, Query } from './message';
+import type { CommandHandler, EventHandler, EventMessage, QueryHandler } from './handler';
+import { annotate, type Constructor, type HandlerOptions } from './registry';
+
+/**
+ * A class decorator usable both as a legacy (`experimentalDecorators`) and a standard (TC39)
+ * decorator: both call it with the class first.
+ */
+export type ClassDecorator<T> = (target: T, context?: ClassDecoratorContext) => void;
+
+/**
+ * Marks a class as the handler of `command`. The class becomes a typedi service; a kernel created
+ * afterwards routes `command` to it. A different class already handling `command` throws
+ * `DuplicateHandlerError`; decorating the same class again is a no-op.
+ */
+export function commandHandler<C extends Command<unknown>>(
+  command: abstract new (...args: never[]) => C,
+  options: HandlerOptions = {},
+): ClassDecorator<Constructor<CommandHandler<C>>> {
+  return (target) => annotate({ kind: 'command', handler: target, message: command as Constructor, inject: options.inject });
+}
+
+/** Marks a class as the handler of `query`; same rules as {@link commandHandler}. */
+export function queryHandler<Q extends Query<unknown>>(
+  query: abstract new (...args: never[]) => Q,
+  options: HandlerOptions = {},
+): ClassDecorator<Constructor<QueryHandler<Q>>> {
+  return (target) => annotate({ kind: 'query', handler: target, message: query as Constructor, inject: options.inject });
+}
+
+/**
+ * Marks a class as a handler of the given event types (their `type` strings). Any number of
+ * handlers may listen to one type; they run in registration order. Pass `{ inject }` as the last
+ * argument when the constructor takes dependencies and the host compiles standard decorators.
+ */
+export function eventHandler<E extends EventMessage = EventMessage>(
+  ...args: [...eventTypes: string[]] | [...eventTypes: string[], options: HandlerOptions]
+): ClassDecorator<Constructor<EventHandler<E>>> {
+  const last = args[args.length - 1];
+  const options: HandlerOptions = typeof last === 'object' && last !== null ? last : {};
+  const eventTypes = (args as readonly unknown[]).filter((a): a is string => typeof a === 'string');
+  if (eventTypes.length === 0) throw new TypeError('@eventHandler() needs at least one event type');
+  return (target) => annotate({ kind: 'event', handler: target, eventTypes, inject: options.inject });
+}

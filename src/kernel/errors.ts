@@ -1,0 +1,158 @@
+/**
+ * Errors of the kernel. Every error the library throws is a {@link HostFactoryError}: a stable
+ * string `code`, a message that says what to fix, the offending values in `details`, and the
+ * original `cause` when there is one.
+ */
+
+/** Brand shared by every copy of the package (ESM and CJS loaded together), see isHostFactoryError. */
+const ERROR_BRAND: unique symbol = Symbol.for('hostfactory-kernel.error') as never;
+
+/** Plain, JSON-safe form of a {@link HostFactoryError}, as returned by `toJSON()`. */
+export interface HostFactoryErrorJSON {
+  name: string;
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** Options accepted by every error constructor of the library. */
+export interface HostFactoryErrorOptions {
+  /** The offending values, kept JSON-safe so they can travel in logs and error documents. */
+  details?: Record<string, unknown>;
+  /** The lower-level error that led to this one. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error the library throws. `code` is stable across releases; match on it
+ * (or use {@link isHostFactoryError}) rather than on `instanceof` or the message text.
+ */
+export class HostFactoryError extends Error {
+  declare readonly [ERROR_BRAND]: true;
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: string, message: string, options: HostFactoryErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details ?? {};
+    Object.defineProperty(this, ERROR_BRAND, { value: true, enumerable: false });
+  }
+
+  /** A JSON-safe view: name, code, message, details and a summarised cause (never a stack). */
+  toJSON(): HostFactoryErrorJSON {
+    const json: HostFactoryErrorJSON = {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      details: this.details,
+    };
+    if (this.cause !== undefined) json.cause = summariseCause(this.cause);
+    return json;
+  }
+}
+
+function summariseCause(cause: unknown): unknown {
+  if (isHostFactoryError(cause)) return cause.toJSON();
+  if (cause instanceof Error) return { name: cause.name, message: cause.message };
+  return String(cause);
+}
+
+/**
+ * True when `error` is a {@link HostFactoryError} from any copy of this package (ESM or CJS),
+ * and, when `code` is given, carries that code.
+ */
+export function isHostFactoryError(error: unknown, code?: string): error is HostFactoryError {
+  if (typeof error !== 'object' || error === null) return false;
+  if ((error as Record<symbol, unknown>)[ERROR_BRAND] !== true) return false;
+  return code === undefined || (error as HostFactoryError).code === code;
+}
+
+/** One failing field of a {@link ValidationError}. */
+export interface ValidationIssue {
+  /** Full path of the field, e.g. `machines[2].name`; `''` for the value as a whole. */
+  path: string;
+  /** The rule that failed, e.g. `isInt`, `whitelistValidation`, `isObject`. */
+  constraint: string;
+  /** A readable sentence saying what is wrong and what is expected. */
+  message: string;
+}
+
+/** Input failed validation (`VALIDATION_FAILED`); `issues` lists every failing field. */
+export class ValidationError extends HostFactoryError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(subject: string, issues: readonly ValidationIssue[], options: HostFactoryErrorOptions = {}) {
+    const shown = issues
+      .slice(0, 5)
+      .map((i) => (i.path === '' || i.message.startsWith(`${i.path} `) ? i.message : `${i.path}: ${i.message}`))
+      .join('; ');
+    const more = issues.length > 5 ? `; and ${issues.length - 5} more` : '';
+    super('VALIDATION_FAILED', `Invalid ${subject}: ${shown}${more}. Correct these fields and try again.`, {
+      ...options,
+      details: { subject, issues, ...options.details },
+    });
+    this.issues = issues;
+  }
+}
+
+/** No handler is registered for a message (`HANDLER_NOT_FOUND`). */
+export class HandlerNotFoundError extends HostFactoryError {
+  constructor(kind: string, messageName: string) {
+    super(
+      'HANDLER_NOT_FOUND',
+      `No ${kind} handler for ${messageName}. Import the module that declares its @${kind}Handler ` +
+        `class before creating the kernel, list that class in createKernel({ handlers }), ` +
+        `or register one with kernel.${kind === 'command' ? 'commands' : 'queries'}.register(${messageName}, handler).`,
+      { details: { kind, message: messageName } },
+    );
+  }
+}
+
+/** Two different handler classes claim the same message (`DUPLICATE_HANDLER`). */
+export class DuplicateHandlerError extends HostFactoryError {
+  constructor(messageName: string, existing: string, duplicate: string) {
+    super(
+      'DUPLICATE_HANDLER',
+      `${messageName} already has the handler ${existing}; ${duplicate} cannot handle it too. ` +
+        `Keep one handler per command or query (remove one decorator, or list only one of them in createKernel({ handlers })).`,
+      { details: { message: messageName, existing, duplicate } },
+    );
+  }
+}
+
+/** An operation ran past its deadline (`TIMEOUT`). */
+export class TimeoutError extends HostFactoryError {
+  constructor(what: string, ms: number) {
+    super('TIMEOUT', `${what} did not finish within ${ms} ms and was aborted. Raise the timeout or find what is slow.`, {
+      details: { operation: what, timeoutMs: ms },
+    });
+  }
+}
+
+/** One problem found by `kernel.verify()`. */
+export interface KernelProblem {
+  code: 'DUPLICATE_HANDLER' | 'UNRESOLVED_DEPENDENCY';
+  handler: string;
+  message: string;
+  /** Constructor parameter position, for `UNRESOLVED_DEPENDENCY`. */
+  parameter?: number;
+  /** Printable name of the missing token, for `UNRESOLVED_DEPENDENCY`. */
+  token?: string;
+}
+
+/** `kernel.verify()` found wiring problems (`KERNEL_MISCONFIGURED`); `problems` lists them all. */
+export class KernelVerificationError extends HostFactoryError {
+  readonly problems: readonly KernelProblem[];
+
+  constructor(problems: readonly KernelProblem[]) {
+    super(
+      'KERNEL_MISCONFIGURED',
+      `The kernel has ${problems.length} wiring problem(s):\n` + problems.map((p) => `  - ${p.message}`).join('\n'),
+      { details: { problems } },
+    );
+    this.problems = problems;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The generic CQRS kernel: typed commands and queries, self-registering handlers, a middleware
+ * pipeline, an event bus, and isolated kernels. Import from `hostfactory-kernel/kernel` or the root.
+ */
+export { Command, Query } from './message';
+export type { ResultOf, MessageClass } from './message';
+export { commandHandler, queryHandler, eventHandler } from './decorators';
+export type { ClassDecorator } from './decorators';
+export type { Constructor, InjectionToken, HandlerOptions } from './registry';
+export type {
+  CommandHandler,
+  QueryHandler,
+  EventHandler,
+  EventMessage,
+  EventContext,
+  DispatchContext,
+  HandlerContext,
+  ExecuteOptions,
+} from './handler';
+export { CommandBus, QueryBus } from './buses';
+export { EventBus } from './event-bus';
+export type { PublishReport, EventFailure, EventErrorListener } from './event-bus';
+export { createKernel, LOGGER } from './kernel';
+export type { Kernel, KernelOptions } from './kernel';
+export { validation, logging, timeout, retry } from './middleware';
+export type { Middleware, LoggingOptions, RetryOptions } from './middleware';
+export { silentLogger, stderrLogger } from './logger';
+export type { Logger, LogFields } from './logger';
+export {
+  HostFactoryError,
+  isHostFactoryError,
+  ValidationError,
+  HandlerNotFoundError,
+  DuplicateHandlerError,
+  TimeoutError,
+  KernelVerificationError,
+} from './errors';
+export type { HostFactoryErrorJSON, HostFactoryErrorOptions, ValidationIssue, KernelProblem } from './errors';

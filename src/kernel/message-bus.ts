@@ -1,0 +1,123 @@
+import type { ContainerInstance } from 'typedi';
+import { DuplicateHandlerError, HandlerNotFoundError, HostFactoryError } from './errors';
+import type { DispatchContext, ExecuteOptions } from './handler';
+import { compose, type Middleware } from './middleware';
+import { instantiate, type Constructor } from './registry';
+
+interface Handles {
+  handle(message: unknown, context: DispatchContext): unknown;
+}
+
+const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** One dispatch's context. A class, so every dispatch shares one hidden class (fast property access). */
+class Dispatch implements DispatchContext {
+  readonly startedAt = performance.now();
+  readonly correlationId: string | undefined;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  signal: AbortSignal | undefined;
+
+  constructor(
+    readonly kind: 'command' | 'query',
+    readonly message: unknown,
+    readonly messageName: string,
+    readonly container: ContainerInstance,
+    options: ExecuteOptions | undefined,
+  ) {
+    this.correlationId = options?.correlationId;
+    this.metadata = options?.metadata ?? NO_METADATA;
+    this.signal = options?.signal;
+  }
+}
+
+/** Where one message class goes: its handler (resolved on first use) and its composed pipeline. */
+class Route {
+  private instance: Handles | undefined;
+  readonly run: (context: DispatchContext) => Promise<unknown>;
+
+  constructor(
+    readonly messageName: string,
+    private readonly source: Constructor | Handles,
+    readonly conflict: DuplicateHandlerError | undefined,
+    container: ContainerInstance,
+    middleware: readonly Middleware[],
+  ) {
+    const terminal = (context: DispatchContext): Promise<unknown> => {
+      try {
+        const handler = this.instance ?? this.resolve(container);
+        const result = handler.handle(context.message, context);
+        return result instanceof Promise ? result : Promise.resolve(result);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    this.run = middleware.length === 0 ? terminal : compose(middleware, terminal);
+  }
+
+  private resolve(container: ContainerInstance): Handles {
+    if (this.conflict) throw this.conflict;
+    const source = this.source;
+    const handler =
+      typeof source === 'function'
+        ? (instantiate(source, container) as Handles)
+        : source;
+    if (typeof handler?.handle !== 'function') {
+      throw new HostFactoryError('INVALID_HANDLER', `The handler for ${this.messageName} has no handle() method.`, {
+        details: { message: this.messageName },
+      });
+    }
+    this.instance = handler;
+    return handler;
+  }
+}
+
+/**
+ * The dispatch mechanics shared by {@link CommandBus} and {@link QueryBus}: a `Map` from message
+ * class to route, each route's pipeline composed once. Not exported from the package.
+ */
+export class MessageBusCore {
+  private readonly routes = new Map<unknown, Route>();
+  private disposed = false;
+
+  constructor(
+    readonly kind: 'command' | 'query',
+    private readonly container: ContainerInstance,
+    private readonly middleware: readonly Middleware[],
+  ) {}
+
+  /** Adds or replaces the route of `messageClass`. */
+  route(messageClass: Constructor, source: Constructor | Handles, conflict?: DuplicateHandlerError): void {
+    this.routes.set(messageClass, new Route(messageClass.name, source, conflict, this.container, this.middleware));
+  }
+
+  /** The message classes this bus routes. */
+  messageClasses(): Constructor[] {
+    return [...this.routes.keys()] as Constructor[];
+  }
+
+  /** Stops routing: every later dispatch rejects with `KERNEL_DISPOSED`. */
+  dispose(): void {
+    this.disposed = true;
+    this.routes.clear();
+  }
+
+  execute(message: unknown, options: ExecuteOptions | undefined): Promise<unknown> {
+    const type = message === null || message === undefined ? undefined : (message as object).constructor;
+    const route = this.routes.get(type);
+    if (route === undefined) {
+      if (this.disposed) {
+        return Promise.reject(
+          new HostFactoryError('KERNEL_DISPOSED', `This kernel was disposed; create a new kernel to dispatch ${this.kind}s.`),
+        );
+      }
+      const name = typeof type === 'function' && type.name ? type.name : String(message);
+      return Promise.reject(new HandlerNotFoundError(this.kind, name));
+    }
+    try {
+      return route.run(new Dispatch(this.kind, message, route.messageName, this.container, options));
+    } catch (error) {
+      // A middleware that throws synchronously still yields a rejected promise, never a throw.
+      return Promise.reject(error);
+    }
+  }
+}

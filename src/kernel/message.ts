@@ -1,0 +1,69 @@
+import { plainToInstance, type ClassTransformOptions } from 'class-transformer';
+import { ValidationError } from './errors';
+import { assertValid, deepFreeze, inspectPlain, markValidated } from './validation';
+
+/** Type-only key of a message's result type; never present at run time. */
+declare const RESULT: unique symbol;
+/** Type-only key that keeps commands and queries apart structurally. */
+declare const KIND: unique symbol;
+
+/**
+ * class-transformer options for untrusted input: no implicit conversion (a `"3"` stays a string
+ * and fails `@IsInt`), extra keys kept so validation can reject them, declared defaults applied.
+ */
+const TRANSFORM_OPTIONS: ClassTransformOptions = Object.freeze({
+  enableImplicitConversion: false,
+  excludeExtraneousValues: false,
+  exposeDefaultValues: true,
+  enableCircularCheck: false,
+});
+
+/** Shared behaviour of commands and queries: validation and construction from untrusted data. */
+abstract class Message<TResult> {
+  declare readonly [RESULT]: TResult;
+
+  /**
+   * Validates this message with class-validator and throws `ValidationError` (`VALIDATION_FAILED`)
+   * listing every failing field with its full path. Undecorated properties are rejected.
+   */
+  validate(): void {
+    assertValid(this, this.constructor.name);
+  }
+
+  /**
+   * Builds a message from untrusted data, validates it and deep-freezes it. Anything that is not a
+   * JSON object (null, an array, a string, a cycle, a `__proto__` key) is a `ValidationError`.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  static from<M extends Message<unknown>>(this: new (...args: any[]) => M, plain: unknown): M {
+    const problems = inspectPlain(plain);
+    if (problems.length > 0) throw new ValidationError(this.name, problems);
+    const instance = plainToInstance(this, plain, TRANSFORM_OPTIONS) as M;
+    instance.validate();
+    deepFreeze(instance);
+    markValidated(instance);
+    return instance;
+  }
+}
+
+/**
+ * Base class of commands: `class CreateThing extends Command<ThingId>`. The result type is carried
+ * as a phantom member, so `commands.execute(new CreateThing())` is typed `Promise<ThingId>`.
+ */
+export abstract class Command<TResult = void> extends Message<TResult> {
+  declare readonly [KIND]: 'command';
+}
+
+/**
+ * Base class of queries: `class GetThing extends Query<ThingDto>`. Queries read; they never write
+ * or call out. The result type is inferred by `queries.execute(query)`.
+ */
+export abstract class Query<TResult> extends Message<TResult> {
+  declare readonly [KIND]: 'query';
+}
+
+/** The result type a command or query declares: `ResultOf<CreateThing>` is `ThingId`. */
+export type ResultOf<M> = M extends Message<infer R> ? R : never;
+
+/** A class whose instances are commands or queries of type `M`. */
+export type MessageClass<M = unknown> = abstract new (...args: never[]) => M;

@@ -1,0 +1,131 @@
+import { validateSync, type ValidationError as ClassValidatorError, type ValidatorOptions } from 'class-validator';
+import { ValidationError, type ValidationIssue } from './errors';
+
+/**
+ * The options every validation runs with (class-validator 0.15 needs them explicit): properties
+ * without decorators are rejected, nothing is skipped, and error objects carry no target or value
+ * so that they are safe to log and serialise.
+ */
+export const VALIDATOR_OPTIONS: Readonly<ValidatorOptions> = Object.freeze({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: false,
+  skipMissingProperties: false,
+  skipNullProperties: false,
+  skipUndefinedProperties: false,
+  stopAtFirstError: false,
+  validationError: { target: false, value: false },
+});
+
+/** Deepest nesting accepted from untrusted input; deeper input is a validation error, not a stack overflow. */
+export const MAX_INPUT_DEPTH = 64;
+
+/** Keys that could reach an object's prototype when copied; rejected anywhere in untrusted input. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Instances that passed validation and were frozen: validating them again cannot change the answer. */
+const validatedAndFrozen = new WeakSet<object>();
+
+/** Runs class-validator on `instance` and returns its issues, flattened to full paths. */
+export function collectIssues(instance: object): ValidationIssue[] {
+  const errors = validateSync(instance, VALIDATOR_OPTIONS as ValidatorOptions);
+  const issues: ValidationIssue[] = [];
+  flatten(errors, '', issues);
+  return issues;
+}
+
+/**
+ * Validates `instance` and throws {@link ValidationError} listing every failing field.
+ * Instances built by `from()` are frozen after validation and are not validated twice.
+ */
+export function assertValid(instance: object, subject: string): void {
+  if (validatedAndFrozen.has(instance)) return;
+  const issues = collectIssues(instance);
+  if (issues.length > 0) throw new ValidationError(subject, issues);
+}
+
+/** Records that `instance` is valid and deeply frozen. */
+export function markValidated(instance: object): void {
+  validatedAndFrozen.add(instance);
+}
+
+function flatten(errors: readonly ClassValidatorError[], prefix: string, out: ValidationIssue[]): void {
+  for (const error of errors) {
+    const path = joinPath(prefix, error.property);
+    if (error.constraints) {
+      for (const [constraint, message] of Object.entries(error.constraints)) {
+        const text = constraint === 'whitelistValidation' ? `${path} is not an accepted field; remove it` : describe(path, message);
+        out.push({ path, constraint, message: text });
+      }
+    }
+    if (error.children && error.children.length > 0) flatten(error.children, path, out);
+  }
+}
+
+function joinPath(prefix: string, property: string | undefined): string {
+  if (property === undefined || property === '') return prefix;
+  if (/^\d+$/.test(property)) return `${prefix}[${property}]`;
+  return prefix === '' ? property : `${prefix}.${property}`;
+}
+
+/** class-validator messages name only the last property; say the full path instead. */
+function describe(path: string, message: string): string {
+  if (path === '') return message;
+  const lastDot = path.lastIndexOf('.');
+  const leaf = lastDot === -1 ? path : path.slice(lastDot + 1);
+  const bare = leaf.replace(/\[\d+\]$/, '');
+  return message.startsWith(`${bare} `) ? `${path} ${message.slice(bare.length + 1)}` : message;
+}
+
+/**
+ * Checks untrusted input before class-transformer sees it: a plain object at the top, no cycles,
+ * no prototype-reaching keys, no deeper than {@link MAX_INPUT_DEPTH}. Returns the issues found.
+ */
+export function inspectPlain(input: unknown): ValidationIssue[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    const got = input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
+    return [{ path: '', constraint: 'isObject', message: `expected a JSON object, got ${got}` }];
+  }
+  const issues: ValidationIssue[] = [];
+  walk(input, '', 0, new Set(), issues);
+  return issues;
+}
+
+function walk(value: object, path: string, depth: number, seen: Set<object>, issues: ValidationIssue[]): void {
+  if (issues.length >= 20) return;
+  if (depth > MAX_INPUT_DEPTH) {
+    issues.push({ path, constraint: 'maxDepth', message: `nesting is deeper than ${MAX_INPUT_DEPTH} levels` });
+    return;
+  }
+  if (seen.has(value)) {
+    issues.push({ path, constraint: 'noCycles', message: 'the value refers to itself (a cycle); send plain JSON data' });
+    return;
+  }
+  if (value instanceof Date) return;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null) walk(item, `${path}[${i}]`, depth + 1, seen, issues);
+    }
+  } else {
+    for (const key of Object.keys(value)) {
+      const child = path === '' ? key : `${path}.${key}`;
+      if (FORBIDDEN_KEYS.has(key)) {
+        issues.push({ path: child, constraint: 'forbiddenKey', message: `the key "${key}" is not allowed in input` });
+        continue;
+      }
+      const item: unknown = (value as Record<string, unknown>)[key];
+      if (typeof item === 'object' && item !== null) walk(item, child, depth + 1, seen, issues);
+    }
+  }
+  seen.delete(value);
+}
+
+/** Freezes `value` and everything reachable from it through own properties. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return value;
+}

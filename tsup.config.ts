@@ -1,0 +1,19 @@
+import { defineConfig } from 'tsup';
+
+// Built with swc (tsup picks it when @swc/core is installed and emitDecoratorMetadata is on),
+// so decorated classes keep their metadata in dist exactly as they do under vitest.
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'kernel/index': 'src/kernel/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+  treeshake: false,
+  target: 'node20',
+  platform: 'node',
+  external: ['typedi', 'reflect-metadata', 'class-validator', 'class-transformer'],
+});
