@@ -61,7 +61,7 @@ export class EventBus {
    * Delivers `events` in order and resolves, once every handler has run, to a report of deliveries
    * and failures. Never rejects; an event type nobody handles is simply not delivered.
    */
-  async publish(events: EventMessage | readonly EventMessage[], options: { correlationId?: string } = {}): Promise<PublishReport> {
+  async publish<E extends EventMessage>(events: E | readonly E[], options: { correlationId?: string } = {}): Promise<PublishReport> {
     const list: readonly EventMessage[] = Array.isArray(events) ? events : [events as EventMessage];
     const report: PublishReport = { delivered: 0, failed: [] };
     const context: EventContext = { container: this.container, correlationId: options.correlationId };

@@ -69,6 +69,8 @@ export function annotate(registration: HandlerRegistration): void {
   if (registration.message !== undefined) {
     const existing = reg.byMessage.get(registration.message);
     if (existing !== undefined && existing !== registration.handler) {
+      // Kept (not routed) so that a kernel created after a caught error still reports it in verify().
+      reg.handlers.set(registration.handler, registration);
       throw new DuplicateHandlerError(registration.message.name, existing.name, registration.handler.name);
     }
     reg.byMessage.set(registration.message, registration.handler);

@@ -1,0 +1,237 @@
+import 'reflect-metadata';
+import { IsString } from 'class-validator';
+import { Container, Inject, Token } from 'typedi';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  Command,
+  commandHandler,
+  createKernel,
+  DuplicateHandlerError,
+  isHostFactoryError,
+  KernelVerificationError,
+  LOGGER,
+  Query,
+  queryHandler,
+  type CommandHandler,
+  type Kernel,
+  type QueryHandler,
+} from '../../src/kernel';
+import { CountLetters, Greet, GREETER, type Greeter } from './fixtures';
+
+@commandHandler(Greet)
+class GreetHandler implements CommandHandler<Greet> {
+  constructor(@Inject(GREETER) private readonly greeter: Greeter) {}
+  async handle(command: Greet): Promise<string> {
+    return this.greeter.greet(command.name);
+  }
+}
+
+@queryHandler(CountLetters)
+class CountLettersHandler implements QueryHandler<CountLetters> {
+  handle(query: CountLetters): number {
+    return query.text.length - query.offset;
+  }
+}
+
+const kernels: Kernel[] = [];
+function kernel(...args: Parameters<typeof createKernel>): Kernel {
+  const k = createKernel(...args);
+  kernels.push(k);
+  return k;
+}
+afterEach(() => {
+  while (kernels.length > 0) kernels.pop()?.dispose();
+});
+
+describe('createKernel()', () => {
+  it('routes a command to its decorated handler with an injected dependency', async () => {
+    const k = kernel({ handlers: [GreetHandler] });
+    k.container.set(GREETER, { greet: (n: string) => `hello ${n}` });
+    await expect(k.commands.execute(Greet.of('ada'))).resolves.toBe('hello ada');
+  });
+
+  it('routes a query to a handler that answers synchronously', async () => {
+    const k = kernel({ handlers: [CountLettersHandler] });
+    await expect(k.queries.execute(CountLetters.from({ text: 'abcd', offset: 1 }))).resolves.toBe(3);
+  });
+
+  it('knows every decorated handler by default', async () => {
+    const k = kernel();
+    k.container.set(GREETER, { greet: () => 'hi' });
+    await expect(k.commands.execute(Greet.of('x'))).resolves.toBe('hi');
+    await expect(k.queries.execute(CountLetters.from({ text: 'ab' }))).resolves.toBe(2);
+  });
+
+  it('rejects HANDLER_NOT_FOUND naming the message and what to do', async () => {
+    class Orphan extends Command<void> {}
+    const error = await kernel().commands.execute(new Orphan()).catch((e: unknown) => e);
+    expect(isHostFactoryError(error, 'HANDLER_NOT_FOUND')).toBe(true);
+    expect((error as Error).message).toMatch(/No command handler for Orphan\. Import the module/);
+  });
+
+  it('does not answer a query sent as a command', async () => {
+    const k = kernel({ handlers: [CountLettersHandler] });
+    const error = await k.commands.execute(CountLetters.from({ text: 'a' }) as never).catch((e: unknown) => e);
+    expect(isHostFactoryError(error, 'HANDLER_NOT_FOUND')).toBe(true);
+  });
+
+  it('keeps two kernels apart: each sees only the adapter bound in its own container', async () => {
+    const a = kernel({ handlers: [GreetHandler] });
+    const b = kernel({ handlers: [GreetHandler] });
+    a.container.set(GREETER, { greet: (n: string) => `A:${n}` });
+    b.container.set(GREETER, { greet: (n: string) => `B:${n}` });
+    expect(await a.commands.execute(Greet.of('x'))).toBe('A:x');
+    expect(await b.commands.execute(Greet.of('x'))).toBe('B:x');
+    expect(a.container.get(GreetHandler)).not.toBe(b.container.get(GreetHandler));
+  });
+
+  it('lets register() swap a handler in one kernel only', async () => {
+    const a = kernel({ handlers: [GreetHandler] });
+    const b = kernel({ handlers: [GreetHandler] });
+    b.container.set(GREETER, { greet: () => 'real' });
+    a.commands.register(Greet, { handle: async () => 'fake' });
+    expect(await a.commands.execute(Greet.of('x'))).toBe('fake');
+    expect(await b.commands.execute(Greet.of('x'))).toBe('real');
+  });
+
+  it('binds the logger under LOGGER', () => {
+    const logger = { debug() {}, info() {}, warn() {}, error() {} };
+    expect(kernel({ logger }).container.get(LOGGER)).toBe(logger);
+  });
+
+  it('uses the container it is given and leaves it alone on dispose', async () => {
+    const container = Container.of('kernel-test-host-container');
+    container.set(GREETER, { greet: () => 'host' });
+    const k = createKernel({ container, handlers: [GreetHandler] });
+    expect(await k.commands.execute(Greet.of('x'))).toBe('host');
+    k.dispose();
+    expect(container.get(GREETER).greet('')).toBe('host');
+    Container.reset('kernel-test-host-container');
+  });
+
+  it('resets the container it created on dispose and refuses later dispatches', async () => {
+    const k = createKernel({ handlers: [GreetHandler] });
+    k.container.set(GREETER, { greet: () => 'x' });
+    k.dispose();
+    expect(k.container.has(GREETER)).toBe(true); // typedi keeps the binding but drops instances
+    const error = await k.commands.execute(Greet.of('x')).catch((e: unknown) => e);
+    expect(isHostFactoryError(error, 'KERNEL_DISPOSED')).toBe(true);
+  });
+});
+
+describe('handler decorators', () => {
+  it('make a second, different handler for the same command a DuplicateHandlerError naming both', () => {
+    class Ping extends Command<string> {}
+    @commandHandler(Ping)
+    class FirstPing implements CommandHandler<Ping> {
+      handle() {
+        return 'first';
+      }
+    }
+    let error: unknown;
+    try {
+      @commandHandler(Ping)
+      class SecondPing implements CommandHandler<Ping> {
+        handle() {
+          return 'second';
+        }
+      }
+      void SecondPing;
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DuplicateHandlerError);
+    expect((error as Error).message).toContain('FirstPing');
+    expect((error as Error).message).toContain('SecondPing');
+    void FirstPing;
+  });
+
+  it('treat decorating the same class again as a no-op', () => {
+    class Pong extends Command<void> {}
+    class PongHandler implements CommandHandler<Pong> {
+      handle() {}
+    }
+    commandHandler(Pong)(PongHandler);
+    expect(() => commandHandler(Pong)(PongHandler)).not.toThrow();
+  });
+
+  it('work as standard (TC39) class decorators with the inject option', async () => {
+    const PREFIX = new Token<string>('test.prefix');
+    class Shout extends Query<string> {
+      @IsString()
+      word!: string;
+    }
+    class ShoutHandler implements QueryHandler<Shout> {
+      constructor(private readonly prefix: string) {}
+      handle(query: Shout) {
+        return `${this.prefix}${query.word.toUpperCase()}`;
+      }
+    }
+    const context = { kind: 'class', name: 'ShoutHandler', addInitializer() {}, metadata: {} } as unknown as ClassDecoratorContext;
+    queryHandler(Shout, { inject: [PREFIX] })(ShoutHandler, context);
+    const k = kernel({ handlers: [ShoutHandler] });
+    k.container.set(PREFIX, '>> ');
+    await expect(k.queries.execute(Shout.from({ word: 'hi' }))).resolves.toBe('>> HI');
+  });
+
+  it('build handlers without design:paramtypes metadata (as esbuild or tsx compile them)', async () => {
+    class Echo extends Command<string> {
+      @IsString()
+      text!: string;
+    }
+    class EchoHandler implements CommandHandler<Echo> {
+      constructor(private readonly greeter: Greeter) {}
+      handle(command: Echo) {
+        return this.greeter.greet(command.text);
+      }
+    }
+    Reflect.deleteMetadata('design:paramtypes', EchoHandler);
+    commandHandler(Echo, { inject: [GREETER] })(EchoHandler);
+    const k = kernel({ handlers: [EchoHandler] });
+    k.container.set(GREETER, { greet: (t: string) => `echo ${t}` });
+    await expect(k.commands.execute(Echo.from({ text: 'x' }))).resolves.toBe('echo x');
+  });
+});
+
+describe('kernel.verify()', () => {
+  it('passes when every dependency is bound', () => {
+    const k = kernel({ handlers: [GreetHandler, CountLettersHandler] });
+    k.container.set(GREETER, { greet: () => '' });
+    expect(() => k.verify()).not.toThrow();
+  });
+
+  it('lists every problem at once: missing tokens with handler and position, and duplicates', async () => {
+    class Job extends Command<void> {}
+    class JobHandlerA implements CommandHandler<Job> {
+      constructor(_greeter: Greeter, _unannotated: unknown) {}
+      handle() {}
+    }
+    class JobHandlerB implements CommandHandler<Job> {
+      handle() {}
+    }
+    const context = { kind: 'class' } as unknown as ClassDecoratorContext;
+    commandHandler(Job, { inject: [GREETER] })(JobHandlerA, context);
+    // The decorator throws at once; a host that caught it still gets the conflict from verify().
+    expect(() => commandHandler(Job)(JobHandlerB)).toThrow(DuplicateHandlerError);
+    const k = kernel({ handlers: [JobHandlerA, JobHandlerB, GreetHandler] });
+    let error: unknown;
+    try {
+      k.verify();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(KernelVerificationError);
+    const problems = (error as KernelVerificationError).problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'UNRESOLVED_DEPENDENCY', handler: 'JobHandlerA', parameter: 0, token: 'Token(test.greeter)' }),
+        expect.objectContaining({ code: 'UNRESOLVED_DEPENDENCY', handler: 'JobHandlerA', parameter: 1 }),
+        expect.objectContaining({ code: 'UNRESOLVED_DEPENDENCY', handler: 'GreetHandler', parameter: 0 }),
+        expect.objectContaining({ code: 'DUPLICATE_HANDLER', handler: 'JobHandlerB' }),
+      ]),
+    );
+    const dispatched = await k.commands.execute(new Job()).catch((e: unknown) => e);
+    expect(dispatched).toBeInstanceOf(DuplicateHandlerError);
+    expect((error as Error).message).toContain('JobHandlerA');
+  });
+});
