@@ -29,7 +29,7 @@ export function stderrLogger(level: 'debug' | 'info' | 'warn' | 'error' = 'info'
   const min = order.indexOf(level);
   const write = (lvl: (typeof order)[number]) => (message: string, fields?: LogFields) => {
     if (order.indexOf(lvl) < min) return;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, message, ...fields })}\n`);
+    process.stderr.write(`${JSON.stringify({ ...fields, time: new Date().toISOString(), level: lvl, message })}\n`);
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

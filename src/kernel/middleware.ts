@@ -45,7 +45,7 @@ export function logging(logger: Logger, options: LoggingOptions = {}): Middlewar
   return async (context, next) => {
     const base: Record<string, unknown> = {
       kind: context.kind,
-      message: context.messageName,
+      messageName: context.messageName,
       correlationId: context.correlationId,
     };
     if (options.includeBodies) base.body = context.message;

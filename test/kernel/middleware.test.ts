@@ -94,7 +94,7 @@ describe('middleware', () => {
       k.commands.register(Greet, { handle: (c) => c.name });
       await k.commands.execute(Greet.of('secret-name'), { correlationId: 'c1' });
       expect(lines).toHaveLength(1);
-      expect(lines[0]?.fields).toMatchObject({ kind: 'command', message: 'Greet', outcome: 'success', correlationId: 'c1' });
+      expect(lines[0]?.fields).toMatchObject({ kind: 'command', messageName: 'Greet', outcome: 'success', correlationId: 'c1' });
       expect(JSON.stringify(lines)).not.toContain('secret-name');
       k.dispose();
     });
