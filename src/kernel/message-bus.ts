@@ -12,7 +12,12 @@ const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** One dispatch's context. A class, so every dispatch shares one hidden class (fast property access). */
 class Dispatch implements DispatchContext {
-  readonly startedAt = performance.now();
+  /**
+   * Reading the clock costs ~40-70 ns (more than the rest of a bare dispatch), so a route without
+   * middleware reads it lazily: nothing runs between dispatch and handler there, and the handler
+   * is the only one who can ask. Routes with middleware pass `timed` and read it up front.
+   */
+  private started: number;
   readonly correlationId: string | undefined;
   readonly metadata: Readonly<Record<string, unknown>>;
   signal: AbortSignal | undefined;
@@ -23,10 +28,17 @@ class Dispatch implements DispatchContext {
     readonly messageName: string,
     readonly container: ContainerInstance,
     options: ExecuteOptions | undefined,
+    timed: boolean,
   ) {
+    this.started = timed ? performance.now() : -1;
     this.correlationId = options?.correlationId;
     this.metadata = options?.metadata ?? NO_METADATA;
     this.signal = options?.signal;
+  }
+
+  get startedAt(): number {
+    if (this.started < 0) this.started = performance.now();
+    return this.started;
   }
 }
 
@@ -34,6 +46,8 @@ class Dispatch implements DispatchContext {
 class Route {
   private instance: Handles | undefined;
   readonly run: (context: DispatchContext) => Promise<unknown>;
+  /** True when middleware runs before the handler, so the dispatch must read the clock up front. */
+  readonly timed: boolean;
 
   constructor(
     readonly messageName: string,
@@ -51,7 +65,8 @@ class Route {
         return Promise.reject(error);
       }
     };
-    this.run = middleware.length === 0 ? terminal : compose(middleware, terminal);
+    this.timed = middleware.length > 0;
+    this.run = this.timed ? compose(middleware, terminal) : terminal;
   }
 
   private resolve(container: ContainerInstance): Handles {
@@ -114,7 +129,7 @@ export class MessageBusCore {
       return Promise.reject(new HandlerNotFoundError(this.kind, name));
     }
     try {
-      return route.run(new Dispatch(this.kind, message, route.messageName, this.container, options));
+      return route.run(new Dispatch(this.kind, message, route.messageName, this.container, options, route.timed));
     } catch (error) {
       // A middleware that throws synchronously still yields a rejected promise, never a throw.
       return Promise.reject(error);

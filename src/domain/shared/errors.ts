@@ -138,13 +138,18 @@ export interface ProviderErrorOptions extends HostFactoryErrorOptions {
   requestId?: string;
 }
 
-/** The cloud provider refused or failed an operation (`PROVIDER_ERROR`); `message` is the provider's. */
+/**
+ * The cloud provider refused or failed an operation (`PROVIDER_ERROR`). The message quotes the
+ * provider's own message (also in `details.providerMessage`) and names the request, if any.
+ */
 export class ProviderError extends HostFactoryError {
   constructor(message: string, options: ProviderErrorOptions = {}) {
     const { requestId, details, cause } = options;
-    super('PROVIDER_ERROR', message.trim() === '' ? 'The provider failed without a message. Check the provider logs.' : message, {
+    const providerMessage = message.trim() === '' ? 'no message given' : message.trim();
+    const where = requestId === undefined ? '' : ` while serving request ${requestId}`;
+    super('PROVIDER_ERROR', `The provider failed${where}: ${providerMessage}. Fix the cause reported by the provider (limits, permissions, capacity) and retry.`, {
       cause,
-      details: { ...(requestId === undefined ? {} : { requestId }), ...details },
+      details: { providerMessage, ...(requestId === undefined ? {} : { requestId }), ...details },
     });
   }
 }

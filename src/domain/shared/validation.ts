@@ -56,3 +56,12 @@ export function show(value: unknown): string {
   }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
+
+/** Throws VALIDATION_FAILED unless a stored snapshot has schema version 1. */
+export function checkSchema(subject: string, schemaVersion: unknown): void {
+  if (schemaVersion !== 1) {
+    throw new ValidationError(subject, [
+      { path: 'schemaVersion', constraint: 'equals', message: `this release reads schema version 1, got ${String(schemaVersion)}; migrate the stored data` },
+    ]);
+  }
+}

@@ -1,0 +1,32 @@
+import { GetMachineHandler, GetRequestHandler, GetRequestStatusHandler, GetReturnRequestsHandler, ListMachinesHandler, ListRequestsHandler, ListReturnRequestsHandler } from './requests/request.query-handlers';
+import { CancelRequestHandler, SyncReclaimNoticesHandler, UpdateRequestStatusHandler } from './requests/request-admin.handlers';
+import { RequestMachinesHandler } from './requests/request-machines.handler';
+import { RequestReturnMachinesHandler } from './requests/return-machines.handler';
+import { SyncRequestHandler } from './requests/sync-request.handler';
+import { CreateTemplateHandler, DeleteTemplateHandler, ImportTemplatesHandler, UpdateTemplateHandler, ValidateTemplateHandler } from './templates/template.handlers';
+import { GetTemplateHandler, ListTemplatesHandler, ValidateTemplateQueryHandler } from './templates/template.query-handlers';
+
+/** Every handler class of the host-factory use cases, in the order a kernel registers them. */
+export const HOST_FACTORY_HANDLERS = Object.freeze([
+  CreateTemplateHandler,
+  UpdateTemplateHandler,
+  DeleteTemplateHandler,
+  ValidateTemplateHandler,
+  ImportTemplatesHandler,
+  RequestMachinesHandler,
+  RequestReturnMachinesHandler,
+  SyncRequestHandler,
+  SyncReclaimNoticesHandler,
+  CancelRequestHandler,
+  UpdateRequestStatusHandler,
+  ListTemplatesHandler,
+  GetTemplateHandler,
+  ValidateTemplateQueryHandler,
+  GetRequestHandler,
+  GetRequestStatusHandler,
+  ListRequestsHandler,
+  ListReturnRequestsHandler,
+  GetMachineHandler,
+  ListMachinesHandler,
+  GetReturnRequestsHandler,
+]);

@@ -1,0 +1,167 @@
+import type { ContainerInstance } from 'typedi';
+import { randomIds, systemClock, type Clock, type IdGenerator } from '../domain';
+import {
+  createKernel,
+  HostFactoryError,
+  retry,
+  silentLogger,
+  type CommandBus,
+  type Constructor,
+  type EventBus,
+  type EventErrorListener,
+  type Logger,
+  type Middleware,
+  type QueryBus,
+} from '../kernel';
+import { HOST_FACTORY_HANDLERS } from './handlers';
+import type { ProviderPort } from './provider/provider.port';
+import { Projector, type ProjectionLag } from './read-models/projector';
+import { DEFAULT_PROJECTIONS, type Projection } from './read-models/projections';
+import { RUNTIME, type Runtime } from './runtime';
+import type { Storage } from './storage/storage';
+import { CLOCK, ID_GENERATOR, LIMITS, PROVIDER, STORAGE, type HostFactoryLimits } from './tokens';
+
+/** Options of {@link createHostFactory}: the two required ports and optional overrides. */
+export interface HostFactoryOptions {
+  /** The storage adapter bundle (required). */
+  storage: Storage;
+  /** The cloud adapter (required). */
+  provider: ProviderPort;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Default: random UUID v4. */
+  ids?: IdGenerator;
+  /** Default: silent. */
+  logger?: Logger;
+  limits?: HostFactoryLimits;
+  /** Default: a fresh typedi container, reset by `dispose()`. */
+  container?: ContainerInstance;
+  /** Host middleware, outermost first; the library adds its retry and validation inside them. */
+  middleware?: readonly Middleware[];
+  /** Extra decorated handler classes of the host (commands, queries, event handlers). */
+  handlers?: readonly Constructor[];
+  /** Extra projections fed from the event log next to the library's own. */
+  projections?: readonly Projection[];
+  /** Retries of a command that hit `CONCURRENCY_CONFLICT`. Default 3. */
+  conflictRetries?: number;
+  /** Bring the read models up to date before each query (one event-log head read when current). Default true. */
+  catchUpBeforeQueries?: boolean;
+  onEventError?: EventErrorListener;
+}
+
+/** A wired host factory: typed buses over the use cases, and its read-model controls. */
+export interface HostFactory {
+  readonly commands: CommandBus;
+  readonly queries: QueryBus;
+  /** Committed domain events are published here (after the projections) for the host's handlers. */
+  readonly events: EventBus;
+  readonly container: ContainerInstance;
+  /** Resolves once every committed event has reached every projection and the event bus. */
+  catchUp(): Promise<void>;
+  /** Clears the read models and rebuilds them from the whole event log. */
+  rebuildReadModels(): Promise<void>;
+  /** Each projection's position and last error. */
+  projectionStatus(): ProjectionLag[];
+  dispose(): void;
+}
+
+const DEFAULT_LIMITS: Required<HostFactoryLimits> = Object.freeze({
+  maxPerRequest: 100,
+  providerTimeoutMs: 30_000,
+  maxMachinesPerReturn: 1000,
+});
+
+/**
+ * Wires the host-factory use cases on a host's storage and provider adapters, in a kernel of their
+ * own. Throws `INVALID_CONFIGURATION` naming the port when a required one is missing or incomplete.
+ */
+export function createHostFactory(options: HostFactoryOptions): HostFactory {
+  checkPorts(options);
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+
+  let projector: Projector | undefined;
+  const middleware: Middleware[] = [
+    (context, next) => (context.kind === 'command' ? afterCommand(projector!, logger, next) : beforeQuery(projector!, options, next)),
+    ...(options.middleware ?? []),
+    retry({ attempts: options.conflictRetries ?? 3 }),
+  ];
+  const kernel = createKernel({
+    ...(options.container === undefined ? {} : { container: options.container }),
+    handlers: [...HOST_FACTORY_HANDLERS, ...(options.handlers ?? [])],
+    middleware,
+    logger,
+    ...(options.onEventError === undefined ? {} : { onEventError: options.onEventError }),
+  });
+  projector = new Projector(options.storage, [...DEFAULT_PROJECTIONS, ...(options.projections ?? [])], kernel.events, logger);
+
+  const runtime: Runtime = { storage: options.storage, provider: options.provider, clock, ids, limits, logger, projector };
+  const { container } = kernel;
+  container.set(RUNTIME, runtime);
+  container.set(STORAGE, options.storage);
+  container.set(PROVIDER, options.provider);
+  container.set(CLOCK, clock);
+  container.set(ID_GENERATOR, ids);
+  container.set(LIMITS, limits);
+
+  return {
+    commands: kernel.commands,
+    queries: kernel.queries,
+    events: kernel.events,
+    container,
+    catchUp: () => projector.catchUp(),
+    rebuildReadModels: () => projector.rebuild(),
+    projectionStatus: () => projector.status(),
+    dispose: () => kernel.dispose(),
+  };
+}
+
+/** Commands: make sure event delivery starts before the first commit, then catch up (read-your-writes). */
+async function afterCommand(projector: Projector, logger: Logger, next: () => Promise<unknown>): Promise<unknown> {
+  await projector.start();
+  try {
+    return await next();
+  } finally {
+    // A projection failure is logged by the projector and retried later; it never fails the command.
+    await projector.catchUp().catch((error: unknown) => logger.error('catching up the read models failed', { error: String(error) }));
+  }
+}
+
+async function beforeQuery(projector: Projector, options: HostFactoryOptions, next: () => Promise<unknown>): Promise<unknown> {
+  if (options.catchUpBeforeQueries !== false) {
+    await projector.start();
+    await projector.catchUpIfBehind();
+  }
+  return next();
+}
+
+function checkPorts(options: HostFactoryOptions): void {
+  const missing: string[] = [];
+  const need = (path: string, value: unknown, methods: readonly string[]) => {
+    if (typeof value !== 'object' || value === null) return void missing.push(path);
+    for (const method of methods) {
+      if (typeof (value as Record<string, unknown>)[method] !== 'function') missing.push(`${path}.${method}()`);
+    }
+  };
+  if (typeof options !== 'object' || options === null) missing.push('options');
+  else {
+    need('storage', options.storage, []);
+    if (typeof options.storage === 'object' && options.storage !== null) {
+      need('storage.unitOfWork', options.storage.unitOfWork, ['transaction']);
+      need('storage.eventLog', options.storage.eventLog, ['readAfter', 'head']);
+      need('storage.readModels', options.storage.readModels, ['get', 'getMany', 'put', 'delete', 'query']);
+    }
+    need('provider', options.provider, ['provision', 'describe', 'terminate', 'reclaimNotices']);
+    if (options.clock !== undefined) need('clock', options.clock, ['now']);
+    if (options.ids !== undefined) need('ids', options.ids, ['uuid']);
+  }
+  if (missing.length > 0) {
+    throw new HostFactoryError(
+      'INVALID_CONFIGURATION',
+      `createHostFactory() is missing required ports: ${missing.join(', ')}. Pass a storage adapter ({ unitOfWork, eventLog, readModels }) and a provider adapter implementing ProviderPort.`,
+      { details: { missing } },
+    );
+  }
+}

@@ -1,0 +1,27 @@
+import { IsIn, IsOptional, IsString, MinLength } from 'class-validator';
+import { MACHINE_STATUSES, type MachineStatus } from '../../domain';
+import { Query } from '../../kernel';
+import type { MachineDto } from '../read-models/machine.dto';
+import { PagedQuery } from '../requests/request.queries';
+
+/** One machine (`MACHINE_NOT_FOUND` if there is none). */
+export class GetMachine extends Query<MachineDto> {
+  @IsString()
+  @MinLength(1)
+  machineId!: string;
+}
+
+/** Machines, newest first, filtered by request, template and status. */
+export class ListMachines extends PagedQuery<MachineDto> {
+  @IsOptional()
+  @IsString()
+  requestId?: string;
+
+  @IsOptional()
+  @IsString()
+  templateId?: string;
+
+  @IsOptional()
+  @IsIn(MACHINE_STATUSES)
+  status?: MachineStatus;
+}

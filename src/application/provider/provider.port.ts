@@ -1,0 +1,86 @@
+import type { MachineStatus, TemplateSnapshot } from '../../domain';
+
+/** What the cloud reports about one machine; absent facts are unknown, not cleared. */
+export interface ProviderMachine {
+  /** The provider's instance id. */
+  readonly machineId: string;
+  readonly status: MachineStatus;
+  /** Why it is in that status (the provider's state reason); required for `failed`. */
+  readonly statusReason?: string | null;
+  /** Host name Symphony will know it by. */
+  readonly name?: string | null;
+  readonly resourceId?: string | null;
+  readonly instanceType?: string | null;
+  readonly priceType?: 'ondemand' | 'spot' | null;
+  readonly cloudHostId?: string | null;
+  readonly privateIpAddress?: string | null;
+  readonly publicIpAddress?: string | null;
+  readonly instanceTags?: Readonly<Record<string, string>>;
+  readonly launchTime?: Date | null;
+}
+
+/** Input of {@link ProviderPort.provision}. */
+export interface ProvisionInput {
+  /** The acquire request; use it as the cloud's idempotency token (provision may be called again for it). */
+  readonly requestId: string;
+  readonly template: TemplateSnapshot;
+  /** Units to create: machines for ondemand templates, weights for spot/heterogeneous. */
+  readonly count: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** What {@link ProviderPort.provision} started. */
+export interface ProvisionResult {
+  /** Provider-side handles to describe later (fleet ids, reservation ids, group names). */
+  readonly resourceIds: readonly string[];
+  /** Machines already known at this point (may be empty; the rest arrive through describe). */
+  readonly machines: readonly ProviderMachine[];
+}
+
+/** Input of {@link ProviderPort.describe}. */
+export interface DescribeInput {
+  readonly requestId: string;
+  readonly resourceIds: readonly string[];
+  /** Machines already attached to the request. */
+  readonly machineIds: readonly string[];
+}
+
+/** Input of {@link ProviderPort.terminate}. */
+export interface TerminateInput {
+  /** The return request (or the acquire request when cleaning up). */
+  readonly requestId: string;
+  readonly machineIds: readonly string[];
+}
+
+/** What {@link ProviderPort.terminate} did, per machine. */
+export interface TerminateResult {
+  /** Machines whose termination the cloud accepted (or that were already gone). */
+  readonly accepted: readonly string[];
+  /** Machines the cloud refused to terminate, each with its message. */
+  readonly failed: readonly { readonly machineId: string; readonly message: string }[];
+}
+
+/** A machine the cloud is about to take back (for example a spot interruption notice). */
+export interface ReclaimNotice {
+  readonly machineId: string;
+  /** Host name, when known to the provider. */
+  readonly name?: string | null;
+  /** Seconds until the cloud takes the machine. */
+  readonly gracePeriod: number;
+  readonly reason?: string;
+}
+
+/**
+ * The cloud, as the host implements it. Every method may throw; the library turns a throw into
+ * `PROVIDER_ERROR` with the provider's message. Calls are made outside storage transactions.
+ */
+export interface ProviderPort {
+  /** Starts creating machines for an acquire request. Must be idempotent per `requestId`. */
+  provision(input: ProvisionInput): Promise<ProvisionResult>;
+  /** Current facts of the request's machines, including ones created since the last call. */
+  describe(input: DescribeInput): Promise<ProviderMachine[]>;
+  /** Asks the cloud to terminate machines; machines already gone count as accepted. */
+  terminate(input: TerminateInput): Promise<TerminateResult>;
+  /** Machines the cloud will take back, with their grace periods. */
+  reclaimNotices(): Promise<ReclaimNotice[]>;
+}

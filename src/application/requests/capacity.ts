@@ -1,0 +1,34 @@
+import { holdsCapacity, MACHINE_STATUSES, machineUnits, type CapacityTerms, type MachineStatus } from '../../domain';
+
+/** Machine statuses that still hold a template's capacity. */
+export const CAPACITY_HOLDING_STATUSES: readonly MachineStatus[] = MACHINE_STATUSES.filter(holdsCapacity);
+
+interface MachineLike {
+  readonly status: MachineStatus;
+  readonly instanceType?: string | null;
+}
+
+interface OpenRequestLike {
+  readonly requestedCount: number;
+}
+
+/**
+ * Units of a template that are spoken for: every live machine (any status but terminated and
+ * failed) plus what each open acquire request still expects (requested units minus the units of
+ * the machines already attached to it, whatever their status). `attachedOf(request)` gives those.
+ */
+export function committedUnits<R extends OpenRequestLike>(
+  template: Omit<CapacityTerms, 'maxNumber'>,
+  liveMachines: readonly MachineLike[],
+  openRequests: readonly R[],
+  attachedOf: (request: R) => readonly MachineLike[],
+): number {
+  let units = 0;
+  for (const machine of liveMachines) units += machineUnits(template, machine.instanceType);
+  for (const request of openRequests) {
+    let attached = 0;
+    for (const machine of attachedOf(request)) attached += machineUnits(template, machine.instanceType);
+    units += Math.max(0, request.requestedCount - attached);
+  }
+  return units;
+}

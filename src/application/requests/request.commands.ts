@@ -1,0 +1,131 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { REQUEST_STATUSES, type RequestStatus } from '../../domain';
+import { Command } from '../../kernel';
+import type { RequestDto } from '../read-models/request.dto';
+
+/** Asks the provider for machines of a template. Resolves to the new (or, with an idempotency key, the first) request's id. */
+export class RequestMachines extends Command<{ requestId: string }> {
+  @IsString()
+  @Matches(/^[0-9A-Za-z_-]{1,64}$/, { message: 'templateId must be 1-64 characters of 0-9 A-Z a-z - _' })
+  templateId!: string;
+
+  /** Machines (ondemand) or units (spot/heterogeneous) to acquire. */
+  @IsInt()
+  @Min(1)
+  machineCount!: number;
+
+  /** Caller tags for the request: a map, or `"k=v;k=v"`. */
+  @IsOptional()
+  @IsObject()
+  tags?: Record<string, string>;
+
+  @IsOptional()
+  @IsInt()
+  priority?: number;
+
+  /** 1–86400 seconds; default 3600. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  timeoutSeconds?: number;
+
+  /** Repeating a call with the same key answers the first request's id and provisions once. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  idempotencyKey?: string;
+}
+
+/** A machine to return: by provider id when given, else by host name. */
+export class MachineReference {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  machineId?: string;
+
+  /** Required unless `machineId` is given. */
+  @ValidateIf((reference: MachineReference) => reference.machineId === undefined || reference.name !== undefined)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  name?: string;
+}
+
+/** Result of {@link RequestReturnMachines}. */
+export interface ReturnMachinesResult {
+  requestId: string;
+  /** Names (or ids) given that match no active machine; they are not part of the request. */
+  notFound: string[];
+  /** Machines already being returned by another open request (answered with that request's id). */
+  alreadyReturning: string[];
+}
+
+/**
+ * Hands machines back: creates a return request and asks the provider to terminate them (once).
+ * Unknown and already-terminated machines are reported in `notFound`; none active → `MACHINE_NOT_FOUND`.
+ */
+export class RequestReturnMachines extends Command<ReturnMachinesResult> {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10_000)
+  @ValidateNested({ each: true })
+  @Type(() => MachineReference)
+  machines!: MachineReference[];
+}
+
+/** Asks the provider about a request's machines, applies what it reports and derives the status. Safe to repeat. */
+export class SyncRequest extends Command<RequestDto> {
+  @IsString()
+  @MinLength(1)
+  requestId!: string;
+}
+
+/** Fetches the cloud's reclaim notices (e.g. spot interruptions) and records them for `GetReturnRequests`. */
+export class SyncReclaimNotices extends Command<{ notices: number }> {}
+
+/** Cancels a pending or in-progress request. Machines that came up stay attached (return them to release them). */
+export class CancelRequest extends Command<RequestDto> {
+  @IsString()
+  @MinLength(1)
+  requestId!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  reason?: string;
+}
+
+/** Administrative status override; still obeys the request status machine. */
+export class UpdateRequestStatus extends Command<RequestDto> {
+  @IsString()
+  @MinLength(1)
+  requestId!: string;
+
+  @IsIn(REQUEST_STATUSES)
+  status!: RequestStatus;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  reason!: string;
+}

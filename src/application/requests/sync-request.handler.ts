@@ -1,0 +1,112 @@
+import { RequestNotFoundError, type DomainContext, type Machine, type Request, type Template } from '../../domain';
+import { commandHandler, type CommandHandler, type HandlerContext } from '../../kernel';
+import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
+import type { RequestDto } from '../read-models/request.dto';
+import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
+import { inSession, type Session } from '../session';
+import { recordProvisioned, upsertMachines } from './request-machines.handler';
+import { requestDtoOf } from './request-dto';
+import { SyncRequest } from './request.commands';
+
+/**
+ * Handles {@link SyncRequest}: reads the request, asks the provider (outside any transaction), then
+ * applies the reports, attaches new machines and derives the status (deadline included) in one
+ * transaction. A terminal request is answered as stored, without calling the provider. When the
+ * provider fails, the deadline is still applied before the `PROVIDER_ERROR` is raised.
+ */
+@commandHandler(SyncRequest, { inject: [RUNTIME] })
+export class SyncRequestHandler implements CommandHandler<SyncRequest> {
+  constructor(private readonly runtime: Runtime) {}
+
+  async handle(command: SyncRequest, context: HandlerContext): Promise<RequestDto> {
+    const { storage } = this.runtime;
+    const seen = await storage.unitOfWork.transaction(async (tx) => {
+      const request = await tx.requests.get(command.requestId);
+      if (request === undefined) throw new RequestNotFoundError(command.requestId);
+      const template = request.templateId === null ? undefined : await tx.templates.get(request.templateId);
+      return { request, template };
+    });
+    if (seen.request.isTerminal) return requestDtoOf(seen.request);
+
+    let reports: ProviderMachine[] | undefined;
+    let provisioned: ProvisionResult | undefined;
+    let failure: unknown;
+    try {
+      if (needsProvisioning(seen.request, this.runtime.clock.now(), this.runtime.limits.providerTimeoutMs) && seen.template !== undefined) {
+        provisioned = await this.provision(seen.request, seen.template);
+      } else {
+        reports = await callProvider(this.runtime, 'describe', command.requestId, () =>
+          this.runtime.provider.describe({
+            requestId: seen.request.requestId,
+            resourceIds: [...seen.request.resourceIds],
+            machineIds: [...seen.request.machineIds],
+          }),
+        );
+      }
+    } catch (error) {
+      failure = error;
+    }
+
+    const ctx = domainContext(this.runtime, context);
+    const request = await inSession(storage, async (session) => {
+      const current = await session.request(command.requestId);
+      if (current === undefined) throw new RequestNotFoundError(command.requestId);
+      if (current.isTerminal) return current;
+      if (provisioned !== undefined && seen.template !== undefined) {
+        await recordProvisioned(session, current, seen.template, provisioned, ctx);
+        return current;
+      }
+      await this.apply(session, current, seen.template, reports ?? [], ctx);
+      return current;
+    });
+    if (failure !== undefined) throw failure;
+    return requestDtoOf(request);
+  }
+
+  /** Provision was never confirmed (e.g. a crash right after admission): ask again, idempotently by request id. */
+  private provision(request: Request, template: Template): Promise<ProvisionResult> {
+    return callProvider(this.runtime, 'provision', request.requestId, () =>
+      this.runtime.provider.provision({
+        requestId: request.requestId,
+        template: template.toSnapshot(),
+        count: request.requestedCount,
+        tags: { ...request.tags },
+      }),
+    );
+  }
+
+  private async apply(session: Session, request: Request, template: Template | undefined, reports: readonly ProviderMachine[], ctx: DomainContext): Promise<void> {
+    const onRejected = (machineId: string, error: unknown) =>
+      this.runtime.logger.warn(`rejected a provider report for machine ${machineId}`, {
+        requestId: request.requestId,
+        machineId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    const reported = await upsertMachines(session, request, template?.templateId ?? '', template?.providerApi ?? null, reports, ctx, onRejected);
+    if (request.type === 'acquire') {
+      const fresh = reported.filter((m) => !request.machineIds.includes(m.machineId)).map((m) => m.machineId);
+      if (fresh.length > 0) request.attachMachines(fresh, [], ctx);
+    }
+    request.synchronise(await attachedMachines(session, request), ctx);
+  }
+}
+
+/**
+ * An acquire request still pending with nothing attached, older than one provider call: the call
+ * that admitted it died before recording what the provider started, so provisioning is asked again.
+ */
+function needsProvisioning(request: Request, now: Date, providerTimeoutMs: number): boolean {
+  return (
+    request.type === 'acquire' &&
+    request.status === 'pending' &&
+    request.resourceIds.length === 0 &&
+    request.machineIds.length === 0 &&
+    now.getTime() - request.createdAt.getTime() > providerTimeoutMs
+  );
+}
+
+/** Every machine attached to `request`, tracked in the session. */
+export async function attachedMachines(session: Session, request: Request): Promise<Machine[]> {
+  const found = await session.tx.machines.getMany(request.machineIds);
+  return session.adopt('machine', found);
+}

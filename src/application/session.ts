@@ -1,0 +1,99 @@
+import type { DomainEvent, Machine, Request, Template } from '../domain';
+import type { Transaction } from './storage/unit-of-work';
+import type { Storage } from './storage/storage';
+
+type Aggregate = Template | Request | Machine;
+
+interface Tracked {
+  readonly aggregate: Aggregate;
+  readonly kind: 'template' | 'request' | 'machine';
+  /** The version read (0 for a new aggregate): the save's expectedVersion. */
+  readonly loadedVersion: number;
+  deleted: boolean;
+}
+
+/**
+ * One command's view of a transaction: remembers the version of every aggregate it loads or adds,
+ * and on `flush()` saves each changed one with that version as `expectedVersion` and appends its
+ * recorded events to the outbox, so no handler can save without its events or forget a version.
+ */
+export class Session {
+  private readonly tracked = new Map<string, Tracked>();
+
+  constructor(readonly tx: Transaction) {}
+
+  async template(templateId: string): Promise<Template | undefined> {
+    return this.track('template', templateId, () => this.tx.templates.get(templateId));
+  }
+
+  async request(requestId: string): Promise<Request | undefined> {
+    return this.track('request', requestId, () => this.tx.requests.get(requestId));
+  }
+
+  async machine(machineId: string): Promise<Machine | undefined> {
+    return this.track('machine', machineId, () => this.tx.machines.get(machineId));
+  }
+
+  /** Tracks aggregates found by a finder; ones already tracked keep their loaded instance. */
+  adopt<A extends Aggregate>(kind: Tracked['kind'], found: readonly A[]): A[] {
+    return found.map((aggregate) => {
+      const key = `${kind}:${idOf(kind, aggregate)}`;
+      const known = this.tracked.get(key);
+      if (known !== undefined) return known.aggregate as A;
+      this.tracked.set(key, { aggregate, kind, loadedVersion: aggregate.version, deleted: false });
+      return aggregate;
+    });
+  }
+
+  /** Tracks a newly created aggregate (saved with `expectedVersion` 0). */
+  add<A extends Aggregate>(kind: Tracked['kind'], aggregate: A): A {
+    this.tracked.set(`${kind}:${idOf(kind, aggregate)}`, { aggregate, kind, loadedVersion: 0, deleted: false });
+    return aggregate;
+  }
+
+  /** Marks a tracked template for deletion at flush (its TemplateDeleted event is still appended). */
+  remove(template: Template): void {
+    const entry = this.tracked.get(`template:${template.templateId}`);
+    if (entry !== undefined) entry.deleted = true;
+  }
+
+  /** Saves every changed aggregate with its loaded version and appends its events, in tracking order. */
+  async flush(): Promise<DomainEvent[]> {
+    const appended: DomainEvent[] = [];
+    for (const entry of this.tracked.values()) {
+      const events = entry.aggregate.pullEvents() as DomainEvent[];
+      if (events.length === 0 && !entry.deleted) continue;
+      if (entry.deleted) await this.tx.templates.delete((entry.aggregate as Template).templateId, entry.loadedVersion);
+      else if (entry.kind === 'template') await this.tx.templates.save(entry.aggregate as Template, entry.loadedVersion);
+      else if (entry.kind === 'request') await this.tx.requests.save(entry.aggregate as Request, entry.loadedVersion);
+      else await this.tx.machines.save(entry.aggregate as Machine, entry.loadedVersion);
+      this.tx.outbox.append(events);
+      appended.push(...events);
+    }
+    return appended;
+  }
+
+  private async track<A extends Aggregate>(kind: Tracked['kind'], id: string, load: () => Promise<A | undefined>): Promise<A | undefined> {
+    const known = this.tracked.get(`${kind}:${id}`);
+    if (known !== undefined) return known.deleted ? undefined : (known.aggregate as A);
+    const aggregate = await load();
+    if (aggregate !== undefined) this.tracked.set(`${kind}:${id}`, { aggregate, kind, loadedVersion: aggregate.version, deleted: false });
+    return aggregate;
+  }
+}
+
+function idOf(kind: Tracked['kind'], aggregate: Aggregate): string {
+  if (kind === 'template') return (aggregate as Template).templateId;
+  if (kind === 'request') return (aggregate as Request).requestId;
+  return (aggregate as Machine).machineId;
+}
+
+/** Runs `work` in one transaction with a {@link Session}, flushing it before the commit. */
+export function inSession<T>(storage: Storage, work: (session: Session) => Promise<T>): Promise<T> {
+  return storage.unitOfWork.transaction(async (tx) => {
+    const session = new Session(tx);
+    const result = await work(session);
+    await session.flush();
+    return result;
+  });
+}

@@ -1,0 +1,59 @@
+import type { RequestType } from '../shared/ids';
+import type { Tags } from '../shared/tags';
+import type { MachineStatus } from '../machine/machine-status';
+import type { RequestStatus } from './request-status';
+
+/** The whole state of a request as JSON data (the snapshot without `schemaVersion`/`version`). */
+export interface RequestState {
+  readonly requestId: string;
+  readonly type: RequestType;
+  /** Acquire: the template; return: `null`. */
+  readonly templateId: string | null;
+  /** Acquire: units asked for (machines for ondemand, weights for spot/heterogeneous); return: machines named. */
+  readonly requestedCount: number;
+  /** Acquire on a weighted template: instance type → units, copied at creation; otherwise `null` (1 per machine). */
+  readonly unitWeights: Readonly<Record<string, number>> | null;
+  readonly machineIds: readonly string[];
+  readonly resourceIds: readonly string[];
+  readonly tags: Tags;
+  readonly priority: number | null;
+  /** Caller key that makes creation idempotent (the use case looks it up); `null` when none. */
+  readonly idempotencyKey: string | null;
+  /** Return requests: machine id → the provider's reason for refusing to terminate it. */
+  readonly terminationFailures: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+  readonly status: RequestStatus;
+  /** Why the request is in its status (the reason of its last move); `''` while pending. */
+  readonly statusMessage: string;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly completedAt: string | null;
+}
+
+/** What a request needs to know about one of its machines; a Machine aggregate fits. */
+export interface MachineView {
+  readonly machineId: string;
+  readonly status: MachineStatus;
+  readonly statusReason?: string | null;
+  /** Used to weigh machines of spot/heterogeneous requests; unknown types weigh 1. */
+  readonly instanceType?: string | null;
+}
+
+/** One machine the provider refused to terminate, as given to `recordTerminationFailures`. */
+export interface TerminationFailure {
+  readonly machineId: string;
+  readonly message: string;
+}
+
+/** Default `timeoutSeconds` of a request (one hour). */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 3600;
+/** Longest `timeoutSeconds` accepted (one day). */
+export const MAX_REQUEST_TIMEOUT_SECONDS = 86_400;
+/** Default per-request limit on `requestedCount`. */
+export const DEFAULT_MAX_PER_REQUEST = 100;
+
+/** Limits applied when an acquire request is created. */
+export interface RequestLimits {
+  /** Most units one request may ask for; default {@link DEFAULT_MAX_PER_REQUEST}. */
+  readonly maxPerRequest?: number;
+}

@@ -1,0 +1,46 @@
+import type { DomainEventBase } from '../shared/domain-event';
+import type { RequestState, TerminationFailure } from './request-state';
+import type { RequestStatus } from './request-status';
+
+/** A request was created; carries the whole initial request. */
+export type RequestCreated = DomainEventBase<'RequestCreated', 'Request', {
+  readonly request: RequestState;
+}>;
+
+/** The request moved from one status to another; `reason` becomes its status message. */
+export type RequestStatusChanged = DomainEventBase<'RequestStatusChanged', 'Request', {
+  readonly from: RequestStatus;
+  readonly to: RequestStatus;
+  readonly reason: string;
+  readonly startedAt: string | null;
+  readonly completedAt: string | null;
+}>;
+
+/** Machines and/or provider resources were attached; `added*` are the new ones, the others the full lists after. */
+export type RequestMachinesAttached = DomainEventBase<'RequestMachinesAttached', 'Request', {
+  readonly addedMachineIds: readonly string[];
+  readonly addedResourceIds: readonly string[];
+  readonly machineIds: readonly string[];
+  readonly resourceIds: readonly string[];
+}>;
+
+/** The provider refused to terminate machines of a return request; `failures` are the new ones, `terminationFailures` all after. */
+export type RequestTerminationFailed = DomainEventBase<'RequestTerminationFailed', 'Request', {
+  readonly failures: readonly TerminationFailure[];
+  readonly terminationFailures: Readonly<Record<string, string>>;
+}>;
+
+/**
+ * The request reached a terminal status (recorded right after that RequestStatusChanged). Counts are
+ * machines judged by the result table; `null` when the move was not derived from machine state.
+ */
+export type RequestCompleted = DomainEventBase<'RequestCompleted', 'Request', {
+  readonly status: RequestStatus;
+  readonly reason: string;
+  readonly succeeded: number | null;
+  readonly failed: number | null;
+  readonly completedAt: string;
+}>;
+
+/** Every event a Request records. */
+export type RequestEvent = RequestCreated | RequestStatusChanged | RequestMachinesAttached | RequestTerminationFailed | RequestCompleted;

@@ -1,0 +1,299 @@
+import { ValidationError } from '../../kernel/errors';
+import { AggregateRoot } from '../shared/domain-event';
+import { TemplateCapacityExceededError, TemplateInactiveError } from '../shared/errors';
+import { newRequestId, parseMachineId, type RequestType } from '../shared/ids';
+import { cloneJson } from '../shared/json';
+import type { DomainContext } from '../shared/ports';
+import type { Tags } from '../shared/tags';
+import { Issues, checkSchema, collect, joinPath, show } from '../shared/validation';
+import { parseOptions, type AcquireRequestInput, type ReturnRequestInput } from './request-input';
+import { countsUnits, remainingCapacity, templateCapacity } from '../template/template-capacity';
+import { deriveRequestOutcome, requestDeadline, type RequestProgress } from './request-outcome';
+import { DEFAULT_MAX_PER_REQUEST, type MachineView, type RequestState, type TerminationFailure } from './request-state';
+import { assertRequestMove, isRequestStatus, isTerminalRequestStatus, type RequestStatus } from './request-status';
+import type { RequestEvent } from './request.events';
+
+/** Stored form of a Request (schema 1). */
+export interface RequestSnapshot extends RequestState {
+  readonly schemaVersion: 1;
+  readonly version: number;
+}
+
+/** A request for machines (`acquire`) or to hand machines back (`return`) (aggregate, identity `requestId`). */
+export class Request extends AggregateRoot<RequestEvent> {
+  #state: RequestState;
+
+  private constructor(state: RequestState, version: number) {
+    super(version);
+    this.#state = state;
+  }
+
+  /**
+   * Creates a pending acquire request. Throws VALIDATION_FAILED (all problems), TEMPLATE_INACTIVE,
+   * or TEMPLATE_CAPACITY_EXCEEDED when `requestedCount` exceeds the per-request limit or the
+   * template's remaining capacity (−1 = 10000 units, 0 = none). Records RequestCreated.
+   */
+  static createAcquire(input: AcquireRequestInput, ctx: DomainContext): Request {
+    const issues = new Issues();
+    const common = parseOptions(input, 'acquire', issues);
+    const { template, requestedCount, activeUnits } = input;
+    const maxPerRequest = input.limits?.maxPerRequest ?? DEFAULT_MAX_PER_REQUEST;
+    if (!Number.isInteger(requestedCount) || requestedCount < 1) {
+      issues.add('requestedCount', 'isInt', `must be an integer >= 1, got ${show(requestedCount)}`);
+    }
+    if (!Number.isInteger(activeUnits) || activeUnits < 0) {
+      issues.add('activeUnits', 'isInt', `must be an integer >= 0, got ${show(activeUnits)}`);
+    }
+    if (!Number.isInteger(maxPerRequest) || maxPerRequest < 1) {
+      issues.add('limits.maxPerRequest', 'isInt', `must be an integer >= 1, got ${show(maxPerRequest)}`);
+    }
+    issues.throwIfAny('acquire request');
+    if (!template.active) throw new TemplateInactiveError(template.templateId);
+    if (requestedCount > maxPerRequest) {
+      throw new TemplateCapacityExceededError(template.templateId, requestedCount, maxPerRequest, 'per-request');
+    }
+    const available = remainingCapacity(template, activeUnits);
+    if (requestedCount > available) {
+      throw new TemplateCapacityExceededError(template.templateId, requestedCount, available, 'template', {
+        maxNumber: template.maxNumber,
+        capacity: templateCapacity(template),
+        inUse: activeUnits,
+      });
+    }
+    return Request.#create({
+      ...common,
+      type: 'acquire',
+      templateId: template.templateId,
+      requestedCount,
+      unitWeights: countsUnits(template) && template.vmTypes !== null ? { ...template.vmTypes } : null,
+      machineIds: [],
+      terminationFailures: {},
+    }, ctx);
+  }
+
+  /** Creates a pending return request for `machineIds` (non-empty, distinct). Throws VALIDATION_FAILED. Records RequestCreated. */
+  static createReturn(input: ReturnRequestInput, ctx: DomainContext): Request {
+    const issues = new Issues();
+    const common = parseOptions(input, 'return', issues);
+    const machineIds = Array.isArray(input.machineIds) ? input.machineIds : [];
+    if (machineIds.length === 0) issues.add('machineIds', 'arrayNotEmpty', 'a return request must name at least one machine');
+    const seen = new Set<string>();
+    machineIds.forEach((id, index) => {
+      const path = joinPath('machineIds', index);
+      if (collect(issues, () => parseMachineId(id, path)) === undefined) return;
+      if (seen.has(id)) issues.add(path, 'unique', `machine ${show(id)} is named twice`);
+      seen.add(id);
+    });
+    issues.throwIfAny('return request');
+    return Request.#create({
+      ...common,
+      type: 'return',
+      templateId: null,
+      requestedCount: machineIds.length,
+      unitWeights: null,
+      machineIds: [...machineIds],
+      terminationFailures: {},
+    }, ctx);
+  }
+
+  static #create(fields: Omit<RequestState, 'resourceIds' | 'status' | 'statusMessage' | 'createdAt' | 'startedAt' | 'completedAt'>, ctx: DomainContext): Request {
+    const requestId = fields.requestId === '' ? newRequestId(fields.type, ctx.ids) : fields.requestId;
+    const state: RequestState = {
+      ...fields,
+      requestId,
+      resourceIds: [],
+      status: 'pending',
+      statusMessage: '',
+      createdAt: ctx.now.toISOString(),
+      startedAt: null,
+      completedAt: null,
+    };
+    const request = new Request(state, 0);
+    request.beginChange();
+    request.record('RequestCreated', { request: cloneJson(state) }, ctx);
+    return request;
+  }
+
+  /** Rebuilds a request from its snapshot; records nothing. Throws VALIDATION_FAILED for another schema. */
+  static restore(snapshot: RequestSnapshot): Request {
+    checkSchema('request snapshot', snapshot.schemaVersion);
+    const { schemaVersion: _s, version, ...state } = cloneJson(snapshot);
+    return new Request(state, version);
+  }
+
+  protected get aggregateType(): 'Request' {
+    return 'Request';
+  }
+  protected get aggregateId(): string {
+    return this.#state.requestId;
+  }
+
+  get requestId(): string { return this.#state.requestId; }
+  get type(): RequestType { return this.#state.type; }
+  get templateId(): string | null { return this.#state.templateId; }
+  get requestedCount(): number { return this.#state.requestedCount; }
+  get unitWeights(): Readonly<Record<string, number>> | null { return cloneJson(this.#state.unitWeights); }
+  get machineIds(): readonly string[] { return cloneJson(this.#state.machineIds); }
+  get resourceIds(): readonly string[] { return cloneJson(this.#state.resourceIds); }
+  get tags(): Tags { return cloneJson(this.#state.tags); }
+  get priority(): number | null { return this.#state.priority; }
+  get idempotencyKey(): string | null { return this.#state.idempotencyKey; }
+  /** Return requests: machine id → the provider's reason for refusing to terminate it. */
+  get terminationFailures(): Readonly<Record<string, string>> { return cloneJson(this.#state.terminationFailures); }
+  get timeoutSeconds(): number { return this.#state.timeoutSeconds; }
+  get status(): RequestStatus { return this.#state.status; }
+  get statusMessage(): string { return this.#state.statusMessage; }
+  get createdAt(): Date { return new Date(this.#state.createdAt); }
+  get startedAt(): Date | null { return this.#state.startedAt === null ? null : new Date(this.#state.startedAt); }
+  get completedAt(): Date | null { return this.#state.completedAt === null ? null : new Date(this.#state.completedAt); }
+  /** `createdAt + timeoutSeconds`. */
+  get deadline(): Date { return requestDeadline(this.#state); }
+  /** True in completed, partial, failed, cancelled and timeout. */
+  get isTerminal(): boolean { return isTerminalRequestStatus(this.#state.status); }
+
+  /** pending → in_progress (the provider accepted the request). No-op when in progress; INVALID_REQUEST_STATE_TRANSITION when terminal. */
+  start(ctx: DomainContext): void {
+    this.changeStatus('in_progress', 'The provider accepted the request.', ctx);
+  }
+
+  /**
+   * Attaches machines and provider resources, keeping order and skipping ids already attached
+   * (never loses or duplicates one). Starts a pending request. A return request's machines are
+   * fixed: naming a new one is VALIDATION_FAILED. Records RequestMachinesAttached; no-op when nothing is new.
+   */
+  attachMachines(machineIds: readonly string[], resourceIds: readonly string[], ctx: DomainContext): void {
+    const issues = new Issues();
+    const addedMachineIds: string[] = [];
+    const addedResourceIds: string[] = [];
+    machineIds.forEach((id, index) => {
+      const path = joinPath('machineIds', index);
+      if (collect(issues, () => parseMachineId(id, path)) === undefined) return;
+      if (this.#state.machineIds.includes(id) || addedMachineIds.includes(id)) return;
+      if (this.#state.type === 'return') {
+        issues.add(path, 'fixedAtCreation', `return request ${this.requestId} did not name machine ${show(id)}; its machines are fixed at creation`);
+      } else addedMachineIds.push(id);
+    });
+    resourceIds.forEach((id, index) => {
+      if (typeof id !== 'string' || id.trim() === '') {
+        issues.add(joinPath('resourceIds', index), 'isNotEmpty', `must be a non-empty string, got ${show(id)}`);
+      } else if (!this.#state.resourceIds.includes(id) && !addedResourceIds.includes(id)) addedResourceIds.push(id);
+    });
+    issues.throwIfAny('attached machines');
+    if (addedMachineIds.length === 0 && addedResourceIds.length === 0) return;
+
+    this.beginChange();
+    if (this.#state.status === 'pending') this.#move('in_progress', 'The provider accepted the request.', null, ctx);
+    this.#state = {
+      ...this.#state,
+      machineIds: [...this.#state.machineIds, ...addedMachineIds],
+      resourceIds: [...this.#state.resourceIds, ...addedResourceIds],
+    };
+    this.record('RequestMachinesAttached', {
+      addedMachineIds,
+      addedResourceIds,
+      machineIds: [...this.#state.machineIds],
+      resourceIds: [...this.#state.resourceIds],
+    }, ctx);
+  }
+
+  /**
+   * Records machines of a return request the provider refused to terminate; they count as failed
+   * in derivation unless later seen terminated. VALIDATION_FAILED for an acquire request or a machine
+   * the request does not name. Records RequestTerminationFailed; no-op when nothing is new.
+   */
+  recordTerminationFailures(failures: readonly TerminationFailure[], ctx: DomainContext): void {
+    const issues = new Issues();
+    if (this.#state.type !== 'return') {
+      issues.add('', 'isReturnRequest', `request ${this.requestId} is an acquire request; only return requests terminate machines`);
+    }
+    const added: TerminationFailure[] = [];
+    failures.forEach(({ machineId, message }, index) => {
+      const path = joinPath('failures', index);
+      if (!this.#state.machineIds.includes(machineId)) {
+        issues.add(`${path}.machineId`, 'namedByRequest', `request ${this.requestId} does not name machine ${show(machineId)}`);
+        return;
+      }
+      const reason = typeof message === 'string' && message.trim() !== '' ? message : 'The provider refused to terminate the machine.';
+      if (this.#state.terminationFailures[machineId] === reason || added.some((f) => f.machineId === machineId)) return;
+      added.push({ machineId, message: reason });
+    });
+    issues.throwIfAny('termination failures');
+    if (added.length === 0) return;
+    this.beginChange();
+    const terminationFailures = { ...this.#state.terminationFailures };
+    for (const failure of added) terminationFailures[failure.machineId] = failure.message;
+    this.#state = { ...this.#state, terminationFailures };
+    this.record('RequestTerminationFailed', { failures: added, terminationFailures: { ...terminationFailures } }, ctx);
+  }
+
+  /**
+   * Re-derives the status from the attached machines at `ctx.now` (see deriveRequestOutcome):
+   * completed / partial / failed once every slot has an outcome, timeout at the deadline. A pending
+   * request passes through in_progress. No-op when nothing changes or the request is terminal.
+   */
+  synchronise(machines: readonly MachineView[], ctx: DomainContext): void {
+    const outcome = deriveRequestOutcome(this.#state, machines, ctx.now);
+    const to = outcome.status;
+    if (to === null || to === this.#state.status) return;
+    this.beginChange();
+    if (this.#state.status === 'pending' && to !== 'failed' && to !== 'cancelled') {
+      this.#move('in_progress', 'The provider accepted the request.', null, ctx);
+    }
+    if (to !== 'in_progress') this.#move(to, outcome.reason, outcome.progress, ctx);
+  }
+
+  /** The provider failed while serving the request: → failed with its message. No-op when already failed. */
+  fail(providerMessage: string, ctx: DomainContext): void {
+    const reason = providerMessage.trim() === '' ? 'The provider failed without a message.' : providerMessage;
+    this.changeStatus('failed', reason, ctx);
+  }
+
+  /** → cancelled (from pending or in_progress). Machines stay attached; see docs/domain.md. No-op when already cancelled. */
+  cancel(reason: string, ctx: DomainContext): void {
+    this.changeStatus('cancelled', reason.trim() === '' ? 'The request was cancelled.' : reason, ctx);
+  }
+
+  /**
+   * Moves to `to` if the status machine allows it, else INVALID_REQUEST_STATE_TRANSITION naming
+   * both statuses and nothing changes. Same status: no-op. Records RequestStatusChanged (+ RequestCompleted when terminal).
+   */
+  changeStatus(to: RequestStatus, reason: string, ctx: DomainContext): void {
+    if (!isRequestStatus(to)) {
+      throw new ValidationError('request status', [{ path: 'status', constraint: 'isRequestStatus', message: `is not a request status: ${show(to)}` }]);
+    }
+    if (to === this.#state.status) return;
+    assertRequestMove(this.requestId, this.#state.status, to);
+    this.beginChange();
+    this.#move(to, reason, null, ctx);
+  }
+
+  /** Plain JSON-safe state (dates as ISO strings), schema 1: the storage contract. */
+  toSnapshot(): RequestSnapshot {
+    return { schemaVersion: 1, ...cloneJson(this.#state), version: this.version };
+  }
+
+  #move(to: RequestStatus, reason: string, progress: RequestProgress | null, ctx: DomainContext): void {
+    const from = this.#state.status;
+    assertRequestMove(this.requestId, from, to);
+    const now = ctx.now.toISOString();
+    const terminal = isTerminalRequestStatus(to);
+    this.#state = {
+      ...this.#state,
+      status: to,
+      statusMessage: reason,
+      startedAt: this.#state.startedAt ?? (to === 'in_progress' ? now : null),
+      completedAt: terminal ? now : null,
+    };
+    const { startedAt, completedAt } = this.#state;
+    this.record('RequestStatusChanged', { from, to, reason, startedAt, completedAt }, ctx);
+    if (terminal) {
+      this.record('RequestCompleted', {
+        status: to,
+        reason,
+        succeeded: progress?.succeeded ?? null,
+        failed: progress?.failed ?? null,
+        completedAt: now,
+      }, ctx);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { holdsCapacity, type MachineStatus } from '../machine/machine-status';
+import { MAX_TEMPLATE_CAPACITY, type PriceType } from './template-definition';
+
+/** The template facts capacity depends on; a Template or a TemplateSnapshot both fit. */
+export interface CapacityTerms {
+  readonly maxNumber: number;
+  readonly priceType: PriceType;
+  readonly vmTypes: Readonly<Record<string, number>> | null;
+}
+
+/** True when the template counts capacity in weighted units (spot, heterogeneous) rather than machines. */
+export function countsUnits(terms: Pick<CapacityTerms, 'priceType'>): boolean {
+  return terms.priceType !== 'ondemand';
+}
+
+/** Total capacity in units: `maxNumber`, with −1 (unlimited) capped at {@link MAX_TEMPLATE_CAPACITY}. */
+export function templateCapacity(terms: Pick<CapacityTerms, 'maxNumber'>): number {
+  return terms.maxNumber === -1 ? MAX_TEMPLATE_CAPACITY : Math.max(0, terms.maxNumber);
+}
+
+/**
+ * Units one live machine of `instanceType` takes from the template's capacity: 1 for ondemand;
+ * its `vmTypes` weight for spot/heterogeneous. An unknown or missing instance type counts the
+ * highest weight of the template, so usage is never under-counted.
+ */
+export function machineUnits(terms: Omit<CapacityTerms, 'maxNumber'>, instanceType: string | null | undefined): number {
+  if (!countsUnits(terms) || terms.vmTypes === null) return 1;
+  const weight = instanceType == null ? undefined : terms.vmTypes[instanceType];
+  return weight ?? Math.max(1, ...Object.values(terms.vmTypes));
+}
+
+/** Capacity left given the units already in use (never negative). */
+export function remainingCapacity(terms: Pick<CapacityTerms, 'maxNumber'>, unitsInUse: number): number {
+  return Math.max(0, templateCapacity(terms) - unitsInUse);
+}
+
+/**
+ * Units of the template held by `machines`: the sum of {@link machineUnits} over machines that
+ * still hold capacity (every status but terminated and failed). The caller passes the template's machines.
+ */
+export function unitsInUse(
+  terms: Omit<CapacityTerms, 'maxNumber'>,
+  machines: readonly { readonly status: MachineStatus; readonly instanceType?: string | null }[],
+): number {
+  return machines.filter((m) => holdsCapacity(m.status)).reduce((sum, m) => sum + machineUnits(terms, m.instanceType), 0);
+}

@@ -1,0 +1,48 @@
+import type { StoredEvent } from '../application/storage/event-log';
+import type { Storage } from '../application/storage/storage';
+import { InMemoryEventLog } from './in-memory/event-log';
+import { InMemoryReadModelStore } from './in-memory/read-model-store';
+import { createAggregateTables } from './in-memory/repositories';
+import { InMemoryUnitOfWork } from './in-memory/unit-of-work';
+
+/** How much an {@link InMemoryStorage} holds: committed aggregates by type and events in the log. */
+export interface StorageCounts {
+  readonly templates: number;
+  readonly requests: number;
+  readonly machines: number;
+  readonly events: number;
+}
+
+/** A {@link Storage} kept in process memory, plus inspection handles for tests. */
+export interface InMemoryStorage extends Storage {
+  /** Committed aggregates by type and committed events; uncommitted work is never counted. */
+  snapshotCounts(): StorageCounts;
+  /** Copies of every committed event, in position order. */
+  committedEvents(): StoredEvent[];
+  /** Documents currently in a read-model collection (0 for an unknown collection). */
+  documentCount(collection: string): number;
+}
+
+/**
+ * A fresh, empty storage with the real semantics of the storage ports: snapshots stored as deep
+ * copies, atomic commit with version checks (CONCURRENCY_CONFLICT writes nothing), ordered event
+ * log, keyed locks, indexed finders and read-model queries. State lives only in this instance.
+ */
+export function createInMemoryStorage(): InMemoryStorage {
+  const tables = createAggregateTables();
+  const eventLog = new InMemoryEventLog();
+  const readModels = new InMemoryReadModelStore();
+  return {
+    unitOfWork: new InMemoryUnitOfWork(tables, eventLog),
+    eventLog,
+    readModels,
+    snapshotCounts: () => ({
+      templates: tables.templates.size,
+      requests: tables.requests.size,
+      machines: tables.machines.size,
+      events: eventLog.size,
+    }),
+    committedEvents: () => eventLog.all(),
+    documentCount: (collection) => readModels.count(collection),
+  };
+}

@@ -1,0 +1,39 @@
+import type { DomainEvent } from '../../domain';
+import type { EventLog, StoredEvent } from '../../application/storage/event-log';
+import { ValidationError } from '../../kernel/errors';
+
+/** The committed events of an in-memory storage; position n is at index n − 1. */
+export class InMemoryEventLog implements EventLog {
+  readonly #events: StoredEvent[] = [];
+
+  async readAfter(after: number, limit: number): Promise<StoredEvent[]> {
+    const issues = [];
+    if (!Number.isInteger(after) || after < 0) {
+      issues.push({ path: 'after', constraint: 'isInt', message: `must be an integer >= 0, got ${String(after)}` });
+    }
+    if (!Number.isInteger(limit) || limit < 1) {
+      issues.push({ path: 'limit', constraint: 'isInt', message: `must be an integer >= 1, got ${String(limit)}` });
+    }
+    if (issues.length > 0) throw new ValidationError('event log read', issues);
+    return structuredClone(this.#events.slice(after, after + limit));
+  }
+
+  async head(): Promise<number> {
+    return this.#events.length;
+  }
+
+  /** The number of committed events (the head position). */
+  get size(): number {
+    return this.#events.length;
+  }
+
+  /** Copies of every committed event, in position order. */
+  all(): StoredEvent[] {
+    return structuredClone(this.#events);
+  }
+
+  /** Appends already-copied events with the next consecutive positions (synchronously). */
+  append(events: readonly DomainEvent[]): void {
+    for (const event of events) this.#events.push({ position: this.#events.length + 1, event });
+  }
+}

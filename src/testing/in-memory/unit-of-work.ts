@@ -1,0 +1,74 @@
+import type { DomainEvent } from '../../domain';
+import { ValidationError } from '../../kernel/errors';
+import type { Transaction, UnitOfWork } from '../../application/storage/unit-of-work';
+import type { InMemoryEventLog } from './event-log';
+import { KeyLocks, type LockTicket } from './key-locks';
+import { machineRepository, requestRepository, templateRepository, type AggregateTables } from './repositories';
+import { TableTransaction } from './snapshot-table';
+
+/**
+ * Unit of work over in-memory tables. Work runs against buffered writes; when it resolves, every
+ * expected version is checked and, if all hold, the writes and events are applied in one
+ * synchronous step, so no other transaction can interleave. A conflict or a rejection writes nothing.
+ */
+export class InMemoryUnitOfWork implements UnitOfWork {
+  readonly #locks = new KeyLocks();
+
+  constructor(
+    private readonly tables: AggregateTables,
+    private readonly log: InMemoryEventLog,
+  ) {}
+
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    let open = true;
+    let lock: { key: string; ticket: LockTicket } | undefined;
+    const guard = (): void => {
+      if (!open) throw new Error('This transaction has ended; use the `tx` of a running transaction(work) only inside `work`.');
+    };
+    const views = {
+      templates: new TableTransaction(this.tables.templates),
+      requests: new TableTransaction(this.tables.requests),
+      machines: new TableTransaction(this.tables.machines),
+    };
+    const events: DomainEvent[] = [];
+    const tx: Transaction = {
+      templates: templateRepository(views.templates, guard),
+      requests: requestRepository(views.requests, guard),
+      machines: machineRepository(views.machines, guard),
+      outbox: {
+        append: (appended) => {
+          guard();
+          events.push(...structuredClone(appended));
+        },
+      },
+      lock: async (key) => {
+        guard();
+        if (lock === undefined) lock = { key, ticket: this.#locks.acquire(key) };
+        else if (lock.key !== key) {
+          throw new ValidationError('transaction lock', [
+            {
+              path: 'key',
+              constraint: 'singleLock',
+              message: `this transaction already holds "${lock.key}" and cannot also take "${key}"; take at most one key per transaction`,
+            },
+          ]);
+        }
+        await lock.ticket.ready;
+      },
+    };
+    try {
+      const result = await work(tx);
+      guard();
+      const conflict = views.templates.conflict() ?? views.requests.conflict() ?? views.machines.conflict();
+      if (conflict !== undefined) throw conflict;
+      views.templates.apply();
+      views.requests.apply();
+      views.machines.apply();
+      this.log.append(events);
+      return result;
+    } finally {
+      open = false;
+      lock?.ticket.release();
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import type { Storage } from '../application/storage/storage';
+import { aggregateCases, type CaseBody } from './storage-contract/aggregate.cases';
+import { readModelCases } from './storage-contract/read-model.cases';
+import { transactionCases } from './storage-contract/transaction.cases';
+
+/** What {@link storageContract} needs: a name for reports and a way to make (and dispose of) a fresh, empty storage. */
+export interface StorageContractOptions<S extends Storage = Storage> {
+  /** Shown by runners, e.g. `"postgres adapter"`. */
+  readonly name: string;
+  /** A new, empty storage; called once per case. */
+  readonly create: () => S | Promise<S>;
+  /** Called after each case (pass or fail) with the storage `create` returned. */
+  readonly destroy?: (storage: S) => void | Promise<void>;
+}
+
+/** One named rule of the storage ports; `run` rejects with an Error whose message says what broke. */
+export interface StorageContractCase {
+  readonly name: string;
+  readonly run: () => Promise<void>;
+}
+
+/**
+ * The conformance suite for a {@link Storage} adapter: every rule of the storage ports as a
+ * separate case, each on its own storage from `create()` and `destroy`ed afterwards. Usable from
+ * any test runner; see `runStorageContract` in `./storage-contract.vitest` for vitest.
+ */
+export function storageContract<S extends Storage>(options: StorageContractOptions<S>): StorageContractCase[] {
+  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases };
+  return Object.entries(bodies).map(([name, body]) => ({
+    name,
+    run: async () => {
+      const storage = await options.create();
+      try {
+        await body(storage);
+      } finally {
+        await options.destroy?.(storage);
+      }
+    },
+  }));
+}

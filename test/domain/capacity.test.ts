@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { Request, machineUnits, remainingCapacity, templateCapacity, unitsInUse } from '../../src/domain';
+import { aTemplate } from './support/builders';
+import { ctxAt } from './support/context';
+import { expectFailure } from './support/given';
+
+const spot = () => aTemplate({ templateId: 'Spot', priceType: 'spot', vmType: undefined, maxNumber: 10, vmTypes: { 'm5.xlarge': 1, 'm5.2xlarge': 2 } });
+
+function acquire(maxNumber: number, activeUnits: number, requestedCount: number, maxPerRequest?: number): Request {
+  return Request.createAcquire(
+    { template: aTemplate({ maxNumber }), activeUnits, requestedCount, ...(maxPerRequest === undefined ? {} : { limits: { maxPerRequest } }) },
+    ctxAt(),
+  );
+}
+
+describe('Template capacity', () => {
+  it('caps an unlimited template (-1) at 10000', () => {
+    expect(templateCapacity({ maxNumber: -1 })).toBe(10_000);
+    expect(acquire(-1, 9_950, 50).requestedCount).toBe(50);
+    const error = expectFailure(() => acquire(-1, 9_951, 50), 'TEMPLATE_CAPACITY_EXCEEDED');
+    expect(error.details).toMatchObject({ requested: 50, available: 49, limit: 'template' });
+  });
+
+  it('refuses every request on a template with maxNumber 0', () => {
+    const error = expectFailure(() => acquire(0, 0, 1), 'TEMPLATE_CAPACITY_EXCEEDED');
+    expect(error.details).toMatchObject({ templateId: 'OnDemand-Small', requested: 1, available: 0 });
+    expect(error.message).toContain('Requested 1');
+    expect(error.message).toContain('0 unit(s) of capacity left');
+  });
+
+  it('accepts a request that uses the exact remaining capacity', () => {
+    expect(acquire(20, 15, 5).status).toBe('pending');
+  });
+
+  it('refuses a request one over the remaining capacity', () => {
+    const error = expectFailure(() => acquire(20, 15, 6), 'TEMPLATE_CAPACITY_EXCEEDED');
+    expect(error.details).toMatchObject({ requested: 6, available: 5, maxNumber: 20, inUse: 15 });
+  });
+
+  it('applies the per-request limit (default 100, configurable)', () => {
+    expect(acquire(-1, 0, 100).requestedCount).toBe(100);
+    expect(expectFailure(() => acquire(-1, 0, 101), 'TEMPLATE_CAPACITY_EXCEEDED').details).toMatchObject({ available: 100, limit: 'per-request' });
+    expect(acquire(-1, 0, 500, 500).requestedCount).toBe(500);
+    expectFailure(() => acquire(-1, 0, 6, 5), 'TEMPLATE_CAPACITY_EXCEEDED');
+    expect(expectFailure(() => acquire(-1, 0, 1, 0), 'VALIDATION_FAILED').message).toContain('limits.maxPerRequest');
+  });
+
+  it('counts spot capacity in weighted units', () => {
+    const template = spot();
+    expect(machineUnits(template, 'm5.2xlarge')).toBe(2);
+    expect(machineUnits(template, 'm5.xlarge')).toBe(1);
+    const inUse = unitsInUse(template, [
+      { status: 'running', instanceType: 'm5.2xlarge' },
+      { status: 'pending', instanceType: 'm5.xlarge' },
+      { status: 'unknown', instanceType: 'm5.2xlarge' },
+      { status: 'terminated', instanceType: 'm5.2xlarge' },
+      { status: 'failed', instanceType: 'm5.2xlarge' },
+    ]);
+    expect(inUse).toBe(5);
+    expect(remainingCapacity(template, inUse)).toBe(5);
+    expect(Request.createAcquire({ template, activeUnits: inUse, requestedCount: 5 }, ctxAt()).unitWeights).toEqual({ 'm5.xlarge': 1, 'm5.2xlarge': 2 });
+    expectFailure(() => Request.createAcquire({ template, activeUnits: inUse, requestedCount: 6 }, ctxAt()), 'TEMPLATE_CAPACITY_EXCEEDED');
+  });
+
+  it('weighs an unknown instance type at the highest weight of the template', () => {
+    expect(machineUnits(spot(), 'c5.large')).toBe(2);
+    expect(machineUnits(spot(), null)).toBe(2);
+  });
+
+  it('counts one unit per machine on an ondemand template', () => {
+    const template = aTemplate({ vmTypes: { 'm5.large': 4 } });
+    expect(machineUnits(template, 'm5.large')).toBe(1);
+    expect(Request.createAcquire({ template, activeUnits: 0, requestedCount: 1 }, ctxAt()).unitWeights).toBeNull();
+  });
+});

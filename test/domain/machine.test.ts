@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { Machine, type MachineStatusChanged, type MachineUpdated } from '../../src/domain';
+import { ACQUIRE_ID, RETURN_ID, aMachine } from './support/builders';
+import { ctxAt, T0 } from './support/context';
+import { given, issuePaths } from './support/given';
+
+const later = ctxAt(new Date(T0.getTime() + 90_000));
+
+describe('Machine', () => {
+  it('is created with every provider fact and records the whole machine', () => {
+    const machine = Machine.create(
+      {
+        machineId: 'i-0721bb06651cad7f1',
+        requestId: ACQUIRE_ID,
+        templateId: 'OnDemand-Small',
+        name: 'ip-10-0-57-22.ec2.internal',
+        providerApi: 'EC2Fleet',
+        resourceId: 'fleet-1',
+        instanceType: 'm5.large',
+        priceType: 'spot',
+        cloudHostId: 'h-1',
+        privateIpAddress: '10.0.57.22',
+        publicIpAddress: '2001:db8::1',
+        instanceTags: 'team=grid',
+        launchTime: '2026-01-01T00:00:00Z',
+        status: 'running',
+      },
+      ctxAt(),
+    );
+    expect(machine.version).toBe(1);
+    expect(machine.launchTime).toEqual(T0);
+    expect(machine.instanceTags).toEqual({ team: 'grid' });
+    const [event] = machine.pullEvents();
+    const { schemaVersion: _s, version: _v, ...state } = machine.toSnapshot();
+    expect(event).toMatchObject({ type: 'MachineCreated', aggregateType: 'Machine', aggregateId: 'i-0721bb06651cad7f1', data: { machine: state } });
+  });
+
+  it('reports every bad field at creation', () => {
+    expect(
+      issuePaths(() =>
+        Machine.create({ machineId: '', requestId: RETURN_ID, templateId: 't', privateIpAddress: '10.0.0.300', publicIpAddress: 'host', launchTime: 'yesterday' }, ctxAt()),
+      ),
+    ).toEqual(['machineId', 'requestId', 'privateIpAddress', 'publicIpAddress', 'launchTime']);
+  });
+
+  it('applies the facts reported with a status move in the same event', () => {
+    const { events, aggregate } = given(aMachine('pending'))
+      .when((m) => m.report({ status: 'running', privateIpAddress: '10.0.0.5', name: 'ip-10-0-0-5', launchTime: T0 }, later))
+      .thenRecords('MachineStatusChanged');
+    expect((events[0] as MachineStatusChanged).data).toEqual({
+      from: 'pending',
+      to: 'running',
+      reason: '',
+      terminatedAt: null,
+      facts: { name: 'ip-10-0-0-5', privateIpAddress: '10.0.0.5', launchTime: T0.toISOString() },
+    });
+    expect(aggregate.privateIpAddress).toBe('10.0.0.5');
+  });
+
+  it('records facts that change without a status move as MachineUpdated', () => {
+    const machine = aMachine('running');
+    const { events } = given(machine).when((m) => m.report({ status: 'running', publicIpAddress: '54.1.2.3' }, later)).thenRecords('MachineUpdated');
+    expect((events[0] as MachineUpdated).data).toMatchObject({ changedFields: ['publicIpAddress'], facts: { publicIpAddress: '54.1.2.3' } });
+    given(machine).when((m) => m.report({ publicIpAddress: '54.1.2.3' }, later)).thenNothingChanges();
+    given(machine).when((m) => m.report({ publicIpAddress: null }, later)).thenRecords('MachineUpdated');
+    expect(machine.publicIpAddress).toBeNull();
+  });
+
+  it('stamps terminatedAt when the machine terminates', () => {
+    const machine = aMachine('running');
+    machine.report({ status: 'terminated', statusReason: 'Client.UserInitiatedShutdown' }, later);
+    expect(machine.terminatedAt).toEqual(later.now);
+    expect(machine.statusReason).toBe('Client.UserInitiatedShutdown');
+    expect(machine.isTerminal).toBe(true);
+  });
+
+  it('rejects an invalid report without applying any of it', () => {
+    given(aMachine('running')).when((m) => m.report({ privateIpAddress: 'nope', name: 'x' }, later)).thenFailsWith('VALIDATION_FAILED');
+  });
+
+  it('records the return request that names it, once', () => {
+    const machine = aMachine('running');
+    const { events } = given(machine).when((m) => m.markReturnRequested(RETURN_ID, later)).thenRecords('MachineReturnRequested');
+    expect(events[0]?.data).toEqual({ returnRequestId: RETURN_ID, previousReturnRequestId: null });
+    expect(machine.returnRequestId).toBe(RETURN_ID);
+    given(machine).when((m) => m.markReturnRequested(RETURN_ID, later)).thenNothingChanges();
+    given(machine).when((m) => m.markReturnRequested(ACQUIRE_ID, later)).thenFailsWith('VALIDATION_FAILED');
+  });
+
+  it('round-trips through its snapshot', () => {
+    const machine = aMachine('pending');
+    machine.report({ status: 'running', privateIpAddress: '10.0.0.5', instanceTags: { a: 'b' } }, later);
+    const snapshot = machine.toSnapshot();
+    expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
+    expect(Machine.restore(snapshot).toSnapshot()).toEqual(snapshot);
+  });
+});

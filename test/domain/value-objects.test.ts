@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConcurrencyConflictError,
+  DOMAIN_ERROR_CODES,
+  InvalidRequestStateTransitionError,
+  MachineNotFoundError,
+  ProviderError,
+  RequestNotFoundError,
+  TemplateAlreadyExistsError,
+  TemplateCapacityExceededError,
+  TemplateInUseError,
+  TemplateInactiveError,
+  TemplateNotFoundError,
+  InvalidMachineStateTransitionError,
+  formatTags,
+  newRequestId,
+  parseIpAddress,
+  parseMachineId,
+  parseRequestId,
+  parseTags,
+  parseTemplateAttributes,
+  parseTemplateId,
+  randomIds,
+  systemClock,
+} from '../../src/domain';
+import { HostFactoryError, isHostFactoryError } from '../../src/kernel/errors';
+import { sequentialIds } from './support/context';
+import { issuePaths } from './support/given';
+
+const UUID = '0f8fad5b-d9cb-469f-a165-70867728950e';
+
+describe('RequestId', () => {
+  it('is generated as req-/ret- plus a lower-case UUID v4', () => {
+    expect(newRequestId('acquire', sequentialIds())).toBe('req-00000000-0000-4000-8000-000000000001');
+    expect(newRequestId('return', randomIds)).toMatch(/^ret-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('refuses a generator that breaks its contract', () => {
+    expect(issuePaths(() => newRequestId('acquire', { uuid: () => UUID.toUpperCase() }))).toEqual(['uuid']);
+  });
+
+  it.each([`req-${UUID}`, `ret-${UUID}`])('parses %s', (id) => {
+    expect(parseRequestId(id)).toBe(id);
+  });
+
+  it.each([
+    ['an upper-case uuid', `req-${UUID.toUpperCase()}`],
+    ['another prefix', `abc-${UUID}`],
+    ['no prefix', UUID],
+    ['a v1 uuid', 'req-0f8fad5b-d9cb-169f-a165-70867728950e'],
+    ['a number', 42],
+    ['nothing', undefined],
+  ])('refuses %s, naming the field', (_what, value) => {
+    expect(issuePaths(() => parseRequestId(value, undefined, 'requests[0].requestId'))).toEqual(['requests[0].requestId']);
+  });
+
+  it('checks the type when asked', () => {
+    expect(issuePaths(() => parseRequestId(`req-${UUID}`, 'return'))).toEqual(['requestId']);
+  });
+});
+
+describe('TemplateId and MachineId', () => {
+  it.each(['a', 'OnDemand-Small', 'x_1', 'A'.repeat(64)])('accepts template id %s', (id) => {
+    expect(parseTemplateId(id)).toBe(id);
+  });
+
+  it.each(['', 'A'.repeat(65), 'has space', 'dot.ted', 7])('refuses template id %s', (id) => {
+    expect(issuePaths(() => parseTemplateId(id))).toEqual(['templateId']);
+  });
+
+  it.each(['', ' i-1', 'x'.repeat(257), null])('refuses machine id %s', (id) => {
+    expect(issuePaths(() => parseMachineId(id))).toEqual(['machineId']);
+  });
+});
+
+describe('Tags', () => {
+  it('parses the wire form and formats it back', () => {
+    const tags = parseTags('team=grid; env = test;;url=a=b');
+    expect(tags).toEqual({ team: 'grid', env: 'test', url: 'a=b' });
+    expect(formatTags(tags)).toBe('team=grid;env=test;url=a=b');
+    expect(parseTags('')).toEqual({});
+  });
+
+  it('accepts a map', () => {
+    expect(parseTags({ a: '1' }, 'instanceTags')).toEqual({ a: '1' });
+  });
+
+  it('enforces key and value lengths and reports every bad entry', () => {
+    expect(parseTags({ ['k'.repeat(128)]: 'v'.repeat(256) })).toBeDefined();
+    expect(issuePaths(() => parseTags(`=v;${'k'.repeat(129)}=v;ok=${'v'.repeat(257)};bad;ok=again`, 'instanceTags'))).toEqual([
+      'instanceTags[0]',
+      `instanceTags.${'k'.repeat(129)}`,
+      'instanceTags.ok',
+      'instanceTags[3]',
+    ]);
+    expect(issuePaths(() => parseTags({ a: 1 }))).toEqual(['tags.a']);
+    expect(issuePaths(() => parseTags(5))).toEqual(['tags']);
+  });
+});
+
+describe('IP address', () => {
+  it.each(['10.0.57.22', '::1', '2001:db8::8a2e:370:7334'])('accepts %s', (ip) => {
+    expect(parseIpAddress(ip)).toBe(ip);
+  });
+
+  it.each(['10.0.0.256', 'ip-10-0-0-1', '', '1.2.3'])('refuses %s', (ip) => {
+    expect(issuePaths(() => parseIpAddress(ip, 'privateIpAddress'))).toEqual(['privateIpAddress']);
+  });
+});
+
+describe('Template attributes', () => {
+  it('normalises plain values to [kind, value] pairs', () => {
+    expect(parseTemplateAttributes({ type: 'X86_64', ncpus: 2, nram: '4096', ncores: '1', gpu: 1 })).toEqual({
+      type: ['String', 'X86_64'],
+      ncpus: ['Numeric', '2'],
+      nram: ['Numeric', '4096'],
+      ncores: ['Numeric', '1'],
+      gpu: ['Numeric', '1'],
+    });
+  });
+
+  it('refuses bad kinds, values and shapes', () => {
+    expect(
+      issuePaths(() => parseTemplateAttributes({ type: ['Text', 'x'], ncpus: ['Numeric', 'two'], nram: -1, x: true, y: ['String'] })),
+    ).toEqual(['attributes.type', 'attributes.ncpus', 'attributes.x', 'attributes.y', 'attributes.nram']);
+    expect(issuePaths(() => parseTemplateAttributes([]))).toEqual(['attributes']);
+  });
+});
+
+describe('Ports', () => {
+  it('reads the wall clock', () => {
+    const before = Date.now();
+    expect(systemClock.now().getTime()).toBeGreaterThanOrEqual(before);
+  });
+});
+
+describe('Domain errors', () => {
+  const errors: [HostFactoryError, string, Record<string, unknown>][] = [
+    [new TemplateNotFoundError('T1'), 'TEMPLATE_NOT_FOUND', { templateId: 'T1' }],
+    [new TemplateAlreadyExistsError('T1'), 'TEMPLATE_ALREADY_EXISTS', { templateId: 'T1' }],
+    [new TemplateInactiveError('T1'), 'TEMPLATE_INACTIVE', { templateId: 'T1' }],
+    [new TemplateInUseError('T1', ['req-1']), 'TEMPLATE_IN_USE', { templateId: 'T1', openRequestIds: ['req-1'] }],
+    [new TemplateCapacityExceededError('T1', 5, 2, 'template'), 'TEMPLATE_CAPACITY_EXCEEDED', { templateId: 'T1', requested: 5, available: 2 }],
+    [new RequestNotFoundError('req-1'), 'REQUEST_NOT_FOUND', { requestId: 'req-1' }],
+    [new MachineNotFoundError('i-1'), 'MACHINE_NOT_FOUND', { machine: 'i-1' }],
+    [new InvalidRequestStateTransitionError('req-1', 'completed', 'failed', []), 'INVALID_REQUEST_STATE_TRANSITION', { from: 'completed', to: 'failed' }],
+    [new InvalidMachineStateTransitionError('i-1', 'terminated', 'running', []), 'INVALID_MACHINE_STATE_TRANSITION', { from: 'terminated', to: 'running' }],
+    [new ConcurrencyConflictError('Request', 'req-1', 3, 4), 'CONCURRENCY_CONFLICT', { aggregateType: 'Request', id: 'req-1', expectedVersion: 3, actualVersion: 4 }],
+    [new ProviderError('RequestLimitExceeded', { requestId: 'req-1', cause: new Error('throttled') }), 'PROVIDER_ERROR', { requestId: 'req-1' }],
+  ];
+
+  it('has one class per domain code', () => {
+    expect(errors.map(([, code]) => code).sort()).toEqual([...DOMAIN_ERROR_CODES].sort());
+  });
+
+  it.each(errors)('%s carries its code, its values and a message naming them', (error, code, details) => {
+    expect(isHostFactoryError(error, code)).toBe(true);
+    expect(error.details).toMatchObject(details);
+    for (const value of Object.values(details)) {
+      for (const part of [value].flat()) expect(error.message).toContain(String(part));
+    }
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ code, details });
+  });
+
+  it("keeps the provider's cause", () => {
+    const cause = new Error('throttled');
+    expect(new ProviderError('failed', { cause }).cause).toBe(cause);
+  });
+});

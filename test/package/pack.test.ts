@@ -1,0 +1,126 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cjsConsumer, esmConsumer, expectedReport } from './consumer';
+import { ensureBuilt, ROOT, run, runNodeJson } from './helpers';
+
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+/** The peers a user installs next to the package, at the ranges package.json declares. */
+const PEERS = ['typedi@^0.10.0', 'reflect-metadata@^0.2.2', 'class-validator@^0.15.1', 'class-transformer@^0.5.1'];
+
+// A scratch project outside the repository, so nothing resolves from our own node_modules.
+const SCRATCH = mkdtempSync(join(tmpdir(), 'hostfactory-kernel-pack-'));
+const PROJECT = join(SCRATCH, 'consumer');
+
+/** A TypeScript consumer with real (legacy) decorators, as the README tells users to write it. */
+const TS_COMMON = `
+import 'reflect-metadata';
+import { IsInt, IsString, Min, MinLength } from 'class-validator';
+import { Inject, Token } from 'typedi';
+import { Command, commandHandler, createKernel, isHostFactoryError, type CommandHandler } from 'hostfactory-kernel';
+
+const GREETING = new Token<string>('greeting');
+
+export class Greet extends Command<string> {
+  @IsString() @MinLength(1) name = 'Ada';
+  @IsInt() @Min(1) times = 1;
+}
+
+@commandHandler(Greet)
+export class GreetHandler implements CommandHandler<Greet> {
+  constructor(@Inject(GREETING) private readonly greeting: string) {}
+  handle(command: Greet): string {
+    return \`\${this.greeting}, \${command.name}\`;
+  }
+}
+
+export class Count extends Command<number> {}
+
+// @ts-expect-error a handler whose result is not the command's result type does not compile
+@commandHandler(Count)
+export class WrongHandler {
+  handle(): string {
+    return 'not a number';
+  }
+}
+
+export async function main(): Promise<void> {
+  const kernel = createKernel({ handlers: [GreetHandler] });
+  kernel.container.set(GREETING, 'Hello');
+  kernel.verify();
+  const r: string = await kernel.commands.execute(new Greet());
+  // @ts-expect-error the result is inferred as string, so it is not a number
+  const wrong: number = await kernel.commands.execute(new Greet());
+  void wrong;
+  const bad = new Greet();
+  bad.times = 0;
+  const error = await kernel.commands.execute(bad).then(() => undefined, (e: unknown) => e);
+  const code = isHostFactoryError(error, 'VALIDATION_FAILED') ? error.code : 'no error';
+  console.log(JSON.stringify({ r, code, message: error instanceof Error ? error.message : '' }));
+}
+`;
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+    skipLibCheck: false,
+    types: [],
+    lib: ['ES2022', 'DOM'],
+    outDir: 'out',
+  },
+  files: ['main.mts', 'main.cts'],
+};
+
+async function installPackage(tarball: string): Promise<void> {
+  const args = ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball, ...PEERS];
+  try {
+    // Everything is in the npm cache after the repository's own `npm ci`; offline keeps this fast.
+    await run(NPM, [...args, '--offline'], PROJECT, 120_000);
+  } catch {
+    await run(NPM, [...args, '--prefer-offline'], PROJECT, 120_000);
+  }
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+  mkdirSync(PROJECT, { recursive: true });
+  await run(NPM, ['pack', '--silent', '--pack-destination', SCRATCH], ROOT, 120_000);
+  const tarball = readdirSync(SCRATCH).find((f) => f.endsWith('.tgz'));
+  if (tarball === undefined) throw new Error(`npm pack wrote no tarball into ${SCRATCH}`);
+  writeFileSync(join(PROJECT, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }, null, 2));
+  await installPackage(join(SCRATCH, tarball));
+}, 180_000);
+
+afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
+
+describe('the packed tarball installed in a fresh project', () => {
+  it('works for an ES module consumer', async () => {
+    writeFileSync(join(PROJECT, 'consumer.mjs'), esmConsumer('hostfactory-kernel'));
+    expect(await runNodeJson(join(PROJECT, 'consumer.mjs'), PROJECT)).toEqual(expectedReport());
+  });
+
+  it('works for a CommonJS consumer', async () => {
+    writeFileSync(join(PROJECT, 'consumer.cjs'), cjsConsumer('hostfactory-kernel'));
+    expect(await runNodeJson(join(PROJECT, 'consumer.cjs'), PROJECT)).toEqual(expectedReport());
+  });
+
+  it('type-checks and runs a TypeScript consumer with legacy decorators against both declaration files', async () => {
+    writeFileSync(join(PROJECT, 'main.mts'), `${TS_COMMON}\nawait main();\n`);
+    writeFileSync(join(PROJECT, 'main.cts'), `${TS_COMMON}\nvoid main();\n`);
+    writeFileSync(join(PROJECT, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
+    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', PROJECT], PROJECT);
+    const expected = {
+      r: 'Hello, Ada',
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('times'),
+    };
+    expect(await runNodeJson(join(PROJECT, 'out', 'main.mjs'), PROJECT)).toEqual(expected);
+    expect(await runNodeJson(join(PROJECT, 'out', 'main.cjs'), PROJECT)).toEqual(expected);
+  });
+});
