@@ -1,5 +1,8 @@
 /**
- * hostfactory-kernel: a typed CQRS kernel and the Symphony host-factory domain built on it.
- * The kernel's names are also available from `hostfactory-kernel/kernel`.
+ * hostfactory-kernel: a typed CQRS kernel, the Symphony host-factory domain, and the use cases that
+ * wire them to a host's storage and cloud adapters. Each block below re-exports a curated entry
+ * list (every name is listed explicitly in that file); nothing internal is reachable from here.
  */
 export * from './kernel/index';
+export * from './domain/index';
+export * from './application/index';

@@ -81,6 +81,8 @@ export const requestsProjection: Projection = {
         });
       case 'RequestMachinesAttached':
         return patch(store, COLLECTIONS.requests, stored, { machineIds: [...e.data.machineIds], resourceIds: [...e.data.resourceIds] });
+      case 'RequestTerminationFailed':
+        return patch(store, COLLECTIONS.requests, stored, { terminationFailures: e.data.terminationFailures });
       case 'RequestCompleted':
         return patch(store, COLLECTIONS.requests, stored, { succeeded: e.data.succeeded, failed: e.data.failed });
     }

@@ -11,7 +11,12 @@ import type { ReadModelDocument, ReadModelFilter, ReadModelStore } from '../stor
 import { GetMachine, ListMachines } from '../machines/machine.queries';
 import { GetRequest, GetRequestStatus, GetReturnRequests, ListRequests, ListReturnRequests } from './request.queries';
 
-type RequestDoc = ReadModelDocument & { requestId: string; type: RequestType; machineIds: string[] };
+type RequestDoc = ReadModelDocument & {
+  requestId: string;
+  type: RequestType;
+  machineIds: string[];
+  terminationFailures?: Record<string, string>;
+};
 type MachineDoc = ReadModelDocument & { machineId: string; name: string | null; status: MachineStatus; statusReason: string };
 
 const inject = { inject: [RUNTIME] };
@@ -60,11 +65,12 @@ export class GetRequestStatusHandler implements QueryHandler<GetRequestStatus> {
       query.includeMachines === false ? [] : await store.getMany<MachineDoc>(COLLECTIONS.machines, doc.machineIds);
     return fromPlain(RequestStatusDto, {
       ...doc,
-      machines: machines.map((m) => ({
-        ...m,
-        result: machineResult(doc.type, m.status),
-        message: machineResultMessage(doc.type, m.status, m.statusReason),
-      })),
+      machines: machines.map((m) => {
+        // A machine the provider refused to terminate has failed its return (unless it is gone by now).
+        const refused = doc.type === 'return' && m.status !== 'terminated' ? doc.terminationFailures?.[m.machineId] : undefined;
+        if (refused !== undefined) return { ...m, result: 'fail', message: `The provider refused to terminate it: ${refused}` };
+        return { ...m, result: machineResult(doc.type, m.status), message: machineResultMessage(doc.type, m.status, m.statusReason) };
+      }),
     });
   }
 }

@@ -1,0 +1,328 @@
+import type {
+  DescribeInput,
+  ProviderMachine,
+  ProviderPort,
+  ProvisionInput,
+  ProvisionResult,
+  ReclaimNotice,
+  TerminateInput,
+  TerminateResult,
+} from '../application/provider/provider.port';
+import { countsUnits, machineUnits, type Clock, type TemplateSnapshot } from '../domain';
+import { ScriptBook, refusesTermination, type FakeBehaviour, type FakeProviderMethod, type ScriptTarget } from './fake-provider/behaviour';
+import { CallLog, type FakeProviderCall, type FakeProviderCallMethod } from './fake-provider/call-log';
+import {
+  bootIfDue,
+  machineIdentity,
+  markTerminated,
+  shutDownIfDue,
+  toFakeMachine,
+  toProviderMachine,
+  type FakeMachine,
+  type MachineRecord,
+} from './fake-provider/fake-machine';
+import { ManualClock } from './manual-clock';
+
+export type { FakeBehaviour, FakeProviderMethod, ScriptTarget } from './fake-provider/behaviour';
+export { BUILT_IN_BEHAVIOUR } from './fake-provider/behaviour';
+export type { FakeProviderCall, FakeProviderCallMethod } from './fake-provider/call-log';
+export type { FakeMachine } from './fake-provider/fake-machine';
+
+/** Options of {@link FakeProvider}. */
+export interface FakeProviderOptions {
+  /** Time for launch times, `bootAfterMs`, reclaim grace periods and call records (default: a new ManualClock). */
+  readonly clock?: Clock;
+  /** Behaviour for every request, over {@link BUILT_IN_BEHAVIOUR} and under template and request scripts. */
+  readonly defaults?: FakeBehaviour;
+}
+
+/** Options of {@link FakeProvider.reclaim}. */
+export interface ReclaimOptions {
+  /** Seconds the cloud gives before taking the machine, counted down by the clock. */
+  readonly gracePeriod: number;
+  readonly reason?: string;
+}
+
+interface RequestRecord {
+  readonly templateId: string;
+  readonly resourceIds: readonly string[];
+  readonly machineIds: string[];
+}
+
+interface ScheduledReclaim {
+  readonly gracePeriod: number;
+  readonly reason: string | undefined;
+  readonly scheduledAt: number;
+}
+
+/**
+ * An in-memory cloud implementing {@link ProviderPort} with real state, scriptable per template or
+ * per request (see {@link FakeBehaviour}), deterministic (ids from counters, time from `clock`), and
+ * recording every call. Unscripted machines start `pending` and are `running` at the first describe.
+ * Scripts are read when they take effect, so scripting mid-test changes what happens next.
+ */
+export class FakeProvider implements ProviderPort {
+  /** The clock the fake reads (the one given, or its own ManualClock). */
+  readonly clock: Clock;
+  readonly #scripts: ScriptBook;
+  readonly #log = new CallLog();
+  readonly #machines = new Map<string, MachineRecord>();
+  readonly #requests = new Map<string, RequestRecord>();
+  readonly #resources = new Map<string, string>();
+  readonly #reclaims = new Map<string, ScheduledReclaim>();
+  readonly #hung = new Map<(error: Error) => void, FakeProviderMethod>();
+  #machineSerial = 0;
+  #resourceSerial = 0;
+  #disposed = false;
+
+  /** A fresh, empty cloud. Invalid `defaults` (negative counts, empty `instanceTypes`) throw RangeError. */
+  constructor(options: FakeProviderOptions = {}) {
+    this.clock = options.clock ?? new ManualClock();
+    this.#scripts = new ScriptBook(options.defaults);
+  }
+
+  /** Merges `behaviour` over what is scripted for `target` (request scripts beat template scripts beat defaults); returns `this`. */
+  script(target: ScriptTarget, behaviour: FakeBehaviour): this {
+    this.#scripts.add(target, behaviour);
+    return this;
+  }
+
+  /** Copies of every call made so far, oldest first, with deep-copied inputs. */
+  get calls(): FakeProviderCall[] {
+    return this.#log.all();
+  }
+
+  /** Copies of the calls to one method, oldest first. */
+  callsTo<M extends FakeProviderCallMethod>(method: M): Extract<FakeProviderCall, { method: M }>[] {
+    return this.#log.to(method);
+  }
+
+  /** How many terminate calls named `machineId`, whatever their outcome. */
+  terminateCount(machineId: string): number {
+    return this.#log.terminateCount(machineId);
+  }
+
+  /** Copies of every machine (or those of `requestId`) in creation order, for assertions; reading them changes nothing. */
+  machines(requestId?: string): FakeMachine[] {
+    return [...this.#machines.values()].filter((m) => requestId === undefined || m.requestId === requestId).map(toFakeMachine);
+  }
+
+  /** How many hung calls are waiting for {@link release}. */
+  get hangingCalls(): number {
+    return this.#hung.size;
+  }
+
+  /**
+   * Creates machines for `count` units (machines; weights for spot/heterogeneous templates with
+   * `vmTypes`). Idempotent per `requestId`: a repeat returns the request's resources and current
+   * machines and creates nothing. Throws (or hangs) as scripted; a capacity error creates nothing.
+   */
+  async provision(input: ProvisionInput): Promise<ProvisionResult> {
+    this.#record({ method: 'provision', input, at: this.clock.now() });
+    const behaviour = this.#scripts.resolve(input.template.templateId, input.requestId);
+    await this.#interrupt('provision', [behaviour]);
+    const existing = this.#requests.get(input.requestId);
+    if (existing !== undefined) return this.#provisioned(existing);
+    if (behaviour.capacityError !== undefined) throw Object.assign(new Error(behaviour.capacityError), { name: 'InsufficientInstanceCapacity' });
+    if (!Number.isInteger(input.count) || input.count < 1) {
+      throw new RangeError(`FakeProvider.provision: count must be an integer ≥ 1, got ${String(input.count)}`);
+    }
+    const request = this.#create(input, behaviour);
+    return this.#provisioned(request);
+  }
+
+  /**
+   * Current facts of every machine of the request (by `requestId` or its `resourceIds`), plus any
+   * named machine the fake knows (a return request names machines of other requests); unknown ids
+   * are absent. Each describe counts as one sync for boot and shutdown progress.
+   */
+  async describe(input: DescribeInput): Promise<ProviderMachine[]> {
+    this.#record({ method: 'describe', input, at: this.clock.now() });
+    const targets = this.#describeTargets(input);
+    const request = this.#requests.get(input.requestId);
+    await this.#interrupt('describe', [
+      this.#scripts.resolve(request?.templateId, input.requestId),
+      ...targets.map((m) => this.#scripts.resolve(m.templateId, m.requestId)),
+    ]);
+    const now = this.clock.now().getTime();
+    for (const machine of targets) {
+      machine.syncs += 1;
+      shutDownIfDue(machine, now);
+      bootIfDue(machine, this.#scripts.resolve(machine.templateId, machine.requestId), now);
+    }
+    return targets.map(toProviderMachine);
+  }
+
+  /**
+   * Starts terminating the named machines (`shutting-down`, then `terminated` after
+   * `terminateAfterSyncs` describes). Idempotent: machines already shutting down, terminated or
+   * failed, and ids the fake never created (already gone), are accepted; refused ones are failed.
+   */
+  async terminate(input: TerminateInput): Promise<TerminateResult> {
+    this.#record({ method: 'terminate', input, at: this.clock.now() });
+    const machineIds = [...new Set(input.machineIds)];
+    const known = machineIds.flatMap((id) => this.#machines.get(id) ?? []);
+    await this.#interrupt('terminate', [
+      this.#scripts.resolve(this.#requests.get(input.requestId)?.templateId, input.requestId),
+      ...known.map((m) => this.#scripts.resolve(m.templateId, m.requestId)),
+    ]);
+    const accepted: string[] = [];
+    const failed: { machineId: string; message: string }[] = [];
+    for (const machineId of machineIds) {
+      const machine = this.#machines.get(machineId);
+      if (machine === undefined || ['shutting-down', 'terminated', 'failed'].includes(machine.status)) {
+        accepted.push(machineId);
+        continue;
+      }
+      const behaviour = { ...this.#scripts.resolve(machine.templateId, machine.requestId), ...this.#scripts.forRequest(input.requestId) };
+      if (refusesTermination(behaviour, machineId)) {
+        failed.push({ machineId, message: behaviour.refuseTerminate?.message ?? 'refused' });
+        continue;
+      }
+      machine.status = 'shutting-down';
+      machine.statusReason = `terminated by ${input.requestId}`;
+      machine.shutdownSyncsLeft = behaviour.terminateAfterSyncs ?? 0;
+      accepted.push(machineId);
+    }
+    return { accepted, failed };
+  }
+
+  /** The scheduled reclaim notices, each with the whole seconds of grace left by the clock (never negative). */
+  async reclaimNotices(): Promise<ReclaimNotice[]> {
+    this.#record({ method: 'reclaimNotices', input: undefined, at: this.clock.now() });
+    const now = this.clock.now().getTime();
+    return [...this.#reclaims].map(([machineId, notice]) => ({
+      machineId,
+      name: this.#machines.get(machineId)?.name ?? null,
+      gracePeriod: Math.max(0, Math.floor(notice.gracePeriod - (now - notice.scheduledAt) / 1000)),
+      ...(notice.reason === undefined ? {} : { reason: notice.reason }),
+    }));
+  }
+
+  /**
+   * Schedules a reclaim notice (a spot interruption) for a machine the fake created, replacing any
+   * earlier one; the machine itself is untouched (use {@link kill} when the cloud takes it). Unknown
+   * id → Error; negative or non-finite grace → RangeError.
+   */
+  reclaim(machineId: string, options: ReclaimOptions): void {
+    this.#known(machineId, 'reclaim');
+    if (!Number.isFinite(options.gracePeriod) || options.gracePeriod < 0) {
+      throw new RangeError(`FakeProvider.reclaim: gracePeriod must be a number of seconds ≥ 0, got ${String(options.gracePeriod)}`);
+    }
+    this.#reclaims.set(machineId, { gracePeriod: options.gracePeriod, reason: options.reason, scheduledAt: this.clock.now().getTime() });
+  }
+
+  /** Removes every scheduled reclaim notice. */
+  clearReclaims(): void {
+    this.#reclaims.clear();
+  }
+
+  /** Terminates a machine behind Symphony's back: the next describe reports it `terminated` with `reason`. Unknown id → Error. */
+  kill(machineId: string, reason = 'terminated outside Symphony'): void {
+    markTerminated(this.#known(machineId, 'kill'), reason, this.clock.now().getTime());
+  }
+
+  /** Rejects every hung call with an Error naming its method; the fake stays usable. */
+  release(): void {
+    this.#settleHung((method) => `FakeProvider.release(): the hung ${method} call was released`);
+  }
+
+  /** Releases hung calls and makes every later provider call reject; recorded calls and machines stay readable. */
+  dispose(): void {
+    this.#disposed = true;
+    this.#settleHung((method) => `FakeProvider.dispose(): the hung ${method} call was abandoned`);
+  }
+
+  #record(call: FakeProviderCall): void {
+    if (this.#disposed) throw new Error(`FakeProvider.${call.method}: the provider is disposed`);
+    this.#log.record(call);
+  }
+
+  /** Throws or hangs when any of `behaviours` says so for `method`; the first one scripted wins. */
+  async #interrupt(method: FakeProviderMethod, behaviours: readonly FakeBehaviour[]): Promise<void> {
+    const message = behaviours.map((b) => b.throwAt?.[method]).find((m) => m !== undefined);
+    if (message !== undefined) throw new Error(message);
+    if (!behaviours.some((b) => b.hangAt?.[method] === true)) return;
+    // No timer: a hung call keeps nothing alive, so a test that forgets to release still exits.
+    await new Promise<never>((_, reject) => this.#hung.set(reject, method));
+  }
+
+  #settleHung(message: (method: FakeProviderMethod) => string): void {
+    const hung = [...this.#hung];
+    this.#hung.clear();
+    for (const [reject, method] of hung) reject(new Error(message(method)));
+  }
+
+  #create(input: ProvisionInput, behaviour: FakeBehaviour): RequestRecord {
+    const { template } = input;
+    const resourceId = `fleet-fake${String(++this.#resourceSerial).padStart(4, '0')}`;
+    const request: RequestRecord = { templateId: template.templateId, resourceIds: [resourceId], machineIds: [] };
+    const weighted = countsUnits(template) && template.vmTypes !== null;
+    const launchTime = this.clock.now().getTime();
+    for (let units = 0, index = 0; units < input.count; index += 1) {
+      const instanceType = pickInstanceType(template, behaviour, index, weighted);
+      units += weighted ? machineUnits(template, instanceType) : 1;
+      const machine: MachineRecord = {
+        ...machineIdentity(++this.#machineSerial),
+        requestId: input.requestId,
+        templateId: template.templateId,
+        index,
+        resourceId,
+        instanceType,
+        priceType: behaviour.priceType ?? (template.priceType === 'spot' ? 'spot' : 'ondemand'),
+        instanceTags: { ...template.instanceTags, ...input.tags },
+        launchTime,
+        status: 'pending',
+        statusReason: null,
+        syncs: 0,
+        shutdownSyncsLeft: null,
+        terminatedAt: null,
+      };
+      bootIfDue(machine, behaviour, launchTime);
+      this.#machines.set(machine.machineId, machine);
+      request.machineIds.push(machine.machineId);
+    }
+    this.#requests.set(input.requestId, request);
+    this.#resources.set(resourceId, input.requestId);
+    return request;
+  }
+
+  #provisioned(request: RequestRecord): ProvisionResult {
+    return { resourceIds: [...request.resourceIds], machines: request.machineIds.map((id) => toProviderMachine(this.#machine(id))) };
+  }
+
+  /** Machines of the request, of its named resources, then named machines, each once, in that order. */
+  #describeTargets(input: DescribeInput): MachineRecord[] {
+    const ids = new Set<string>(this.#requests.get(input.requestId)?.machineIds);
+    for (const resourceId of input.resourceIds) {
+      const owner = this.#resources.get(resourceId);
+      for (const id of owner === undefined ? [] : (this.#requests.get(owner)?.machineIds ?? [])) ids.add(id);
+    }
+    for (const id of input.machineIds) if (this.#machines.has(id)) ids.add(id);
+    return [...ids].map((id) => this.#machine(id));
+  }
+
+  #machine(machineId: string): MachineRecord {
+    const machine = this.#machines.get(machineId);
+    if (machine === undefined) throw new Error(`FakeProvider: internal state lost machine ${machineId}`);
+    return machine;
+  }
+
+  #known(machineId: string, what: string): MachineRecord {
+    const machine = this.#machines.get(machineId);
+    if (machine === undefined) {
+      const known = [...this.#machines.keys()].slice(0, 5).join(', ') || 'none yet';
+      throw new Error(`FakeProvider.${what}: no machine "${machineId}" was created by this fake (known: ${known})`);
+    }
+    return machine;
+  }
+}
+
+/** Scripted types in turn, else the scripted type, else the template's (`vmTypes` first for weighted templates). */
+function pickInstanceType(template: TemplateSnapshot, behaviour: FakeBehaviour, index: number, weighted: boolean): string {
+  const { instanceTypes } = behaviour;
+  const scripted = instanceTypes === undefined ? undefined : instanceTypes[index % instanceTypes.length];
+  const firstOfVmTypes = template.vmTypes === null ? undefined : Object.keys(template.vmTypes)[0];
+  const fromTemplate = weighted ? (firstOfVmTypes ?? template.vmType) : (template.vmType ?? firstOfVmTypes);
+  return scripted ?? behaviour.instanceType ?? fromTemplate ?? 'fake.large';
+}
