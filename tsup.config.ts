@@ -6,6 +6,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'kernel/index': 'src/kernel/index.ts',
+    'testing/index': 'src/testing/index.ts',
+    'testing/vitest': 'src/testing/vitest.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -15,5 +17,5 @@ export default defineConfig({
   treeshake: false,
   target: 'node20',
   platform: 'node',
-  external: ['typedi', 'reflect-metadata', 'class-validator', 'class-transformer'],
+  external: ['typedi', 'reflect-metadata', 'class-validator', 'class-transformer', 'vitest'],
 });

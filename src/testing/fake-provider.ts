@@ -8,13 +8,14 @@ import type {
   TerminateInput,
   TerminateResult,
 } from '../application/provider/provider.port';
-import { countsUnits, machineUnits, type Clock, type TemplateSnapshot } from '../domain';
-import { ScriptBook, refusesTermination, type FakeBehaviour, type FakeProviderMethod, type ScriptTarget } from './fake-provider/behaviour';
+import { countsUnits, machineUnits, type Clock } from '../domain';
+import { ScriptBook, pickInstanceType, refusesTermination, type FakeBehaviour, type FakeProviderMethod, type ScriptTarget } from './fake-provider/behaviour';
 import { CallLog, type FakeProviderCall, type FakeProviderCallMethod } from './fake-provider/call-log';
 import {
   bootIfDue,
   machineIdentity,
   markTerminated,
+  newMachineRecord,
   shutDownIfDue,
   toFakeMachine,
   toProviderMachine,
@@ -262,7 +263,7 @@ export class FakeProvider implements ProviderPort {
     for (let units = 0, index = 0; units < input.count; index += 1) {
       const instanceType = pickInstanceType(template, behaviour, index, weighted);
       units += weighted ? machineUnits(template, instanceType) : 1;
-      const machine: MachineRecord = {
+      const machine = newMachineRecord({
         ...machineIdentity(++this.#machineSerial),
         requestId: input.requestId,
         templateId: template.templateId,
@@ -272,12 +273,7 @@ export class FakeProvider implements ProviderPort {
         priceType: behaviour.priceType ?? (template.priceType === 'spot' ? 'spot' : 'ondemand'),
         instanceTags: { ...template.instanceTags, ...input.tags },
         launchTime,
-        status: 'pending',
-        statusReason: null,
-        syncs: 0,
-        shutdownSyncsLeft: null,
-        terminatedAt: null,
-      };
+      });
       bootIfDue(machine, behaviour, launchTime);
       this.#machines.set(machine.machineId, machine);
       request.machineIds.push(machine.machineId);
@@ -316,13 +312,4 @@ export class FakeProvider implements ProviderPort {
     }
     return machine;
   }
-}
-
-/** Scripted types in turn, else the scripted type, else the template's (`vmTypes` first for weighted templates). */
-function pickInstanceType(template: TemplateSnapshot, behaviour: FakeBehaviour, index: number, weighted: boolean): string {
-  const { instanceTypes } = behaviour;
-  const scripted = instanceTypes === undefined ? undefined : instanceTypes[index % instanceTypes.length];
-  const firstOfVmTypes = template.vmTypes === null ? undefined : Object.keys(template.vmTypes)[0];
-  const fromTemplate = weighted ? (firstOfVmTypes ?? template.vmType) : (template.vmType ?? firstOfVmTypes);
-  return scripted ?? behaviour.instanceType ?? fromTemplate ?? 'fake.large';
 }

@@ -1,10 +1,26 @@
 /**
- * Test support for hosts and for this library: in-memory adapters with real semantics and
- * conformance suites that a host's own adapters can run. Import from `hostfactory-kernel/testing`.
+ * Test support for hosts and for this library (`hostfactory-kernel/testing`): a ready test host
+ * factory, in-memory adapters with real semantics, a scriptable fake cloud, a manual clock, and the
+ * conformance suites a host's own adapters can run. Vitest bindings live in `./testing/vitest`.
  */
+export { createTestHostFactory } from './test-host-factory';
+export type { TestHostFactory, TestHostFactoryOptions } from './test-host-factory';
 export { createInMemoryStorage } from './in-memory-storage';
 export type { InMemoryStorage, StorageCounts } from './in-memory-storage';
 export { storageContract } from './storage-contract';
 export type { StorageContractCase, StorageContractOptions } from './storage-contract';
-// `runStorageContract` lives in './storage-contract.vitest' (its own entry point) so that importing
-// this module never loads vitest.
+export { ManualClock, MANUAL_CLOCK_START, sequentialIds, toMilliseconds } from './manual-clock';
+export type { Duration } from './manual-clock';
+export { FakeProvider, BUILT_IN_BEHAVIOUR } from './fake-provider';
+export type {
+  FakeProviderOptions,
+  ReclaimOptions,
+  FakeBehaviour,
+  FakeProviderMethod,
+  ScriptTarget,
+  FakeProviderCall,
+  FakeProviderCallMethod,
+  FakeMachine,
+} from './fake-provider';
+export { providerContract, sampleTemplateSnapshot } from './provider-contract';
+export type { ProviderContractOptions, ProviderContractSubject, ProviderContractCase } from './provider-contract';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isUuidV4 } from '../../src/domain';
-import { ManualClock, sequentialIds, toMilliseconds } from '../../src/testing/fakes.index';
+import { ManualClock, sequentialIds, toMilliseconds } from '../../src/testing/index';
 
 describe('ManualClock', () => {
   it('starts at 2026-01-01T00:00:00Z unless given a start', () => {

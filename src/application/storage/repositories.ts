@@ -4,7 +4,8 @@ import type { Machine, MachineStatus, Request, RequestStatus, RequestType, Templ
  * Repositories load and save aggregates inside one {@link Transaction}. Every `save` states the
  * version it read (`expectedVersion`, 0 for a new aggregate); a mismatch fails the save with
  * `CONCURRENCY_CONFLICT` and the whole transaction writes nothing. Returned aggregates are the
- * caller's own copies: mutating them changes nothing stored until they are saved.
+ * caller's own copies: mutating them changes nothing stored until they are saved. Finders return
+ * oldest first (`createdAt`, then id); `getMany` returns each existing id once, in the order asked.
  */
 export interface TemplateRepository {
   /** The template, or undefined. */

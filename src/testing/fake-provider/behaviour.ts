@@ -1,3 +1,5 @@
+import type { TemplateSnapshot } from '../../domain';
+
 /** A provider method a {@link FakeBehaviour} can make throw or hang. */
 export type FakeProviderMethod = 'provision' | 'describe' | 'terminate';
 
@@ -87,6 +89,15 @@ export function refusesTermination(behaviour: FakeBehaviour, machineId: string):
   if (refuse === undefined) return false;
   if (refuse.all === true || refuse.machineIds === undefined) return true;
   return refuse.machineIds.includes(machineId);
+}
+
+/** Scripted types in turn, else the scripted type, else the template's (`vmTypes` first for weighted templates). */
+export function pickInstanceType(template: TemplateSnapshot, behaviour: FakeBehaviour, index: number, weighted: boolean): string {
+  const { instanceTypes } = behaviour;
+  const scripted = instanceTypes === undefined ? undefined : instanceTypes[index % instanceTypes.length];
+  const firstOfVmTypes = template.vmTypes === null ? undefined : Object.keys(template.vmTypes)[0];
+  const fromTemplate = weighted ? (firstOfVmTypes ?? template.vmType) : (template.vmType ?? firstOfVmTypes);
+  return scripted ?? behaviour.instanceType ?? fromTemplate ?? 'fake.large';
 }
 
 function checkBehaviour(behaviour: FakeBehaviour): FakeBehaviour {

@@ -45,6 +45,13 @@ export function machineIdentity(serial: number): { machineId: string; name: stri
   };
 }
 
+/** A new `pending` machine with the given facts (no syncs, not shutting down). */
+export function newMachineRecord(
+  facts: Omit<MachineRecord, 'status' | 'statusReason' | 'syncs' | 'shutdownSyncsLeft' | 'terminatedAt'>,
+): MachineRecord {
+  return { ...facts, status: 'pending', statusReason: null, syncs: 0, shutdownSyncsLeft: null, terminatedAt: null };
+}
+
 /** Brings a pending machine up (or down, if chosen to fail) once `behaviour` says it is due. */
 export function bootIfDue(machine: MachineRecord, behaviour: FakeBehaviour, now: number): void {
   if (machine.status !== 'pending') return;
