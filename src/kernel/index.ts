@@ -2,6 +2,8 @@
  * The generic CQRS kernel: typed commands and queries, self-registering handlers, a middleware
  * pipeline, an event bus, and isolated kernels. Import from `hostfactory-kernel/kernel` or the root.
  */
+// class-transformer and typedi decorators need the Reflect metadata API; load it before them.
+import 'reflect-metadata';
 export { Command, Query } from './message';
 export type { ResultOf, MessageClass } from './message';
 export { commandHandler, queryHandler, eventHandler } from './decorators';

@@ -3,6 +3,8 @@
  * factory, in-memory adapters with real semantics, a scriptable fake cloud, a manual clock, and the
  * conformance suites a host's own adapters can run. Vitest bindings live in `./testing/vitest`.
  */
+// class-transformer and typedi decorators need the Reflect metadata API; load it before them.
+import 'reflect-metadata';
 export { createTestHostFactory } from './test-host-factory';
 export type { TestHostFactory, TestHostFactoryOptions } from './test-host-factory';
 export { createInMemoryStorage } from './in-memory-storage';

@@ -1,0 +1,291 @@
+import {
+  GetReturnRequests,
+  ImportTemplates,
+  ListTemplates,
+  MAX_TEMPLATES_PER_DOCUMENT,
+  RequestMachines,
+  RequestReturnMachines,
+} from '../application';
+import { MAX_TEMPLATE_CAPACITY, parseTemplateDefinition } from '../domain';
+import { isHostFactoryError, ValidationError, type ValidationIssue } from '../kernel';
+import type {
+  GetRequestStatusInputDocument,
+  GetReturnRequestsInputDocument,
+  RequestMachinesInputDocument,
+  RequestReturnMachinesInputDocument,
+  WireMachineReference,
+} from './wire';
+
+/**
+ * Bounds on untrusted input documents. A document past one of them is rejected as a whole with
+ * `VALIDATION_FAILED` before anything is read or written.
+ */
+export const HOSTFACTORY_INPUT_LIMITS = Object.freeze({
+  /** Most request ids one getRequestStatus call may name. */
+  maxRequests: 1000,
+  /** Most machines one requestReturnMachines or getReturnRequests call may name. */
+  maxMachines: 10_000,
+  /** Most templates one templates file may hold. */
+  maxTemplates: MAX_TEMPLATES_PER_DOCUMENT,
+  /** Largest `machineCount` (the largest capacity a template can have). */
+  maxMachineCount: MAX_TEMPLATE_CAPACITY,
+  /** Longest id or host name accepted. */
+  maxIdLength: 255,
+  /** Largest `-f` file `runHostFactoryOperation` reads, in bytes. */
+  maxFileBytes: 16 * 1024 * 1024,
+});
+
+/** getRequestStatus input, parsed: the ids to synchronise and report, in the order asked. */
+export interface GetRequestStatusInput {
+  readonly requestIds: readonly string[];
+}
+
+/** Options of {@link parseTemplatesFile}. */
+export interface TemplatesFileOptions {
+  /** Deactivate stored templates the file no longer lists. Default false. */
+  readonly deactivateMissing?: boolean;
+}
+
+const L = HOSTFACTORY_INPUT_LIMITS;
+
+/** Collects the problems of one document so they are reported together. */
+class Problems {
+  readonly list: ValidationIssue[] = [];
+  add(path: string, constraint: string, message: string): void {
+    this.list.push({ path, constraint, message });
+  }
+  throwIfAny(subject: string): void {
+    if (this.list.length > 0) throw new ValidationError(subject, this.list);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return value.length > 40 ? `a string "${value.slice(0, 37)}..."` : `the string "${value}"`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  return typeof value;
+}
+
+function at(prefix: string, key: string | number): string {
+  if (typeof key === 'number') return `${prefix}[${key}]`;
+  return prefix === '' ? key : `${prefix}.${key}`;
+}
+
+/** The top of an input document: a JSON object (`{}` when `optional` and absent). */
+function documentObject(input: unknown, subject: string, optional = false): Record<string, unknown> {
+  if (optional && (input === undefined || input === null)) return {};
+  if (isObject(input)) return input;
+  throw new ValidationError(subject, [{ path: '', constraint: 'isObject', message: `the input must be a JSON object, got ${describe(input)}` }]);
+}
+
+/** A list given as an array, or as a single object (the IBM reference draws some lists that way). */
+function list(problems: Problems, value: unknown, path: string, max: number, required: boolean): unknown[] | undefined {
+  const label = path === '' ? 'the document' : path;
+  if (value === undefined || value === null) {
+    if (required) problems.add(path, 'isDefined', `${label} is required: give an array of objects`);
+    return required ? undefined : [];
+  }
+  const items = Array.isArray(value) ? value : isObject(value) ? [value] : undefined;
+  if (items === undefined) {
+    problems.add(path, 'isArray', `${label} must be an array of objects, got ${describe(value)}`);
+    return undefined;
+  }
+  if (items.length > max) {
+    problems.add(path, 'arrayMaxSize', `${label} holds ${items.length} entries; at most ${max} are accepted per call, so split it`);
+    return undefined;
+  }
+  return items;
+}
+
+function idString(problems: Problems, value: unknown, path: string, required: boolean): string | undefined {
+  if (value === undefined || value === null) {
+    if (required) problems.add(path, 'isDefined', `${path} is required`);
+    return undefined;
+  }
+  if (typeof value !== 'string' || value.trim() === '') {
+    problems.add(path, 'isNotEmpty', `${path} must be a non-empty string, got ${describe(value)}`);
+    return undefined;
+  }
+  if (value.length > L.maxIdLength) {
+    problems.add(path, 'maxLength', `${path} must be at most ${L.maxIdLength} characters (got ${value.length})`);
+    return undefined;
+  }
+  return value;
+}
+
+/** Builds a message with `X.from()`, reporting its issues under `prefix` and `subject`. */
+function build<M>(make: () => M, subject: string, prefix: string): M {
+  try {
+    return make();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const issues = error.issues.map((issue) => ({ ...issue, path: issue.path === '' ? prefix : at(prefix, issue.path) }));
+    throw new ValidationError(subject, issues, { cause: error });
+  }
+}
+
+function machineReferences(problems: Problems, value: unknown, required: boolean): WireMachineReference[] {
+  const items = list(problems, value, 'machines', L.maxMachines, required) ?? [];
+  const references: WireMachineReference[] = [];
+  items.forEach((item, index) => {
+    const path = at('machines', index);
+    if (!isObject(item)) return problems.add(path, 'isObject', `${path} must be an object { "name", "machineId" }, got ${describe(item)}`);
+    const name = idString(problems, item.name, at(path, 'name'), true);
+    const machineId = idString(problems, item.machineId, at(path, 'machineId'), false);
+    if (name !== undefined) references.push(machineId === undefined ? { name } : { name, machineId });
+  });
+  return references;
+}
+
+/**
+ * getAvailableTemplates input (`{}`, may be absent) → the query listing active templates with their
+ * provider configuration. Anything but an object or nothing is `VALIDATION_FAILED`; keys are ignored.
+ */
+export function parseGetAvailableTemplatesInput(input: unknown): ListTemplates {
+  documentObject(input, 'getAvailableTemplates input', true);
+  return ListTemplates.from({ activeOnly: true, includeConfiguration: true });
+}
+
+/**
+ * requestMachines input `{ template: { templateId, machineCount } }` (or the flat
+ * `{ templateId, machineCount }`) → the `RequestMachines` command. `machineCount` must be an integer
+ * from 1 to 10000 (a string such as `"3"` is refused). Problems are reported at `template.machineCount`.
+ */
+export function parseRequestMachinesInput(input: unknown): RequestMachines {
+  const subject = 'requestMachines input';
+  const top = documentObject(input, subject);
+  const nested = top.template !== undefined;
+  const problems = new Problems();
+  if (nested && !isObject(top.template)) {
+    problems.add('template', 'isObject', `template must be an object { "templateId", "machineCount" }, got ${describe(top.template)}`);
+    problems.throwIfAny(subject);
+  }
+  const body = (nested ? top.template : top) as Record<string, unknown>;
+  const prefix = nested ? 'template' : '';
+  const templateId = idString(problems, body.templateId, at(prefix, 'templateId'), true);
+  const count = body.machineCount;
+  const countPath = at(prefix, 'machineCount');
+  if (count === undefined || count === null) problems.add(countPath, 'isDefined', `${countPath} is required: the number of machines to create`);
+  else if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > L.maxMachineCount) {
+    problems.add(countPath, 'isInt', `${countPath} must be a whole number from 1 to ${L.maxMachineCount}, got ${describe(count)}`);
+  }
+  problems.throwIfAny(subject);
+  return build(() => RequestMachines.from({ templateId, machineCount: count }), subject, prefix);
+}
+
+/**
+ * getRequestStatus input `{ requests: [{ requestId }, ...] }` (a single object instead of the array
+ * is accepted) → the ids in order. At least one, at most 1000; each a non-empty string.
+ */
+export function parseGetRequestStatusInput(input: unknown): GetRequestStatusInput {
+  const subject = 'getRequestStatus input';
+  const top = documentObject(input, subject);
+  const problems = new Problems();
+  const items = list(problems, top.requests, 'requests', L.maxRequests, true);
+  if (items !== undefined && items.length === 0) problems.add('requests', 'arrayMinSize', 'requests must name at least one request');
+  const requestIds: string[] = [];
+  (items ?? []).forEach((item, index) => {
+    const path = at('requests', index);
+    if (!isObject(item)) return problems.add(path, 'isObject', `${path} must be an object { "requestId" }, got ${describe(item)}`);
+    const id = idString(problems, item.requestId, at(path, 'requestId'), true);
+    if (id !== undefined) requestIds.push(id);
+  });
+  problems.throwIfAny(subject);
+  return Object.freeze({ requestIds: Object.freeze(requestIds) });
+}
+
+/**
+ * requestReturnMachines input `{ machines: [{ name, machineId? }, ...] }` → the
+ * `RequestReturnMachines` command. `name` is mandatory; `machineId`, when given, is used to resolve.
+ */
+export function parseRequestReturnMachinesInput(input: unknown): RequestReturnMachines {
+  const subject = 'requestReturnMachines input';
+  const top = documentObject(input, subject);
+  const problems = new Problems();
+  const machines = machineReferences(problems, top.machines, true);
+  if (problems.list.length === 0 && machines.length === 0) problems.add('machines', 'arrayMinSize', 'machines must name at least one machine to return');
+  problems.throwIfAny(subject);
+  return build(() => RequestReturnMachines.from({ machines }), subject, '');
+}
+
+/**
+ * getReturnRequests input `{ machines: [{ name, machineId? }, ...] }` (the hosts Symphony holds;
+ * the list may be empty or absent) → the `GetReturnRequests` query.
+ */
+export function parseGetReturnRequestsInput(input: unknown): GetReturnRequests {
+  const subject = 'getReturnRequests input';
+  const top = documentObject(input, subject, true);
+  const problems = new Problems();
+  const machines = machineReferences(problems, top.machines, false);
+  problems.throwIfAny(subject);
+  return build(() => GetReturnRequests.from({ machines }), subject, '');
+}
+
+/**
+ * A provider templates file (`{ templates: [...] }`, a bare array, or one template object in
+ * `templates`) → the `ImportTemplates` command. Every template is checked against the template
+ * rules first; all problems are reported at once (`templates[1].maxNumber`), as are duplicate ids.
+ */
+export function parseTemplatesFile(input: unknown, options: TemplatesFileOptions = {}): ImportTemplates {
+  const subject = 'templates file';
+  const bare = Array.isArray(input);
+  if (!bare && !isObject(input)) {
+    throw new ValidationError(subject, [{ path: '', constraint: 'isObject', message: `a templates file must be { "templates": [ ... ] }, got ${describe(input)}` }]);
+  }
+  const problems = new Problems();
+  const base = bare ? '' : 'templates';
+  const items = bare ? list(problems, input, '', L.maxTemplates, true) : list(problems, (input as Record<string, unknown>).templates, 'templates', L.maxTemplates, true);
+  const seen = new Map<string, number>();
+  (items ?? []).forEach((item, index) => {
+    const path = at(base, index);
+    try {
+      const definition = parseTemplateDefinition(item);
+      const first = seen.get(definition.templateId);
+      if (first !== undefined) {
+        problems.add(at(path, 'templateId'), 'unique', `templateId "${definition.templateId}" is also used by ${at(base, first)}; template ids must be unique`);
+      } else seen.set(definition.templateId, index);
+    } catch (error) {
+      if (!isHostFactoryError(error, 'VALIDATION_FAILED')) throw error;
+      for (const issue of (error as ValidationError).issues) problems.add(issue.path === '' ? path : at(path, issue.path), issue.constraint, issue.message);
+    }
+  });
+  problems.throwIfAny(subject);
+  return ImportTemplates.from({
+    document: { templates: items ?? [] },
+    ...(options.deactivateMissing === undefined ? {} : { deactivateMissing: options.deactivateMissing }),
+  });
+}
+
+/** The canonical getAvailableTemplates input: `{}`. */
+export function formatGetAvailableTemplatesInput(): Record<string, never> {
+  return {};
+}
+
+/** The canonical requestMachines input for a parsed command (the nested variant). */
+export function formatRequestMachinesInput(command: Pick<RequestMachines, 'templateId' | 'machineCount'>): RequestMachinesInputDocument {
+  return { template: { templateId: command.templateId, machineCount: command.machineCount } };
+}
+
+/** The canonical getRequestStatus input for parsed ids. */
+export function formatGetRequestStatusInput(input: GetRequestStatusInput): GetRequestStatusInputDocument {
+  return { requests: input.requestIds.map((requestId) => ({ requestId })) };
+}
+
+/** The canonical requestReturnMachines input for a parsed command (`name` first, `machineId` when known). */
+export function formatRequestReturnMachinesInput(command: Pick<RequestReturnMachines, 'machines'>): RequestReturnMachinesInputDocument {
+  return { machines: command.machines.map(wireReference) };
+}
+
+/** The canonical getReturnRequests input for a parsed query. */
+export function formatGetReturnRequestsInput(query: Pick<GetReturnRequests, 'machines'>): GetReturnRequestsInputDocument {
+  return { machines: (query.machines ?? []).map(wireReference) };
+}
+
+function wireReference(reference: { name?: string; machineId?: string }): WireMachineReference {
+  return reference.machineId === undefined ? { name: reference.name ?? '' } : { name: reference.name ?? '', machineId: reference.machineId };
+}
