@@ -4,6 +4,7 @@ import { HostFactoryError } from '../kernel';
 import { FakeProvider } from './fake-provider';
 import { createInMemoryStorage, type InMemoryStorage } from './in-memory-storage';
 import { ManualClock, sequentialIds, type Duration } from './manual-clock';
+import { ActivityTracker, settle } from './settle';
 
 /** Options of {@link createTestHostFactory}: any `createHostFactory` option, each port overridable. */
 export interface TestHostFactoryOptions extends Partial<HostFactoryOptions> {
@@ -21,13 +22,17 @@ export interface TestHostFactory extends HostFactory {
   readonly clock: ManualClock | undefined;
   /** The in-memory storage (undefined when the host passed its own storage). */
   readonly memory: InMemoryStorage | undefined;
-  /** Moves the manual clock forward. */
+  /** Moves the manual clock forward; throws `INVALID_CONFIGURATION` when you passed your own clock. */
   advance(duration: Duration): Date;
   /**
-   * Resolves when every event committed so far has been applied by every projection and delivered
-   * on the event bus, so tests never sleep. Fails with `TIMEOUT` listing what is still pending.
+   * Resolves once every command and query dispatched so far has finished, every committed event has
+   * been applied by every projection and delivered on the event bus, and that work committed nothing
+   * more, so tests never sleep. Rejects with `PROJECTION_FAILED` when a projection stops on an
+   * error, and with `TIMEOUT` (default 5000 ms) listing what is still pending. Never call it from a handler.
    */
   settle(options?: { timeoutMs?: number }): Promise<void>;
+  /** Releases the kernel and its container, and disposes the fake provider (hung calls reject). */
+  dispose(): void;
 }
 
 /**
@@ -41,13 +46,16 @@ export function createTestHostFactory(options: TestHostFactoryOptions = {}): Tes
   const fake = options.provider === undefined ? new FakeProvider({ clock: options.clock ?? clock! }) : undefined;
   const storage = options.storage ?? memory!;
   const provider = options.provider ?? fake!;
+  const tracker = new ActivityTracker();
   const hostFactory = createHostFactory({
     ...options,
     storage,
     provider,
     clock: options.clock ?? clock!,
     ids: options.ids ?? sequentialIds(),
+    middleware: [tracker.middleware, ...(options.middleware ?? [])],
   });
+  tracker.watch(hostFactory.events);
   return {
     ...hostFactory,
     storage,
@@ -59,23 +67,10 @@ export function createTestHostFactory(options: TestHostFactoryOptions = {}): Tes
       if (clock === undefined) throw new HostFactoryError('INVALID_CONFIGURATION', 'advance() needs the test kit’s ManualClock; you passed your own clock, move it yourself.');
       return clock.advance(duration);
     },
-    async settle({ timeoutMs = 5_000 } = {}) {
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(async () => {
-          const head = await storage.eventLog.head().catch(() => NaN);
-          const pending = hostFactory
-            .projectionStatus()
-            .filter((p) => p.position < head || p.error !== undefined)
-            .map((p) => `${p.projection} at ${p.position} of ${head}${p.error === undefined ? '' : ` (failing: ${String(p.error)})`}`);
-          reject(new HostFactoryError('TIMEOUT', `settle() timed out after ${timeoutMs} ms; still pending: ${pending.join('; ') || 'event delivery to the event bus'}.`, { details: { pending } }));
-        }, timeoutMs);
-      });
-      try {
-        await Promise.race([hostFactory.catchUp(), expired]);
-      } finally {
-        clearTimeout(timer);
-      }
+    settle: ({ timeoutMs = 5_000 } = {}) => settle(hostFactory, storage, tracker, timeoutMs),
+    dispose() {
+      hostFactory.dispose();
+      fake?.dispose();
     },
   };
 }

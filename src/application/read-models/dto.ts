@@ -1,4 +1,4 @@
-import { Expose, instanceToPlain, plainToInstance, Transform, Type, type ClassConstructor } from 'class-transformer';
+import { Expose, instanceToPlain, plainToInstance, Transform, type ClassConstructor } from 'class-transformer';
 
 // Only @Expose()d fields cross the boundary, in both directions; no implicit conversion.
 const OPTIONS = { strategy: 'excludeAll', enableImplicitConversion: false, exposeDefaultValues: true } as const;
@@ -6,15 +6,36 @@ const OPTIONS = { strategy: 'excludeAll', enableImplicitConversion: false, expos
 /** A DTO field holding an instant: a `Date` in the DTO, an ISO-8601 string in plain form. */
 export function IsoDate(): PropertyDecorator {
   const expose = Expose();
-  const type = Type(() => Date);
-  const toIso = Transform(({ value }) => (value instanceof Date ? value.toISOString() : value), { toPlainOnly: true });
-  const fromIso = Transform(({ value }) => (typeof value === 'string' ? new Date(value) : value), { toClassOnly: true });
+  const toIso = Transform(({ obj, key }) => {
+    const value = (obj as Record<string, unknown>)[key];
+    return value instanceof Date ? value.toISOString() : value;
+  }, { toPlainOnly: true });
+  const fromIso = Transform(({ obj, key }) => {
+    const value = (obj as Record<string, unknown>)[key];
+    return typeof value === 'string' ? new Date(value) : value instanceof Date ? new Date(value) : value;
+  }, { toClassOnly: true });
   return (target, key) => {
     expose(target, key);
-    type(target, key as string);
     toIso(target, key as string);
     fromIso(target, key as string);
   };
+}
+
+/**
+ * A DTO field holding free-form JSON (a map of tags, attributes, provider configuration): copied as
+ * it is in both directions, never turned into class instances or emptied by `excludeAll`.
+ */
+export function JsonField(): PropertyDecorator {
+  const expose = Expose();
+  const copy = Transform(({ obj, key }) => cloneJson((obj as Record<string, unknown>)[key]));
+  return (target, key) => {
+    expose(target, key);
+    copy(target, key as string);
+  };
+}
+
+function cloneJson(value: unknown): unknown {
+  return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown);
 }
 
 /** Turns a DTO into plain JSON data (dates as ISO strings). */

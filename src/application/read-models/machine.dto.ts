@@ -1,6 +1,6 @@
 import { Expose } from 'class-transformer';
 import type { MachineStatus } from '../../domain';
-import { IsoDate } from './dto';
+import { IsoDate, JsonField } from './dto';
 
 /** A machine as queries return it. */
 export class MachineDto {
@@ -17,7 +17,7 @@ export class MachineDto {
   @Expose() cloudHostId!: string | null;
   @Expose() privateIpAddress!: string | null;
   @Expose() publicIpAddress!: string | null;
-  @Expose() instanceTags!: Record<string, string>;
+  @JsonField() instanceTags!: Record<string, string>;
   @IsoDate() launchTime!: Date | null;
   @IsoDate() terminatedAt!: Date | null;
   @Expose() status!: MachineStatus;

@@ -1,6 +1,6 @@
 import { Expose, Type } from 'class-transformer';
 import type { MachineResult, RequestStatus, RequestType } from '../../domain';
-import { IsoDate } from './dto';
+import { IsoDate, JsonField } from './dto';
 import { MachineDto } from './machine.dto';
 
 /** A request as queries return it. */
@@ -12,7 +12,7 @@ export class RequestDto {
   @Expose() requestedCount!: number;
   @Expose() machineIds!: string[];
   @Expose() resourceIds!: string[];
-  @Expose() tags!: Record<string, string>;
+  @JsonField() tags!: Record<string, string>;
   @Expose() priority!: number | null;
   @Expose() timeoutSeconds!: number;
   @Expose() status!: RequestStatus;

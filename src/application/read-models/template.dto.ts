@@ -1,6 +1,6 @@
 import { Expose } from 'class-transformer';
 import type { JsonValue, TemplateAttributes } from '../../domain';
-import { IsoDate } from './dto';
+import { IsoDate, JsonField } from './dto';
 
 /** A template as queries return it. `configuration` is present only when asked for. */
 export class TemplateDto {
@@ -11,20 +11,20 @@ export class TemplateDto {
   @Expose() availableNumber!: number;
   /** Host names of machines from this template that are not terminated. */
   @Expose() requestedMachines!: string[];
-  @Expose() attributes!: TemplateAttributes;
+  @JsonField() attributes!: TemplateAttributes;
   @Expose() priceType!: 'ondemand' | 'spot' | 'heterogeneous';
   @Expose() vmType!: string | null;
-  @Expose() vmTypes!: Record<string, number> | null;
+  @JsonField() vmTypes!: Record<string, number> | null;
   @Expose() imageId!: string | null;
   @Expose() subnetIds!: string[];
   @Expose() securityGroupIds!: string[];
   @Expose() keyName!: string | null;
-  @Expose() instanceTags!: Record<string, string>;
+  @JsonField() instanceTags!: Record<string, string>;
   @Expose() providerApi!: string | null;
   @Expose() active!: boolean;
   @Expose() version!: number;
   @IsoDate() createdAt!: Date;
   @IsoDate() updatedAt!: Date;
   /** `userData` and every provider-specific key, verbatim; only with `includeConfiguration`. */
-  @Expose() configuration?: { userData: string | null; providerConfig: Record<string, JsonValue> };
+  @JsonField() configuration?: { userData: string | null; providerConfig: Record<string, JsonValue> };
 }

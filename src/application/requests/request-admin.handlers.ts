@@ -1,12 +1,14 @@
-import { RequestNotFoundError } from '../../domain';
-import { commandHandler, type CommandHandler, type HandlerContext } from '../../kernel';
+import { RequestNotFoundError, type Machine } from '../../domain';
+import { commandHandler, isHostFactoryError, type CommandHandler, type HandlerContext } from '../../kernel';
+import type { ProviderMachine } from '../provider/provider.port';
+import { machineReport } from './request-machines.handler';
 import type { RequestDto } from '../read-models/request.dto';
 import { COLLECTIONS } from '../read-models/projections';
 import { queryAll } from '../read-models/query-all';
 import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
 import { inSession } from '../session';
 import { requestDtoOf } from './request-dto';
-import { CancelRequest, SyncReclaimNotices, UpdateRequestStatus } from './request.commands';
+import { CancelRequest, SyncReclaimNotices, UpdateRequestStatus, type MachineReference } from './request.commands';
 
 /** Handles {@link CancelRequest}. */
 @commandHandler(CancelRequest, { inject: [RUNTIME] })
@@ -46,7 +48,51 @@ export class UpdateRequestStatusHandler implements CommandHandler<UpdateRequestS
 export class SyncReclaimNoticesHandler implements CommandHandler<SyncReclaimNotices> {
   constructor(private readonly runtime: Runtime) {}
 
-  async handle(): Promise<{ notices: number }> {
+  async handle(command: SyncReclaimNotices, context: HandlerContext): Promise<{ notices: number; refreshed: number }> {
+    const refreshed = command.machines === undefined ? 0 : await this.refresh(command.machines, context);
+    const notices = await this.recordNotices();
+    return { notices, refreshed };
+  }
+
+  /** Describes the held machines, grouped by their acquire request, and applies what changed. */
+  private async refresh(references: readonly MachineReference[], context: HandlerContext): Promise<number> {
+    const { storage } = this.runtime;
+    const held = await storage.unitOfWork.transaction(async (tx) => {
+      const found: Machine[] = [];
+      for (const ref of references) {
+        const machine = ref.machineId !== undefined ? await tx.machines.get(ref.machineId) : (await tx.machines.findByName(ref.name ?? '')).find((m) => !m.isTerminal);
+        if (machine !== undefined && !machine.isTerminal && !found.some((m) => m.machineId === machine.machineId)) found.push(machine);
+      }
+      return found;
+    });
+    const byRequest = new Map<string, string[]>();
+    for (const machine of held) byRequest.set(machine.requestId, [...(byRequest.get(machine.requestId) ?? []), machine.machineId]);
+    const reports: ProviderMachine[] = [];
+    for (const [requestId, machineIds] of byRequest) {
+      const described = await callProvider(this.runtime, 'describe', requestId, () => this.runtime.provider.describe({ requestId, resourceIds: [], machineIds }));
+      reports.push(...described.filter((r) => machineIds.includes(r.machineId)));
+    }
+    if (reports.length === 0) return 0;
+    const ctx = domainContext(this.runtime, context);
+    return inSession(storage, async (session) => {
+      let changed = 0;
+      for (const report of reports) {
+        const machine = await session.machine(report.machineId);
+        if (machine === undefined) continue;
+        const before = machine.version;
+        try {
+          machine.report(machineReport(report), ctx);
+        } catch (error) {
+          if (!isHostFactoryError(error, 'INVALID_MACHINE_STATE_TRANSITION')) throw error;
+          this.runtime.logger.warn(`rejected a provider report for machine ${report.machineId}`, { machineId: report.machineId, error: error.message });
+        }
+        if (machine.version !== before) changed++;
+      }
+      return changed;
+    });
+  }
+
+  private async recordNotices(): Promise<number> {
     const { storage, clock } = this.runtime;
     const notices = await callProvider(this.runtime, 'reclaimNotices', undefined, () => this.runtime.provider.reclaimNotices());
     const machines = await storage.unitOfWork.transaction((tx) => tx.machines.getMany(notices.map((n) => n.machineId)));
@@ -67,6 +113,6 @@ export class SyncReclaimNoticesHandler implements CommandHandler<SyncReclaimNoti
         noticedAt,
       });
     }
-    return { notices: notices.length };
+    return notices.length;
   }
 }

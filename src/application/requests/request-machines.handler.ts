@@ -1,4 +1,4 @@
-import { Machine, Request, TemplateNotFoundError, type DomainContext, type Template } from '../../domain';
+import { Machine, Request, TemplateNotFoundError, type DomainContext, type MachineReport, type Template } from '../../domain';
 import { commandHandler, isHostFactoryError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
 import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
@@ -131,7 +131,7 @@ export async function upsertMachines(
       continue;
     }
     try {
-      known.report({ ...facts(report), status: report.status, ...(report.statusReason == null ? {} : { statusReason: report.statusReason }) }, ctx);
+      known.report(machineReport(report), ctx);
     } catch (error) {
       if (!isHostFactoryError(error, 'INVALID_MACHINE_STATE_TRANSITION')) throw error;
       onRejected?.(report.machineId, error);
@@ -139,6 +139,11 @@ export async function upsertMachines(
     machines.push(known);
   }
   return machines;
+}
+
+/** A provider's machine facts as a domain machine report (absent facts left unchanged). */
+export function machineReport(report: ProviderMachine): MachineReport {
+  return { ...facts(report), status: report.status, ...(report.statusReason == null ? {} : { statusReason: report.statusReason }) };
 }
 
 function facts(report: ProviderMachine) {

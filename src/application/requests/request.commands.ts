@@ -100,8 +100,19 @@ export class SyncRequest extends Command<RequestDto> {
   requestId!: string;
 }
 
-/** Fetches the cloud's reclaim notices (e.g. spot interruptions) and records them for `GetReturnRequests`. */
-export class SyncReclaimNotices extends Command<{ notices: number }> {}
+/**
+ * Fetches the cloud's reclaim notices (e.g. spot interruptions) and records them for
+ * `GetReturnRequests`. With `machines` (the hosts the caller holds), also asks the provider about
+ * those machines and records what changed, so one terminated behind the caller's back is noticed.
+ */
+export class SyncReclaimNotices extends Command<{ notices: number; refreshed: number }> {
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10_000)
+  @ValidateNested({ each: true })
+  @Type(() => MachineReference)
+  machines?: MachineReference[];
+}
 
 /** Cancels a pending or in-progress request. Machines that came up stay attached (return them to release them). */
 export class CancelRequest extends Command<RequestDto> {

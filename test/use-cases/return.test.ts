@@ -1,0 +1,113 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { GetReturnRequests, ListReturnRequests, RequestReturnMachines, SyncReclaimNotices } from '../../src/application';
+import type { TestHostFactory } from '../../src/testing';
+import { rejection, request, status, sync, withTemplate } from './support';
+
+let hf: TestHostFactory;
+afterEach(() => hf?.dispose());
+
+async function running(count: number) {
+  hf = await withTemplate();
+  const requestId = await request(hf, count);
+  const acquired = await sync(hf, requestId);
+  return acquired.machines;
+}
+
+describe('RequestReturnMachines', () => {
+  it('returns machines by id and completes once the cloud terminated them', async () => {
+    const machines = await running(2);
+    const ret = await hf.commands.execute(RequestReturnMachines.from({ machines: machines.map((m) => ({ machineId: m.machineId, name: m.name })) }));
+    expect(ret.requestId).toMatch(/^ret-/);
+    expect(ret.notFound).toEqual([]);
+    expect((await status(hf, ret.requestId)).machines.map((m) => m.result)).toEqual(['executing', 'executing']);
+    const done = await sync(hf, ret.requestId);
+    expect(done.status).toBe('completed');
+    expect(done.machines.map((m) => [m.status, m.result])).toEqual([
+      ['terminated', 'succeed'],
+      ['terminated', 'succeed'],
+    ]);
+    expect(hf.fake!.terminateCount(machines[0]!.machineId)).toBe(1);
+  });
+
+  it('resolves machines by host name and reports unknown names', async () => {
+    const machines = await running(2);
+    const ret = await hf.commands.execute(RequestReturnMachines.from({ machines: [{ name: machines[1]!.name }, { name: 'ghost.example' }] }));
+    expect(ret.notFound).toEqual(['ghost.example']);
+    const done = await sync(hf, ret.requestId);
+    expect(done.machineIds).toEqual([machines[1]!.machineId]);
+  });
+
+  it('answers a second return of the same machines with the open request, terminating once', async () => {
+    const machines = await running(1);
+    hf.fake!.script({ templateId: 'small' }, { terminateAfterSyncs: 3 });
+    const refs = { machines: [{ name: machines[0]!.name }] };
+    const first = await hf.commands.execute(RequestReturnMachines.from(refs));
+    const second = await hf.commands.execute(RequestReturnMachines.from(refs));
+    expect(second.requestId).toBe(first.requestId);
+    expect(second.alreadyReturning).toEqual([machines[0]!.name]);
+    expect(hf.fake!.terminateCount(machines[0]!.machineId)).toBe(1);
+  });
+
+  it('refuses when none of the machines is active, creating nothing', async () => {
+    await running(1);
+    const before = await hf.storage.eventLog.head();
+    const error = await rejection(hf.commands.execute(RequestReturnMachines.from({ machines: [{ name: 'nobody' }] })));
+    expect(error.code).toBe('MACHINE_NOT_FOUND');
+    expect(error.message).toContain('nobody');
+    expect(await hf.storage.eventLog.head()).toBe(before);
+  });
+
+  it('claims each machine once when two returns race', async () => {
+    const machines = await running(3);
+    const refs = { machines: machines.map((m) => ({ machineId: m.machineId })) };
+    const [a, b] = await Promise.all([
+      hf.commands.execute(RequestReturnMachines.from(refs)),
+      hf.commands.execute(RequestReturnMachines.from(refs)),
+    ]);
+    expect(a.requestId).toBe(b.requestId);
+    for (const machine of machines) expect(hf.fake!.terminateCount(machine.machineId)).toBe(1);
+    const page = await hf.queries.execute(ListReturnRequests.from({}));
+    expect(page.total).toBe(1);
+  });
+
+  it('ends partial when the cloud refuses some terminations, each explained', async () => {
+    const machines = await running(2);
+    hf.fake!.script({ templateId: 'small' }, { refuseTerminate: { machineIds: [machines[0]!.machineId], message: 'termination protection is on' } });
+    const ret = await hf.commands.execute(RequestReturnMachines.from({ machines: machines.map((m) => ({ machineId: m.machineId })) }));
+    const done = await sync(hf, ret.requestId);
+    expect(done.status).toBe('partial');
+    const refused = done.machines.find((m) => m.machineId === machines[0]!.machineId);
+    expect(refused?.result).toBe('fail');
+    expect(refused?.message).toContain('termination protection');
+  });
+
+  it('fails the return request when terminate throws, so the machines can be returned again', async () => {
+    const machines = await running(1);
+    hf.fake!.script({ templateId: 'small' }, { throwAt: { terminate: 'API unavailable' } });
+    const error = await rejection(hf.commands.execute(RequestReturnMachines.from({ machines: [{ machineId: machines[0]!.machineId }] })));
+    expect(error.code).toBe('PROVIDER_ERROR');
+    const failed = await status(hf, error.details?.requestId as string);
+    expect(failed.status).toBe('failed');
+    hf.fake!.script({ templateId: 'small' }, { throwAt: {} });
+    const again = await hf.commands.execute(RequestReturnMachines.from({ machines: [{ machineId: machines[0]!.machineId }] }));
+    expect(again.requestId).not.toBe(failed.requestId);
+  });
+});
+
+describe('reclaim notices', () => {
+  it('lists spot interruptions and machines terminated behind the caller’s back', async () => {
+    const machines = await running(2);
+    hf.fake!.reclaim(machines[0]!.machineId, { gracePeriod: 120, reason: 'spot interruption' });
+    hf.fake!.kill(machines[1]!.machineId);
+    const held = { machines: machines.map((m) => ({ name: m.name })) };
+    const synced = await hf.commands.execute(SyncReclaimNotices.from(held));
+    expect(synced).toEqual({ notices: 1, refreshed: 1 });
+    const wanted = await hf.queries.execute(GetReturnRequests.from({ machines: machines.map((m) => ({ name: m.name })) }));
+    expect(wanted).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ machine: machines[0]!.name, gracePeriod: 120 }),
+        expect.objectContaining({ machine: machines[1]!.name, gracePeriod: 0 }),
+      ]),
+    );
+  });
+});
