@@ -1,5 +1,6 @@
 import { validateSync, type ValidationError as ClassValidatorError, type ValidatorOptions } from 'class-validator';
 import { ValidationError, type ValidationIssue } from './errors';
+import { installValidationMetadataCache } from './validation-cache';
 
 /**
  * The options every validation runs with (class-validator 0.15 needs them explicit): properties
@@ -28,6 +29,7 @@ const validatedAndFrozen = new WeakSet<object>();
 
 /** Runs class-validator on `instance` and returns its issues, flattened to full paths. */
 export function collectIssues(instance: object): ValidationIssue[] {
+  installValidationMetadataCache();
   const errors = validateSync(instance, VALIDATOR_OPTIONS as ValidatorOptions);
   const issues: ValidationIssue[] = [];
   flatten(errors, '', issues);
