@@ -8,6 +8,7 @@ export default defineConfig({
     'kernel/index': 'src/kernel/index.ts',
     'testing/index': 'src/testing/index.ts',
     'testing/vitest': 'src/testing/vitest.ts',
+    'hostfactory/index': 'src/hostfactory/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

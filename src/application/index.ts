@@ -40,6 +40,7 @@ export type { ReturnMachinesResult } from './requests/request.commands';
 export { GetRequest, GetRequestStatus, ListRequests, ListReturnRequests, GetReturnRequests, PagedQuery } from './requests/request.queries';
 export { GetMachine, ListMachines } from './machines/machine.queries';
 export { CAPACITY_HOLDING_STATUSES, committedUnits } from './requests/capacity';
+export { NoActiveMachinesError } from './requests/return-machines.handler';
 
 export { TemplateDto } from './read-models/template.dto';
 export { RequestDto, RequestStatusDto, RequestMachineDto } from './read-models/request.dto';

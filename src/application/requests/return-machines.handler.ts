@@ -1,10 +1,21 @@
-import { MachineNotFoundError, Request, type DomainContext, type Machine } from '../../domain';
-import { commandHandler, isHostFactoryError, type CommandHandler, type HandlerContext } from '../../kernel';
+import { Request, type DomainContext, type Machine } from '../../domain';
+import { commandHandler, HostFactoryError, isHostFactoryError, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { TerminateResult } from '../provider/provider.port';
 import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
 import { inSession, type Session } from '../session';
 import { attachedMachines } from './sync-request.handler';
 import { RequestReturnMachines, type MachineReference, type ReturnMachinesResult } from './request.commands';
+
+/** None of the machines named in a return is active (`MACHINE_NOT_FOUND`); `details.names` lists them. */
+export class NoActiveMachinesError extends HostFactoryError {
+  constructor(names: readonly string[]) {
+    super(
+      'MACHINE_NOT_FOUND',
+      `No active machines to return: ${names.join(', ') || '(none named)'}. Name machines that exist and are not terminated (by machineId, or by host name).`,
+      { details: { names: [...names] } },
+    );
+  }
+}
 
 interface Claim {
   request: Request | undefined;
@@ -25,12 +36,18 @@ export class RequestReturnMachinesHandler implements CommandHandler<RequestRetur
   constructor(private readonly runtime: Runtime) {}
 
   async handle(command: RequestReturnMachines, context: HandlerContext): Promise<ReturnMachinesResult> {
+    const limit = this.runtime.limits.maxMachinesPerReturn;
+    if (command.machines.length > limit) {
+      throw new ValidationError('return request', [
+        { path: 'machines', constraint: 'arrayMaxSize', message: `machines names ${command.machines.length} machines; one return request takes at most ${limit} (limits.maxMachinesPerReturn): split the list` },
+      ]);
+    }
     const claim = await inSession(this.runtime.storage, (session) => this.claim(session, command.machines, domainContext(this.runtime, context)));
     if (claim.request === undefined) {
       if (claim.openReturnId !== undefined) {
         return { requestId: claim.openReturnId, notFound: claim.notFound, alreadyReturning: claim.alreadyReturning };
       }
-      throw new MachineNotFoundError(claim.notFound.join(', '));
+      throw new NoActiveMachinesError(claim.notFound);
     }
     const requestId = claim.request.requestId;
 

@@ -1,0 +1,65 @@
+/**
+ * The Symphony host-factory provider surface: parse and format functions for the five operations'
+ * documents and the templates file, their JSON Schemas, `createHostFactoryApi()` over a host
+ * factory, and `runHostFactoryOperation()` — a provider script in three lines.
+ */
+export { HOSTFACTORY_OPERATIONS } from './wire';
+export type {
+  HostFactoryOperation,
+  HostFactoryOutput,
+  WireAttribute,
+  WireTemplate,
+  WireMachine,
+  WireMachineStatus,
+  WireMachineReference,
+  WireRequestStatus,
+  WireRequestStatusEntry,
+  WireReturnRequest,
+  GetAvailableTemplatesOutput,
+  RequestIdOutput,
+  GetRequestStatusOutput,
+  GetReturnRequestsOutput,
+  ErrorOutput,
+  RequestMachinesInputDocument,
+  GetRequestStatusInputDocument,
+  RequestReturnMachinesInputDocument,
+  GetReturnRequestsInputDocument,
+} from './wire';
+export {
+  HOSTFACTORY_INPUT_LIMITS,
+  parseGetAvailableTemplatesInput,
+  parseRequestMachinesInput,
+  parseGetRequestStatusInput,
+  parseRequestReturnMachinesInput,
+  parseGetReturnRequestsInput,
+  parseTemplatesFile,
+  formatGetAvailableTemplatesInput,
+  formatRequestMachinesInput,
+  formatGetRequestStatusInput,
+  formatRequestReturnMachinesInput,
+  formatGetReturnRequestsInput,
+} from './input';
+export type { GetRequestStatusInput, TemplatesFileOptions } from './input';
+export {
+  HOSTFACTORY_MESSAGES,
+  wireRequestStatus,
+  wireMachineStatus,
+  formatGetAvailableTemplatesOutput,
+  formatTemplate,
+  formatRequestMachinesOutput,
+  formatRequestReturnMachinesOutput,
+  formatNoActiveMachinesOutput,
+  formatRequestStatusEntry,
+  formatRequestNotFoundEntry,
+  formatGetRequestStatusOutput,
+  formatGetReturnRequestsOutput,
+} from './output';
+export { HOSTFACTORY_EXIT_CODES, formatErrorOutput } from './errors';
+export { HOSTFACTORY_SCHEMAS, ERROR_OUTPUT_SCHEMA } from './schemas';
+export type { HostFactorySchemaName } from './schemas';
+export { createHostFactoryApi } from './api';
+export type { HostFactoryApi, HostFactoryApiOptions, OperationResult } from './api';
+export { runHostFactoryOperation, parseFileArgument, readInputFile } from './run-operation';
+export type { HostFactoryIo, HostFactoryContext, TextSink } from './run-operation';
+export { fileLogger, jsonLinesLogger } from './file-logger';
+export type { FileLoggerOptions, LogLevel } from './file-logger';

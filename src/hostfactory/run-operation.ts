@@ -1,0 +1,217 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { HostFactory } from '../application';
+import { HostFactoryError, isHostFactoryError, type Logger } from '../kernel';
+import { createHostFactoryApi, type OperationResult } from './api';
+import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
+import { fileLogger, jsonLinesLogger } from './file-logger';
+import {
+  HOSTFACTORY_INPUT_LIMITS,
+  parseGetAvailableTemplatesInput,
+  parseGetRequestStatusInput,
+  parseGetReturnRequestsInput,
+  parseRequestMachinesInput,
+  parseRequestReturnMachinesInput,
+} from './input';
+import { HOSTFACTORY_OPERATIONS, type HostFactoryOperation } from './wire';
+
+/** Where a text stream goes: `process.stdout`, `process.stderr`, or a test's collector. */
+export interface TextSink {
+  write(chunk: string): unknown;
+}
+
+/** What {@link HostFactoryIo.createHostFactory} is told about the call it serves. */
+export interface HostFactoryContext {
+  readonly operation: HostFactoryOperation;
+  /** Give this to `createHostFactory({ logger })`: it writes to `HF_PROVIDER_LOGDIR` or standard error, never stdout. */
+  readonly logger: Logger;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The outside world of one provider script run. Only `createHostFactory`, `stdout` and `stderr` are required. */
+export interface HostFactoryIo {
+  /** Builds the host factory on the host's storage and provider adapters; `dispose()` is called when the run ends. */
+  createHostFactory(context: HostFactoryContext): HostFactory | Promise<HostFactory>;
+  /** Receives exactly one JSON document. */
+  readonly stdout: TextSink;
+  /** Receives log lines when `HF_PROVIDER_LOGDIR` is not set. */
+  readonly stderr: TextSink;
+  /** Default `process.env`; `HF_PROVIDER_LOGDIR` and `HF_PROVIDER_NAME` choose the log file. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Reads the `-f` file. Default {@link readInputFile} (regular files only, at most 16 MiB). */
+  readonly readFile?: (path: string) => Promise<string>;
+  /** Overrides the log destination chosen from the environment. */
+  readonly logger?: Logger;
+}
+
+const PARSERS: Readonly<Record<HostFactoryOperation, (input: unknown) => unknown>> = {
+  getAvailableTemplates: parseGetAvailableTemplatesInput,
+  requestMachines: parseRequestMachinesInput,
+  getRequestStatus: parseGetRequestStatusInput,
+  requestReturnMachines: parseRequestReturnMachinesInput,
+  getReturnRequests: parseGetReturnRequestsInput,
+};
+
+/** Operations whose input may be empty or absent (no `-f`, or an empty file, reads as `{}`). */
+const OPTIONAL_INPUT: ReadonlySet<HostFactoryOperation> = new Set(['getAvailableTemplates']);
+
+/** Problems with the script's arguments or its `-f` file (`INVALID_INVOCATION`, `INVALID_INPUT_FILE`). */
+class RunError extends HostFactoryError {
+  constructor(
+    code: 'INVALID_INVOCATION' | 'INVALID_INPUT_FILE',
+    message: string,
+    readonly exitCode: number,
+    details: Record<string, unknown> = {},
+  ) {
+    super(code, message, { details });
+  }
+}
+
+/**
+ * Runs one Symphony operation as its provider script does: reads `-f <file>` (also `--file`,
+ * `-f=`), checks the input before creating the host factory (bad input writes nothing), runs it,
+ * prints exactly one JSON document to `io.stdout` and returns the exit status (0 answered, 1 failed,
+ * 2 called wrongly). Logs go to `HF_PROVIDER_LOGDIR` or `io.stderr`. Never throws, never exits.
+ */
+export async function runHostFactoryOperation(operation: string, argv: readonly string[], io: HostFactoryIo): Promise<number> {
+  const env = io.env ?? process.env;
+  const logger = io.logger ?? defaultLogger(env, io.stderr);
+  let result: OperationResult<unknown>;
+  try {
+    result = await run(operation, argv, io, env, logger);
+  } catch (error) {
+    // run() answers every expected failure itself; this is the last guard for exactly one document.
+    logger.error('the provider script failed unexpectedly', { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
+    result = { document: formatErrorOutput(error, isOperation(operation) ? operation : undefined), exitCode: HOSTFACTORY_EXIT_CODES.failed };
+  }
+  io.stdout.write(`${JSON.stringify(result.document, null, 2)}\n`);
+  logger.info(`${operation} finished with exit status ${result.exitCode}`, { operation, exitCode: result.exitCode });
+  return result.exitCode;
+}
+
+async function run(
+  operation: string,
+  argv: readonly string[],
+  io: HostFactoryIo,
+  env: Readonly<Record<string, string | undefined>>,
+  logger: Logger,
+): Promise<OperationResult<unknown>> {
+  let input: unknown;
+  try {
+    if (!isOperation(operation)) {
+      throw new RunError('INVALID_INVOCATION', `Unknown operation "${operation}": use one of ${HOSTFACTORY_OPERATIONS.join(', ')}.`, HOSTFACTORY_EXIT_CODES.usage);
+    }
+    input = await readInput(operation, argv, io.readFile ?? readInputFile);
+    PARSERS[operation](input);
+  } catch (error) {
+    if (isHostFactoryError(error)) logger.warn(`${operation}: ${error.message}`, { operation, code: error.code });
+    else logger.error(`${operation}: reading the input failed`, { operation, error: errorText(error) });
+    const exitCode = error instanceof RunError ? error.exitCode : HOSTFACTORY_EXIT_CODES.failed;
+    return { document: formatErrorOutput(error, isOperation(operation) ? operation : undefined), exitCode };
+  }
+
+  let hostFactory: HostFactory | undefined;
+  try {
+    hostFactory = await io.createHostFactory({ operation, logger, env });
+    const api = createHostFactoryApi(hostFactory, { logger });
+    return await api[operation](input);
+  } catch (error) {
+    logger.error(`${operation}: the host factory could not be created`, { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
+    return { document: formatErrorOutput(error, operation), exitCode: HOSTFACTORY_EXIT_CODES.failed };
+  } finally {
+    try {
+      hostFactory?.dispose();
+    } catch (error) {
+      logger.warn(`${operation}: disposing the host factory failed`, { operation, error: errorText(error) });
+    }
+  }
+}
+
+function isOperation(name: string): name is HostFactoryOperation {
+  return (HOSTFACTORY_OPERATIONS as readonly string[]).includes(name);
+}
+
+/** The `-f` file of `argv`, or undefined when none is given; other arguments are refused. */
+export function parseFileArgument(argv: readonly string[]): string | undefined {
+  let file: string | undefined;
+  const take = (value: string | undefined, flag: string) => {
+    if (value === undefined || value === '') throw new RunError('INVALID_INVOCATION', `${flag} needs a file name: run the script as <script> -f <input.json>.`, HOSTFACTORY_EXIT_CODES.usage);
+    if (file !== undefined) throw new RunError('INVALID_INVOCATION', 'The input file is given twice: pass -f <file> once.', HOSTFACTORY_EXIT_CODES.usage);
+    file = value;
+  };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    if (flag === '-f' || flag === '--file') {
+      if (eq < 0) take(argv[++i], flag);
+      else take(arg.slice(eq + 1), flag);
+    } else {
+      throw new RunError('INVALID_INVOCATION', `Unexpected argument "${arg.slice(0, 60)}": run the script as <script> -f <input.json>.`, HOSTFACTORY_EXIT_CODES.usage);
+    }
+  }
+  return file;
+}
+
+async function readInput(operation: HostFactoryOperation, argv: readonly string[], readFile: (path: string) => Promise<string>): Promise<unknown> {
+  const file = parseFileArgument(argv);
+  if (file === undefined) {
+    if (OPTIONAL_INPUT.has(operation)) return undefined;
+    throw new RunError('INVALID_INVOCATION', `${operation} needs its input document: run it as ${operation} -f <input.json>.`, HOSTFACTORY_EXIT_CODES.usage);
+  }
+  const text = (await readFile(file)).replace(/^\uFEFF/, '');
+  if (text.trim() === '') {
+    if (OPTIONAL_INPUT.has(operation)) return undefined;
+    throw new RunError('INVALID_INPUT_FILE', `The input file "${file}" is empty: it must hold the ${operation} JSON input document.`, HOSTFACTORY_EXIT_CODES.failed, { path: file });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const why = error instanceof SyntaxError ? error.message.slice(0, 200) : 'unreadable';
+    throw new RunError('INVALID_INPUT_FILE', `The input file "${file}" is not valid JSON (${why}): it must hold the ${operation} JSON input document.`, HOSTFACTORY_EXIT_CODES.failed, { path: file });
+  }
+}
+
+/**
+ * Reads an input file as UTF-8 text: only a regular file (a directory, FIFO or device is refused
+ * without blocking), at most `maxBytes`. Problems are `INVALID_INPUT_FILE` errors that name the fix.
+ * The file is opened read-only and never written or executed.
+ */
+export async function readInputFile(path: string, maxBytes: number = HOSTFACTORY_INPUT_LIMITS.maxFileBytes): Promise<string> {
+  const fail = (what: string) =>
+    new RunError('INVALID_INPUT_FILE', `The input file "${path}" ${what}: pass the path of the JSON input file Symphony wrote.`, HOSTFACTORY_EXIT_CODES.failed, { path });
+  let handle;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; it is then refused as not a regular file.
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw fail('does not exist');
+    if (code === 'EACCES' || code === 'EPERM') throw fail('cannot be read (permission denied)');
+    if (code === 'EISDIR') throw fail('is a directory, not a regular file');
+    throw fail(`cannot be opened (${code ?? 'unknown error'})`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw fail(stat.isDirectory() ? 'is a directory, not a regular file' : 'is not a regular file');
+    if (stat.size > maxBytes) throw fail(`is ${stat.size} bytes; at most ${maxBytes} are read`);
+    const text = await handle.readFile({ encoding: 'utf8' });
+    if (Buffer.byteLength(text, 'utf8') > maxBytes) throw fail(`is larger than ${maxBytes} bytes`);
+    return text;
+  } finally {
+    await handle.close();
+  }
+}
+
+function defaultLogger(env: Readonly<Record<string, string | undefined>>, stderr: TextSink): Logger {
+  const toStderr = jsonLinesLogger((line) => void stderr.write(line));
+  const dir = env.HF_PROVIDER_LOGDIR?.trim();
+  if (!dir) return toStderr;
+  const name = (env.HF_PROVIDER_NAME ?? '').replace(/[^A-Za-z0-9_.-]/g, '') || 'hostfactory';
+  try {
+    return fileLogger(dir, { fileName: `${name}-provider.log` });
+  } catch (error) {
+    toStderr.warn('HF_PROVIDER_LOGDIR cannot be used; logging to standard error instead', { error: errorText(error) });
+    return toStderr;
+  }
+}

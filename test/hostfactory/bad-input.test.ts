@@ -1,0 +1,121 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HOSTFACTORY_INPUT_LIMITS, HOSTFACTORY_OPERATIONS } from '../../src/hostfactory';
+import { createSiteWithTemplates, schemaErrors, type Site } from './support';
+
+const many = (n: number, make: (i: number) => unknown) => Array.from({ length: n }, (_, i) => make(i));
+
+/** Wrong inputs per operation, beyond the file problems every operation shares. */
+const WRONG: Record<string, [string, unknown][]> = {
+  getAvailableTemplates: [['an array', []], ['a string', 'all']],
+  requestMachines: [
+    ['machineCount 0', { template: { templateId: 'Grid-OnDemand', machineCount: 0 } }],
+    ['machineCount -1', { template: { templateId: 'Grid-OnDemand', machineCount: -1 } }],
+    ['machineCount 1.5', { template: { templateId: 'Grid-OnDemand', machineCount: 1.5 } }],
+    ['machineCount "3"', { template: { templateId: 'Grid-OnDemand', machineCount: '3' } }],
+    ['a missing templateId', { template: { machineCount: 1 } }],
+    ['an unknown template', { template: { templateId: 'Grid-Unknown', machineCount: 1 } }],
+    ['an inactive template', { template: { templateId: 'Grid-Retired', machineCount: 1 } }],
+    ['more than the template holds', { template: { templateId: 'Grid-OnDemand', machineCount: 13 } }],
+    ['a template with no capacity', { template: { templateId: 'Grid-Off', machineCount: 1 } }],
+    ['template as a string', { template: 'Grid-OnDemand' }],
+  ],
+  getRequestStatus: [
+    ['requests as a string', { requests: 'req-1' }],
+    ['a numeric requestId', { requests: [{ requestId: 1 }] }],
+    ['no requests', {}],
+    ['a huge array', { requests: many(HOSTFACTORY_INPUT_LIMITS.maxRequests + 1, (i) => ({ requestId: `req-${i}` })) }],
+  ],
+  requestReturnMachines: [
+    ['machines as a number', { machines: 3 }],
+    ['a machine without name', { machines: [{ machineId: 'i-1' }] }],
+    ['an empty list', { machines: [] }],
+    ['a huge array', { machines: many(HOSTFACTORY_INPUT_LIMITS.maxMachines + 1, (i) => ({ name: `h-${i}` })) }],
+  ],
+  getReturnRequests: [
+    ['machines as a string', { machines: 'h1' }],
+    ['a numeric name', { machines: [{ name: 1 }] }],
+    ['a huge array', { machines: many(HOSTFACTORY_INPUT_LIMITS.maxMachines + 1, (i) => ({ name: `h-${i}` })) }],
+  ],
+};
+
+describe('bad input to the provider scripts', () => {
+  let site: Site;
+  let before: ReturnType<Site['storage']['snapshotCounts']>;
+  beforeEach(async () => {
+    site = await createSiteWithTemplates();
+    before = site.storage.snapshotCounts();
+  });
+  afterEach(() => site.close());
+
+  function expectRefused(result: { exitCode: number; document: Record<string, unknown>; stdout: string }, pattern?: RegExp): void {
+    expect(result.exitCode).not.toBe(0);
+    expect(Object.keys(result.document)).toEqual(['message']);
+    expect(schemaErrors('error.output', result.document)).toEqual([]);
+    const message = String(result.document.message);
+    if (pattern !== undefined) expect(message).toMatch(pattern);
+    expect(message).not.toMatch(/\n\s+at /);
+    expect(result.stdout.trim().split('\n').join('')).toBe(JSON.stringify(result.document, null, 2).split('\n').join(''));
+    // Nothing written: no aggregate, no event, no provider call.
+    expect(site.storage.snapshotCounts()).toEqual(before);
+    expect(site.fake.calls).toEqual([]);
+  }
+
+  describe.each(HOSTFACTORY_OPERATIONS)('%s', (operation) => {
+    it('refuses a missing file', async () => {
+      expectRefused(await site.runArgs(operation, ['-f', join(site.dir, 'nowhere.json')]), /does not exist/);
+    });
+
+    it('refuses a file that is not JSON', async () => {
+      expectRefused(await site.run(operation, '{ "requests": [ '), /not valid JSON/);
+    });
+
+    it('refuses a directory', async () => {
+      const dir = join(site.dir, 'a-directory');
+      mkdirSync(dir);
+      expectRefused(await site.runArgs(operation, ['-f', dir]), /not a regular file/);
+    });
+
+    it('refuses unexpected arguments with exit status 2', async () => {
+      const result = await site.runArgs(operation, ['--rm', '-rf']);
+      expectRefused(result, /Unexpected argument/);
+      expect(result.exitCode).toBe(2);
+    });
+
+    if (operation === 'getAvailableTemplates') {
+      it('reads an empty file or no -f at all as {} (its input may be empty or absent)', async () => {
+        expect((await site.run(operation, '')).exitCode).toBe(0);
+        expect((await site.runArgs(operation, [])).exitCode).toBe(0);
+      });
+    } else {
+      it('refuses an empty file', async () => {
+        expectRefused(await site.run(operation, '  \n'), /is empty/);
+      });
+      it('refuses a call without -f', async () => {
+        const result = await site.runArgs(operation, []);
+        expectRefused(result, /-f <input.json>/);
+        expect(result.exitCode).toBe(2);
+      });
+    }
+
+    it.each(WRONG[operation]!)('refuses %s', async (_, input) => {
+      expectRefused(await site.run(operation, input));
+    });
+  });
+
+  it('names the field and the fix for machineCount "3"', async () => {
+    const result = await site.run('requestMachines', { template: { templateId: 'Grid-OnDemand', machineCount: '3' } });
+    expect(result.document.message).toBe(
+      'Invalid requestMachines input: template.machineCount must be a whole number from 1 to 10000, got the string "3". Correct these fields and try again.',
+    );
+  });
+
+  it('refuses an unknown operation with exit status 2', async () => {
+    const file = join(site.dir, 'x.json');
+    writeFileSync(file, '{}');
+    const result = await site.runArgs('deleteEverything', ['-f', file]);
+    expectRefused(result, /Unknown operation "deleteEverything"/);
+    expect(result.exitCode).toBe(2);
+  });
+});
