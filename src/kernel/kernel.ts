@@ -18,6 +18,12 @@ import {
 
 /** The token under which every kernel binds its {@link Logger}; handlers may `@Inject(LOGGER)` it. */
 export const LOGGER = new Token<Logger>('hostfactory-kernel.logger');
+/** Every kernel binds its own {@link CommandBus} here, so a handler can send further commands. */
+export const COMMAND_BUS = new Token<CommandBus>('hostfactory-kernel.command-bus');
+/** Every kernel binds its own {@link QueryBus} here. */
+export const QUERY_BUS = new Token<QueryBus>('hostfactory-kernel.query-bus');
+/** Every kernel binds its own {@link EventBus} here. */
+export const EVENT_BUS = new Token<EventBus>('hostfactory-kernel.event-bus');
 
 /** Options of {@link createKernel}. */
 export interface KernelOptions {
@@ -97,9 +103,15 @@ export function createKernel(options: KernelOptions = {}): Kernel {
     }
   }
 
+  const commands = new CommandBus(commandCore);
+  const queries = new QueryBus(queryCore);
+  container.set(COMMAND_BUS, commands);
+  container.set(QUERY_BUS, queries);
+  container.set(EVENT_BUS, events);
+
   return {
-    commands: new CommandBus(commandCore),
-    queries: new QueryBus(queryCore),
+    commands,
+    queries,
     events,
     container,
     verify() {

@@ -1,6 +1,6 @@
 import type { HostFactory } from '../application/host-factory';
 import type { Storage } from '../application/storage/storage';
-import { HostFactoryError, type EventBus, type EventMessage, type Middleware } from '../kernel';
+import { HostFactoryError, type CommandBus, type EventBus, type EventMessage, type QueryBus } from '../kernel';
 
 interface Activity {
   readonly label: string;
@@ -9,17 +9,24 @@ interface Activity {
 }
 
 /**
- * Counts the work a test host factory has in flight: commands and queries inside the pipeline and
- * event-bus publishes (the projector's and the host's own). `settle()` waits on it.
+ * Counts the work a test host factory has in flight: commands and queries (including the catch-up
+ * that follows a command) and event-bus publishes, the projector's and the host's own. It wraps
+ * `execute`/`publish` on the bus instances of one test host factory; `settle()` waits on it.
  */
 export class ActivityTracker {
   readonly #active = new Set<Activity>();
 
-  /** A middleware (put it first among the host's) that records every dispatch until it settles. */
-  readonly middleware: Middleware = (context, next) => this.#track(`${context.kind} ${context.messageName}`, next());
+  /** Tracks every dispatch through these two buses until it settles. */
+  watchBuses(commands: CommandBus, queries: QueryBus): void {
+    for (const [kind, bus] of [['command', commands], ['query', queries]] as const) {
+      const execute = bus.execute.bind(bus) as (message: object, options?: unknown) => Promise<unknown>;
+      (bus as { execute: unknown }).execute = (message: object, options?: unknown) =>
+        this.#track(`${kind} ${message?.constructor?.name ?? 'message'}`, execute(message, options));
+    }
+  }
 
-  /** Wraps `events.publish` on this instance so that every delivery, whoever starts it, is tracked. */
-  watch(events: EventBus): void {
+  /** Tracks every delivery through `events.publish`, whoever starts it. */
+  watchEvents(events: EventBus): void {
     const publish = events.publish.bind(events);
     events.publish = ((batch: EventMessage | readonly EventMessage[], options?: { correlationId?: string }) => {
       const list: readonly EventMessage[] = Array.isArray(batch) ? batch : [batch as EventMessage];

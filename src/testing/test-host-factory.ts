@@ -53,9 +53,9 @@ export function createTestHostFactory(options: TestHostFactoryOptions = {}): Tes
     provider,
     clock: options.clock ?? clock!,
     ids: options.ids ?? sequentialIds(),
-    middleware: [tracker.middleware, ...(options.middleware ?? [])],
   });
-  tracker.watch(hostFactory.events);
+  tracker.watchBuses(hostFactory.commands, hostFactory.queries);
+  tracker.watchEvents(hostFactory.events);
   return {
     ...hostFactory,
     storage,

@@ -11,7 +11,7 @@ import {
   UpdateRequestStatus,
   type Projection,
 } from '../../src/application';
-import { eventHandler, type EventHandler } from '../../src/kernel';
+import { Command, COMMAND_BUS, commandHandler, eventHandler, type CommandBus, type EventHandler } from '../../src/kernel';
 import type { DomainEvent } from '../../src/domain';
 import { createInMemoryStorage, FakeProvider, type TestHostFactory } from '../../src/testing';
 import { rejection, request, status, sync, withTemplate } from './support';
@@ -151,5 +151,29 @@ describe('createHostFactory()', () => {
     expect((await a.queries.execute(ListTemplates.from({}))).map((t) => t.templateId)).toEqual(['only-a']);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('regressions', () => {
+  it('does not deadlock when an event handler runs a command (regression)', async () => {
+    class NoteCreation extends Command<void> {}
+    const notes: string[] = [];
+    @commandHandler(NoteCreation)
+    class NoteCreationHandler {
+      handle() {
+        notes.push('noted');
+      }
+    }
+    @eventHandler('RequestCreated', { inject: [COMMAND_BUS] })
+    class ReactToRequest implements EventHandler<DomainEvent> {
+      constructor(private readonly commands: CommandBus) {}
+      async handle() {
+        await this.commands.execute(new NoteCreation());
+      }
+    }
+    hf = await withTemplate({}, { handlers: [NoteCreationHandler, ReactToRequest] });
+    await request(hf, 1);
+    await hf.settle();
+    expect(notes).toEqual(['noted']);
   });
 });

@@ -1,9 +1,13 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventBus, Logger } from '../../kernel';
 import type { StoredEvent } from '../storage/event-log';
 import type { Storage } from '../storage/storage';
 import { COLLECTIONS, type Projection } from './projections';
 
 const BATCH = 500;
+
+/** The projector whose catch-up is running in the current async context, if any. */
+const delivering = new AsyncLocalStorage<Projector>();
 
 /** What one projection's last catch-up left behind. */
 export interface ProjectionLag {
@@ -52,16 +56,21 @@ export class Projector {
     return this.catchUp();
   }
 
-  /** Resolves when every event committed before the call has been offered to every projection. */
+  /**
+   * Resolves when every event committed before the call has been offered to every projection and to
+   * the event bus. Called from inside a delivery (an event handler that runs a command), it only asks
+   * the running catch-up for another round and resolves at once: waiting there would wait on itself.
+   */
   catchUp(): Promise<void> {
     if (this.running !== undefined) {
       this.again = true;
-      return this.running;
+      return delivering.getStore() === this ? Promise.resolve() : this.running;
     }
     const run = async (): Promise<void> => {
+      await this.start();
       do {
         this.again = false;
-        await this.round();
+        await delivering.run(this, () => this.round());
       } while (this.again);
     };
     this.running = run().finally(() => {

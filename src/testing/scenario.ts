@@ -1,0 +1,307 @@
+import { RUNTIME } from '../application/runtime';
+import type { StoredEvent } from '../application/storage/event-log';
+import { isDomainEvent, type DomainEvent, type DomainEventType } from '../domain';
+import { Command, isHostFactoryError, Query, type HostFactoryError, type ResultOf } from '../kernel';
+import { mismatch, show } from './scenario/match';
+import { actualLine, eventDiff, type ExpectedShape } from './scenario/render';
+import { createTestHostFactory, type TestHostFactory, type TestHostFactoryOptions } from './test-host-factory';
+
+/**
+ * A deep subset of `T` for expectations: objects need only some keys, strings may be a RegExp, and
+ * any value may be an asymmetric matcher such as vitest's `expect.any(String)`.
+ */
+export type ExpectedSubset<T> = T extends string
+  ? T | RegExp
+  : T extends readonly (infer U)[]
+    ? readonly ExpectedSubset<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]?: ExpectedSubset<T[K]> }
+      : T;
+
+type ExpectedEventOf<E extends DomainEvent> = {
+  readonly type: E['type'];
+  readonly aggregateType?: E['aggregateType'];
+  readonly aggregateId?: string | RegExp;
+  readonly aggregateVersion?: number;
+  readonly eventId?: string | RegExp;
+  readonly occurredAt?: string | Date | RegExp;
+  readonly correlationId?: string | RegExp;
+  readonly causationId?: string | RegExp;
+  readonly data?: ExpectedSubset<E['data']>;
+};
+
+/**
+ * One event a scenario expects, matched as a subset: just its `type` (a string), or an object with
+ * `type` and any of `aggregateId`, `data` (a deep subset) and the other event fields. `eventId` and
+ * `occurredAt` are ignored unless given.
+ */
+export type ExpectedEvent = DomainEventType | { [E in DomainEvent as E['type']]: ExpectedEventOf<E> }[DomainEventType];
+
+/** A setup step of {@link Scenario.given}: a command to execute, a domain event to append, or a function of the host factory. */
+export type GivenStep = Command<unknown> | DomainEvent | ((hostFactory: TestHostFactory) => unknown);
+
+/** What the `when` step did: its result or error, and every event committed from its start until everything settled. */
+export interface ScenarioOutcome<T> {
+  readonly result: T | undefined;
+  /** What the step threw (undefined when it succeeded). */
+  readonly error: unknown;
+  /** Events with a position above the log head before `when`, in order. */
+  readonly events: DomainEvent[];
+  /** The event-log head just before `when`. */
+  readonly headBefore: number;
+}
+
+/** Options of {@link scenario}. */
+export interface ScenarioOptions {
+  /** Limit for each wait for follow-on work (`settle()`) and for the `when` step itself. Default 5000 ms. */
+  readonly timeoutMs?: number;
+}
+
+/** The `when` step of a {@link Scenario}; end it with one of the `then…` forms (it runs once, the first time one is called). */
+export interface ScenarioWhen<T> {
+  /** Passes when the step succeeded and committed exactly these events, in order (each matched as a subset). */
+  then(expected: readonly ExpectedEvent[]): Promise<ScenarioOutcome<T>>;
+  /** Passes when the step succeeded and its result contains `expected`, or `predicate(result)` neither throws nor returns false. */
+  thenResult(expected: ExpectedSubset<T> | ((result: T) => unknown)): Promise<ScenarioOutcome<T>>;
+  /** Passes when the step threw a HostFactoryError with `code` (`VALIDATION_FAILED`, `TEMPLATE_NOT_FOUND`, …). */
+  thenThrows(code: string): Promise<ScenarioOutcome<T> & { readonly error: HostFactoryError }>;
+  /** Passes when the step succeeded and committed no event (a query, a no-op, a dry run). */
+  thenNothingHappened(): Promise<ScenarioOutcome<T>>;
+  /** The outcome without judging it, for assertions of your own. */
+  outcome(): Promise<ScenarioOutcome<T>>;
+}
+
+/**
+ * Given/when/then on a test host factory. `given…` steps queue setup; `when(commandOrQuery)` (or a
+ * function of the host factory) is the step under test; a `then…` form runs what is queued, waits
+ * for all follow-on work (`settle()`) and judges it, failing with an Error that shows a diff.
+ */
+export interface Scenario {
+  readonly hostFactory: TestHostFactory;
+  /** Queues setup steps in order: commands are executed, domain events appended (see {@link givenEvents}), functions awaited. */
+  given(...steps: GivenStep[]): this;
+  /** Queues commands to execute through the command bus; the scenario fails if one throws. */
+  givenCommands(...commands: Command<unknown>[]): this;
+  /**
+   * Queues events to append in one transaction through the outbox; projections and the host's event
+   * handlers then see them as committed. Aggregates are stored as snapshots, so commands cannot load
+   * what exists only in given events: use {@link givenCommands} for the write side.
+   */
+  givenEvents(...events: DomainEvent[]): this;
+  /** The step under test: a command or a query through its bus, or any function of the host factory. */
+  when<M extends Command<unknown> | Query<unknown>>(message: M): ScenarioWhen<ResultOf<M>>;
+  when<T>(action: (hostFactory: TestHostFactory) => T | Promise<T>): ScenarioWhen<Awaited<T>>;
+}
+
+type Step = { kind: 'commands'; commands: Command<unknown>[] } | { kind: 'events'; events: DomainEvent[] } | { kind: 'call'; call: (hf: TestHostFactory) => unknown };
+
+/**
+ * Starts a scenario on `hostFactory` (or on a new `createTestHostFactory(options)`). Steps run in
+ * the order their `then…` forms are called, one at a time; givens already run are not repeated.
+ */
+export function scenario(hostFactory?: TestHostFactory | TestHostFactoryOptions, options: ScenarioOptions = {}): Scenario {
+  const hf = isTestHostFactory(hostFactory) ? hostFactory : createTestHostFactory(hostFactory);
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const steps: Step[] = [];
+  let ran = 0;
+  let givenEventsAppended = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const runGivens = async (upTo: number): Promise<void> => {
+    for (; ran < upTo; ran++) {
+      const step = steps[ran]!;
+      if (step.kind === 'commands') {
+        for (const command of step.commands) {
+          try {
+            await hf.commands.execute(command);
+          } catch (error) {
+            throw new Error(`Scenario given: ${nameOf(command)} failed with ${describeError(error)}`, { cause: error });
+          }
+        }
+      } else if (step.kind === 'events') {
+        await appendEvents(hf, step.events);
+        givenEventsAppended = true;
+      } else {
+        await step.call(hf);
+      }
+      await hf.settle({ timeoutMs });
+    }
+  };
+
+  const self: Scenario = {
+    hostFactory: hf,
+    given(...items) {
+      for (const item of items) {
+        if (item instanceof Command) steps.push({ kind: 'commands', commands: [item] });
+        else if (typeof item === 'function') steps.push({ kind: 'call', call: item });
+        else if (isDomainEvent(item)) steps.push({ kind: 'events', events: [item] });
+        else throw new TypeError(`scenario.given(): expected a command, a domain event or a function, got ${show(item, 120)}`);
+      }
+      return this;
+    },
+    givenCommands(...commands) {
+      const wrong = commands.find((c) => !(c instanceof Command));
+      if (wrong !== undefined) throw new TypeError(`scenario.givenCommands(): expected Command instances, got ${show(wrong, 120)}`);
+      steps.push({ kind: 'commands', commands });
+      return this;
+    },
+    givenEvents(...events) {
+      events.forEach(checkEvent);
+      steps.push({ kind: 'events', events: structuredClone(events) });
+      return this;
+    },
+    when(subject: Command<unknown> | Query<unknown> | ((hf: TestHostFactory) => unknown)) {
+      const upTo = steps.length;
+      const label = typeof subject === 'function' ? `when action ${subject.name || '(anonymous)'}` : `when ${nameOf(subject)}`;
+      let outcome: Promise<ScenarioOutcome<unknown>> | undefined;
+      const run = () => {
+        outcome ??= (queue = queue.catch(() => undefined).then(async () => {
+          await runGivens(upTo);
+          return act(hf, subject, timeoutMs, label);
+        })) as Promise<ScenarioOutcome<unknown>>;
+        return outcome;
+      };
+      return judge(run, label, () => givenEventsAppended);
+    },
+  } as Scenario;
+  return self;
+}
+
+async function act(hf: TestHostFactory, subject: Command<unknown> | Query<unknown> | ((hf: TestHostFactory) => unknown), timeoutMs: number, label: string): Promise<ScenarioOutcome<unknown>> {
+  const headBefore = await hf.storage.eventLog.head();
+  const captured: { result?: unknown; error?: unknown; done: boolean } = { done: false };
+  const work = (async () => {
+    if (subject instanceof Command) return hf.commands.execute(subject);
+    if (subject instanceof Query) return hf.queries.execute(subject);
+    return subject(hf);
+  })().then(
+    (result) => Object.assign(captured, { result, done: true }),
+    (error: unknown) => Object.assign(captured, { error, done: true }),
+  );
+  await hf.settle({ timeoutMs });
+  if (!captured.done) {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([work, expired]).finally(() => clearTimeout(timer));
+    if (!captured.done) throw new Error(`Scenario ${label}: the step did not finish within ${timeoutMs} ms.`);
+    await hf.settle({ timeoutMs });
+  }
+  const events = (await readAfter(hf, headBefore)).map((s) => s.event);
+  return { result: captured.result, error: captured.error, events, headBefore };
+}
+
+function judge(run: () => Promise<ScenarioOutcome<unknown>>, label: string, usedGivenEvents: () => boolean): ScenarioWhen<unknown> {
+  const failedStep = (outcome: ScenarioOutcome<unknown>, expectation: string): Error => {
+    const hint =
+      usedGivenEvents() && isHostFactoryError(outcome.error) && outcome.error.code.endsWith('_NOT_FOUND')
+        ? '\nNote: givenEvents() feed read models and event handlers only; commands load aggregates from the repositories, so create what they need with givenCommands().'
+        : '';
+    return new Error(`Scenario ${label}: expected ${expectation}, but it threw ${describeError(outcome.error)}${hint}`, { cause: outcome.error });
+  };
+  const when: ScenarioWhen<unknown> = {
+    async then(expected: readonly ExpectedEvent[], onRejected?: unknown) {
+      if (typeof expected === 'function') {
+        // Someone awaited the `when` step itself: refuse, rather than be treated as a thenable.
+        const error = new Error(`Scenario ${label}: a when step is not awaitable; end it with .then([...events]), .thenResult(…), .thenThrows(code), .thenNothingHappened() or .outcome().`);
+        if (typeof onRejected === 'function') return (onRejected as (e: unknown) => never)(error);
+        throw error;
+      }
+      const shapes = toShapes(expected);
+      const outcome = await run();
+      if (outcome.error !== undefined) throw failedStep(outcome, `${shapes.length} event(s)`);
+      const { lines, first } = eventDiff(shapes, outcome.events);
+      if (first !== undefined) {
+        throw new Error(
+          `Scenario ${label}: the committed events differ from the expected ones (expected ${shapes.length}, got ${outcome.events.length}); ${first}\n` +
+            `  (- expected, + actual; each line: type aggregateId data)\n${lines.map((l) => `  ${l}`).join('\n')}`,
+        );
+      }
+      return outcome;
+    },
+    async thenResult(expected) {
+      const outcome = await run();
+      if (outcome.error !== undefined) throw failedStep(outcome, 'a result');
+      if (typeof expected === 'function') {
+        if ((await (expected as (r: unknown) => unknown)(outcome.result)) === false) {
+          throw new Error(`Scenario ${label}: the result predicate returned false for ${show(outcome.result)}`);
+        }
+        return outcome;
+      }
+      const difference = mismatch(expected, outcome.result, 'result');
+      if (difference !== undefined) {
+        throw new Error(`Scenario ${label}: the result differs from the expected one; ${difference}\n  - ${show(expected)}\n  + ${show(outcome.result)}`);
+      }
+      return outcome;
+    },
+    async thenThrows(code) {
+      const outcome = await run();
+      if (outcome.error === undefined) {
+        const events = outcome.events.map((e) => `\n  + ${actualLine(e)}`).join('');
+        throw new Error(`Scenario ${label}: expected it to throw ${code}, but it succeeded with ${show(outcome.result)} and committed ${outcome.events.length} event(s)${events}`);
+      }
+      if (!isHostFactoryError(outcome.error, code)) {
+        throw new Error(`Scenario ${label}: expected it to throw ${code}, but it threw ${describeError(outcome.error)}`, { cause: outcome.error });
+      }
+      return outcome as ScenarioOutcome<unknown> & { error: HostFactoryError };
+    },
+    async thenNothingHappened() {
+      const outcome = await run();
+      if (outcome.error !== undefined) throw failedStep(outcome, 'nothing to happen');
+      if (outcome.events.length > 0) {
+        const lines = outcome.events.map((e) => `\n  + ${actualLine(e)}`).join('');
+        throw new Error(`Scenario ${label}: expected nothing to happen, but it committed ${outcome.events.length} event(s):${lines}`);
+      }
+      return outcome;
+    },
+    outcome: run,
+  };
+  return when;
+}
+
+async function appendEvents(hf: TestHostFactory, events: readonly DomainEvent[]): Promise<void> {
+  // Start host event delivery first, so the given events reach the event bus like committed ones.
+  await hf.container.get(RUNTIME).projector.start();
+  await hf.storage.unitOfWork.transaction(async (tx) => tx.outbox.append(events));
+}
+
+async function readAfter(hf: TestHostFactory, position: number): Promise<StoredEvent[]> {
+  const all: StoredEvent[] = [];
+  for (let after = position; ; ) {
+    const batch = await hf.storage.eventLog.readAfter(after, 500);
+    all.push(...batch);
+    if (batch.length < 500) return all;
+    after = batch[batch.length - 1]!.position;
+  }
+}
+
+function toShapes(expected: readonly ExpectedEvent[]): ExpectedShape[] {
+  if (!Array.isArray(expected)) throw new TypeError(`scenario then(): expected an array of events, got ${show(expected, 120)}`);
+  return expected.map((e) => (typeof e === 'string' ? { type: e } : (e as ExpectedShape)));
+}
+
+function checkEvent(event: unknown, index: number): void {
+  const e = event as Partial<DomainEvent> | undefined;
+  const problems = [
+    isDomainEvent(event) ? undefined : `type must be a domain event type, got ${show(e?.type)}`,
+    typeof e?.aggregateId === 'string' ? undefined : 'aggregateId must be a string',
+    typeof e?.aggregateType === 'string' ? undefined : 'aggregateType must be a string',
+    Number.isInteger(e?.aggregateVersion) ? undefined : 'aggregateVersion must be an integer',
+    typeof e?.eventId === 'string' ? undefined : 'eventId must be a string',
+    typeof e?.occurredAt === 'string' ? undefined : 'occurredAt must be an ISO-8601 string',
+  ].filter((p) => p !== undefined);
+  if (problems.length > 0) throw new TypeError(`scenario.givenEvents(): event #${index + 1} is not a stored domain event: ${problems.join('; ')}`);
+}
+
+function isTestHostFactory(value: unknown): value is TestHostFactory {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<TestHostFactory>).settle === 'function' && 'commands' in value;
+}
+
+function nameOf(message: object): string {
+  return message.constructor?.name ?? 'message';
+}
+
+function describeError(error: unknown): string {
+  if (isHostFactoryError(error)) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return show(error);
+}

@@ -1,0 +1,53 @@
+// The walkthrough of docs/testing.md, section 2: a host's own handler that uses the buses.
+import { Token } from 'typedi';
+import { describe, expect, it } from 'vitest';
+import { GetRequestStatus, RequestMachines, CreateTemplate } from '../../src/application';
+import { Command, CommandBus, commandHandler, type CommandHandler } from '../../src/kernel';
+import { createTestHostFactory, scenario } from '../../src/testing';
+
+interface PoolPolicy {
+  readonly templateId: string;
+  readonly batch: number;
+}
+const POOL_POLICY = new Token<PoolPolicy>('example.pool-policy');
+const COMMANDS = new Token<CommandBus>('example.commands');
+
+/** Asks for one batch of machines of the pool's template; resolves to the request id. */
+class GrowPool extends Command<string> {}
+
+@commandHandler(GrowPool, { inject: [POOL_POLICY, COMMANDS] })
+class GrowPoolHandler implements CommandHandler<GrowPool> {
+  constructor(
+    private readonly policy: PoolPolicy,
+    private readonly commands: CommandBus,
+  ) {}
+
+  async handle(): Promise<string> {
+    const { requestId } = await this.commands.execute(RequestMachines.from({ templateId: this.policy.templateId, machineCount: this.policy.batch }));
+    return requestId;
+  }
+}
+
+const template = { templateId: 'pool', maxNumber: 4, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] }, vmType: 't3.small' };
+
+describe('a host handler that uses the buses (docs/testing.md)', () => {
+  it('requests a batch of the policy template', async () => {
+    const hf = createTestHostFactory({ handlers: [GrowPoolHandler] });
+    hf.container.set(POOL_POLICY, { templateId: 'pool', batch: 3 });
+    hf.container.set(COMMANDS, hf.commands);
+
+    const { result } = await scenario(hf)
+      .givenCommands(CreateTemplate.from({ template }))
+      .when(new GrowPool())
+      .then([{ type: 'RequestCreated', data: { request: { templateId: 'pool' } } }, 'RequestStatusChanged', 'RequestMachinesAttached', 'MachineCreated', 'MachineCreated', 'MachineCreated']);
+    expect(hf.fake!.callsTo('provision')[0]?.input.count).toBe(3);
+    expect((await hf.queries.execute(GetRequestStatus.from({ requestId: result! }))).status).toBe('in_progress');
+  });
+
+  it('fails when the pool would exceed the template', async () => {
+    const hf = createTestHostFactory({ handlers: [GrowPoolHandler] });
+    hf.container.set(POOL_POLICY, { templateId: 'pool', batch: 5 });
+    hf.container.set(COMMANDS, hf.commands);
+    await scenario(hf).givenCommands(CreateTemplate.from({ template })).when(new GrowPool()).thenThrows('TEMPLATE_CAPACITY_EXCEEDED');
+  });
+});
