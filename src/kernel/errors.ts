@@ -57,6 +57,11 @@ export class HostFactoryError extends Error {
 function summariseCause(cause: unknown): unknown {
   if (isHostFactoryError(cause)) return cause.toJSON();
   if (cause instanceof Error) return { name: cause.name, message: cause.message };
+  if (typeof cause === 'object' && cause !== null) {
+    // Error-like data (a serialised error, an object without a prototype): keep its name and message only.
+    const { name, message } = cause as { name?: unknown; message?: unknown };
+    return typeof message === 'string' ? { ...(typeof name === 'string' ? { name } : {}), message } : '[object]';
+  }
   return String(cause);
 }
 

@@ -88,6 +88,11 @@ export function inspectPlain(input: unknown): ValidationIssue[] {
     const got = input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
     return [{ path: '', constraint: 'isObject', message: `expected a JSON object, got ${got}` }];
   }
+  // A Date, Map, boxed primitive or typed array is not a JSON object; class-transformer would hand it back as is.
+  const tag = Object.prototype.toString.call(input);
+  if (tag !== '[object Object]') {
+    return [{ path: '', constraint: 'isObject', message: `expected a JSON object, got ${tag.slice(8, -1)}` }];
+  }
   const issues: ValidationIssue[] = [];
   walk(input, '', 0, new Set(), issues);
   return issues;

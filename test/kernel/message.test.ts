@@ -150,3 +150,14 @@ describe('Command.from()', () => {
     throw new Error('expected a ValidationError');
   });
 });
+
+describe('HostFactoryError.toJSON()', () => {
+  it('summarises any cause, even an object without a prototype (regression: vitest could not report it)', async () => {
+    const { HostFactoryError } = await import('../../src/kernel');
+    const bare = Object.assign(Object.create(null) as object, { name: 'Inner', message: 'inner failure' });
+    expect(new HostFactoryError('X', 'outer', { cause: bare }).toJSON().cause).toEqual({ name: 'Inner', message: 'inner failure' });
+    expect(new HostFactoryError('X', 'outer', { cause: Object.create(null) }).toJSON().cause).toBe('[object]');
+    expect(new HostFactoryError('X', 'outer', { cause: new Error('e') }).toJSON().cause).toEqual({ name: 'Error', message: 'e' });
+    expect(new HostFactoryError('X', 'outer', { cause: 42 }).toJSON().cause).toBe('42');
+  });
+});

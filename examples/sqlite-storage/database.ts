@@ -1,0 +1,232 @@
+import Database from 'better-sqlite3';
+import { SqliteStorageError } from './errors';
+import { migrate, requireCurrentSchema } from './migrations';
+
+/** What {@link SqliteDatabase.open} needs. */
+export interface SqliteDatabaseOptions {
+  readonly filename: string;
+  readonly readonly?: boolean;
+  /** How long a writer waits for the write lock (in this process and across processes). Default 5000. */
+  readonly busyTimeoutMs?: number;
+}
+
+/** The write lock of this connection, held from `BEGIN IMMEDIATE` until `commit` or `rollback`. */
+export interface WriterLease {
+  readonly db: Database.Database;
+  commit(): void;
+  rollback(): void;
+}
+
+/** A held or awaited place in a {@link LockQueue}. */
+export interface LockTicket {
+  readonly ready: Promise<void>;
+  release(): void;
+}
+
+/**
+ * Async mutexes by key, granted in request order. A ticket released before its turn still passes
+ * through the queue, so a waiter that gives up never lets two later holders overlap.
+ */
+export class LockQueue {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  acquire(key: string): LockTicket {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => released);
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return { ready: previous, release };
+  }
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * The two connections of one storage. `reader` (read-only) answers everything outside a write
+ * transaction and sees committed data only. `writer` is used by one write transaction at a time:
+ * this process queues for it, and `BEGIN IMMEDIATE` takes SQLite's write lock across processes.
+ */
+export class SqliteDatabase {
+  readonly reader: Database.Database;
+  readonly #writer: Database.Database | undefined;
+  readonly #queue = new LockQueue();
+  readonly #busyTimeoutMs: number;
+  #closed = false;
+
+  private constructor(readonly filename: string, reader: Database.Database, writer: Database.Database | undefined, busyTimeoutMs: number) {
+    this.reader = reader;
+    this.#writer = writer;
+    this.#busyTimeoutMs = busyTimeoutMs;
+  }
+
+  /** Opens (and, unless read-only, creates and migrates) the database file. */
+  static open(options: SqliteDatabaseOptions): SqliteDatabase {
+    const { filename, readonly = false, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS } = options;
+    if (typeof filename !== 'string' || filename === '' || filename === ':memory:' || filename.startsWith('file::memory:')) {
+      throw new SqliteStorageError(
+        'INVALID_CONFIGURATION',
+        `createSqliteStorage needs a database file, got ${JSON.stringify(filename)}; an in-memory SQLite database cannot be shared by the two connections (or the processes) of a storage. Use a file, e.g. in os.tmpdir().`,
+        { filename },
+      );
+    }
+    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+      throw new SqliteStorageError('INVALID_CONFIGURATION', `busyTimeoutMs must be an integer >= 0, got ${String(busyTimeoutMs)}.`, { busyTimeoutMs });
+    }
+    let writer: Database.Database | undefined;
+    try {
+      if (!readonly) {
+        // Setup runs once per process start, so a synchronous wait for the lock is acceptable here.
+        writer = new Database(filename, { timeout: busyTimeoutMs });
+        const mode = writer.pragma('journal_mode = WAL', { simple: true });
+        if (String(mode).toLowerCase() !== 'wal') throw new Error(`journal_mode stayed ${String(mode)}`);
+        writer.pragma('synchronous = NORMAL');
+        migrate(writer);
+        // From here on the writer waits for the lock asynchronously (see #beginImmediate).
+        writer.pragma('busy_timeout = 0');
+      }
+      const reader = new Database(filename, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+      if (readonly) requireCurrentSchema(reader, filename);
+      return new SqliteDatabase(filename, reader, writer, busyTimeoutMs);
+    } catch (error) {
+      writer?.close();
+      if (isBusy(error)) throw busyError(filename, busyTimeoutMs, 'opening and migrating the database', error);
+      throw error;
+    }
+  }
+
+  /**
+   * Waits (without blocking the event loop) for this process's turn and then for SQLite's write
+   * lock, and begins an IMMEDIATE transaction. Rejects with STORAGE_BUSY after `busyTimeoutMs`.
+   */
+  async lease(): Promise<WriterLease> {
+    const writer = this.#writable();
+    const deadline = Date.now() + this.#busyTimeoutMs;
+    const ticket = this.#queue.acquire('writer');
+    try {
+      await beforeDeadline(ticket.ready, deadline, () => busyError(this.filename, this.#busyTimeoutMs, 'waiting for another write transaction of this process'));
+      this.#writable();
+      await this.#beginImmediate(writer, deadline);
+    } catch (error) {
+      ticket.release();
+      throw error;
+    }
+    let ended = false;
+    const end = (sql: 'COMMIT' | 'ROLLBACK'): void => {
+      if (ended) return;
+      ended = true;
+      try {
+        if (writer.open && writer.inTransaction) writer.exec(sql);
+      } catch (error) {
+        if (writer.open && writer.inTransaction) writer.exec('ROLLBACK');
+        throw error;
+      } finally {
+        ticket.release();
+      }
+    };
+    return { db: writer, commit: () => end('COMMIT'), rollback: () => end('ROLLBACK') };
+  }
+
+  /** Runs `write` in a write transaction of its own (used for read-model writes). */
+  async write<T>(write: (db: Database.Database) => T): Promise<T> {
+    const lease = await this.lease();
+    let result: T;
+    try {
+      result = write(lease.db);
+    } catch (error) {
+      lease.rollback();
+      throw error;
+    }
+    lease.commit();
+    return result;
+  }
+
+  /** Throws STORAGE_CLOSED once {@link close} was called. */
+  assertOpen(): void {
+    if (this.#closed) {
+      throw new SqliteStorageError('STORAGE_CLOSED', `The SQLite storage on ${this.filename} was closed; create a new one to use the database again.`, { filename: this.filename });
+    }
+  }
+
+  /** Closes both connections; an open write transaction is rolled back by SQLite. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#writer?.close();
+    this.reader.close();
+  }
+
+  #writable(): Database.Database {
+    this.assertOpen();
+    if (this.#writer === undefined) {
+      throw new SqliteStorageError(
+        'STORAGE_READONLY',
+        `The SQLite storage on ${this.filename} was opened read-only; open it without { readonly: true } to save aggregates, append events or write read models.`,
+        { filename: this.filename },
+      );
+    }
+    return this.#writer;
+  }
+
+  /** Polls for the write lock with a growing pause, so the holder (maybe in this process) can finish. */
+  async #beginImmediate(writer: Database.Database, deadline: number): Promise<void> {
+    for (let pause = 1; ; pause = Math.min(pause * 2, 25)) {
+      try {
+        writer.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+        const left = deadline - Date.now();
+        if (left <= 0) throw busyError(this.filename, this.#busyTimeoutMs, 'waiting for the write lock held by another connection or process', error);
+        await sleep(Math.min(pause, left));
+      }
+    }
+  }
+}
+
+/** True for SQLITE_BUSY (and its extended codes) from better-sqlite3. */
+export function isBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+}
+
+function busyError(filename: string, waitedMs: number, what: string, cause?: unknown): SqliteStorageError {
+  return new SqliteStorageError(
+    'STORAGE_BUSY',
+    `The SQLite database ${filename} stayed locked for ${waitedMs} ms while ${what}. Another transaction holds the write lock too long (a long await inside transaction(work)?) or a process hangs holding it; retry, or raise busyTimeoutMs.`,
+    { filename, waitedMs, operation: what },
+    cause,
+  );
+}
+
+async function beforeDeadline(promise: Promise<void>, deadline: number, error: () => Error): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(error()), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** `db.prepare(sql)`, remembered per connection (queries are built from a handful of shapes). */
+export function prepared<P extends unknown[] = unknown[], R = unknown>(db: Database.Database, sql: string): Database.Statement<P, R> {
+  let cache = statements.get(db);
+  if (cache === undefined) statements.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (statement === undefined) {
+    if (cache.size >= 500) cache.clear();
+    cache.set(sql, (statement = db.prepare(sql)));
+  }
+  return statement as unknown as Database.Statement<P, R>;
+}

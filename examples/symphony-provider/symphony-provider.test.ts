@@ -1,0 +1,198 @@
+import Ajv2020 from 'ajv/dist/2020';
+import { execFileSync, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOSTFACTORY_SCHEMAS } from '../../src/hostfactory/index';
+import type { DomainEvent, StoredEvent } from '../../src/index';
+import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
+import { SymphonyDriver, type ScriptResult } from './driver';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const scripts = join(here, 'scripts');
+const templates = join(here, 'sample', 'simprov_templates.json');
+
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+const validators = Object.fromEntries(Object.entries(HOSTFACTORY_SCHEMAS).map(([name, schema]) => [name, ajv.compile(schema as object)]));
+
+/** Asserts `result` is a valid output document of `operation` (or an error document). */
+function expectValid(operation: string, result: ScriptResult): void {
+  const name = result.exitCode === 0 ? `${operation}.output` : 'error.output';
+  const validate = validators[name] ?? validators[`${operation}Output`];
+  expect(validate, `a schema named ${name}`).toBeDefined();
+  const ok = validate!(result.document);
+  expect(ok, `${operation} output: ${JSON.stringify(validate!.errors)}\n${result.stdout}`).toBe(true);
+}
+
+async function pollUntilDone(driver: SymphonyDriver, requestId: string): Promise<ScriptResult> {
+  for (let i = 0; i < 80; i++) {
+    const result = await driver.run('getRequestStatus', { requests: [{ requestId }] });
+    expectValid('getRequestStatus', result);
+    const entry = (result.document.requests as { status: string }[])[0]!;
+    if (entry.status !== 'running') return result;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${requestId} never finished`);
+}
+
+/** Every stored aggregate's version equals the last version its events reached, positions are gapless. */
+async function expectConsistent(database: string): Promise<StoredEvent[]> {
+  const storage = createSqliteStorage({ filename: database });
+  try {
+    const events = await storage.eventLog.readAfter(0, 100_000);
+    events.forEach((e, i) => expect(e.position).toBe(i + 1));
+    const last = new Map<string, DomainEvent>();
+    for (const { event } of events) last.set(`${event.aggregateType}:${event.aggregateId}`, event);
+    await storage.unitOfWork.transaction(async (tx) => {
+      for (const event of last.values()) {
+        const stored =
+          event.aggregateType === 'Request'
+            ? await tx.requests.get(event.aggregateId)
+            : event.aggregateType === 'Machine'
+              ? await tx.machines.get(event.aggregateId)
+              : await tx.templates.get(event.aggregateId);
+        if (event.type === 'TemplateDeleted') expect(stored).toBeUndefined();
+        else expect(stored?.version, `${event.aggregateType} ${event.aggregateId}`).toBe(event.aggregateVersion);
+      }
+    });
+    return events;
+  } finally {
+    storage.close();
+  }
+}
+
+beforeAll(() => {
+  execFileSync('npx', ['tsup', '--config', 'examples/tsup.config.ts'], { cwd: join(here, '..', '..'), stdio: 'ignore' });
+}, 120_000);
+
+describe('the example Symphony provider, driven as Symphony drives it', () => {
+  const drivers: SymphonyDriver[] = [];
+  const driver = (env: Record<string, string> = {}) => {
+    const d = new SymphonyDriver(scripts, templates, env);
+    drivers.push(d);
+    return d;
+  };
+  afterAll(() => drivers.forEach((d) => d.dispose()));
+
+  it('runs the whole lifecycle through the five scripts, every document valid', async () => {
+    const d = driver();
+    const offered = await d.run('getAvailableTemplates', {});
+    expectValid('getAvailableTemplates', offered);
+    expect((offered.document.templates as { templateId: string }[]).map((t) => t.templateId)).toEqual(['OnDemand-Flaky', 'OnDemand-Small', 'Spot-Mixed']);
+
+    const requested = await d.run('requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 3 } });
+    expectValid('requestMachines', requested);
+    const requestId = requested.document.requestId as string;
+    expect(requestId).toMatch(/^req-/);
+
+    const acquired = await pollUntilDone(d, requestId);
+    const machines = (acquired.document.requests as { status: string; machines: { name: string; result: string; launchtime: number }[] }[])[0]!;
+    expect(machines.status).toBe('complete');
+    expect(machines.machines.map((m) => m.result)).toEqual(['succeed', 'succeed', 'succeed']);
+    expect(Number.isInteger(machines.machines[0]!.launchtime)).toBe(true);
+
+    const returned = await d.run('requestReturnMachines', { machines: machines.machines.map((m) => ({ name: m.name })) });
+    expectValid('requestReturnMachines', returned);
+    const released = await pollUntilDone(d, returned.document.requestId as string);
+    const ret = (released.document.requests as { status: string; machines: { status: string; result: string }[] }[])[0]!;
+    expect(ret.status).toBe('complete');
+    expect(ret.machines.every((m) => m.status === 'terminated' && m.result === 'succeed')).toBe(true);
+
+    const wanted = await d.run('getReturnRequests', { machines: [] });
+    expectValid('getReturnRequests', wanted);
+    await expectConsistent(d.database);
+  }, 60_000);
+
+  it('reports partial failures and spot reclaim notices', async () => {
+    const d = driver();
+    const flaky = await d.run('requestMachines', { template: { templateId: 'OnDemand-Flaky', machineCount: 3 } });
+    const flakyDone = await pollUntilDone(d, flaky.document.requestId as string);
+    const entry = (flakyDone.document.requests as { status: string; message: string; machines: { result: string; message: string }[] }[])[0]!;
+    expect(entry.status).toBe('complete_with_error');
+    expect(entry.machines.filter((m) => m.result === 'fail').every((m) => m.message.includes('InsufficientInstanceCapacity'))).toBe(true);
+
+    const spot = await d.run('requestMachines', { template: { templateId: 'Spot-Mixed', machineCount: 4 } });
+    const spotDone = await pollUntilDone(d, spot.document.requestId as string);
+    const hosts = (spotDone.document.requests as { machines: { name: string }[] }[])[0]!.machines.map((m) => ({ name: m.name }));
+    await new Promise((r) => setTimeout(r, 2500));
+    const wanted = await d.run('getReturnRequests', { machines: hosts });
+    expectValid('getReturnRequests', wanted);
+    const requests = wanted.document.requests as { machine: string; gracePeriod: number }[];
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests[0]!.gracePeriod).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('never exceeds maxNumber when two requestMachines processes start at the same moment', async () => {
+    const d = driver();
+    await d.run('getAvailableTemplates', {});
+    const [a, b] = await Promise.all([
+      d.run('requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 6 } }),
+      d.run('requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 6 } }),
+    ]);
+    const codes = [a.exitCode, b.exitCode].sort();
+    expect(codes).toEqual([0, 1]);
+    const refused = a.exitCode === 0 ? b : a;
+    expectValid('requestMachines', refused);
+    expect(String(refused.document.message)).toMatch(/capacity/i);
+    const offered = await d.run('getAvailableTemplates', {});
+    const small = (offered.document.templates as { templateId: string; availableNumber: number }[]).find((t) => t.templateId === 'OnDemand-Small');
+    expect(small?.availableNumber).toBe(4);
+    await expectConsistent(d.database);
+  }, 60_000);
+
+  it('survives SIGKILL in the middle of a command: the database stays consistent and the next call works', async () => {
+    const d = driver({ SIM_PROVIDER_TIMEOUT_MS: '200' });
+    await d.run('getAvailableTemplates', {});
+    // A provision that never answers: the request was admitted and committed, then the process dies.
+    const input = join(d.root, 'inputs', 'hang.json');
+    (await import('node:fs')).writeFileSync(input, JSON.stringify({ template: { templateId: 'OnDemand-Small', machineCount: 2 } }));
+    const child = spawn(join(scripts, 'requestMachines.sh'), ['-f', input], { env: { ...d.env, SIM_HANG_ON_TEMPLATE: 'OnDemand-Small' } });
+    let admitted: string | undefined;
+    for (let i = 0; i < 100 && admitted === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const events = await expectConsistent(d.database).catch(() => []);
+      admitted = events.find((e) => e.event.type === 'RequestCreated')?.event.aggregateId;
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(admitted).toMatch(/^req-/);
+    await expectConsistent(d.database);
+    // The next call (a new process) asks the cloud again for the orphaned request and finishes it.
+    const done = await pollUntilDone(d, admitted!);
+    expect((done.document.requests as { status: string }[])[0]!.status).toBe('complete');
+
+    // Kills at random moments of other commands never leave half-applied state.
+    for (let i = 0; i < 6; i++) {
+      const file = join(d.root, 'inputs', `kill-${i}.json`);
+      (await import('node:fs')).writeFileSync(file, JSON.stringify({ template: { templateId: 'OnDemand-Flaky', machineCount: 1 } }));
+      const victim = spawn(join(scripts, 'requestMachines.sh'), ['-f', file], { env: d.env });
+      await new Promise((r) => setTimeout(r, 40 + i * 45));
+      victim.kill('SIGKILL');
+      await new Promise((r) => victim.once('exit', r));
+      await expectConsistent(d.database);
+    }
+    const after = await d.run('requestMachines', { template: { templateId: 'OnDemand-Flaky', machineCount: 1 } });
+    expect(after.exitCode).toBe(0);
+  }, 90_000);
+
+  it('answers bad input files with Symphony error documents and a non-zero exit', async () => {
+    const d = driver();
+    const cases: [string, ScriptResult][] = [
+      ['missing file', await d.exec('requestMachines', ['-f', join(d.root, 'nope.json')])],
+      ['no -f', await d.exec('getRequestStatus', [])],
+      ['empty file', await d.run('requestMachines', '', { raw: true })],
+      ['invalid JSON', await d.run('getRequestStatus', '{"requests": [', { raw: true })],
+      ['machineCount 0', await d.run('requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 0 } })],
+      ['machineCount "3"', await d.run('requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: '3' } })],
+      ['unknown template', await d.run('requestMachines', { template: { templateId: 'Nope', machineCount: 1 } })],
+      ['wrong types', await d.run('requestReturnMachines', { machines: 'all of them' })],
+    ];
+    for (const [label, result] of cases) {
+      expect(result.exitCode, label).not.toBe(0);
+      expect(typeof result.document.message, label).toBe('string');
+      expect(String(result.document.message).length, label).toBeGreaterThan(10);
+      expect(result.stdout, label).not.toMatch(/\n\s+at /);
+    }
+    await expectConsistent(d.database);
+  }, 60_000);
+});
