@@ -32,6 +32,8 @@ export interface HandlerRegistration {
 interface Registry {
   /** Every decorated handler class, in decoration order. */
   readonly handlers: Map<Constructor, HandlerRegistration>;
+  /** Handler classes a kernel gets only when listed explicitly (the library's own use cases). */
+  readonly explicitOnly?: WeakSet<Constructor>;
   /** Message class → the decorated handler class that claimed it. */
   readonly byMessage: Map<Constructor, Constructor>;
 }
@@ -44,9 +46,21 @@ function registry(): Registry {
   return (holder[REGISTRY_KEY] ??= { handlers: new Map(), byMessage: new Map() });
 }
 
-/** Every handler class decorated so far in this process, in decoration order. */
+/** Every handler class decorated so far in this process, in decoration order, except explicit-only ones. */
 export function decoratedHandlers(): HandlerRegistration[] {
-  return [...registry().handlers.values()];
+  const reg = registry();
+  return [...reg.handlers.values()].filter((r) => !reg.explicitOnly?.has(r.handler));
+}
+
+/**
+ * Keeps `handlers` out of the default handler list of `createKernel()`: a kernel routes them only
+ * when they are listed in its `handlers` option. The library's own use-case handlers use this, so a
+ * host's plain kernel never picks them up. (Internal: not exported from the package.)
+ */
+export function explicitOnly(...handlers: readonly Constructor[]): void {
+  const holder = registry() as { explicitOnly?: WeakSet<Constructor> };
+  holder.explicitOnly ??= new WeakSet();
+  for (const handler of handlers) holder.explicitOnly.add(handler);
 }
 
 /** The registration of a decorated handler class, or undefined for a plain class. */

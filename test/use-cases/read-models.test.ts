@@ -141,6 +141,15 @@ describe('createHostFactory()', () => {
     throw new Error('expected INVALID_CONFIGURATION');
   });
 
+  it('keeps its own handlers out of a host’s plain createKernel()', async () => {
+    const { createKernel } = await import('../../src/kernel');
+    const { CreateTemplate } = await import('../../src/application');
+    const kernel = createKernel();
+    expect(() => kernel.verify()).not.toThrow();
+    expect((await rejection(kernel.commands.execute(CreateTemplate.from({ template: {} })))).code).toBe('HANDLER_NOT_FOUND');
+    kernel.dispose();
+  });
+
   it('keeps two host factories in one process apart', async () => {
     const a = createHostFactory({ storage: createInMemoryStorage(), provider: new FakeProvider() });
     const b = createHostFactory({ storage: createInMemoryStorage(), provider: new FakeProvider() });
