@@ -93,4 +93,30 @@ console.log(JSON.stringify({
       esmInstanceOfCjsError: false,
     });
   });
+
+  it.each([
+    ['ESM', 'lifecycle.mjs', (m: string) => `import * as lib from '${m}'; import * as kit from '${m}/testing'; import * as hf from '${m}/hostfactory';`],
+    ['CJS', 'lifecycle.cjs', (m: string) => `const lib = require('${m}'); const kit = require('${m}/testing'); const hf = require('${m}/hostfactory');`],
+  ])('runs a host-factory lifecycle from ./testing and ./hostfactory as %s', async (_format, file, imports) => {
+    const body = `
+(async () => {
+  const factory = kit.createTestHostFactory();
+  const api = hf.createHostFactoryApi(factory);
+  await factory.commands.execute(lib.CreateTemplate.from({ template: { templateId: 'small', maxNumber: 4,
+    attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] }, vmType: 't3.small' } }));
+  const requested = await api.requestMachines({ template: { templateId: 'small', machineCount: 2 } });
+  const status = await api.getRequestStatus({ requests: [{ requestId: requested.document.requestId }] });
+  const tooMany = await api.requestMachines({ template: { templateId: 'small', machineCount: 9 } });
+  console.log(JSON.stringify({
+    requestId: /^req-/.test(requested.document.requestId),
+    status: status.document.requests[0].status,
+    results: status.document.requests[0].machines.map((m) => m.result),
+    refusedExit: tooMany.exitCode,
+    refusedHasMessage: typeof tooMany.document.message === 'string' && tooMany.document.requestId === undefined,
+  }));
+  factory.dispose();
+})();`;
+    const report = await runNodeJson(script(file, `${imports('hostfactory-kernel')}\n${body}`), WORK);
+    expect(report).toEqual({ requestId: true, status: 'complete', results: ['succeed', 'succeed'], refusedExit: 1, refusedHasMessage: true });
+  });
 });
