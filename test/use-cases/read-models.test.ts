@@ -115,11 +115,16 @@ describe('queries', () => {
     expect((await rejection((async () => hf.queries.execute(ListRequests.from({ limit: 1001 })))())).code).toBe('VALIDATION_FAILED');
   });
 
-  it('DTOs round-trip through plain JSON with ISO dates', async () => {
-    hf = await withTemplate();
-    const requestId = await request(hf, 2);
+  it('DTOs round-trip through plain JSON with ISO dates and every JSON map intact (regression: toPlain emptied them)', async () => {
+    hf = await withTemplate({ instanceTags: 'team=grid', fleetRole: 'arn:role' });
+    const template = toPlain(await hf.queries.execute((await import('../../src/application')).GetTemplate.from({ templateId: 'small', includeConfiguration: true })));
+    expect(template.attributes).toEqual({ type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] });
+    expect(template.instanceTags).toEqual({ team: 'grid' });
+    expect(template.configuration).toEqual({ userData: null, providerConfig: { fleetRole: 'arn:role' } });
+    const requestId = await request(hf, 2, 'small', { tags: { job: '42' } });
     const dto = await status(hf, requestId);
     const plain = toPlain(dto);
+    expect(plain.tags).toEqual({ job: '42' });
     expect(typeof plain.createdAt).toBe('string');
     expect(JSON.parse(JSON.stringify(plain))).toEqual(plain);
     const back = fromPlain(RequestStatusDto, plain);

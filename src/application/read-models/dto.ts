@@ -1,7 +1,10 @@
 import { Expose, instanceToPlain, plainToInstance, Transform, type ClassConstructor } from 'class-transformer';
 
-// Only @Expose()d fields cross the boundary, in both directions; no implicit conversion.
-const OPTIONS = { strategy: 'excludeAll', enableImplicitConversion: false, exposeDefaultValues: true } as const;
+// Reading plain data, only @Expose()d fields cross the boundary; no implicit conversion. Writing a
+// DTO out, every field it has is written (DTOs hold nothing else): `excludeAll` there would also
+// empty the free-form JSON maps a @JsonField() copies, since class-transformer walks them again.
+const FROM_PLAIN = { strategy: 'excludeAll', enableImplicitConversion: false, exposeDefaultValues: true } as const;
+const TO_PLAIN = { strategy: 'exposeAll', enableImplicitConversion: false } as const;
 
 /** A DTO field holding an instant: a `Date` in the DTO, an ISO-8601 string in plain form. */
 export function IsoDate(): PropertyDecorator {
@@ -40,10 +43,10 @@ function cloneJson(value: unknown): unknown {
 
 /** Turns a DTO into plain JSON data (dates as ISO strings). */
 export function toPlain<T extends object>(dto: T): Record<string, unknown> {
-  return instanceToPlain(dto, OPTIONS) as Record<string, unknown>;
+  return instanceToPlain(dto, TO_PLAIN) as Record<string, unknown>;
 }
 
 /** Builds a DTO of class `type` from plain data (ISO strings become dates); unknown keys are dropped. */
 export function fromPlain<T extends object>(type: ClassConstructor<T>, plain: unknown): T {
-  return plainToInstance(type, plain, OPTIONS) as T;
+  return plainToInstance(type, plain, FROM_PLAIN) as T;
 }

@@ -42,7 +42,7 @@ export class RequestMachinesHandler implements CommandHandler<RequestMachines> {
     await inSession(this.runtime.storage, async (session) => {
       const stored = await session.request(request.requestId);
       if (stored === undefined || stored.isTerminal) return;
-      await recordProvisioned(session, stored, template, result, domainContext(this.runtime, context));
+      await recordProvisioned(session, stored, template, result, domainContext(this.runtime, context), logRejectedReport(this.runtime, stored.requestId));
     });
     return { requestId: request.requestId };
   }
@@ -87,6 +87,16 @@ export class RequestMachinesHandler implements CommandHandler<RequestMachines> {
   }
 }
 
+/** A callback that logs a provider report the domain refused to apply, with the request it came from. */
+export function logRejectedReport(runtime: Runtime, requestId: string): (machineId: string, error: unknown) => void {
+  return (machineId, error) =>
+    runtime.logger.warn(`rejected a provider report for machine ${machineId}`, {
+      requestId,
+      machineId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+}
+
 /** Attaches the resources and machines a provision call reported, creating the machines it names. */
 export async function recordProvisioned(
   session: Session,
@@ -94,8 +104,9 @@ export async function recordProvisioned(
   template: Template,
   result: ProvisionResult,
   ctx: DomainContext,
+  onRejected?: (machineId: string, error: unknown) => void,
 ): Promise<void> {
-  const machines = await upsertMachines(session, request, template.templateId, template.providerApi, result.machines, ctx);
+  const machines = await upsertMachines(session, request, template.templateId, template.providerApi, result.machines, ctx, onRejected);
   request.attachMachines(machines.map((m) => m.machineId), result.resourceIds, ctx);
   if (request.status === 'pending') request.start(ctx);
   request.synchronise(machines, ctx);
@@ -118,8 +129,12 @@ export async function upsertMachines(
   const machines: Machine[] = [];
   for (const report of reports) {
     const known = await session.machine(report.machineId);
-    // A report about a machine of another request is not this request's to apply.
-    if (known !== undefined && known.requestId !== request.requestId && known.returnRequestId !== request.requestId) continue;
+    // A report about a machine of another request is not this request's to apply: the provider
+    // reused an id (or a fake restarted its counter). Say so; applying it would corrupt the other.
+    if (known !== undefined && known.requestId !== request.requestId && known.returnRequestId !== request.requestId) {
+      onRejected?.(report.machineId, new Error(`machine ${report.machineId} belongs to request ${known.requestId}, not ${request.requestId}; the provider reported an id it already gave another request`));
+      continue;
+    }
     if (known === undefined && request.type === 'return') continue;
     if (known === undefined) {
       machines.push(

@@ -4,7 +4,7 @@ import type { ProviderMachine, ProvisionResult } from '../provider/provider.port
 import type { RequestDto } from '../read-models/request.dto';
 import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
 import { inSession, type Session } from '../session';
-import { recordProvisioned, upsertMachines } from './request-machines.handler';
+import { logRejectedReport, recordProvisioned, upsertMachines } from './request-machines.handler';
 import { requestDtoOf } from './request-dto';
 import { SyncRequest } from './request.commands';
 
@@ -53,7 +53,7 @@ export class SyncRequestHandler implements CommandHandler<SyncRequest> {
       if (current === undefined) throw new RequestNotFoundError(command.requestId);
       if (current.isTerminal) return current;
       if (provisioned !== undefined && seen.template !== undefined) {
-        await recordProvisioned(session, current, seen.template, provisioned, ctx);
+        await recordProvisioned(session, current, seen.template, provisioned, ctx, logRejectedReport(this.runtime, current.requestId));
         return current;
       }
       await this.apply(session, current, seen.template, reports ?? [], ctx);
@@ -76,12 +76,7 @@ export class SyncRequestHandler implements CommandHandler<SyncRequest> {
   }
 
   private async apply(session: Session, request: Request, template: Template | undefined, reports: readonly ProviderMachine[], ctx: DomainContext): Promise<void> {
-    const onRejected = (machineId: string, error: unknown) =>
-      this.runtime.logger.warn(`rejected a provider report for machine ${machineId}`, {
-        requestId: request.requestId,
-        machineId,
-        error: error instanceof Error ? error.message : String(error),
-      });
+    const onRejected = logRejectedReport(this.runtime, request.requestId);
     const reported = await upsertMachines(session, request, template?.templateId ?? '', template?.providerApi ?? null, reports, ctx, onRejected);
     if (request.type === 'acquire') {
       const fresh = reported.filter((m) => !request.machineIds.includes(m.machineId)).map((m) => m.machineId);

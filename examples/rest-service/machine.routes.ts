@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import { GetMachine, ListMachines, RequestReturnMachines, toPlain, type HostFactory } from '../../src/index';
+import { bodyWith, dispatch, queryInput } from './http-input';
+
+/** Machine routes (relative to `/api/v1`): return machines, list them, read one. */
+export function machineRoutes(api: FastifyInstance, hostFactory: HostFactory): void {
+  const { commands, queries } = hostFactory;
+
+  api.post('/machines/return', async (request, reply) => {
+    const result = await commands.execute(RequestReturnMachines.from(request.body), dispatch(request));
+    reply.code(202).header('location', `/api/v1/requests/${encodeURIComponent(result.requestId)}`);
+    return result;
+  });
+
+  api.get('/machines', async (request) => {
+    const kinds = { requestId: 'string', templateId: 'string', status: 'string', limit: 'integer', offset: 'integer' } as const;
+    return toPlain(await queries.execute(ListMachines.from(queryInput(request.query, kinds)), dispatch(request)));
+  });
+
+  api.get<{ Params: { machineId: string } }>('/machines/:machineId', async (request) => {
+    const input = bodyWith(queryInput(request.query, {}), { machineId: request.params.machineId }, 'the URL');
+    return toPlain(await queries.execute(GetMachine.from(input), dispatch(request)));
+  });
+}

@@ -1,0 +1,268 @@
+import { MACHINE_STATUSES, REQUEST_STATUSES } from '../../src/index';
+import { OPENAPI_SCHEMAS, schemaRef as ref, type JsonSchema } from './openapi.schemas';
+
+export type { JsonSchema } from './openapi.schemas';
+
+/** A reference to a reusable component. */
+export interface OpenApiRef {
+  readonly $ref: string;
+}
+
+/** A path, query or header parameter. */
+export interface OpenApiParameter {
+  readonly name: string;
+  readonly in: 'path' | 'query' | 'header';
+  readonly required?: boolean;
+  readonly description?: string;
+  readonly schema: JsonSchema;
+}
+
+/** One response of an operation. */
+export interface OpenApiResponse {
+  readonly description: string;
+  readonly headers?: Readonly<Record<string, { readonly description: string; readonly schema: JsonSchema }>>;
+  readonly content?: Readonly<Record<string, { readonly schema: JsonSchema }>>;
+}
+
+/** One operation (a method on a path). */
+export interface OpenApiOperation {
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tags: readonly string[];
+  readonly parameters?: readonly (OpenApiParameter | OpenApiRef)[];
+  readonly requestBody?: { readonly required: boolean; readonly content: Readonly<Record<string, { readonly schema: JsonSchema }>> };
+  readonly responses: Readonly<Record<string, OpenApiResponse | OpenApiRef>>;
+}
+
+/** The HTTP methods this service uses. */
+export type OpenApiMethod = 'get' | 'put' | 'post' | 'delete';
+
+/** The subset of an OpenAPI 3.1 document this service needs. */
+export interface OpenApiDocument {
+  readonly openapi: '3.1.0';
+  readonly info: { readonly title: string; readonly version: string; readonly description: string };
+  readonly paths: Readonly<Record<string, Readonly<Partial<Record<OpenApiMethod, OpenApiOperation>>>>>;
+  readonly components: {
+    readonly schemas: Readonly<Record<string, JsonSchema>>;
+    readonly parameters: Readonly<Record<string, OpenApiParameter>>;
+    readonly responses: Readonly<Record<string, OpenApiResponse>>;
+  };
+}
+
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const body = (name: string) => ({ required: true, content: json(ref(name)) });
+const ok = (description: string, schema: JsonSchema): OpenApiResponse => ({ description, content: json(schema) });
+const problems = (...statuses: number[]): Record<string, OpenApiRef> =>
+  Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/Problem${status}` }]));
+const correlation: OpenApiRef = { $ref: '#/components/parameters/CorrelationId' };
+const path = (name: string, description: string): OpenApiParameter => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const query = (name: string, schema: JsonSchema, description: string): OpenApiParameter => ({ name, in: 'query', description, schema });
+const paging = [
+  query('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 50 }, 'Page size.'),
+  query('offset', { type: 'integer', minimum: 0, default: 0 }, 'Items to skip.'),
+];
+
+const PROBLEM_STATUSES: Record<number, string> = {
+  400: 'Invalid input (VALIDATION_FAILED, MALFORMED_JSON): `issues` lists every failing field.',
+  404: 'No such template, request, machine or route (*_NOT_FOUND).',
+  409: 'Conflicts with the current state: CONCURRENCY_CONFLICT, TEMPLATE_ALREADY_EXISTS, TEMPLATE_IN_USE, TEMPLATE_INACTIVE, INVALID_*_STATE_TRANSITION.',
+  413: 'The body is larger than 1 MiB (PAYLOAD_TOO_LARGE).',
+  415: 'The body is not application/json (UNSUPPORTED_MEDIA_TYPE).',
+  422: 'More machines than the template allows (TEMPLATE_CAPACITY_EXCEEDED).',
+  500: 'Unexpected failure (INTERNAL_ERROR); the body names no internals, quote the correlation id.',
+  502: 'The cloud provider failed (PROVIDER_ERROR); `details.requestId` names a request it left failed.',
+  504: 'The cloud provider did not answer in time (TIMEOUT).',
+};
+
+const responses: Record<string, OpenApiResponse> = Object.fromEntries(
+  Object.entries(PROBLEM_STATUSES).map(([status, description]) => [
+    `Problem${status}`,
+    { description, content: { 'application/problem+json': { schema: ref('Problem') } } },
+  ]),
+);
+
+/** Errors every operation can answer with. */
+const always = [400, 500] as const;
+const withBody = [...always, 413, 415] as const;
+
+const health: OpenApiOperation = {
+  operationId: 'health',
+  summary: 'Liveness and read-model health (503 when a projection is failing).',
+  tags: ['service'],
+  responses: { 200: ok('Healthy.', ref('Health')), 503: ok('A projection is failing.', ref('Health')) },
+};
+
+/** The OpenAPI 3.1 document of every route `buildApp()` registers, served at `/api/v1/openapi.json`. */
+export const OPENAPI_DOCUMENT: OpenApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'hostfactory-kernel REST example',
+    version: '1.0.0',
+    description:
+      'Templates, machine requests and machines of a host factory. Errors are RFC 9457 problem documents. ' +
+      'Send X-Correlation-Id to trace a call (one is generated otherwise); it is echoed and recorded on the events.',
+  },
+  paths: {
+    '/health': { get: health },
+    '/api/v1/health': { get: { ...health, operationId: 'apiHealth' } },
+    '/api/v1/openapi.json': {
+      get: { operationId: 'openApi', summary: 'This document.', tags: ['service'], responses: { 200: ok('The OpenAPI document.', { type: 'object' }) } },
+    },
+    '/api/v1/templates': {
+      get: {
+        operationId: 'listTemplates',
+        summary: 'Lists templates with the capacity left.',
+        tags: ['templates'],
+        parameters: [
+          correlation,
+          query('providerApi', { type: 'string' }, 'Only templates of this provider mechanism.'),
+          query('activeOnly', { type: 'boolean', default: true }, 'true or false.'),
+          query('includeConfiguration', { type: 'boolean', default: false }, 'Include userData and provider keys.'),
+        ],
+        responses: { 200: ok('The templates.', { type: 'array', items: ref('Template') }), ...problems(...always) },
+      },
+      post: {
+        operationId: 'createTemplate',
+        summary: 'Creates a template.',
+        tags: ['templates'],
+        parameters: [correlation],
+        requestBody: body('CreateTemplateBody'),
+        responses: { 201: ok('Created; Location and ETag name it.', ref('TemplateChangeResult')), ...problems(...withBody, 409) },
+      },
+    },
+    '/api/v1/templates/validate': {
+      post: {
+        operationId: 'validateTemplate',
+        summary: 'Checks a template against the rules; stores nothing.',
+        tags: ['templates'],
+        parameters: [correlation],
+        requestBody: body('ValidateTemplateBody'),
+        responses: { 200: ok('Whether it is valid, and every issue.', ref('TemplateIssuesReport')), ...problems(...withBody) },
+      },
+    },
+    '/api/v1/templates/{templateId}': {
+      get: {
+        operationId: 'getTemplate',
+        summary: 'One template; its ETag is its version.',
+        tags: ['templates'],
+        parameters: [correlation, path('templateId', 'The template id.'), query('includeConfiguration', { type: 'boolean', default: false }, 'true or false.')],
+        responses: { 200: ok('The template.', ref('Template')), ...problems(...always, 404) },
+      },
+      put: {
+        operationId: 'updateTemplate',
+        summary: 'Changes a template; If-Match (or expectedVersion) makes it conditional.',
+        tags: ['templates'],
+        parameters: [
+          correlation,
+          path('templateId', 'The template id.'),
+          { name: 'If-Match', in: 'header', description: 'The ETag of the version you changed, e.g. "3".', schema: { type: 'string' } },
+        ],
+        requestBody: body('UpdateTemplateBody'),
+        responses: { 200: ok('The new version.', ref('TemplateChangeResult')), ...problems(...withBody, 404, 409) },
+      },
+      delete: {
+        operationId: 'deleteTemplate',
+        summary: 'Deletes a template no open request uses.',
+        tags: ['templates'],
+        parameters: [correlation, path('templateId', 'The template id.')],
+        responses: { 200: ok('Deleted.', ref('TemplateDeleted')), ...problems(...always, 404, 409) },
+      },
+    },
+    '/api/v1/requests': {
+      get: {
+        operationId: 'listRequests',
+        summary: 'Requests, newest first.',
+        tags: ['requests'],
+        parameters: [
+          correlation,
+          query('status', { enum: [...REQUEST_STATUSES] }, 'Only requests in this status.'),
+          query('type', { enum: ['acquire', 'return'] }, 'Only this kind of request.'),
+          query('templateId', { type: 'string' }, 'Only requests of this template.'),
+          ...paging,
+        ],
+        responses: { 200: ok('One page.', ref('RequestPage')), ...problems(...always) },
+      },
+      post: {
+        operationId: 'requestMachines',
+        summary: 'Asks the cloud for machines of a template.',
+        tags: ['requests'],
+        parameters: [
+          correlation,
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            description: 'Repeating a call with the same key answers the first request and provisions once.',
+            schema: { type: 'string', minLength: 1, maxLength: 200 },
+          },
+        ],
+        requestBody: body('RequestMachinesBody'),
+        responses: { 202: ok('Accepted; poll the Location for the status.', ref('RequestAccepted')), ...problems(...withBody, 404, 409, 422, 502, 504) },
+      },
+    },
+    '/api/v1/requests/{requestId}': {
+      get: {
+        operationId: 'getRequestStatus',
+        summary: 'Synchronises the request with the cloud, then returns it with its machines.',
+        tags: ['requests'],
+        parameters: [correlation, path('requestId', 'The request id.'), query('includeMachines', { type: 'boolean', default: true }, 'true or false.')],
+        responses: { 200: ok('The request and its machines.', ref('RequestStatus')), ...problems(...always, 404, 502, 504) },
+      },
+    },
+    '/api/v1/requests/{requestId}/cancel': {
+      post: {
+        operationId: 'cancelRequest',
+        summary: 'Cancels a pending or in-progress request.',
+        tags: ['requests'],
+        parameters: [correlation, path('requestId', 'The request id.')],
+        requestBody: { required: false, content: json(ref('CancelRequestBody')) },
+        responses: { 200: ok('The cancelled request.', ref('Request')), ...problems(...withBody, 404, 409) },
+      },
+    },
+    '/api/v1/machines': {
+      get: {
+        operationId: 'listMachines',
+        summary: 'Machines, newest first.',
+        tags: ['machines'],
+        parameters: [
+          correlation,
+          query('requestId', { type: 'string' }, 'Only machines of this request.'),
+          query('templateId', { type: 'string' }, 'Only machines of this template.'),
+          query('status', { enum: [...MACHINE_STATUSES] }, 'Only machines in this status.'),
+          ...paging,
+        ],
+        responses: { 200: ok('One page.', ref('MachinePage')), ...problems(...always) },
+      },
+    },
+    '/api/v1/machines/return': {
+      post: {
+        operationId: 'returnMachines',
+        summary: 'Hands machines back to the cloud.',
+        tags: ['machines'],
+        parameters: [correlation],
+        requestBody: body('ReturnMachinesBody'),
+        responses: { 202: ok('Accepted; poll the Location for the return request.', ref('ReturnMachinesResult')), ...problems(...withBody, 404, 502, 504) },
+      },
+    },
+    '/api/v1/machines/{machineId}': {
+      get: {
+        operationId: 'getMachine',
+        summary: 'One machine.',
+        tags: ['machines'],
+        parameters: [correlation, path('machineId', 'The machine id.')],
+        responses: { 200: ok('The machine.', ref('Machine')), ...problems(...always, 404) },
+      },
+    },
+  },
+  components: {
+    schemas: OPENAPI_SCHEMAS,
+    parameters: {
+      CorrelationId: {
+        name: 'X-Correlation-Id',
+        in: 'header',
+        description: 'Traces the call; echoed in the response and recorded on the events. Generated when absent.',
+        schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+      },
+    },
+    responses,
+  },
+};
