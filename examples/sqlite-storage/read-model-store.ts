@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import {
+  checkReadModelQuery,
   ValidationError,
   type ReadModelDocument,
   type ReadModelFilter,
@@ -9,10 +10,6 @@ import {
   type ValidationIssue,
 } from '../../src/index';
 import { prepared, type SqliteDatabase } from './database';
-
-/** Default and bounds of `ReadModelQuery.limit`, as the port states them. */
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 1000;
 
 type Param = string | number | null;
 
@@ -99,15 +96,9 @@ export class SqliteReadModelStore implements ReadModelStore {
  * `filters[i]…`, `sort[i]…`) and compiles it to SQL over `read_models` for `collection`.
  */
 export function compileQuery(collection: string, query: ReadModelQuery): CompiledQuery {
+  // The port's own rules first (the library's shared checks), then what this SQL dialect adds.
+  const { limit, offset } = checkReadModelQuery(query);
   const issues: ValidationIssue[] = [];
-  const limit = query.limit ?? DEFAULT_LIMIT;
-  const offset = query.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    issues.push({ path: 'limit', constraint: 'range', message: `limit must be an integer from 1 to ${MAX_LIMIT}, got ${String(limit)}` });
-  }
-  if (!Number.isInteger(offset) || offset < 0) {
-    issues.push({ path: 'offset', constraint: 'min', message: `offset must be an integer >= 0, got ${String(offset)}` });
-  }
   const conditions = ['collection = ?'];
   const whereParams: Param[] = [collection];
   (query.filters ?? []).forEach((filter, i) => {

@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
 import {
+  checkExpectedVersion,
+  checkFinderLimit,
+  checkSave,
   ConcurrencyConflictError,
   Machine,
   REQUEST_STATUSES,
@@ -131,16 +134,7 @@ class SnapshotRows<S extends { version: number }> {
   async save(snapshot: S, expectedVersion: number): Promise<void> {
     const { aggregateType, table } = this.spec;
     const id = this.spec.idOf(snapshot);
-    checkExpectedVersion(aggregateType, id, expectedVersion);
-    if (!(Number.isInteger(snapshot.version) && snapshot.version > expectedVersion)) {
-      throw new ValidationError(`${aggregateType} save`, [
-        {
-          path: 'version',
-          constraint: 'greaterThanExpected',
-          message: `${aggregateType} "${id}" is at version ${String(snapshot.version)}, not above expectedVersion ${expectedVersion}; save only changed aggregates and pass the version you read`,
-        },
-      ]);
-    }
+    checkSave(aggregateType, id, snapshot.version, expectedVersion);
     const db = await this.scope.writing();
     const columns = Object.values(this.spec.columns).map((value) => value(snapshot));
     const json = JSON.stringify(snapshot);
@@ -213,7 +207,7 @@ export function requestRepository(scope: RepositoryScope): RequestRepository {
       (await rows.find(`template_id = ? AND status IN (${marks(OPEN_REQUEST_STATUSES)})`, [templateId, ...OPEN_REQUEST_STATUSES], OLDEST_FIRST)).map(load),
     findByIdempotencyKey: async (key) => mapOne((await rows.find('idempotency_key = ?', [key], `${OLDEST_FIRST} LIMIT 1`))[0], load),
     findByStatus: async (statuses: readonly RequestStatus[], options: { type?: RequestType; limit?: number } = {}) => {
-      const limit = checkLimit(options.limit);
+      const limit = checkFinderLimit(options.limit);
       const wanted = [...new Set(statuses)];
       if (wanted.length === 0 || limit === 0) return [];
       const byType = options.type === undefined ? '' : ' AND type = ?';
@@ -241,7 +235,7 @@ export function machineRepository(scope: RepositoryScope): MachineRepository {
       return wanted.length === 0 ? [] : find(`template_id = ? AND status IN (${marks(wanted)})`, [templateId, ...wanted]);
     },
     findByStatus: async (statuses, options = {}) => {
-      const limit = checkLimit(options.limit);
+      const limit = checkFinderLimit(options.limit);
       const wanted = [...new Set(statuses)];
       if (wanted.length === 0 || limit === 0) return [];
       return find(`status IN (${marks(wanted)})`, [...wanted, limit ?? -1], `${OLDEST_FIRST} LIMIT ?`);
@@ -259,21 +253,7 @@ function duplicateIdempotencyKey(db: Database.Database, requestId: string, colum
   );
 }
 
-function checkExpectedVersion(aggregateType: string, id: string, expectedVersion: number): void {
-  if (Number.isInteger(expectedVersion) && expectedVersion >= 0) return;
-  throw new ValidationError(`${aggregateType} write`, [
-    {
-      path: 'expectedVersion',
-      constraint: 'isInt',
-      message: `must be an integer >= 0 (0 for a new ${aggregateType}), got ${String(expectedVersion)} for "${id}"`,
-    },
-  ]);
-}
 
-function checkLimit(limit: number | undefined): number | undefined {
-  if (limit === undefined || (Number.isInteger(limit) && limit >= 0)) return limit;
-  throw new ValidationError('finder options', [{ path: 'limit', constraint: 'isInt', message: `must be an integer >= 0, got ${String(limit)}` }]);
-}
 
 function marks(values: readonly unknown[]): string {
   return values.map(() => '?').join(', ');

@@ -7,6 +7,15 @@ export type { UnitOfWork, Transaction, Outbox } from './storage/unit-of-work';
 export type { EventLog, StoredEvent } from './storage/event-log';
 export type { ReadModelStore, ReadModelDocument, ReadModelFilter, ReadModelQuery, ReadModelPage } from './storage/read-model-store';
 export type { Storage } from './storage/storage';
+export {
+  checkReadModelQuery,
+  checkSave,
+  checkExpectedVersion,
+  checkFinderLimit,
+  DEFAULT_QUERY_LIMIT,
+  MAX_QUERY_LIMIT,
+} from './storage/adapter-checks';
+export type { CheckedQuery, CheckedFilter, RangeBounds, Scalar } from './storage/adapter-checks';
 export type {
   ProviderPort,
   ProviderMachine,

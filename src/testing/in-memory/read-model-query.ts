@@ -1,81 +1,4 @@
-import type { ReadModelFilter, ReadModelQuery } from '../../application/storage/read-model-store';
-import { ValidationError, type ValidationIssue } from '../../kernel/errors';
-
-/** Default and bounds of `ReadModelQuery.limit`. */
-export const DEFAULT_QUERY_LIMIT = 50;
-export const MAX_QUERY_LIMIT = 1000;
-
-type Scalar = string | number | boolean | null;
-
-/** A query after validation: limit and offset filled in, paths split. */
-export interface CheckedQuery {
-  readonly filters: readonly CheckedFilter[];
-  readonly sort: readonly { readonly path: readonly string[]; readonly descending: boolean }[];
-  readonly limit: number;
-  readonly offset: number;
-}
-
-/** One validated filter. */
-export type CheckedFilter =
-  | { readonly kind: 'eq'; readonly field: string; readonly path: readonly string[]; readonly values: readonly Scalar[] }
-  | { readonly kind: 'range'; readonly path: readonly string[]; readonly bounds: RangeBounds };
-
-interface RangeBounds {
-  readonly gt?: string | number;
-  readonly gte?: string | number;
-  readonly lt?: string | number;
-  readonly lte?: string | number;
-}
-
-/** Validates `query` (VALIDATION_FAILED naming every bad field: `limit`, `offset`, `filters[i]`, `sort[i]`). */
-export function checkQuery(query: ReadModelQuery): CheckedQuery {
-  const issues: ValidationIssue[] = [];
-  const limit = query.limit ?? DEFAULT_QUERY_LIMIT;
-  const offset = query.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
-    issues.push({ path: 'limit', constraint: 'range', message: `limit must be an integer from 1 to ${MAX_QUERY_LIMIT}, got ${String(limit)}` });
-  }
-  if (!Number.isInteger(offset) || offset < 0) {
-    issues.push({ path: 'offset', constraint: 'min', message: `offset must be an integer >= 0, got ${String(offset)}` });
-  }
-  const filters: CheckedFilter[] = [];
-  (query.filters ?? []).forEach((filter, i) => {
-    const checked = checkFilter(filter, `filters[${i}]`, issues);
-    if (checked !== undefined) filters.push(checked);
-  });
-  const sort = (query.sort ?? []).map((key, i) => {
-    if (!isField(key.field)) issues.push({ path: `sort[${i}].field`, constraint: 'isNotEmpty', message: 'must be a field path such as `status` or `machine.status`' });
-    if (key.direction !== 'asc' && key.direction !== 'desc') {
-      issues.push({ path: `sort[${i}].direction`, constraint: 'isIn', message: `must be "asc" or "desc", got ${String(key.direction)}` });
-    }
-    return { path: splitPath(key.field), descending: key.direction === 'desc' };
-  });
-  if (issues.length > 0) throw new ValidationError('read-model query', issues);
-  return { filters, sort, limit, offset };
-}
-
-function checkFilter(filter: ReadModelFilter, at: string, issues: ValidationIssue[]): CheckedFilter | undefined {
-  if (!isField(filter.field)) {
-    issues.push({ path: `${at}.field`, constraint: 'isNotEmpty', message: 'must be a field path such as `status` or `machine.status`' });
-    return undefined;
-  }
-  const path = splitPath(filter.field);
-  if ('eq' in filter) return { kind: 'eq', field: filter.field, path, values: [filter.eq] };
-  if ('in' in filter) {
-    if (!Array.isArray(filter.in)) {
-      issues.push({ path: `${at}.in`, constraint: 'isArray', message: 'must be an array of values' });
-      return undefined;
-    }
-    return { kind: 'eq', field: filter.field, path, values: filter.in };
-  }
-  const bounds: RangeBounds = filter;
-  const ops = (['gt', 'gte', 'lt', 'lte'] as const).filter((op) => bounds[op] !== undefined);
-  if (ops.length === 0) {
-    issues.push({ path: at, constraint: 'hasOperator', message: 'a filter needs one of eq, in, gt, gte, lt or lte' });
-    return undefined;
-  }
-  return { kind: 'range', path, bounds };
-}
+import type { CheckedFilter, CheckedQuery } from '../../application/storage/adapter-checks';
 
 /** The value at a dotted path; `undefined` when any step is missing. */
 export function valueAt(document: unknown, path: readonly string[]): unknown {
@@ -148,12 +71,4 @@ function rank(value: unknown): number {
   if (typeof value === 'number') return 2;
   if (typeof value === 'string') return 3;
   return 4;
-}
-
-function isField(field: unknown): field is string {
-  return typeof field === 'string' && field !== '' && field.split('.').every((step) => step !== '');
-}
-
-function splitPath(field: string): string[] {
-  return typeof field === 'string' ? field.split('.') : [];
 }

@@ -5,7 +5,8 @@ import type {
   ReadModelStore,
 } from '../../application/storage/read-model-store';
 import { ValidationError } from '../../kernel/errors';
-import { checkQuery, compareDocuments, equalityKey, matches, valueAt, type CheckedFilter } from './read-model-query';
+import { checkReadModelQuery, type CheckedFilter } from '../../application/storage/adapter-checks';
+import { compareDocuments, equalityKey, matches, valueAt } from './read-model-query';
 
 interface Collection {
   readonly documents: Map<string, ReadModelDocument>;
@@ -53,7 +54,7 @@ export class InMemoryReadModelStore implements ReadModelStore {
   }
 
   async query<T extends ReadModelDocument>(collection: string, query: ReadModelQuery): Promise<ReadModelPage<T>> {
-    const checked = checkQuery(query);
+    const checked = checkReadModelQuery(query);
     const target = this.#collection(collection);
     const found = this.#candidates(target, checked.filters).filter((d) => checked.filters.every((f) => matches(d, f)));
     found.sort(compareDocuments(checked.sort));

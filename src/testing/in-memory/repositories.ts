@@ -1,3 +1,4 @@
+import { checkFinderLimit } from '../../application/storage/adapter-checks';
 import {
   MACHINE_STATUSES,
   Machine,
@@ -81,7 +82,7 @@ export function requestRepository(view: TableTransaction<RequestSnapshot>, guard
     },
     findByStatus: async (statuses: readonly RequestStatus[], options: { type?: RequestType; limit?: number } = {}) => {
       guard();
-      const limit = checkLimit(options.limit);
+      const limit = checkFinderLimit(options.limit);
       const { type } = options;
       const matches = (s: RequestSnapshot): boolean => statuses.includes(s.status) && (type === undefined || s.type === type);
       return oldestFirst(view.find('status', unique(statuses), matches)).slice(0, limit).map(load);
@@ -111,18 +112,12 @@ export function machineRepository(view: TableTransaction<MachineSnapshot>, guard
     },
     findByStatus: async (statuses, options = {}) => {
       guard();
-      const limit = checkLimit(options.limit);
+      const limit = checkFinderLimit(options.limit);
       return found(view.find('status', unique(statuses), (s) => statuses.includes(s.status))).slice(0, limit);
     },
   };
 }
 
-function checkLimit(limit: number | undefined): number | undefined {
-  if (limit === undefined || (Number.isInteger(limit) && limit >= 0)) return limit;
-  throw new ValidationError('finder options', [
-    { path: 'limit', constraint: 'isInt', message: `must be an integer >= 0, got ${String(limit)}` },
-  ]);
-}
 
 function mapOne<S, A>(snapshot: S | undefined, load: (s: S) => A): A | undefined {
   return snapshot === undefined ? undefined : load(snapshot);

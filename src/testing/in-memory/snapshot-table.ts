@@ -1,3 +1,4 @@
+import { checkExpectedVersion, checkSave } from '../../application/storage/adapter-checks';
 import { ConcurrencyConflictError, type AggregateType } from '../../domain';
 import { ValidationError } from '../../kernel/errors';
 
@@ -104,16 +105,7 @@ export class TableTransaction<S extends VersionedSnapshot> {
   /** Buffers a save; the first write of an id keeps its `expectedVersion` for the commit check. */
   save(snapshot: S, expectedVersion: number): void {
     const id = this.table.idOf(snapshot);
-    checkExpectedVersion(this.table.aggregateType, id, expectedVersion);
-    if (!(Number.isInteger(snapshot.version) && snapshot.version > expectedVersion)) {
-      throw new ValidationError(`${this.table.aggregateType} save`, [
-        {
-          path: 'version',
-          constraint: 'greaterThanExpected',
-          message: `${this.table.aggregateType} "${id}" is at version ${String(snapshot.version)}, not above expectedVersion ${expectedVersion}; save only changed aggregates and pass the version you read`,
-        },
-      ]);
-    }
+    checkSave(this.table.aggregateType, id, snapshot.version, expectedVersion);
     this.#write(id, snapshot, expectedVersion);
   }
 
@@ -180,13 +172,3 @@ export class TableTransaction<S extends VersionedSnapshot> {
   }
 }
 
-function checkExpectedVersion(aggregateType: string, id: string, expectedVersion: number): void {
-  if (Number.isInteger(expectedVersion) && expectedVersion >= 0) return;
-  throw new ValidationError(`${aggregateType} write`, [
-    {
-      path: 'expectedVersion',
-      constraint: 'isInt',
-      message: `must be an integer >= 0 (0 for a new ${aggregateType}), got ${String(expectedVersion)} for "${id}"`,
-    },
-  ]);
-}
