@@ -109,6 +109,12 @@ function walk(value: object, path: string, depth: number, seen: Set<object>, iss
     return;
   }
   if (value instanceof Date) return;
+  // A Map, Set, typed array or boxed primitive is not JSON data; class-transformer cannot copy it safely.
+  const tag = Object.prototype.toString.call(value);
+  if (tag !== '[object Object]' && tag !== '[object Array]') {
+    issues.push({ path, constraint: 'isJson', message: `${path === '' ? 'the value' : path} is a ${tag.slice(8, -1)}; send plain JSON data` });
+    return;
+  }
   seen.add(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
