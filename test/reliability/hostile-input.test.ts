@@ -265,16 +265,8 @@ type Outcome = 'valid' | 'rejected' | 'knownBug';
  * `it.fails` regression test below, which starts failing once the bug is fixed: then delete its entry.
  */
 const KNOWN_BUGS: readonly { readonly id: string; readonly targets: RegExp; readonly matches: (error: unknown) => boolean }[] = [
-  {
-    id: 'RB-2: domain isJsonValue()/show() recurse without bound (stack overflow on deep or cyclic input)',
-    targets: /^(parseTemplatesFile|parseTemplateDefinition|parseTemplateAttributes|parseTemplateId|parseRequestId|parseMachineId|parseTags|parseIpAddress)$/,
-    matches: (error) => error instanceof RangeError && /call stack/.test(error.message),
-  },
-  {
-    id: 'RB-3: domain show() throws TypeError on values without a string form (Object.create(null))',
-    targets: /^(parseTemplatesFile|parseTemplateDefinition|parseTemplateAttributes|parseTemplateId|parseRequestId|parseMachineId|parseTags|parseIpAddress)$/,
-    matches: (error) => error instanceof TypeError && /convert object to primitive/.test(error.message),
-  },
+  // RB-2 (unbounded recursion in isJsonValue/show) and RB-3 (show on values without a string form)
+  // are fixed; their regression tests below guard them.
 ];
 const knownBugHits = new Map<string, number>();
 
@@ -440,22 +432,22 @@ describe('regressions found by the hostile-input suite', () => {
     }
   });
 
-  // Known, not fixed here (src/hostfactory and src/domain belong to other work): `it.fails` until fixed.
-  it.fails('RB-2: parseTemplatesFile answers a template holding 10,000-deep arrays with VALIDATION_FAILED, not a stack overflow', () => {
+  // Regressions of RB-2 and RB-3 (fixed).
+  it('RB-2: parseTemplatesFile answers a template holding 10,000-deep arrays with VALIDATION_FAILED, not a stack overflow', () => {
     expect(failsCleanly(() => symphony.parseTemplatesFile({ templates: [{ ...TEMPLATE, userData: deepArrays() }] }))).toBe(true);
   });
 
-  it.fails('RB-2: parseTemplateDefinition answers a cyclic template with VALIDATION_FAILED, not a stack overflow', () => {
+  it('RB-2: parseTemplateDefinition answers a cyclic template with VALIDATION_FAILED, not a stack overflow', () => {
     const cyclic: Record<string, unknown> = { ...TEMPLATE };
     cyclic.self = cyclic;
     expect(failsCleanly(() => library.parseTemplateDefinition(cyclic))).toBe(true);
   });
 
-  it.fails('RB-2: parseTemplateId answers 10,000-deep arrays with VALIDATION_FAILED, not a stack overflow', () => {
+  it('RB-2: parseTemplateId answers 10,000-deep arrays with VALIDATION_FAILED, not a stack overflow', () => {
     expect(failsCleanly(() => library.parseTemplateId(deepArrays()))).toBe(true);
   });
 
-  it.fails('RB-3: parseTemplateId answers a null-prototype object holding a BigInt with VALIDATION_FAILED, not a TypeError', () => {
+  it('RB-3: parseTemplateId answers a null-prototype object holding a BigInt with VALIDATION_FAILED, not a TypeError', () => {
     expect(failsCleanly(() => library.parseTemplateId(Object.assign(Object.create(null) as object, { n: 1n })))).toBe(true);
   });
 });

@@ -1,15 +1,22 @@
 /** A value that survives `JSON.stringify`/`JSON.parse` unchanged. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
-/** True when `value` is JSON data: finite numbers, strings, booleans, null, arrays and plain objects of those. */
-export function isJsonValue(value: unknown): value is JsonValue {
+/** Deepest nesting accepted as JSON data; deeper (or cyclic) values are not JSON data. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * True when `value` is JSON data: finite numbers, strings, booleans, null, arrays and plain objects
+ * of those, at most {@link MAX_JSON_DEPTH} levels deep (so a cycle or a hostile nesting is refused,
+ * never a stack overflow).
+ */
+export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
   if (typeof value === 'number') return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every(isJsonValue);
-  if (typeof value !== 'object') return false;
+  if (typeof value !== 'object' || depth >= MAX_JSON_DEPTH) return false;
+  if (Array.isArray(value)) return value.every((item) => isJsonValue(item, depth + 1));
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return false;
-  return Object.values(value).every(isJsonValue);
+  return Object.values(value).every((item) => isJsonValue(item, depth + 1));
 }
 
 /** Structural equality of JSON data, ignoring object key order. */

@@ -50,11 +50,19 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function show(value: unknown): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    text = JSON.stringify(value) ?? describeShallow(value);
   } catch {
-    text = String(value);
+    // Cycles, hostile nesting, BigInt: never recurse again, name the kind of value instead.
+    text = describeShallow(value);
   }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function describeShallow(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    return Array.isArray(value) ? `an array of ${value.length}` : Object.prototype.toString.call(value);
+  }
+  return typeof value === 'symbol' ? value.toString() : String(value);
 }
 
 /** Throws VALIDATION_FAILED unless a stored snapshot has schema version 1. */
