@@ -34,6 +34,24 @@ export class Session {
     return this.track('machine', machineId, () => this.tx.machines.get(machineId));
   }
 
+  /**
+   * The machines among `machineIds` by id, loaded in one `getMany` call (tracked ones keep their
+   * loaded instance; unknown ids are absent). Same answers as calling {@link machine} per id.
+   */
+  async machines(machineIds: readonly string[]): Promise<Map<string, Machine>> {
+    const found = new Map<string, Machine>();
+    const missing: string[] = [];
+    for (const id of new Set(machineIds)) {
+      const known = this.tracked.get(`machine:${id}`);
+      if (known === undefined) missing.push(id);
+      else if (!known.deleted) found.set(id, known.aggregate as Machine);
+    }
+    if (missing.length > 0) {
+      for (const machine of this.adopt('machine', await this.tx.machines.getMany(missing))) found.set(machine.machineId, machine);
+    }
+    return found;
+  }
+
   /** Tracks aggregates found by a finder; ones already tracked keep their loaded instance. */
   adopt<A extends Aggregate>(kind: Tracked['kind'], found: readonly A[]): A[] {
     return found.map((aggregate) => {
@@ -57,7 +75,11 @@ export class Session {
     if (entry !== undefined) entry.deleted = true;
   }
 
-  /** Saves every changed aggregate with its loaded version and appends its events, in tracking order. */
+  /**
+   * Saves every changed aggregate with its loaded version and appends their events, in tracking
+   * order, to the outbox in one call (the transaction commits all or nothing, so one append of the
+   * same sequence is the same as one per aggregate).
+   */
   async flush(): Promise<DomainEvent[]> {
     const appended: DomainEvent[] = [];
     for (const entry of this.tracked.values()) {
@@ -67,9 +89,9 @@ export class Session {
       else if (entry.kind === 'template') await this.tx.templates.save(entry.aggregate as Template, entry.loadedVersion);
       else if (entry.kind === 'request') await this.tx.requests.save(entry.aggregate as Request, entry.loadedVersion);
       else await this.tx.machines.save(entry.aggregate as Machine, entry.loadedVersion);
-      this.tx.outbox.append(events);
-      appended.push(...events);
+      for (const event of events) appended.push(event);
     }
+    if (appended.length > 0) this.tx.outbox.append(appended);
     return appended;
   }
 

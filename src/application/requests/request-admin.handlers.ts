@@ -1,7 +1,7 @@
 import { RequestNotFoundError, type Machine } from '../../domain';
 import { commandHandler, isHostFactoryError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine } from '../provider/provider.port';
-import { machineReport } from './request-machines.handler';
+import { logRejectedReport, machineReport, upsertMachines } from './request-machines.handler';
 import type { RequestDto } from '../read-models/request.dto';
 import { COLLECTIONS } from '../read-models/projections';
 import { queryAll } from '../read-models/query-all';
@@ -15,11 +15,26 @@ import { CancelRequest, SyncReclaimNotices, UpdateRequestStatus, type MachineRef
 export class CancelRequestHandler implements CommandHandler<CancelRequest> {
   constructor(private readonly runtime: Runtime) {}
 
-  handle(command: CancelRequest, context: HandlerContext): Promise<RequestDto> {
-    return inSession(this.runtime.storage, async (session) => {
+  async handle(command: CancelRequest, context: HandlerContext): Promise<RequestDto> {
+    const { storage, provider } = this.runtime;
+    const seen = await storage.unitOfWork.transaction((tx) => tx.requests.get(command.requestId));
+    if (seen === undefined) throw new RequestNotFoundError(command.requestId);
+    // A pending request with nothing attached may have machines the provider started but that were
+    // never recorded (the recording failed): ask first, so cancelling never loses them.
+    const unconfirmed = seen.type === 'acquire' && seen.status === 'pending' && seen.machineIds.length === 0 && seen.resourceIds.length === 0;
+    const reports = unconfirmed
+      ? await callProvider(this.runtime, 'describe', seen.requestId, () => provider.describe({ requestId: seen.requestId, resourceIds: [], machineIds: [] }))
+      : [];
+    const ctx = domainContext(this.runtime, context);
+    return inSession(storage, async (session) => {
       const request = await session.request(command.requestId);
       if (request === undefined) throw new RequestNotFoundError(command.requestId);
-      request.cancel(command.reason ?? '', domainContext(this.runtime, context));
+      if (reports.length > 0 && request.templateId !== null && !request.isTerminal) {
+        const template = await session.template(request.templateId);
+        const machines = await upsertMachines(session, request, request.templateId, template?.providerApi ?? null, reports, ctx, logRejectedReport(this.runtime, request.requestId));
+        request.attachMachines(machines.map((m) => m.machineId), [], ctx);
+      }
+      request.cancel(command.reason ?? '', ctx);
       return requestDtoOf(request);
     });
   }

@@ -127,8 +127,10 @@ export async function upsertMachines(
   onRejected?: (machineId: string, error: unknown) => void,
 ): Promise<Machine[]> {
   const machines: Machine[] = [];
+  // One repository call for every reported machine, not one per machine.
+  const loaded = await session.machines(reports.map((report) => report.machineId));
   for (const report of reports) {
-    const known = await session.machine(report.machineId);
+    const known = loaded.get(report.machineId);
     // A report about a machine of another request is not this request's to apply: the provider
     // reused an id (or a fake restarted its counter). Say so; applying it would corrupt the other.
     if (known !== undefined && known.requestId !== request.requestId && known.returnRequestId !== request.requestId) {
@@ -137,12 +139,13 @@ export async function upsertMachines(
     }
     if (known === undefined && request.type === 'return') continue;
     if (known === undefined) {
-      machines.push(
-        session.add(
-          'machine',
-          Machine.create({ ...facts(report), machineId: report.machineId, requestId: request.requestId, templateId, providerApi, status: report.status, statusReason: report.statusReason ?? null }, ctx),
-        ),
+      const created = session.add(
+        'machine',
+        Machine.create({ ...facts(report), machineId: report.machineId, requestId: request.requestId, templateId, providerApi, status: report.status, statusReason: report.statusReason ?? null }, ctx),
       );
+      // A second report of the same machine in this batch applies to the one just created.
+      loaded.set(report.machineId, created);
+      machines.push(created);
       continue;
     }
     try {

@@ -1,4 +1,4 @@
-import { RequestNotFoundError, type DomainContext, type Machine, type Request, type Template } from '../../domain';
+import { RequestNotFoundError, type DomainContext, type Machine, type MachineStatus, type Request, type Template } from '../../domain';
 import { commandHandler, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
 import type { RequestDto } from '../read-models/request.dto';
@@ -46,6 +46,7 @@ export class SyncRequestHandler implements CommandHandler<SyncRequest> {
     } catch (error) {
       failure = error;
     }
+    const refused = failure === undefined && reports !== undefined ? await this.resendLostTermination(seen.request, reports) : [];
 
     const ctx = domainContext(this.runtime, context);
     const request = await inSession(storage, async (session) => {
@@ -56,11 +57,36 @@ export class SyncRequestHandler implements CommandHandler<SyncRequest> {
         await recordProvisioned(session, current, seen.template, provisioned, ctx, logRejectedReport(this.runtime, current.requestId));
         return current;
       }
+      if (refused.length > 0) current.recordTerminationFailures(refused, ctx);
       await this.apply(session, current, seen.template, reports ?? [], ctx);
       return current;
     });
     if (failure !== undefined) throw failure;
     return requestDtoOf(request);
+  }
+
+  /**
+   * A return request whose machines are still alive one provider timeout after it started: its
+   * terminate call was lost (the process died between the claim and the call, or the call's answer
+   * never arrived). Terminate is idempotent, so the still-alive machines are sent again; machines the
+   * provider refused before are not. Returns the refusals of this call.
+   */
+  private async resendLostTermination(request: Request, reports: readonly ProviderMachine[]): Promise<{ machineId: string; message: string }[]> {
+    if (request.type !== 'return' || request.status !== 'in_progress' || request.startedAt === null) return [];
+    if (this.runtime.clock.now().getTime() - request.startedAt.getTime() <= this.runtime.limits.providerTimeoutMs) return [];
+    const refusedBefore = request.terminationFailures;
+    const alive = reports
+      .filter((r) => request.machineIds.includes(r.machineId) && STILL_ALIVE.has(r.status) && !Object.hasOwn(refusedBefore, r.machineId))
+      .map((r) => r.machineId);
+    if (alive.length === 0) return [];
+    this.runtime.logger.warn(`re-sending terminate for ${alive.length} machine(s) of ${request.requestId}: the first call was not confirmed`, {
+      requestId: request.requestId,
+      machineIds: alive,
+    });
+    const result = await callProvider(this.runtime, 'terminate', request.requestId, () =>
+      this.runtime.provider.terminate({ requestId: request.requestId, machineIds: alive }),
+    );
+    return [...result.failed];
   }
 
   /** Provision was never confirmed (e.g. a crash right after admission): ask again, idempotently by request id. */
@@ -85,6 +111,9 @@ export class SyncRequestHandler implements CommandHandler<SyncRequest> {
     request.synchronise(await attachedMachines(session, request), ctx);
   }
 }
+
+/** Machine statuses that mean a termination has not taken hold yet. */
+const STILL_ALIVE: ReadonlySet<MachineStatus> = new Set<MachineStatus>(['pending', 'running', 'stopping', 'stopped', 'unknown']);
 
 /**
  * An acquire request still pending with nothing attached, older than one provider call: the call
