@@ -1,4 +1,5 @@
 import type { DomainEvent, Machine, Request, Template } from '../domain';
+import { isHostFactoryError } from '../kernel/errors';
 import type { Transaction } from './storage/unit-of-work';
 import type { Storage } from './storage/storage';
 
@@ -118,4 +119,19 @@ export function inSession<T>(storage: Storage, work: (session: Session) => Promi
     await session.flush();
     return result;
   });
+}
+
+/**
+ * {@link inSession} for the step that records what the provider answered. That step must not be
+ * retried by re-running the whole command (which would admit a second request or claim again), so a
+ * `CONCURRENCY_CONFLICT` here re-runs only this transaction, up to `attempts` times.
+ */
+export async function recordInSession<T>(storage: Storage, work: (session: Session) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await inSession(storage, work);
+    } catch (error) {
+      if (attempt >= attempts || !isHostFactoryError(error, 'CONCURRENCY_CONFLICT')) throw error;
+    }
+  }
 }

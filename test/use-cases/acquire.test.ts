@@ -217,3 +217,30 @@ describe('concurrency', () => {
     expect(result.machines).toHaveLength(4);
   });
 });
+
+describe('regressions', () => {
+  it('records a provision result again on a conflict instead of re-running the command (regression: a second request was admitted)', async () => {
+    const { createInMemoryStorage } = await import('../../src/testing');
+    const { ConcurrencyConflictError } = await import('../../src/domain');
+    const memory = createInMemoryStorage();
+    let transactions = 0;
+    let conflictAt = -1;
+    const storage = {
+      ...memory,
+      unitOfWork: {
+        transaction: <T>(work: Parameters<typeof memory.unitOfWork.transaction<T>>[0]) => {
+          transactions += 1;
+          if (transactions === conflictAt) return Promise.reject(new ConcurrencyConflictError('Request', 'x', 1, 2));
+          return memory.unitOfWork.transaction(work);
+        },
+      },
+    };
+    hf = await withTemplate({}, { storage });
+    conflictAt = transactions + 2; // admit, then the first record attempt
+    const requestId = await request(hf, 2);
+    expect(hf.fake!.callsTo('provision')).toHaveLength(1);
+    const page = await hf.queries.execute((await import('../../src/application')).ListRequests.from({}));
+    expect(page.items.map((r) => r.requestId)).toEqual([requestId]);
+    expect((await status(hf, requestId)).machines).toHaveLength(2);
+  });
+});

@@ -190,4 +190,16 @@ describe('regressions', () => {
     await hf.settle();
     expect(notes).toEqual(['noted']);
   });
+
+  it('never resurrects a deleted template when a slower projector replays its creation (regression)', async () => {
+    const { templatesProjection, DeleteTemplate, GetTemplate, ListTemplates } = await import('../../src/application');
+    hf = await withTemplate();
+    await hf.commands.execute(DeleteTemplate.from({ templateId: 'small' }));
+    const events = await hf.storage.eventLog.readAfter(0, 100);
+    const created = events.find((e) => e.event.type === 'TemplateCreated')!;
+    // Another replica, behind this one, applies the creation after the deletion was applied here.
+    await templatesProjection.apply(created, hf.storage.readModels);
+    expect((await rejection(hf.queries.execute(GetTemplate.from({ templateId: 'small' })))).code).toBe('TEMPLATE_NOT_FOUND');
+    expect(await hf.queries.execute(ListTemplates.from({ activeOnly: false }))).toEqual([]);
+  });
 });

@@ -39,7 +39,10 @@ async function create(store: ReadModelStore, collection: string, stored: StoredE
   await store.put(collection, { ...doc, id: stored.event.aggregateId, version: stored.event.aggregateVersion, _position: stored.position });
 }
 
-/** The `templates` read model: one document per template, deleted with it. */
+/** Marks a read-model document whose aggregate was deleted (queries treat it as absent). */
+export const TOMBSTONE = '_deleted';
+
+/** The `templates` read model: one document per template; a deleted template leaves a tombstone. */
 export const templatesProjection: Projection = {
   name: 'templates',
   collections: [COLLECTIONS.templates],
@@ -52,11 +55,10 @@ export const templatesProjection: Projection = {
         return create(store, COLLECTIONS.templates, stored, { ...e.data.template, createdAt: e.occurredAt, updatedAt: e.occurredAt });
       case 'TemplateUpdated':
         return patch(store, COLLECTIONS.templates, stored, { ...e.data.template, updatedAt: e.occurredAt });
-      case 'TemplateDeleted': {
-        const current = await store.get<Doc>(COLLECTIONS.templates, e.aggregateId);
-        if (current !== undefined && current._position < stored.position) await store.delete(COLLECTIONS.templates, e.aggregateId);
-        return;
-      }
+      case 'TemplateDeleted':
+        // A tombstone, not a delete: a slower projector (another replica) replaying the template's
+        // creation later must see that a newer position already passed, or it would resurrect it.
+        return create(store, COLLECTIONS.templates, stored, { templateId: e.aggregateId, [TOMBSTONE]: true });
     }
   },
 };

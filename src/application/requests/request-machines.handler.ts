@@ -2,7 +2,7 @@ import { Machine, Request, TemplateNotFoundError, type DomainContext, type Machi
 import { commandHandler, isHostFactoryError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
 import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
-import { inSession, type Session } from '../session';
+import { inSession, recordInSession, type Session } from '../session';
 import { CAPACITY_HOLDING_STATUSES, committedUnits } from './capacity';
 import { RequestMachines } from './request.commands';
 
@@ -32,14 +32,14 @@ export class RequestMachinesHandler implements CommandHandler<RequestMachines> {
       );
     } catch (error) {
       const message = isHostFactoryError(error) ? error.message : String(error);
-      await inSession(this.runtime.storage, async (session) => {
+      await recordInSession(this.runtime.storage, async (session) => {
         const stored = await session.request(request.requestId);
         if (stored !== undefined && !stored.isTerminal) stored.fail(message, domainContext(this.runtime, context));
       });
       throw error;
     }
 
-    await inSession(this.runtime.storage, async (session) => {
+    await recordInSession(this.runtime.storage, async (session) => {
       const stored = await session.request(request.requestId);
       if (stored === undefined || stored.isTerminal) return;
       await recordProvisioned(session, stored, template, result, domainContext(this.runtime, context), logRejectedReport(this.runtime, stored.requestId));
@@ -63,10 +63,12 @@ export class RequestMachinesHandler implements CommandHandler<RequestMachines> {
     const template = await session.template(command.templateId);
     if (template === undefined) throw new TemplateNotFoundError(command.templateId);
 
-    const live = await tx.machines.findByTemplate(template.templateId, CAPACITY_HOLDING_STATUSES);
+    // Open requests and their machines first, live machines last: a machine committed by a sync in
+    // between is then counted twice (safe), never in neither (an overrun).
     const open = (await tx.requests.findOpenByTemplate(template.templateId)).filter((r) => r.type === 'acquire');
     const attached = new Map<string, Machine[]>();
     for (const request of open) attached.set(request.requestId, await tx.machines.findByRequest(request.requestId));
+    const live = await tx.machines.findByTemplate(template.templateId, CAPACITY_HOLDING_STATUSES);
     const activeUnits = committedUnits(template, live, open, (r) => attached.get(r.requestId) ?? []);
 
     const request = Request.createAcquire(

@@ -2,7 +2,7 @@ import { Request, type DomainContext, type Machine } from '../../domain';
 import { commandHandler, HostFactoryError, isHostFactoryError, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { TerminateResult } from '../provider/provider.port';
 import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
-import { inSession, type Session } from '../session';
+import { inSession, recordInSession, type Session } from '../session';
 import { attachedMachines } from './sync-request.handler';
 import { RequestReturnMachines, type MachineReference, type ReturnMachinesResult } from './request.commands';
 
@@ -58,7 +58,7 @@ export class RequestReturnMachinesHandler implements CommandHandler<RequestRetur
       );
     } catch (error) {
       const message = isHostFactoryError(error) ? error.message : String(error);
-      await inSession(this.runtime.storage, async (session) => {
+      await recordInSession(this.runtime.storage, async (session) => {
         const stored = await session.request(requestId);
         if (stored !== undefined && !stored.isTerminal) stored.fail(message, domainContext(this.runtime, context));
       });
@@ -66,7 +66,7 @@ export class RequestReturnMachinesHandler implements CommandHandler<RequestRetur
     }
 
     if (result.failed.length > 0) {
-      await inSession(this.runtime.storage, async (session) => {
+      await recordInSession(this.runtime.storage, async (session) => {
         const stored = await session.request(requestId);
         if (stored === undefined || stored.isTerminal) return;
         const ctx = domainContext(this.runtime, context);

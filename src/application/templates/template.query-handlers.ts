@@ -1,7 +1,7 @@
 import { parseTemplateDefinition, remainingCapacity, TemplateNotFoundError, type TemplateDefinition } from '../../domain';
 import { queryHandler, ValidationError, type QueryHandler } from '../../kernel';
 import { fromPlain } from '../read-models/dto';
-import { COLLECTIONS } from '../read-models/projections';
+import { COLLECTIONS, TOMBSTONE } from '../read-models/projections';
 import { queryAll } from '../read-models/query-all';
 import { TemplateDto } from '../read-models/template.dto';
 import { CAPACITY_HOLDING_STATUSES, committedUnits } from '../requests/capacity';
@@ -49,6 +49,7 @@ export class ListTemplatesHandler implements QueryHandler<ListTemplates> {
   async handle(query: ListTemplates): Promise<TemplateDto[]> {
     const store = this.runtime.storage.readModels;
     const filters = [
+      { field: TOMBSTONE, eq: null },
       ...(query.activeOnly !== false ? [{ field: 'active', eq: true }] : []),
       ...(query.providerApi !== undefined ? [{ field: 'providerApi', eq: query.providerApi }] : []),
     ];
@@ -65,7 +66,7 @@ export class GetTemplateHandler implements QueryHandler<GetTemplate> {
   async handle(query: GetTemplate): Promise<TemplateDto> {
     const store = this.runtime.storage.readModels;
     const doc = await store.get<TemplateDoc>(COLLECTIONS.templates, query.templateId);
-    if (doc === undefined) throw new TemplateNotFoundError(query.templateId);
+    if (doc === undefined || doc[TOMBSTONE] === true) throw new TemplateNotFoundError(query.templateId);
     return toDto(store, doc, query.includeConfiguration === true);
   }
 }

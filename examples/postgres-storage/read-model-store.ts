@@ -1,0 +1,119 @@
+import type { Pool } from 'pg';
+import {
+  ValidationError,
+  type ReadModelDocument,
+  type ReadModelPage,
+  type ReadModelQuery,
+  type ReadModelStore,
+} from '../../src/index';
+import { querySql } from './read-model-sql';
+import type { SchemaTables } from './sql';
+
+/** Options of {@link PostgresReadModelStore}. */
+export interface ReadModelStoreOptions {
+  /**
+   * Never replace a document whose numeric `_position` is above the incoming one's. The library's
+   * projections stamp `_position`; with several replicas projecting into one store this stops a
+   * slower replica's stale write from undoing a newer one. Default true.
+   */
+  readonly fenceByPosition?: boolean;
+  /**
+   * Commit read-model writes with `synchronous_commit = off` (no WAL flush wait; several times
+   * faster). A server crash can lose only the latest writes, in commit order, so a projection's
+   * checkpoint never survives without the documents before it; they are replayed. Default true.
+   */
+  readonly asyncCommit?: boolean;
+}
+
+/**
+ * Read-model documents in one table `(collection, id, doc jsonb)`, written outside aggregate
+ * transactions (each call is its own statement). Queries follow the port's rules exactly; equality
+ * filters on the fields the library queries use expression indexes.
+ */
+export class PostgresReadModelStore implements ReadModelStore {
+  readonly #upsert: string;
+  readonly #asyncCommit: boolean;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly tables: SchemaTables,
+    options: ReadModelStoreOptions = {},
+  ) {
+    const t = tables.readModels;
+    // CASE, not AND: SQL does not short-circuit, and only numbers may be cast.
+    const fence =
+      options.fenceByPosition === false
+        ? ''
+        : ` WHERE CASE WHEN jsonb_typeof(${t}.doc->'_position') = 'number' AND jsonb_typeof(EXCLUDED.doc->'_position') = 'number'
+                       THEN (${t}.doc->'_position')::numeric <= (EXCLUDED.doc->'_position')::numeric ELSE TRUE END`;
+    this.#asyncCommit = options.asyncCommit ?? true;
+    this.#upsert = `INSERT INTO ${t} (collection, id, doc) VALUES ($1, $2, $3) ON CONFLICT (collection, id) DO UPDATE SET doc = EXCLUDED.doc${fence}`;
+  }
+
+  async get<T extends ReadModelDocument>(collection: string, id: string): Promise<T | undefined> {
+    const { rows } = await this.pool.query<{ doc: T }>(`SELECT doc FROM ${this.tables.readModels} WHERE collection = $1 AND id = $2`, [collection, id]);
+    return rows[0]?.doc;
+  }
+
+  async getMany<T extends ReadModelDocument>(collection: string, ids: readonly string[]): Promise<T[]> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    const { rows } = await this.pool.query<{ id: string; doc: T }>(
+      `SELECT id, doc FROM ${this.tables.readModels} WHERE collection = $1 AND id = ANY($2)`,
+      [collection, unique],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row.doc]));
+    return unique.flatMap((id) => {
+      const doc = byId.get(id);
+      return doc === undefined ? [] : [doc];
+    });
+  }
+
+  async put(collection: string, document: ReadModelDocument): Promise<void> {
+    if (typeof document !== 'object' || document === null || typeof document.id !== 'string' || document.id === '') {
+      throw new ValidationError('read-model document', [
+        { path: 'id', constraint: 'isNotEmpty', message: `a document needs a non-empty string id, got ${String((document as { id?: unknown } | null)?.id)}` },
+      ]);
+    }
+    await this.#write(this.#upsert, [collection, document.id, JSON.stringify(document)]);
+  }
+
+  async delete(collection: string, id: string): Promise<void> {
+    await this.#write(`DELETE FROM ${this.tables.readModels} WHERE collection = $1 AND id = $2`, [collection, id]);
+  }
+
+  async query<T extends ReadModelDocument>(collection: string, query: ReadModelQuery): Promise<ReadModelPage<T>> {
+    const q = querySql(query, 2);
+    const from = `FROM ${this.tables.readModels} WHERE collection = $1 AND ${q.where}`;
+    const n = q.params.length;
+    const { rows } = await this.pool.query<{ doc: T; total: string }>(
+      `SELECT doc, count(*) OVER () AS total ${from} ORDER BY ${q.orderBy} LIMIT $${n + 2} OFFSET $${n + 3}`,
+      [collection, ...q.params, q.limit, q.offset],
+    );
+    if (rows.length > 0) return { items: rows.map((row) => row.doc), total: Number(rows[0]?.total) };
+    if (q.offset === 0) return { items: [], total: 0 };
+    // Paged past the end: the window count saw no rows, so count the matches on their own.
+    const counted = await this.pool.query<{ total: string }>(`SELECT count(*) AS total ${from}`, [collection, ...q.params]);
+    return { items: [], total: Number(counted.rows[0]?.total ?? 0) };
+  }
+
+  async #write(sql: string, params: unknown[]): Promise<void> {
+    if (!this.#asyncCommit) {
+      await this.pool.query(sql, params);
+      return;
+    }
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL synchronous_commit TO off');
+      await client.query(sql, params);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { HostFactoryError } from '../../src/index';
+
+/** The fully qualified, quoted names of the adapter's tables in one schema. */
+export interface SchemaTables {
+  readonly schema: string;
+  readonly migrations: string;
+  readonly templates: string;
+  readonly requests: string;
+  readonly machines: string;
+  readonly events: string;
+  /** The sequence holding the last position handed out. */
+  readonly eventPositions: string;
+  readonly readModels: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Checks a schema name (lower-case letters, digits and `_`, at most 63, not starting with a digit)
+ * and returns its table names. Throws `INVALID_CONFIGURATION` naming the bad value.
+ */
+export function schemaTables(schema: string): SchemaTables {
+  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
+    throw new HostFactoryError(
+      'INVALID_CONFIGURATION',
+      `createPostgresStorage() needs a schema name of lower-case letters, digits and "_" (at most 63, not starting with a digit), got ${JSON.stringify(schema)}.`,
+      { details: { schema } },
+    );
+  }
+  const q = (table: string): string => `"${schema}"."${table}"`;
+  return {
+    schema,
+    migrations: q('schema_migrations'),
+    templates: q('templates'),
+    requests: q('requests'),
+    machines: q('machines'),
+    events: q('events'),
+    eventPositions: q('event_positions'),
+    readModels: q('read_models'),
+  };
+}
+
+/** A SQL string literal (standard_conforming_strings on: only quotes are doubled). */
+export function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The advisory-lock key text of `name` in `schema`. Locks are database-wide, so the schema is part
+ * of the key: two storages on different schemas never block each other.
+ */
+export function lockKey(schema: string, name: string): string {
+  return `hostfactory:${schema}:${name}`;
+}
+
+/** The SQLSTATE of a PostgreSQL error, if `error` is one. */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** The constraint a PostgreSQL error names, if any. */
+export function constraintOf(error: unknown): string | undefined {
+  const constraint = (error as { constraint?: unknown } | null)?.constraint;
+  return typeof constraint === 'string' ? constraint : undefined;
+}
