@@ -1,4 +1,4 @@
-// `npm run bench`: the kernel's dispatch overhead against a direct call, @nestjs/cqrs and
+// Kernel dispatch (issue 2): the kernel's dispatch overhead against a direct call, @nestjs/cqrs and
 // class-validator, plus the cold start of a process using the ESM build. Runs against `dist`
 // (npm run bench builds first). Plain JavaScript, so decorators are applied by calling them.
 import 'reflect-metadata';
@@ -11,13 +11,14 @@ import { CommandBus as NestCommandBus, CommandHandler as NestCommandHandler, Cqr
 import { IsInt, IsString, Max, Min, MinLength, IsBoolean, IsIn, validateSync } from 'class-validator';
 import { Bench } from 'tinybench';
 import { Command, commandHandler, createKernel } from '../dist/index.js';
+import { QUICK, target as record } from './lib/common.mjs';
 
 /** Operations per benchmark call: batching keeps the harness's own per-call cost out of the figures. */
 const BATCH = 100;
-const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 400);
-const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
+const TIME_MS = Number(process.env.BENCH_TIME_MS ?? (QUICK ? 200 : 400));
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? (QUICK ? 9 : 15));
 /** Whole bench rounds; each contender's figure is its median over rounds, so one noisy round cannot decide. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 3 : 7));
 
 // The one command every contender dispatches: four validated fields.
 class PlaceOrder extends Command {
@@ -145,7 +146,7 @@ function median(values) {
 }
 
 function coldStart() {
-  const script = fileURLToPath(new URL('./cold-start.mjs', import.meta.url));
+  const script = fileURLToPath(new URL('./fixtures/kernel-query.mjs', import.meta.url));
   const peers = ['--input-type=module', '-e', "import 'reflect-metadata'; import 'class-validator'; import 'class-transformer'; import 'typedi';"];
   wallMs([script]); // warms the file system cache
   const runs = { bare: [], peers: [], kernel: [] };
@@ -174,16 +175,18 @@ for (const { name, perOp, rme, rounds } of Object.values(ns)) {
   console.log(`${name.padEnd(44)} ${fmt(perOp)}  ${(perOp / ns.a.perOp).toFixed(2).padStart(5)}  ${rme.toFixed(1).padStart(5)}%   ${each}`);
 }
 
+// Ratios are taken within each round (its contenders ran back to back, under the same load) and
+// the median over rounds is judged: a shared machine's slow and fast rounds then cancel out.
+const perRound = (f) => median(ns.a.rounds.map((_, i) => f((k) => ns[k].rounds[i])));
+const ba = perRound((r) => r('b') / r('a'));
+const bd = perRound((r) => r('b') / r('d'));
+const cbe = perRound((r) => r('c') / (r('b') + r('e') * 1.1));
+console.log(`\nper-round ratios (median over rounds): (b)/(a) ${ba.toFixed(2)} · (b)/(d) ${bd.toFixed(2)} · (c)/((b)+(e)×1.1) ${cbe.toFixed(2)}`);
 const targets = [
-  [`(b)/(a) = ${(ns.b.perOp / ns.a.perOp).toFixed(2)} ≤ 1.3`, ns.b.perOp / ns.a.perOp <= 1.3],
-  [`(b) ${ns.b.perOp.toFixed(1)} ns faster than (d) ${ns.d.perOp.toFixed(1)} ns`, ns.b.perOp < ns.d.perOp],
-  [
-    `(c) ${ns.c.perOp.toFixed(1)} ns ≤ (b) + (e)×1.1 = ${(ns.b.perOp + ns.e.perOp * 1.1).toFixed(1)} ns`,
-    ns.c.perOp <= ns.b.perOp + ns.e.perOp * 1.1,
-  ],
+  [`(b)/(a) = ${ba.toFixed(2)} ≤ 1.3 (medians: ${(ns.b.perOp / ns.a.perOp).toFixed(2)})`, ba <= 1.3],
+  [`(b) faster than (d): (b)/(d) = ${bd.toFixed(2)} < 1 (${ns.b.perOp.toFixed(1)} vs ${ns.d.perOp.toFixed(1)} ns)`, bd < 1],
+  [`(c) ≤ (b) + (e)×1.1: (c)/((b)+(e)×1.1) = ${cbe.toFixed(2)} ≤ 1 (${ns.c.perOp.toFixed(1)} vs ${(ns.b.perOp + ns.e.perOp * 1.1).toFixed(1)} ns)`, cbe <= 1],
 ];
-console.log('\ntargets');
-for (const [text, ok] of targets) console.log(`  ${verdict(ok)}  ${text}`);
 
 const cold = coldStart();
 console.log(`\ncold start (median of ${COLD_RUNS} fresh processes)`);
@@ -195,5 +198,6 @@ line('node -e 0', cold.bare);
 line('import the four peers only', cold.peers);
 line('import ESM build + createKernel + 1 query', cold.kernel);
 
-// A shared, noisy machine can flip a close target; only BENCH_STRICT=1 turns a FAIL into an exit code.
-if (process.env.BENCH_STRICT === '1' && targets.some(([, ok]) => !ok)) process.exitCode = 1;
+console.log('\ntargets');
+for (const [text, ok] of targets) record('kernel', text, ok);
+

@@ -169,6 +169,17 @@ function fieldOf(field: unknown, at: string, issues: ValidationIssue[]): Field |
   return { isId: false, value, type, sortKeys: [rank, sortValue] };
 }
 
+/**
+ * True when equality with `values` already implies the JSON type test: `json_extract` returns text
+ * only for a JSON string or for an array or object (as its JSON text, which starts with `[` or `{`),
+ * so a string value that starts with neither can only equal a JSON string. Leaving the type test
+ * out then changes no answer, and lets the expression index alone answer the filter and the count
+ * (no document read per matching row).
+ */
+function typeImplied(types: string, values: readonly Param[]): boolean {
+  return types === `('text')` && values.every((v) => typeof v === 'string' && v[0] !== '[' && v[0] !== '{');
+}
+
 /** JSON types a filter value of each JavaScript type can equal or be compared with. */
 function typesFor(value: unknown): string | undefined {
   if (typeof value === 'string') return `('text')`;
@@ -237,7 +248,7 @@ function equalityFilter(field: Field, values: readonly unknown[]): { sql: string
   const params: Param[] = [];
   for (const [types, group] of groups) {
     const test = group.length === 1 ? `${field.value} = ?` : `${field.value} IN (${group.map(() => '?').join(', ')})`;
-    terms.push(field.isId ? test : `${test} AND ${field.type} IN ${types}`);
+    terms.push(field.isId || typeImplied(types, group) ? test : `${test} AND ${field.type} IN ${types}`);
     params.push(...group);
   }
   if (matchesNull && !field.isId) terms.push(`${field.value} IS NULL`);

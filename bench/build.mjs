@@ -1,0 +1,37 @@
+// Bundles the SQLite storage example (TypeScript) for the benches into bench/.build/ (gitignored).
+// The adapter's imports of the library (`../../src/index`) are pointed at the BUILT package
+// (`dist/index.js`), so the benches run one copy of the library: the one users install.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+
+export async function buildBenchAdapters() {
+  await build({
+    // The adapter's public entry, plus its query compiler (the bench prints EXPLAIN QUERY PLAN of it).
+    stdin: {
+      contents: "export * from './sqlite-storage';\nexport { compileQuery } from './read-model-store';\n",
+      resolveDir: `${root}examples/sqlite-storage`,
+      loader: 'ts',
+      sourcefile: 'bench-entry.ts',
+    },
+    outfile: `${root}bench/.build/sqlite-storage.mjs`,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    external: ['better-sqlite3'],
+    plugins: [
+      {
+        name: 'library-from-dist',
+        setup(b) {
+          b.onResolve({ filter: /\/src\/index$/ }, () => ({ path: '../../dist/index.js', external: true }));
+        },
+      },
+    ],
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await buildBenchAdapters();
