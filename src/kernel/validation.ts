@@ -27,10 +27,17 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Instances that passed validation and were frozen: validating them again cannot change the answer. */
 const validatedAndFrozen = new WeakSet<object>();
 
+const NO_ISSUES: readonly ValidationIssue[] = Object.freeze([]);
+let cacheInstalled = false;
+
 /** Runs class-validator on `instance` and returns its issues, flattened to full paths. */
-export function collectIssues(instance: object): ValidationIssue[] {
-  installValidationMetadataCache();
+export function collectIssues(instance: object): readonly ValidationIssue[] {
+  if (!cacheInstalled) {
+    installValidationMetadataCache();
+    cacheInstalled = true;
+  }
   const errors = validateSync(instance, VALIDATOR_OPTIONS as ValidatorOptions);
+  if (errors.length === 0) return NO_ISSUES;
   const issues: ValidationIssue[] = [];
   flatten(errors, '', issues);
   return issues;

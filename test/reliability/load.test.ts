@@ -64,7 +64,7 @@ describe('load', () => {
       handle: (_command, context) =>
         new Promise<number>((resolve) => {
           controllers.push(context.signal!);
-          const timer = setTimeout(() => resolve(1), 60);
+          const timer = setTimeout(() => resolve(1), 5_000);
           context.signal?.addEventListener('abort', () => clearTimeout(timer), { once: true });
         }),
     });
