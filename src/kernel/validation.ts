@@ -48,7 +48,8 @@ export function collectIssues(instance: object): readonly ValidationIssue[] {
  * Instances built by `from()` are frozen after validation and are not validated twice.
  */
 export function assertValid(instance: object, subject: string): void {
-  if (validatedAndFrozen.has(instance)) return;
+  // Only a frozen instance can have been validated by from(); skip the WeakSet lookup otherwise.
+  if (Object.isFrozen(instance) && validatedAndFrozen.has(instance)) return;
   const issues = collectIssues(instance);
   if (issues.length > 0) throw new ValidationError(subject, issues);
 }
