@@ -2,9 +2,13 @@ import type { DomainEvent } from '../../domain';
 import type { EventLog, StoredEvent } from '../../application/storage/event-log';
 import { ValidationError } from '../../kernel/errors';
 
-/** The committed events of an in-memory storage; position n is at index n − 1. */
+/**
+ * The committed events of an in-memory storage; position n is at index n − 1. Each event is kept as
+ * its JSON text: a long history is then a list of strings rather than millions of small objects,
+ * which keeps garbage collection flat as the log grows, and every read is a fresh copy by nature.
+ */
 export class InMemoryEventLog implements EventLog {
-  readonly #events: StoredEvent[] = [];
+  readonly #events: string[] = [];
 
   async readAfter(after: number, limit: number): Promise<StoredEvent[]> {
     const issues = [];
@@ -15,7 +19,7 @@ export class InMemoryEventLog implements EventLog {
       issues.push({ path: 'limit', constraint: 'isInt', message: `must be an integer >= 1, got ${String(limit)}` });
     }
     if (issues.length > 0) throw new ValidationError('event log read', issues);
-    return structuredClone(this.#events.slice(after, after + limit));
+    return this.#events.slice(after, after + limit).map((json, i) => ({ position: after + i + 1, event: JSON.parse(json) as DomainEvent }));
   }
 
   async head(): Promise<number> {
@@ -29,11 +33,11 @@ export class InMemoryEventLog implements EventLog {
 
   /** Copies of every committed event, in position order. */
   all(): StoredEvent[] {
-    return structuredClone(this.#events);
+    return this.#events.map((json, i) => ({ position: i + 1, event: JSON.parse(json) as DomainEvent }));
   }
 
-  /** Appends already-copied events with the next consecutive positions (synchronously). */
-  append(events: readonly DomainEvent[]): void {
-    for (const event of events) this.#events.push({ position: this.#events.length + 1, event });
+  /** Appends serialised events (JSON text) with the next consecutive positions (synchronously). */
+  append(events: readonly string[]): void {
+    for (const event of events) this.#events.push(event);
   }
 }

@@ -30,7 +30,8 @@ export class InMemoryUnitOfWork implements UnitOfWork {
       requests: new TableTransaction(this.tables.requests),
       machines: new TableTransaction(this.tables.machines),
     };
-    const events: DomainEvent[] = [];
+    // Serialised at append: a copy the caller cannot reach, and one string instead of an object tree.
+    const events: string[] = [];
     const tx: Transaction = {
       templates: templateRepository(views.templates, guard),
       requests: requestRepository(views.requests, guard),
@@ -38,7 +39,7 @@ export class InMemoryUnitOfWork implements UnitOfWork {
       outbox: {
         append: (appended) => {
           guard();
-          events.push(...structuredClone(appended));
+          for (const event of appended) events.push(JSON.stringify(event));
         },
       },
       lock: async (key) => {
