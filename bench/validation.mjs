@@ -68,7 +68,8 @@ if (mode === 'child') console.log(JSON.stringify(await child(Number(classes), me
 else {
   const self = fileURLToPath(import.meta.url);
   // Alternate the sides over rounds (a shared machine drifts); each figure is the median of its rounds.
-  const rounds = QUICK ? 3 : 5;
+  // Process-to-process variance (JIT, heap layout) is ±25 % here; 11 processes per side steady the medians.
+  const rounds = QUICK ? 3 : 11;
   const fig = { 'none/on': [], '500/on': [], 'none/off': [], '500/off': [] };
   let equal = true;
   for (let r = 0; r < rounds; r++) {
