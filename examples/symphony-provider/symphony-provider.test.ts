@@ -147,6 +147,8 @@ describe('the example Symphony provider, driven as Symphony drives it', () => {
     const input = join(d.root, 'inputs', 'hang.json');
     (await import('node:fs')).writeFileSync(input, JSON.stringify({ template: { templateId: 'OnDemand-Small', machineCount: 2 } }));
     const child = spawn(join(scripts, 'requestMachines.sh'), ['-f', input], { env: { ...d.env, SIM_HANG_ON_TEMPLATE: 'OnDemand-Small' } });
+    // Listen for the exit at once: a process that ends before we look must not be waited for forever.
+    const childExited = new Promise((r) => child.once('exit', r));
     let admitted: string | undefined;
     for (let i = 0; i < 100 && admitted === undefined; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -154,7 +156,7 @@ describe('the example Symphony provider, driven as Symphony drives it', () => {
       admitted = events.find((e) => e.event.type === 'RequestCreated')?.event.aggregateId;
     }
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await childExited;
     expect(admitted).toMatch(/^req-/);
     await expectConsistent(d.database);
     // The next call (a new process) asks the cloud again for the orphaned request and finishes it.
@@ -166,9 +168,10 @@ describe('the example Symphony provider, driven as Symphony drives it', () => {
       const file = join(d.root, 'inputs', `kill-${i}.json`);
       (await import('node:fs')).writeFileSync(file, JSON.stringify({ template: { templateId: 'OnDemand-Flaky', machineCount: 1 } }));
       const victim = spawn(join(scripts, 'requestMachines.sh'), ['-f', file], { env: d.env });
+      const victimExited = new Promise((r) => victim.once('exit', r));
       await new Promise((r) => setTimeout(r, 40 + i * 45));
       victim.kill('SIGKILL');
-      await new Promise((r) => victim.once('exit', r));
+      await victimExited;
       await expectConsistent(d.database);
     }
     const after = await d.run('requestMachines', { template: { templateId: 'OnDemand-Flaky', machineCount: 1 } });
