@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { CommandBus as NestCommandBus, CommandHandler as NestCommandHandler, CqrsModule } from '@nestjs/cqrs';
-import { IsInt, IsString, Max, Min, MinLength, IsBoolean, IsIn, validateSync } from 'class-validator';
+import { validateSync } from 'class-validator';
 import { Bench } from 'tinybench';
-import { Command, commandHandler, createKernel } from '../dist/index.js';
+import { commandHandler, createKernel, VALIDATOR_OPTIONS } from '../dist/index.js';
 import { QUICK, target as record } from './lib/common.mjs';
+import { definePlaceOrder } from './lib/place-order.mjs';
 
 /** Operations per benchmark call: batching keeps the harness's own per-call cost out of the figures. */
 const BATCH = 100;
@@ -21,22 +22,7 @@ const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? (QUICK ? 9 : 15));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 3 : 7));
 
 // The one command every contender dispatches: four validated fields.
-class PlaceOrder extends Command {
-  constructor() {
-    super();
-    this.sku = 'SKU-1';
-    this.quantity = 3;
-    this.channel = 'web';
-    this.gift = false;
-  }
-}
-IsString()(PlaceOrder.prototype, 'sku');
-MinLength(3)(PlaceOrder.prototype, 'sku');
-IsInt()(PlaceOrder.prototype, 'quantity');
-Min(1)(PlaceOrder.prototype, 'quantity');
-Max(100)(PlaceOrder.prototype, 'quantity');
-IsIn(['web', 'shop'])(PlaceOrder.prototype, 'channel');
-IsBoolean()(PlaceOrder.prototype, 'gift');
+const PlaceOrder = definePlaceOrder();
 
 // The one trivial handler: `handle` for our kernel and the direct call, `execute` for Nest.
 class PlaceOrderHandler {
@@ -50,17 +36,6 @@ class PlaceOrderHandler {
 commandHandler(PlaceOrder)(PlaceOrderHandler);
 NestCommandHandler(PlaceOrder)(PlaceOrderHandler);
 
-// Same options as the kernel's validation (src/kernel/validation.ts VALIDATOR_OPTIONS).
-const VALIDATOR_OPTIONS = {
-  whitelist: true,
-  forbidNonWhitelisted: true,
-  forbidUnknownValues: false,
-  skipMissingProperties: false,
-  skipNullProperties: false,
-  skipUndefinedProperties: false,
-  stopAtFirstError: false,
-  validationError: { target: false, value: false },
-};
 
 class BenchModule {}
 Module({ imports: [CqrsModule.forRoot()], providers: [PlaceOrderHandler] })(BenchModule);

@@ -4,9 +4,10 @@
 // metadata memo (src/kernel/validation-cache.ts) and, for contrast, with the original lookup.
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, getMetadataStorage } from 'class-validator';
-import { Command, commandHandler, createKernel } from '../dist/index.js';
+import { IsInt, IsOptional, IsString, MinLength, getMetadataStorage } from 'class-validator';
+import { commandHandler, createKernel } from '../dist/index.js';
 import { QUICK, latency, machine, runChild, saveResult, target } from './lib/common.mjs';
+import { definePlaceOrder } from './lib/place-order.mjs';
 
 const CLASSES = 500;
 const ORIGINAL = Symbol.for('hostfactory-kernel.validation-metadata-cache.original');
@@ -24,19 +25,7 @@ function declareUnrelated(count) {
 
 async function child(classes, memo) {
   declareUnrelated(classes);
-  class PlaceOrder extends Command {
-    constructor(fields = {}) {
-      super();
-      Object.assign(this, { sku: 'SKU-1', quantity: 3, channel: 'web', gift: false }, fields);
-    }
-  }
-  IsString()(PlaceOrder.prototype, 'sku');
-  MinLength(3)(PlaceOrder.prototype, 'sku');
-  IsInt()(PlaceOrder.prototype, 'quantity');
-  Min(1)(PlaceOrder.prototype, 'quantity');
-  Max(100)(PlaceOrder.prototype, 'quantity');
-  IsIn(['web', 'shop'])(PlaceOrder.prototype, 'channel');
-  IsBoolean()(PlaceOrder.prototype, 'gift');
+  const PlaceOrder = definePlaceOrder();
   class PlaceOrderHandler {
     async handle(command) {
       return command.quantity + 1;

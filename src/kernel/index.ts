@@ -25,6 +25,7 @@ export type { PublishReport, EventFailure, EventErrorListener } from './event-bu
 export { createKernel, LOGGER, COMMAND_BUS, QUERY_BUS, EVENT_BUS } from './kernel';
 export type { Kernel, KernelOptions } from './kernel';
 export { validation, logging, timeout, retry } from './middleware';
+export { VALIDATOR_OPTIONS } from './validation';
 export type { Middleware, LoggingOptions, RetryOptions } from './middleware';
 export { silentLogger, stderrLogger } from './logger';
 export type { Logger, LogFields } from './logger';

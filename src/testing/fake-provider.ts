@@ -28,33 +28,8 @@ export type { FakeBehaviour, FakeProviderMethod, ScriptTarget } from './fake-pro
 export { BUILT_IN_BEHAVIOUR } from './fake-provider/behaviour';
 export type { FakeProviderCall, FakeProviderCallMethod } from './fake-provider/call-log';
 export type { FakeMachine } from './fake-provider/fake-machine';
-
-/** Options of {@link FakeProvider}. */
-export interface FakeProviderOptions {
-  /** Time for launch times, `bootAfterMs`, reclaim grace periods and call records (default: a new ManualClock). */
-  readonly clock?: Clock;
-  /** Behaviour for every request, over {@link BUILT_IN_BEHAVIOUR} and under template and request scripts. */
-  readonly defaults?: FakeBehaviour;
-}
-
-/** Options of {@link FakeProvider.reclaim}. */
-export interface ReclaimOptions {
-  /** Seconds the cloud gives before taking the machine, counted down by the clock. */
-  readonly gracePeriod: number;
-  readonly reason?: string;
-}
-
-interface RequestRecord {
-  readonly templateId: string;
-  readonly resourceIds: readonly string[];
-  readonly machineIds: string[];
-}
-
-interface ScheduledReclaim {
-  readonly gracePeriod: number;
-  readonly reason: string | undefined;
-  readonly scheduledAt: number;
-}
+export type { FakeProviderOptions, ReclaimOptions } from './fake-provider/options';
+import type { FakeProviderOptions, ReclaimOptions, RequestRecord, ScheduledReclaim } from './fake-provider/options';
 
 /**
  * An in-memory cloud implementing {@link ProviderPort} with real state, scriptable per template or
