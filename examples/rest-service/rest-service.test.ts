@@ -8,6 +8,7 @@ import { BODY_LIMIT_BYTES, buildApp, registeredRoutes } from './app';
 import { statusForCode } from './errors';
 import { OPENAPI_DOCUMENT, type OpenApiMethod } from './openapi';
 import { SAMPLE_TEMPLATES, startRestService } from './service';
+import { templateInput } from '../../test/support/templates';
 
 interface Reply {
   status: number;
@@ -62,17 +63,6 @@ async function call(method: string, path: string, options: CallOptions = {}): Pr
   const text = await response.text();
   const isJson = /json/.test(response.headers.get('content-type') ?? '');
   return { status: response.status, headers: response.headers, text, body: isJson && text !== '' ? JSON.parse(text) : undefined };
-}
-
-function templateInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    templateId: 'small',
-    maxNumber: 10,
-    attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] },
-    vmType: 't3.small',
-    providerApi: 'EC2Fleet',
-    ...overrides,
-  };
 }
 
 async function withTemplate(options: TestHostFactoryOptions = {}, overrides: Record<string, unknown> = {}): Promise<TestHostFactory> {

@@ -25,6 +25,7 @@ import { FakeProvider, ManualClock } from '../../src/testing/index';
 import { runStorageContract } from '../../src/testing/vitest';
 import { compileQuery } from './read-model-store';
 import { MIGRATIONS, SCHEMA_VERSION, createSqliteStorage, type SqliteStorage } from './sqlite-storage';
+import { templateInput } from '../../test/support/templates';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 
@@ -328,13 +329,7 @@ function recording(storage: SqliteStorage): { storage: Storage; queries: [string
   };
 }
 
-const TEMPLATE = {
-  templateId: 'small',
-  maxNumber: 10,
-  attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] },
-  vmType: 't3.small',
-  providerApi: 'EC2Fleet',
-};
+const TEMPLATE = templateInput();
 
 describe('SQLite storage: through createHostFactory', () => {
   const factories: HostFactory[] = [];

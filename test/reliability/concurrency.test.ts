@@ -5,14 +5,9 @@ import { TERMINAL_REQUEST_STATUSES } from '../../src/domain';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing';
 import { historyProblems, machineProblems, readCommitted, readSide, rebuiltReadSide } from './invariants';
 import { bump, clearErrorCode, recordFigures, scale } from './support';
+import { templateInput } from '../support/templates';
 
-const TEMPLATE = {
-  templateId: 'small',
-  maxNumber: 200,
-  attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] },
-  vmType: 't3.small',
-  providerApi: 'EC2Fleet',
-};
+const TEMPLATE = templateInput({ maxNumber: 200 });
 
 /** Errors a racing command may legitimately end with; anything else fails the run. */
 const EXPECTED_CODES = new Set(['CONCURRENCY_CONFLICT', 'INVALID_REQUEST_STATE_TRANSITION', 'MACHINE_NOT_FOUND']);

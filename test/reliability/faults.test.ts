@@ -16,17 +16,12 @@ import { createInMemoryStorage, createTestHostFactory, type FakeProviderMethod, 
 import { FaultPlan, faultyStorage, type FaultKind } from './fault-storage';
 import { deliveryProblems, historyProblems, machineProblems, readCommitted, readSide, rebuiltReadSide, recordingProjection } from './invariants';
 import { bump, clearErrorCode, recordFigures, sleep, STRESS } from './support';
+import { templateInput } from '../support/templates';
 
 /** A hung storage step is bounded by this `timeout()` middleware; a hung provider call by `providerTimeoutMs`. */
 const COMMAND_TIMEOUT_MS = 150;
 const PROVIDER_TIMEOUT_MS = 40;
-const TEMPLATE = {
-  templateId: 'small',
-  maxNumber: 10,
-  attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] },
-  vmType: 't3.small',
-  providerApi: 'EC2Fleet',
-};
+const TEMPLATE = templateInput();
 
 /** What the host's audit handler of one system saw, and how many more deliveries it fails. */
 interface AuditSink {

@@ -5,6 +5,7 @@ import * as library from '../../src/index';
 import * as symphony from '../../src/hostfactory';
 import { Command, isHostFactoryError, Query, ValidationError } from '../../src/kernel';
 import { bump, prototypeFingerprint, recordFigures, scale } from './support';
+import { templateInput } from '../support/templates';
 
 /**
  * Every input a target may be given must end in one of two ways: a value (a message, or a parsed
@@ -39,13 +40,7 @@ function declaredKeys(target: MessageClass): string[] {
   return [...new Set(metadata.map((m) => m.propertyName))];
 }
 
-const TEMPLATE = {
-  templateId: 'small',
-  maxNumber: 10,
-  attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] },
-  vmType: 't3.small',
-  providerApi: 'EC2Fleet',
-};
+const TEMPLATE = templateInput();
 
 /** Valid inputs by class name; a class without one starts from `{}` (its hostile runs still count). */
 const SAMPLES: Record<string, Record<string, unknown>> = {

@@ -8,15 +8,10 @@ import { HOSTFACTORY_OPERATIONS, readInputFile, runHostFactoryOperation } from '
 import { createKernel, isHostFactoryError, logging, type Logger } from '../../src/kernel';
 import { createInMemoryStorage, FakeProvider, ManualClock, sequentialIds } from '../../src/testing';
 import { recordFigures } from './support';
+import { templateInput } from '../support/templates';
 
 const SECRET = `s3cr3t-${Math.random().toString(36).slice(2)}-do-not-print`;
-const TEMPLATE = {
-  templateId: 'small',
-  maxNumber: 10,
-  attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] },
-  vmType: 't3.small',
-  providerApi: 'EC2Fleet',
-};
+const TEMPLATE = templateInput();
 
 let root: string;
 let inputs: string;

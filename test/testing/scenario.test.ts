@@ -10,15 +10,9 @@ import {
 } from '../../src/application';
 import type { DomainEvent } from '../../src/domain';
 import { createTestHostFactory, scenario, type TestHostFactory } from '../../src/testing';
+import { templateInput } from '../support/templates';
 
-const template = (overrides: Record<string, unknown> = {}) => ({
-  templateId: 'small',
-  maxNumber: 4,
-  attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] },
-  vmType: 't3.small',
-  providerApi: 'EC2Fleet',
-  ...overrides,
-});
+const template = (overrides: Record<string, unknown> = {}) => templateInput({ maxNumber: 4, ...overrides });
 
 /** The message of the error `promise` rejects with. */
 async function failure(promise: Promise<unknown>): Promise<string> {

@@ -7,17 +7,9 @@ import {
 } from '../../src/application';
 import { createTestHostFactory, type TestHostFactory, type TestHostFactoryOptions } from '../../src/testing';
 
-/** A valid Symphony template with overrides. */
-export function templateInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    templateId: 'small',
-    maxNumber: 10,
-    attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] },
-    vmType: 't3.small',
-    providerApi: 'EC2Fleet',
-    ...overrides,
-  };
-}
+import { templateInput } from '../support/templates';
+
+export { templateInput };
 
 /** A test host factory with one template already created. */
 export async function withTemplate(overrides: Record<string, unknown> = {}, options: TestHostFactoryOptions = {}): Promise<TestHostFactory> {
