@@ -1,5 +1,6 @@
 import { headers, nanos, type JetStreamClient, type JetStreamManager, type PubAck } from 'nats';
-import type { DomainEvent, EventLog, StoredEvent } from '../../src/index';
+import type { DomainEvent } from '../../src/index';
+import type { EventLog, StoredEvent } from '../../src/application/storage/index';
 
 /** Where a relay remembers the last position it published (and had acknowledged). */
 export interface RelayCheckpoint {

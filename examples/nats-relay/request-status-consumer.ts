@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { AckPolicy, DeliverPolicy, nanos, type JetStreamClient, type JetStreamManager, type JsMsg } from 'nats';
-import type { StoredEvent } from '../../src/index';
+import type { StoredEvent } from '../../src/application/storage/index';
 
 /** What a {@link RequestStatusConsumer} did with one message. */
 export type Applied = 'applied' | 'duplicate';

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import { ValidationError, type DomainEvent, type EventLog, type StoredEvent, type ValidationIssue } from '../../src/index';
+import { ValidationError, type DomainEvent, type ValidationIssue } from '../../src/index';
+import { type EventLog, type StoredEvent } from '../../src/application/storage/index';
 import { literal, lockKey, type SchemaTables } from './sql';
 
 /**

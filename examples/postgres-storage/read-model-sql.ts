@@ -1,4 +1,5 @@
-import { checkReadModelQuery, ValidationError, type ReadModelFilter, type ReadModelQuery, type ValidationIssue } from '../../src/index';
+import { checkReadModelQuery, type ReadModelFilter, type ReadModelQuery } from '../../src/application/storage/index';
+import { ValidationError, type ValidationIssue } from '../../src/index';
 import { literal } from './sql';
 
 /** The fields the library filters on; the first migration indexes each of them. */

@@ -1,11 +1,6 @@
 import type { Pool } from 'pg';
-import {
-  ValidationError,
-  type ReadModelDocument,
-  type ReadModelPage,
-  type ReadModelQuery,
-  type ReadModelStore,
-} from '../../src/index';
+import { ValidationError, type ReadModelDocument, type ReadModelStore } from '../../src/index';
+import { type ReadModelPage, type ReadModelQuery } from '../../src/application/storage/index';
 import { querySql } from './read-model-sql';
 import type { SchemaTables } from './sql';
 

@@ -1,23 +1,6 @@
 import type { QueryResult, QueryResultRow } from 'pg';
-import {
-  checkExpectedVersion,
-  checkFinderLimit,
-  checkSave,
-  ConcurrencyConflictError,
-  HostFactoryError,
-  MACHINE_STATUSES,
-  Machine,
-  Request,
-  Template,
-  ValidationError,
-  type AggregateType,
-  type MachineRepository,
-  type MachineSnapshot,
-  type RequestRepository,
-  type RequestSnapshot,
-  type TemplateRepository,
-  type TemplateSnapshot,
-} from '../../src/index';
+import { checkExpectedVersion, checkFinderLimit, checkSave, MACHINE_STATUSES, Machine, Request, Template, type AggregateType, type MachineRepository, type MachineSnapshot, type RequestRepository, type RequestSnapshot, type TemplateRepository } from '../../src/application/storage/index';
+import { ConcurrencyConflictError, KernelError, ValidationError, type TemplateSnapshot } from '../../src/index';
 import { constraintOf, sqlState, type SchemaTables } from './sql';
 
 /** What the repositories of one transaction share: its statement runner, a use guard and the ids it wrote. */
@@ -148,7 +131,7 @@ class SnapshotWriter<S extends { version: number }, A> {
    */
   private uniqueConflict(error: unknown, id: string, expectedVersion: number): unknown {
     if (sqlState(error) !== '23505') return error;
-    return new HostFactoryError(
+    return new KernelError(
       'CONCURRENCY_CONFLICT',
       `${this.map.type} "${id}" could not be stored: another transaction committed a row with the same unique value (${constraintOf(error) ?? 'unique index'}). Retry the command; it will find that row.`,
       { details: { aggregateType: this.map.type, id, expectedVersion, actualVersion: null, constraint: constraintOf(error) ?? null }, cause: error },

@@ -1,4 +1,4 @@
-import { HostFactoryError } from '../../src/index';
+import { KernelError } from '../../src/index';
 
 /** The fully qualified, quoted names of the adapter's tables in one schema. */
 export interface SchemaTables {
@@ -21,7 +21,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export function schemaTables(schema: string): SchemaTables {
   if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
-    throw new HostFactoryError(
+    throw new KernelError(
       'INVALID_CONFIGURATION',
       `createPostgresStorage() needs a schema name of lower-case letters, digits and "_" (at most 63, not starting with a digit), got ${JSON.stringify(schema)}.`,
       { details: { schema } },

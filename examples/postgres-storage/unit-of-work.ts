@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { HostFactoryError, ValidationError, type DomainEvent, type Transaction, type UnitOfWork } from '../../src/index';
+import { KernelError, ValidationError, type DomainEvent } from '../../src/index';
+import { type Transaction, type UnitOfWork } from '../../src/application/storage/index';
 import { appendCommitOrdered } from './event-log';
 import { machineRepository, requestRepository, templateRepository, type TransactionScope } from './repositories';
 import { lockKey, sqlState, type SchemaTables } from './sql';
@@ -165,7 +166,7 @@ class TransactionState {
 function retriable(error: unknown): unknown {
   const state = sqlState(error);
   if (state === undefined || !RETRIABLE.has(state)) return error;
-  return new HostFactoryError(
+  return new KernelError(
     'CONCURRENCY_CONFLICT',
     `PostgreSQL aborted the transaction (${state}: ${(error as Error).message}) because it raced another one; retry the command.`,
     { details: { sqlState: state }, cause: error },

@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { IsInt, IsString, Min, MinLength } from 'class-validator';
 import { Token } from 'typedi';
-import { Command, Query, commandHandler, createKernel, isHostFactoryError, logging, queryHandler, stderrLogger } from 'hostfactory-kernel';
+import { Command, Query, commandHandler, createKernel, isKernelError, logging, queryHandler, stderrLogger } from 'hostfactory-kernel';
 
 /** A port the host implements: where greetings are stored. */
 const GREETINGS = new Token('quick-start.greetings');
@@ -48,7 +48,7 @@ console.log(`count query says: ${await kernel.queries.execute(CountGreetings.fro
 try {
   await kernel.commands.execute(AddGreeting.from({ name: '', times: 0, colour: 'red' }));
 } catch (error) {
-  if (!isHostFactoryError(error, 'VALIDATION_FAILED')) throw error;
+  if (!isKernelError(error, 'VALIDATION_FAILED')) throw error;
   console.log(`rejected bad input (${error.code}):`);
   for (const issue of error.issues) console.log(`  ${issue.path}: ${issue.message}`);
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isHostFactoryError, ValidationError, type HostFactoryError, type Logger, type ValidationIssue } from '../../src/index';
+import { isKernelError, ValidationError, type KernelError, type Logger, type ValidationIssue } from '../../src/index';
 
 /** Media type of every error body (RFC 9457). */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -81,7 +81,7 @@ export interface ErrorHandlingOptions {
 export function toProblem(error: unknown, instance: string, correlationId: string, problemTypeBase: string): Problem {
   const typeOf = (code: string) => `${problemTypeBase}${code.toLowerCase().replaceAll('_', '-')}`;
   const base = { instance, correlationId };
-  if (isHostFactoryError(error)) {
+  if (isKernelError(error)) {
     const { status, title } = statusForCode(error.code);
     if (status === 500) return internalProblem(base);
     const problem: Problem = { type: typeOf(error.code), title, status, detail: error.message, code: error.code, ...base };
@@ -115,7 +115,7 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
         method: request.method,
         url: pathOf(request),
         status: problem.status,
-        code: isHostFactoryError(error) ? error.code : problem.code,
+        code: isKernelError(error) ? error.code : problem.code,
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
     }
@@ -155,7 +155,7 @@ function internalProblem(base: { instance: string; correlationId: string }): Pro
   };
 }
 
-function issuesOf(error: HostFactoryError): readonly ValidationIssue[] {
+function issuesOf(error: KernelError): readonly ValidationIssue[] {
   if (error instanceof ValidationError) return error.issues;
   const issues = error.details.issues;
   return Array.isArray(issues) ? (issues as ValidationIssue[]) : [];

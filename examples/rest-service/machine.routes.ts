@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { GetMachine, ListMachines, RequestReturnMachines, toPlain, type HostFactory } from '../../src/index';
+import { GetMachine, ListMachines, RequestReturnMachines, type HostFactory } from '../../src/index';
+
 import { bodyWith, dispatch, queryInput } from './http-input';
 
 /** Machine routes (relative to `/api/v1`): return machines, list them, read one. */
@@ -14,11 +15,11 @@ export function machineRoutes(api: FastifyInstance, hostFactory: HostFactory): v
 
   api.get('/machines', async (request) => {
     const kinds = { requestId: 'string', templateId: 'string', status: 'string', limit: 'integer', offset: 'integer' } as const;
-    return toPlain(await queries.execute(ListMachines.from(queryInput(request.query, kinds)), dispatch(request)));
+    return await queries.execute(ListMachines.from(queryInput(request.query, kinds)), dispatch(request));
   });
 
   api.get<{ Params: { machineId: string } }>('/machines/:machineId', async (request) => {
     const input = bodyWith(queryInput(request.query, {}), { machineId: request.params.machineId }, 'the URL');
-    return toPlain(await queries.execute(GetMachine.from(input), dispatch(request)));
+    return await queries.execute(GetMachine.from(input), dispatch(request));
   });
 }

@@ -1,4 +1,4 @@
-import { MACHINE_STATUSES, REQUEST_STATUSES } from '../../src/index';
+import { MACHINE_STATUSES, REQUEST_STATUSES } from '../../src/application/storage/index';
 
 /** A JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1). */
 export type JsonSchema = { readonly [keyword: string]: unknown };

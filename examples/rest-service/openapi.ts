@@ -1,4 +1,4 @@
-import { MACHINE_STATUSES, REQUEST_STATUSES } from '../../src/index';
+import { MACHINE_STATUSES, REQUEST_STATUSES } from '../../src/application/storage/index';
 import { OPENAPI_SCHEMAS, schemaRef as ref, type JsonSchema } from './openapi.schemas';
 
 export type { JsonSchema } from './openapi.schemas';

@@ -1,13 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  CancelRequest,
-  GetRequestStatus,
-  ListRequests,
-  RequestMachines,
-  SyncRequest,
-  toPlain,
-  type HostFactory,
-} from '../../src/index';
+import { CancelRequest, GetRequestStatus, ListRequests, RequestMachines, SyncRequest, type HostFactory } from '../../src/index';
+
 import { bodyWith, dispatch, headerOf, IDEMPOTENCY_HEADER, queryInput } from './http-input';
 
 type RequestParams = { Params: { requestId: string } };
@@ -27,7 +20,7 @@ export function requestRoutes(api: FastifyInstance, hostFactory: HostFactory): v
   api.get('/requests', async (request) => {
     const kinds = { status: 'string', type: 'string', templateId: 'string', limit: 'integer', offset: 'integer' } as const;
     const page = await queries.execute(ListRequests.from(queryInput(request.query, kinds)), dispatch(request));
-    return toPlain(page);
+    return page;
   });
 
   api.get<RequestParams>('/requests/:requestId', async (request) => {
@@ -35,11 +28,11 @@ export function requestRoutes(api: FastifyInstance, hostFactory: HostFactory): v
     const input = bodyWith(queryInput(request.query, { includeMachines: 'boolean' }), { requestId }, 'the URL');
     const query = GetRequestStatus.from(input);
     await commands.execute(SyncRequest.from({ requestId }), dispatch(request));
-    return toPlain(await queries.execute(query, dispatch(request)));
+    return await queries.execute(query, dispatch(request));
   });
 
   api.post<RequestParams>('/requests/:requestId/cancel', async (request) => {
     const input = bodyWith(request.body, { requestId: request.params.requestId }, 'the URL');
-    return toPlain(await commands.execute(CancelRequest.from(input), dispatch(request)));
+    return await commands.execute(CancelRequest.from(input), dispatch(request));
   });
 }

@@ -1,14 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  CreateTemplate,
-  DeleteTemplate,
-  GetTemplate,
-  ListTemplates,
-  toPlain,
-  UpdateTemplate,
-  ValidateTemplateQuery,
-  type HostFactory,
-} from '../../src/index';
+import { CreateTemplate, DeleteTemplate, GetTemplate, ListTemplates, UpdateTemplate, ValidateTemplateQuery, type HostFactory } from '../../src/index';
+
 import { bodyWith, dispatch, etagOf, headerOf, queryInput, versionFromIfMatch } from './http-input';
 
 type TemplateParams = { Params: { templateId: string } };
@@ -20,14 +12,14 @@ export function templateRoutes(api: FastifyInstance, hostFactory: HostFactory): 
   api.get('/templates', async (request) => {
     const query = ListTemplates.from(queryInput(request.query, { providerApi: 'string', activeOnly: 'boolean', includeConfiguration: 'boolean' }));
     const templates = await queries.execute(query, dispatch(request));
-    return templates.map((template) => toPlain(template));
+    return templates;
   });
 
   api.get<TemplateParams>('/templates/:templateId', async (request, reply) => {
     const input = bodyWith(queryInput(request.query, { includeConfiguration: 'boolean' }), { templateId: request.params.templateId }, 'the URL');
     const template = await queries.execute(GetTemplate.from(input), dispatch(request));
     reply.header('etag', etagOf(template.version));
-    return toPlain(template);
+    return template;
   });
 
   api.post('/templates', async (request, reply) => {

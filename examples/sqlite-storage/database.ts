@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { KeyLocks } from '../../src/application/storage/index';
 import { SqliteStorageError } from './errors';
 import { migrate, requireCurrentSchema } from './migrations';
 
@@ -17,32 +18,6 @@ export interface WriterLease {
   rollback(): void;
 }
 
-/** A held or awaited place in a {@link LockQueue}. */
-export interface LockTicket {
-  readonly ready: Promise<void>;
-  release(): void;
-}
-
-/**
- * Async mutexes by key, granted in request order. A ticket released before its turn still passes
- * through the queue, so a waiter that gives up never lets two later holders overlap.
- */
-export class LockQueue {
-  readonly #tails = new Map<string, Promise<void>>();
-
-  acquire(key: string): LockTicket {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => released);
-    this.#tails.set(key, tail);
-    void tail.then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    });
-    return { ready: previous, release };
-  }
-}
-
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /**
@@ -53,7 +28,7 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 export class SqliteDatabase {
   readonly reader: Database.Database;
   readonly #writer: Database.Database | undefined;
-  readonly #queue = new LockQueue();
+  readonly #queue = new KeyLocks();
   readonly #busyTimeoutMs: number;
   #closed = false;
 

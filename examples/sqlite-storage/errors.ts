@@ -1,4 +1,4 @@
-import { HostFactoryError } from '../../src/index';
+import { KernelError } from '../../src/index';
 
 /** Stable codes of {@link SqliteStorageError}. */
 export type SqliteStorageErrorCode =
@@ -15,7 +15,7 @@ export type SqliteStorageErrorCode =
  * `busyTimeoutMs`, a write on a read-only storage, a closed storage, an unknown schema. `details`
  * names the file and the offending values; `cause` is the driver's error when there is one.
  */
-export class SqliteStorageError extends HostFactoryError {
+export class SqliteStorageError extends KernelError {
   declare readonly code: SqliteStorageErrorCode;
 
   constructor(code: SqliteStorageErrorCode, message: string, details: Record<string, unknown>, cause?: unknown) {

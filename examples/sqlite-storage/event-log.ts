@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { ValidationError, type DomainEvent, type EventLog, type StoredEvent, type ValidationIssue } from '../../src/index';
+import { ValidationError, type DomainEvent, type ValidationIssue } from '../../src/index';
+import { type EventLog, type StoredEvent } from '../../src/application/storage/index';
 import { prepared, type SqliteDatabase } from './database';
 import { SqliteStorageError } from './errors';
 

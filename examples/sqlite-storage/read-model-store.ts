@@ -1,14 +1,6 @@
 import type Database from 'better-sqlite3';
-import {
-  checkReadModelQuery,
-  ValidationError,
-  type ReadModelDocument,
-  type ReadModelFilter,
-  type ReadModelPage,
-  type ReadModelQuery,
-  type ReadModelStore,
-  type ValidationIssue,
-} from '../../src/index';
+import { checkReadModelQuery, type ReadModelFilter, type ReadModelPage, type ReadModelQuery } from '../../src/application/storage/index';
+import { ValidationError, type ReadModelDocument, type ReadModelStore, type ValidationIssue } from '../../src/index';
 import { prepared, type SqliteDatabase } from './database';
 
 type Param = string | number | null;

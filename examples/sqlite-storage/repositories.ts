@@ -1,26 +1,6 @@
 import Database from 'better-sqlite3';
-import {
-  checkExpectedVersion,
-  checkFinderLimit,
-  checkSave,
-  ConcurrencyConflictError,
-  Machine,
-  REQUEST_STATUSES,
-  Request,
-  Template,
-  ValidationError,
-  isTerminalRequestStatus,
-  type AggregateType,
-  type MachineRepository,
-  type MachineSnapshot,
-  type MachineStatus,
-  type RequestRepository,
-  type RequestSnapshot,
-  type RequestStatus,
-  type RequestType,
-  type TemplateRepository,
-  type TemplateSnapshot,
-} from '../../src/index';
+import { checkExpectedVersion, checkFinderLimit, checkSave, Machine, REQUEST_STATUSES, Request, Template, isTerminalRequestStatus, type AggregateType, type MachineRepository, type MachineSnapshot, type RequestRepository, type RequestSnapshot, type TemplateRepository } from '../../src/application/storage/index';
+import { ConcurrencyConflictError, ValidationError, type MachineStatus, type RequestStatus, type RequestType, type TemplateSnapshot } from '../../src/index';
 import { prepared } from './database';
 import { SqliteStorageError } from './errors';
 

@@ -4,23 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CreateTemplate,
-  GetRequestStatus,
-  GetReturnRequests,
-  ListMachines,
-  ListRequests,
-  ListReturnRequests,
-  RequestMachines,
-  RequestReturnMachines,
-  SyncRequest,
-  Template,
-  createHostFactory,
-  isHostFactoryError,
-  type HostFactory,
-  type ReadModelQuery,
-  type Storage,
-} from '../../src/index';
+import { CreateTemplate, GetRequestStatus, GetReturnRequests, ListMachines, ListRequests, ListReturnRequests, RequestMachines, RequestReturnMachines, SyncRequest, createHostFactory, isKernelError, type HostFactory, type Storage } from '../../src/index';
+import { Template, type ReadModelQuery } from '../../src/application/storage/index';
 import { FakeProvider, ManualClock } from '../../src/testing/index';
 import { runStorageContract } from '../../src/testing/vitest';
 import { compileQuery } from './read-model-store';
@@ -207,7 +192,7 @@ describe('SQLite storage: transactions', () => {
     const won = settled.filter((s): s is PromiseFulfilledResult<number> => s.status === 'fulfilled');
     const lost = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
     expect(won).toHaveLength(1);
-    expect(isHostFactoryError(lost[0]?.reason, 'CONCURRENCY_CONFLICT')).toBe(true);
+    expect(isKernelError(lost[0]?.reason, 'CONCURRENCY_CONFLICT')).toBe(true);
     const stored = await b.unitOfWork.transaction((tx) => tx.templates.get('t-a'));
     expect([stored?.maxNumber, stored?.version]).toEqual([won[0]?.value, 2]);
     expect(await a.eventLog.head()).toBe(2);

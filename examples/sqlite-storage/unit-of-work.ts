@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
-import { ValidationError, type ConcurrencyConflictError, type Transaction, type UnitOfWork } from '../../src/index';
-import { LockQueue, type LockTicket, type SqliteDatabase, type WriterLease } from './database';
+import { ValidationError, type ConcurrencyConflictError } from '../../src/index';
+import { type Transaction, type UnitOfWork } from '../../src/application/storage/index';
+import { KeyLocks, type LockTicket } from '../../src/application/storage/index';
+import type { SqliteDatabase, WriterLease } from './database';
 import { appendEvents, pendingEvent, type PendingEvent } from './event-log';
 import { machineRepository, requestRepository, templateRepository, type RepositoryScope } from './repositories';
 
@@ -12,7 +14,7 @@ import { machineRepository, requestRepository, templateRepository, type Reposito
  * serialises writers across processes; in this process they queue for the writer connection.
  */
 export class SqliteUnitOfWork implements UnitOfWork {
-  readonly #keys = new LockQueue();
+  readonly #keys = new KeyLocks();
 
   constructor(private readonly database: SqliteDatabase) {}
 
@@ -43,7 +45,7 @@ class TransactionScope implements RepositoryScope {
 
   constructor(
     private readonly database: SqliteDatabase,
-    private readonly keys: LockQueue,
+    private readonly keys: KeyLocks,
   ) {
     this.tx = {
       templates: templateRepository(this),

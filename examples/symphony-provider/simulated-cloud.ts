@@ -1,15 +1,5 @@
 import Database from 'better-sqlite3';
-import type {
-  DescribeInput,
-  ProviderMachine,
-  ProviderPort,
-  ProvisionInput,
-  ProvisionResult,
-  ReclaimNotice,
-  TerminateInput,
-  TerminateResult,
-  TemplateSnapshot,
-} from '../../src/index';
+import type { DescribeInput, ProviderMachine, ProviderPort, ProvisionInput, ProvisionResult, ReclaimNotice, TerminateInput, TerminateResult, TemplateSnapshot } from '../../src/index';
 
 /**
  * A pretend cloud for the example provider. Its state lives in SQLite tables next to the host

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTFACTORY_SCHEMAS } from '../../src/hostfactory/index';
-import type { DomainEvent, StoredEvent } from '../../src/index';
+import type { DomainEvent } from '../../src/index';
+import type { StoredEvent } from '../../src/application/storage/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { SymphonyDriver, type ScriptResult } from './driver';
 

@@ -2,7 +2,7 @@ import type { ContainerInstance } from 'typedi';
 import { randomIds, systemClock, type Clock, type IdGenerator } from '../domain';
 import {
   createKernel,
-  HostFactoryError,
+  KernelError,
   retry,
   silentLogger,
   type CommandBus,
@@ -158,7 +158,7 @@ function checkPorts(options: HostFactoryOptions): void {
     if (options.ids !== undefined) need('ids', options.ids, ['uuid']);
   }
   if (missing.length > 0) {
-    throw new HostFactoryError(
+    throw new KernelError(
       'INVALID_CONFIGURATION',
       `createHostFactory() is missing required ports: ${missing.join(', ')}. Pass a storage adapter ({ unitOfWork, eventLog, readModels }) and a provider adapter implementing ProviderPort.`,
       { details: { missing } },

@@ -1,7 +1,7 @@
 import { Token } from 'typedi';
 import type { Clock, DomainContext, IdGenerator } from '../domain';
 import { ProviderError } from '../domain';
-import { isHostFactoryError, TimeoutError, ValidationError, type HandlerContext, type Logger, type ValidationIssue } from '../kernel';
+import { isKernelError, TimeoutError, ValidationError, type HandlerContext, type Logger, type ValidationIssue } from '../kernel';
 import type { ProviderPort } from './provider/provider.port';
 import type { Projector } from './read-models/projector';
 import type { Storage } from './storage/storage';
@@ -47,7 +47,7 @@ export async function callProvider<T>(runtime: Runtime, operation: string, reque
   try {
     return await Promise.race([work, expired]);
   } catch (error) {
-    if (isHostFactoryError(error, 'TIMEOUT')) throw error;
+    if (isKernelError(error, 'TIMEOUT')) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new ProviderError(`The provider failed in ${operation}: ${message}`, {
       ...(requestId === undefined ? {} : { requestId }),

@@ -1,5 +1,5 @@
 import type { DomainEvent, Machine, Request, Template } from '../domain';
-import { isHostFactoryError } from '../kernel/errors';
+import { isKernelError } from '../kernel/errors';
 import type { Transaction } from './storage/unit-of-work';
 import type { Storage } from './storage/storage';
 
@@ -131,7 +131,7 @@ export async function recordInSession<T>(storage: Storage, work: (session: Sessi
     try {
       return await inSession(storage, work);
     } catch (error) {
-      if (attempt >= attempts || !isHostFactoryError(error, 'CONCURRENCY_CONFLICT')) throw error;
+      if (attempt >= attempts || !isKernelError(error, 'CONCURRENCY_CONFLICT')) throw error;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { GetRequestStatus, SyncReclaimNotices, SyncRequest, type HostFactory, type RequestStatusDto } from '../application';
-import { isHostFactoryError, silentLogger, type Logger } from '../kernel';
+import { isKernelError, silentLogger, type Logger } from '../kernel';
 import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
 import {
   parseGetAvailableTemplatesInput,
@@ -66,7 +66,7 @@ export function createHostFactoryApi(hostFactory: Pick<HostFactory, 'commands' |
       const done = await work();
       return done instanceof Answered ? done : { document: done as D, exitCode: HOSTFACTORY_EXIT_CODES.ok };
     } catch (error) {
-      if (isHostFactoryError(error)) logger.warn(`${operation} failed: ${error.message}`, { operation, code: error.code });
+      if (isKernelError(error)) logger.warn(`${operation} failed: ${error.message}`, { operation, code: error.code });
       else logger.error(`${operation} failed unexpectedly`, { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
       return { document: formatErrorOutput(error, operation), exitCode: HOSTFACTORY_EXIT_CODES.failed };
     }
@@ -77,16 +77,16 @@ export function createHostFactoryApi(hostFactory: Pick<HostFactory, 'commands' |
     try {
       await commands.execute(SyncRequest.from({ requestId }));
     } catch (error) {
-      if (isHostFactoryError(error, 'REQUEST_NOT_FOUND')) return formatRequestNotFoundEntry(requestId);
+      if (isKernelError(error, 'REQUEST_NOT_FOUND')) return formatRequestNotFoundEntry(requestId);
       logger.warn(`getRequestStatus could not synchronise ${requestId}; answering from stored state`, { requestId, error: errorText(error) });
-      const reason = isHostFactoryError(error) ? error.message : 'an unexpected error (see the provider log)';
+      const reason = isKernelError(error) ? error.message : 'an unexpected error (see the provider log)';
       note = `The provider could not be asked for fresh status, so this is the last known state: ${reason}`;
     }
     let status: RequestStatusDto;
     try {
       status = await queries.execute(GetRequestStatus.from({ requestId }));
     } catch (error) {
-      if (isHostFactoryError(error, 'REQUEST_NOT_FOUND')) return formatRequestNotFoundEntry(requestId);
+      if (isKernelError(error, 'REQUEST_NOT_FOUND')) return formatRequestNotFoundEntry(requestId);
       throw error;
     }
     return formatRequestStatusEntry(status, note);
@@ -114,7 +114,7 @@ export function createHostFactoryApi(hostFactory: Pick<HostFactory, 'commands' |
         try {
           return formatRequestReturnMachinesOutput(await commands.execute(command));
         } catch (error) {
-          if (!isHostFactoryError(error, 'MACHINE_NOT_FOUND')) throw error;
+          if (!isKernelError(error, 'MACHINE_NOT_FOUND')) throw error;
           logger.warn('requestReturnMachines named no active machine', { operation: 'requestReturnMachines', machines: command.machines.length });
           return new Answered<RequestIdOutput>(formatNoActiveMachinesOutput(command.machines.map((m) => m.name ?? m.machineId ?? '')), HOSTFACTORY_EXIT_CODES.failed);
         }
@@ -128,7 +128,7 @@ export function createHostFactoryApi(hostFactory: Pick<HostFactory, 'commands' |
           await commands.execute(SyncReclaimNotices.from({}));
         } catch (error) {
           logger.warn('getReturnRequests could not fetch reclaim notices; answering from the recorded ones', { error: errorText(error) });
-          note = `The cloud could not be asked for new notices, so these are the last recorded ones: ${isHostFactoryError(error) ? error.message : 'an unexpected error (see the provider log)'}`;
+          note = `The cloud could not be asked for new notices, so these are the last recorded ones: ${isKernelError(error) ? error.message : 'an unexpected error (see the provider log)'}`;
         }
         const wanted = await queries.execute(query);
         const output = formatGetReturnRequestsOutput(wanted);

@@ -1,4 +1,4 @@
-import { isHostFactoryError } from '../kernel';
+import { isKernelError } from '../kernel';
 import type { ErrorOutput, HostFactoryOperation } from './wire';
 
 /** Exit statuses of the provider scripts: 0 answered, 1 the operation failed, 2 the script was called wrongly. */
@@ -10,7 +10,7 @@ export const HOSTFACTORY_EXIT_CODES = Object.freeze({ ok: 0, failed: 1, usage: 2
  * class name only, so no stack trace, path or environment value reaches standard output.
  */
 export function formatErrorOutput(error: unknown, operation?: HostFactoryOperation): ErrorOutput {
-  if (isHostFactoryError(error)) {
+  if (isKernelError(error)) {
     if (error.code === 'TEMPLATE_NOT_FOUND' && typeof error.details.templateId === 'string') {
       return { message: `Template "${error.details.templateId}" not found: getAvailableTemplates lists the valid template ids.` };
     }
@@ -24,6 +24,6 @@ export function formatErrorOutput(error: unknown, operation?: HostFactoryOperati
 
 /** A short, safe text of `error` for logs and notes: the library message, or the error's own message. */
 export function errorText(error: unknown): string {
-  if (isHostFactoryError(error)) return error.message;
+  if (isKernelError(error)) return error.message;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

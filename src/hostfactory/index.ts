@@ -41,16 +41,9 @@ export {
 } from './input';
 export type { GetRequestStatusInput, TemplatesFileOptions } from './input';
 export {
-  HOSTFACTORY_MESSAGES,
-  wireRequestStatus,
-  wireMachineStatus,
   formatGetAvailableTemplatesOutput,
-  formatTemplate,
   formatRequestMachinesOutput,
   formatRequestReturnMachinesOutput,
-  formatNoActiveMachinesOutput,
-  formatRequestStatusEntry,
-  formatRequestNotFoundEntry,
   formatGetRequestStatusOutput,
   formatGetReturnRequestsOutput,
 } from './output';

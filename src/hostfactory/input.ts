@@ -7,7 +7,7 @@ import {
   RequestReturnMachines,
 } from '../application';
 import { MAX_TEMPLATE_CAPACITY, parseTemplateDefinition } from '../domain';
-import { isHostFactoryError, ValidationError, type ValidationIssue } from '../kernel';
+import { isKernelError, ValidationError, type ValidationIssue } from '../kernel';
 import type {
   GetRequestStatusInputDocument,
   GetReturnRequestsInputDocument,
@@ -250,7 +250,7 @@ export function parseTemplatesFile(input: unknown, options: TemplatesFileOptions
         problems.add(at(path, 'templateId'), 'unique', `templateId "${definition.templateId}" is also used by ${at(base, first)}; template ids must be unique`);
       } else seen.set(definition.templateId, index);
     } catch (error) {
-      if (!isHostFactoryError(error, 'VALIDATION_FAILED')) throw error;
+      if (!isKernelError(error, 'VALIDATION_FAILED')) throw error;
       for (const issue of (error as ValidationError).issues) problems.add(issue.path === '' ? path : at(path, issue.path), issue.constraint, issue.message);
     }
   });

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { HostFactory } from '../application';
-import { HostFactoryError, isHostFactoryError, type Logger } from '../kernel';
+import { KernelError, isKernelError, type Logger } from '../kernel';
 import { createHostFactoryApi, type OperationResult } from './api';
 import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
 import { fileLogger, jsonLinesLogger } from './file-logger';
@@ -56,7 +56,7 @@ const PARSERS: Readonly<Record<HostFactoryOperation, (input: unknown) => unknown
 const OPTIONAL_INPUT: ReadonlySet<HostFactoryOperation> = new Set(['getAvailableTemplates']);
 
 /** Problems with the script's arguments or its `-f` file (`INVALID_INVOCATION`, `INVALID_INPUT_FILE`). */
-class RunError extends HostFactoryError {
+class RunError extends KernelError {
   constructor(
     code: 'INVALID_INVOCATION' | 'INVALID_INPUT_FILE',
     message: string,
@@ -104,7 +104,7 @@ async function run(
     input = await readInput(operation, argv, io.readFile ?? readInputFile);
     PARSERS[operation](input);
   } catch (error) {
-    if (isHostFactoryError(error)) logger.warn(`${operation}: ${error.message}`, { operation, code: error.code });
+    if (isKernelError(error)) logger.warn(`${operation}: ${error.message}`, { operation, code: error.code });
     else logger.error(`${operation}: reading the input failed`, { operation, error: errorText(error) });
     const exitCode = error instanceof RunError ? error.exitCode : HOSTFACTORY_EXIT_CODES.failed;
     return { document: formatErrorOutput(error, isOperation(operation) ? operation : undefined), exitCode };

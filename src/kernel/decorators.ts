@@ -6,7 +6,7 @@ import { annotate, type Constructor, type HandlerOptions } from './registry';
  * A class decorator usable both as a legacy (`experimentalDecorators`) and a standard (TC39)
  * decorator: both call it with the class first.
  */
-export type ClassDecorator<T> = (target: T, context?: ClassDecoratorContext) => void;
+export type HandlerClassDecorator<T> = (target: T, context?: ClassDecoratorContext) => void;
 
 /**
  * Marks a class as the handler of `command`. The class becomes a typedi service; a kernel created
@@ -16,7 +16,7 @@ export type ClassDecorator<T> = (target: T, context?: ClassDecoratorContext) => 
 export function commandHandler<C extends Command<unknown>>(
   command: abstract new (...args: never[]) => C,
   options: HandlerOptions = {},
-): ClassDecorator<Constructor<CommandHandler<C>>> {
+): HandlerClassDecorator<Constructor<CommandHandler<C>>> {
   return (target) => annotate({ kind: 'command', handler: target, message: command as Constructor, inject: options.inject });
 }
 
@@ -24,7 +24,7 @@ export function commandHandler<C extends Command<unknown>>(
 export function queryHandler<Q extends Query<unknown>>(
   query: abstract new (...args: never[]) => Q,
   options: HandlerOptions = {},
-): ClassDecorator<Constructor<QueryHandler<Q>>> {
+): HandlerClassDecorator<Constructor<QueryHandler<Q>>> {
   return (target) => annotate({ kind: 'query', handler: target, message: query as Constructor, inject: options.inject });
 }
 
@@ -35,7 +35,7 @@ export function queryHandler<Q extends Query<unknown>>(
  */
 export function eventHandler<E extends EventMessage = EventMessage>(
   ...args: [...eventTypes: string[]] | [...eventTypes: string[], options: HandlerOptions]
-): ClassDecorator<Constructor<EventHandler<E>>> {
+): HandlerClassDecorator<Constructor<EventHandler<E>>> {
   const last = args[args.length - 1];
   const options: HandlerOptions = typeof last === 'object' && last !== null ? last : {};
   const eventTypes = (args as readonly unknown[]).filter((a): a is string => typeof a === 'string');

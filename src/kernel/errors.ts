@@ -1,14 +1,14 @@
 /**
- * Errors of the kernel. Every error the library throws is a {@link HostFactoryError}: a stable
+ * Errors of the kernel. Every error the library throws is a {@link KernelError}: a stable
  * string `code`, a message that says what to fix, the offending values in `details`, and the
  * original `cause` when there is one.
  */
 
-/** Brand shared by every copy of the package (ESM and CJS loaded together), see isHostFactoryError. */
+/** Brand shared by every copy of the package (ESM and CJS loaded together), see isKernelError. */
 const ERROR_BRAND: unique symbol = Symbol.for('hostfactory-kernel.error') as never;
 
-/** Plain, JSON-safe form of a {@link HostFactoryError}, as returned by `toJSON()`. */
-export interface HostFactoryErrorJSON {
+/** Plain, JSON-safe form of a {@link KernelError}, as returned by `toJSON()`. */
+export interface KernelErrorJSON {
   name: string;
   code: string;
   message: string;
@@ -17,7 +17,7 @@ export interface HostFactoryErrorJSON {
 }
 
 /** Options accepted by every error constructor of the library. */
-export interface HostFactoryErrorOptions {
+export interface KernelErrorOptions {
   /** The offending values, kept JSON-safe so they can travel in logs and error documents. */
   details?: Record<string, unknown>;
   /** The lower-level error that led to this one. */
@@ -26,14 +26,14 @@ export interface HostFactoryErrorOptions {
 
 /**
  * Base class of every error the library throws. `code` is stable across releases; match on it
- * (or use {@link isHostFactoryError}) rather than on `instanceof` or the message text.
+ * (or use {@link isKernelError}) rather than on `instanceof` or the message text.
  */
-export class HostFactoryError extends Error {
+export class KernelError extends Error {
   declare readonly [ERROR_BRAND]: true;
   readonly code: string;
   readonly details: Record<string, unknown>;
 
-  constructor(code: string, message: string, options: HostFactoryErrorOptions = {}) {
+  constructor(code: string, message: string, options: KernelErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -42,8 +42,8 @@ export class HostFactoryError extends Error {
   }
 
   /** A JSON-safe view: name, code, message, details and a summarised cause (never a stack). */
-  toJSON(): HostFactoryErrorJSON {
-    const json: HostFactoryErrorJSON = {
+  toJSON(): KernelErrorJSON {
+    const json: KernelErrorJSON = {
       name: this.name,
       code: this.code,
       message: this.message,
@@ -55,7 +55,7 @@ export class HostFactoryError extends Error {
 }
 
 function summariseCause(cause: unknown): unknown {
-  if (isHostFactoryError(cause)) return cause.toJSON();
+  if (isKernelError(cause)) return cause.toJSON();
   if (cause instanceof Error) return { name: cause.name, message: cause.message };
   if (typeof cause === 'object' && cause !== null) {
     // Error-like data (a serialised error, an object without a prototype): keep its name and message only.
@@ -66,13 +66,13 @@ function summariseCause(cause: unknown): unknown {
 }
 
 /**
- * True when `error` is a {@link HostFactoryError} from any copy of this package (ESM or CJS),
+ * True when `error` is a {@link KernelError} from any copy of this package (ESM or CJS),
  * and, when `code` is given, carries that code.
  */
-export function isHostFactoryError(error: unknown, code?: string): error is HostFactoryError {
+export function isKernelError(error: unknown, code?: string): error is KernelError {
   if (typeof error !== 'object' || error === null) return false;
   if ((error as Record<symbol, unknown>)[ERROR_BRAND] !== true) return false;
-  return code === undefined || (error as HostFactoryError).code === code;
+  return code === undefined || (error as KernelError).code === code;
 }
 
 /** One failing field of a {@link ValidationError}. */
@@ -86,10 +86,10 @@ export interface ValidationIssue {
 }
 
 /** Input failed validation (`VALIDATION_FAILED`); `issues` lists every failing field. */
-export class ValidationError extends HostFactoryError {
+export class ValidationError extends KernelError {
   readonly issues: readonly ValidationIssue[];
 
-  constructor(subject: string, issues: readonly ValidationIssue[], options: HostFactoryErrorOptions = {}) {
+  constructor(subject: string, issues: readonly ValidationIssue[], options: KernelErrorOptions = {}) {
     const shown = issues
       .slice(0, 5)
       .map((i) => (i.path === '' || i.message.startsWith(`${i.path} `) ? i.message : `${i.path}: ${i.message}`))
@@ -104,7 +104,7 @@ export class ValidationError extends HostFactoryError {
 }
 
 /** No handler is registered for a message (`HANDLER_NOT_FOUND`). */
-export class HandlerNotFoundError extends HostFactoryError {
+export class HandlerNotFoundError extends KernelError {
   constructor(kind: string, messageName: string) {
     super(
       'HANDLER_NOT_FOUND',
@@ -117,7 +117,7 @@ export class HandlerNotFoundError extends HostFactoryError {
 }
 
 /** Two different handler classes claim the same message (`DUPLICATE_HANDLER`). */
-export class DuplicateHandlerError extends HostFactoryError {
+export class DuplicateHandlerError extends KernelError {
   constructor(messageName: string, existing: string, duplicate: string) {
     super(
       'DUPLICATE_HANDLER',
@@ -129,7 +129,7 @@ export class DuplicateHandlerError extends HostFactoryError {
 }
 
 /** An operation ran past its deadline (`TIMEOUT`). */
-export class TimeoutError extends HostFactoryError {
+export class TimeoutError extends KernelError {
   constructor(what: string, ms: number) {
     super('TIMEOUT', `${what} did not finish within ${ms} ms and was aborted. Raise the timeout or find what is slow.`, {
       details: { operation: what, timeoutMs: ms },
@@ -149,7 +149,7 @@ export interface KernelProblem {
 }
 
 /** `kernel.verify()` found wiring problems (`KERNEL_MISCONFIGURED`); `problems` lists them all. */
-export class KernelVerificationError extends HostFactoryError {
+export class KernelVerificationError extends KernelError {
   readonly problems: readonly KernelProblem[];
 
   constructor(problems: readonly KernelProblem[]) {

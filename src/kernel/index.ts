@@ -7,7 +7,7 @@ import 'reflect-metadata';
 export { Command, Query } from './message';
 export type { ResultOf, MessageClass } from './message';
 export { commandHandler, queryHandler, eventHandler } from './decorators';
-export type { ClassDecorator } from './decorators';
+export type { HandlerClassDecorator } from './decorators';
 export type { Constructor, InjectionToken, HandlerOptions } from './registry';
 export type {
   CommandHandler,
@@ -25,17 +25,16 @@ export type { PublishReport, EventFailure, EventErrorListener } from './event-bu
 export { createKernel, LOGGER, COMMAND_BUS, QUERY_BUS, EVENT_BUS } from './kernel';
 export type { Kernel, KernelOptions } from './kernel';
 export { validation, logging, timeout, retry } from './middleware';
-export { VALIDATOR_OPTIONS } from './validation';
 export type { Middleware, LoggingOptions, RetryOptions } from './middleware';
 export { silentLogger, stderrLogger } from './logger';
 export type { Logger, LogFields } from './logger';
 export {
-  HostFactoryError,
-  isHostFactoryError,
+  KernelError,
+  isKernelError,
   ValidationError,
   HandlerNotFoundError,
   DuplicateHandlerError,
   TimeoutError,
   KernelVerificationError,
 } from './errors';
-export type { HostFactoryErrorJSON, HostFactoryErrorOptions, ValidationIssue, KernelProblem } from './errors';
+export type { KernelErrorJSON, KernelErrorOptions, ValidationIssue, KernelProblem } from './errors';

@@ -1,5 +1,5 @@
 import type { ContainerInstance } from 'typedi';
-import { DuplicateHandlerError, HandlerNotFoundError, HostFactoryError } from './errors';
+import { DuplicateHandlerError, HandlerNotFoundError, KernelError } from './errors';
 import type { DispatchContext, ExecuteOptions } from './handler';
 import { compose, type Middleware } from './middleware';
 import { instantiate, type Constructor } from './registry';
@@ -71,7 +71,7 @@ class Route {
         ? (instantiate(source, container) as Handles)
         : source;
     if (typeof handler?.handle !== 'function') {
-      throw new HostFactoryError('INVALID_HANDLER', `The handler for ${this.messageName} has no handle() method.`, {
+      throw new KernelError('INVALID_HANDLER', `The handler for ${this.messageName} has no handle() method.`, {
         details: { message: this.messageName },
       });
     }
@@ -116,7 +116,7 @@ export class MessageBusCore {
     if (route === undefined) {
       if (this.disposed) {
         return Promise.reject(
-          new HostFactoryError('KERNEL_DISPOSED', `This kernel was disposed; create a new kernel to dispatch ${this.kind}s.`),
+          new KernelError('KERNEL_DISPOSED', `This kernel was disposed; create a new kernel to dispatch ${this.kind}s.`),
         );
       }
       const name = typeof type === 'function' && type.name ? type.name : String(message);

@@ -1,5 +1,5 @@
 import type { DispatchContext } from './handler';
-import { isHostFactoryError, TimeoutError } from './errors';
+import { isKernelError, TimeoutError } from './errors';
 import type { Logger } from './logger';
 import { assertValid } from './validation';
 
@@ -74,7 +74,7 @@ export function logging(logger: Logger, options: LoggingOptions = {}): Middlewar
       logger.warn(`${context.kind} ${context.messageName} failed`, {
         ...base,
         outcome: 'failure',
-        code: isHostFactoryError(error) ? error.code : 'UNEXPECTED',
+        code: isKernelError(error) ? error.code : 'UNEXPECTED',
         error: error instanceof Error ? error.message : String(error),
         durationMs: round(performance.now() - startedAt),
       });
@@ -145,7 +145,7 @@ export function retry(options: RetryOptions = {}): Middleware {
       try {
         return await next();
       } catch (error) {
-        const retriable = isHostFactoryError(error) && codes.has(error.code);
+        const retriable = isKernelError(error) && codes.has(error.code);
         if (!retriable || attempt >= attempts || context.signal?.aborted) throw error;
         const delay = backoff(attempt + 1);
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));

@@ -1,5 +1,5 @@
 import { Container, Token, type ContainerInstance } from 'typedi';
-import { DuplicateHandlerError, HostFactoryError } from './errors';
+import { DuplicateHandlerError, KernelError } from './errors';
 
 /** A class that can be constructed; handler classes and message classes are of this shape. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,7 +74,7 @@ export function annotate(registration: HandlerRegistration): void {
   const known = reg.handlers.get(registration.handler);
   if (known !== undefined) {
     if (known.message === registration.message && known.kind === registration.kind) return;
-    throw new HostFactoryError(
+    throw new KernelError(
       'DUPLICATE_HANDLER',
       `${registration.handler.name} is decorated twice with different messages. Give each handler class one decorator.`,
       { details: { handler: registration.handler.name } },
@@ -171,7 +171,7 @@ export function construct<T>(handler: Constructor<T>, container: ContainerInstan
   const params = parameterTokens(handler, inject);
   const args = params.map((p) => {
     if (p.resolve === undefined) {
-      throw new HostFactoryError(
+      throw new KernelError(
         'UNRESOLVED_DEPENDENCY',
         `Cannot construct ${handler.name}: constructor parameter #${p.index} has no injection token. ` +
           `Add @Inject(TOKEN) to it, or pass { inject: [...] } to the handler decorator.`,

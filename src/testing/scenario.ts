@@ -1,7 +1,7 @@
 import { RUNTIME } from '../application/runtime';
 import type { StoredEvent } from '../application/storage/event-log';
 import { isDomainEvent, type DomainEvent, type DomainEventType } from '../domain';
-import { Command, isHostFactoryError, Query, type HostFactoryError, type ResultOf } from '../kernel';
+import { Command, isKernelError, Query, type KernelError, type ResultOf } from '../kernel';
 import { mismatch, show } from './scenario/match';
 import { actualLine, eventDiff, type ExpectedShape } from './scenario/render';
 import { createTestHostFactory, type TestHostFactory, type TestHostFactoryOptions } from './test-host-factory';
@@ -109,7 +109,7 @@ async function act(hf: TestHostFactory, subject: Command<unknown> | Query<unknow
 function judge(run: () => Promise<ScenarioOutcome<unknown>>, label: string, usedGivenEvents: () => boolean): ScenarioWhen<unknown> {
   const failedStep = (outcome: ScenarioOutcome<unknown>, expectation: string): Error => {
     const hint =
-      usedGivenEvents() && isHostFactoryError(outcome.error) && outcome.error.code.endsWith('_NOT_FOUND')
+      usedGivenEvents() && isKernelError(outcome.error) && outcome.error.code.endsWith('_NOT_FOUND')
         ? '\nNote: givenEvents() feed read models and event handlers only; commands load aggregates from the repositories, so create what they need with givenCommands().'
         : '';
     return new Error(`Scenario ${label}: expected ${expectation}, but it threw ${describeError(outcome.error)}${hint}`, { cause: outcome.error });
@@ -155,10 +155,10 @@ function judge(run: () => Promise<ScenarioOutcome<unknown>>, label: string, used
         const events = outcome.events.map((e) => `\n  + ${actualLine(e)}`).join('');
         throw new Error(`Scenario ${label}: expected it to throw ${code}, but it succeeded with ${show(outcome.result)} and committed ${outcome.events.length} event(s)${events}`);
       }
-      if (!isHostFactoryError(outcome.error, code)) {
+      if (!isKernelError(outcome.error, code)) {
         throw new Error(`Scenario ${label}: expected it to throw ${code}, but it threw ${describeError(outcome.error)}`, { cause: outcome.error });
       }
-      return outcome as ScenarioOutcome<unknown> & { error: HostFactoryError };
+      return outcome as ScenarioOutcome<unknown> & { error: KernelError };
     },
     async thenNothingHappened() {
       const outcome = await run();
@@ -217,7 +217,7 @@ function nameOf(message: object): string {
 }
 
 function describeError(error: unknown): string {
-  if (isHostFactoryError(error)) return `${error.code}: ${error.message}`;
+  if (isKernelError(error)) return `${error.code}: ${error.message}`;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return show(error);
 }

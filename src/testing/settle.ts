@@ -1,6 +1,6 @@
 import type { HostFactory } from '../application/host-factory';
 import type { Storage } from '../application/storage/storage';
-import { HostFactoryError, type CommandBus, type EventBus, type EventMessage, type QueryBus } from '../kernel';
+import { KernelError, type CommandBus, type EventBus, type EventMessage, type QueryBus } from '../kernel';
 
 interface Activity {
   readonly label: string;
@@ -81,7 +81,7 @@ export async function settle(hostFactory: HostFactory, storage: Storage, tracker
       const status = hostFactory.projectionStatus();
       const failing = status.find((p) => p.error !== undefined);
       if (failing !== undefined) {
-        throw new HostFactoryError(
+        throw new KernelError(
           'PROJECTION_FAILED',
           `settle(): projection "${failing.projection}" failed at position ${failing.position + 1}: ${describeError(failing.error)}. Fix the projection; it retries from there on the next catch-up.`,
           { details: { projection: failing.projection, position: failing.position + 1 }, cause: failing.error },
@@ -92,7 +92,7 @@ export async function settle(hostFactory: HostFactory, storage: Storage, tracker
       await new Promise((resolve) => setImmediate(resolve));
     }
     const pending = await pendingWork(hostFactory, storage, tracker, performance.now());
-    throw new HostFactoryError(
+    throw new KernelError(
       'TIMEOUT',
       `settle() timed out after ${timeoutMs} ms (${Math.round(performance.now() - started)} ms elapsed); still pending:\n  - ${pending.join('\n  - ')}`,
       { details: { pending, timeoutMs } },

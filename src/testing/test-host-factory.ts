@@ -1,6 +1,6 @@
 import { createHostFactory, type HostFactory, type HostFactoryOptions } from '../application/host-factory';
 import type { Storage } from '../application/storage/storage';
-import { HostFactoryError } from '../kernel';
+import { KernelError } from '../kernel';
 import { FakeProvider } from './fake-provider';
 import { createInMemoryStorage, type InMemoryStorage } from './in-memory-storage';
 import { ManualClock, sequentialIds, type Duration } from './manual-clock';
@@ -64,7 +64,7 @@ export function createTestHostFactory(options: TestHostFactoryOptions = {}): Tes
     clock,
     memory,
     advance(duration) {
-      if (clock === undefined) throw new HostFactoryError('INVALID_CONFIGURATION', 'advance() needs the test kit’s ManualClock; you passed your own clock, move it yourself.');
+      if (clock === undefined) throw new KernelError('INVALID_CONFIGURATION', 'advance() needs the test kit’s ManualClock; you passed your own clock, move it yourself.');
       return clock.advance(duration);
     },
     settle: ({ timeoutMs = 5_000 } = {}) => settle(hostFactory, storage, tracker, timeoutMs),

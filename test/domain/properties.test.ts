@@ -13,7 +13,7 @@ import {
   type RequestStatus,
   type TemplateInput,
 } from '../../src/domain';
-import { isHostFactoryError } from '../../src/kernel/errors';
+import { isKernelError } from '../../src/kernel/errors';
 import { ACQUIRE_ID, aTemplate } from './support/builders';
 import { TestClock } from './support/context';
 
@@ -91,7 +91,7 @@ function checkStep(
   const { version: _bv, ...stateBefore } = before.snapshot as Record<string, unknown>;
   const { version: _av, ...stateAfter } = after.snapshot as Record<string, unknown>;
   if (error !== undefined) {
-    expect(allowedCodes.some((code) => isHostFactoryError(error, code)), String(error)).toBe(true);
+    expect(allowedCodes.some((code) => isKernelError(error, code)), String(error)).toBe(true);
     expect(after.snapshot).toEqual(before.snapshot);
     expect(events).toEqual([]);
     return;

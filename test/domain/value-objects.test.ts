@@ -23,7 +23,7 @@ import {
   randomIds,
   systemClock,
 } from '../../src/domain';
-import { HostFactoryError, isHostFactoryError } from '../../src/kernel/errors';
+import { KernelError, isKernelError } from '../../src/kernel/errors';
 import { sequentialIds } from './support/context';
 import { issuePaths } from './support/given';
 
@@ -135,7 +135,7 @@ describe('Ports', () => {
 });
 
 describe('Domain errors', () => {
-  const errors: [HostFactoryError, string, Record<string, unknown>][] = [
+  const errors: [KernelError, string, Record<string, unknown>][] = [
     [new TemplateNotFoundError('T1'), 'TEMPLATE_NOT_FOUND', { templateId: 'T1' }],
     [new TemplateAlreadyExistsError('T1'), 'TEMPLATE_ALREADY_EXISTS', { templateId: 'T1' }],
     [new TemplateInactiveError('T1'), 'TEMPLATE_INACTIVE', { templateId: 'T1' }],
@@ -154,7 +154,7 @@ describe('Domain errors', () => {
   });
 
   it.each(errors)('%s carries its code, its values and a message naming them', (error, code, details) => {
-    expect(isHostFactoryError(error, code)).toBe(true);
+    expect(isKernelError(error, code)).toBe(true);
     expect(error.details).toMatchObject(details);
     for (const value of Object.values(details)) {
       for (const part of [value].flat()) expect(error.message).toContain(String(part));

@@ -14,7 +14,7 @@ import {
   parseRequestReturnMachinesInput,
   parseTemplatesFile,
 } from '../../src/hostfactory';
-import { isHostFactoryError, type ValidationError } from '../../src/kernel';
+import { isKernelError, type ValidationError } from '../../src/kernel';
 import { fixture, schemaErrors } from './support';
 
 /** The issue paths of the VALIDATION_FAILED `parse(input)` throws. */
@@ -22,7 +22,7 @@ function paths(parse: (input: unknown) => unknown, input: unknown): string[] {
   try {
     parse(input);
   } catch (error) {
-    expect(isHostFactoryError(error, 'VALIDATION_FAILED')).toBe(true);
+    expect(isKernelError(error, 'VALIDATION_FAILED')).toBe(true);
     return (error as ValidationError).issues.map((i) => i.path);
   }
   throw new Error('expected VALIDATION_FAILED');

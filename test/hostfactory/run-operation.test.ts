@@ -7,13 +7,11 @@ import { MACHINE_STATUSES, REQUEST_STATUSES } from '../../src/domain';
 import {
   fileLogger,
   formatErrorOutput,
-  formatRequestStatusEntry,
   parseFileArgument,
   runHostFactoryOperation,
-  wireMachineStatus,
-  wireRequestStatus,
 } from '../../src/hostfactory';
-import { HostFactoryError } from '../../src/kernel';
+import { formatRequestStatusEntry, wireMachineStatus, wireRequestStatus } from '../../src/hostfactory/output';
+import { KernelError } from '../../src/kernel';
 import { createSiteWithTemplates, schemaErrors, type Site } from './support';
 
 describe('runHostFactoryOperation', () => {
@@ -170,7 +168,7 @@ describe('status mapping', () => {
   });
 
   it('error documents keep library messages and hide others', () => {
-    expect(formatErrorOutput(new HostFactoryError('PROVIDER_ERROR', 'The provider failed: quota. Fix it.'))).toEqual({ message: 'The provider failed: quota. Fix it.' });
+    expect(formatErrorOutput(new KernelError('PROVIDER_ERROR', 'The provider failed: quota. Fix it.'))).toEqual({ message: 'The provider failed: quota. Fix it.' });
     expect(formatErrorOutput(new TypeError('x is undefined at /home/secret'), 'requestMachines').message).not.toContain('secret');
   });
 });

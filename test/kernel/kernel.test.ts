@@ -7,7 +7,7 @@ import {
   commandHandler,
   createKernel,
   DuplicateHandlerError,
-  isHostFactoryError,
+  isKernelError,
   KernelVerificationError,
   LOGGER,
   Query,
@@ -65,14 +65,14 @@ describe('createKernel()', () => {
   it('rejects HANDLER_NOT_FOUND naming the message and what to do', async () => {
     class Orphan extends Command<void> {}
     const error = await kernel().commands.execute(new Orphan()).catch((e: unknown) => e);
-    expect(isHostFactoryError(error, 'HANDLER_NOT_FOUND')).toBe(true);
+    expect(isKernelError(error, 'HANDLER_NOT_FOUND')).toBe(true);
     expect((error as Error).message).toMatch(/No command handler for Orphan\. Import the module/);
   });
 
   it('does not answer a query sent as a command', async () => {
     const k = kernel({ handlers: [CountLettersHandler] });
     const error = await k.commands.execute(CountLetters.from({ text: 'a' }) as never).catch((e: unknown) => e);
-    expect(isHostFactoryError(error, 'HANDLER_NOT_FOUND')).toBe(true);
+    expect(isKernelError(error, 'HANDLER_NOT_FOUND')).toBe(true);
   });
 
   it('keeps two kernels apart: each sees only the adapter bound in its own container', async () => {
@@ -115,7 +115,7 @@ describe('createKernel()', () => {
     k.dispose();
     expect(k.container.has(GREETER)).toBe(true); // typedi keeps the binding but drops instances
     const error = await k.commands.execute(Greet.of('x')).catch((e: unknown) => e);
-    expect(isHostFactoryError(error, 'KERNEL_DISPOSED')).toBe(true);
+    expect(isKernelError(error, 'KERNEL_DISPOSED')).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Min, MinLength, ValidateNested } from 'class-validator';
 import { describe, expect, it } from 'vitest';
-import { Command, isHostFactoryError, Query, ValidationError } from '../../src/kernel';
+import { Command, isKernelError, Query, ValidationError } from '../../src/kernel';
 
 class MachineRef {
   @IsString()
@@ -38,7 +38,7 @@ function issuesOf(fn: () => unknown) {
     fn();
   } catch (error) {
     expect(error).toBeInstanceOf(ValidationError);
-    expect(isHostFactoryError(error, 'VALIDATION_FAILED')).toBe(true);
+    expect(isKernelError(error, 'VALIDATION_FAILED')).toBe(true);
     return (error as ValidationError).issues;
   }
   throw new Error('expected a ValidationError');
@@ -151,13 +151,13 @@ describe('Command.from()', () => {
   });
 });
 
-describe('HostFactoryError.toJSON()', () => {
+describe('KernelError.toJSON()', () => {
   it('summarises any cause, even an object without a prototype (regression: vitest could not report it)', async () => {
-    const { HostFactoryError } = await import('../../src/kernel');
+    const { KernelError } = await import('../../src/kernel');
     const bare = Object.assign(Object.create(null) as object, { name: 'Inner', message: 'inner failure' });
-    expect(new HostFactoryError('X', 'outer', { cause: bare }).toJSON().cause).toEqual({ name: 'Inner', message: 'inner failure' });
-    expect(new HostFactoryError('X', 'outer', { cause: Object.create(null) }).toJSON().cause).toBe('[object]');
-    expect(new HostFactoryError('X', 'outer', { cause: new Error('e') }).toJSON().cause).toEqual({ name: 'Error', message: 'e' });
-    expect(new HostFactoryError('X', 'outer', { cause: 42 }).toJSON().cause).toBe('42');
+    expect(new KernelError('X', 'outer', { cause: bare }).toJSON().cause).toEqual({ name: 'Inner', message: 'inner failure' });
+    expect(new KernelError('X', 'outer', { cause: Object.create(null) }).toJSON().cause).toBe('[object]');
+    expect(new KernelError('X', 'outer', { cause: new Error('e') }).toJSON().cause).toEqual({ name: 'Error', message: 'e' });
+    expect(new KernelError('X', 'outer', { cause: 42 }).toJSON().cause).toBe('42');
   });
 });

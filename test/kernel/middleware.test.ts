@@ -3,8 +3,8 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   Command,
   createKernel,
-  HostFactoryError,
-  isHostFactoryError,
+  KernelError,
+  isKernelError,
   logging,
   retry,
   timeout,
@@ -65,7 +65,7 @@ describe('middleware', () => {
     const k = createKernel({ handlers: [] });
     k.commands.register(Greet, { handle });
     const error = await k.commands.execute(Greet.of('')).catch((e: unknown) => e);
-    expect(isHostFactoryError(error, 'VALIDATION_FAILED')).toBe(true);
+    expect(isKernelError(error, 'VALIDATION_FAILED')).toBe(true);
     expect(handle).not.toHaveBeenCalled();
     k.dispose();
   });
@@ -104,7 +104,7 @@ describe('middleware', () => {
       const k = createKernel({ handlers: [], middleware: [logging(logger, { includeBodies: true })] });
       k.commands.register(Greet, {
         handle: () => {
-          throw new HostFactoryError('PROVIDER_ERROR', 'cloud down');
+          throw new KernelError('PROVIDER_ERROR', 'cloud down');
         },
       });
       await expect(k.commands.execute(Greet.of('body-value'))).rejects.toThrow('cloud down');
@@ -125,7 +125,7 @@ describe('middleware', () => {
         },
       });
       const error = await k.commands.execute(Greet.of('x')).catch((e: unknown) => e);
-      expect(isHostFactoryError(error, 'TIMEOUT')).toBe(true);
+      expect(isKernelError(error, 'TIMEOUT')).toBe(true);
       expect(signal?.aborted).toBe(true);
       k.dispose();
     });
@@ -147,7 +147,7 @@ describe('middleware', () => {
   });
 
   describe('retry()', () => {
-    const conflict = () => new HostFactoryError('CONCURRENCY_CONFLICT', 'version moved');
+    const conflict = () => new KernelError('CONCURRENCY_CONFLICT', 'version moved');
 
     it('retries CONCURRENCY_CONFLICT three more times by default', async () => {
       let calls = 0;
@@ -184,7 +184,7 @@ describe('middleware', () => {
       k.commands.register(Greet, {
         handle: () => {
           commandCalls++;
-          throw new HostFactoryError('TEMPLATE_NOT_FOUND', 'no');
+          throw new KernelError('TEMPLATE_NOT_FOUND', 'no');
         },
       });
       k.queries.register(CountLetters, {

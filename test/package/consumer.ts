@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 
 /** The names the consumer body expects in scope. */
 const NAMES = {
-  kernel: ['Command', 'commandHandler', 'createKernel', 'isHostFactoryError', 'ValidationError'],
+  kernel: ['Command', 'commandHandler', 'createKernel', 'isKernelError', 'ValidationError'],
   validator: ['IsInt', 'IsString', 'Min', 'MinLength'],
   typedi: ['Token'],
 };
@@ -18,7 +18,7 @@ const NAMES = {
 export interface ConsumerReport {
   result: string;
   fromResult: string;
-  invalid: { name: string; code: string; paths: string[]; message: string; isHostFactoryError: boolean; instanceOfValidationError: boolean };
+  invalid: { name: string; code: string; paths: string[]; message: string; isKernelError: boolean; instanceOfValidationError: boolean };
   fromInvalid: { code: string; paths: string[] };
   fromNull: { code: string; isTypeError: boolean };
 }
@@ -67,7 +67,7 @@ async function main() {
       code: invalid.code,
       paths: invalid.issues.map((issue) => issue.path),
       message: invalid.message,
-      isHostFactoryError: isHostFactoryError(invalid, 'VALIDATION_FAILED'),
+      isKernelError: isKernelError(invalid, 'VALIDATION_FAILED'),
       instanceOfValidationError: invalid instanceof ValidationError,
     },
     fromInvalid: { code: fromInvalid.code, paths: fromInvalid.issues.map((issue) => issue.path) },
@@ -113,7 +113,7 @@ export function expectedReport(): ConsumerReport {
       code: 'VALIDATION_FAILED',
       paths: ['name', 'times'],
       message: expect.stringContaining('name') as unknown as string,
-      isHostFactoryError: true,
+      isKernelError: true,
       instanceOfValidationError: true,
     },
     fromInvalid: { code: 'VALIDATION_FAILED', paths: expect.arrayContaining(['times']) as unknown as string[] },

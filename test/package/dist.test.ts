@@ -72,12 +72,12 @@ console.log(JSON.stringify({
   result,
   invalidCode: invalid?.code,
   // Ping extends the ESM Command, so its validate() throws the ESM ValidationError.
-  cjsRecognisesEsmError: cjs.isHostFactoryError(invalid, 'VALIDATION_FAILED'),
+  cjsRecognisesEsmError: cjs.isKernelError(invalid, 'VALIDATION_FAILED'),
   duplicateCode: duplicate?.code,
   duplicateNamesBoth: /PingHandler/.test(duplicate?.message) && /OtherPingHandler/.test(duplicate?.message),
   // The CJS kernel throws the CJS HandlerNotFoundError.
-  esmRecognisesCjsError: esm.isHostFactoryError(missing, 'HANDLER_NOT_FOUND'),
-  esmInstanceOfCjsError: missing instanceof esm.HostFactoryError,
+  esmRecognisesCjsError: esm.isKernelError(missing, 'HANDLER_NOT_FOUND'),
+  esmInstanceOfCjsError: missing instanceof esm.KernelError,
 }));
 `;
     const report = await runNodeJson(script('dual.mjs', source), WORK);
@@ -89,7 +89,7 @@ console.log(JSON.stringify({
       duplicateCode: 'DUPLICATE_HANDLER',
       duplicateNamesBoth: true,
       esmRecognisesCjsError: true,
-      // instanceof cannot work across copies; that is why isHostFactoryError exists.
+      // instanceof cannot work across copies; that is why isKernelError exists.
       esmInstanceOfCjsError: false,
     });
   });

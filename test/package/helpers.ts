@@ -18,6 +18,10 @@ const BUILD_OUTPUTS = [
   'dist/kernel/index.cjs',
   'dist/kernel/index.d.ts',
   'dist/kernel/index.d.cts',
+  'dist/storage/index.js',
+  'dist/storage/index.cjs',
+  'dist/storage/index.d.ts',
+  'dist/storage/index.d.cts',
 ];
 
 /**

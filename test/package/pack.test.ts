@@ -18,7 +18,7 @@ const TS_COMMON = `
 import 'reflect-metadata';
 import { IsInt, IsString, Min, MinLength } from 'class-validator';
 import { Inject, Token } from 'typedi';
-import { Command, commandHandler, createKernel, isHostFactoryError, type CommandHandler } from 'hostfactory-kernel';
+import { Command, commandHandler, createKernel, isKernelError, type CommandHandler } from 'hostfactory-kernel';
 
 const GREETING = new Token<string>('greeting');
 
@@ -56,7 +56,7 @@ export async function main(): Promise<void> {
   const bad = new Greet();
   bad.times = 0;
   const error = await kernel.commands.execute(bad).then(() => undefined, (e: unknown) => e);
-  const code = isHostFactoryError(error, 'VALIDATION_FAILED') ? error.code : 'no error';
+  const code = isKernelError(error, 'VALIDATION_FAILED') ? error.code : 'no error';
   console.log(JSON.stringify({ r, code, message: error instanceof Error ? error.message : '' }));
 }
 `;

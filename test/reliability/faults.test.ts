@@ -11,7 +11,7 @@ import {
 } from '../../src/application';
 import { Token } from 'typedi';
 import { DOMAIN_EVENT_TYPES, TERMINAL_REQUEST_STATUSES, type DomainEvent } from '../../src/domain';
-import { eventHandler, isHostFactoryError, timeout, type EventHandler } from '../../src/kernel';
+import { eventHandler, isKernelError, timeout, type EventHandler } from '../../src/kernel';
 import { createInMemoryStorage, createTestHostFactory, type FakeProviderMethod, type InMemoryStorage, type TestHostFactory } from '../../src/testing';
 import { FaultPlan, faultyStorage, type FaultKind } from './fault-storage';
 import { deliveryProblems, historyProblems, machineProblems, readCommitted, readSide, rebuiltReadSide, recordingProjection } from './invariants';
@@ -120,7 +120,7 @@ const LIFECYCLE: readonly Step[] = [
       try {
         await s.hf.commands.execute(CreateTemplate.from({ template: TEMPLATE }));
       } catch (error) {
-        if (!isHostFactoryError(error, 'TEMPLATE_ALREADY_EXISTS')) throw error;
+        if (!isKernelError(error, 'TEMPLATE_ALREADY_EXISTS')) throw error;
       }
     },
   },
@@ -169,7 +169,7 @@ const LIFECYCLE: readonly Step[] = [
         await s.hf.commands.execute(CancelRequest.from({ requestId: s.ids.second!, reason: 'not needed' }));
       } catch (error) {
         // A retry after a lost acknowledgement finds it already cancelled.
-        if (!isHostFactoryError(error, 'INVALID_REQUEST_STATE_TRANSITION')) throw error;
+        if (!isKernelError(error, 'INVALID_REQUEST_STATE_TRANSITION')) throw error;
       }
     },
   },

@@ -1,9 +1,9 @@
 import { getMetadataStorage } from 'class-validator';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as library from '../../src/index';
+import * as library from './library';
 import * as symphony from '../../src/hostfactory';
-import { Command, isHostFactoryError, Query, ValidationError } from '../../src/kernel';
+import { Command, isKernelError, Query, ValidationError } from '../../src/kernel';
 import { bump, prototypeFingerprint, recordFigures, scale } from './support';
 import { templateInput } from '../support/templates';
 
@@ -279,7 +279,7 @@ function attempt(target: Target, input: unknown): Outcome {
       bump(knownBugHits, `${known.id.slice(0, 4)} ${target.name}`);
       return 'knownBug';
     }
-    if (!isHostFactoryError(error, 'VALIDATION_FAILED')) {
+    if (!isKernelError(error, 'VALIDATION_FAILED')) {
       const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       throw new Error(`${target.name} threw something other than VALIDATION_FAILED: ${what}`, { cause: error });
     }
@@ -373,7 +373,7 @@ describe('hostile input', () => {
           expect(file === undefined || typeof file === 'string').toBe(true);
           bump(argvCounts, 'valid');
         } catch (error) {
-          expect(isHostFactoryError(error, 'INVALID_INVOCATION'), String(error)).toBe(true);
+          expect(isKernelError(error, 'INVALID_INVOCATION'), String(error)).toBe(true);
           bump(argvCounts, 'rejected');
         }
       }),
@@ -397,7 +397,7 @@ function failsCleanly(run: () => unknown): boolean {
     run();
     return true;
   } catch (error) {
-    return isHostFactoryError(error, 'VALIDATION_FAILED');
+    return isKernelError(error, 'VALIDATION_FAILED');
   }
 }
 
@@ -414,7 +414,7 @@ describe('regressions found by the hostile-input suite', () => {
         }
         return undefined;
       })();
-      expect(isHostFactoryError(error, 'VALIDATION_FAILED'), String(error)).toBe(true);
+      expect(isKernelError(error, 'VALIDATION_FAILED'), String(error)).toBe(true);
     }
   });
 

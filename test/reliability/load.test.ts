@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidateTemplate } from '../../src/application';
-import { Command, createKernel, isHostFactoryError, timeout } from '../../src/kernel';
+import { Command, createKernel, isKernelError, timeout } from '../../src/kernel';
 import { createTestHostFactory } from '../../src/testing';
 import { recordFigures, scale } from './support';
 
@@ -71,7 +71,7 @@ describe('load', () => {
     const before = activeResources();
     const n = scale(2_000, COUNT);
     const results = await Promise.allSettled(Array.from({ length: n }, () => kernel.commands.execute(new Slow())));
-    expect(results.every((r) => r.status === 'rejected' && isHostFactoryError(r.reason, 'TIMEOUT'))).toBe(true);
+    expect(results.every((r) => r.status === 'rejected' && isKernelError(r.reason, 'TIMEOUT'))).toBe(true);
     expect(controllers.every((signal) => signal.aborted)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(leftBehind(before)).toEqual({});

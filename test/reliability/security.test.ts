@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTemplate, createHostFactory, RequestMachines } from '../../src/application';
 import { HOSTFACTORY_OPERATIONS, readInputFile, runHostFactoryOperation } from '../../src/hostfactory';
-import { createKernel, isHostFactoryError, logging, type Logger } from '../../src/kernel';
+import { createKernel, isKernelError, logging, type Logger } from '../../src/kernel';
 import { createInMemoryStorage, FakeProvider, ManualClock, sequentialIds } from '../../src/testing';
 import { recordFigures } from './support';
 import { templateInput } from '../support/templates';
@@ -120,7 +120,7 @@ describe('security', () => {
         () => undefined,
         (caught: unknown) => caught,
       );
-      expect(isHostFactoryError(error, 'INVALID_INPUT_FILE'), `${path}: ${String(error)}`).toBe(true);
+      expect(isKernelError(error, 'INVALID_INPUT_FILE'), `${path}: ${String(error)}`).toBe(true);
       expect(performance.now() - started, path).toBeLessThan(1_000);
       const result = await run('requestMachines', ['-f', path]);
       expect(result.exitCode).not.toBe(0);

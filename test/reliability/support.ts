@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isHostFactoryError } from '../../src/kernel';
+import { isKernelError } from '../../src/kernel';
 
 /** True under `npm run stress` (`STRESS=1`): the reliability suites then run their large counts. */
 export const STRESS = process.env.STRESS === '1';
@@ -44,7 +44,7 @@ export function prototypeFingerprint(): Record<string, string[]> {
  * through unchanged with its code. Returns the code; throws an Error describing the value otherwise.
  */
 export function clearErrorCode(error: unknown): string {
-  if (isHostFactoryError(error) && error.code !== '' && error.message.trim() !== '') return error.code;
+  if (isKernelError(error) && error.code !== '' && error.message.trim() !== '') return error.code;
   const code = (error as { code?: unknown } | null)?.code;
   if (error instanceof Error && typeof code === 'string' && code !== '' && error.message.trim() !== '') return code;
   const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -2,18 +2,9 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  COLLECTIONS,
-  CreateTemplate,
-  DEFAULT_PROJECTIONS,
-  SyncRequest,
-  createHostFactory,
-  type HostFactory,
-  type MachineSnapshot,
-  type ReadModelDocument,
-  type ReadModelStore,
-  type RequestSnapshot,
-} from '../../../src/index';
+import { COLLECTIONS, DEFAULT_PROJECTIONS } from '../../../src/application';
+import { CreateTemplate, SyncRequest, createHostFactory, type HostFactory, type ReadModelDocument, type ReadModelStore } from '../../../src/index';
+import { type MachineSnapshot, type RequestSnapshot } from '../../../src/application/storage/index';
 import { createInMemoryStorage } from '../../../src/testing/index';
 import { createPostgresStorage, type PostgresStorage } from '../index';
 import { buildScript } from './support/build-script';

@@ -1,5 +1,5 @@
 import { RequestNotFoundError, type Machine } from '../../domain';
-import { commandHandler, isHostFactoryError, type CommandHandler, type HandlerContext } from '../../kernel';
+import { commandHandler, isKernelError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine } from '../provider/provider.port';
 import { logRejectedReport, machineReport, upsertMachines } from './request-machines.handler';
 import type { RequestDto } from '../read-models/request.dto';
@@ -98,7 +98,7 @@ export class SyncReclaimNoticesHandler implements CommandHandler<SyncReclaimNoti
         try {
           machine.report(machineReport(report), ctx);
         } catch (error) {
-          if (!isHostFactoryError(error, 'INVALID_MACHINE_STATE_TRANSITION')) throw error;
+          if (!isKernelError(error, 'INVALID_MACHINE_STATE_TRANSITION')) throw error;
           this.runtime.logger.warn(`rejected a provider report for machine ${report.machineId}`, { machineId: report.machineId, error: error.message });
         }
         if (machine.version !== before) changed++;

@@ -1,5 +1,5 @@
 import { Machine, Request, TemplateNotFoundError, type DomainContext, type MachineReport, type Template } from '../../domain';
-import { commandHandler, isHostFactoryError, type CommandHandler, type HandlerContext } from '../../kernel';
+import { commandHandler, isKernelError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
 import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
 import { inSession, recordInSession, type Session } from '../session';
@@ -31,7 +31,7 @@ export class RequestMachinesHandler implements CommandHandler<RequestMachines> {
         }),
       );
     } catch (error) {
-      const message = isHostFactoryError(error) ? error.message : String(error);
+      const message = isKernelError(error) ? error.message : String(error);
       await recordInSession(this.runtime.storage, async (session) => {
         const stored = await session.request(request.requestId);
         if (stored !== undefined && !stored.isTerminal) stored.fail(message, domainContext(this.runtime, context));
@@ -153,7 +153,7 @@ export async function upsertMachines(
     try {
       known.report(machineReport(report), ctx);
     } catch (error) {
-      if (!isHostFactoryError(error, 'INVALID_MACHINE_STATE_TRANSITION')) throw error;
+      if (!isKernelError(error, 'INVALID_MACHINE_STATE_TRANSITION')) throw error;
       onRejected?.(report.machineId, error);
     }
     machines.push(known);

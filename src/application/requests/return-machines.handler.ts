@@ -1,5 +1,5 @@
 import { Request, type DomainContext, type Machine } from '../../domain';
-import { commandHandler, HostFactoryError, isHostFactoryError, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
+import { commandHandler, KernelError, isKernelError, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { TerminateResult } from '../provider/provider.port';
 import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
 import { inSession, recordInSession, type Session } from '../session';
@@ -7,7 +7,7 @@ import { attachedMachines } from './sync-request.handler';
 import { RequestReturnMachines, type MachineReference, type ReturnMachinesResult } from './request.commands';
 
 /** None of the machines named in a return is active (`MACHINE_NOT_FOUND`); `details.names` lists them. */
-export class NoActiveMachinesError extends HostFactoryError {
+export class NoActiveMachinesError extends KernelError {
   constructor(names: readonly string[]) {
     super(
       'MACHINE_NOT_FOUND',
@@ -57,7 +57,7 @@ export class RequestReturnMachinesHandler implements CommandHandler<RequestRetur
         this.runtime.provider.terminate({ requestId, machineIds: claim.machineIds }),
       );
     } catch (error) {
-      const message = isHostFactoryError(error) ? error.message : String(error);
+      const message = isKernelError(error) ? error.message : String(error);
       await recordInSession(this.runtime.storage, async (session) => {
         const stored = await session.request(requestId);
         if (stored !== undefined && !stored.isTerminal) stored.fail(message, domainContext(this.runtime, context));

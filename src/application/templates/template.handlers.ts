@@ -1,5 +1,5 @@
 import { ConcurrencyConflictError, parseTemplateDefinition, Template, TemplateAlreadyExistsError, TemplateNotFoundError } from '../../domain';
-import { commandHandler, isHostFactoryError, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
+import { commandHandler, isKernelError, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
 import { domainContext, RUNTIME, underPath, type Runtime } from '../runtime';
 import { inSession, Session } from '../session';
 import {
@@ -128,7 +128,7 @@ export class ImportTemplatesHandler implements CommandHandler<ImportTemplates> {
         const outcome = await inSession(this.runtime.storage, (session) => upsert(session, raw, ctx));
         report.push({ templateId: outcome.template.templateId, action: outcome.action, version: outcome.template.version });
       } catch (error) {
-        if (!isHostFactoryError(error)) throw error;
+        if (!isKernelError(error)) throw error;
         report.push({
           templateId,
           action: 'failed',

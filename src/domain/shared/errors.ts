@@ -1,4 +1,4 @@
-import { HostFactoryError, type HostFactoryErrorOptions } from '../../kernel/errors';
+import { KernelError, type KernelErrorOptions } from '../../kernel/errors';
 
 /** Every error code the domain raises besides `VALIDATION_FAILED`. */
 export const DOMAIN_ERROR_CODES = [
@@ -19,7 +19,7 @@ export const DOMAIN_ERROR_CODES = [
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
 /** No template has this id (`TEMPLATE_NOT_FOUND`). */
-export class TemplateNotFoundError extends HostFactoryError {
+export class TemplateNotFoundError extends KernelError {
   constructor(templateId: string) {
     super('TEMPLATE_NOT_FOUND', `Template "${templateId}" does not exist. Check the id against the available templates.`, {
       details: { templateId },
@@ -28,7 +28,7 @@ export class TemplateNotFoundError extends HostFactoryError {
 }
 
 /** A template with this id already exists (`TEMPLATE_ALREADY_EXISTS`). */
-export class TemplateAlreadyExistsError extends HostFactoryError {
+export class TemplateAlreadyExistsError extends KernelError {
   constructor(templateId: string) {
     super('TEMPLATE_ALREADY_EXISTS', `Template "${templateId}" already exists. Choose another id or update the existing template.`, {
       details: { templateId },
@@ -37,7 +37,7 @@ export class TemplateAlreadyExistsError extends HostFactoryError {
 }
 
 /** The template is deactivated and takes no new requests (`TEMPLATE_INACTIVE`). */
-export class TemplateInactiveError extends HostFactoryError {
+export class TemplateInactiveError extends KernelError {
   constructor(templateId: string) {
     super('TEMPLATE_INACTIVE', `Template "${templateId}" is inactive and accepts no new requests. Activate it or use another template.`, {
       details: { templateId },
@@ -46,7 +46,7 @@ export class TemplateInactiveError extends HostFactoryError {
 }
 
 /** The template is referenced by open requests and cannot be deleted (`TEMPLATE_IN_USE`). */
-export class TemplateInUseError extends HostFactoryError {
+export class TemplateInUseError extends KernelError {
   constructor(templateId: string, openRequestIds: readonly string[]) {
     const shown = openRequestIds.slice(0, 5).join(', ') + (openRequestIds.length > 5 ? ', ...' : '');
     super(
@@ -62,7 +62,7 @@ export class TemplateInUseError extends HostFactoryError {
 export type CapacityLimit = 'template' | 'per-request';
 
 /** A request asks for more than the template or the per-request limit allows (`TEMPLATE_CAPACITY_EXCEEDED`). */
-export class TemplateCapacityExceededError extends HostFactoryError {
+export class TemplateCapacityExceededError extends KernelError {
   constructor(templateId: string, requested: number, available: number, limit: CapacityLimit, details: Record<string, unknown> = {}) {
     const what =
       limit === 'template'
@@ -78,7 +78,7 @@ export class TemplateCapacityExceededError extends HostFactoryError {
 }
 
 /** No request has this id (`REQUEST_NOT_FOUND`). */
-export class RequestNotFoundError extends HostFactoryError {
+export class RequestNotFoundError extends KernelError {
   constructor(requestId: string) {
     super('REQUEST_NOT_FOUND', `Request "${requestId}" does not exist. Check the id returned when the request was made.`, {
       details: { requestId },
@@ -87,7 +87,7 @@ export class RequestNotFoundError extends HostFactoryError {
 }
 
 /** No machine has this id or host name (`MACHINE_NOT_FOUND`). */
-export class MachineNotFoundError extends HostFactoryError {
+export class MachineNotFoundError extends KernelError {
   constructor(machine: string) {
     super('MACHINE_NOT_FOUND', `Machine "${machine}" is not known to this provider. Check the machine id or host name.`, {
       details: { machine },
@@ -96,7 +96,7 @@ export class MachineNotFoundError extends HostFactoryError {
 }
 
 /** A request status move the request status machine forbids (`INVALID_REQUEST_STATE_TRANSITION`). */
-export class InvalidRequestStateTransitionError extends HostFactoryError {
+export class InvalidRequestStateTransitionError extends KernelError {
   constructor(requestId: string, from: string, to: string, allowed: readonly string[]) {
     const options = allowed.length === 0 ? `"${from}" is terminal` : `from "${from}" it may only move to ${allowed.join(', ')}`;
     super(
@@ -108,7 +108,7 @@ export class InvalidRequestStateTransitionError extends HostFactoryError {
 }
 
 /** A machine status move the machine status machine forbids (`INVALID_MACHINE_STATE_TRANSITION`). */
-export class InvalidMachineStateTransitionError extends HostFactoryError {
+export class InvalidMachineStateTransitionError extends KernelError {
   constructor(machineId: string, from: string, to: string, allowed: readonly string[]) {
     const options = allowed.length === 0 ? `"${from}" is terminal` : `from "${from}" it may only move to ${allowed.join(', ')}`;
     super(
@@ -120,7 +120,7 @@ export class InvalidMachineStateTransitionError extends HostFactoryError {
 }
 
 /** A save stated a version other than the stored one (`CONCURRENCY_CONFLICT`); nothing was written. */
-export class ConcurrencyConflictError extends HostFactoryError {
+export class ConcurrencyConflictError extends KernelError {
   constructor(aggregateType: string, id: string, expectedVersion: number, actualVersion: number | null) {
     const actual = actualVersion === null ? 'it does not exist' : `it is at version ${actualVersion}`;
     super(
@@ -133,7 +133,7 @@ export class ConcurrencyConflictError extends HostFactoryError {
 }
 
 /** Options of {@link ProviderError}. */
-export interface ProviderErrorOptions extends HostFactoryErrorOptions {
+export interface ProviderErrorOptions extends KernelErrorOptions {
   /** The request being served when the provider failed. */
   requestId?: string;
 }
@@ -142,7 +142,7 @@ export interface ProviderErrorOptions extends HostFactoryErrorOptions {
  * The cloud provider refused or failed an operation (`PROVIDER_ERROR`). The message quotes the
  * provider's own message (also in `details.providerMessage`) and names the request, if any.
  */
-export class ProviderError extends HostFactoryError {
+export class ProviderError extends KernelError {
   constructor(message: string, options: ProviderErrorOptions = {}) {
     const { requestId, details, cause } = options;
     const providerMessage = message.trim() === '' ? 'no message given' : message.trim();

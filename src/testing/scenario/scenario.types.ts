@@ -1,5 +1,5 @@
 import type { DomainEvent, DomainEventType } from '../../domain';
-import type { Command, HostFactoryError, Query, ResultOf } from '../../kernel';
+import type { Command, KernelError, Query, ResultOf } from '../../kernel';
 import type { TestHostFactory } from '../test-host-factory';
 
 /**
@@ -59,8 +59,8 @@ export interface ScenarioWhen<T> {
   then(expected: readonly ExpectedEvent[]): Promise<ScenarioOutcome<T>>;
   /** Passes when the step succeeded and its result contains `expected`, or `predicate(result)` neither throws nor returns false. */
   thenResult(expected: ExpectedSubset<T> | ((result: T) => unknown)): Promise<ScenarioOutcome<T>>;
-  /** Passes when the step threw a HostFactoryError with `code` (`VALIDATION_FAILED`, `TEMPLATE_NOT_FOUND`, …). */
-  thenThrows(code: string): Promise<ScenarioOutcome<T> & { readonly error: HostFactoryError }>;
+  /** Passes when the step threw a KernelError with `code` (`VALIDATION_FAILED`, `TEMPLATE_NOT_FOUND`, …). */
+  thenThrows(code: string): Promise<ScenarioOutcome<T> & { readonly error: KernelError }>;
   /** Passes when the step succeeded and committed no event (a query, a no-op, a dry run). */
   thenNothingHappened(): Promise<ScenarioOutcome<T>>;
   /** The outcome without judging it, for assertions of your own. */

@@ -8,7 +8,7 @@ import {
   type MachineCreateInput,
   type RequestSnapshot,
 } from '../../domain';
-import { isHostFactoryError } from '../../kernel/errors';
+import { isKernelError } from '../../kernel/errors';
 import type { Storage } from '../../application/storage/storage';
 import type { Transaction } from '../../application/storage/unit-of-work';
 
@@ -73,7 +73,7 @@ export function read<T>(storage: Storage, work: (tx: Transaction) => Promise<T>)
   return storage.unitOfWork.transaction(work);
 }
 
-/** Fails unless `promise` rejects with a HostFactoryError of `code`; returns that error. */
+/** Fails unless `promise` rejects with a KernelError of `code`; returns that error. */
 export async function expectCode(promise: Promise<unknown>, code: string, what: string): Promise<Error & { details: Record<string, unknown> }> {
   let outcome: { error: unknown } | undefined;
   try {
@@ -83,8 +83,8 @@ export async function expectCode(promise: Promise<unknown>, code: string, what: 
   }
   if (outcome === undefined) assert.fail(`${what}: expected it to fail with ${code}, but it succeeded`);
   const { error } = outcome;
-  if (!isHostFactoryError(error, code)) {
-    const got = isHostFactoryError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (!isKernelError(error, code)) {
+    const got = isKernelError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     assert.fail(`${what}: expected an error with code ${code}, got ${got}`);
   }
   return error as Error & { details: Record<string, unknown> };

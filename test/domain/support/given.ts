@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { isHostFactoryError } from '../../../src/kernel/errors';
+import { isKernelError } from '../../../src/kernel/errors';
 import type { DomainEvent } from '../../../src/domain';
 
 /** What the given/when/then helper needs from an aggregate. */
@@ -14,7 +14,7 @@ interface Outcome<A> {
   thenRecords(...types: DomainEvent['type'][]): { aggregate: A; events: DomainEvent[] };
   /** The call succeeded and changed nothing: same snapshot, same version, no events. */
   thenNothingChanges(): void;
-  /** The call threw a HostFactoryError with `code` and changed nothing. */
+  /** The call threw a KernelError with `code` and changed nothing. */
   thenFailsWith(code: string): { error: Error & { details: Record<string, unknown> } };
 }
 
@@ -51,7 +51,7 @@ export function given<A extends Aggregate>(aggregate: A): { when(act: (a: A) => 
         },
         thenFailsWith(code) {
           expect(error, `expected ${code}, but the call succeeded`).toBeDefined();
-          expect(isHostFactoryError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
+          expect(isKernelError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
           expect(events).toEqual([]);
           expect(aggregate.version).toBe(version);
           expect(aggregate.toSnapshot()).toEqual(before);
@@ -62,12 +62,12 @@ export function given<A extends Aggregate>(aggregate: A): { when(act: (a: A) => 
   };
 }
 
-/** Runs `act` and returns the thrown HostFactoryError (fails the test if it does not throw one with `code`). */
+/** Runs `act` and returns the thrown KernelError (fails the test if it does not throw one with `code`). */
 export function expectFailure(act: () => unknown, code: string): Error & { details: Record<string, unknown>; issues?: { path: string }[] } {
   try {
     act();
   } catch (error) {
-    expect(isHostFactoryError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
+    expect(isKernelError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
     return error as Error & { details: Record<string, unknown> };
   }
   throw new Error(`expected ${code}, but nothing was thrown`);

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { holdsCapacity, type DomainEvent, type MachineStatus, type RequestStatus } from '../../../../src/index';
+import { holdsCapacity } from '../../../../src/application/storage/index';
+import { type DomainEvent, type MachineStatus, type RequestStatus } from '../../../../src/index';
 import type { SchemaTables } from '../../sql';
 
 /** A row of the events table with the transaction that committed it. */

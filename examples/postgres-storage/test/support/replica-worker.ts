@@ -4,7 +4,7 @@
  * a JSON summary (command → outcome → count) as its last line. Built to `.tmp` and run by node.
  */
 import pg from 'pg';
-import { createHostFactory, isHostFactoryError, RequestMachines, RequestReturnMachines, SyncRequest } from '../../../../src/index';
+import { createHostFactory, isKernelError, RequestMachines, RequestReturnMachines, SyncRequest } from '../../../../src/index';
 import { createPostgresStorage } from '../../postgres-storage';
 import { SharedCloud } from './shared-cloud';
 
@@ -17,7 +17,7 @@ let conflicts = 0;
 const transaction = storage.unitOfWork.transaction.bind(storage.unitOfWork);
 storage.unitOfWork.transaction = (work) =>
   transaction(work).catch((error: unknown) => {
-    if (isHostFactoryError(error, 'CONCURRENCY_CONFLICT')) conflicts += 1;
+    if (isKernelError(error, 'CONCURRENCY_CONFLICT')) conflicts += 1;
     throw error;
   });
 const hf = createHostFactory({ storage, provider: new SharedCloud(pool, SCHEMA), conflictRetries: 5 });
@@ -59,7 +59,7 @@ while (Date.now() < deadline) {
   try {
     await step();
   } catch (error) {
-    count(current, isHostFactoryError(error) ? error.code : `unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    count(current, isKernelError(error) ? error.code : `unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
   }
 }
 hf.dispose();
