@@ -1,4 +1,4 @@
-import type { DomainEventBase } from '../shared/domain-event';
+import type { DomainEventBase } from '../shared/event-base';
 import type { MachineFacts, MachineState } from './machine-facts';
 import type { MachineStatus } from './machine-status';
 

@@ -1,4 +1,4 @@
-import type { DomainEventBase } from '../shared/domain-event';
+import type { DomainEventBase } from '../shared/event-base';
 import type { RequestState, TerminationFailure } from './request-state';
 import type { RequestStatus } from './request-status';
 

@@ -3,28 +3,9 @@ import type { RequestEvent } from '../request/request.events';
 import type { TemplateEvent } from '../template/template.events';
 import type { DomainContext } from './ports';
 
-/** The aggregate kinds of the domain. */
-export type AggregateType = 'Template' | 'Request' | 'Machine';
+import type { AggregateType, DomainEventBase } from './event-base';
 
-/**
- * Fields every domain event has. Events are plain JSON data: `occurredAt` is an ISO-8601 string,
- * optional ids are absent (never `undefined`), and the payload sits in `data`.
- */
-export interface DomainEventBase<TType extends string, TAggregate extends AggregateType, TData> {
-  /** Unique id of this event (UUID v4 from the context's IdGenerator). */
-  readonly eventId: string;
-  readonly type: TType;
-  readonly aggregateType: TAggregate;
-  readonly aggregateId: string;
-  /** The aggregate version the recording call produced; events of one call share it. */
-  readonly aggregateVersion: number;
-  /** ISO-8601 UTC instant of the call that recorded the event (the context's `now`). */
-  readonly occurredAt: string;
-  readonly correlationId?: string;
-  /** Id of the command that caused the change. */
-  readonly causationId?: string;
-  readonly data: TData;
-}
+export type { AggregateType, DomainEventBase };
 
 /** Every event the domain records: a union discriminated by `type`. */
 export type DomainEvent = TemplateEvent | RequestEvent | MachineEvent;

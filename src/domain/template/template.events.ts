@@ -1,4 +1,4 @@
-import type { DomainEventBase } from '../shared/domain-event';
+import type { DomainEventBase } from '../shared/event-base';
 import type { TemplateDefinition } from './template-definition';
 
 /** A template was created; carries its whole definition. */

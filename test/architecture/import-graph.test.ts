@@ -1,0 +1,98 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+/*
+ * The shape of `src`: layers import one way (kernel ← domain ← application ← hostfactory, testing)
+ * and no file reaches itself through its imports (type-only imports included, since a type circle
+ * still ties two modules' meanings together).
+ */
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
+const LAYERS: Record<string, number> = { kernel: 0, domain: 1, application: 2, hostfactory: 3, testing: 3 };
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function resolveImport(from: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  const base = resolve(dirname(from), specifier);
+  return [`${base}.ts`, join(base, 'index.ts')].find((candidate) => existsSync(candidate));
+}
+
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, false);
+    graph.set(file, importedFiles.map((i) => resolveImport(file, i.fileName)).filter((f): f is string => f !== undefined));
+  }
+  return graph;
+}
+
+const layerOf = (file: string): string => relative(SRC, file).split('/')[0] ?? '';
+
+/** Strongly connected components with more than one file, or a file importing itself. */
+function cycles(graph: Map<string, string[]>): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (node: string): void => {
+    index.set(node, counter);
+    low.set(node, counter++);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) low.set(node, Math.min(low.get(node)!, index.get(next)!));
+    }
+    if (low.get(node) === index.get(node)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(relative(SRC, member));
+      } while (member !== node);
+      if (component.length > 1 || (graph.get(node) ?? []).includes(node)) found.push(component.sort());
+    }
+  };
+  for (const node of graph.keys()) if (!index.has(node)) visit(node);
+  return found;
+}
+
+describe('the import graph of src', () => {
+  const graph = importGraph();
+
+  it('has no circle between files', () => {
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  it('runs one way: kernel ← domain ← application ← hostfactory and testing', () => {
+    const upward: string[] = [];
+    for (const [file, imports] of graph) {
+      const layer = layerOf(file);
+      if (!(layer in LAYERS)) continue;
+      for (const imported of imports) {
+        const target = layerOf(imported);
+        if (target in LAYERS && target !== layer && LAYERS[target]! >= LAYERS[layer]!) upward.push(`${relative(SRC, file)} → ${relative(SRC, imported)}`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+
+  it('detects a circle when one exists (self-check of the walker)', () => {
+    const fake = new Map([['a', ['b']], ['b', ['a']], ['c', []]]);
+    expect(cycles(fake).length).toBe(1);
+  });
+});
