@@ -1,5 +1,6 @@
 import { validateSync, type ValidationError as ClassValidatorError, type ValidatorOptions } from 'class-validator';
 import { ValidationError, type ValidationIssue } from './errors';
+import { joinPath } from './issue-paths';
 import { installValidationMetadataCache } from './validation-cache';
 
 /**
@@ -61,7 +62,7 @@ export function markValidated(instance: object): void {
 
 function flatten(errors: readonly ClassValidatorError[], prefix: string, out: ValidationIssue[]): void {
   for (const error of errors) {
-    const path = joinPath(prefix, error.property);
+    const path = propertyPath(prefix, error.property);
     if (error.constraints) {
       for (const [constraint, message] of Object.entries(error.constraints)) {
         const text = constraint === 'whitelistValidation' ? `${path} is not an accepted field; remove it` : describe(path, message);
@@ -72,10 +73,10 @@ function flatten(errors: readonly ClassValidatorError[], prefix: string, out: Va
   }
 }
 
-function joinPath(prefix: string, property: string | undefined): string {
+/** class-validator names array items by their index as a string: `items` + `0` is `items[0]`. */
+function propertyPath(prefix: string, property: string | undefined): string {
   if (property === undefined || property === '') return prefix;
-  if (/^\d+$/.test(property)) return `${prefix}[${property}]`;
-  return prefix === '' ? property : `${prefix}.${property}`;
+  return joinPath(prefix, /^\d+$/.test(property) ? Number(property) : property);
 }
 
 /** class-validator messages name only the last property; say the full path instead. */

@@ -2,7 +2,7 @@ import { RUNTIME } from '../application/runtime';
 import type { StoredEvent } from '../application/storage/event-log';
 import { isDomainEvent, type DomainEvent, type DomainEventType } from '../domain';
 import { Command, isKernelError, Query, type KernelError, type ResultOf } from '../kernel';
-import { mismatch, show } from './scenario/match';
+import { describeError, mismatch, show } from './scenario/match';
 import { actualLine, eventDiff, type ExpectedShape } from './scenario/render';
 import { createTestHostFactory, type TestHostFactory, type TestHostFactoryOptions } from './test-host-factory';
 import type { ExpectedEvent, GivenStep, Scenario, ScenarioOptions, ScenarioOutcome, ScenarioWhen } from './scenario/scenario.types';
@@ -214,10 +214,4 @@ function isTestHostFactory(value: unknown): value is TestHostFactory {
 
 function nameOf(message: object): string {
   return message.constructor?.name ?? 'message';
-}
-
-function describeError(error: unknown): string {
-  if (isKernelError(error)) return `${error.code}: ${error.message}`;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return show(error);
 }

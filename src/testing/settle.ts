@@ -1,6 +1,7 @@
 import type { HostFactory } from '../application/host-factory';
 import type { Storage } from '../application/storage/storage';
 import { KernelError, type CommandBus, type EventBus, type EventMessage, type QueryBus } from '../kernel';
+import { describeError } from './scenario/match';
 
 interface Activity {
   readonly label: string;
@@ -110,8 +111,4 @@ async function pendingWork(hostFactory: HostFactory, storage: Storage, tracker: 
     .map((p) => `projection "${p.projection}" at position ${p.position} of ${Number.isNaN(head) ? 'an unreadable head' : head}${p.error === undefined ? '' : ` (failing: ${describeError(p.error)})`}`);
   const pending = [...tracker.describe(now), ...behind];
   return pending.length > 0 ? pending : ['a catch-up round of the projector that has not finished'];
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

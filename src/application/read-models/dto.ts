@@ -1,4 +1,5 @@
 import { Expose, instanceToPlain, plainToInstance, Transform, type ClassConstructor } from 'class-transformer';
+import { cloneJson } from '../../domain/shared/json';
 
 // Reading plain data, only @Expose()d fields cross the boundary; no implicit conversion. Writing a
 // DTO out, every field it has is written (DTOs hold nothing else): `excludeAll` there would also
@@ -37,9 +38,6 @@ export function JsonField(): PropertyDecorator {
   };
 }
 
-function cloneJson(value: unknown): unknown {
-  return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown);
-}
 
 /** Turns a DTO into plain JSON data (dates as ISO strings). */
 export function toPlain<T extends object>(dto: T): Record<string, unknown> {

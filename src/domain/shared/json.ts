@@ -1,3 +1,5 @@
+import { isPlainObject } from '../../kernel/issue-paths';
+
 /** A value that survives `JSON.stringify`/`JSON.parse` unchanged. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -14,8 +16,7 @@ export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
   if (typeof value === 'number') return Number.isFinite(value);
   if (typeof value !== 'object' || depth >= MAX_JSON_DEPTH) return false;
   if (Array.isArray(value)) return value.every((item) => isJsonValue(item, depth + 1));
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) return false;
+  if (!isPlainObject(value)) return false;
   return Object.values(value).every((item) => isJsonValue(item, depth + 1));
 }
 

@@ -35,16 +35,7 @@ export function collect<T>(issues: Issues, parse: () => T): T | undefined {
   }
 }
 
-/** `a.b`, `a[2]`, or `b` when the prefix is empty. */
-export function joinPath(prefix: string, key: string | number): string {
-  if (typeof key === 'number') return `${prefix}[${key}]`;
-  return prefix === '' ? key : `${prefix}.${key}`;
-}
-
-/** True for a non-null, non-array object. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord, joinPath } from '../../kernel/issue-paths';
 
 /** Shows a value inside an error message without flooding it. */
 export function show(value: unknown): string {

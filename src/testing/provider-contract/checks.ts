@@ -2,15 +2,13 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import type { ProviderMachine, ProvisionResult, ReclaimNotice, TerminateResult } from '../../application/provider/provider.port';
 import { MACHINE_STATUSES, isMachineStatus } from '../../domain';
+import { isRecord } from '../../kernel/issue-paths';
 
 /** Compact text of any value for failure messages. */
 export function show(value: unknown): string {
   return inspect(value, { depth: 4, breakLength: Infinity, maxArrayLength: 20 });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function optional(record: Record<string, unknown>, key: string, accepts: (value: unknown) => boolean, expected: string, what: string): void {
   const value = record[key];

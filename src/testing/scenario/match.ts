@@ -1,3 +1,6 @@
+import { isKernelError } from '../../kernel/errors';
+import { isPlainObject } from '../../kernel/issue-paths';
+
 /** Something like vitest's `expect.any(String)`: any object with an `asymmetricMatch` method. */
 interface AsymmetricMatcher {
   asymmetricMatch(actual: unknown): boolean;
@@ -8,12 +11,6 @@ export function isMatcher(value: unknown): value is AsymmetricMatcher {
   return typeof value === 'object' && value !== null && typeof (value as Partial<AsymmetricMatcher>).asymmetricMatch === 'function';
 }
 
-/** True for `{}` literals and `Object.create(null)` objects (not arrays, dates, class instances). */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * Where `actual` first differs from `expected`, read as a subset: objects need only the keys
@@ -92,4 +89,11 @@ function matcherName(matcher: AsymmetricMatcher): string {
   if (typeof named.toAsymmetricMatcher === 'function') return named.toAsymmetricMatcher();
   const text = named.toString();
   return text === '[object Object]' ? 'matcher' : text;
+}
+
+/** A thrown value in one line for a failure message: `CODE: message` for the library's errors, `TypeError: message`, or a plain Error's message. */
+export function describeError(error: unknown): string {
+  if (isKernelError(error)) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
+  return show(error);
 }
