@@ -62,7 +62,7 @@ class OtherPingHandler {
 }
 
 const capture = async (fn) => { try { await fn(); } catch (error) { return error; } return undefined; };
-const kernel = cjs.createKernel();
+const kernel = cjs.createKernel({ handlers: [PingHandler] });
 const result = await kernel.commands.execute(new Ping('x'));
 const invalid = await capture(() => kernel.commands.execute(new Ping(42)));
 const duplicate = await capture(() => cjs.commandHandler(Ping)(OtherPingHandler));
