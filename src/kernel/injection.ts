@@ -113,9 +113,13 @@ export function tokenName(token: InjectionToken | undefined): string {
   return token.name || '(anonymous class)';
 }
 
-/** True when `container` can hand out `token`: bound there, or a typedi service of the global container (`@Service()`). */
+/**
+ * True when `container` can hand out `token`: bound there, or a class typedi knows globally
+ * (`@Service()`). A value bound in the global container under a token does not count: typedi 0.10
+ * copies the binding into a scoped container without its value and then fails to build it.
+ */
 export function canResolve(container: ContainerInstance, token: InjectionToken): boolean {
-  return container.has(token as never) || Container.has(token as never);
+  return container.has(token as never) || (typeof token === 'function' && Container.has(token as Constructor));
 }
 
 /** Why a parameter cannot be resolved from `container`, as a sentence naming the fix; undefined when it can. */
@@ -144,14 +148,13 @@ export function parameterProblem(handler: Constructor, param: Parameter, analysi
 export function construct<T>(handler: Constructor<T>, container: ContainerInstance, where = 'kernel'): T {
   const analysis = parametersOf(handler);
   const args = analysis.params.map((param) => {
-    const problem = parameterProblem(handler, param, analysis, container, where);
-    if (problem !== undefined) throw unresolved(handler, param, problem);
     try {
-      return (param.resolve as (c: ContainerInstance) => unknown)(container);
+      if (param.resolve !== undefined) return param.resolve(container);
     } catch (error) {
-      if (!isServiceNotFound(error)) throw error;
-      throw unresolved(handler, param, `${handler.name}: constructor parameter #${param.index} could not be built: ${(error as Error).message}`, error);
+      if (!isTypediLookupError(error)) throw error;
+      throw unresolved(handler, param, parameterProblem(handler, param, analysis, container, where) ?? `${handler.name}: constructor parameter #${param.index} could not be built: ${(error as Error).message}`, error);
     }
+    throw unresolved(handler, param, parameterProblem(handler, param, analysis, container, where) as string);
   });
   return new handler(...args);
 }
@@ -163,8 +166,9 @@ function unresolved(handler: Constructor, param: Parameter, message: string, cau
   });
 }
 
-function isServiceNotFound(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ServiceNotFoundError';
+/** typedi's "nothing bound under this id" and "bound without a value" errors (any copy of typedi). */
+function isTypediLookupError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'ServiceNotFoundError' || error.name === 'CannotInstantiateValueError');
 }
 
 /**
