@@ -37,7 +37,7 @@ class CountGreetingsHandler {
 }
 queryHandler(CountGreetings, { inject: [GREETINGS] })(CountGreetingsHandler);
 
-const kernel = createKernel({ middleware: [logging(stderrLogger('info'))] });
+const kernel = createKernel({ handlers: [AddGreetingHandler, CountGreetingsHandler], middleware: [logging(stderrLogger('info'))] });
 kernel.container.set(GREETINGS, []);
 kernel.verify();
 

@@ -6,8 +6,6 @@ import { SyncRequestHandler } from './requests/sync-request.handler';
 import { CreateTemplateHandler, DeleteTemplateHandler, ImportTemplatesHandler, UpdateTemplateHandler, ValidateTemplateHandler } from './templates/template.handlers';
 import { GetTemplateHandler, ListTemplatesHandler, ValidateTemplateQueryHandler } from './templates/template.query-handlers';
 
-import { explicitOnly } from '../kernel/registry';
-
 /** Every handler class of the host-factory use cases, in the order a kernel registers them. */
 export const HOST_FACTORY_HANDLERS = Object.freeze([
   CreateTemplateHandler,
@@ -33,5 +31,3 @@ export const HOST_FACTORY_HANDLERS = Object.freeze([
   GetReturnRequestsHandler,
 ]);
 
-// A host's own createKernel() must not pick these up: they need a host factory's runtime.
-explicitOnly(...HOST_FACTORY_HANDLERS);

@@ -1,7 +1,7 @@
 import type { ContainerInstance } from 'typedi';
 import { randomIds, systemClock, type Clock, type IdGenerator } from '../domain';
+import { buildKernel, type KernelOrigin } from '../kernel/kernel';
 import {
-  createKernel,
   KernelError,
   retry,
   silentLogger,
@@ -38,7 +38,10 @@ export interface HostFactoryOptions {
   container?: ContainerInstance;
   /** Host middleware, outermost first; the library adds its retry and validation inside them. */
   middleware?: readonly Middleware[];
-  /** Extra decorated handler classes of the host (commands, queries, event handlers). */
+  /**
+   * The host's own decorated handler classes (commands, queries, event handlers), routed next to the
+   * use cases; as with `createKernel({ handlers })`, a class not listed here is never routed.
+   */
   handlers?: readonly Constructor[];
   /** Extra projections fed from the event log next to the library's own. */
   projections?: readonly Projection[];
@@ -56,6 +59,12 @@ export interface HostFactory {
   /** Committed domain events are published here (after the projections) for the host's handlers. */
   readonly events: EventBus;
   readonly container: ContainerInstance;
+  /**
+   * Checks the wiring of every command, query and event handler, the host's included, and throws one
+   * `KernelVerificationError` (`KERNEL_MISCONFIGURED`) listing each duplicate handler and each
+   * constructor parameter this container cannot resolve. Call it once the host's adapters are bound.
+   */
+  verify(): void;
   /** Resolves once every committed event has reached every projection and the event bus. */
   catchUp(): Promise<void>;
   /** Clears the read models and rebuilds them from the whole event log. */
@@ -76,6 +85,11 @@ const DEFAULT_LIMITS: Required<HostFactoryLimits> = Object.freeze({
  * own. Throws `INVALID_CONFIGURATION` naming the port when a required one is missing or incomplete.
  */
 export function createHostFactory(options: HostFactoryOptions): HostFactory {
+  return wireHostFactory(options, 'createHostFactory');
+}
+
+/** {@link createHostFactory}, naming `factory` in the errors a host sees. Internal: the test kit uses it. */
+export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrigin['factory']): HostFactory {
   checkPorts(options);
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
@@ -88,13 +102,16 @@ export function createHostFactory(options: HostFactoryOptions): HostFactory {
     ...(options.middleware ?? []),
     retry({ attempts: options.conflictRetries ?? 3 }),
   ];
-  const kernel = createKernel({
-    ...(options.container === undefined ? {} : { container: options.container }),
-    handlers: [...HOST_FACTORY_HANDLERS, ...(options.handlers ?? [])],
-    middleware,
-    logger,
-    ...(options.onEventError === undefined ? {} : { onEventError: options.onEventError }),
-  });
+  const kernel = buildKernel(
+    {
+      ...(options.container === undefined ? {} : { container: options.container }),
+      ...(options.handlers === undefined ? {} : { handlers: options.handlers }),
+      middleware,
+      logger,
+      ...(options.onEventError === undefined ? {} : { onEventError: options.onEventError }),
+    },
+    { factory, builtIn: HOST_FACTORY_HANDLERS },
+  );
   projector = new Projector(options.storage, [...DEFAULT_PROJECTIONS, ...(options.projections ?? [])], kernel.events, logger);
 
   const runtime: Runtime = { storage: options.storage, provider: options.provider, clock, ids, limits, logger, projector };
@@ -111,6 +128,7 @@ export function createHostFactory(options: HostFactoryOptions): HostFactory {
     queries: kernel.queries,
     events: kernel.events,
     container,
+    verify: () => kernel.verify(),
     catchUp: () => projector.catchUp(),
     rebuildReadModels: () => projector.rebuild(),
     projectionStatus: () => projector.status(),

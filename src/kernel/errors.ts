@@ -103,14 +103,18 @@ export class ValidationError extends KernelError {
   }
 }
 
-/** No handler is registered for a message (`HANDLER_NOT_FOUND`). */
+/**
+ * No handler is registered for a message (`HANDLER_NOT_FOUND`). `fix` says what to do for the
+ * factory that built the kernel; by default it speaks of `createKernel()`.
+ */
 export class HandlerNotFoundError extends KernelError {
-  constructor(kind: string, messageName: string) {
+  constructor(kind: string, messageName: string, fix?: string) {
     super(
       'HANDLER_NOT_FOUND',
-      `No ${kind} handler for ${messageName}. Import the module that declares its @${kind}Handler ` +
-        `class before creating the kernel, list that class in createKernel({ handlers }), ` +
-        `or register one with kernel.${kind === 'command' ? 'commands' : 'queries'}.register(${messageName}, handler).`,
+      `No ${kind} handler for ${messageName}. ` +
+        (fix ??
+          `List its @${kind}Handler class in createKernel({ handlers: [...] }), ` +
+            `or register one with kernel.${kind === 'command' ? 'commands' : 'queries'}.register(${messageName}, handler).`),
       { details: { kind, message: messageName } },
     );
   }

@@ -1,7 +1,8 @@
 import type { ContainerInstance } from 'typedi';
 import type { EventContext, EventHandler, EventMessage } from './handler';
 import type { Logger } from './logger';
-import { instantiate, type Constructor } from './registry';
+import { instantiate } from './injection';
+import type { Constructor } from './registry';
 
 /** One handler failure reported by {@link EventBus.publish}. */
 export interface EventFailure {

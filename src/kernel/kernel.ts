@@ -6,15 +6,8 @@ import { EventBus, type EventErrorListener } from './event-bus';
 import { silentLogger, type Logger } from './logger';
 import { MessageBusCore } from './message-bus';
 import { isValidationMiddleware, validation, type Middleware } from './middleware';
-import {
-  decoratedHandlers,
-  parameterTokens,
-  registrationOf,
-  tokenName,
-  type Constructor,
-  type HandlerRegistration,
-  type InjectionToken,
-} from './registry';
+import { construct, parameterProblem, parametersOf, tokenName } from './injection';
+import { registrationOf, type Constructor, type HandlerRegistration } from './registry';
 
 /** The token under which every kernel binds its {@link Logger}; handlers may `@Inject(LOGGER)` it. */
 export const LOGGER = new Token<Logger>('hostfactory-kernel.logger');
@@ -29,7 +22,10 @@ export const EVENT_BUS = new Token<EventBus>('hostfactory-kernel.event-bus');
 export interface KernelOptions {
   /** The typedi container to use. Default: a fresh `Container.of(<unique id>)`, reset by `dispose()`. */
   container?: ContainerInstance;
-  /** The handler classes of this kernel. Default: every decorated handler known at creation. */
+  /**
+   * The decorated handler classes this kernel routes, and only these (default: none). A decorator
+   * only records what a class handles; a kernel never picks up a class it was not given.
+   */
   handlers?: readonly Constructor[];
   /**
    * Middleware for commands and queries, first = outermost. The `validation()` middleware is added
@@ -66,39 +62,56 @@ let kernelCount = 0;
  * this kernel alone, so two kernels in one process (or one test file) never see each other's.
  */
 export function createKernel(options: KernelOptions = {}): Kernel {
+  return buildKernel(options, { factory: 'createKernel' });
+}
+
+/** Who builds a kernel, so that its errors name the fix for the factory the host called. Internal. */
+export interface KernelOrigin {
+  readonly factory: 'createKernel' | 'createHostFactory' | 'createTestHostFactory';
+  /** Handler classes routed before the host's, not named in its errors (the library's use cases). */
+  readonly builtIn?: readonly Constructor[];
+}
+
+/** {@link createKernel} for the library's own factories. Internal: not exported from the package. */
+export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kernel {
   const ownsContainer = options.container === undefined;
   const container = options.container ?? Container.of(`hostfactory-kernel:${++kernelCount}:${randomUUID()}`);
   const logger = options.logger ?? silentLogger;
   if (!container.has(LOGGER)) container.set(LOGGER, logger);
+  const where = origin.factory === 'createKernel' ? 'kernel' : 'host factory';
+  const bus = origin.factory === 'createKernel' ? 'kernel' : 'hf';
 
   const middleware = [...(options.middleware ?? [])];
   if (options.validation !== false && !middleware.some(isValidationMiddleware)) middleware.push(validation());
 
-  const commandCore = new MessageBusCore('command', container, middleware);
-  const queryCore = new MessageBusCore('query', container, middleware);
+  const fix = (kind: 'command' | 'query', name: string) => missingHandlerFix(origin.factory, bus, kind, name);
+  const commandCore = new MessageBusCore('command', container, middleware, fix);
+  const queryCore = new MessageBusCore('query', container, middleware, fix);
   const events = new EventBus(container, logger, options.onEventError);
   const problems: KernelProblem[] = [];
-  const handlerClasses: Constructor[] = [];
+  const handlerClasses = new Set<Constructor>();
 
-  const registrations = options.handlers
-    ? options.handlers.map((h) => registrationOf(h) ?? notDecorated(h))
-    : decoratedHandlers();
+  const registrations = [...(origin.builtIn ?? []), ...(options.handlers ?? [])].map((h) => registrationOf(h) ?? notDecorated(h, origin.factory));
   const claimed = new Map<Constructor, Constructor>();
   for (const registration of registrations) {
-    handlerClasses.push(registration.handler);
+    const handler = registration.handler;
+    if (handlerClasses.has(handler)) continue;
+    handlerClasses.add(handler);
+    // Each kernel builds its own instance of each handler class, in its own container.
+    if (!container.has(handler)) container.set({ id: handler, factory: (c: ContainerInstance) => construct(handler, c, where) });
     if (registration.kind === 'event') {
-      for (const type of registration.eventTypes ?? []) events.register(type, registration.handler as never);
+      for (const type of registration.eventTypes ?? []) events.register(type, handler as never);
       continue;
     }
     const message = registration.message as Constructor;
     const core = registration.kind === 'command' ? commandCore : queryCore;
     const existing = claimed.get(message);
     if (existing === undefined) {
-      claimed.set(message, registration.handler);
-      core.route(message, registration.handler);
-    } else if (existing !== registration.handler) {
-      const conflict = new DuplicateHandlerError(message.name, existing.name, registration.handler.name);
-      problems.push({ code: 'DUPLICATE_HANDLER', handler: registration.handler.name, message: conflict.message });
+      claimed.set(message, handler);
+      core.route(message, handler);
+    } else if (existing !== handler) {
+      const conflict = new DuplicateHandlerError(message.name, existing.name, handler.name);
+      problems.push({ code: 'DUPLICATE_HANDLER', handler: handler.name, message: conflict.message });
       core.route(message, existing, conflict);
     }
   }
@@ -116,7 +129,7 @@ export function createKernel(options: KernelOptions = {}): Kernel {
     container,
     verify() {
       const found = [...problems];
-      for (const handler of handlerClasses) found.push(...dependencyProblems(handler, container));
+      for (const handler of handlerClasses) found.push(...dependencyProblems(handler, container, where));
       if (found.length > 0) throw new KernelVerificationError(found);
     },
     dispose() {
@@ -127,44 +140,28 @@ export function createKernel(options: KernelOptions = {}): Kernel {
   };
 }
 
-function notDecorated(handler: Constructor): HandlerRegistration {
+/** What to do about a message nobody handles, for the factory the host called. */
+function missingHandlerFix(factory: KernelOrigin['factory'], bus: string, kind: 'command' | 'query', name: string): string {
+  return `List its @${kind}Handler class in ${factory}({ handlers: [...] }), or register one with ${bus}.${kind === 'command' ? 'commands' : 'queries'}.register(${name}, handler).`;
+}
+
+function notDecorated(handler: Constructor, factory: KernelOrigin['factory']): HandlerRegistration {
   throw new KernelVerificationError([
     {
       code: 'UNRESOLVED_DEPENDENCY',
       handler: handler.name,
-      message: `${handler.name} is listed in createKernel({ handlers }) but has no @commandHandler, @queryHandler or @eventHandler decorator.`,
+      message: `${handler.name} is listed in ${factory}({ handlers }) but has no @commandHandler, @queryHandler or @eventHandler decorator.`,
     },
   ]);
 }
 
-function dependencyProblems(handler: Constructor, container: ContainerInstance): KernelProblem[] {
+function dependencyProblems(handler: Constructor, container: ContainerInstance, where: string): KernelProblem[] {
+  const analysis = parametersOf(handler);
   const problems: KernelProblem[] = [];
-  for (const param of parameterTokens(handler)) {
-    if (param.resolve !== undefined && param.token !== undefined && canResolve(container, param.token)) continue;
-    if (param.resolve !== undefined && param.token === undefined) continue; // typedi lazy type we cannot inspect
-    const token = tokenName(param.token);
-    problems.push({
-      code: 'UNRESOLVED_DEPENDENCY',
-      handler: handler.name,
-      parameter: param.index,
-      token,
-      message:
-        param.resolve === undefined
-          ? `${handler.name}: constructor parameter #${param.index} has no injection token; add @Inject(TOKEN) or the decorator's { inject } option.`
-          : `${handler.name}: constructor parameter #${param.index} needs ${token}, which is not bound in this kernel's container; bind it with kernel.container.set(${token}, value).`,
-    });
+  for (const param of analysis.params) {
+    const message = parameterProblem(handler, param, analysis, container, where);
+    if (message === undefined) continue;
+    problems.push({ code: 'UNRESOLVED_DEPENDENCY', handler: handler.name, parameter: param.index, token: tokenName(param.token), message });
   }
   return problems;
-}
-
-interface ServiceRecord {
-  type: unknown;
-  factory: unknown;
-  global: boolean;
-}
-
-function canResolve(container: ContainerInstance, token: InjectionToken): boolean {
-  if (container.has(token as never)) return true;
-  const global = (Container.of(undefined) as unknown as { findService(id: unknown): ServiceRecord | undefined }).findService(token);
-  return global !== undefined && (global.global || Boolean(global.type) || Boolean(global.factory));
 }

@@ -2,7 +2,8 @@ import type { ContainerInstance } from 'typedi';
 import { DuplicateHandlerError, HandlerNotFoundError, KernelError } from './errors';
 import type { DispatchContext, ExecuteOptions } from './handler';
 import { compose, type Middleware } from './middleware';
-import { instantiate, type Constructor } from './registry';
+import { instantiate } from './injection';
+import type { Constructor } from './registry';
 
 interface Handles {
   handle(message: unknown, context: DispatchContext): unknown;
@@ -92,6 +93,8 @@ export class MessageBusCore {
     readonly kind: 'command' | 'query',
     private readonly container: ContainerInstance,
     private readonly middleware: readonly Middleware[],
+    /** What a `HANDLER_NOT_FOUND` tells the host to do, for the factory that built this kernel. */
+    private readonly missingHandlerFix?: (kind: 'command' | 'query', messageName: string) => string,
   ) {}
 
   /** Adds or replaces the route of `messageClass`. */
@@ -120,7 +123,7 @@ export class MessageBusCore {
         );
       }
       const name = typeof type === 'function' && type.name ? type.name : String(message);
-      return Promise.reject(new HandlerNotFoundError(this.kind, name));
+      return Promise.reject(new HandlerNotFoundError(this.kind, name, this.missingHandlerFix?.(this.kind, name)));
     }
     try {
       return route.run(new Dispatch(this.kind, message, route.messageName, this.container, options));

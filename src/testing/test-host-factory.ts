@@ -1,4 +1,4 @@
-import { createHostFactory, type HostFactory, type HostFactoryOptions } from '../application/host-factory';
+import { wireHostFactory, type HostFactory, type HostFactoryOptions } from '../application/host-factory';
 import type { Storage } from '../application/storage/storage';
 import { KernelError } from '../kernel';
 import { FakeProvider } from './fake-provider';
@@ -47,13 +47,10 @@ export function createTestHostFactory(options: TestHostFactoryOptions = {}): Tes
   const storage = options.storage ?? memory!;
   const provider = options.provider ?? fake!;
   const tracker = new ActivityTracker();
-  const hostFactory = createHostFactory({
-    ...options,
-    storage,
-    provider,
-    clock: options.clock ?? clock!,
-    ids: options.ids ?? sequentialIds(),
-  });
+  const hostFactory = wireHostFactory(
+    { ...options, storage, provider, clock: options.clock ?? clock!, ids: options.ids ?? sequentialIds() },
+    'createTestHostFactory',
+  );
   tracker.watchBuses(hostFactory.commands, hostFactory.queries);
   tracker.watchEvents(hostFactory.events);
   return {

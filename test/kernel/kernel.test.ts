@@ -55,18 +55,23 @@ describe('createKernel()', () => {
     await expect(k.queries.execute(CountLetters.from({ text: 'abcd', offset: 1 }))).resolves.toBe(3);
   });
 
-  it('knows every decorated handler by default', async () => {
-    const k = kernel();
-    k.container.set(GREETER, { greet: () => 'hi' });
-    await expect(k.commands.execute(Greet.of('x'))).resolves.toBe('hi');
+  it('routes only the handler classes it is given, never every decorated class in the process', async () => {
+    const k = kernel({ handlers: [CountLettersHandler] });
     await expect(k.queries.execute(CountLetters.from({ text: 'ab' }))).resolves.toBe(2);
+    const error = await k.commands.execute(Greet.of('x')).catch((e: unknown) => e);
+    expect(isKernelError(error, 'HANDLER_NOT_FOUND')).toBe(true);
+    expect(k.container.has(GreetHandler)).toBe(false);
+    const bare = await kernel().queries.execute(CountLetters.from({ text: 'ab' })).catch((e: unknown) => e);
+    expect(isKernelError(bare, 'HANDLER_NOT_FOUND')).toBe(true);
   });
 
   it('rejects HANDLER_NOT_FOUND naming the message and what to do', async () => {
     class Orphan extends Command<void> {}
     const error = await kernel().commands.execute(new Orphan()).catch((e: unknown) => e);
     expect(isKernelError(error, 'HANDLER_NOT_FOUND')).toBe(true);
-    expect((error as Error).message).toMatch(/No command handler for Orphan\. Import the module/);
+    expect((error as Error).message).toBe(
+      'No command handler for Orphan. List its @commandHandler class in createKernel({ handlers: [...] }), or register one with kernel.commands.register(Orphan, handler).',
+    );
   });
 
   it('does not answer a query sent as a command', async () => {

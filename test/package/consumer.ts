@@ -4,7 +4,7 @@ import { expect } from 'vitest';
  * The consumer program used by the built-package tests: what a user writes in plain JavaScript,
  * with decorators applied by calling them (plain JS has no decorator syntax). It defines a command
  * with class-validator rules, a handler with an injected dependency, runs both through
- * `createKernel()` and prints one JSON line of observations.
+ * `createKernel({ handlers })` and prints one JSON line of observations.
  */
 
 /** The names the consumer body expects in scope. */
@@ -49,7 +49,7 @@ class GreetHandler {
 commandHandler(Greet, { inject: [GREETING] })(GreetHandler);
 
 async function main() {
-  const kernel = createKernel();
+  const kernel = createKernel({ handlers: [GreetHandler] });
   kernel.container.set(GREETING, 'Hello');
   kernel.verify();
   const result = await kernel.commands.execute(new Greet('Ada', 2));

@@ -62,7 +62,7 @@ class OtherPingHandler {
 }
 
 const capture = async (fn) => { try { await fn(); } catch (error) { return error; } return undefined; };
-const kernel = cjs.createKernel();
+const kernel = cjs.createKernel({ handlers: [PingHandler] });
 const result = await kernel.commands.execute(new Ping('x'));
 const invalid = await capture(() => kernel.commands.execute(new Ping(42)));
 const duplicate = await capture(() => cjs.commandHandler(Ping)(OtherPingHandler));
@@ -91,6 +91,67 @@ console.log(JSON.stringify({
       esmRecognisesCjsError: true,
       // instanceof cannot work across copies; that is why isKernelError exists.
       esmInstanceOfCjsError: false,
+    });
+  });
+
+  it.each([
+    ['ESM', 'injection.mjs', `import 'reflect-metadata'; import { Container, Inject, Service, Token } from 'typedi'; import * as lib from 'hostfactory-kernel';`],
+    ['CJS', 'injection.cjs', `require('reflect-metadata'); const { Container, Inject, Service, Token } = require('typedi'); const lib = require('hostfactory-kernel');`],
+  ])('builds handlers from design:paramtypes and @Inject, and verify() explains dropped metadata, as %s', async (_format, file, imports) => {
+    // What tsc emits with emitDecoratorMetadata is written out by hand (Reflect.defineMetadata); the
+    // class without it is what esbuild or tsx emit for the same source.
+    const body = `
+class Ledger { constructor() { this.lines = []; } }
+Service()(Ledger);
+const GREETING = new Token('greeting');
+class Note extends lib.Command {}
+class Salute extends lib.Command {}
+class Tally extends lib.Command {}
+class NoteHandler {
+  constructor(ledger) { this.ledger = ledger; }
+  handle() { return this.ledger.lines.push('note'); }
+}
+Reflect.defineMetadata('design:paramtypes', [Ledger], NoteHandler);
+lib.commandHandler(Note)(NoteHandler);
+class SaluteHandler {
+  constructor(greeting, ledger) { this.greeting = greeting; this.ledger = ledger; }
+  handle() { return this.greeting + ' #' + this.ledger.lines.length; }
+}
+Reflect.defineMetadata('design:paramtypes', [String, Ledger], SaluteHandler);
+Inject(GREETING)(SaluteHandler, undefined, 0);
+lib.commandHandler(Salute)(SaluteHandler);
+class TallyHandler {
+  constructor(ledger) { this.ledger = ledger; }
+  handle() {}
+}
+lib.commandHandler(Tally)(TallyHandler);
+const problems = () => { try { kernel.verify(); return []; } catch (e) { return e.problems; } };
+const kernel = lib.createKernel({ handlers: [NoteHandler, SaluteHandler, TallyHandler] });
+const before = problems();
+kernel.container.set(GREETING, 'hello');
+const after = problems();
+(async () => {
+  await kernel.commands.execute(new Note());
+  const saluted = await kernel.commands.execute(new Salute());
+  const tally = await kernel.commands.execute(new Tally()).catch((e) => e);
+  console.log(JSON.stringify({
+    before: before.map((p) => p.handler + '#' + p.parameter + ' ' + p.token),
+    after: after.map((p) => p.handler + '#' + p.parameter),
+    droppedExplained: /no design:paramtypes metadata: the build tool dropped it/.test(after[0] && after[0].message),
+    saluted,
+    tallyCode: tally.code,
+    globalContainerHasHandler: Container.has(NoteHandler) || Container.has(SaluteHandler),
+  }));
+  kernel.dispose();
+})();`;
+    const report = await runNodeJson(script(file, `${imports}\n${body}`), WORK);
+    expect(report).toEqual({
+      before: ['SaluteHandler#0 Token(greeting)', 'TallyHandler#0 (no token)'],
+      after: ['TallyHandler#0'],
+      droppedExplained: true,
+      saluted: 'hello #1',
+      tallyCode: 'UNRESOLVED_DEPENDENCY',
+      globalContainerHasHandler: false,
     });
   });
 

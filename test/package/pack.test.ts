@@ -17,8 +17,8 @@ const PROJECT = join(SCRATCH, 'consumer');
 const TS_COMMON = `
 import 'reflect-metadata';
 import { IsInt, IsString, Min, MinLength } from 'class-validator';
-import { Inject, Token } from 'typedi';
-import { Command, commandHandler, createKernel, isKernelError, type CommandHandler } from 'hostfactory-kernel';
+import { Container, Inject, Service, Token } from 'typedi';
+import { Command, commandHandler, createKernel, isKernelError, KernelVerificationError, type CommandHandler } from 'hostfactory-kernel';
 
 const GREETING = new Token<string>('greeting');
 
@@ -35,6 +35,22 @@ export class GreetHandler implements CommandHandler<Greet> {
   }
 }
 
+/** Resolved from the constructor's parameter type, which tsc emits as design:paramtypes. */
+@Service()
+export class Ledger {
+  readonly lines: string[] = [];
+}
+
+export class Note extends Command<number> {}
+
+@commandHandler(Note)
+export class NoteHandler implements CommandHandler<Note> {
+  constructor(private readonly ledger: Ledger) {}
+  handle(): number {
+    return this.ledger.lines.push('note');
+  }
+}
+
 export class Count extends Command<number> {}
 
 // @ts-expect-error a handler whose result is not the command's result type does not compile
@@ -46,10 +62,19 @@ export class WrongHandler {
 }
 
 export async function main(): Promise<void> {
-  const kernel = createKernel({ handlers: [GreetHandler] });
+  const kernel = createKernel({ handlers: [GreetHandler, NoteHandler] });
+  let unbound: string[] = [];
+  try {
+    kernel.verify();
+  } catch (e) {
+    if (e instanceof KernelVerificationError) unbound = e.problems.map((p) => \`\${p.handler}#\${p.parameter} \${p.token}\`);
+  }
   kernel.container.set(GREETING, 'Hello');
   kernel.verify();
   const r: string = await kernel.commands.execute(new Greet());
+  await kernel.commands.execute(new Note());
+  const notes: number = await kernel.commands.execute(new Note());
+  const global = Container.has(GreetHandler) || Container.has(NoteHandler);
   // @ts-expect-error the result is inferred as string, so it is not a number
   const wrong: number = await kernel.commands.execute(new Greet());
   void wrong;
@@ -57,7 +82,7 @@ export async function main(): Promise<void> {
   bad.times = 0;
   const error = await kernel.commands.execute(bad).then(() => undefined, (e: unknown) => e);
   const code = isKernelError(error, 'VALIDATION_FAILED') ? error.code : 'no error';
-  console.log(JSON.stringify({ r, code, message: error instanceof Error ? error.message : '' }));
+  console.log(JSON.stringify({ r, code, message: error instanceof Error ? error.message : '', unbound, notes, global }));
 }
 `;
 
@@ -119,6 +144,9 @@ describe('the packed tarball installed in a fresh project', () => {
       r: 'Hello, Ada',
       code: 'VALIDATION_FAILED',
       message: expect.stringContaining('times'),
+      unbound: ['GreetHandler#0 Token(greeting)'],
+      notes: 2,
+      global: false,
     };
     expect(await runNodeJson(join(PROJECT, 'out', 'main.mjs'), PROJECT)).toEqual(expected);
     expect(await runNodeJson(join(PROJECT, 'out', 'main.cjs'), PROJECT)).toEqual(expected);

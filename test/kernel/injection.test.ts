@@ -1,0 +1,236 @@
+// How a kernel builds handler classes: typedi's @Inject, @Service and emitted parameter types, in
+// the kernel's own container, with nothing written to typedi's global container.
+import 'reflect-metadata';
+import { IsString } from 'class-validator';
+import { Container, Inject, Service, Token } from 'typedi';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  Command,
+  COMMAND_BUS,
+  commandHandler,
+  createKernel,
+  eventHandler,
+  isKernelError,
+  KernelVerificationError,
+  type CommandHandler,
+  type EventHandler,
+  type Kernel,
+  type KernelProblem,
+} from '../../src/kernel';
+import { GREETER, type Greeter } from './fixtures';
+
+/** A dependency typedi resolves by class: TypeScript emits its type in design:paramtypes. */
+@Service()
+class Ledger {
+  readonly lines: string[] = [];
+}
+
+/** A class no container knows (no @Service, never bound). */
+class Unbound {}
+
+class Record extends Command<number> {
+  @IsString()
+  line!: string;
+}
+
+@commandHandler(Record)
+class RecordHandler implements CommandHandler<Record> {
+  constructor(private readonly ledger: Ledger) {}
+  handle(command: Record): number {
+    return this.ledger.lines.push(command.line);
+  }
+}
+
+class Salute extends Command<string> {}
+
+@commandHandler(Salute)
+class SaluteHandler implements CommandHandler<Salute> {
+  constructor(
+    private readonly ledger: Ledger,
+    @Inject(GREETER) private readonly greeter: Greeter,
+  ) {}
+  handle(): string {
+    return this.greeter.greet(`#${this.ledger.lines.length}`);
+  }
+}
+
+const kernels: Kernel[] = [];
+function kernel(...args: Parameters<typeof createKernel>): Kernel {
+  const k = createKernel(...args);
+  kernels.push(k);
+  return k;
+}
+afterEach(() => {
+  while (kernels.length > 0) kernels.pop()?.dispose();
+});
+
+function problemsOf(k: Kernel): readonly KernelProblem[] {
+  try {
+    k.verify();
+  } catch (error) {
+    if (error instanceof KernelVerificationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('building handlers', () => {
+  it('resolves a constructor parameter from its emitted type (a typedi @Service class)', async () => {
+    const k = kernel({ handlers: [RecordHandler] });
+    expect(problemsOf(k)).toEqual([]);
+    await k.commands.execute(Record.from({ line: 'a' }));
+    await expect(k.commands.execute(Record.from({ line: 'b' }))).resolves.toBe(2);
+  });
+
+  it('gives each kernel its own instance of a @Service dependency', async () => {
+    const a = kernel({ handlers: [RecordHandler] });
+    const b = kernel({ handlers: [RecordHandler] });
+    await a.commands.execute(Record.from({ line: 'a' }));
+    await expect(b.commands.execute(Record.from({ line: 'b' }))).resolves.toBe(1);
+    expect(a.container.get(Ledger)).not.toBe(b.container.get(Ledger));
+  });
+
+  it('mixes emitted types and typedi @Inject(token) parameters', async () => {
+    const k = kernel({ handlers: [RecordHandler, SaluteHandler] });
+    k.container.set(GREETER, { greet: (n: string) => `hi ${n}` });
+    expect(problemsOf(k)).toEqual([]);
+    await k.commands.execute(Record.from({ line: 'a' }));
+    await expect(k.commands.execute(new Salute())).resolves.toBe('hi #1');
+  });
+
+  it('lets a handler inject the kernel’s own command bus under COMMAND_BUS', async () => {
+    class Twice extends Command<number> {}
+    @commandHandler(Twice)
+    class TwiceHandler implements CommandHandler<Twice> {
+      constructor(@Inject(COMMAND_BUS) private readonly commands: Kernel['commands']) {}
+      async handle(): Promise<number> {
+        await this.commands.execute(Record.from({ line: 'x' }));
+        return this.commands.execute(Record.from({ line: 'y' }));
+      }
+    }
+    const k = kernel({ handlers: [RecordHandler, TwiceHandler] });
+    expect(problemsOf(k)).toEqual([]);
+    await expect(k.commands.execute(new Twice())).resolves.toBe(2);
+  });
+
+  it('fails a dispatch with UNRESOLVED_DEPENDENCY naming the parameter and token, not typedi’s error', async () => {
+    const k = kernel({ handlers: [SaluteHandler] });
+    const error = await k.commands.execute(new Salute()).catch((e: unknown) => e);
+    expect(isKernelError(error, 'UNRESOLVED_DEPENDENCY')).toBe(true);
+    expect(error).toMatchObject({ details: { handler: 'SaluteHandler', parameter: 1, token: 'Token(test.greeter)' } });
+    expect((error as Error).message).toMatch(/SaluteHandler: constructor parameter #1 needs Token\(test\.greeter\), which is not bound/);
+  });
+});
+
+describe('kernel.verify() on parameters it cannot resolve', () => {
+  it('names an unbound @Inject token and an unknown class type, each with its position', () => {
+    class Audit extends Command<void> {}
+    @commandHandler(Audit)
+    class AuditHandler implements CommandHandler<Audit> {
+      constructor(
+        @Inject(GREETER) readonly greeter: Greeter,
+        readonly unbound: Unbound,
+      ) {}
+      handle() {}
+    }
+    const problems = problemsOf(kernel({ handlers: [AuditHandler] }));
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'UNRESOLVED_DEPENDENCY', handler: 'AuditHandler', parameter: 0, token: 'Token(test.greeter)' }),
+      expect.objectContaining({ code: 'UNRESOLVED_DEPENDENCY', handler: 'AuditHandler', parameter: 1, token: 'Unbound' }),
+    ]);
+    expect(problems[1]?.message).toContain('or decorate that class with @Service()');
+  });
+
+  it('explains a parameter typed as an interface, which no container can resolve', () => {
+    class Hail extends Command<void> {}
+    @commandHandler(Hail)
+    class HailHandler implements CommandHandler<Hail> {
+      constructor(readonly greeter: Greeter) {}
+      handle() {}
+    }
+    const [problem] = problemsOf(kernel({ handlers: [HailHandler] }));
+    expect(problem).toMatchObject({ handler: 'HailHandler', parameter: 0, token: '(no token)' });
+    expect(problem?.message).toMatch(/interface, a union or a primitive.*add @Inject\(TOKEN\)/);
+  });
+
+  it('explains a class whose parameter metadata the build tool dropped', async () => {
+    class Tally extends Command<void> {}
+    class TallyHandler implements CommandHandler<Tally> {
+      constructor(readonly ledger: Ledger) {}
+      handle() {}
+    }
+    Reflect.deleteMetadata('design:paramtypes', TallyHandler);
+    commandHandler(Tally)(TallyHandler);
+    const k = kernel({ handlers: [TallyHandler] });
+    const [problem] = problemsOf(k);
+    expect(problem).toMatchObject({ code: 'UNRESOLVED_DEPENDENCY', handler: 'TallyHandler', parameter: 0 });
+    expect(problem?.message).toMatch(/carries no design:paramtypes metadata: the build tool dropped it.*\{ inject: \[TOKEN, …\] \}/);
+    const error = await k.commands.execute(new Tally()).catch((e: unknown) => e);
+    expect(isKernelError(error, 'UNRESOLVED_DEPENDENCY')).toBe(true);
+  });
+
+  it('checks event handlers too', () => {
+    @eventHandler('Audited')
+    class AuditListener implements EventHandler {
+      constructor(@Inject(GREETER) readonly greeter: Greeter) {}
+      handle() {}
+    }
+    expect(problemsOf(kernel({ handlers: [AuditListener] }))).toEqual([
+      expect.objectContaining({ handler: 'AuditListener', parameter: 0, token: 'Token(test.greeter)' }),
+    ]);
+  });
+});
+
+describe('global state', () => {
+  it('decorating and building handlers writes nothing into typedi’s global container', async () => {
+    const k = kernel({ handlers: [RecordHandler, SaluteHandler] });
+    k.container.set(GREETER, { greet: () => '' });
+    await k.commands.execute(new Salute());
+    for (const id of [RecordHandler, SaluteHandler]) expect(Container.has(id as never)).toBe(false);
+    expect(Container.has(COMMAND_BUS)).toBe(false);
+    expect(Container.has(GREETER)).toBe(false);
+  });
+
+  it('importing the library registers none of its use-case handlers in typedi’s global container', async () => {
+    const application = await import('../../src/application');
+    await import('../../src/testing');
+    const handlerClasses = Object.values(application).filter((v) => typeof v === 'function' && /Handler$/.test(v.name));
+    const { HOST_FACTORY_HANDLERS } = application;
+    expect(HOST_FACTORY_HANDLERS.length).toBeGreaterThan(10);
+    for (const handler of [...HOST_FACTORY_HANDLERS, ...handlerClasses]) expect(Container.has(handler as never)).toBe(false);
+  });
+
+  it('keeps two kernels apart: a handler class is built only in the kernels given it', async () => {
+    const a = kernel({ handlers: [RecordHandler] });
+    const b = kernel({ handlers: [] });
+    await a.commands.execute(Record.from({ line: 'a' }));
+    expect(a.container.has(RecordHandler)).toBe(true);
+    expect(b.container.has(RecordHandler)).toBe(false);
+    const error = await b.commands.execute(Record.from({ line: 'b' })).catch((e: unknown) => e);
+    expect(isKernelError(error, 'HANDLER_NOT_FOUND')).toBe(true);
+  });
+
+  it('reports a token bound only in typedi’s global container, which typedi 0.10 cannot hand to a kernel', async () => {
+    const GLOBAL_GREETER = new Token<Greeter>('test.global-greeter');
+    class Wave extends Command<string> {}
+    @commandHandler(Wave)
+    class WaveHandler implements CommandHandler<Wave> {
+      constructor(@Inject(GLOBAL_GREETER) private readonly greeter: Greeter) {}
+      handle() {
+        return this.greeter.greet('all');
+      }
+    }
+    Container.set(GLOBAL_GREETER, { greet: (n: string) => `hello ${n}` });
+    try {
+      const k = kernel({ handlers: [WaveHandler] });
+      expect(problemsOf(k)).toEqual([expect.objectContaining({ handler: 'WaveHandler', parameter: 0, token: 'Token(test.global-greeter)' })]);
+      const error = await k.commands.execute(new Wave()).catch((e: unknown) => e);
+      expect(isKernelError(error, 'UNRESOLVED_DEPENDENCY')).toBe(true);
+      k.container.set(GLOBAL_GREETER, Container.get(GLOBAL_GREETER));
+      expect(problemsOf(k)).toEqual([]);
+      await expect(k.commands.execute(new Wave())).resolves.toBe('hello all');
+    } finally {
+      Container.remove(GLOBAL_GREETER);
+    }
+  });
+});
