@@ -12,6 +12,8 @@ export interface TransactionScope {
   readonly guard: () => void;
   /** `Type:id` of every aggregate this transaction saved or deleted (its first version check passed). */
   readonly written: Set<string>;
+  /** Records a version conflict so the commit fails with it even if the work caught it; returns it. */
+  readonly conflict: <E>(error: E) => E;
 }
 
 /** How one aggregate type maps to its table: the id, the indexed columns and the restore function. */
@@ -59,9 +61,9 @@ class SnapshotWriter<S extends { version: number }, A> {
         changed = (await this.query(`UPDATE ${table} SET ${sets} WHERE id = $1 AND version = $${names.length + 1}`, [...values, expectedVersion])) === 1;
       }
     } catch (error) {
-      throw this.uniqueConflict(error, id, expectedVersion);
+      throw this.scope.conflict(this.uniqueConflict(error, id, expectedVersion));
     }
-    if (!changed) throw await this.conflict(id, expectedVersion);
+    if (!changed) throw this.scope.conflict(await this.conflict(id, expectedVersion));
     this.scope.written.add(key);
   }
 
@@ -74,9 +76,9 @@ class SnapshotWriter<S extends { version: number }, A> {
     } else if (expectedVersion === 0) {
       // "Must not exist": deleting nothing is fine, deleting something stored is a conflict.
       const actual = await this.actualVersion(id);
-      if (actual !== null) throw new ConcurrencyConflictError(this.map.type, id, 0, actual);
+      if (actual !== null) throw this.scope.conflict(new ConcurrencyConflictError(this.map.type, id, 0, actual));
     } else if ((await this.query(`DELETE FROM ${this.map.table} WHERE id = $1 AND version = $2`, [id, expectedVersion])) !== 1) {
-      throw await this.conflict(id, expectedVersion);
+      throw this.scope.conflict(await this.conflict(id, expectedVersion));
     }
     this.scope.written.add(key);
   }

@@ -54,6 +54,8 @@ class TransactionState {
   #open = true;
   #begun: Promise<void> | undefined;
   #events: DomainEvent[] = [];
+  /** The first version conflict a statement reported; the commit fails with it even if the work caught it. */
+  #conflict: unknown;
   #locked: string | undefined;
   /** The advisory lock key held at session level (lock-first transactions), released after the end. */
   #sessionLock: string | undefined;
@@ -68,6 +70,10 @@ class TransactionState {
       tables,
       guard: () => this.guard(),
       written: new Set(),
+      conflict: (error) => {
+        this.#conflict ??= error;
+        return error;
+      },
       query: async <R extends QueryResultRow>(sql: string, params: readonly unknown[]) => {
         this.guard();
         await this.begin('BEGIN');
@@ -113,6 +119,7 @@ class TransactionState {
   }
 
   async commit(): Promise<void> {
+    if (this.#conflict !== undefined) throw this.#conflict;
     if (this.#begun === undefined && this.#events.length === 0) return;
     await this.begin('BEGIN');
     await this.run(async () => {

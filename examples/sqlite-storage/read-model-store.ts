@@ -18,6 +18,15 @@ export interface CompiledQuery {
 }
 
 /**
+ * Insert or replace, except over a document whose numeric `_position` is above the incoming one's
+ * (the port's multi-replica fence: a replica replaying an older event never undoes a newer one).
+ */
+const UPSERT_FENCED =
+  'INSERT INTO read_models (collection, id, doc) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc ' +
+  "WHERE NOT IFNULL(json_type(read_models.doc, '$._position') IN ('integer', 'real') AND json_type(excluded.doc, '$._position') IN ('integer', 'real') " +
+  "AND json_extract(read_models.doc, '$._position') > json_extract(excluded.doc, '$._position'), 0)";
+
+/**
  * Read-model documents as JSON rows of `read_models(collection, id, doc)`. Reads use the read-only
  * connection (committed data); each `put`/`delete` is a short write transaction of its own. Queries
  * compile to `json_extract`/`json_type` SQL that keeps the port's strict semantics and uses the
@@ -54,7 +63,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     }
     const json = JSON.stringify(document);
     await this.database.write((db) =>
-      prepared(db, 'INSERT INTO read_models (collection, id, doc) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc').run(collection, document.id, json),
+      prepared(db, UPSERT_FENCED).run(collection, document.id, json),
     );
   }
 

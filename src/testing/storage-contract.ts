@@ -1,6 +1,7 @@
 import type { Storage } from '../application/storage/storage';
 import { aggregateCases, type CaseBody } from './storage-contract/aggregate.cases';
 import { readModelCases } from './storage-contract/read-model.cases';
+import { strictnessCases } from './storage-contract/strictness.cases';
 import { transactionCases } from './storage-contract/transaction.cases';
 
 /** What {@link storageContract} needs: a name for reports and a way to make (and dispose of) a fresh, empty storage. */
@@ -22,10 +23,11 @@ export interface StorageContractCase {
 /**
  * The conformance suite for a {@link Storage} adapter: every rule of the storage ports as a
  * separate case, each on its own storage from `create()` and `destroy`ed afterwards. Usable from
- * any test runner; see `runStorageContract` in `./storage-contract.vitest` for vitest.
+ * any test runner; for vitest, `runStorageContract` from `hostfactory-kernel/testing/vitest` declares
+ * one `it` per case.
  */
 export function storageContract<S extends Storage>(options: StorageContractOptions<S>): StorageContractCase[] {
-  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases };
+  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases, ...strictnessCases };
   return Object.entries(bodies).map(([name, body]) => ({
     name,
     run: async () => {

@@ -4,6 +4,7 @@ import { Template } from '../../src/domain';
 import type { Transaction } from '../../src/application/storage/unit-of-work';
 import { createInMemoryStorage, storageContract } from '../../src/testing';
 import { runStorageContract } from '../../src/testing/storage-contract.vitest';
+import { contractFailures as failures } from '../support/contract-failures';
 
 runStorageContract({ name: 'in-memory storage', create: createInMemoryStorage });
 
@@ -30,18 +31,6 @@ function ignoringExpectedVersion(): Storage {
     },
   });
   return { ...inner, unitOfWork: { transaction: (work) => inner.unitOfWork.transaction((tx) => work(wrap(tx))) } };
-}
-
-async function failures(create: () => Storage): Promise<Map<string, string>> {
-  const failed = new Map<string, string>();
-  for (const contractCase of storageContract({ name: 'under test', create })) {
-    try {
-      await contractCase.run();
-    } catch (error) {
-      failed.set(contractCase.name, error instanceof Error ? error.message : String(error));
-    }
-  }
-  return failed;
 }
 
 describe('storageContract', () => {
@@ -78,6 +67,7 @@ describe('storageContract', () => {
     const failed = await failures(ignoringExpectedVersion);
     expect([...failed.keys()].sort()).toEqual(
       [
+        'conflicts: a conflict that work catches still fails the transaction and writes nothing',
         'conflicts: a stale expectedVersion fails and the transaction writes nothing',
         'conflicts: inserting an id that already exists fails with CONCURRENCY_CONFLICT',
         'conflicts: updating an aggregate that was never stored fails with CONCURRENCY_CONFLICT',

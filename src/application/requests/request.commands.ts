@@ -31,7 +31,7 @@ export class RequestMachines extends Command<{ requestId: string }> {
   @Min(1)
   machineCount!: number;
 
-  /** Caller tags for the request: a map, or `"k=v;k=v"`. */
+  /** Caller tags for the request: a map of strings (a `"k=v;k=v"` string is refused: turn it into a map with `parseTags`). */
   @IsOptional()
   @IsObject()
   tags?: Record<string, string>;

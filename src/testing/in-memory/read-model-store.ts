@@ -15,8 +15,9 @@ interface Collection {
 }
 
 /**
- * Read-model collections in memory. Documents are deep-copied in and out; equality filters use
- * per-field indexes built lazily and maintained on put/delete, so they never scan a collection.
+ * Read-model collections in memory. Documents are deep-copied in and out; a put never replaces a
+ * document with a higher `_position`; equality filters use per-field indexes built lazily and
+ * maintained on put/delete, so they never scan a collection.
  */
 export class InMemoryReadModelStore implements ReadModelStore {
   readonly #collections = new Map<string, Collection>();
@@ -41,6 +42,7 @@ export class InMemoryReadModelStore implements ReadModelStore {
       ]);
     }
     const target = this.#collection(collection);
+    if (isFenced(target.documents.get(document.id), document)) return;
     const copy = structuredClone(document);
     this.#unindex(target, copy.id);
     target.documents.set(copy.id, copy);
@@ -113,6 +115,16 @@ export class InMemoryReadModelStore implements ReadModelStore {
     if (collection === undefined) this.#collections.set(name, (collection = { documents: new Map(), indexes: new Map() }));
     return collection;
   }
+}
+
+/**
+ * The multi-replica fence of the port: a document stamped with a numeric `_position` is never
+ * replaced by one stamped with a lower position (a replica replaying an older event).
+ */
+function isFenced(stored: ReadModelDocument | undefined, incoming: ReadModelDocument): boolean {
+  const had = stored?._position;
+  const got = incoming._position;
+  return typeof had === 'number' && typeof got === 'number' && got < had;
 }
 
 function addTo(entries: Map<string, Set<string>>, key: string | undefined, id: string): void {
