@@ -114,6 +114,9 @@ export {
   UpdateRequestStatus,
 } from './application/requests/request.commands';
 export type { ReturnMachinesResult } from './application/requests/request.commands';
+export { Reconcile, DEFAULT_RECONCILE_LIMIT } from './application/reconcile/reconcile.command';
+export type { ReconcileResult } from './application/reconcile/reconcile.command';
+export type { Reconciler, ReconcilerOptions } from './application/reconcile/reconciler';
 export { GetRequest, GetRequestStatus, ListRequests, ListReturnRequests, GetReturnRequests } from './application/requests/request.queries';
 export { GetMachine, ListMachines } from './application/machines/machine.queries';
 export { TemplateDto } from './application/read-models/template.dto';

@@ -1,3 +1,4 @@
+import { ReconcileHandler } from './reconcile/reconcile.handler';
 import { GetMachineHandler, GetRequestHandler, GetRequestStatusHandler, GetReturnRequestsHandler, ListMachinesHandler, ListRequestsHandler, ListReturnRequestsHandler } from './requests/request.query-handlers';
 import { CancelRequestHandler, SyncReclaimNoticesHandler, UpdateRequestStatusHandler } from './requests/request-admin.handlers';
 import { RequestMachinesHandler } from './requests/request-machines.handler';
@@ -19,6 +20,7 @@ export const HOST_FACTORY_HANDLERS = Object.freeze([
   SyncReclaimNoticesHandler,
   CancelRequestHandler,
   UpdateRequestStatusHandler,
+  ReconcileHandler,
   ListTemplatesHandler,
   GetTemplateHandler,
   ValidateTemplateQueryHandler,
