@@ -128,7 +128,9 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
       if (options.hangOnTemplate !== undefined && input.template.templateId === options.hangOnTemplate) {
         await new Promise(() => setInterval(() => undefined, 60_000));
       }
-      provisionTx(input);
+      // IMMEDIATE: the transaction reads before it writes; a deferred one would fail at once with
+      // SQLITE_BUSY_SNAPSHOT under parallel calls instead of waiting out the busy timeout.
+      provisionTx.immediate(input);
       const resource = db.prepare<[string], { resource_id: string }>('SELECT resource_id FROM sim_requests WHERE request_id = ?').get(input.requestId);
       return { resourceIds: resource === undefined ? [] : [resource.resource_id], machines: byRequest.all(input.requestId).map((row) => view(row, now())) };
     },
@@ -146,7 +148,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
       const mark = db.prepare('UPDATE sim_machines SET terminate_at = ? WHERE machine_id = ? AND terminate_at IS NULL');
       db.transaction(() => {
         for (const id of input.machineIds) mark.run(at, id);
-      })();
+      }).immediate();
       return { accepted: [...input.machineIds], failed: [] };
     },
     async reclaimNotices(): Promise<ReclaimNotice[]> {
