@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { locateJsonSyntaxError, parseJsonText } from '../../src/hostfactory';
 
@@ -35,6 +36,28 @@ describe('locateJsonSyntaxError', () => {
       expect(() => JSON.parse(text), text).toThrow(SyntaxError);
       expect(where(text), text).toEqual(expected);
     }
+  });
+
+  it('finds an error exactly when JSON.parse refuses the text (generated JSON, cut and spliced)', () => {
+    const text = fc.oneof(
+      fc.json(),
+      fc.tuple(fc.json(), fc.nat(), fc.string({ unit: 'binary', maxLength: 3 })).map(([json, at, insert]) => json.slice(0, at % (json.length + 1)) + insert + json.slice(at % (json.length + 1))),
+      fc.string({ unit: 'binary', maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(text, (candidate) => {
+        let valid = true;
+        try {
+          JSON.parse(candidate);
+        } catch {
+          valid = false;
+        }
+        const location = locateJsonSyntaxError(candidate);
+        expect(location === undefined, candidate).toBe(valid);
+        if (location !== undefined) expect(location.offset).toBeLessThanOrEqual(candidate.length);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('survives hostile nesting without recursion', () => {
