@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createHostFactory, type HostFactory, type ReadModelStore } from '../../src/index';
+import { createHostFactory, systemClock, type Clock, type HostFactory, type ReadModelStore } from '../../src/index';
 import { parseTemplatesFile, type HostFactoryContext } from '../../src/hostfactory/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { providerName, readTemplatesFile, requiredSetting, workDirectory } from './provider-config';
@@ -24,16 +24,17 @@ export async function openHostFactory({ env, logger, operation }: HostFactoryCon
   const workdir = workDirectory(env);
   const filename = join(workdir, 'hostfactory.db');
   const storage = createSqliteStorage({ filename });
+  const clock = simulatedClock(env);
   // The cloud adapter: swap createSimulatedCloud for a real one here (see README).
   let cloud;
   try {
-    cloud = createSimulatedCloud({ filename, ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) });
+    cloud = createSimulatedCloud({ filename, now: () => clock.now().getTime(), ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) });
   } catch (error) {
     storage.close();
     throw error;
   }
   const providerTimeoutMs = Number(env.SIM_PROVIDER_TIMEOUT_MS ?? 30_000);
-  const hostFactory = createHostFactory({ storage, provider: cloud, logger, limits: { providerTimeoutMs } });
+  const hostFactory = createHostFactory({ storage, provider: cloud, clock, logger, limits: { providerTimeoutMs } });
   const dispose = hostFactory.dispose;
   const closing: HostFactory = {
     ...hostFactory,
@@ -58,6 +59,16 @@ export async function openHostFactory({ env, logger, operation }: HostFactoryCon
     });
   }
   return closing;
+}
+
+/**
+ * The wall clock, moved `SIM_CLOCK_OFFSET_SECONDS` ahead (a test hook: deadlines and boot times of
+ * the simulated cloud are reached without waiting). Unset or 0 in real use.
+ */
+function simulatedClock(env: Readonly<Record<string, string | undefined>>): Clock {
+  const offsetMs = Number(env.SIM_CLOCK_OFFSET_SECONDS ?? 0) * 1000;
+  if (!Number.isFinite(offsetMs) || offsetMs === 0) return systemClock;
+  return { now: () => new Date(Date.now() + offsetMs) };
 }
 
 /**

@@ -34,7 +34,7 @@ export interface SimulatedCloudOptions {
   filename: string;
   /** Milliseconds since the epoch; default `Date.now`. */
   now?: () => number;
-  /** Test hook: a provision for this template never answers (to kill the process mid-command). */
+  /** Test hook: a provision for this template launches its machines, then never answers (to kill the process mid-command). */
   hangOnTemplate?: string;
 }
 
@@ -125,12 +125,13 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
 
   return {
     async provision(input: ProvisionInput): Promise<ProvisionResult> {
-      if (options.hangOnTemplate !== undefined && input.template.templateId === options.hangOnTemplate) {
-        await new Promise(() => setInterval(() => undefined, 60_000));
-      }
       // IMMEDIATE: the transaction reads before it writes; a deferred one would fail at once with
       // SQLITE_BUSY_SNAPSHOT under parallel calls instead of waiting out the busy timeout.
       provisionTx.immediate(input);
+      if (options.hangOnTemplate !== undefined && input.template.templateId === options.hangOnTemplate) {
+        // The cloud has launched the machines but its answer never arrives (the process is then killed).
+        await new Promise(() => setInterval(() => undefined, 60_000));
+      }
       const resource = db.prepare<[string], { resource_id: string }>('SELECT resource_id FROM sim_requests WHERE request_id = ?').get(input.requestId);
       return { resourceIds: resource === undefined ? [] : [resource.resource_id], machines: byRequest.all(input.requestId).map((row) => view(row, now())) };
     },
