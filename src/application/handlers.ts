@@ -6,6 +6,7 @@ import { SyncRequestHandler } from './requests/sync-request.handler';
 import { CreateTemplateHandler, DeleteTemplateHandler, ImportTemplatesHandler, UpdateTemplateHandler, ValidateTemplateHandler } from './templates/template.handlers';
 import { GetTemplateHandler, ListTemplatesHandler, ValidateTemplateQueryHandler } from './templates/template.query-handlers';
 
+import { ReconcileHandler } from './reconcile/reconcile.handler';
 import { explicitOnly } from '../kernel/registry';
 
 /** Every handler class of the host-factory use cases, in the order a kernel registers them. */
@@ -21,6 +22,7 @@ export const HOST_FACTORY_HANDLERS = Object.freeze([
   SyncReclaimNoticesHandler,
   CancelRequestHandler,
   UpdateRequestStatusHandler,
+  ReconcileHandler,
   ListTemplatesHandler,
   GetTemplateHandler,
   ValidateTemplateQueryHandler,

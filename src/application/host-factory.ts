@@ -16,6 +16,7 @@ import {
 import { HOST_FACTORY_HANDLERS } from './handlers';
 import type { ProviderPort } from './provider/provider.port';
 import { Projector, type ProjectionLag } from './read-models/projector';
+import { createReconciler, type Reconciler } from './reconcile/reconciler';
 import { DEFAULT_PROJECTIONS, type Projection } from './read-models/projections';
 import { RUNTIME, type Runtime } from './runtime';
 import type { Storage } from './storage/storage';
@@ -62,6 +63,8 @@ export interface HostFactory {
   rebuildReadModels(): Promise<void>;
   /** Each projection's position and last error. */
   projectionStatus(): ProjectionLag[];
+  /** Runs `Reconcile` on an interval for a long-running host (`start({ everyMs })`, `stop()`); `dispose()` stops it. */
+  readonly reconciler: Reconciler;
   dispose(): void;
 }
 
@@ -69,6 +72,7 @@ const DEFAULT_LIMITS: Required<HostFactoryLimits> = Object.freeze({
   maxPerRequest: 100,
   providerTimeoutMs: 30_000,
   maxMachinesPerReturn: 1000,
+  ackWindowMs: 900_000,
 });
 
 /**
@@ -106,7 +110,9 @@ export function createHostFactory(options: HostFactoryOptions): HostFactory {
   container.set(ID_GENERATOR, ids);
   container.set(LIMITS, limits);
 
+  const reconciler = createReconciler(kernel.commands, logger);
   return {
+    reconciler,
     commands: kernel.commands,
     queries: kernel.queries,
     events: kernel.events,
@@ -114,7 +120,10 @@ export function createHostFactory(options: HostFactoryOptions): HostFactory {
     catchUp: () => projector.catchUp(),
     rebuildReadModels: () => projector.rebuild(),
     projectionStatus: () => projector.status(),
-    dispose: () => kernel.dispose(),
+    dispose: () => {
+      void reconciler.stop();
+      kernel.dispose();
+    },
   };
 }
 

@@ -47,6 +47,9 @@ export {
 } from './requests/request.commands';
 export type { ReturnMachinesResult } from './requests/request.commands';
 export { GetRequest, GetRequestStatus, ListRequests, ListReturnRequests, GetReturnRequests, PagedQuery } from './requests/request.queries';
+export { Reconcile, DEFAULT_RECONCILE_LIMIT } from './reconcile/reconcile.command';
+export type { ReconcileResult } from './reconcile/reconcile.command';
+export type { Reconciler, ReconcilerOptions } from './reconcile/reconciler';
 export { GetMachine, ListMachines } from './machines/machine.queries';
 export { CAPACITY_HOLDING_STATUSES, committedUnits } from './requests/capacity';
 export { NoActiveMachinesError } from './requests/return-machines.handler';

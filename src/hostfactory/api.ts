@@ -1,4 +1,4 @@
-import { GetRequestStatus, SyncReclaimNotices, SyncRequest, type HostFactory, type RequestStatusDto } from '../application';
+import { GetRequestStatus, Reconcile, SyncReclaimNotices, SyncRequest, type HostFactory, type RequestStatusDto } from '../application';
 import { isHostFactoryError, silentLogger, type Logger } from '../kernel';
 import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
 import {
@@ -51,7 +51,15 @@ export interface HostFactoryApi {
 export interface HostFactoryApiOptions {
   /** Where failures and provider trouble are logged (with details kept out of the documents). Default silent. */
   readonly logger?: Logger;
+  /**
+   * The `Reconcile` run each getReturnRequests makes (Symphony calls it periodically): at most `limit`
+   * requests, starting none after `budgetMs`. `false` turns it off (run `Reconcile` elsewhere then).
+   * Default `{ limit: 25, budgetMs: 10000 }`.
+   */
+  readonly reconcile?: false | { readonly limit?: number; readonly budgetMs?: number };
 }
+
+const DEFAULT_API_RECONCILE = { limit: 25, budgetMs: 10_000 };
 
 /**
  * The Symphony provider API on a host factory (`createHostFactory()` or anything with its buses).
@@ -69,6 +77,17 @@ export function createHostFactoryApi(hostFactory: Pick<HostFactory, 'commands' |
       if (isHostFactoryError(error)) logger.warn(`${operation} failed: ${error.message}`, { operation, code: error.code });
       else logger.error(`${operation} failed unexpectedly`, { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
       return { document: formatErrorOutput(error, operation), exitCode: HOSTFACTORY_EXIT_CODES.failed };
+    }
+  }
+
+  /** One bounded Reconcile run; its failure is logged and never fails the operation. */
+  async function reconcile(): Promise<void> {
+    if (options.reconcile === false) return;
+    try {
+      const result = await commands.execute(Reconcile.from({ ...DEFAULT_API_RECONCILE, ...options.reconcile }));
+      if (result.abandoned + result.errors + result.conflicts > 0) logger.info('getReturnRequests reconciled open requests', { ...result });
+    } catch (error) {
+      logger.warn('getReturnRequests could not reconcile open requests; the next call tries again', { error: errorText(error) });
     }
   }
 
@@ -123,13 +142,16 @@ export function createHostFactoryApi(hostFactory: Pick<HostFactory, 'commands' |
     getReturnRequests: (input) =>
       answer('getReturnRequests', async () => {
         const query = parseGetReturnRequestsInput(input);
+        const machines = (query.machines ?? []).map(({ machineId, name }) => ({ ...(machineId === undefined ? {} : { machineId }), ...(name === undefined ? {} : { name }) }));
         let note: string | undefined;
         try {
-          await commands.execute(SyncReclaimNotices.from({}));
+          // The held hosts too: one the cloud took back behind Symphony's back is corrected and listed.
+          await commands.execute(SyncReclaimNotices.from({ machines }));
         } catch (error) {
           logger.warn('getReturnRequests could not fetch reclaim notices; answering from the recorded ones', { error: errorText(error) });
           note = `The cloud could not be asked for new notices, so these are the last recorded ones: ${isHostFactoryError(error) ? error.message : 'an unexpected error (see the provider log)'}`;
         }
+        await reconcile();
         const wanted = await queries.execute(query);
         const output = formatGetReturnRequestsOutput(wanted);
         return note === undefined ? output : { ...output, message: `${output.message} ${note}` };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Request, machineUnits, remainingCapacity, templateCapacity, unitsInUse } from '../../src/domain';
+import { Request, deliverableUnits, machineUnits, remainingCapacity, templateCapacity, unitsInUse } from '../../src/domain';
 import { aTemplate } from './support/builders';
 import { ctxAt } from './support/context';
 import { expectFailure } from './support/given';
@@ -58,8 +58,19 @@ describe('Template capacity', () => {
     ]);
     expect(inUse).toBe(5);
     expect(remainingCapacity(template, inUse)).toBe(5);
-    expect(Request.createAcquire({ template, activeUnits: inUse, requestedCount: 5 }, ctxAt()).unitWeights).toEqual({ 'm5.xlarge': 1, 'm5.2xlarge': 2 });
-    expectFailure(() => Request.createAcquire({ template, activeUnits: inUse, requestedCount: 6 }, ctxAt()), 'TEMPLATE_CAPACITY_EXCEEDED');
+    expect(Request.createAcquire({ template, activeUnits: inUse, requestedCount: 4 }, ctxAt()).unitWeights).toEqual({ 'm5.xlarge': 1, 'm5.2xlarge': 2 });
+    // 5 units may arrive as three m5.2xlarge = 6 units: more than the 5 left.
+    const overrun = expectFailure(() => Request.createAcquire({ template, activeUnits: inUse, requestedCount: 5 }, ctxAt()), 'TEMPLATE_CAPACITY_EXCEEDED');
+    expect(overrun.details).toMatchObject({ requested: 5, available: 5, deliverable: 6 });
+    expect(overrun.message).toContain('6 once rounded up to whole machines');
+  });
+
+  it('rounds a weighted request up to the whole machines the cloud may deliver', () => {
+    expect(deliverableUnits(spot(), 1)).toBe(2);
+    expect(deliverableUnits(spot(), 4)).toBe(4);
+    expect(deliverableUnits(spot(), 5)).toBe(6);
+    expect(deliverableUnits(aTemplate({ vmTypes: { 'm5.large': 4 } }), 1)).toBe(1);
+    expect(deliverableUnits(spot(), 0)).toBe(0);
   });
 
   it('weighs an unknown instance type at the highest weight of the template', () => {

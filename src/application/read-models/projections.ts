@@ -9,6 +9,8 @@ export const COLLECTIONS = Object.freeze({
   machines: 'machines',
   reclaimNotices: 'reclaim_notices',
   checkpoints: 'projection_checkpoints',
+  /** Where `Reconcile` remembers how far its rotation over the open requests got. */
+  reconciler: 'reconciler',
 });
 
 /**
@@ -85,6 +87,8 @@ export const requestsProjection: Projection = {
         return patch(store, COLLECTIONS.requests, stored, { machineIds: [...e.data.machineIds], resourceIds: [...e.data.resourceIds] });
       case 'RequestTerminationFailed':
         return patch(store, COLLECTIONS.requests, stored, { terminationFailures: e.data.terminationFailures });
+      case 'RequestAcknowledged':
+        return patch(store, COLLECTIONS.requests, stored, { acknowledgedAt: e.data.acknowledgedAt });
       case 'RequestCompleted':
         return patch(store, COLLECTIONS.requests, stored, { succeeded: e.data.succeeded, failed: e.data.failed });
     }

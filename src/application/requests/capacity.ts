@@ -1,4 +1,4 @@
-import { holdsCapacity, MACHINE_STATUSES, machineUnits, type CapacityTerms, type MachineStatus } from '../../domain';
+import { deliverableUnits, holdsCapacity, MACHINE_STATUSES, machineUnits, type CapacityTerms, type MachineStatus } from '../../domain';
 
 /** Machine statuses that still hold a template's capacity. */
 export const CAPACITY_HOLDING_STATUSES: readonly MachineStatus[] = MACHINE_STATUSES.filter(holdsCapacity);
@@ -14,8 +14,9 @@ interface OpenRequestLike {
 
 /**
  * Units of a template that are spoken for: every live machine (any status but terminated and
- * failed) plus what each open acquire request still expects (requested units minus the units of
- * the machines already attached to it, whatever their status). `attachedOf(request)` gives those.
+ * failed) plus what each open acquire request may still bring: its requested units minus the units of
+ * the machines already attached to it (whatever their status), rounded up to what the cloud can
+ * deliver in whole machines ({@link deliverableUnits}). `attachedOf(request)` gives the attached ones.
  */
 export function committedUnits<R extends OpenRequestLike>(
   template: Omit<CapacityTerms, 'maxNumber'>,
@@ -28,7 +29,7 @@ export function committedUnits<R extends OpenRequestLike>(
   for (const request of openRequests) {
     let attached = 0;
     for (const machine of attachedOf(request)) attached += machineUnits(template, machine.instanceType);
-    units += Math.max(0, request.requestedCount - attached);
+    units += deliverableUnits(template, request.requestedCount - attached);
   }
   return units;
 }

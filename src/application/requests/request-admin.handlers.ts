@@ -55,6 +55,8 @@ export class UpdateRequestStatusHandler implements CommandHandler<UpdateRequestS
   }
 }
 
+const VANISHED = 'The cloud no longer reports this machine (asked for by its id), so it is gone.';
+
 /**
  * Handles {@link SyncReclaimNotices}: replaces the recorded notices with the provider's current
  * list, naming each machine by its host name when the machine is known.
@@ -86,6 +88,10 @@ export class SyncReclaimNoticesHandler implements CommandHandler<SyncReclaimNoti
     for (const [requestId, machineIds] of byRequest) {
       const described = await callProvider(this.runtime, 'describe', requestId, () => this.runtime.provider.describe({ requestId, resourceIds: [], machineIds }));
       reports.push(...described.filter((r) => machineIds.includes(r.machineId)));
+      // Asked for by id and not reported: the cloud no longer has it, so it no longer runs.
+      for (const machineId of machineIds) {
+        if (!described.some((r) => r.machineId === machineId)) reports.push({ machineId, status: 'terminated', statusReason: VANISHED });
+      }
     }
     if (reports.length === 0) return 0;
     const ctx = domainContext(this.runtime, context);

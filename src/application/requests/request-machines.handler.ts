@@ -39,11 +39,21 @@ export class RequestMachinesHandler implements CommandHandler<RequestMachines> {
       throw error;
     }
 
-    await recordInSession(this.runtime.storage, async (session) => {
-      const stored = await session.request(request.requestId);
-      if (stored === undefined || stored.isTerminal) return;
-      await recordProvisioned(session, stored, template, result, domainContext(this.runtime, context), logRejectedReport(this.runtime, stored.requestId));
-    });
+    try {
+      await recordInSession(this.runtime.storage, async (session) => {
+        const stored = await session.request(request.requestId);
+        if (stored === undefined || stored.isTerminal) return;
+        await recordProvisioned(session, stored, template, result, domainContext(this.runtime, context), logRejectedReport(this.runtime, stored.requestId));
+      });
+    } catch (error) {
+      // The cloud accepted: an error answer now would hide running machines and invite a second
+      // request. The request is stored, so answer its id; the next sync finds the machines by request
+      // id (provision is idempotent per request id), and a reconciler settles it if nobody asks.
+      this.runtime.logger.error(`recording what the provider started for ${request.requestId} failed; answering its id, the next sync records it`, {
+        requestId: request.requestId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
     return { requestId: request.requestId };
   }
 

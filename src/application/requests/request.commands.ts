@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsObject,
@@ -93,11 +94,20 @@ export class RequestReturnMachines extends Command<ReturnMachinesResult> {
   machines!: MachineReference[];
 }
 
-/** Asks the provider about a request's machines, applies what it reports and derives the status. Safe to repeat. */
+/**
+ * Asks the provider about a request's machines, applies what it reports and derives the status. Safe
+ * to repeat. Asking by id also records that the requester holds the id (`RequestAcknowledged`, once),
+ * which keeps a reconciler from settling the request as abandoned.
+ */
 export class SyncRequest extends Command<RequestDto> {
   @IsString()
   @MinLength(1)
   requestId!: string;
+
+  /** Record the request as acknowledged by its requester. Default true; a reconciler's own syncs pass false. */
+  @IsOptional()
+  @IsBoolean()
+  acknowledge?: boolean;
 }
 
 /**

@@ -127,7 +127,13 @@ export class ListMachinesHandler implements QueryHandler<ListMachines> {
   }
 }
 
-/** Handles {@link GetReturnRequests}. */
+/** Statuses of a held machine that the cloud no longer runs for Symphony: listed with grace period 0. */
+const TAKEN_BACK: ReadonlySet<MachineStatus> = new Set<MachineStatus>(['stopping', 'stopped', 'shutting-down', 'terminated', 'failed', 'unknown']);
+
+/**
+ * Handles {@link GetReturnRequests}: the recorded reclaim notices, then every held machine (from
+ * `machines`) the cloud took back (any status in which it no longer runs), with grace period 0.
+ */
 @queryHandler(GetReturnRequests, inject)
 export class GetReturnRequestsHandler implements QueryHandler<GetReturnRequests> {
   constructor(private readonly runtime: Runtime) {}
@@ -145,7 +151,7 @@ export class GetReturnRequestsHandler implements QueryHandler<GetReturnRequests>
     const listed = new Set(wanted.map((w) => w.machine));
     for (const held of query.machines ?? []) {
       const machine = await this.findHeld(store, held.machineId, held.name);
-      if (machine === undefined || (machine.status !== 'terminated' && machine.status !== 'failed')) continue;
+      if (machine === undefined || !TAKEN_BACK.has(machine.status)) continue;
       const name = machine.name ?? held.name ?? machine.machineId;
       if (listed.has(name)) continue;
       listed.add(name);

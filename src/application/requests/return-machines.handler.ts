@@ -65,15 +65,7 @@ export class RequestReturnMachinesHandler implements CommandHandler<RequestRetur
       throw error;
     }
 
-    if (result.failed.length > 0) {
-      await recordInSession(this.runtime.storage, async (session) => {
-        const stored = await session.request(requestId);
-        if (stored === undefined || stored.isTerminal) return;
-        const ctx = domainContext(this.runtime, context);
-        stored.recordTerminationFailures(result.failed, ctx);
-        stored.synchronise(await attachedMachines(session, stored), ctx);
-      });
-    }
+    await recordRefusals(this.runtime, requestId, result, context);
     return { requestId, notFound: claim.notFound, alreadyReturning: claim.alreadyReturning };
   }
 
@@ -99,11 +91,7 @@ export class RequestReturnMachinesHandler implements CommandHandler<RequestRetur
       chosen.push(machine);
     }
     if (chosen.length === 0) return claim;
-    const request = session.add('request', Request.createReturn({ machineIds: chosen.map((m) => m.machineId) }, ctx));
-    for (const machine of chosen) machine.markReturnRequested(request.requestId, ctx);
-    // Claimed and started in the same commit: terminate is then called for these machines exactly once.
-    request.start(ctx);
-    claim.request = request;
+    claim.request = claimForReturn(session, chosen, ctx);
     claim.machineIds = chosen.map((m) => m.machineId);
     return claim;
   }
@@ -115,4 +103,28 @@ export class RequestReturnMachinesHandler implements CommandHandler<RequestRetur
     const named = session.adopt('machine', await session.tx.machines.findByName(reference.name));
     return named.find((m) => !m.isTerminal) ?? named[0];
   }
+}
+
+/**
+ * Creates a started return request for `machines` in the session and marks each one claimed by it.
+ * Claimed and started in the same commit: terminate is then called for these machines exactly once
+ * (a lost call is re-sent by a sync of the return request once a provider timeout has passed).
+ */
+export function claimForReturn(session: Session, machines: readonly Machine[], ctx: DomainContext): Request {
+  const request = session.add('request', Request.createReturn({ machineIds: machines.map((m) => m.machineId) }, ctx));
+  for (const machine of machines) machine.markReturnRequested(request.requestId, ctx);
+  request.start(ctx);
+  return request;
+}
+
+/** Records the machines the provider refused to terminate on return request `requestId` and re-derives its status. */
+export async function recordRefusals(runtime: Runtime, requestId: string, result: TerminateResult, context: HandlerContext | undefined): Promise<void> {
+  if (result.failed.length === 0) return;
+  await recordInSession(runtime.storage, async (session) => {
+    const stored = await session.request(requestId);
+    if (stored === undefined || stored.isTerminal) return;
+    const ctx = domainContext(runtime, context);
+    stored.recordTerminationFailures(result.failed, ctx);
+    stored.synchronise(await attachedMachines(session, stored), ctx);
+  });
 }

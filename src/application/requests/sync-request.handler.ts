@@ -53,6 +53,7 @@ export class SyncRequestHandler implements CommandHandler<SyncRequest> {
       const current = await session.request(command.requestId);
       if (current === undefined) throw new RequestNotFoundError(command.requestId);
       if (current.isTerminal) return current;
+      if (command.acknowledge !== false) current.acknowledge(ctx);
       if (provisioned !== undefined && seen.template !== undefined) {
         await recordProvisioned(session, current, seen.template, provisioned, ctx, logRejectedReport(this.runtime, current.requestId));
         return current;

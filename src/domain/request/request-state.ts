@@ -26,6 +26,11 @@ export interface RequestState {
   /** Why the request is in its status (the reason of its last move); `''` while pending. */
   readonly statusMessage: string;
   readonly createdAt: string;
+  /**
+   * When the requester first asked about this request by id (proof it received the id); `null`
+   * until then. Snapshots written before this field existed restore with `createdAt`.
+   */
+  readonly acknowledgedAt: string | null;
   readonly startedAt: string | null;
   readonly completedAt: string | null;
 }

@@ -30,6 +30,11 @@ export type RequestTerminationFailed = DomainEventBase<'RequestTerminationFailed
   readonly terminationFailures: Readonly<Record<string, string>>;
 }>;
 
+/** The requester asked about the request by id for the first time: it holds the id. */
+export type RequestAcknowledged = DomainEventBase<'RequestAcknowledged', 'Request', {
+  readonly acknowledgedAt: string;
+}>;
+
 /**
  * The request reached a terminal status (recorded right after that RequestStatusChanged). Counts are
  * machines judged by the result table; `null` when the move was not derived from machine state.
@@ -43,4 +48,10 @@ export type RequestCompleted = DomainEventBase<'RequestCompleted', 'Request', {
 }>;
 
 /** Every event a Request records. */
-export type RequestEvent = RequestCreated | RequestStatusChanged | RequestMachinesAttached | RequestTerminationFailed | RequestCompleted;
+export type RequestEvent =
+  | RequestCreated
+  | RequestStatusChanged
+  | RequestMachinesAttached
+  | RequestTerminationFailed
+  | RequestAcknowledged
+  | RequestCompleted;

@@ -7,7 +7,7 @@ import type { DomainContext } from '../shared/ports';
 import type { Tags } from '../shared/tags';
 import { Issues, checkSchema, collect, joinPath, show } from '../shared/validation';
 import { parseOptions, type AcquireRequestInput, type ReturnRequestInput } from './request-input';
-import { countsUnits, remainingCapacity, templateCapacity } from '../template/template-capacity';
+import { countsUnits, deliverableUnits, remainingCapacity, templateCapacity } from '../template/template-capacity';
 import { deriveRequestOutcome, requestDeadline, type RequestProgress } from './request-outcome';
 import { DEFAULT_MAX_PER_REQUEST, type MachineView, type RequestState, type TerminationFailure } from './request-state';
 import { assertRequestMove, isRequestStatus, isTerminalRequestStatus, type RequestStatus } from './request-status';
@@ -53,11 +53,14 @@ export class Request extends AggregateRoot<RequestEvent> {
       throw new TemplateCapacityExceededError(template.templateId, requestedCount, maxPerRequest, 'per-request');
     }
     const available = remainingCapacity(template, activeUnits);
-    if (requestedCount > available) {
+    // Whole machines: the cloud may deliver more units than asked on a weighted template.
+    const deliverable = deliverableUnits(template, requestedCount);
+    if (deliverable > available) {
       throw new TemplateCapacityExceededError(template.templateId, requestedCount, available, 'template', {
         maxNumber: template.maxNumber,
         capacity: templateCapacity(template),
         inUse: activeUnits,
+        deliverable,
       });
     }
     return Request.#create({
@@ -96,7 +99,10 @@ export class Request extends AggregateRoot<RequestEvent> {
     }, ctx);
   }
 
-  static #create(fields: Omit<RequestState, 'resourceIds' | 'status' | 'statusMessage' | 'createdAt' | 'startedAt' | 'completedAt'>, ctx: DomainContext): Request {
+  static #create(
+    fields: Omit<RequestState, 'resourceIds' | 'status' | 'statusMessage' | 'createdAt' | 'acknowledgedAt' | 'startedAt' | 'completedAt'>,
+    ctx: DomainContext,
+  ): Request {
     const requestId = fields.requestId === '' ? newRequestId(fields.type, ctx.ids) : fields.requestId;
     const state: RequestState = {
       ...fields,
@@ -105,6 +111,7 @@ export class Request extends AggregateRoot<RequestEvent> {
       status: 'pending',
       statusMessage: '',
       createdAt: ctx.now.toISOString(),
+      acknowledgedAt: null,
       startedAt: null,
       completedAt: null,
     };
@@ -118,7 +125,8 @@ export class Request extends AggregateRoot<RequestEvent> {
   static restore(snapshot: RequestSnapshot): Request {
     checkSchema('request snapshot', snapshot.schemaVersion);
     const { schemaVersion: _s, version, ...state } = cloneJson(snapshot);
-    return new Request(state, version);
+    // Written before acknowledgement was recorded: count it acknowledged, so no reconciler settles it.
+    return new Request({ ...state, acknowledgedAt: state.acknowledgedAt === undefined ? state.createdAt : state.acknowledgedAt }, version);
   }
 
   protected get aggregateType(): 'Request' {
@@ -144,6 +152,8 @@ export class Request extends AggregateRoot<RequestEvent> {
   get status(): RequestStatus { return this.#state.status; }
   get statusMessage(): string { return this.#state.statusMessage; }
   get createdAt(): Date { return new Date(this.#state.createdAt); }
+  /** When the requester first asked about it by id; `null` while nobody has (see {@link acknowledge}). */
+  get acknowledgedAt(): Date | null { return this.#state.acknowledgedAt === null ? null : new Date(this.#state.acknowledgedAt); }
   get startedAt(): Date | null { return this.#state.startedAt === null ? null : new Date(this.#state.startedAt); }
   get completedAt(): Date | null { return this.#state.completedAt === null ? null : new Date(this.#state.completedAt); }
   /** `createdAt + timeoutSeconds`. */
@@ -240,6 +250,18 @@ export class Request extends AggregateRoot<RequestEvent> {
       this.#move('in_progress', 'The provider accepted the request.', null, ctx);
     }
     if (to !== 'in_progress') this.#move(to, outcome.reason, outcome.progress, ctx);
+  }
+
+  /**
+   * Records that the requester asked about this request by id, so it holds the id (a reconciler
+   * settles only requests nobody acknowledged). Records RequestAcknowledged once; later calls are no-ops.
+   */
+  acknowledge(ctx: DomainContext): void {
+    if (this.#state.acknowledgedAt !== null) return;
+    const acknowledgedAt = ctx.now.toISOString();
+    this.beginChange();
+    this.#state = { ...this.#state, acknowledgedAt };
+    this.record('RequestAcknowledged', { acknowledgedAt }, ctx);
   }
 
   /** The provider failed while serving the request: → failed with its message. No-op when already failed. */

@@ -70,7 +70,7 @@ export class TemplateCapacityExceededError extends HostFactoryError {
         : `a single request may ask for at most ${available} unit(s)`;
     super(
       'TEMPLATE_CAPACITY_EXCEEDED',
-      `Requested ${requested} unit(s) but ${what}. Ask for at most ${available}, ` +
+      `Requested ${requested} unit(s)${typeof details.deliverable === 'number' && details.deliverable > requested ? ` (${details.deliverable} once rounded up to whole machines)` : ''} but ${what}. Ask for at most ${available}, ` +
         (limit === 'template' ? 'return machines, or raise the template\'s maxNumber.' : 'or split the request.'),
       { details: { templateId, requested, available, limit, ...details } },
     );

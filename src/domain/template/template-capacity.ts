@@ -29,6 +29,21 @@ export function machineUnits(terms: Omit<CapacityTerms, 'maxNumber'>, instanceTy
   return weight ?? Math.max(1, ...Object.values(terms.vmTypes));
 }
 
+/**
+ * Units the cloud may deliver when asked for `units`: on a weighted template it starts whole
+ * machines, so a request is rounded up to whole machines of the weight that overshoots most (1 unit
+ * of a `{"c5.2xlarge": 2}` template can cost 2). Ondemand templates deliver exactly `units`.
+ */
+export function deliverableUnits(terms: Omit<CapacityTerms, 'maxNumber'>, units: number): number {
+  if (units <= 0) return 0;
+  if (!countsUnits(terms) || terms.vmTypes === null) return units;
+  let most = units;
+  for (const weight of Object.values(terms.vmTypes)) {
+    if (Number.isInteger(weight) && weight >= 1) most = Math.max(most, Math.ceil(units / weight) * weight);
+  }
+  return most;
+}
+
 /** Capacity left given the units already in use (never negative). */
 export function remainingCapacity(terms: Pick<CapacityTerms, 'maxNumber'>, unitsInUse: number): number {
   return Math.max(0, templateCapacity(terms) - unitsInUse);

@@ -1,0 +1,74 @@
+import { CreateTemplate, RequestMachines, type ProviderPort } from '../../src/application';
+import { createHostFactoryApi } from '../../src/hostfactory';
+import { createInMemoryStorage, createTestHostFactory, FakeProvider, ManualClock, sequentialIds, type InMemoryStorage, type TestHostFactory } from '../../src/testing';
+import { templateInput } from '../support/templates';
+
+/** One cloud, one storage and one clock that several host factories (processes) share. */
+export interface SharedSite {
+  readonly clock: ManualClock;
+  readonly fake: FakeProvider;
+  readonly memory: InMemoryStorage;
+  /** Every host factory opened on the site, disposed by {@link closeSite}. */
+  readonly opened: TestHostFactory[];
+}
+
+export function openSite(): SharedSite {
+  const clock = new ManualClock();
+  return { clock, fake: new FakeProvider({ clock }), memory: createInMemoryStorage(), opened: [] };
+}
+
+let processes = 0;
+/** A host factory on the site's storage and cloud, with ids of its own (another process). */
+export function processOn(site: SharedSite, provider: ProviderPort = site.fake): TestHostFactory {
+  processes += 1;
+  const hf = createTestHostFactory({ storage: site.memory, provider, clock: site.clock, ids: sequentialIds(processes * 1_000_000), limits: { providerTimeoutMs: 86_400_000 } });
+  site.opened.push(hf);
+  return hf;
+}
+
+export function closeSite(site: SharedSite): void {
+  for (const hf of site.opened) hf.dispose();
+  site.fake.dispose();
+}
+
+/** A cloud that starts the machines and then never answers: the process asking is killed before it records them. */
+export function dyingAfterProvision(fake: FakeProvider): ProviderPort {
+  return {
+    provision: async (input) => {
+      await fake.provision(input);
+      return new Promise<never>(() => undefined);
+    },
+    describe: (input) => fake.describe(input),
+    terminate: (input) => fake.terminate(input),
+    reclaimNotices: () => fake.reclaimNotices(),
+  };
+}
+
+export async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!done()) throw new Error('condition not reached');
+}
+
+/**
+ * Leaves `counts.length` orphan requests on the site: a process admits each request, the cloud
+ * starts its machines, and the process is killed before recording them (nobody ever got the ids).
+ */
+export async function orphans(site: SharedSite, counts: readonly number[], template: Record<string, unknown> = templateInput()): Promise<void> {
+  const doomed = processOn(site, dyingAfterProvision(site.fake));
+  await doomed.commands.execute(CreateTemplate.from({ template })).catch(() => undefined);
+  const before = site.fake.machines().length;
+  const total = counts.reduce((a, b) => a + b, 0);
+  for (const machineCount of counts) {
+    void doomed.commands.execute(RequestMachines.from({ templateId: String(template.templateId), machineCount })).catch(() => undefined);
+  }
+  await until(() => site.fake.machines().length === before + total);
+  doomed.dispose();
+  site.opened.splice(site.opened.indexOf(doomed), 1);
+}
+
+/** `availableNumber` of the template as Symphony's getAvailableTemplates answers it. */
+export async function availableNumber(hf: TestHostFactory, templateId = 'small'): Promise<number> {
+  const answer = await createHostFactoryApi(hf, { reconcile: false }).getAvailableTemplates();
+  const templates = (answer.document as { templates: { templateId: string; availableNumber: number }[] }).templates;
+  return templates.find((t) => t.templateId === templateId)!.availableNumber;
+}

@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GetRequest, ListRequests, Reconcile, RequestMachines, type ReconcileResult, type RequestDto } from '../../src/application';
+import { createHostFactoryApi } from '../../src/hostfactory';
+import type { StoredEvent } from '../../src/application';
+import { availableNumber, closeSite, openSite, orphans, processOn, type SharedSite } from './reconcile-support';
+
+let site: SharedSite;
+afterEach(() => closeSite(site));
+
+const WINDOW = { minutes: 15 };
+
+async function requests(hf: ReturnType<typeof processOn>, type: 'acquire' | 'return'): Promise<RequestDto[]> {
+  return (await hf.queries.execute(ListRequests.from({ type, limit: 200 }))).items;
+}
+
+async function allEvents(hf: ReturnType<typeof processOn>): Promise<StoredEvent[]> {
+  return hf.storage.eventLog.readAfter(0, 10_000);
+}
+
+describe('Reconcile', () => {
+  it('settles a request whose requestMachines was killed after the cloud started its machines', async () => {
+    site = openSite();
+    await orphans(site, [4]);
+    const hf = processOn(site);
+    expect(await availableNumber(hf)).toBe(6);
+
+    // Inside the window the requester may still ask: nothing is touched.
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ examined: 1, awaitingAcknowledgement: 1, abandoned: 0, machinesReturned: 0 });
+    expect(site.fake.callsTo('terminate')).toHaveLength(0);
+
+    site.clock.advance(WINDOW);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ examined: 1, abandoned: 1, closed: 1, machinesReturned: 4, conflicts: 0, errors: 0 });
+    const [acquire] = await requests(hf, 'acquire');
+    expect(acquire!.status).toBe('cancelled');
+    expect(acquire!.machineIds).toHaveLength(4);
+    expect(acquire!.statusMessage).toMatch(/^Abandoned: nobody asked about request req-\S+ by id within 900000 ms/);
+    const said = (await allEvents(hf)).map((s) => s.event).filter((e) => e.aggregateId === acquire!.requestId && e.type === 'RequestStatusChanged');
+    expect(said.at(-1)!.data).toMatchObject({ to: 'cancelled', reason: acquire!.statusMessage });
+    for (const machine of site.fake.machines()) expect(site.fake.terminateCount(machine.machineId)).toBe(1);
+
+    // The next run follows the return request until the cloud confirms, which frees the capacity.
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ synced: 1, closed: 1 });
+    expect(site.fake.machines().map((m) => m.status)).toEqual(['terminated', 'terminated', 'terminated', 'terminated']);
+    expect((await requests(hf, 'return')).map((r) => r.status)).toEqual(['completed']);
+    expect(await availableNumber(hf)).toBe(10);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ examined: 0, remaining: 0 });
+  });
+
+  it('never settles a request its requester asked about by id, and syncs it on its own schedule', async () => {
+    site = openSite();
+    const hf = processOn(site);
+    await orphans(site, [2]);
+    const [acquire] = await requests(hf, 'acquire');
+    // Symphony polls the id it received: that is the acknowledgement.
+    await createHostFactoryApi(hf, { reconcile: false }).getRequestStatus({ requests: [{ requestId: acquire!.requestId }] });
+    expect((await hf.queries.execute(GetRequest.from({ requestId: acquire!.requestId }))).status).toBe('in_progress');
+
+    site.clock.advance({ hours: 2 });
+    const run = await hf.commands.execute(Reconcile.from({}));
+    expect(run).toMatchObject({ abandoned: 0, synced: 1 });
+    expect(site.fake.callsTo('terminate')).toHaveLength(0);
+    expect(site.fake.machines().map((m) => m.status)).toEqual(['running', 'running']);
+  });
+
+  it('applies the deadline of a request nobody polls', async () => {
+    site = openSite();
+    const hf = processOn(site);
+    await orphans(site, [2]);
+    const [acquire] = await requests(hf, 'acquire');
+    site.fake.script({ requestId: acquire!.requestId }, { bootAfterSyncs: 1000 });
+    expect(await hf.commands.execute(Reconcile.from({ ackWindowMs: 0 }))).toMatchObject({ synced: 1, closed: 0 });
+    site.clock.advance({ hours: 1, seconds: 1 });
+    expect(await hf.commands.execute(Reconcile.from({ ackWindowMs: 0 }))).toMatchObject({ synced: 1, closed: 1 });
+    expect((await hf.queries.execute(GetRequest.from({ requestId: acquire!.requestId }))).status).toBe('timeout');
+  });
+
+  it('looks at `limit` requests per run, in a rotation that reaches every open request', async () => {
+    site = openSite();
+    const hf = processOn(site);
+    for (let i = 0; i < 3; i++) await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 1 })).catch(() => undefined);
+    await orphans(site, [1, 1, 1]);
+    const ids = (await requests(hf, 'acquire')).map((r) => r.requestId).sort();
+    const seen: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const before = site.fake.callsTo('describe').length;
+      expect(await hf.commands.execute(Reconcile.from({ limit: 1, ackWindowMs: 0 }))).toMatchObject({ examined: 1, synced: 1, remaining: 2 });
+      seen.push(...site.fake.callsTo('describe').slice(before).map((c) => c.input.requestId));
+    }
+    expect(seen.sort()).toEqual(ids);
+  });
+
+  it('runs from two processes at once without terminating anything twice or letting a conflict escape', async () => {
+    site = openSite();
+    await orphans(site, [2, 3, 1]);
+    const a = processOn(site);
+    const b = processOn(site);
+    site.clock.advance(WINDOW);
+    const [ra, rb] = await Promise.all([a.commands.execute(Reconcile.from({})), b.commands.execute(Reconcile.from({}))]);
+    expect(ra.abandoned + rb.abandoned).toBe(3);
+    expect(ra.machinesReturned + rb.machinesReturned).toBe(6);
+    expect(ra.errors + rb.errors).toBe(0);
+    for (const machine of site.fake.machines()) expect(site.fake.terminateCount(machine.machineId)).toBe(1);
+    await Promise.all([a.commands.execute(Reconcile.from({})), b.commands.execute(Reconcile.from({}))]);
+    expect(site.fake.machines().every((m) => m.status === 'terminated')).toBe(true);
+    expect(await availableNumber(a)).toBe(10);
+  });
+});
+
+describe('HostFactory.reconciler', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('runs Reconcile every `everyMs` while started, with one timer, and leaves none after dispose()', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    site = openSite();
+    await orphans(site, [3]);
+    const hf = processOn(site);
+    site.clock.advance(WINDOW);
+    const runs: ReconcileResult[] = [];
+    // The killed process's provider call still has its (faked) time limit pending.
+    const others = vi.getTimerCount();
+    hf.reconciler.start({ everyMs: 1_000, onRun: (result) => runs.push(result) });
+    expect(hf.reconciler.running).toBe(true);
+    expect(vi.getTimerCount()).toBe(others + 1);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(runs).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await vi.waitUntil(() => runs.length === 1);
+    expect(runs[0]).toMatchObject({ abandoned: 1, machinesReturned: 3 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.waitUntil(() => runs.length === 2);
+    expect(runs[1]).toMatchObject({ synced: 1, closed: 1 });
+    expect(await availableNumber(hf)).toBe(10);
+
+    hf.dispose();
+    site.opened.splice(site.opened.indexOf(hf), 1);
+    expect(hf.reconciler.running).toBe(false);
+    expect(vi.getTimerCount()).toBe(others);
+  });
+
+  it('stop() ends the interval and waits for a run in progress', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    site = openSite();
+    const hf = processOn(site);
+    let runs = 0;
+    hf.reconciler.start({ everyMs: 100, onRun: () => (runs += 1) });
+    await vi.advanceTimersByTimeAsync(100);
+    await hf.reconciler.stop();
+    expect(runs).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(runs).toBe(1);
+  });
+});
