@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { basename } from 'node:path';
 import { KeyLocks } from '../../src/application/storage/index';
 import { SqliteStorageError } from './errors';
 import { migrate, requireCurrentSchema } from './migrations';
@@ -69,7 +70,7 @@ export class SqliteDatabase {
     } catch (error) {
       writer?.close();
       if (isBusy(error)) throw busyError(filename, busyTimeoutMs, 'opening and migrating the database', error);
-      throw error;
+      throw openError(filename, error) ?? error;
     }
   }
 
@@ -122,7 +123,7 @@ export class SqliteDatabase {
   /** Throws STORAGE_CLOSED once {@link close} was called. */
   assertOpen(): void {
     if (this.#closed) {
-      throw new SqliteStorageError('STORAGE_CLOSED', `The SQLite storage on ${this.filename} was closed; create a new one to use the database again.`, { filename: this.filename });
+      throw new SqliteStorageError('STORAGE_CLOSED', `The SQLite storage on ${basename(this.filename)} was closed; create a new one to use the database again.`, { filename: this.filename });
     }
   }
 
@@ -139,7 +140,7 @@ export class SqliteDatabase {
     if (this.#writer === undefined) {
       throw new SqliteStorageError(
         'STORAGE_READONLY',
-        `The SQLite storage on ${this.filename} was opened read-only; open it without { readonly: true } to save aggregates, append events or write read models.`,
+        `The SQLite storage on ${basename(this.filename)} was opened read-only; open it without { readonly: true } to save aggregates, append events or write read models.`,
         { filename: this.filename },
       );
     }
@@ -167,10 +168,36 @@ export function isBusy(error: unknown): boolean {
   return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
 }
 
+/**
+ * The adapter error for a file SQLite cannot use (damaged, not a database, not openable, disk full),
+ * naming the file by its base name only: the directory may come from the environment.
+ */
+function openError(filename: string, error: unknown): SqliteStorageError | undefined {
+  if (!(error instanceof Database.SqliteError)) return undefined;
+  const name = basename(filename);
+  if (error.code === 'SQLITE_NOTADB' || error.code.startsWith('SQLITE_CORRUPT')) {
+    return new SqliteStorageError(
+      'STORAGE_CORRUPT',
+      `The SQLite database ${name} is damaged or is not a SQLite database (${error.code}). Move it aside and restore it from a backup; a new empty database is created in its place, but the requests and machines it recorded are then unknown.`,
+      { filename, sqliteCode: error.code },
+      error,
+    );
+  }
+  if (error.code.startsWith('SQLITE_CANTOPEN') || error.code.startsWith('SQLITE_READONLY') || error.code.startsWith('SQLITE_PERM') || error.code === 'SQLITE_FULL' || error.code.startsWith('SQLITE_IOERR')) {
+    return new SqliteStorageError(
+      'STORAGE_UNAVAILABLE',
+      `The SQLite database ${name} cannot be opened for writing (${error.code}): check that its directory exists, is writable by this user and has free space.`,
+      { filename, sqliteCode: error.code },
+      error,
+    );
+  }
+  return undefined;
+}
+
 function busyError(filename: string, waitedMs: number, what: string, cause?: unknown): SqliteStorageError {
   return new SqliteStorageError(
     'STORAGE_BUSY',
-    `The SQLite database ${filename} stayed locked for ${waitedMs} ms while ${what}. Another transaction holds the write lock too long (a long await inside transaction(work)?) or a process hangs holding it; retry, or raise busyTimeoutMs.`,
+    `The SQLite database ${basename(filename)} stayed locked for ${waitedMs} ms while ${what}. Another transaction holds the write lock too long (a long await inside transaction(work)?) or a process hangs holding it; retry, or raise busyTimeoutMs.`,
     { filename, waitedMs, operation: what },
     cause,
   );

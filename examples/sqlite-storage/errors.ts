@@ -3,6 +3,8 @@ import { KernelError } from '../../src/index';
 /** Stable codes of {@link SqliteStorageError}. */
 export type SqliteStorageErrorCode =
   | 'STORAGE_BUSY'
+  | 'STORAGE_CORRUPT'
+  | 'STORAGE_UNAVAILABLE'
   | 'STORAGE_READONLY'
   | 'STORAGE_CLOSED'
   | 'STORAGE_SCHEMA_MISMATCH'
@@ -12,8 +14,9 @@ export type SqliteStorageErrorCode =
 
 /**
  * A failure of the SQLite adapter itself (not of the domain): the write lock stayed taken past
- * `busyTimeoutMs`, a write on a read-only storage, a closed storage, an unknown schema. `details`
- * names the file and the offending values; `cause` is the driver's error when there is one.
+ * `busyTimeoutMs`, a write on a read-only storage, a closed storage, an unknown schema, a damaged
+ * file (`STORAGE_CORRUPT`), a file that cannot be opened (`STORAGE_UNAVAILABLE`). Messages name the
+ * file by its base name only; `details.filename` has the full path (for logs); `cause` is the driver's error when there is one.
  */
 export class SqliteStorageError extends KernelError {
   declare readonly code: SqliteStorageErrorCode;

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { SqliteStorageError } from './errors';
 
@@ -149,7 +150,7 @@ export function requireCurrentSchema(db: Database.Database, filename: string): v
   if (version === SCHEMA_VERSION) return;
   throw new SqliteStorageError(
     'STORAGE_SCHEMA_MISMATCH',
-    `The database ${filename} is at schema version ${version}, this adapter needs ${SCHEMA_VERSION}; open it once without { readonly: true } to migrate it.`,
+    `The database ${basename(filename)} is at schema version ${version}, this adapter needs ${SCHEMA_VERSION}; open it once without { readonly: true } to migrate it.`,
     { filename, schemaVersion: version, expected: SCHEMA_VERSION },
   );
 }
@@ -159,7 +160,7 @@ function requireKnownSchema(db: Database.Database, filename: string): void {
   if (version <= SCHEMA_VERSION) return;
   throw new SqliteStorageError(
     'STORAGE_SCHEMA_MISMATCH',
-    `The database ${filename} is at schema version ${version}, newer than this adapter knows (${SCHEMA_VERSION}); a newer release migrated it. Upgrade this process instead of downgrading the database.`,
+    `The database ${basename(filename)} is at schema version ${version}, newer than this adapter knows (${SCHEMA_VERSION}); a newer release migrated it. Upgrade this process instead of downgrading the database.`,
     { filename, schemaVersion: version, expected: SCHEMA_VERSION },
   );
 }

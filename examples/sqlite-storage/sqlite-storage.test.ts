@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CreateTemplate, GetRequestStatus, GetReturnRequests, ListMachines, ListRequests, ListReturnRequests, RequestMachines, RequestReturnMachines, SyncRequest, createHostFactory, isKernelError, type HostFactory, type Storage } from '../../src/index';
@@ -267,6 +267,10 @@ describe('SQLite storage: crashes and contention', () => {
     const busy = setMaxNumber(impatient, 't-a', 11);
     await expect(busy).rejects.toMatchObject({ code: 'STORAGE_BUSY', details: { filename, waitedMs: 100 } });
     await expect(busy).rejects.toThrow(/stayed locked for 100 ms/);
+    // The message names the file, never its directory (it may come from the environment): issue 14, item 8.
+    const message = await busy.then(() => '', (error: Error) => error.message);
+    expect(message).toContain(`database ${basename(filename)} stayed locked`);
+    expect(message).not.toContain(dirname(filename));
     // ... readers still see the last committed state ...
     expect(await storage.eventLog.head()).toBe(1);
     // ... and a patient writer waits for the lock without blocking the event loop.

@@ -3,26 +3,38 @@
  * public API; swap `createSimulatedCloud` for a real cloud adapter (see README).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHostFactory, type HostFactory, type ReadModelStore } from '../../src/index';
+import { createHostFactory, systemClock, type Clock, type HostFactory, type ReadModelStore } from '../../src/index';
 import { parseTemplatesFile, type HostFactoryContext } from '../../src/hostfactory/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
+import { providerName, readTemplatesFile, requiredSetting, workDirectory } from './provider-config';
 import { createSimulatedCloud } from './simulated-cloud';
 
 const META = 'provider_meta';
 
-/** Builds the host factory for one call: SQLite state under the work directory, the simulated cloud, the templates file. */
-export async function openHostFactory({ env, logger }: HostFactoryContext): Promise<HostFactory> {
-  const workdir = required(env, 'HF_PROVIDER_WORKDIR');
-  const confdir = required(env, 'HF_PROVIDER_CONFDIR');
-  const name = env.HF_PROVIDER_NAME || 'sim';
-  mkdirSync(workdir, { recursive: true });
+/** The operations that read templates; the others work from storage alone, whatever state the templates file is in. */
+const NEEDS_TEMPLATES: ReadonlySet<string> = new Set(['getAvailableTemplates', 'requestMachines']);
+
+/**
+ * Builds the host factory for one call: SQLite state under the work directory, the simulated cloud,
+ * the templates file. A missing or broken templates file fails getAvailableTemplates and
+ * requestMachines with a message that says what to fix; the other operations log it and go on.
+ */
+export async function openHostFactory({ env, logger, operation }: HostFactoryContext): Promise<HostFactory> {
+  const workdir = workDirectory(env);
   const filename = join(workdir, 'hostfactory.db');
   const storage = createSqliteStorage({ filename });
-  const cloud = createSimulatedCloud({ filename, ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) });
+  const clock = simulatedClock(env);
+  // The cloud adapter: swap createSimulatedCloud for a real one here (see README).
+  let cloud;
+  try {
+    cloud = createSimulatedCloud({ filename, now: () => clock.now().getTime(), ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) });
+  } catch (error) {
+    storage.close();
+    throw error;
+  }
   const providerTimeoutMs = Number(env.SIM_PROVIDER_TIMEOUT_MS ?? 30_000);
-  const hostFactory = createHostFactory({ storage, provider: cloud, logger, limits: { providerTimeoutMs } });
+  const hostFactory = createHostFactory({ storage, provider: cloud, clock, logger, limits: { providerTimeoutMs } });
   const dispose = hostFactory.dispose;
   const closing: HostFactory = {
     ...hostFactory,
@@ -33,12 +45,30 @@ export async function openHostFactory({ env, logger }: HostFactoryContext): Prom
     },
   };
   try {
-    await importTemplatesIfChanged(closing, storage.readModels, join(confdir, `${name}prov_templates.json`));
+    const path = join(requiredSetting(env, 'HF_PROVIDER_CONFDIR'), `${providerName(env)}prov_templates.json`);
+    await importTemplatesIfChanged(closing, storage.readModels, path);
   } catch (error) {
-    closing.dispose();
-    throw error;
+    if (NEEDS_TEMPLATES.has(operation)) {
+      closing.dispose();
+      throw error;
+    }
+    logger.warn(`${operation}: the templates file was not imported; this operation does not need it`, {
+      operation,
+      code: (error as { code?: unknown }).code,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
   return closing;
+}
+
+/**
+ * The wall clock, moved `SIM_CLOCK_OFFSET_SECONDS` ahead (a test hook: deadlines and boot times of
+ * the simulated cloud are reached without waiting). Unset or 0 in real use.
+ */
+function simulatedClock(env: Readonly<Record<string, string | undefined>>): Clock {
+  const offsetMs = Number(env.SIM_CLOCK_OFFSET_SECONDS ?? 0) * 1000;
+  if (!Number.isFinite(offsetMs) || offsetMs === 0) return systemClock;
+  return { now: () => new Date(Date.now() + offsetMs) };
 }
 
 /**
@@ -46,17 +76,11 @@ export async function openHostFactory({ env, logger }: HostFactoryContext): Prom
  * read-model document), so a call pays only for reading and hashing the file.
  */
 async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, path: string): Promise<void> {
-  const text = readFileSync(path, 'utf8');
+  const { text, document } = readTemplatesFile(path);
   const hash = createHash('sha256').update(text).digest('hex');
   const seen = await store.get<{ id: string; hash: string }>(META, 'templates-file');
   if (seen?.hash === hash) return;
-  const command = parseTemplatesFile(JSON.parse(text) as unknown, { deactivateMissing: true });
+  const command = parseTemplatesFile(document, { deactivateMissing: true });
   await hostFactory.commands.execute(command);
-  await store.put(META, { id: 'templates-file', hash, path });
-}
-
-function required(env: Readonly<Record<string, string | undefined>>, name: string): string {
-  const value = env[name];
-  if (value === undefined || value === '') throw new Error(`${name} is not set: Symphony sets it for provider scripts; set it yourself to run one by hand.`);
-  return value;
+  await store.put(META, { id: 'templates-file', hash });
 }

@@ -24,7 +24,7 @@ export interface SimulatedCloudOptions {
   filename: string;
   /** Milliseconds since the epoch; default `Date.now`. */
   now?: () => number;
-  /** Test hook: a provision for this template never answers (to kill the process mid-command). */
+  /** Test hook: a provision for this template launches its machines, then never answers (to kill the process mid-command). */
   hangOnTemplate?: string;
 }
 
@@ -115,10 +115,13 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
 
   return {
     async provision(input: ProvisionInput): Promise<ProvisionResult> {
+      // IMMEDIATE: the transaction reads before it writes; a deferred one would fail at once with
+      // SQLITE_BUSY_SNAPSHOT under parallel calls instead of waiting out the busy timeout.
+      provisionTx.immediate(input);
       if (options.hangOnTemplate !== undefined && input.template.templateId === options.hangOnTemplate) {
+        // The cloud has launched the machines but its answer never arrives (the process is then killed).
         await new Promise(() => setInterval(() => undefined, 60_000));
       }
-      provisionTx(input);
       const resource = db.prepare<[string], { resource_id: string }>('SELECT resource_id FROM sim_requests WHERE request_id = ?').get(input.requestId);
       return { resourceIds: resource === undefined ? [] : [resource.resource_id], machines: byRequest.all(input.requestId).map((row) => view(row, now())) };
     },
@@ -136,7 +139,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
       const mark = db.prepare('UPDATE sim_machines SET terminate_at = ? WHERE machine_id = ? AND terminate_at IS NULL');
       db.transaction(() => {
         for (const id of input.machineIds) mark.run(at, id);
-      })();
+      }).immediate();
       return { accepted: [...input.machineIds], failed: [] };
     },
     async reclaimNotices(): Promise<ReclaimNotice[]> {

@@ -1,70 +1,10 @@
-import Ajv2020 from 'ajv/dist/2020';
-import { execFileSync, spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOSTFACTORY_SCHEMAS } from '../../src/hostfactory/index';
-import type { DomainEvent } from '../../src/index';
-import type { StoredEvent } from '../../src/application/storage/index';
-import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { SymphonyDriver, type ScriptResult } from './driver';
+import { buildProvider, expectConsistent, expectValid, pollUntilDone, sampleTemplates as templates, scripts } from './test-support';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const scripts = join(here, 'scripts');
-const templates = join(here, 'sample', 'simprov_templates.json');
-
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-const validators = Object.fromEntries(Object.entries(HOSTFACTORY_SCHEMAS).map(([name, schema]) => [name, ajv.compile(schema as object)]));
-
-/** Asserts `result` is a valid output document of `operation` (or an error document). */
-function expectValid(operation: string, result: ScriptResult): void {
-  const name = result.exitCode === 0 ? `${operation}.output` : 'error.output';
-  const validate = validators[name] ?? validators[`${operation}Output`];
-  expect(validate, `a schema named ${name}`).toBeDefined();
-  const ok = validate!(result.document);
-  expect(ok, `${operation} output: ${JSON.stringify(validate!.errors)}\n${result.stdout}`).toBe(true);
-}
-
-async function pollUntilDone(driver: SymphonyDriver, requestId: string): Promise<ScriptResult> {
-  for (let i = 0; i < 80; i++) {
-    const result = await driver.run('getRequestStatus', { requests: [{ requestId }] });
-    expectValid('getRequestStatus', result);
-    const entry = (result.document.requests as { status: string }[])[0]!;
-    if (entry.status !== 'running') return result;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${requestId} never finished`);
-}
-
-/** Every stored aggregate's version equals the last version its events reached, positions are gapless. */
-async function expectConsistent(database: string): Promise<StoredEvent[]> {
-  const storage = createSqliteStorage({ filename: database });
-  try {
-    const events = await storage.eventLog.readAfter(0, 100_000);
-    events.forEach((e, i) => expect(e.position).toBe(i + 1));
-    const last = new Map<string, DomainEvent>();
-    for (const { event } of events) last.set(`${event.aggregateType}:${event.aggregateId}`, event);
-    await storage.unitOfWork.transaction(async (tx) => {
-      for (const event of last.values()) {
-        const stored =
-          event.aggregateType === 'Request'
-            ? await tx.requests.get(event.aggregateId)
-            : event.aggregateType === 'Machine'
-              ? await tx.machines.get(event.aggregateId)
-              : await tx.templates.get(event.aggregateId);
-        if (event.type === 'TemplateDeleted') expect(stored).toBeUndefined();
-        else expect(stored?.version, `${event.aggregateType} ${event.aggregateId}`).toBe(event.aggregateVersion);
-      }
-    });
-    return events;
-  } finally {
-    storage.close();
-  }
-}
-
-beforeAll(() => {
-  execFileSync('npx', ['tsup', '--config', 'examples/tsup.config.ts'], { cwd: join(here, '..', '..'), stdio: 'ignore' });
-}, 120_000);
+beforeAll(buildProvider, 120_000);
 
 describe('the example Symphony provider, driven as Symphony drives it', () => {
   const drivers: SymphonyDriver[] = [];

@@ -54,5 +54,7 @@ export { createHostFactoryApi } from './api';
 export type { HostFactoryApi, HostFactoryApiOptions, OperationResult } from './api';
 export { runHostFactoryOperation, parseFileArgument, readInputFile } from './run-operation';
 export type { HostFactoryIo, HostFactoryContext, TextSink } from './run-operation';
+export { parseJsonText, locateJsonSyntaxError } from './json-text';
+export type { JsonSyntaxLocation } from './json-text';
 export { fileLogger, jsonLinesLogger } from './file-logger';
 export type { FileLoggerOptions, LogLevel } from './file-logger';

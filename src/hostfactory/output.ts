@@ -110,8 +110,9 @@ export function formatNoActiveMachinesOutput(names: readonly string[]): { messag
 
 /**
  * One request of the getRequestStatus answer: status mapped for Symphony, `message` saying why in
- * the error cases (`""` otherwise), each machine with `result`, wire `status`, `launchtime` in
- * epoch seconds and a non-empty `message` whenever `result` is `fail`. `note` is appended to the
+ * the error cases (`""` otherwise), each machine with `result`, wire `status`, `privateIpAddress`
+ * (`null` while unknown), `launchtime` in epoch seconds (`0` while unknown) and a non-empty `message`
+ * whenever `result` is `fail`. `note` is appended to the
  * message (used when the provider could not be asked and the stored state is shown).
  */
 export function formatRequestStatusEntry(request: RequestStatusDto, note?: string): WireRequestStatusEntry {
@@ -140,12 +141,17 @@ function formatMachine(machine: RequestStatusDto['machines'][number]): WireMachi
   let message = machine.message?.trim() ?? '';
   if (machine.status === 'unknown' && message === '') message = 'The provider has lost track of this machine; it is checked again at the next status call.';
   if (machine.result === 'fail' && message === '') message = `The machine is ${machine.status}.`;
-  // Key order follows the reference documents; unknown facts are left out rather than sent as null.
-  const wire = { machineId: machine.machineId, name: machine.name ?? '', result: machine.result, status: wireMachineStatus(machine.status) } as WireMachine;
-  if (machine.privateIpAddress) wire.privateIpAddress = machine.privateIpAddress;
+  // Key order follows the reference documents. IBM marks privateIpAddress and launchtime mandatory:
+  // while unknown they are sent as null and 0 (what the AWS reference plugin sends); other unknown facts are left out.
+  const wire = {
+    machineId: machine.machineId,
+    name: machine.name ?? '',
+    result: machine.result,
+    status: wireMachineStatus(machine.status),
+    privateIpAddress: machine.privateIpAddress || null,
+  } as WireMachine;
   if (machine.publicIpAddress) wire.publicIpAddress = machine.publicIpAddress;
-  const launched = epochSeconds(machine.launchTime);
-  if (launched !== undefined) wire.launchtime = launched;
+  wire.launchtime = epochSeconds(machine.launchTime) ?? 0;
   if (machine.instanceType) wire.instanceType = machine.instanceType;
   if (machine.priceType) wire.priceType = machine.priceType;
   wire.instanceTags = formatTags(machine.instanceTags ?? {});

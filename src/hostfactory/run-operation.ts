@@ -5,6 +5,7 @@ import { KernelError, isKernelError, type Logger } from '../kernel';
 import { createHostFactoryApi, type OperationResult } from './api';
 import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
 import { fileLogger, jsonLinesLogger } from './file-logger';
+import { parseJsonText } from './json-text';
 import {
   HOSTFACTORY_INPUT_LIMITS,
   parseGetAvailableTemplatesInput,
@@ -164,12 +165,15 @@ async function readInput(operation: HostFactoryOperation, argv: readonly string[
     if (OPTIONAL_INPUT.has(operation)) return undefined;
     throw new RunError('INVALID_INPUT_FILE', `The input file "${file}" is empty: it must hold the ${operation} JSON input document.`, HOSTFACTORY_EXIT_CODES.failed, { path: file });
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    const why = error instanceof SyntaxError ? error.message.slice(0, 200) : 'unreadable';
-    throw new RunError('INVALID_INPUT_FILE', `The input file "${file}" is not valid JSON (${why}): it must hold the ${operation} JSON input document.`, HOSTFACTORY_EXIT_CODES.failed, { path: file });
-  }
+  // The syntax error names a line and column only: the engine's message quotes the file's start.
+  return parseJsonText(
+    text,
+    (where, location) =>
+      new RunError('INVALID_INPUT_FILE', `The input file "${file}" is not valid JSON (syntax error at ${where}): it must hold the ${operation} JSON input document.`, HOSTFACTORY_EXIT_CODES.failed, {
+        path: file,
+        ...(location === undefined ? {} : { line: location.line, column: location.column }),
+      }),
+  );
 }
 
 /**

@@ -63,13 +63,13 @@ const wireTemplate = {
 
 const wireMachine = {
   type: 'object',
-  required: ['machineId', 'name', 'result', 'status', 'instanceTags', 'cloudHostId', 'message'],
+  required: ['machineId', 'name', 'result', 'status', 'privateIpAddress', 'launchtime', 'instanceTags', 'cloudHostId', 'message'],
   properties: {
     machineId: nonEmpty,
     name: { type: 'string' },
     result: { enum: ['executing', 'succeed', 'fail'] },
     status: { enum: ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'] },
-    privateIpAddress: nonEmpty,
+    privateIpAddress: { anyOf: [nonEmpty, { type: 'null' }] },
     publicIpAddress: nonEmpty,
     launchtime: { type: 'integer', minimum: 0 },
     instanceType: nonEmpty,

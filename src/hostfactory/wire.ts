@@ -61,17 +61,21 @@ export type WireRequestStatus = 'running' | 'complete' | 'complete_with_error';
 /** Symphony's machine status (internal `failed` → `terminated`, `unknown` → `pending`). */
 export type WireMachineStatus = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 
-/** One machine of a getRequestStatus answer. Unknown facts are omitted (never `null`), except `cloudHostId`. */
+/**
+ * One machine of a getRequestStatus answer. `privateIpAddress` and `launchtime` are always present
+ * (`null` and `0` while unknown) and `cloudHostId` may be `null`; other unknown facts are omitted.
+ */
 export interface WireMachine {
   machineId: string;
   /** Host name; `""` until the provider reports one. */
   name: string;
   result: 'executing' | 'succeed' | 'fail';
   status: WireMachineStatus;
-  privateIpAddress?: string;
+  /** `null` until the cloud has assigned one. */
+  privateIpAddress: string | null;
   publicIpAddress?: string;
-  /** Integer epoch seconds (UTC). */
-  launchtime?: number;
+  /** Integer epoch seconds (UTC); `0` until the cloud reports a launch time. */
+  launchtime: number;
   instanceType?: string;
   priceType?: 'ondemand' | 'spot';
   /** `"k=v;k=v"` (`""` for none). */

@@ -111,6 +111,31 @@ describe('bad input to the provider scripts', () => {
     );
   });
 
+  // Regression (issue 14, item 8): the engine's SyntaxError quotes the file's start; `-f /proc/self/environ` printed a secret.
+  it('names the line and column of a JSON syntax error without echoing the file', async () => {
+    const secret = 'PW=hunter2\0HOME=/home/operator\0';
+    const result = await site.run('getRequestStatus', secret);
+    expectRefused(result, /not valid JSON \(syntax error at line 1, column 1\)/);
+    expect(result.stdout).not.toMatch(/hunter2|PW=|operator/);
+    const later = await site.run('getRequestStatus', '{\n  "requests": [\n    { "requestId": "req-1" },,\n  ]\n}');
+    expectRefused(later, /syntax error at line 3, column 30/);
+    const cut = await site.run('getRequestStatus', '{ "requests": [ ');
+    expectRefused(cut, /syntax error at the end of the text/);
+  });
+
+  it('answers /proc/self/environ with a syntax error that shows no environment value', async () => {
+    const result = await site.runArgs('getRequestStatus', ['-f', '/proc/self/environ']);
+    expect(result.exitCode).not.toBe(0);
+    for (const value of Object.values(process.env)) {
+      if (value !== undefined && value.length >= 6) expect(result.stdout).not.toContain(value);
+    }
+  });
+
+  it('refuses more machines than one return request takes, naming the limit (limits.maxMachinesPerReturn)', async () => {
+    const result = await site.run('requestReturnMachines', { machines: many(1001, (i) => ({ name: `h-${i}` })) });
+    expectRefused(result, /at most 1000 \(limits\.maxMachinesPerReturn\): split the list/);
+  });
+
   it('refuses an unknown operation with exit status 2', async () => {
     const file = join(site.dir, 'x.json');
     writeFileSync(file, '{}');

@@ -157,14 +157,28 @@ describe('status mapping', () => {
     expect(entry.status).toBe('complete_with_error');
     expect(entry.message).not.toBe('');
     expect(entry.machines[0]).toMatchObject({ status: 'terminated', result: 'fail', name: '', message: expect.stringMatching(/.+/) });
-    expect(entry.machines[0]).not.toHaveProperty('launchtime');
+    // Regression (issue 14, item 7): mandatory in IBM's reference, sent as null / 0 while unknown.
+    expect(entry.machines[0]).toMatchObject({ privateIpAddress: null, launchtime: 0 });
+    expect(Object.keys(entry.machines[0]!)).toEqual(expect.arrayContaining(['privateIpAddress', 'launchtime']));
     expect(entry.machines[1]).toMatchObject({ status: 'pending', launchtime: 1772438401, instanceTags: 'a=b', message: expect.stringMatching(/lost track/) });
     expect(schemaErrors('getRequestStatus.output', { requests: [entry] })).toEqual([]);
   });
 
   it('schema rejects a fail without message', () => {
-    const machine = { machineId: 'i-1', name: 'h', result: 'fail', status: 'terminated', instanceTags: '', cloudHostId: null, message: '' };
-    expect(schemaErrors('getRequestStatus.output', { requests: [{ requestId: 'r', status: 'running', message: '', machines: [machine] }] })).not.toEqual([]);
+    const machine = { machineId: 'i-1', name: 'h', result: 'fail', status: 'terminated', privateIpAddress: null, launchtime: 0, instanceTags: '', cloudHostId: null, message: '' };
+    const document = (m: object) => ({ requests: [{ requestId: 'r', status: 'running', message: '', machines: [m] }] });
+    expect(schemaErrors('getRequestStatus.output', document({ ...machine, message: 'Launch failed.' }))).toEqual([]);
+    expect(schemaErrors('getRequestStatus.output', document(machine))).not.toEqual([]);
+  });
+
+  it('schema requires privateIpAddress and launchtime on every machine', () => {
+    const machine = { machineId: 'i-1', name: 'h', result: 'executing', status: 'pending', privateIpAddress: null, launchtime: 0, instanceTags: '', cloudHostId: null, message: '' };
+    const document = (m: object) => ({ requests: [{ requestId: 'r', status: 'running', message: '', machines: [m] }] });
+    expect(schemaErrors('getRequestStatus.output', document(machine))).toEqual([]);
+    const { privateIpAddress: _ip, ...noIp } = machine;
+    const { launchtime: _launch, ...noLaunch } = machine;
+    expect(schemaErrors('getRequestStatus.output', document(noIp))).not.toEqual([]);
+    expect(schemaErrors('getRequestStatus.output', document(noLaunch))).not.toEqual([]);
   });
 
   it('error documents keep library messages and hide others', () => {

@@ -17,8 +17,8 @@ interface Target {
   readonly run: (input: unknown) => unknown;
   /** Keys this target reads, used to aim hostile values at real fields. */
   readonly keys: readonly string[];
-  /** A valid input, mutated key by key. */
-  readonly sample: Record<string, unknown>;
+  /** A valid input the target accepts (an object mutated key by key, or a scalar mutated around its text). */
+  readonly sample: unknown;
 }
 
 type MessageClass = { name: string; from(plain: unknown): unknown; prototype: object };
@@ -80,14 +80,28 @@ const SYMPHONY_SAMPLES: Record<string, Record<string, unknown>> = {
 const WIRE_KEYS = ['template', 'templateId', 'machineCount', 'requests', 'requestId', 'machines', 'name', 'machineId', 'templates', 'document'];
 const TEMPLATE_KEYS = Object.keys(TEMPLATE);
 
+/** A valid input of each root-exported domain parser: each must accept it (proves the accepting path is reached). */
+const DOMAIN_SAMPLES: Record<string, { sample: unknown; keys: readonly string[] }> = {
+  parseRequestId: { sample: 'req-3f2b8c1e-6d4a-4b9e-8f7a-1c2d3e4f5a6b', keys: [] },
+  parseTemplateId: { sample: 'Grid-OnDemand_1', keys: [] },
+  parseMachineId: { sample: 'i-0123456789abcdef0', keys: [] },
+  parseTags: { sample: { team: 'grid', env: 'prod' }, keys: ['team', 'env'] },
+  parseIpAddress: { sample: '10.0.12.34', keys: [] },
+  parseTemplateAttributes: { sample: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] }, keys: ['type', 'ncpus', 'nram', 'ncores'] },
+  parseTemplateDefinition: { sample: TEMPLATE, keys: TEMPLATE_KEYS },
+};
+
 /** Root-exported domain parsers take one untrusted value (plus an optional field name). */
 const DOMAIN_PARSERS = Object.entries(library as Record<string, unknown>).filter(
   (entry): entry is [string, (input: unknown) => unknown] => /^parse[A-Z]/.test(entry[0]) && typeof entry[1] === 'function',
 );
 
-/** Symphony input parsers of `src/hostfactory` (parseFileArgument takes argv and is tested on its own). */
+/** Parsers of `src/hostfactory` tested on their own: parseFileArgument takes argv, parseJsonText text (json-text.test.ts). */
+const NOT_DOCUMENT_PARSERS = new Set(['parseFileArgument', 'parseJsonText']);
+
+/** Symphony input parsers of `src/hostfactory`. */
 const SYMPHONY_PARSERS = Object.entries(symphony as Record<string, unknown>).filter(
-  (entry): entry is [string, (input: unknown) => unknown] => /^parse[A-Z]/.test(entry[0]) && entry[0] !== 'parseFileArgument' && typeof entry[1] === 'function',
+  (entry): entry is [string, (input: unknown) => unknown] => /^parse[A-Z]/.test(entry[0]) && !NOT_DOCUMENT_PARSERS.has(entry[0]) && typeof entry[1] === 'function',
 );
 
 const TARGETS: Target[] = [
@@ -98,12 +112,7 @@ const TARGETS: Target[] = [
     sample: SAMPLES[cls.name] ?? {},
   })),
   ...SYMPHONY_PARSERS.map(([name, parse]) => ({ name, run: parse, keys: WIRE_KEYS, sample: SYMPHONY_SAMPLES[name] ?? {} })),
-  ...DOMAIN_PARSERS.map(([name, parse]) => ({
-    name,
-    run: parse,
-    keys: name === 'parseTemplateDefinition' ? TEMPLATE_KEYS : ['type', 'ncpus', 'nram', 'team'],
-    sample: name === 'parseTemplateDefinition' ? TEMPLATE : {},
-  })),
+  ...DOMAIN_PARSERS.map(([name, parse]) => ({ name, run: parse, keys: DOMAIN_SAMPLES[name]?.keys ?? [], sample: DOMAIN_SAMPLES[name]?.sample })),
   { name: 'readTemplatesDocument', run: (input) => library.readTemplatesDocument(input, 'document'), keys: ['templates'], sample: { templates: [TEMPLATE] } },
 ];
 
@@ -168,8 +177,21 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
 
 type Edit = { readonly kind: 'set' | 'delete'; readonly at: number; readonly key: string; readonly value: string };
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** A scalar sample with hostile text around it or in place of a part of it. */
+function mutatedScalar(sample: unknown): fc.Arbitrary<unknown> {
+  const text = String(sample);
+  const noise = fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.constantFrom('\u0000', '\u202e', ' ', '-', '..', 'é', '\ud800', '/', '%00'));
+  return fc.tuple(noise, fc.nat({ max: text.length }), fc.nat({ max: text.length }), noise).map(([before, from, to, after]) => {
+    const [start, end] = from <= to ? [from, to] : [to, from];
+    return `${before}${text.slice(0, start)}${after}${text.slice(end)}`;
+  });
+}
+
 /** A valid sample with hostile edits: known keys set to hostile values, deleted, or extra keys added. */
 function mutatedSample(target: Target): fc.Arbitrary<unknown> {
+  if (!isObject(target.sample)) return mutatedScalar(target.sample);
   const paths = objectPaths(target.sample);
   const edit: fc.Arbitrary<Edit> = fc.record({
     kind: fc.constantFrom('set' as const, 'set' as const, 'delete' as const),
@@ -220,9 +242,11 @@ const jsValue = fc
 
 /** Hand-made inputs every target gets once (the generator reaches them only rarely). */
 function fixedInputs(target: Target): [string, unknown][] {
-  const cycle: Record<string, unknown> = { ...target.sample };
+  // Object-shaped hostile inputs start from the sample when it is an object, from {} for a scalar target.
+  const base: Record<string, unknown> = isObject(target.sample) ? target.sample : {};
+  const cycle: Record<string, unknown> = { ...base };
   cycle.loop = cycle;
-  const deepCycle: Record<string, unknown> = structuredClone(target.sample) as Record<string, unknown>;
+  const deepCycle: Record<string, unknown> = structuredClone(base);
   for (const path of objectPaths(deepCycle).slice(1)) {
     let node: unknown = deepCycle;
     for (const step of path) node = (node as Record<string | number, unknown>)[step];
@@ -234,16 +258,16 @@ function fixedInputs(target: Target): [string, unknown][] {
     ['a BigInt', 10n], ['a Date', new Date(0)], ['a Map', new Map([['templateId', 'x']])], ['Object.create(null)', Object.create(null)],
     ['a cycle', cycle], ['a nested cycle', deepCycle],
     ['arrays 10,000 deep', JSON.parse(DEEP_ARRAYS)], ['objects 10,000 deep', JSON.parse(DEEP_OBJECTS)],
-    ['__proto__ at the top', JSON.parse(`{"__proto__":{"polluted":true}${Object.keys(target.sample).length === 0 ? '}' : `,${JSON.stringify(target.sample).slice(1)}`}`)],
+    ['__proto__ at the top', JSON.parse(`{"__proto__":{"polluted":true}${Object.keys(base).length === 0 ? '}' : `,${JSON.stringify(base).slice(1)}`}`)],
     ['constructor.prototype', JSON.parse('{"constructor":{"prototype":{"polluted":true}}}')],
   ];
-  for (const key of new Set([...target.keys, ...Object.keys(target.sample)])) {
+  for (const key of new Set([...target.keys, ...Object.keys(base)])) {
     for (const [label, text] of [['1 MB string', MEGABYTE_STRING], ['10,000-deep arrays', DEEP_ARRAYS], ['10,000-deep objects', DEEP_OBJECTS], ['1e309', '1e309'], ['2^53+1', '9007199254740993'], ['a lone surrogate', '"\\ud800"']] as const) {
-      const input = structuredClone(target.sample) as Record<string, unknown>;
+      const input = structuredClone(base);
       setOwn(input, key, JSON.parse(text) as unknown);
       list.push([`${key} = ${label}`, input]);
     }
-    const withProto = structuredClone(target.sample) as Record<string, unknown>;
+    const withProto = structuredClone(base);
     setOwn(withProto, key, JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'));
     list.push([`${key} holding __proto__`, withProto]);
   }
@@ -330,11 +354,15 @@ describe('hostile input', () => {
     expect(MESSAGE_CLASSES.length).toBeGreaterThanOrEqual(21);
     expect(SYMPHONY_PARSERS.map(([name]) => name).sort()).toEqual(Object.keys(SYMPHONY_SAMPLES).sort());
     for (const cls of MESSAGE_CLASSES) expect(SAMPLES, `a valid sample for ${cls.name}`).toHaveProperty(cls.name);
+    expect(DOMAIN_PARSERS.map(([name]) => name).sort()).toEqual(Object.keys(DOMAIN_SAMPLES).sort());
   });
 
   describe.each(TARGETS.map((t) => [t.name, t] as const))('%s', (_name, target) => {
-    it('accepts its valid sample, or rejects it with VALIDATION_FAILED', () => {
-      tally(target, attempt(target, structuredClone(target.sample)));
+    // The accepting path must be reached: a target that refuses its own valid sample fails here.
+    it('accepts its valid sample', () => {
+      const outcome = attempt(target, structuredClone(target.sample));
+      tally(target, outcome);
+      expect(outcome, `${target.name} refused its valid sample`).toBe('valid');
     });
 
     it('answers every hand-made hostile input with a value or VALIDATION_FAILED', () => {

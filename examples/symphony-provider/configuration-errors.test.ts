@@ -1,0 +1,98 @@
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SymphonyDriver, type ScriptResult } from './driver';
+import { buildProvider, expectValid, pollUntilDone, sampleTemplates, scripts } from './test-support';
+
+beforeAll(buildProvider, 120_000);
+
+/** What an error answer must never show: the directories (they come from the environment) or the file's text. */
+function expectSafeError(driver: SymphonyDriver, result: ScriptResult, pattern: RegExp): void {
+  expect(result.exitCode, result.stdout).toBe(1);
+  expectValid('error', result);
+  expect(String(result.document.message)).toMatch(pattern);
+  expect(result.stdout).not.toContain(driver.root);
+  expect(result.stdout).not.toMatch(/unexpected|nothing more is shown/i);
+}
+
+describe('configuration and storage failures of the example provider (issue 14, items 6 and 8)', () => {
+  const drivers: SymphonyDriver[] = [];
+  afterAll(() => drivers.forEach((d) => d.dispose()));
+
+  /** A site with one completed request of two running machines. */
+  async function siteWithRunningMachines(): Promise<{ driver: SymphonyDriver; requestId: string; names: string[] }> {
+    const driver = new SymphonyDriver(scripts, sampleTemplates);
+    drivers.push(driver);
+    const requested = await driver.run('requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 2 } });
+    expect(requested.exitCode, requested.stdout).toBe(0);
+    const requestId = requested.document.requestId as string;
+    const done = await pollUntilDone(driver, requestId);
+    const names = (done.document.requests as { machines: { name: string }[] }[])[0]!.machines.map((m) => m.name);
+    return { driver, requestId, names };
+  }
+
+  const templatesFile = (driver: SymphonyDriver) => join(driver.root, 'conf', 'simprov_templates.json');
+
+  it('keeps getRequestStatus, requestReturnMachines and getReturnRequests working with a half-written templates file', async () => {
+    const { driver, requestId, names } = await siteWithRunningMachines();
+    const text = readFileSync(templatesFile(driver), 'utf8');
+    writeFileSync(templatesFile(driver), text.slice(0, Math.floor(text.length / 2)));
+
+    expectSafeError(driver, await driver.run('getAvailableTemplates', {}), /templates file \(\$HF_PROVIDER_CONFDIR\/\$\{HF_PROVIDER_NAME\}prov_templates\.json\) is not valid JSON \(syntax error at the end of the text/);
+    expectSafeError(driver, await driver.run('requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 1 } }), /not valid JSON/);
+
+    const status = await driver.run('getRequestStatus', { requests: [{ requestId }] });
+    expect(status.exitCode, status.stdout).toBe(0);
+    expect((status.document.requests as { status: string }[])[0]!.status).toBe('complete');
+    const wanted = await driver.run('getReturnRequests', { machines: names.map((name) => ({ name })) });
+    expect(wanted.exitCode, wanted.stdout).toBe(0);
+    const returned = await driver.run('requestReturnMachines', { machines: names.map((name) => ({ name })) });
+    expect(returned.exitCode, returned.stdout).toBe(0);
+    expectValid('requestReturnMachines', returned);
+  }, 60_000);
+
+  it('names the line and column of a syntax error inside the templates file, without its text', async () => {
+    const { driver, requestId } = await siteWithRunningMachines();
+    writeFileSync(templatesFile(driver), '{\n  "templates": [\n    { "templateId": "X", "secret": hunter2 }\n  ]\n}\n');
+    const result = await driver.run('getAvailableTemplates', {});
+    expectSafeError(driver, result, /syntax error at line 3, column 36\)/);
+    expect(result.stdout).not.toContain('hunter2');
+    expect((await driver.run('getRequestStatus', { requests: [{ requestId }] })).exitCode).toBe(0);
+  }, 60_000);
+
+  it('names a missing templates file and still answers getRequestStatus', async () => {
+    const { driver, requestId } = await siteWithRunningMachines();
+    rmSync(templatesFile(driver));
+    expectSafeError(driver, await driver.run('getAvailableTemplates', {}), /templates file .* does not exist: create it/);
+    expect((await driver.run('getRequestStatus', { requests: [{ requestId }] })).exitCode).toBe(0);
+  }, 60_000);
+
+  it('names the offending key of an invalid template', async () => {
+    const { driver } = await siteWithRunningMachines();
+    const document = JSON.parse(readFileSync(templatesFile(driver), 'utf8')) as { templates: Record<string, unknown>[] };
+    document.templates[1]!.maxNumber = 'many';
+    writeFileSync(templatesFile(driver), JSON.stringify(document));
+    expectSafeError(driver, await driver.run('getAvailableTemplates', {}), /templates\[1\]\.maxNumber/);
+  }, 60_000);
+
+  it('names an unset HF_PROVIDER_WORKDIR or HF_PROVIDER_CONFDIR', async () => {
+    const driver = new SymphonyDriver(scripts, sampleTemplates);
+    drivers.push(driver);
+    expectSafeError(driver, await driver.run('getAvailableTemplates', {}, { env: { HF_PROVIDER_WORKDIR: '' } }), /^HF_PROVIDER_WORKDIR is not set: /);
+    expectSafeError(driver, await driver.run('getAvailableTemplates', {}, { env: { HF_PROVIDER_CONFDIR: '' } }), /^HF_PROVIDER_CONFDIR is not set: /);
+    const blocker = join(driver.root, 'a-file');
+    writeFileSync(blocker, '');
+    expectSafeError(driver, await driver.run('getAvailableTemplates', {}, { env: { HF_PROVIDER_WORKDIR: join(blocker, 'work') } }), /^HF_PROVIDER_WORKDIR cannot be used \(ENOTDIR\)/);
+  }, 60_000);
+
+  it('names a corrupt database by its file name only', async () => {
+    const driver = new SymphonyDriver(scripts, sampleTemplates);
+    drivers.push(driver);
+    writeFileSync(driver.database, 'PW=hunter2 '.repeat(1000));
+    for (const operation of ['getAvailableTemplates', 'getReturnRequests'] as const) {
+      const result = await driver.run(operation, {});
+      expectSafeError(driver, result, /^The SQLite database hostfactory\.db is damaged or is not a SQLite database \(SQLITE_NOTADB\)/);
+      expect(result.stdout).not.toContain('hunter2');
+    }
+  }, 60_000);
+});
