@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createHostFactory, type HostFactory, type ReadModelStore } from '../../src/index';
 import { parseTemplatesFile, type HostFactoryContext } from '../../src/hostfactory/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
-import { createSimulatedCloud } from './simulated-cloud';
+import { openCloud } from './cloud';
 
 const META = 'provider_meta';
 
@@ -20,7 +20,7 @@ export async function openHostFactory({ env, logger }: HostFactoryContext): Prom
   mkdirSync(workdir, { recursive: true });
   const filename = join(workdir, 'hostfactory.db');
   const storage = createSqliteStorage({ filename });
-  const cloud = createSimulatedCloud({ filename, ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) });
+  const cloud = await openCloud(name, env, confdir, filename);
   const providerTimeoutMs = Number(env.SIM_PROVIDER_TIMEOUT_MS ?? 30_000);
   const hostFactory = createHostFactory({ storage, provider: cloud, logger, limits: { providerTimeoutMs } });
   const dispose = hostFactory.dispose;
