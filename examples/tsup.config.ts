@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 // Bundles the example Symphony provider into one CommonJS file (`npm run build:examples`): one file
-// to load keeps each Symphony call's start-up short. better-sqlite3 is native and stays external.
+// to load keeps each Symphony call's start-up short. better-sqlite3 is native and stays external; so
+// does the AWS SDK (loaded from node_modules only when HF_PROVIDER_NAME=aws, so other calls stay fast).
 export default defineConfig({
   entry: { provider: 'examples/symphony-provider/main.ts' },
   outDir: 'examples/symphony-provider/.build',
@@ -10,8 +11,8 @@ export default defineConfig({
   platform: 'node',
   target: 'node20',
   bundle: true,
-  noExternal: [/^(?!better-sqlite3$).*/],
-  external: ['better-sqlite3'],
+  noExternal: [/^(?!better-sqlite3$|@aws-sdk\/|@smithy\/).*/],
+  external: ['better-sqlite3', /^@aws-sdk\//, /^@smithy\//],
   splitting: false,
   sourcemap: false,
   clean: true,

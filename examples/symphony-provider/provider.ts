@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { createHostFactory, systemClock, type Clock, type HostFactory, type ReadModelStore } from '../../src/index';
 import { parseTemplatesFile, type HostFactoryContext } from '../../src/hostfactory/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
+import { openCloud } from './cloud';
 import { providerName, readTemplatesFile, requiredSetting, workDirectory } from './provider-config';
-import { createSimulatedCloud } from './simulated-cloud';
 
 const META = 'provider_meta';
 
@@ -25,10 +25,10 @@ export async function openHostFactory({ env, logger, operation }: HostFactoryCon
   const filename = join(workdir, 'hostfactory.db');
   const storage = createSqliteStorage({ filename });
   const clock = simulatedClock(env);
-  // The cloud adapter: swap createSimulatedCloud for a real one here (see README).
+  // The cloud adapter, chosen by HF_PROVIDER_NAME (cloud.ts): the simulated cloud, or EC2 for `aws`.
   let cloud;
   try {
-    cloud = createSimulatedCloud({ filename, now: () => clock.now().getTime(), ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) });
+    cloud = await openCloud(providerName(env), env, requiredSetting(env, 'HF_PROVIDER_CONFDIR'), filename, () => clock.now().getTime());
   } catch (error) {
     storage.close();
     throw error;

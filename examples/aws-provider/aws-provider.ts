@@ -1,0 +1,158 @@
+import { CreateTagsCommand, DescribeSpotInstanceRequestsCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import type { DescribeInput, ProviderMachine, ProviderPort, ProvisionInput, ProvisionResult, ReclaimNotice, TerminateInput, TerminateResult } from '../../src/index';
+import { ec2Call } from './errors';
+import { ec2Fleets, shortfall, spotFleets, type FleetView } from './fleets';
+import { chunks, describeInstanceIds, findInstances, forKnownIds, IDS_PER_CALL, type FoundInstance } from './instances';
+import { createEc2Fleet, requestSpotFleet, runInstances, type Launched, type LaunchOrder } from './launchers';
+import { launchSettings } from './launch-settings';
+import { launchFailed, providerMachine } from './machine-facts';
+import { REQUEST_TAG, requestTags, RETURN_TAG, tagMap } from './tags';
+
+/** Options of {@link AwsEc2Provider}. */
+export interface AwsEc2ProviderOptions {
+  /** `MaxResults` of paginated describe calls (default 1000). */
+  readonly pageSize?: number;
+}
+
+/** Seconds between a spot interruption notice and the interruption (EC2's two-minute warning). */
+export const SPOT_NOTICE_SECONDS = 120;
+
+/** Tag EC2 puts on Spot Fleet instances: the fleet that launched them. */
+const SPOT_FLEET_TAG = 'aws:ec2spot:fleet-request-id';
+const STOPPED_STATES = ['stopping', 'stopped', 'shutting-down', 'terminated'];
+
+/**
+ * The host factory's {@link ProviderPort} on EC2: RunInstances, EC2 Fleet (`instant`/`request`) and
+ * Spot Fleet per the template's `providerApi`. Every instance and fleet carries the request's tags,
+ * so `describe` finds a request's machines from EC2 alone and a repeated `provision` launches nothing.
+ */
+export class AwsEc2Provider implements ProviderPort {
+  private readonly pageSize: number;
+
+  constructor(readonly client: EC2Client, options: AwsEc2ProviderOptions = {}) {
+    this.pageSize = options.pageSize ?? 1000;
+  }
+
+  /** Launches the request's units, unless EC2 already has instances or a fleet tagged with the request (then reports those). */
+  async provision(input: ProvisionInput): Promise<ProvisionResult> {
+    const settings = launchSettings(input.template);
+    const existing = await this.existing(input.requestId, settings.api);
+    if (existing !== undefined) return existing;
+    const order: LaunchOrder = {
+      settings,
+      requestId: input.requestId,
+      count: input.count,
+      tags: requestTags(input.requestId, input.template.templateId, input.template.instanceTags, input.tags),
+    };
+    const launched: Launched =
+      settings.api === 'RunInstances' ? await runInstances(this.client, order)
+        : settings.api === 'EC2Fleet' ? await createEc2Fleet(this.client, order)
+          : await requestSpotFleet(this.client, order);
+    const resourceId = launched.resourceIds[0] ?? null;
+    const found = await describeInstanceIds(this.client, launched.instanceIds);
+    return { resourceIds: launched.resourceIds, machines: found.map((f) => providerMachine(f.instance, resourceId)) };
+  }
+
+  /** What a repeated provision answers: the request's fleets or instances already in EC2, if any. */
+  private async existing(requestId: string, api: string): Promise<ProvisionResult | undefined> {
+    const fleets = api === 'EC2Fleet' ? await ec2Fleets(this.client, requestId, [], this.pageSize)
+      : api === 'SpotFleet' ? await spotFleets(this.client, requestId, [], this.pageSize, true) : [];
+    const instances = await this.tagged(requestId);
+    if (fleets.length === 0 && instances.length === 0) return undefined;
+    const resourceIds = fleets.length > 0 ? fleets.map((f) => f.fleetId) : [...new Set(instances.map((f) => f.reservationId).filter((id): id is string => id !== null))];
+    return { resourceIds, machines: this.machines(instances, fleets) };
+  }
+
+  /**
+   * Every machine of the request, from EC2 alone when `resourceIds`/`machineIds` are empty: instances
+   * tagged with the request, those of its fleets, and those named; plus a `failed` slot for each
+   * unit a finished fleet will never deliver.
+   */
+  async describe(input: DescribeInput): Promise<ProviderMachine[]> {
+    const fleetIds = input.resourceIds.filter((id) => id.startsWith('fleet-'));
+    const instances = await this.tagged(input.requestId);
+    const spotIds = new Set([
+      ...input.resourceIds.filter((id) => id.startsWith('sfr-')),
+      ...instances.map((f) => tagMap(f.instance.Tags)[SPOT_FLEET_TAG]).filter((id): id is string => id !== undefined),
+    ]);
+    const fleets = [
+      ...(fleetIds.length > 0 || input.resourceIds.length === 0 ? await ec2Fleets(this.client, input.requestId, fleetIds, this.pageSize) : []),
+      ...(await spotFleets(this.client, input.requestId, [...spotIds], this.pageSize, false)),
+    ];
+    const known = new Set(instances.map((f) => f.instance.InstanceId));
+    const named = [...input.machineIds, ...fleets.flatMap((f) => f.instanceIds)].filter((id) => id.startsWith('i-') && !known.has(id));
+    const more = await describeInstanceIds(this.client, [...new Set(named)]);
+    return this.machines([...instances, ...more], fleets);
+  }
+
+  private machines(instances: readonly FoundInstance[], fleets: readonly FleetView[]): ProviderMachine[] {
+    const fleetOf = (id: string | undefined): string | undefined => fleets.find((f) => f.instanceIds.includes(id ?? ''))?.fleetId;
+    const seen = new Map<string, ProviderMachine>();
+    for (const { instance, reservationId } of instances) {
+      seen.set(instance.InstanceId!, providerMachine(instance, fleetOf(instance.InstanceId) ?? tagMap(instance.Tags)[SPOT_FLEET_TAG] ?? reservationId));
+    }
+    return [...seen.values(), ...fleets.flatMap(shortfall)];
+  }
+
+  private tagged(requestId: string): Promise<FoundInstance[]> {
+    return findInstances(this.client, [{ Name: `tag:${REQUEST_TAG}`, Values: [requestId] }], this.pageSize);
+  }
+
+  /**
+   * Tags the instances with the return request, then terminates them in batches of 1000. Ids EC2
+   * does not know (already gone) and unfilled fleet slots are accepted; a batch EC2 refuses fails
+   * with EC2's message.
+   */
+  async terminate(input: TerminateInput): Promise<TerminateResult> {
+    const instances = input.machineIds.filter((id) => id.startsWith('i-'));
+    const accepted = input.machineIds.filter((id) => !id.startsWith('i-'));
+    const failed: { machineId: string; message: string }[] = [];
+    for (const batch of chunks(instances, IDS_PER_CALL)) {
+      try {
+        await forKnownIds(batch, async (ids) => {
+          await ec2Call('CreateTags', () => this.client.send(new CreateTagsCommand({ Resources: ids, Tags: [{ Key: RETURN_TAG, Value: input.requestId }] })));
+        });
+        await forKnownIds(batch, async (ids) => {
+          await ec2Call(`TerminateInstances for ${input.requestId}`, () => this.client.send(new TerminateInstancesCommand({ InstanceIds: ids })));
+        });
+        accepted.push(...batch);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        failed.push(...batch.map((machineId) => ({ machineId, message })));
+      }
+    }
+    return { accepted, failed };
+  }
+
+  /**
+   * Machines EC2 takes back: spot instances marked for interruption (grace: EC2's two minutes), and
+   * the request's instances stopped or terminated by anyone but this adapter (grace 0).
+   */
+  async reclaimNotices(): Promise<ReclaimNotice[]> {
+    // One scan of the adapter's instances; state and lifecycle are sorted here (not every EC2 API
+    // emulator filters on instance-lifecycle).
+    const ours = await findInstances(this.client, [{ Name: 'tag-key', Values: [REQUEST_TAG] }], this.pageSize);
+    const notices: ReclaimNotice[] = ours
+      .map(({ instance }) => instance)
+      .filter((instance) => STOPPED_STATES.includes(instance.State?.Name ?? '') && tagMap(instance.Tags)[RETURN_TAG] === undefined && !launchFailed(instance))
+      .map((instance) => notice(instance, 0, `EC2 reports the instance ${instance.State?.Name ?? 'gone'} (${instance.StateReason?.Message ?? instance.StateTransitionReason ?? 'no reason given'}) without a return from Symphony`));
+    const spot = ours.map(({ instance }) => instance).filter((i) => i.InstanceLifecycle === 'spot' && i.SpotInstanceRequestId && ['pending', 'running'].includes(i.State?.Name ?? ''));
+    const byRequest = new Map(spot.map((instance) => [instance.SpotInstanceRequestId!, instance]));
+    for (const ids of chunks([...byRequest.keys()], 100)) {
+      const answer = await ec2Call('DescribeSpotInstanceRequests', () => this.client.send(new DescribeSpotInstanceRequestsCommand({ SpotInstanceRequestIds: ids })));
+      for (const request of answer.SpotInstanceRequests ?? []) {
+        const code = request.Status?.Code ?? '';
+        const instance = byRequest.get(request.SpotInstanceRequestId ?? '');
+        if (instance === undefined || !code.startsWith('marked-for-')) continue;
+        const since = request.Status?.UpdateTime?.getTime() ?? Date.now();
+        const left = Math.max(0, Math.round(SPOT_NOTICE_SECONDS - (Date.now() - since) / 1000));
+        notices.push(notice(instance, left, `spot interruption: ${code}`));
+      }
+    }
+    return notices;
+  }
+}
+
+function notice(instance: Instance, gracePeriod: number, reason: string): ReclaimNotice {
+  return { machineId: instance.InstanceId!, name: instance.PrivateDnsName || instance.PrivateIpAddress || null, gracePeriod, reason };
+}

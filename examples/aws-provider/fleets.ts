@@ -1,0 +1,116 @@
+import {
+  DescribeFleetInstancesCommand,
+  DescribeFleetsCommand,
+  DescribeSpotFleetInstancesCommand,
+  DescribeSpotFleetRequestsCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import type { ProviderMachine } from '../../src/index';
+import { ec2Call } from './errors';
+import { REQUEST_TAG, tagMap, UNITS_TAG } from './tags';
+
+/** A fleet of one request, as EC2 reports it now. */
+export interface FleetView {
+  readonly fleetId: string;
+  /** Units the request asked for (the fleet's `hostfactory:units` tag, else its target capacity). */
+  readonly units: number;
+  /** Units delivered so far. */
+  readonly fulfilled: number;
+  /** True once the fleet will launch nothing more: instant fleets, or a fleet in error, cancelled, expired or deleted. */
+  readonly done: boolean;
+  readonly error: string | null;
+  readonly instanceIds: string[];
+}
+
+const FINISHED_STATES = new Set(['deleted', 'deleted_running', 'deleted_terminating', 'failed', 'cancelled', 'cancelled_running', 'cancelled_terminating', 'expired']);
+
+function pages<T>(fetch: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
+  return (async () => {
+    const all: T[] = [];
+    let token: string | undefined;
+    do {
+      const page = await fetch(token);
+      all.push(...page.items);
+      token = page.next || undefined;
+    } while (token !== undefined);
+    return all;
+  })();
+}
+
+/** EC2 Fleets tagged with the request, plus `fleetIds` (ids recorded earlier). */
+export async function ec2Fleets(client: EC2Client, requestId: string, fleetIds: readonly string[], pageSize: number): Promise<FleetView[]> {
+  // The tag filter is checked again here: an emulator that ignores it must not hand us other requests' fleets.
+  const byTag = (await pages((token) =>
+    ec2Call('DescribeFleets', () => client.send(new DescribeFleetsCommand({ Filters: [{ Name: `tag:${REQUEST_TAG}`, Values: [requestId] }], MaxResults: pageSize, NextToken: token })))
+      .then((a) => ({ items: a.Fleets ?? [], next: a.NextToken })),
+  )).filter((fleet) => tagMap(fleet.Tags)[REQUEST_TAG] === requestId);
+  const missing = fleetIds.filter((id) => !byTag.some((f) => f.FleetId === id));
+  const named = missing.length === 0 ? [] : (await ec2Call('DescribeFleets', () => client.send(new DescribeFleetsCommand({ FleetIds: missing })))).Fleets ?? [];
+  const views: FleetView[] = [];
+  for (const fleet of [...byTag, ...named]) {
+    const fleetId = fleet.FleetId!;
+    const instant = fleet.Type === 'instant';
+    const instanceIds = instant
+      ? (fleet.Instances ?? []).flatMap((i) => i.InstanceIds ?? [])
+      : (await pages((token) =>
+          ec2Call('DescribeFleetInstances', () => client.send(new DescribeFleetInstancesCommand({ FleetId: fleetId, MaxResults: pageSize, NextToken: token })))
+            .then((a) => ({ items: a.ActiveInstances ?? [], next: a.NextToken })),
+        )).map((i) => i.InstanceId!);
+    const units = Number(tagMap(fleet.Tags)[UNITS_TAG] ?? fleet.TargetCapacitySpecification?.TotalTargetCapacity ?? 0);
+    const error = (fleet.Errors ?? []).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`)[0] ?? null;
+    views.push({
+      fleetId,
+      units,
+      fulfilled: fleet.FulfilledCapacity ?? instanceIds.length,
+      done: instant || fleet.ActivityStatus === 'error' || FINISHED_STATES.has(fleet.FleetState ?? ''),
+      error,
+      instanceIds,
+    });
+  }
+  return views;
+}
+
+/** Spot Fleet requests named in `fleetIds`, or (with `scan`) every one tagged with the request. */
+export async function spotFleets(client: EC2Client, requestId: string, fleetIds: readonly string[], pageSize: number, scan: boolean): Promise<FleetView[]> {
+  if (fleetIds.length === 0 && !scan) return [];
+  const configs = await pages((token) =>
+    ec2Call('DescribeSpotFleetRequests', () =>
+      client.send(new DescribeSpotFleetRequestsCommand(fleetIds.length > 0 && !scan ? { SpotFleetRequestIds: [...fleetIds] } : { MaxResults: pageSize, NextToken: token })),
+    ).then((a) => ({ items: a.SpotFleetRequestConfigs ?? [], next: a.NextToken })),
+  );
+  const views: FleetView[] = [];
+  for (const config of configs) {
+    const fleetId = config.SpotFleetRequestId!;
+    const tags = tagMap(config.Tags);
+    if (!fleetIds.includes(fleetId) && tags[REQUEST_TAG] !== requestId) continue;
+    const instanceIds = (await pages((token) =>
+      ec2Call('DescribeSpotFleetInstances', () => client.send(new DescribeSpotFleetInstancesCommand({ SpotFleetRequestId: fleetId, MaxResults: pageSize, NextToken: token })))
+        .then((a) => ({ items: a.ActiveInstances ?? [], next: a.NextToken })),
+    )).map((i) => i.InstanceId!);
+    const state = config.SpotFleetRequestState ?? '';
+    views.push({
+      fleetId,
+      units: Number(tags[UNITS_TAG] ?? config.SpotFleetRequestConfig?.TargetCapacity ?? 0),
+      fulfilled: config.SpotFleetRequestConfig?.FulfilledCapacity ?? instanceIds.length,
+      done: config.ActivityStatus === 'error' || FINISHED_STATES.has(state) || state.startsWith('cancelled'),
+      error: config.ActivityStatus === 'error' ? `the Spot Fleet ${fleetId} reports an error (see DescribeSpotFleetRequestHistory)` : null,
+      instanceIds,
+    });
+  }
+  return views;
+}
+
+/**
+ * The slots a finished fleet will never fill, as `failed` machines (`<fleet id>-unfulfilled-<n>`,
+ * one per missing unit), so the request settles as `partial` or `failed` instead of waiting for its deadline.
+ */
+export function shortfall(fleet: FleetView): ProviderMachine[] {
+  if (!fleet.done || fleet.fulfilled >= fleet.units) return [];
+  const reason = `${fleet.fleetId} delivered ${fleet.fulfilled} of ${fleet.units} units and will launch no more${fleet.error === null ? '' : ` (${fleet.error})`}`;
+  return Array.from({ length: fleet.units - fleet.fulfilled }, (_, i) => ({
+    machineId: `${fleet.fleetId}-unfulfilled-${i + 1}`,
+    status: 'failed' as const,
+    statusReason: reason,
+    resourceId: fleet.fleetId,
+  }));
+}
