@@ -2,7 +2,7 @@
 import { Token } from 'typedi';
 import { describe, expect, it } from 'vitest';
 import { GetRequestStatus, RequestMachines, CreateTemplate } from '../../src/application';
-import { Command, CommandBus, commandHandler, type CommandHandler } from '../../src/kernel';
+import { Command, COMMAND_BUS, CommandBus, commandHandler, type CommandHandler } from '../../src/kernel';
 import { createTestHostFactory, scenario } from '../../src/testing';
 
 interface PoolPolicy {
@@ -10,12 +10,11 @@ interface PoolPolicy {
   readonly batch: number;
 }
 const POOL_POLICY = new Token<PoolPolicy>('example.pool-policy');
-const COMMANDS = new Token<CommandBus>('example.commands');
 
 /** Asks for one batch of machines of the pool's template; resolves to the request id. */
 class GrowPool extends Command<string> {}
 
-@commandHandler(GrowPool, { inject: [POOL_POLICY, COMMANDS] })
+@commandHandler(GrowPool, { inject: [POOL_POLICY, COMMAND_BUS] })
 class GrowPoolHandler implements CommandHandler<GrowPool> {
   constructor(
     private readonly policy: PoolPolicy,
@@ -34,7 +33,7 @@ describe('a host handler that uses the buses (docs/testing.md)', () => {
   it('requests a batch of the policy template', async () => {
     const hf = createTestHostFactory({ handlers: [GrowPoolHandler] });
     hf.container.set(POOL_POLICY, { templateId: 'pool', batch: 3 });
-    hf.container.set(COMMANDS, hf.commands);
+    hf.verify();
 
     const { result } = await scenario(hf)
       .givenCommands(CreateTemplate.from({ template }))
@@ -47,7 +46,6 @@ describe('a host handler that uses the buses (docs/testing.md)', () => {
   it('fails when the pool would exceed the template', async () => {
     const hf = createTestHostFactory({ handlers: [GrowPoolHandler] });
     hf.container.set(POOL_POLICY, { templateId: 'pool', batch: 5 });
-    hf.container.set(COMMANDS, hf.commands);
     await scenario(hf).givenCommands(CreateTemplate.from({ template })).when(new GrowPool()).thenThrows('TEMPLATE_CAPACITY_EXCEEDED');
   });
 });
