@@ -3,20 +3,18 @@
 import 'reflect-metadata';
 import { IsString } from 'class-validator';
 import { Container, Inject, Service, Token } from 'typedi';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Command,
   COMMAND_BUS,
   commandHandler,
-  createKernel,
   eventHandler,
   isHostFactoryError,
-  KernelVerificationError,
   type CommandHandler,
   type EventHandler,
   type Kernel,
-  type KernelProblem,
 } from '../../src/kernel';
+import { disposedAfterEach, problemsOf } from '../support/kernels';
 import { GREETER, type Greeter } from './fixtures';
 
 /** A dependency typedi resolves by class: TypeScript emits its type in design:paramtypes. */
@@ -54,25 +52,7 @@ class SaluteHandler implements CommandHandler<Salute> {
   }
 }
 
-const kernels: Kernel[] = [];
-function kernel(...args: Parameters<typeof createKernel>): Kernel {
-  const k = createKernel(...args);
-  kernels.push(k);
-  return k;
-}
-afterEach(() => {
-  while (kernels.length > 0) kernels.pop()?.dispose();
-});
-
-function problemsOf(k: Kernel): readonly KernelProblem[] {
-  try {
-    k.verify();
-  } catch (error) {
-    if (error instanceof KernelVerificationError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const kernel = disposedAfterEach();
 
 describe('building handlers', () => {
   it('resolves a constructor parameter from its emitted type (a typedi @Service class)', async () => {

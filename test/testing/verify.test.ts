@@ -10,15 +10,14 @@ import {
   createKernel,
   eventHandler,
   isHostFactoryError,
-  KernelVerificationError,
   Query,
   queryHandler,
   type CommandHandler,
   type EventHandler,
-  type KernelProblem,
   type QueryHandler,
 } from '../../src/kernel';
 import { createInMemoryStorage, createTestHostFactory, FakeProvider } from '../../src/testing';
+import { problemsOf } from '../support/kernels';
 import { templateInput } from '../support/templates';
 
 interface Mailer {
@@ -64,15 +63,6 @@ function track<T extends { dispose(): void }>(value: T): T {
   return value;
 }
 
-function problemsOf(target: { verify(): void }): readonly KernelProblem[] {
-  try {
-    target.verify();
-  } catch (error) {
-    if (error instanceof KernelVerificationError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 type Handlers = readonly (new (...args: never[]) => unknown)[];
 const hostFactory = (handlers?: Handlers): HostFactory =>
