@@ -78,6 +78,24 @@ describe('building handlers', () => {
     await expect(k.commands.execute(new Salute())).resolves.toBe('hi #1');
   });
 
+  it('builds a handler class that is also a typedi @Service() once per kernel, not in the global container', async () => {
+    class Count extends Command<number> {}
+    @Service()
+    @commandHandler(Count)
+    class CountHandler implements CommandHandler<Count> {
+      constructor(private readonly ledger: Ledger) {}
+      handle(): number {
+        return this.ledger.lines.length;
+      }
+    }
+    const a = kernel({ handlers: [RecordHandler, CountHandler] });
+    const b = kernel({ handlers: [CountHandler] });
+    await a.commands.execute(Record.from({ line: 'a' }));
+    await expect(a.commands.execute(new Count())).resolves.toBe(1);
+    await expect(b.commands.execute(new Count())).resolves.toBe(0);
+    expect(a.container.get(CountHandler)).not.toBe(b.container.get(CountHandler));
+  });
+
   it('lets a handler inject the kernel’s own command bus under COMMAND_BUS', async () => {
     class Twice extends Command<number> {}
     @commandHandler(Twice)

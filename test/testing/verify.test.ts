@@ -102,6 +102,11 @@ describe.each(factories)('%s(...).verify()', (factory, create) => {
     expect((query as Error).message).toContain(`${factory}({ handlers: [...] })`);
   });
 
+  it(`refuses an undecorated class listed in ${factory}({ handlers }), naming that call`, () => {
+    class Plain {}
+    expect(() => create([Plain])).toThrow(`Plain is listed in ${factory}({ handlers }) but has no @commandHandler, @queryHandler or @eventHandler decorator.`);
+  });
+
   it('fails an event handler that cannot be built with UNRESOLVED_DEPENDENCY, reported to onEventError', async () => {
     const seen: unknown[] = [];
     const hf = track(
