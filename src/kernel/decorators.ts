@@ -9,8 +9,8 @@ import { annotate, type Constructor, type HandlerOptions } from './registry';
 export type HandlerClassDecorator<T> = (target: T, context?: ClassDecoratorContext) => void;
 
 /**
- * Marks a class as the handler of `command`. The class becomes a typedi service; a kernel created
- * afterwards routes `command` to it. A different class already handling `command` throws
+ * Records that a class handles `command`; nothing else changes until a kernel is given the class
+ * (`createKernel({ handlers: [Class] })`). A different class already handling `command` throws
  * `DuplicateHandlerError`; decorating the same class again is a no-op.
  */
 export function commandHandler<C extends Command<unknown>>(

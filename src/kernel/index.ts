@@ -1,5 +1,5 @@
 /**
- * The generic CQRS kernel: typed commands and queries, self-registering handlers, a middleware
+ * The generic CQRS kernel: typed commands and queries, decorated handlers, a middleware
  * pipeline, an event bus, and isolated kernels. Import from `hostfactory-kernel/kernel` or the root.
  */
 // class-transformer and typedi decorators need the Reflect metadata API; load it before them.

@@ -48,7 +48,8 @@ export interface Kernel {
   readonly container: ContainerInstance;
   /**
    * Checks the wiring and throws one `KernelVerificationError` (`KERNEL_MISCONFIGURED`) listing every
-   * problem: duplicate handlers and constructor parameters that this container cannot resolve.
+   * problem: duplicate handlers and constructor parameters of command, query and event handlers that
+   * this container cannot resolve (no token, metadata dropped by the build tool, token not bound).
    */
   verify(): void;
   /** Releases the kernel; a container the kernel created is reset and forgotten by typedi. */

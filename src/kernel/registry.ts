@@ -13,7 +13,8 @@ export type InjectionToken = Token<any> | string | Constructor;
 export interface HandlerOptions {
   /**
    * The typedi tokens of the constructor's parameters, in order. Needed with standard (TC39)
-   * decorators, which have no parameter decorators; with legacy decorators `@Inject(TOKEN)` works too.
+   * decorators, which have no parameter decorators, and when the build tool drops decorator metadata;
+   * with legacy decorators `@Inject(TOKEN)` and emitted parameter types work too.
    */
   inject?: readonly InjectionToken[];
 }

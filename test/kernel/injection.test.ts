@@ -3,20 +3,18 @@
 import 'reflect-metadata';
 import { IsString } from 'class-validator';
 import { Container, Inject, Service, Token } from 'typedi';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Command,
   COMMAND_BUS,
   commandHandler,
-  createKernel,
   eventHandler,
   isKernelError,
-  KernelVerificationError,
   type CommandHandler,
   type EventHandler,
   type Kernel,
-  type KernelProblem,
 } from '../../src/kernel';
+import { disposedAfterEach, problemsOf } from '../support/kernels';
 import { GREETER, type Greeter } from './fixtures';
 
 /** A dependency typedi resolves by class: TypeScript emits its type in design:paramtypes. */
@@ -54,25 +52,7 @@ class SaluteHandler implements CommandHandler<Salute> {
   }
 }
 
-const kernels: Kernel[] = [];
-function kernel(...args: Parameters<typeof createKernel>): Kernel {
-  const k = createKernel(...args);
-  kernels.push(k);
-  return k;
-}
-afterEach(() => {
-  while (kernels.length > 0) kernels.pop()?.dispose();
-});
-
-function problemsOf(k: Kernel): readonly KernelProblem[] {
-  try {
-    k.verify();
-  } catch (error) {
-    if (error instanceof KernelVerificationError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const kernel = disposedAfterEach();
 
 describe('building handlers', () => {
   it('resolves a constructor parameter from its emitted type (a typedi @Service class)', async () => {
@@ -96,6 +76,24 @@ describe('building handlers', () => {
     expect(problemsOf(k)).toEqual([]);
     await k.commands.execute(Record.from({ line: 'a' }));
     await expect(k.commands.execute(new Salute())).resolves.toBe('hi #1');
+  });
+
+  it('builds a handler class that is also a typedi @Service() once per kernel, not in the global container', async () => {
+    class Count extends Command<number> {}
+    @Service()
+    @commandHandler(Count)
+    class CountHandler implements CommandHandler<Count> {
+      constructor(private readonly ledger: Ledger) {}
+      handle(): number {
+        return this.ledger.lines.length;
+      }
+    }
+    const a = kernel({ handlers: [RecordHandler, CountHandler] });
+    const b = kernel({ handlers: [CountHandler] });
+    await a.commands.execute(Record.from({ line: 'a' }));
+    await expect(a.commands.execute(new Count())).resolves.toBe(1);
+    await expect(b.commands.execute(new Count())).resolves.toBe(0);
+    expect(a.container.get(CountHandler)).not.toBe(b.container.get(CountHandler));
   });
 
   it('lets a handler inject the kernel’s own command bus under COMMAND_BUS', async () => {

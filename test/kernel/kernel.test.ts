@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { IsString } from 'class-validator';
 import { Container, Inject, Token } from 'typedi';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Command,
   commandHandler,
@@ -13,9 +13,9 @@ import {
   Query,
   queryHandler,
   type CommandHandler,
-  type Kernel,
   type QueryHandler,
 } from '../../src/kernel';
+import { disposedAfterEach } from '../support/kernels';
 import { CountLetters, Greet, GREETER, type Greeter } from './fixtures';
 
 @commandHandler(Greet)
@@ -33,15 +33,7 @@ class CountLettersHandler implements QueryHandler<CountLetters> {
   }
 }
 
-const kernels: Kernel[] = [];
-function kernel(...args: Parameters<typeof createKernel>): Kernel {
-  const k = createKernel(...args);
-  kernels.push(k);
-  return k;
-}
-afterEach(() => {
-  while (kernels.length > 0) kernels.pop()?.dispose();
-});
+const kernel = disposedAfterEach();
 
 describe('createKernel()', () => {
   it('routes a command to its decorated handler with an injected dependency', async () => {

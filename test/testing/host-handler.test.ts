@@ -2,7 +2,7 @@
 import { Token } from 'typedi';
 import { describe, expect, it } from 'vitest';
 import { GetRequestStatus, RequestMachines, CreateTemplate } from '../../src/application';
-import { COMMAND_BUS, Command, CommandBus, commandHandler, type CommandHandler } from '../../src/kernel';
+import { Command, COMMAND_BUS, CommandBus, commandHandler, type CommandHandler } from '../../src/kernel';
 import { createTestHostFactory, scenario } from '../../src/testing';
 
 interface PoolPolicy {
@@ -33,6 +33,7 @@ describe('a host handler that uses the buses (docs/testing.md)', () => {
   it('requests a batch of the policy template', async () => {
     const hf = createTestHostFactory({ handlers: [GrowPoolHandler] });
     hf.container.set(POOL_POLICY, { templateId: 'pool', batch: 3 });
+    hf.verify();
 
     const { result } = await scenario(hf)
       .givenCommands(CreateTemplate.from({ template }))

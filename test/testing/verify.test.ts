@@ -10,15 +10,14 @@ import {
   createKernel,
   eventHandler,
   isKernelError,
-  KernelVerificationError,
   Query,
   queryHandler,
   type CommandHandler,
   type EventHandler,
-  type KernelProblem,
   type QueryHandler,
 } from '../../src/kernel';
 import { createInMemoryStorage, createTestHostFactory, FakeProvider } from '../../src/testing';
+import { problemsOf } from '../support/kernels';
 import { templateInput } from '../support/templates';
 
 interface Mailer {
@@ -64,15 +63,6 @@ function track<T extends { dispose(): void }>(value: T): T {
   return value;
 }
 
-function problemsOf(target: { verify(): void }): readonly KernelProblem[] {
-  try {
-    target.verify();
-  } catch (error) {
-    if (error instanceof KernelVerificationError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 type Handlers = readonly (new (...args: never[]) => unknown)[];
 const hostFactory = (handlers?: Handlers): HostFactory =>
@@ -110,6 +100,11 @@ describe.each(factories)('%s(...).verify()', (factory, create) => {
     );
     const query = await track(create()).queries.execute(new PriceOf()).catch((e: unknown) => e);
     expect((query as Error).message).toContain(`${factory}({ handlers: [...] })`);
+  });
+
+  it(`refuses an undecorated class listed in ${factory}({ handlers }), naming that call`, () => {
+    class Plain {}
+    expect(() => create([Plain])).toThrow(`Plain is listed in ${factory}({ handlers }) but has no @commandHandler, @queryHandler or @eventHandler decorator.`);
   });
 
   it('fails an event handler that cannot be built with UNRESOLVED_DEPENDENCY, reported to onEventError', async () => {
