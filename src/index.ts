@@ -39,6 +39,7 @@ export {
 export type {
   ResultOf,
   MessageClass,
+  MessageInput,
   HandlerClassDecorator,
   Constructor,
   InjectionToken,

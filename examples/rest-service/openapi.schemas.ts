@@ -155,6 +155,7 @@ export const OPENAPI_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     },
     ['templateId', 'machineCount'],
   ),
+  TemplateList: object({ templates: { type: 'array', items: ref('Template') } }),
   RequestAccepted: object({ requestId: { type: 'string' } }),
   CancelRequestBody: object({ reason: { type: 'string', maxLength: 1000 } }, []),
   Request: object(requestFields),

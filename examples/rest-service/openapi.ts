@@ -119,7 +119,7 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
           query('activeOnly', { type: 'boolean', default: true }, 'true or false.'),
           query('includeConfiguration', { type: 'boolean', default: false }, 'Include userData and provider keys.'),
         ],
-        responses: { 200: ok('The templates.', { type: 'array', items: ref('Template') }), ...problems(...always) },
+        responses: { 200: ok('The templates, as `{ templates: [...] }`.', ref('TemplateList')), ...problems(...always) },
       },
       post: {
         operationId: 'createTemplate',

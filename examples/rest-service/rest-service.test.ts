@@ -119,9 +119,10 @@ describe('REST service: the machine lifecycle over HTTP', () => {
     expect(created.headers.get('etag')).toBe('"1"');
 
     const listed = await call('GET', '/api/v1/templates');
-    expect(listed.body).toHaveLength(1);
-    expect(listed.body[0]).toMatchObject({ templateId: 'small', maxNumber: 10, availableNumber: 10 });
-    expectSchema('Template', listed.body[0]);
+    expect(Object.keys(listed.body)).toEqual(['templates']);
+    expect(listed.body.templates).toHaveLength(1);
+    expect(listed.body.templates[0]).toMatchObject({ templateId: 'small', maxNumber: 10, availableNumber: 10 });
+    expectSchema('TemplateList', listed.body);
 
     const requestId = await requestMachines(3);
     expect(requestId).toMatch(/^req-/);
@@ -175,8 +176,8 @@ describe('REST service: the machine lifecycle over HTTP', () => {
     expect(updated.headers.get('etag')).toBe('"2"');
     const unconditional = await call('PUT', '/api/v1/templates/small', { body: { changes: { active: false } } });
     expect(unconditional.body.version).toBe(3);
-    expect((await call('GET', '/api/v1/templates')).body).toEqual([]);
-    expect((await call('GET', '/api/v1/templates?activeOnly=false')).body).toHaveLength(1);
+    expect((await call('GET', '/api/v1/templates')).body).toEqual({ templates: [] });
+    expect((await call('GET', '/api/v1/templates?activeOnly=false')).body.templates).toHaveLength(1);
 
     const valid = await call('POST', '/api/v1/templates/validate', { body: { template: templateInput({ templateId: 'other' }) } });
     expect(valid.body).toEqual({ valid: true, issues: [] });
@@ -210,7 +211,7 @@ describe('REST service: query strings are converted explicitly', () => {
     await withTemplate();
     const problem = expectProblem(await call('GET', '/api/v1/templates?activeOnly=yes&includeConfiguration=1'), 400, 'VALIDATION_FAILED');
     expect(problem.issues.map((i: { path: string }) => i.path)).toEqual(['activeOnly', 'includeConfiguration']);
-    expect((await call('GET', '/api/v1/templates?activeOnly=false&includeConfiguration=true')).body[0].configuration).toBeDefined();
+    expect((await call('GET', '/api/v1/templates?activeOnly=false&includeConfiguration=true')).body.templates[0].configuration).toBeDefined();
   });
 
   it('accepts only integers for paging, and lets the query enforce the range', async () => {
@@ -481,7 +482,7 @@ describe('REST service: the runnable server', () => {
       expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(service.imported.map((t) => t.action)).toEqual(['created', 'created', 'created']);
       const response = await fetch(`${service.url}/api/v1/templates`);
-      const templates = (await response.json()) as { templateId: string }[];
+      const { templates } = (await response.json()) as { templates: { templateId: string }[] };
       expect(templates.map((t) => t.templateId).sort()).toEqual(SAMPLE_TEMPLATES.templates.map((t) => t.templateId).sort());
       expect((await fetch(`${service.url}/health`)).status).toBe(200);
     } finally {

@@ -12,7 +12,8 @@ export function templateRoutes(api: FastifyInstance, hostFactory: HostFactory): 
   api.get('/templates', async (request) => {
     const query = ListTemplates.from(queryInput(request.query, { providerApi: 'string', activeOnly: 'boolean', includeConfiguration: 'boolean' }));
     const templates = await queries.execute(query, dispatch(request));
-    return templates;
+    // An object, not a bare array: room for more fields later, and the shape Symphony's own listing uses.
+    return { templates };
   });
 
   api.get<TemplateParams>('/templates/:templateId', async (request, reply) => {

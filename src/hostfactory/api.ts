@@ -28,12 +28,14 @@ import type {
   WireRequestStatusEntry,
 } from './wire';
 
-/** What one operation answers: the document to print, and the exit status of the script. */
-export interface OperationResult<D> {
-  readonly document: D | ErrorOutput;
-  /** 0 when `document` is the operation's answer, non-zero when it is an {@link ErrorOutput}. */
-  readonly exitCode: number;
-}
+/**
+ * What one operation answers: the document to print and the exit status of the script. Narrow on
+ * `ok` (or `exitCode === 0`): success carries the operation's document, failure an
+ * {@link ErrorOutput} with exit status 1 (failed) or 2 (called wrongly).
+ */
+export type OperationResult<D> =
+  | { readonly ok: true; readonly exitCode: 0; readonly document: D }
+  | { readonly ok: false; readonly exitCode: 1 | 2; readonly document: ErrorOutput };
 
 /**
  * The five Symphony operations over a host factory. Each takes the parsed input document (untrusted
@@ -69,14 +71,14 @@ export function createHostFactoryApi(hostFactory: Pick<HostFactory, 'commands' |
   const { commands, queries } = hostFactory;
   const logger = options.logger ?? silentLogger;
 
-  async function answer<D>(operation: HostFactoryOperation, work: () => Promise<D | OperationResult<D>>): Promise<OperationResult<D>> {
+  async function answer<D>(operation: HostFactoryOperation, work: () => Promise<D | Answered>): Promise<OperationResult<D>> {
     try {
       const done = await work();
-      return done instanceof Answered ? done : { document: done as D, exitCode: HOSTFACTORY_EXIT_CODES.ok };
+      return done instanceof Answered ? done : { ok: true, document: done as D, exitCode: HOSTFACTORY_EXIT_CODES.ok };
     } catch (error) {
       if (isKernelError(error)) logger.warn(`${operation} failed: ${error.message}`, { operation, code: error.code });
       else logger.error(`${operation} failed unexpectedly`, { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
-      return { document: formatErrorOutput(error, operation), exitCode: HOSTFACTORY_EXIT_CODES.failed };
+      return { ok: false, document: formatErrorOutput(error, operation), exitCode: HOSTFACTORY_EXIT_CODES.failed };
     }
   }
 
@@ -135,7 +137,7 @@ export function createHostFactoryApi(hostFactory: Pick<HostFactory, 'commands' |
         } catch (error) {
           if (!isKernelError(error, 'MACHINE_NOT_FOUND')) throw error;
           logger.warn('requestReturnMachines named no active machine', { operation: 'requestReturnMachines', machines: command.machines.length });
-          return new Answered<RequestIdOutput>(formatNoActiveMachinesOutput(command.machines.map((m) => m.name ?? m.machineId ?? '')), HOSTFACTORY_EXIT_CODES.failed);
+          return new Answered(formatNoActiveMachinesOutput(command.machines.map((m) => m.name ?? m.machineId ?? '')), HOSTFACTORY_EXIT_CODES.failed);
         }
       }),
 
@@ -159,10 +161,11 @@ export function createHostFactoryApi(hostFactory: Pick<HostFactory, 'commands' |
   };
 }
 
-/** A finished answer that is not the plain success document (e.g. an error document with its exit status). */
-class Answered<D> implements OperationResult<D> {
+/** A finished answer that is not the plain success document: an error document with its exit status. */
+class Answered {
+  readonly ok = false;
   constructor(
-    readonly document: D | ErrorOutput,
-    readonly exitCode: number,
+    readonly document: ErrorOutput,
+    readonly exitCode: 1 | 2,
   ) {}
 }

@@ -61,7 +61,7 @@ class RunError extends KernelError {
   constructor(
     code: 'INVALID_INVOCATION' | 'INVALID_INPUT_FILE',
     message: string,
-    readonly exitCode: number,
+    readonly exitCode: 1 | 2,
     details: Record<string, unknown> = {},
   ) {
     super(code, message, { details });
@@ -83,7 +83,7 @@ export async function runHostFactoryOperation(operation: string, argv: readonly 
   } catch (error) {
     // run() answers every expected failure itself; this is the last guard for exactly one document.
     logger.error('the provider script failed unexpectedly', { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
-    result = { document: formatErrorOutput(error, isOperation(operation) ? operation : undefined), exitCode: HOSTFACTORY_EXIT_CODES.failed };
+    result = { ok: false, document: formatErrorOutput(error, isOperation(operation) ? operation : undefined), exitCode: HOSTFACTORY_EXIT_CODES.failed };
   }
   io.stdout.write(`${JSON.stringify(result.document, null, 2)}\n`);
   logger.info(`${operation} finished with exit status ${result.exitCode}`, { operation, exitCode: result.exitCode });
@@ -108,7 +108,7 @@ async function run(
     if (isKernelError(error)) logger.warn(`${operation}: ${error.message}`, { operation, code: error.code });
     else logger.error(`${operation}: reading the input failed`, { operation, error: errorText(error) });
     const exitCode = error instanceof RunError ? error.exitCode : HOSTFACTORY_EXIT_CODES.failed;
-    return { document: formatErrorOutput(error, isOperation(operation) ? operation : undefined), exitCode };
+    return { ok: false, document: formatErrorOutput(error, isOperation(operation) ? operation : undefined), exitCode };
   }
 
   let hostFactory: HostFactory | undefined;
@@ -118,7 +118,7 @@ async function run(
     return await api[operation](input);
   } catch (error) {
     logger.error(`${operation}: the host factory could not be created`, { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
-    return { document: formatErrorOutput(error, operation), exitCode: HOSTFACTORY_EXIT_CODES.failed };
+    return { ok: false, document: formatErrorOutput(error, operation), exitCode: HOSTFACTORY_EXIT_CODES.failed };
   } finally {
     try {
       hostFactory?.dispose();

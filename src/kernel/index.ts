@@ -5,7 +5,7 @@
 // class-transformer and typedi decorators need the Reflect metadata API; load it before them.
 import 'reflect-metadata';
 export { Command, Query } from './message';
-export type { ResultOf, MessageClass } from './message';
+export type { ResultOf, MessageClass, MessageInput } from './message';
 export { commandHandler, queryHandler, eventHandler } from './decorators';
 export type { HandlerClassDecorator } from './decorators';
 export type { Constructor, InjectionToken, HandlerOptions } from './registry';

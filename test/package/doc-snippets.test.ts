@@ -17,7 +17,7 @@ interface Snippet {
 }
 
 const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-const FENCE = /^```(ts|typescript)([^\n]*)\n([\s\S]*?)^```$/gm;
+const FENCE = /^```(ts|typescript)(?:[ \t]+([^\n]*))?\n([\s\S]*?)^```$/gm;
 
 function snippetsOf(doc: string): Snippet[] {
   const text = readFileSync(join(ROOT, doc), 'utf8');
@@ -67,7 +67,10 @@ beforeAll(async () => {
   );
 }, 180_000);
 
-afterAll(() => { if (!process.env.KEEP_SNIPPETS) rmSync(SCRATCH, { recursive: true, force: true }); });
+// KEEP_SNIPPETS=1 leaves the scratch folder for `tsc -p` by hand.
+afterAll(() => {
+  if (process.env.KEEP_SNIPPETS === undefined) rmSync(SCRATCH, { recursive: true, force: true });
+});
 
 describe('TypeScript snippets of README.md and docs/ compile against the built package', () => {
   it('finds the snippets', () => {

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cjsConsumer, esmConsumer, expectedReport } from './consumer';
 import { ensureBuilt, ROOT, run, runNodeJson } from './helpers';
@@ -123,6 +123,69 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
+
+/** Where the package was installed in the scratch project. */
+const INSTALLED = join(PROJECT, 'node_modules', 'hostfactory-kernel');
+
+/** The Markdown guides the package ships: README.md and every docs/*.md. */
+function installedGuides(): string[] {
+  return ['README.md', ...readdirSync(join(INSTALLED, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+}
+
+describe('what the packed tarball carries for a host developer', () => {
+  it('ships every guide of docs/, the changelog and the examples the guides name', () => {
+    const repositoryGuides = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md'));
+    expect(readdirSync(join(INSTALLED, 'docs')).filter((f) => f.endsWith('.md')).sort()).toEqual(repositoryGuides.sort());
+    expect(existsSync(join(INSTALLED, 'CHANGELOG.md'))).toBe(true);
+    const missing: string[] = [];
+    for (const guide of installedGuides()) {
+      const text = readFileSync(join(INSTALLED, guide), 'utf8');
+      for (const [, path] of text.matchAll(/`(examples\/[^`\s]*)`/g)) {
+        if (!existsSync(join(INSTALLED, path as string))) missing.push(`${guide} names ${path}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('resolves every relative link of README.md and docs/*.md inside node_modules/hostfactory-kernel', () => {
+    const dead: string[] = [];
+    let links = 0;
+    for (const guide of installedGuides()) {
+      const text = readFileSync(join(INSTALLED, guide), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/i.test(target as string) || (target as string).startsWith('#')) continue;
+        links += 1;
+        const path = (target as string).split('#')[0] as string;
+        if (!existsSync(join(INSTALLED, dirname(guide), decodeURIComponent(path)))) dead.push(`${guide} -> ${target}`);
+      }
+    }
+    expect(links).toBeGreaterThan(10);
+    expect(dead).toEqual([]);
+  });
+
+  it('ships an HTML API reference that opens offline', () => {
+    const index = readFileSync(join(INSTALLED, 'docs', 'api', 'index.html'), 'utf8');
+    expect(index).toContain('hostfactory-kernel');
+    for (const page of ['classes/index.Command.html', 'functions/index.createHostFactory.html', 'interfaces/index.ProviderPort.html']) {
+      expect(existsSync(join(INSTALLED, 'docs', 'api', page)), `docs/api/${page}`).toBe(true);
+    }
+    // Offline: pages load their scripts and styles from the package, not from a CDN.
+    expect(index).not.toMatch(/<(script|link)[^>]+(src|href)="https?:/);
+  });
+
+  it('has the metadata a registry page needs', () => {
+    const manifest = JSON.parse(readFileSync(join(INSTALLED, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest).toMatchObject({
+      license: 'Apache-2.0',
+      repository: { type: 'git', url: expect.stringMatching(/^git\+https:\/\/github\.com\/.+\.git$/) },
+      homepage: expect.stringMatching(/^https:\/\//),
+      bugs: { url: expect.stringMatching(/^https:\/\/.+\/issues$/) },
+      author: expect.any(String),
+      description: expect.any(String),
+    });
+    expect((manifest.keywords as string[]).length).toBeGreaterThanOrEqual(8);
+  });
+});
 
 describe('the packed tarball installed in a fresh project', () => {
   it('works for an ES module consumer', async () => {
