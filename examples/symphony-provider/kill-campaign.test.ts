@@ -9,6 +9,7 @@ import {
   provisionedTwice,
   runScript,
   seededRandom,
+  startScript,
   storageState,
   SymphonyView,
   type KilledOperation,
@@ -33,7 +34,9 @@ const TEMPLATES = {
 describe('process-death campaign: SIGKILL the provider scripts at random points of every operation', () => {
   let driver: SymphonyDriver;
   beforeAll(() => {
-    driver = new SymphonyDriver(scripts, sampleTemplates);
+    // The cloud answers a provision 300 ms after launching the machines, as real clouds take a while:
+    // kills then often land after the launch and before the answer (the case of issue 14, item 1).
+    driver = new SymphonyDriver(scripts, sampleTemplates, { SIM_PROVISION_ANSWER_MS: '300' });
     writeFileSync(join(driver.root, 'conf', 'simprov_templates.json'), JSON.stringify(TEMPLATES));
   });
   afterAll(() => driver.dispose());
@@ -87,6 +90,8 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
 
     const kills = new Map<KilledOperation, number>(KILLED_OPERATIONS.map((op) => [op, 0]));
     const finishedFirst = new Map<KilledOperation, number>(KILLED_OPERATIONS.map((op) => [op, 0]));
+    /** Kills in the first, middle and last third of the operation's usual duration. */
+    const killPhases = [0, 0, 0];
     let rounds = 0;
     while ([...kills.values()].some((n) => n < KILLS_PER_OPERATION) && rounds < MAX_ROUNDS) {
       const operation = KILLED_OPERATIONS[rounds % KILLED_OPERATIONS.length]!;
@@ -97,12 +102,19 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
       const delay = Math.floor(random() * usualMs.get(operation)!);
       const outcome = await runScript(driver, operation, input, delay);
       view.learn(operation, input, outcome);
-      if (outcome.killed) kills.set(operation, kills.get(operation)! + 1);
-      else finishedFirst.set(operation, finishedFirst.get(operation)! + 1);
+      if (!outcome.killed) {
+        finishedFirst.set(operation, finishedFirst.get(operation)! + 1);
+        continue;
+      }
+      kills.set(operation, kills.get(operation)! + 1);
+      const phase = Math.min(2, Math.floor((3 * delay) / usualMs.get(operation)!));
+      killPhases[phase] = killPhases[phase]! + 1;
       // A killed process never leaves half-applied state.
-      if (outcome.killed) await expectConsistent(driver.database);
-      // Symphony keeps polling what it was told about, between the kills.
-      if (rounds % 8 === 0 && view.acquired.size > 0) await call('getRequestStatus', { requests: [...view.acquired.keys()].map((requestId) => ({ requestId })) });
+      await expectConsistent(driver.database);
+      // Symphony retries a call that died without an answer (a new call: it never got the first id).
+      if ((operation === 'requestMachines' || operation === 'requestReturnMachines') && random() < 0.5) await call(operation, input);
+      // And keeps polling what it was told about.
+      if (rounds % 10 === 0 && view.acquired.size > 0) await call('getRequestStatus', { requests: [...view.acquired.keys()].map((requestId) => ({ requestId })) });
     }
     const totalKills = [...kills.values()].reduce((a, b) => a + b, 0);
 
@@ -127,10 +139,15 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
       kills: Object.fromEntries(kills),
       totalKills,
       finishedBeforeTheKill: Object.fromEntries(finishedFirst),
+      killsByThirdOfTheCall: killPhases,
       rounds,
       acknowledgedRequests: view.acquired.size,
       returnRequests: view.returns.size,
       machinesLaunched: cloud.length,
+      // Requests the cloud launched machines for whose id Symphony never got: the reconciler's work.
+      orphanRequests: new Set(cloud.filter((m) => !view.acquired.has(m.requestId)).map((m) => m.requestId)).size,
+      orphanMachines: cloud.filter((m) => !view.acquired.has(m.requestId) && !m.failed).length,
+      unacknowledgedRequestsInStorage: state.acquireRequestIds.filter((id) => !view.acquired.has(id)).length,
       aliveAtEnd: alive.length,
       aliveUnknownToStorage: unknownToStorage.length,
       aliveUnknownToSymphony: unknownToSymphony.length,
@@ -143,5 +160,46 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
     expect(totalKills).toBeGreaterThanOrEqual(100);
     for (const operation of KILLED_OPERATIONS) expect(kills.get(operation), operation).toBeGreaterThanOrEqual(KILLS_PER_OPERATION);
     expect(twice).toEqual([]);
+    // The closing cycle's two getReturnRequests calls each ran a Reconcile: every request is closed,
+    // every machine the cloud still runs is one storage and Symphony both know, capacity is whole again.
+    expect(state.openRequests).toEqual([]);
+    expect(unknownToStorage.map((m) => m.machineId)).toEqual([]);
+    expect(unknownToSymphony.map((m) => m.machineId)).toEqual([]);
+    for (const template of state.capacity) expect(template.availableNumber, template.templateId).toBe(template.maxNumber);
   }, 180_000);
+
+  // Regression (issue 14, item 1): the request stayed pending forever, holding capacity, its machines running.
+  it('settles a requestMachines killed after the cloud launched its machines, once the clock passes the acknowledgement window', async () => {
+    const site = new SymphonyDriver(scripts, sampleTemplates);
+    try {
+      const offered = async () =>
+        (await runScript(site, 'getAvailableTemplates', {}, Infinity, LATER)).document!.templates as { templateId: string; availableNumber: number }[];
+      const small = async () => (await offered()).find((t) => t.templateId === 'OnDemand-Small')!.availableNumber;
+      expect(await small()).toBe(10);
+      const hanging = startScript(site, 'requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 4 } }, { SIM_HANG_ON_TEMPLATE: 'OnDemand-Small' });
+      let launched: string[] = [];
+      for (let i = 0; i < 100 && launched.length < 4; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        launched = cloudMachines(site.database).map((m) => m.machineId);
+      }
+      expect(launched).toHaveLength(4);
+      // kill -9 while the cloud's answer is awaited: Symphony never learns the request id.
+      hanging.kill();
+      expect((await hanging.done).killed).toBe(true);
+      const [orphan] = (await storageState(site.database)).openRequests;
+      expect(orphan).toMatchObject({ type: 'acquire' });
+
+      // Symphony's periodic getReturnRequests, 2 hours later: the first settles the orphan (its machines
+      // shut down within simTerminateSeconds), the next one, a minute on, closes the return it started.
+      for (const offset of [7200, 7260]) {
+        expect((await runScript(site, 'getReturnRequests', { machines: [] }, Infinity, { SIM_CLOCK_OFFSET_SECONDS: String(offset) })).exitCode).toBe(0);
+      }
+      const state = await storageState(site.database);
+      expect(state.openRequests).toEqual([]);
+      expect(cloudMachines(site.database).filter((m) => m.alive)).toEqual([]);
+      expect(await small()).toBe(10);
+    } finally {
+      site.dispose();
+    }
+  }, 60_000);
 });

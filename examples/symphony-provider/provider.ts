@@ -28,7 +28,12 @@ export async function openHostFactory({ env, logger, operation }: HostFactoryCon
   // The cloud adapter: swap createSimulatedCloud for a real one here (see README).
   let cloud;
   try {
-    cloud = createSimulatedCloud({ filename, now: () => clock.now().getTime(), ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) });
+    cloud = createSimulatedCloud({
+      filename,
+      now: () => clock.now().getTime(),
+      answerDelayMs: Number(env.SIM_PROVISION_ANSWER_MS ?? 0) || 0,
+      ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}),
+    });
   } catch (error) {
     storage.close();
     throw error;
