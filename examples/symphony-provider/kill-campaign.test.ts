@@ -169,7 +169,10 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
   }, 180_000);
 
   // Regression (issue 14, item 1): the request stayed pending forever, holding capacity, its machines running.
-  it('settles a requestMachines killed after the cloud launched its machines, once the clock passes the acknowledgement window', async () => {
+  it.each([
+    ['getReturnRequests', { machines: [] }],
+    ['reconcile', {}],
+  ] as const)('settles a requestMachines killed after the cloud launched its machines, once the clock passes the acknowledgement window (reconciled by %s)', async (reconciler, input) => {
     const site = new SymphonyDriver(scripts, sampleTemplates);
     try {
       const offered = async () =>
@@ -189,11 +192,13 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
       const [orphan] = (await storageState(site.database)).openRequests;
       expect(orphan).toMatchObject({ type: 'acquire' });
 
-      // Symphony's periodic getReturnRequests, 2 hours later: the first settles the orphan (its machines
-      // shut down within simTerminateSeconds), the next one, a minute on, closes the return it started.
-      for (const offset of [7200, 7260]) {
-        expect((await runScript(site, 'getReturnRequests', { machines: [] }, Infinity, { SIM_CLOCK_OFFSET_SECONDS: String(offset) })).exitCode).toBe(0);
-      }
+      // Two hours later, two runs of the reconciler (Symphony's periodic getReturnRequests, or cron's
+      // reconcile.sh): the first settles the orphan (its machines shut down within simTerminateSeconds),
+      // the next one, a minute on, closes the return request it started.
+      const runs = [];
+      for (const offset of [7200, 7260]) runs.push(await runScript(site, reconciler, input, Infinity, { SIM_CLOCK_OFFSET_SECONDS: String(offset) }));
+      expect(runs.map((r) => r.exitCode)).toEqual([0, 0]);
+      if (reconciler === 'reconcile') expect(runs[0]!.document).toMatchObject({ abandoned: 1, machinesReturned: 4 });
       const state = await storageState(site.database);
       expect(state.openRequests).toEqual([]);
       expect(cloudMachines(site.database).filter((m) => m.alive)).toEqual([]);

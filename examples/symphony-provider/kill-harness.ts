@@ -15,6 +15,8 @@ import { createSimulatedCloud } from './simulated-cloud';
 /** The five operations, in the order the campaign cycles through them. */
 export const KILLED_OPERATIONS = ['getAvailableTemplates', 'requestMachines', 'getRequestStatus', 'requestReturnMachines', 'getReturnRequests'] as const;
 export type KilledOperation = (typeof KILLED_OPERATIONS)[number];
+/** A script of the example: one of the five operations, or `reconcile` (for cron). */
+export type ScriptName = KilledOperation | 'reconcile';
 
 /** The campaign's seed: `KILL_SEED` when set (to replay a run), else a fresh one. */
 export function campaignSeed(env: Readonly<Record<string, string | undefined>>): number {
@@ -56,7 +58,7 @@ export interface RunningScript {
 }
 
 /** Starts one provider script with `input` as its `-f` file. */
-export function startScript(driver: SymphonyDriver, operation: KilledOperation, input: unknown, env: Record<string, string> = {}): RunningScript {
+export function startScript(driver: SymphonyDriver, operation: ScriptName, input: unknown, env: Record<string, string> = {}): RunningScript {
   inputs += 1;
   const file = join(driver.root, 'inputs', `kill-${process.pid}-${inputs}.json`);
   writeFileSync(file, JSON.stringify(input));
@@ -79,7 +81,7 @@ export function startScript(driver: SymphonyDriver, operation: KilledOperation, 
 }
 
 /** Runs one provider script and SIGKILLs it after `killAfterMs` (unless it ended first); `Infinity` never kills. */
-export async function runScript(driver: SymphonyDriver, operation: KilledOperation, input: unknown, killAfterMs: number, env: Record<string, string> = {}): Promise<RunOutcome> {
+export async function runScript(driver: SymphonyDriver, operation: ScriptName, input: unknown, killAfterMs: number, env: Record<string, string> = {}): Promise<RunOutcome> {
   const script = startScript(driver, operation, input, env);
   const timer = Number.isFinite(killAfterMs) ? setTimeout(() => script.kill(), killAfterMs) : undefined;
   try {
