@@ -50,15 +50,17 @@ describe('Reconcile', () => {
   it('never settles a request its requester asked about by id, and syncs it on its own schedule', async () => {
     site = openSite();
     const hf = processOn(site);
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 3 });
     await orphans(site, [2]);
     const [acquire] = await requests(hf, 'acquire');
     // Symphony polls the id it received: that is the acknowledgement.
     await createHostFactoryApi(hf, { reconcile: false }).getRequestStatus({ requests: [{ requestId: acquire!.requestId }] });
     expect((await hf.queries.execute(GetRequest.from({ requestId: acquire!.requestId }))).status).toBe('in_progress');
 
-    site.clock.advance({ hours: 2 });
-    const run = await hf.commands.execute(Reconcile.from({}));
-    expect(run).toMatchObject({ abandoned: 0, synced: 1 });
+    site.clock.advance({ minutes: 20 });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, synced: 1, closed: 0 });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, synced: 1, closed: 1 });
+    expect((await hf.queries.execute(GetRequest.from({ requestId: acquire!.requestId }))).status).toBe('completed');
     expect(site.fake.callsTo('terminate')).toHaveLength(0);
     expect(site.fake.machines().map((m) => m.status)).toEqual(['running', 'running']);
   });
@@ -78,6 +80,7 @@ describe('Reconcile', () => {
   it('looks at `limit` requests per run, in a rotation that reaches every open request', async () => {
     site = openSite();
     const hf = processOn(site);
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
     await orphans(site, [1, 1, 1]);
     const ids = (await requests(hf, 'acquire')).map((r) => r.requestId).sort();
     const seen: string[] = [];

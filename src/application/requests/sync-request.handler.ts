@@ -148,8 +148,8 @@ function needsProvisioning(request: Request, now: Date, providerTimeoutMs: numbe
   );
 }
 
-/** Every machine attached to `request`, tracked in the session. */
+/** Every machine attached to `request`, tracked in the session (including ones created in it and not yet saved). */
 export async function attachedMachines(session: Session, request: Request): Promise<Machine[]> {
-  const found = await session.tx.machines.getMany(request.machineIds);
-  return session.adopt('machine', found);
+  const found = await session.machines(request.machineIds);
+  return request.machineIds.flatMap((id) => found.get(id) ?? []);
 }
