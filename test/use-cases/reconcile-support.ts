@@ -19,9 +19,9 @@ export function openSite(): SharedSite {
 
 let processes = 0;
 /** A host factory on the site's storage and cloud, with ids of its own (another process). */
-export function processOn(site: SharedSite, provider: ProviderPort = site.fake): TestHostFactory {
+export function processOn(site: SharedSite, provider: ProviderPort = site.fake, providerTimeoutMs = 86_400_000): TestHostFactory {
   processes += 1;
-  const hf = createTestHostFactory({ storage: site.memory, provider, clock: site.clock, ids: sequentialIds(processes * 1_000_000), limits: { providerTimeoutMs: 86_400_000 } });
+  const hf = createTestHostFactory({ storage: site.memory, provider, clock: site.clock, ids: sequentialIds(processes * 1_000_000), limits: { providerTimeoutMs } });
   site.opened.push(hf);
   return hf;
 }
@@ -29,6 +29,16 @@ export function processOn(site: SharedSite, provider: ProviderPort = site.fake):
 export function closeSite(site: SharedSite): void {
   for (const hf of site.opened) hf.dispose();
   site.fake.dispose();
+}
+
+/** A cloud whose terminate never answers (and never reaches it): the process asking is killed first. */
+export function dyingBeforeTerminate(fake: FakeProvider): ProviderPort {
+  return {
+    provision: (input) => fake.provision(input),
+    describe: (input) => fake.describe(input),
+    terminate: () => new Promise<never>(() => undefined),
+    reclaimNotices: () => fake.reclaimNotices(),
+  };
 }
 
 /** A cloud that starts the machines and then never answers: the process asking is killed before it records them. */

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { GetRequest, ListRequests, Reconcile, RequestMachines, type ReconcileResult, type RequestDto } from '../../src/application';
+import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, RequestReturnMachines, SyncRequest, type ReconcileResult, type RequestDto } from '../../src/application';
 import { createHostFactoryApi } from '../../src/hostfactory';
 import type { StoredEvent } from '../../src/application';
-import { availableNumber, closeSite, openSite, orphans, processOn, type SharedSite } from './reconcile-support';
+import { templateInput } from '../support/templates';
+import { availableNumber, closeSite, dyingBeforeTerminate, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
 
 let site: SharedSite;
 afterEach(() => closeSite(site));
@@ -49,15 +50,17 @@ describe('Reconcile', () => {
   it('never settles a request its requester asked about by id, and syncs it on its own schedule', async () => {
     site = openSite();
     const hf = processOn(site);
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 3 });
     await orphans(site, [2]);
     const [acquire] = await requests(hf, 'acquire');
     // Symphony polls the id it received: that is the acknowledgement.
     await createHostFactoryApi(hf, { reconcile: false }).getRequestStatus({ requests: [{ requestId: acquire!.requestId }] });
     expect((await hf.queries.execute(GetRequest.from({ requestId: acquire!.requestId }))).status).toBe('in_progress');
 
-    site.clock.advance({ hours: 2 });
-    const run = await hf.commands.execute(Reconcile.from({}));
-    expect(run).toMatchObject({ abandoned: 0, synced: 1 });
+    site.clock.advance({ minutes: 20 });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, synced: 1, closed: 0 });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, synced: 1, closed: 1 });
+    expect((await hf.queries.execute(GetRequest.from({ requestId: acquire!.requestId }))).status).toBe('completed');
     expect(site.fake.callsTo('terminate')).toHaveLength(0);
     expect(site.fake.machines().map((m) => m.status)).toEqual(['running', 'running']);
   });
@@ -77,7 +80,7 @@ describe('Reconcile', () => {
   it('looks at `limit` requests per run, in a rotation that reaches every open request', async () => {
     site = openSite();
     const hf = processOn(site);
-    for (let i = 0; i < 3; i++) await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 1 })).catch(() => undefined);
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
     await orphans(site, [1, 1, 1]);
     const ids = (await requests(hf, 'acquire')).map((r) => r.requestId).sort();
     const seen: string[] = [];
@@ -102,6 +105,33 @@ describe('Reconcile', () => {
     for (const machine of site.fake.machines()) expect(site.fake.terminateCount(machine.machineId)).toBe(1);
     await Promise.all([a.commands.execute(Reconcile.from({})), b.commands.execute(Reconcile.from({}))]);
     expect(site.fake.machines().every((m) => m.status === 'terminated')).toBe(true);
+    expect(await availableNumber(a)).toBe(10);
+  });
+});
+
+describe('Reconcile and a lost terminate call', () => {
+  it('re-sends it once from two processes at once, and the return completes', async () => {
+    site = openSite();
+    const symphony = processOn(site);
+    await symphony.commands.execute(CreateTemplate.from({ template: templateInput() }));
+    const { requestId } = await symphony.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 3 }));
+    const machineIds = (await symphony.commands.execute(SyncRequest.from({ requestId }))).machineIds;
+
+    // The process returning them is killed after claiming them, before its terminate call arrives.
+    const doomed = processOn(site, dyingBeforeTerminate(site.fake));
+    void doomed.commands.execute(RequestReturnMachines.from({ machines: machineIds.map((machineId) => ({ machineId })) })).catch(() => undefined);
+    await until(() => site.memory.snapshotCounts().requests === 2);
+    doomed.dispose();
+    site.opened.splice(site.opened.indexOf(doomed), 1);
+
+    const a = processOn(site, site.fake, 60_000);
+    const b = processOn(site, site.fake, 60_000);
+    site.clock.advance({ seconds: 61 });
+    const runs = await Promise.all([a.commands.execute(Reconcile.from({})), b.commands.execute(Reconcile.from({}))]);
+    expect(runs.map((r) => r.errors)).toEqual([0, 0]);
+    for (const machineId of machineIds) expect(site.fake.terminateCount(machineId)).toBe(1);
+    await a.commands.execute(Reconcile.from({}));
+    expect((await requests(a, 'return')).map((r) => r.status)).toEqual(['completed']);
     expect(await availableNumber(a)).toBe(10);
   });
 });

@@ -253,6 +253,25 @@ export class Request extends AggregateRoot<RequestEvent> {
   }
 
   /**
+   * Claims the re-sending of a terminate call that was never confirmed (return requests in progress,
+   * machines it names). Records RequestTerminationResent; saved with its version, so two processes
+   * about to re-send cannot both commit. VALIDATION_FAILED otherwise; no-op for an empty list.
+   */
+  resendTermination(machineIds: readonly string[], ctx: DomainContext): void {
+    const issues = new Issues();
+    if (this.#state.type !== 'return' || this.#state.status !== 'in_progress') {
+      issues.add('', 'isReturnInProgress', `request ${this.requestId} is ${this.#state.type} ${this.#state.status}; only a return request in progress re-sends termination`);
+    }
+    machineIds.forEach((id, index) => {
+      if (!this.#state.machineIds.includes(id)) issues.add(joinPath('machineIds', index), 'namedByRequest', `request ${this.requestId} does not name machine ${show(id)}`);
+    });
+    issues.throwIfAny('termination re-send');
+    if (machineIds.length === 0) return;
+    this.beginChange();
+    this.record('RequestTerminationResent', { machineIds: [...machineIds] }, ctx);
+  }
+
+  /**
    * Records that the requester asked about this request by id, so it holds the id (a reconciler
    * settles only requests nobody acknowledged). Records RequestAcknowledged once; later calls are no-ops.
    */
