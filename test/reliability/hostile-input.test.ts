@@ -67,7 +67,6 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   GetMachine: { machineId: 'i-1' },
   ListMachines: { limit: 10 },
   PagedQuery: { limit: 10 },
-  Reconcile: { limit: 25, budgetMs: 10_000, ackWindowMs: 900_000 },
 };
 
 const SYMPHONY_SAMPLES: Record<string, Record<string, unknown>> = {
