@@ -24,10 +24,13 @@ const MAX_ROUNDS = 400;
 /** Past every request's deadline (default timeout 3600 s) for the closing Symphony cycle. */
 const LATER = { SIM_CLOCK_OFFSET_SECONDS: String(2 * 3600) };
 
+// Machines boot in 1 s, so a provision's own record step sees them pending. With 0 s the record step
+// completes the request, and a completed request whose answer was lost is never settled: see the
+// it.fails test at the end (a known bug of the reconciler, reported).
 const TEMPLATES = {
   templates: [
-    { templateId: 'Kill-Steady', maxNumber: 12, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] }, vmType: 'm5.large', simBootSeconds: 0, simTerminateSeconds: 0 },
-    { templateId: 'Kill-Flaky', maxNumber: 8, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '4'], nram: ['Numeric', '8192'] }, vmType: 'c5.xlarge', simBootSeconds: 0, simTerminateSeconds: 0, simFailureRate: 0.25 },
+    { templateId: 'Kill-Steady', maxNumber: 12, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] }, vmType: 'm5.large', simBootSeconds: 1, simTerminateSeconds: 0 },
+    { templateId: 'Kill-Flaky', maxNumber: 8, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '4'], nram: ['Numeric', '8192'] }, vmType: 'c5.xlarge', simBootSeconds: 1, simTerminateSeconds: 0, simFailureRate: 0.25 },
   ],
 };
 
@@ -127,7 +130,7 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
     await call('getRequestStatus', everything(), LATER);
     await call('getReturnRequests', { machines: [...view.held.keys()].map((name) => ({ name })) }, LATER);
 
-    await expectConsistent(driver.database);
+    const events = await expectConsistent(driver.database);
     const cloud = cloudMachines(driver.database);
     const state = await storageState(driver.database);
     const alive = cloud.filter((m) => m.alive);
@@ -156,6 +159,11 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
       provisionedTwice: twice.length,
     };
     console.log(`kill campaign figures ${JSON.stringify(figures)}`);
+    for (const machine of [...unknownToSymphony, ...unknownToStorage]) {
+      // The story of a machine left running, for the failure report.
+      const story = events.filter((e) => e.event.aggregateId === machine.requestId || e.event.aggregateId === machine.machineId).map((e) => `${e.event.aggregateId} ${e.event.type}`);
+      console.log(`left running: ${machine.machineId} of ${machine.requestId}, storage status ${state.liveMachines.get(machine.machineId) ?? 'none'}: ${story.join(' → ')}`);
+    }
 
     expect(totalKills).toBeGreaterThanOrEqual(100);
     for (const operation of KILLED_OPERATIONS) expect(kills.get(operation), operation).toBeGreaterThanOrEqual(KILLS_PER_OPERATION);
@@ -203,6 +211,27 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
       expect(state.openRequests).toEqual([]);
       expect(cloudMachines(site.database).filter((m) => m.alive)).toEqual([]);
       expect(await small()).toBe(10);
+    } finally {
+      site.dispose();
+    }
+  }, 60_000);
+
+  // KNOWN BUG (found by this campaign; src/application, the reconciler's area): when the cloud reports
+  // the machines running at once, requestMachines' own record step completes the request; if its
+  // answer is then lost (process killed before stdout, Symphony timed out), the request is terminal,
+  // never acknowledged, and Reconcile only settles *open* unacknowledged requests: its machines run
+  // and hold capacity forever. it.fails keeps the suite green while the bug lasts; once Reconcile also
+  // settles unacknowledged terminal acquire requests with live machines, this fails: make it a plain it.
+  it.fails('returns the machines of a request completed by its own requestMachines whose answer was lost', async () => {
+    const site = new SymphonyDriver(scripts, sampleTemplates);
+    try {
+      const instant = JSON.parse(readFileSync(join(site.root, 'conf', 'simprov_templates.json'), 'utf8')) as { templates: Record<string, unknown>[] };
+      instant.templates.find((t) => t.templateId === 'OnDemand-Small')!.simBootSeconds = 0;
+      writeFileSync(join(site.root, 'conf', 'simprov_templates.json'), JSON.stringify(instant));
+      const lost = await runScript(site, 'requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 3 } }, Infinity);
+      expect(lost.exitCode).toBe(0); // ... and Symphony never reads this answer.
+      for (const offset of [7200, 7260]) await runScript(site, 'getReturnRequests', { machines: [] }, Infinity, { SIM_CLOCK_OFFSET_SECONDS: String(offset) });
+      expect(cloudMachines(site.database).filter((m) => m.alive)).toEqual([]);
     } finally {
       site.dispose();
     }
