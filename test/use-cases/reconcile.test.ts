@@ -65,6 +65,18 @@ describe('Reconcile', () => {
     expect(site.fake.machines().map((m) => m.status)).toEqual(['running', 'running']);
   });
 
+  it('settles an unacknowledged request at its deadline when that comes before the window ends', async () => {
+    site = openSite();
+    const hf = processOn(site);
+    await orphans(site, [2], templateInput(), { timeoutSeconds: 300 });
+    site.clock.advance({ seconds: 299 });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ awaitingAcknowledgement: 1, abandoned: 0 });
+    site.clock.advance({ seconds: 1 });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, machinesReturned: 2 });
+    const [acquire] = await requests(hf, 'acquire');
+    expect(acquire!.statusMessage).toMatch(/by id before its deadline 2\S+Z, so its id never reached the requester/);
+  });
+
   it('applies the deadline of a request nobody polls', async () => {
     site = openSite();
     const hf = processOn(site);
