@@ -54,9 +54,11 @@ export function dyingAfterProvision(fake: FakeProvider): ProviderPort {
   };
 }
 
+/** Waits (polling every 5 ms, at most 10 s, so a loaded machine does not fail the test) until `done()`. */
 export async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
-  if (!done()) throw new Error('condition not reached');
+  const giveUp = Date.now() + 10_000;
+  while (!done() && Date.now() < giveUp) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!done()) throw new Error('condition not reached within 10 s');
 }
 
 /**

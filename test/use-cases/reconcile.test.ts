@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, RequestReturnMachines, SyncRequest, type ReconcileResult, type RequestDto } from '../../src/application';
 import { createHostFactoryApi } from '../../src/hostfactory';
-import type { StoredEvent } from '../../src/application';
+import type { ProviderPort, StoredEvent } from '../../src/application';
+import { isHostFactoryError } from '../../src/kernel';
 import { templateInput } from '../support/templates';
 import { availableNumber, closeSite, dyingBeforeTerminate, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
 
@@ -75,6 +76,32 @@ describe('Reconcile', () => {
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, machinesReturned: 2 });
     const [acquire] = await requests(hf, 'acquire');
     expect(acquire!.statusMessage).toMatch(/by id before its deadline 2\S+Z, so its id never reached the requester/);
+  });
+
+  it('settles a request whose provision timed out although the cloud started its machines later', async () => {
+    site = openSite();
+    const late: ProviderPort = {
+      provision: async (input) => {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        return site.fake.provision(input);
+      },
+      describe: (input) => site.fake.describe(input),
+      terminate: (input) => site.fake.terminate(input),
+      reclaimNotices: () => site.fake.reclaimNotices(),
+    };
+    const symphony = processOn(site, late, 20);
+    await symphony.commands.execute(CreateTemplate.from({ template: templateInput() }));
+    const error = await symphony.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 2 })).catch((e: unknown) => e);
+    expect(isHostFactoryError(error, 'TIMEOUT')).toBe(true);
+    await until(() => site.fake.machines().length === 2);
+    const [acquire] = await requests(symphony, 'acquire');
+    expect(acquire!.status).toBe('pending');
+
+    site.clock.advance(WINDOW);
+    expect(await symphony.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, machinesReturned: 2 });
+    await symphony.commands.execute(Reconcile.from({}));
+    expect(site.fake.machines().map((m) => m.status)).toEqual(['terminated', 'terminated']);
+    expect(await availableNumber(symphony)).toBe(10);
   });
 
   it('applies the deadline of a request nobody polls', async () => {
@@ -152,13 +179,12 @@ describe('HostFactory.reconciler', () => {
   afterEach(() => vi.useRealTimers());
 
   it('runs Reconcile every `everyMs` while started, with one timer, and leaves none after dispose()', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     site = openSite();
     await orphans(site, [3]);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const hf = processOn(site);
     site.clock.advance(WINDOW);
     const runs: ReconcileResult[] = [];
-    // The killed process's provider call still has its (faked) time limit pending.
     const others = vi.getTimerCount();
     hf.reconciler.start({ everyMs: 1_000, onRun: (result) => runs.push(result) });
     expect(hf.reconciler.running).toBe(true);
