@@ -125,7 +125,10 @@ describe('Reconcile', () => {
     const seen: string[] = [];
     for (let run = 0; run < 3; run++) {
       const before = site.fake.callsTo('describe').length;
+      const calls = site.fake.calls.length;
       expect(await hf.commands.execute(Reconcile.from({ limit: 1, ackWindowMs: 0 }))).toMatchObject({ examined: 1, synced: 1, remaining: 2 });
+      // The cost of a run: one provider call per request looked at, here one.
+      expect(site.fake.calls.length - calls).toBe(1);
       seen.push(...site.fake.callsTo('describe').slice(before).map((c) => c.input.requestId));
     }
     expect(seen.sort()).toEqual(ids);
