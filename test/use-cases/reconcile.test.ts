@@ -134,6 +134,24 @@ describe('Reconcile', () => {
     expect(seen.sort()).toEqual(ids);
   });
 
+  it('starts no request after `budgetMs`, leaving the rest for the next run', async () => {
+    site = openSite();
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await orphans(site, [1, 1, 1]);
+    const slow: ProviderPort = {
+      provision: (input) => site.fake.provision(input),
+      describe: async (input) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return site.fake.describe(input);
+      },
+      terminate: (input) => site.fake.terminate(input),
+      reclaimNotices: () => site.fake.reclaimNotices(),
+    };
+    const hf = processOn(site, slow);
+    expect(await hf.commands.execute(Reconcile.from({ budgetMs: 5, ackWindowMs: 0 }))).toMatchObject({ examined: 1, synced: 1, remaining: 2 });
+    expect(await hf.commands.execute(Reconcile.from({ ackWindowMs: 0 }))).toMatchObject({ examined: 3, synced: 3, remaining: 0 });
+  });
+
   it('runs from two processes at once without terminating anything twice or letting a conflict escape', async () => {
     site = openSite();
     await orphans(site, [2, 3, 1]);
