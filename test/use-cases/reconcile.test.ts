@@ -226,6 +226,14 @@ describe('HostFactory.reconciler', () => {
     expect(vi.getTimerCount()).toBe(others);
   });
 
+  it('refuses invalid options at start(), changing nothing', () => {
+    site = openSite();
+    const hf = processOn(site);
+    expect(() => hf.reconciler.start({ limit: 0 })).toThrow(/limit/);
+    expect(() => hf.reconciler.start({ everyMs: Number.NaN })).toThrow(/everyMs/);
+    expect(hf.reconciler.running).toBe(false);
+  });
+
   it('stop() ends the interval and waits for a run in progress', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     site = openSite();
