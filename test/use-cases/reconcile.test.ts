@@ -169,6 +169,24 @@ describe('Reconcile', () => {
   });
 });
 
+describe('getReturnRequests (Symphony calls it periodically)', () => {
+  it('runs a bounded Reconcile that settles requests Symphony never heard of, unless turned off', async () => {
+    site = openSite();
+    await orphans(site, [3]);
+    const hf = processOn(site);
+    site.clock.advance(WINDOW);
+    const quiet = await createHostFactoryApi(hf, { reconcile: false }).getReturnRequests({ machines: [] });
+    expect(quiet.exitCode).toBe(0);
+    expect(site.fake.callsTo('terminate')).toHaveLength(0);
+
+    const api = createHostFactoryApi(hf);
+    expect((await api.getReturnRequests({ machines: [] })).exitCode).toBe(0);
+    expect(site.fake.machines().map((m) => site.fake.terminateCount(m.machineId))).toEqual([1, 1, 1]);
+    await api.getReturnRequests({});
+    expect(await availableNumber(hf)).toBe(10);
+  });
+});
+
 describe('Reconcile and a lost terminate call', () => {
   it('re-sends it once from two processes at once, and the return completes', async () => {
     site = openSite();
