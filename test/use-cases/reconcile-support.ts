@@ -54,22 +54,24 @@ export function dyingAfterProvision(fake: FakeProvider): ProviderPort {
   };
 }
 
+/** Waits (polling every 5 ms, at most 10 s, so a loaded machine does not fail the test) until `done()`. */
 export async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
-  if (!done()) throw new Error('condition not reached');
+  const giveUp = Date.now() + 10_000;
+  while (!done() && Date.now() < giveUp) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!done()) throw new Error('condition not reached within 10 s');
 }
 
 /**
  * Leaves `counts.length` orphan requests on the site: a process admits each request, the cloud
  * starts its machines, and the process is killed before recording them (nobody ever got the ids).
  */
-export async function orphans(site: SharedSite, counts: readonly number[], template: Record<string, unknown> = templateInput()): Promise<void> {
+export async function orphans(site: SharedSite, counts: readonly number[], template: Record<string, unknown> = templateInput(), extra: Record<string, unknown> = {}): Promise<void> {
   const doomed = processOn(site, dyingAfterProvision(site.fake));
   await doomed.commands.execute(CreateTemplate.from({ template })).catch(() => undefined);
   const before = site.fake.machines().length;
   const total = counts.reduce((a, b) => a + b, 0);
   for (const machineCount of counts) {
-    void doomed.commands.execute(RequestMachines.from({ templateId: String(template.templateId), machineCount })).catch(() => undefined);
+    void doomed.commands.execute(RequestMachines.from({ templateId: String(template.templateId), machineCount, ...extra })).catch(() => undefined);
   }
   await until(() => site.fake.machines().length === before + total);
   doomed.dispose();
