@@ -2,7 +2,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GetMachine, type LogFields, type Logger } from '../../src/index';
+import { GetMachine, type LogFields, type Logger, type ReconcileResult } from '../../src/index';
 import { createInMemoryStorage, createTestHostFactory, type TestHostFactory, type TestHostFactoryOptions } from '../../src/testing/index';
 import { BODY_LIMIT_BYTES, buildApp, registeredRoutes } from './app';
 import { statusForCode } from './errors';
@@ -488,5 +488,17 @@ describe('REST service: the runnable server', () => {
     } finally {
       await service.close();
     }
+  });
+
+  it('runs the reconciler while it serves, and stops it on close', async () => {
+    const service = await startRestService({ storage: createInMemoryStorage(), port: 0, reconcileEveryMs: 100 });
+    try {
+      expect(service.hostFactory.reconciler.running).toBe(true);
+      const reconciled = new Promise<ReconcileResult>((resolve) => service.hostFactory.reconciler.start({ everyMs: 100, onRun: resolve }));
+      expect(await reconciled).toMatchObject({ errors: 0, conflicts: 0 });
+    } finally {
+      await service.close();
+    }
+    expect(service.hostFactory.reconciler.running).toBe(false);
   });
 });

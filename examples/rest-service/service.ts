@@ -38,6 +38,11 @@ export interface RestServiceOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. */
   readonly port: number;
   readonly logger?: Logger;
+  /**
+   * How often the service runs `Reconcile` while it is up (settling requests nobody asked about,
+   * deadlines, lost terminate calls). Default 60 000 ms.
+   */
+  readonly reconcileEveryMs?: number;
 }
 
 /** A running example service. */
@@ -50,13 +55,14 @@ export interface RestService {
   readonly url: string;
   /** What importing {@link SAMPLE_TEMPLATES} did to each. */
   readonly imported: readonly ImportedTemplate[];
-  /** Stops listening, then releases the host factory and the fake cloud. */
+  /** Stops listening and the reconciler (waiting for a run in progress), then releases the host factory and the fake cloud. */
   close(): Promise<void>;
 }
 
 /**
  * Wires a host factory on `storage` and a {@link FakeProvider} (a simulated cloud on the system
- * clock), imports the sample templates, and serves the REST API on 127.0.0.1 only.
+ * clock), imports the sample templates, serves the REST API on 127.0.0.1 only, and runs the
+ * library's reconciler every `reconcileEveryMs` until `close()`.
  */
 export async function startRestService(options: RestServiceOptions): Promise<RestService> {
   const logger = options.logger ?? silentLogger;
@@ -66,6 +72,12 @@ export async function startRestService(options: RestServiceOptions): Promise<Res
   try {
     const { templates } = await hostFactory.commands.execute(ImportTemplates.from({ document: SAMPLE_TEMPLATES }), { correlationId: 'startup-import' });
     const url = await app.listen({ port: options.port, host: '127.0.0.1' });
+    hostFactory.reconciler.start({
+      everyMs: options.reconcileEveryMs ?? 60_000,
+      onRun: (result) => {
+        if (result.abandoned + result.closed + result.errors > 0) logger.info('reconciled open requests', { ...result });
+      },
+    });
     return {
       app,
       hostFactory,
@@ -74,6 +86,7 @@ export async function startRestService(options: RestServiceOptions): Promise<Res
       imported: templates,
       async close() {
         await app.close();
+        await hostFactory.reconciler.stop();
         hostFactory.dispose();
         provider.dispose();
       },

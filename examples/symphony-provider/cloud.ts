@@ -15,11 +15,11 @@ export async function openCloud(
   env: Readonly<Record<string, string | undefined>>,
   confdir: string,
   filename: string,
-  now: () => number,
+  simulator: { readonly now: () => number; readonly answerDelayMs: number },
 ): Promise<SelectedCloud> {
   if (name === 'aws') {
     const { openAwsProvider } = await import('../aws-provider/index');
     return openAwsProvider(confdir);
   }
-  return createSimulatedCloud({ filename, now, ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) });
+  return createSimulatedCloud({ filename, ...simulator, ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) });
 }

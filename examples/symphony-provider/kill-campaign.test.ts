@@ -9,6 +9,7 @@ import {
   provisionedTwice,
   runScript,
   seededRandom,
+  startScript,
   storageState,
   SymphonyView,
   type KilledOperation,
@@ -23,17 +24,22 @@ const MAX_ROUNDS = 400;
 /** Past every request's deadline (default timeout 3600 s) for the closing Symphony cycle. */
 const LATER = { SIM_CLOCK_OFFSET_SECONDS: String(2 * 3600) };
 
+// Machines boot in 1 s, so a provision's own record step sees them pending. With 0 s the record step
+// completes the request, and a completed request whose answer was lost is never settled: see the
+// it.fails test at the end (a known bug of the reconciler, reported).
 const TEMPLATES = {
   templates: [
-    { templateId: 'Kill-Steady', maxNumber: 12, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] }, vmType: 'm5.large', simBootSeconds: 0, simTerminateSeconds: 0 },
-    { templateId: 'Kill-Flaky', maxNumber: 8, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '4'], nram: ['Numeric', '8192'] }, vmType: 'c5.xlarge', simBootSeconds: 0, simTerminateSeconds: 0, simFailureRate: 0.25 },
+    { templateId: 'Kill-Steady', maxNumber: 12, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] }, vmType: 'm5.large', simBootSeconds: 1, simTerminateSeconds: 0 },
+    { templateId: 'Kill-Flaky', maxNumber: 8, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '4'], nram: ['Numeric', '8192'] }, vmType: 'c5.xlarge', simBootSeconds: 1, simTerminateSeconds: 0, simFailureRate: 0.25 },
   ],
 };
 
 describe('process-death campaign: SIGKILL the provider scripts at random points of every operation', () => {
   let driver: SymphonyDriver;
   beforeAll(() => {
-    driver = new SymphonyDriver(scripts, sampleTemplates);
+    // The cloud answers a provision 300 ms after launching the machines, as real clouds take a while:
+    // kills then often land after the launch and before the answer (the case of issue 14, item 1).
+    driver = new SymphonyDriver(scripts, sampleTemplates, { SIM_PROVISION_ANSWER_MS: '300' });
     writeFileSync(join(driver.root, 'conf', 'simprov_templates.json'), JSON.stringify(TEMPLATES));
   });
   afterAll(() => driver.dispose());
@@ -87,6 +93,8 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
 
     const kills = new Map<KilledOperation, number>(KILLED_OPERATIONS.map((op) => [op, 0]));
     const finishedFirst = new Map<KilledOperation, number>(KILLED_OPERATIONS.map((op) => [op, 0]));
+    /** Kills in the first, middle and last third of the operation's usual duration. */
+    const killPhases = [0, 0, 0];
     let rounds = 0;
     while ([...kills.values()].some((n) => n < KILLS_PER_OPERATION) && rounds < MAX_ROUNDS) {
       const operation = KILLED_OPERATIONS[rounds % KILLED_OPERATIONS.length]!;
@@ -97,12 +105,19 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
       const delay = Math.floor(random() * usualMs.get(operation)!);
       const outcome = await runScript(driver, operation, input, delay);
       view.learn(operation, input, outcome);
-      if (outcome.killed) kills.set(operation, kills.get(operation)! + 1);
-      else finishedFirst.set(operation, finishedFirst.get(operation)! + 1);
+      if (!outcome.killed) {
+        finishedFirst.set(operation, finishedFirst.get(operation)! + 1);
+        continue;
+      }
+      kills.set(operation, kills.get(operation)! + 1);
+      const phase = Math.min(2, Math.floor((3 * delay) / usualMs.get(operation)!));
+      killPhases[phase] = killPhases[phase]! + 1;
       // A killed process never leaves half-applied state.
-      if (outcome.killed) await expectConsistent(driver.database);
-      // Symphony keeps polling what it was told about, between the kills.
-      if (rounds % 8 === 0 && view.acquired.size > 0) await call('getRequestStatus', { requests: [...view.acquired.keys()].map((requestId) => ({ requestId })) });
+      await expectConsistent(driver.database);
+      // Symphony retries a call that died without an answer (a new call: it never got the first id).
+      if ((operation === 'requestMachines' || operation === 'requestReturnMachines') && random() < 0.5) await call(operation, input);
+      // And keeps polling what it was told about.
+      if (rounds % 10 === 0 && view.acquired.size > 0) await call('getRequestStatus', { requests: [...view.acquired.keys()].map((requestId) => ({ requestId })) });
     }
     const totalKills = [...kills.values()].reduce((a, b) => a + b, 0);
 
@@ -115,7 +130,7 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
     await call('getRequestStatus', everything(), LATER);
     await call('getReturnRequests', { machines: [...view.held.keys()].map((name) => ({ name })) }, LATER);
 
-    await expectConsistent(driver.database);
+    const events = await expectConsistent(driver.database);
     const cloud = cloudMachines(driver.database);
     const state = await storageState(driver.database);
     const alive = cloud.filter((m) => m.alive);
@@ -127,10 +142,15 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
       kills: Object.fromEntries(kills),
       totalKills,
       finishedBeforeTheKill: Object.fromEntries(finishedFirst),
+      killsByThirdOfTheCall: killPhases,
       rounds,
       acknowledgedRequests: view.acquired.size,
       returnRequests: view.returns.size,
       machinesLaunched: cloud.length,
+      // Requests the cloud launched machines for whose id Symphony never got: the reconciler's work.
+      orphanRequests: new Set(cloud.filter((m) => !view.acquired.has(m.requestId)).map((m) => m.requestId)).size,
+      orphanMachines: cloud.filter((m) => !view.acquired.has(m.requestId) && !m.failed).length,
+      unacknowledgedRequestsInStorage: state.acquireRequestIds.filter((id) => !view.acquired.has(id)).length,
       aliveAtEnd: alive.length,
       aliveUnknownToStorage: unknownToStorage.length,
       aliveUnknownToSymphony: unknownToSymphony.length,
@@ -139,9 +159,81 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
       provisionedTwice: twice.length,
     };
     console.log(`kill campaign figures ${JSON.stringify(figures)}`);
+    for (const machine of [...unknownToSymphony, ...unknownToStorage]) {
+      // The story of a machine left running, for the failure report.
+      const story = events.filter((e) => e.event.aggregateId === machine.requestId || e.event.aggregateId === machine.machineId).map((e) => `${e.event.aggregateId} ${e.event.type}`);
+      console.log(`left running: ${machine.machineId} of ${machine.requestId}, storage status ${state.liveMachines.get(machine.machineId) ?? 'none'}: ${story.join(' → ')}`);
+    }
 
     expect(totalKills).toBeGreaterThanOrEqual(100);
     for (const operation of KILLED_OPERATIONS) expect(kills.get(operation), operation).toBeGreaterThanOrEqual(KILLS_PER_OPERATION);
     expect(twice).toEqual([]);
+    // The closing cycle's two getReturnRequests calls each ran a Reconcile: every request is closed,
+    // every machine the cloud still runs is one storage and Symphony both know, capacity is whole again.
+    expect(state.openRequests).toEqual([]);
+    expect(unknownToStorage.map((m) => m.machineId)).toEqual([]);
+    expect(unknownToSymphony.map((m) => m.machineId)).toEqual([]);
+    for (const template of state.capacity) expect(template.availableNumber, template.templateId).toBe(template.maxNumber);
   }, 180_000);
+
+  // Regression (issue 14, item 1): the request stayed pending forever, holding capacity, its machines running.
+  it.each([
+    ['getReturnRequests', { machines: [] }],
+    ['reconcile', {}],
+  ] as const)('settles a requestMachines killed after the cloud launched its machines, once the clock passes the acknowledgement window (reconciled by %s)', async (reconciler, input) => {
+    const site = new SymphonyDriver(scripts, sampleTemplates);
+    try {
+      const offered = async () =>
+        (await runScript(site, 'getAvailableTemplates', {}, Infinity, LATER)).document!.templates as { templateId: string; availableNumber: number }[];
+      const small = async () => (await offered()).find((t) => t.templateId === 'OnDemand-Small')!.availableNumber;
+      expect(await small()).toBe(10);
+      const hanging = startScript(site, 'requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 4 } }, { SIM_HANG_ON_TEMPLATE: 'OnDemand-Small' });
+      let launched: string[] = [];
+      for (let i = 0; i < 100 && launched.length < 4; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        launched = cloudMachines(site.database).map((m) => m.machineId);
+      }
+      expect(launched).toHaveLength(4);
+      // kill -9 while the cloud's answer is awaited: Symphony never learns the request id.
+      hanging.kill();
+      expect((await hanging.done).killed).toBe(true);
+      const [orphan] = (await storageState(site.database)).openRequests;
+      expect(orphan).toMatchObject({ type: 'acquire' });
+
+      // Two hours later, two runs of the reconciler (Symphony's periodic getReturnRequests, or cron's
+      // reconcile.sh): the first settles the orphan (its machines shut down within simTerminateSeconds),
+      // the next one, a minute on, closes the return request it started.
+      const runs = [];
+      for (const offset of [7200, 7260]) runs.push(await runScript(site, reconciler, input, Infinity, { SIM_CLOCK_OFFSET_SECONDS: String(offset) }));
+      expect(runs.map((r) => r.exitCode)).toEqual([0, 0]);
+      if (reconciler === 'reconcile') expect(runs[0]!.document).toMatchObject({ abandoned: 1, machinesReturned: 4 });
+      const state = await storageState(site.database);
+      expect(state.openRequests).toEqual([]);
+      expect(cloudMachines(site.database).filter((m) => m.alive)).toEqual([]);
+      expect(await small()).toBe(10);
+    } finally {
+      site.dispose();
+    }
+  }, 60_000);
+
+  // KNOWN BUG (found by this campaign; src/application, the reconciler's area): when the cloud reports
+  // the machines running at once, requestMachines' own record step completes the request; if its
+  // answer is then lost (process killed before stdout, Symphony timed out), the request is terminal,
+  // never acknowledged, and Reconcile only settles *open* unacknowledged requests: its machines run
+  // and hold capacity forever. it.fails keeps the suite green while the bug lasts; once Reconcile also
+  // settles unacknowledged terminal acquire requests with live machines, this fails: make it a plain it.
+  it.fails('returns the machines of a request completed by its own requestMachines whose answer was lost', async () => {
+    const site = new SymphonyDriver(scripts, sampleTemplates);
+    try {
+      const instant = JSON.parse(readFileSync(join(site.root, 'conf', 'simprov_templates.json'), 'utf8')) as { templates: Record<string, unknown>[] };
+      instant.templates.find((t) => t.templateId === 'OnDemand-Small')!.simBootSeconds = 0;
+      writeFileSync(join(site.root, 'conf', 'simprov_templates.json'), JSON.stringify(instant));
+      const lost = await runScript(site, 'requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 3 } }, Infinity);
+      expect(lost.exitCode).toBe(0); // ... and Symphony never reads this answer.
+      for (const offset of [7200, 7260]) await runScript(site, 'getReturnRequests', { machines: [] }, Infinity, { SIM_CLOCK_OFFSET_SECONDS: String(offset) });
+      expect(cloudMachines(site.database).filter((m) => m.alive)).toEqual([]);
+    } finally {
+      site.dispose();
+    }
+  }, 60_000);
 });

@@ -15,6 +15,8 @@ import { createSimulatedCloud } from './simulated-cloud';
 /** The five operations, in the order the campaign cycles through them. */
 export const KILLED_OPERATIONS = ['getAvailableTemplates', 'requestMachines', 'getRequestStatus', 'requestReturnMachines', 'getReturnRequests'] as const;
 export type KilledOperation = (typeof KILLED_OPERATIONS)[number];
+/** A script of the example: one of the five operations, or `reconcile` (for cron). */
+export type ScriptName = KilledOperation | 'reconcile';
 
 /** The campaign's seed: `KILL_SEED` when set (to replay a run), else a fresh one. */
 export function campaignSeed(env: Readonly<Record<string, string | undefined>>): number {
@@ -49,8 +51,14 @@ export interface RunOutcome {
 
 let inputs = 0;
 
-/** Runs one provider script and SIGKILLs it after `killAfterMs` (unless it ended first); `Infinity` never kills. */
-export function runScript(driver: SymphonyDriver, operation: KilledOperation, input: unknown, killAfterMs: number, env: Record<string, string> = {}): Promise<RunOutcome> {
+/** A running provider script: `kill()` sends SIGKILL; `done` settles when the process has ended. */
+export interface RunningScript {
+  kill(): void;
+  readonly done: Promise<RunOutcome>;
+}
+
+/** Starts one provider script with `input` as its `-f` file. */
+export function startScript(driver: SymphonyDriver, operation: ScriptName, input: unknown, env: Record<string, string> = {}): RunningScript {
   inputs += 1;
   const file = join(driver.root, 'inputs', `kill-${process.pid}-${inputs}.json`);
   writeFileSync(file, JSON.stringify(input));
@@ -58,10 +66,8 @@ export function runScript(driver: SymphonyDriver, operation: KilledOperation, in
   const child = spawn(join(driver.scriptsDir, `${operation}.sh`), ['-f', file], { env: { ...driver.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  return new Promise((resolve) => {
-    const timer = Number.isFinite(killAfterMs) ? setTimeout(() => child.kill('SIGKILL'), killAfterMs) : undefined;
+  const done = new Promise<RunOutcome>((resolve) => {
     child.once('close', (code, signal) => {
-      clearTimeout(timer);
       let document: Record<string, unknown> | undefined;
       try {
         document = JSON.parse(stdout) as Record<string, unknown>;
@@ -71,6 +77,18 @@ export function runScript(driver: SymphonyDriver, operation: KilledOperation, in
       resolve({ killed: signal === 'SIGKILL', exitCode: code, document, elapsedMs: performance.now() - started });
     });
   });
+  return { kill: () => void child.kill('SIGKILL'), done };
+}
+
+/** Runs one provider script and SIGKILLs it after `killAfterMs` (unless it ended first); `Infinity` never kills. */
+export async function runScript(driver: SymphonyDriver, operation: ScriptName, input: unknown, killAfterMs: number, env: Record<string, string> = {}): Promise<RunOutcome> {
+  const script = startScript(driver, operation, input, env);
+  const timer = Number.isFinite(killAfterMs) ? setTimeout(() => script.kill(), killAfterMs) : undefined;
+  try {
+    return await script.done;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** What Symphony knows: the request ids it was answered, and the hosts it holds. */
@@ -121,6 +139,8 @@ export function cloudMachines(database: string): CloudMachine[] {
 /** What storage says, read through the library's queries (read models caught up first). */
 export interface StorageState {
   readonly openRequests: { requestId: string; type: string; status: string }[];
+  /** Every acquire request storage has, open or closed. */
+  readonly acquireRequestIds: string[];
   /** Machine id → status, for machines not yet terminated or failed. */
   readonly liveMachines: Map<string, string>;
   readonly capacity: { templateId: string; maxNumber: number; availableNumber: number }[];
@@ -139,6 +159,7 @@ export async function storageState(database: string): Promise<StorageState> {
     const templates = await queries.execute(ListTemplates.from({ activeOnly: true }));
     return {
       openRequests: requests.filter((r) => r.status === 'pending' || r.status === 'in_progress').map((r) => ({ requestId: r.requestId, type: r.type, status: r.status })),
+      acquireRequestIds: requests.filter((r) => r.type === 'acquire').map((r) => r.requestId),
       liveMachines: new Map(machines.filter((m) => m.status !== 'terminated' && m.status !== 'failed').map((m) => [m.machineId, m.status])),
       capacity: templates.map((t) => ({ templateId: t.templateId, maxNumber: t.maxNumber, availableNumber: t.availableNumber })),
     };

@@ -1,6 +1,6 @@
 /**
  * How the example Symphony provider builds its host factory for one call. Uses only the library's
- * public API; swap `createSimulatedCloud` for a real cloud adapter (see README).
+ * public API; the cloud adapter is chosen in `cloud.ts` by `HF_PROVIDER_NAME` (see README).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -28,7 +28,10 @@ export async function openHostFactory({ env, logger, operation }: HostFactoryCon
   // The cloud adapter, chosen by HF_PROVIDER_NAME (cloud.ts): the simulated cloud, or EC2 for `aws`.
   let cloud;
   try {
-    cloud = await openCloud(providerName(env), env, requiredSetting(env, 'HF_PROVIDER_CONFDIR'), filename, () => clock.now().getTime());
+    cloud = await openCloud(providerName(env), env, requiredSetting(env, 'HF_PROVIDER_CONFDIR'), filename, {
+      now: () => clock.now().getTime(),
+      answerDelayMs: Number(env.SIM_PROVISION_ANSWER_MS ?? 0) || 0,
+    });
   } catch (error) {
     storage.close();
     throw error;

@@ -26,6 +26,8 @@ export interface SimulatedCloudOptions {
   now?: () => number;
   /** Test hook: a provision for this template launches its machines, then never answers (to kill the process mid-command). */
   hangOnTemplate?: string;
+  /** Milliseconds a provision takes to answer after launching the machines, as a real cloud's API call does (default 0). */
+  answerDelayMs?: number;
 }
 
 interface MachineRow {
@@ -118,6 +120,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
       // IMMEDIATE: the transaction reads before it writes; a deferred one would fail at once with
       // SQLITE_BUSY_SNAPSHOT under parallel calls instead of waiting out the busy timeout.
       provisionTx.immediate(input);
+      if (options.answerDelayMs !== undefined && options.answerDelayMs > 0) await new Promise((r) => setTimeout(r, options.answerDelayMs));
       if (options.hangOnTemplate !== undefined && input.template.templateId === options.hangOnTemplate) {
         // The cloud has launched the machines but its answer never arrives (the process is then killed).
         await new Promise(() => setInterval(() => undefined, 60_000));

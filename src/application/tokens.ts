@@ -10,8 +10,8 @@ export interface HostFactoryLimits extends RequestLimits {
   /** Most machines one return request may name. Default 1000. */
   readonly maxMachinesPerReturn?: number;
   /**
-   * An acquire request nobody asked about by id this long after its creation is settled by
-   * `Reconcile` as abandoned (its machines returned). 0 never settles. Default 900 000 ms (15 min).
+   * An acquire request nobody asked about by id this long after its creation (or past its deadline)
+   * is settled by `Reconcile` as abandoned (its machines returned). 0 never settles. Default 900 000 ms (15 min).
    */
   readonly ackWindowMs?: number;
 }

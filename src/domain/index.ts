@@ -78,6 +78,8 @@ export type {
   RequestStatusChanged,
   RequestMachinesAttached,
   RequestTerminationFailed,
+  RequestTerminationResent,
+  RequestAcknowledged,
   RequestCompleted,
   RequestEvent,
 } from './request/request.events';

@@ -445,7 +445,9 @@ describe('regressions found by the fault suite (cancel)', () => {
       // Fail the first step of the record transaction (the second transaction of RequestMachines).
       const record = labels.indexOf('tx.begin', 1);
       s.plan.arm(s.plan.step + record + 1, 'throw');
-      await expect(LIFECYCLE[5]!.run(s)).rejects.toThrow(/injected fault/);
+      // The cloud accepted, so the answer carries the request id although the recording failed.
+      await LIFECYCLE[5]!.run(s);
+      expect([...s.plan.injected.keys()]).toEqual(['tx.begin (throw)']);
       s.plan.disarm();
       await LIFECYCLE[5]!.run(s);
       await LIFECYCLE[6]!.run(s);

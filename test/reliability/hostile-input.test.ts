@@ -55,6 +55,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   RequestMachines: { templateId: 'small', machineCount: 2, tags: { team: 'a' }, priority: 1, timeoutSeconds: 60, idempotencyKey: 'k-1' },
   RequestReturnMachines: { machines: [{ machineId: 'i-1', name: 'host-1' }] },
   SyncRequest: { requestId: 'req-1' },
+  Reconcile: { limit: 10, budgetMs: 1000, ackWindowMs: 60_000 },
   SyncReclaimNotices: {},
   CancelRequest: { requestId: 'req-1', reason: 'no longer needed' },
   UpdateRequestStatus: { requestId: 'req-1', status: 'failed', reason: 'operator' },

@@ -19,9 +19,9 @@ export function openSite(): SharedSite {
 
 let processes = 0;
 /** A host factory on the site's storage and cloud, with ids of its own (another process). */
-export function processOn(site: SharedSite, provider: ProviderPort = site.fake): TestHostFactory {
+export function processOn(site: SharedSite, provider: ProviderPort = site.fake, providerTimeoutMs = 86_400_000): TestHostFactory {
   processes += 1;
-  const hf = createTestHostFactory({ storage: site.memory, provider, clock: site.clock, ids: sequentialIds(processes * 1_000_000), limits: { providerTimeoutMs: 86_400_000 } });
+  const hf = createTestHostFactory({ storage: site.memory, provider, clock: site.clock, ids: sequentialIds(processes * 1_000_000), limits: { providerTimeoutMs } });
   site.opened.push(hf);
   return hf;
 }
@@ -29,6 +29,16 @@ export function processOn(site: SharedSite, provider: ProviderPort = site.fake):
 export function closeSite(site: SharedSite): void {
   for (const hf of site.opened) hf.dispose();
   site.fake.dispose();
+}
+
+/** A cloud whose terminate never answers (and never reaches it): the process asking is killed first. */
+export function dyingBeforeTerminate(fake: FakeProvider): ProviderPort {
+  return {
+    provision: (input) => fake.provision(input),
+    describe: (input) => fake.describe(input),
+    terminate: () => new Promise<never>(() => undefined),
+    reclaimNotices: () => fake.reclaimNotices(),
+  };
 }
 
 /** A cloud that starts the machines and then never answers: the process asking is killed before it records them. */
@@ -44,22 +54,24 @@ export function dyingAfterProvision(fake: FakeProvider): ProviderPort {
   };
 }
 
+/** Waits (polling every 5 ms, at most 10 s, so a loaded machine does not fail the test) until `done()`. */
 export async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
-  if (!done()) throw new Error('condition not reached');
+  const giveUp = Date.now() + 10_000;
+  while (!done() && Date.now() < giveUp) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!done()) throw new Error('condition not reached within 10 s');
 }
 
 /**
  * Leaves `counts.length` orphan requests on the site: a process admits each request, the cloud
  * starts its machines, and the process is killed before recording them (nobody ever got the ids).
  */
-export async function orphans(site: SharedSite, counts: readonly number[], template: Record<string, unknown> = templateInput()): Promise<void> {
+export async function orphans(site: SharedSite, counts: readonly number[], template: Record<string, unknown> = templateInput(), extra: Record<string, unknown> = {}): Promise<void> {
   const doomed = processOn(site, dyingAfterProvision(site.fake));
   await doomed.commands.execute(CreateTemplate.from({ template })).catch(() => undefined);
   const before = site.fake.machines().length;
   const total = counts.reduce((a, b) => a + b, 0);
   for (const machineCount of counts) {
-    void doomed.commands.execute(RequestMachines.from({ templateId: String(template.templateId), machineCount })).catch(() => undefined);
+    void doomed.commands.execute(RequestMachines.from({ templateId: String(template.templateId), machineCount, ...extra })).catch(() => undefined);
   }
   await until(() => site.fake.machines().length === before + total);
   doomed.dispose();

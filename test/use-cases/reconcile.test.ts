@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { GetRequest, ListRequests, Reconcile, RequestMachines, type ReconcileResult, type RequestDto } from '../../src/application';
+import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, RequestReturnMachines, SyncRequest, type ReconcileResult, type RequestDto } from '../../src/application';
 import { createHostFactoryApi } from '../../src/hostfactory';
-import type { StoredEvent } from '../../src/application';
-import { availableNumber, closeSite, openSite, orphans, processOn, type SharedSite } from './reconcile-support';
+import type { ProviderPort, StoredEvent } from '../../src/application';
+import { isKernelError } from '../../src/kernel';
+import { templateInput } from '../support/templates';
+import { availableNumber, closeSite, dyingBeforeTerminate, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
 
 let site: SharedSite;
 afterEach(() => closeSite(site));
@@ -49,17 +51,57 @@ describe('Reconcile', () => {
   it('never settles a request its requester asked about by id, and syncs it on its own schedule', async () => {
     site = openSite();
     const hf = processOn(site);
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 3 });
     await orphans(site, [2]);
     const [acquire] = await requests(hf, 'acquire');
     // Symphony polls the id it received: that is the acknowledgement.
     await createHostFactoryApi(hf, { reconcile: false }).getRequestStatus({ requests: [{ requestId: acquire!.requestId }] });
     expect((await hf.queries.execute(GetRequest.from({ requestId: acquire!.requestId }))).status).toBe('in_progress');
 
-    site.clock.advance({ hours: 2 });
-    const run = await hf.commands.execute(Reconcile.from({}));
-    expect(run).toMatchObject({ abandoned: 0, synced: 1 });
+    site.clock.advance({ minutes: 20 });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, synced: 1, closed: 0 });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, synced: 1, closed: 1 });
+    expect((await hf.queries.execute(GetRequest.from({ requestId: acquire!.requestId }))).status).toBe('completed');
     expect(site.fake.callsTo('terminate')).toHaveLength(0);
     expect(site.fake.machines().map((m) => m.status)).toEqual(['running', 'running']);
+  });
+
+  it('settles an unacknowledged request at its deadline when that comes before the window ends', async () => {
+    site = openSite();
+    const hf = processOn(site);
+    await orphans(site, [2], templateInput(), { timeoutSeconds: 300 });
+    site.clock.advance({ seconds: 299 });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ awaitingAcknowledgement: 1, abandoned: 0 });
+    site.clock.advance({ seconds: 1 });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, machinesReturned: 2 });
+    const [acquire] = await requests(hf, 'acquire');
+    expect(acquire!.statusMessage).toMatch(/by id before its deadline 2\S+Z, so its id never reached the requester/);
+  });
+
+  it('settles a request whose provision timed out although the cloud started its machines later', async () => {
+    site = openSite();
+    const late: ProviderPort = {
+      provision: async (input) => {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        return site.fake.provision(input);
+      },
+      describe: (input) => site.fake.describe(input),
+      terminate: (input) => site.fake.terminate(input),
+      reclaimNotices: () => site.fake.reclaimNotices(),
+    };
+    const symphony = processOn(site, late, 20);
+    await symphony.commands.execute(CreateTemplate.from({ template: templateInput() }));
+    const error = await symphony.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 2 })).catch((e: unknown) => e);
+    expect(isKernelError(error, 'TIMEOUT')).toBe(true);
+    await until(() => site.fake.machines().length === 2);
+    const [acquire] = await requests(symphony, 'acquire');
+    expect(acquire!.status).toBe('pending');
+
+    site.clock.advance(WINDOW);
+    expect(await symphony.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, machinesReturned: 2 });
+    await symphony.commands.execute(Reconcile.from({}));
+    expect(site.fake.machines().map((m) => m.status)).toEqual(['terminated', 'terminated']);
+    expect(await availableNumber(symphony)).toBe(10);
   });
 
   it('applies the deadline of a request nobody polls', async () => {
@@ -77,16 +119,37 @@ describe('Reconcile', () => {
   it('looks at `limit` requests per run, in a rotation that reaches every open request', async () => {
     site = openSite();
     const hf = processOn(site);
-    for (let i = 0; i < 3; i++) await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 1 })).catch(() => undefined);
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
     await orphans(site, [1, 1, 1]);
     const ids = (await requests(hf, 'acquire')).map((r) => r.requestId).sort();
     const seen: string[] = [];
     for (let run = 0; run < 3; run++) {
       const before = site.fake.callsTo('describe').length;
+      const calls = site.fake.calls.length;
       expect(await hf.commands.execute(Reconcile.from({ limit: 1, ackWindowMs: 0 }))).toMatchObject({ examined: 1, synced: 1, remaining: 2 });
+      // The cost of a run: one provider call per request looked at, here one.
+      expect(site.fake.calls.length - calls).toBe(1);
       seen.push(...site.fake.callsTo('describe').slice(before).map((c) => c.input.requestId));
     }
     expect(seen.sort()).toEqual(ids);
+  });
+
+  it('starts no request after `budgetMs`, leaving the rest for the next run', async () => {
+    site = openSite();
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await orphans(site, [1, 1, 1]);
+    const slow: ProviderPort = {
+      provision: (input) => site.fake.provision(input),
+      describe: async (input) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return site.fake.describe(input);
+      },
+      terminate: (input) => site.fake.terminate(input),
+      reclaimNotices: () => site.fake.reclaimNotices(),
+    };
+    const hf = processOn(site, slow);
+    expect(await hf.commands.execute(Reconcile.from({ budgetMs: 5, ackWindowMs: 0 }))).toMatchObject({ examined: 1, synced: 1, remaining: 2 });
+    expect(await hf.commands.execute(Reconcile.from({ ackWindowMs: 0 }))).toMatchObject({ examined: 3, synced: 3, remaining: 0 });
   });
 
   it('runs from two processes at once without terminating anything twice or letting a conflict escape', async () => {
@@ -106,17 +169,61 @@ describe('Reconcile', () => {
   });
 });
 
-describe('HostFactory.reconciler', () => {
-  afterEach(() => vi.useRealTimers());
-
-  it('runs Reconcile every `everyMs` while started, with one timer, and leaves none after dispose()', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+describe('getReturnRequests (Symphony calls it periodically)', () => {
+  it('runs a bounded Reconcile that settles requests Symphony never heard of, unless turned off', async () => {
     site = openSite();
     await orphans(site, [3]);
     const hf = processOn(site);
     site.clock.advance(WINDOW);
+    const quiet = await createHostFactoryApi(hf, { reconcile: false }).getReturnRequests({ machines: [] });
+    expect(quiet.exitCode).toBe(0);
+    expect(site.fake.callsTo('terminate')).toHaveLength(0);
+
+    const api = createHostFactoryApi(hf);
+    expect((await api.getReturnRequests({ machines: [] })).exitCode).toBe(0);
+    expect(site.fake.machines().map((m) => site.fake.terminateCount(m.machineId))).toEqual([1, 1, 1]);
+    await api.getReturnRequests({});
+    expect(await availableNumber(hf)).toBe(10);
+  });
+});
+
+describe('Reconcile and a lost terminate call', () => {
+  it('re-sends it once from two processes at once, and the return completes', async () => {
+    site = openSite();
+    const symphony = processOn(site);
+    await symphony.commands.execute(CreateTemplate.from({ template: templateInput() }));
+    const { requestId } = await symphony.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 3 }));
+    const machineIds = (await symphony.commands.execute(SyncRequest.from({ requestId }))).machineIds;
+
+    // The process returning them is killed after claiming them, before its terminate call arrives.
+    const doomed = processOn(site, dyingBeforeTerminate(site.fake));
+    void doomed.commands.execute(RequestReturnMachines.from({ machines: machineIds.map((machineId) => ({ machineId })) })).catch(() => undefined);
+    await until(() => site.memory.snapshotCounts().requests === 2);
+    doomed.dispose();
+    site.opened.splice(site.opened.indexOf(doomed), 1);
+
+    const a = processOn(site, site.fake, 60_000);
+    const b = processOn(site, site.fake, 60_000);
+    site.clock.advance({ seconds: 61 });
+    const runs = await Promise.all([a.commands.execute(Reconcile.from({})), b.commands.execute(Reconcile.from({}))]);
+    expect(runs.map((r) => r.errors)).toEqual([0, 0]);
+    for (const machineId of machineIds) expect(site.fake.terminateCount(machineId)).toBe(1);
+    await a.commands.execute(Reconcile.from({}));
+    expect((await requests(a, 'return')).map((r) => r.status)).toEqual(['completed']);
+    expect(await availableNumber(a)).toBe(10);
+  });
+});
+
+describe('HostFactory.reconciler', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('runs Reconcile every `everyMs` while started, with one timer, and leaves none after dispose()', async () => {
+    site = openSite();
+    await orphans(site, [3]);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const hf = processOn(site);
+    site.clock.advance(WINDOW);
     const runs: ReconcileResult[] = [];
-    // The killed process's provider call still has its (faked) time limit pending.
     const others = vi.getTimerCount();
     hf.reconciler.start({ everyMs: 1_000, onRun: (result) => runs.push(result) });
     expect(hf.reconciler.running).toBe(true);
@@ -135,6 +242,14 @@ describe('HostFactory.reconciler', () => {
     site.opened.splice(site.opened.indexOf(hf), 1);
     expect(hf.reconciler.running).toBe(false);
     expect(vi.getTimerCount()).toBe(others);
+  });
+
+  it('refuses invalid options at start(), changing nothing', () => {
+    site = openSite();
+    const hf = processOn(site);
+    expect(() => hf.reconciler.start({ limit: 0 })).toThrow(/limit/);
+    expect(() => hf.reconciler.start({ everyMs: Number.NaN })).toThrow(/everyMs/);
+    expect(hf.reconciler.running).toBe(false);
   });
 
   it('stop() ends the interval and waits for a run in progress', async () => {

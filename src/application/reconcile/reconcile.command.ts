@@ -49,7 +49,8 @@ export class Reconcile extends Command<ReconcileResult> {
 
   /**
    * An acquire request nobody asked about by id (`SyncRequest`, Symphony's getRequestStatus) this
-   * long after its creation is settled as abandoned. 0 never settles. Default `limits.ackWindowMs`.
+   * long after its creation, or past its deadline, is settled as abandoned. 0 never settles (such
+   * requests are synced like any other). Default `limits.ackWindowMs`.
    */
   @IsOptional()
   @IsInt()

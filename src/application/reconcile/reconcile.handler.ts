@@ -64,7 +64,9 @@ export class ReconcileHandler implements CommandHandler<Reconcile> {
 
   private async reconcileOne(request: Request, ackWindowMs: number, result: ReconcileResult, context: HandlerContext): Promise<void> {
     if (request.type === 'acquire' && request.acknowledgedAt === null && ackWindowMs > 0) {
-      if (this.runtime.clock.now().getTime() - request.createdAt.getTime() < ackWindowMs) {
+      const now = this.runtime.clock.now().getTime();
+      // Settled when the window has passed, or the deadline did (no request stays open past it).
+      if (now - request.createdAt.getTime() < ackWindowMs && now < request.deadline.getTime()) {
         // The requester may still be about to ask; syncing could provision for a request nobody knows.
         result.awaitingAcknowledgement += 1;
         return;

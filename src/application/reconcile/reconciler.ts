@@ -1,4 +1,4 @@
-import type { CommandBus, Logger } from '../../kernel';
+import { ValidationError, type CommandBus, type Logger } from '../../kernel';
 import { Reconcile, type ReconcileResult } from './reconcile.command';
 
 /** Options of {@link Reconciler.start}. */
@@ -21,7 +21,10 @@ export interface ReconcilerOptions {
  * host factory's `dispose()`) leaves no timer behind. A failed run is logged and the next one runs.
  */
 export interface Reconciler {
-  /** Starts the interval (the first run after `everyMs`); calling it again restarts it with the new options. */
+  /**
+   * Starts the interval (the first run after `everyMs`, at least 100 ms apart); calling it again
+   * restarts it with the new options. Invalid options throw `VALIDATION_FAILED` and change nothing.
+   */
   start(options?: ReconcilerOptions): void;
   /** Stops the interval; a run in progress finishes. Resolves when no run is in progress. */
   stop(): Promise<void>;
@@ -38,23 +41,22 @@ export function createReconciler(commands: CommandBus, logger: Logger): Reconcil
   let inFlight: Promise<void> | undefined;
   let started = false;
 
-  const schedule = (options: ReconcilerOptions, mine: number) => {
+  const schedule = (options: ReconcilerOptions, command: Reconcile, mine: number) => {
     const everyMs = Math.max(MIN_EVERY_MS, options.everyMs ?? 60_000);
     timer = setTimeout(() => {
       timer = undefined;
-      inFlight = runOnce(options).finally(() => {
+      inFlight = runOnce(options, command).finally(() => {
         inFlight = undefined;
-        if (mine === generation) schedule(options, mine);
+        if (mine === generation) schedule(options, command, mine);
       });
     }, everyMs);
     timer.unref();
   };
 
-  const runOnce = async (options: ReconcilerOptions) => {
+  const runOnce = async (options: ReconcilerOptions, command: Reconcile) => {
     try {
-      const { everyMs: _e, onRun, ...command } = options;
-      const result = await commands.execute(Reconcile.from(command));
-      onRun?.(result);
+      const result = await commands.execute(command);
+      options.onRun?.(result);
     } catch (error) {
       logger.warn('a scheduled Reconcile run failed; the next one runs as planned', { error: error instanceof Error ? error.message : String(error) });
     }
@@ -68,9 +70,16 @@ export function createReconciler(commands: CommandBus, logger: Logger): Reconcil
 
   return {
     start(options = {}) {
+      const everyMs = options.everyMs ?? 60_000;
+      if (!Number.isFinite(everyMs) || everyMs < 0) {
+        throw new ValidationError('reconciler options', [{ path: 'everyMs', constraint: 'min', message: `must be a number of milliseconds >= 0, got ${String(options.everyMs)}` }]);
+      }
+      // Built (and validated) once, so bad options throw here rather than fail every run.
+      const { everyMs: _every, onRun: _onRun, ...fields } = options;
+      const command = Reconcile.from(fields);
       halt();
       started = true;
-      schedule(options, generation);
+      schedule(options, command, generation);
     },
     async stop() {
       halt();

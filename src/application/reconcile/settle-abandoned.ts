@@ -36,7 +36,7 @@ export async function settleAbandoned(runtime: Runtime, seen: Request, ackWindow
       ? 'the cloud reported no live machine for it'
       : `its ${live.length} live machine(s) are being terminated by return request ${returned.requestId}`;
     request.cancel(
-      `Abandoned: nobody asked about request ${request.requestId} by id within ${ackWindowMs} ms of its creation, so its id never reached the requester; ${what}.`,
+      `Abandoned: nobody asked about request ${request.requestId} by id ${late(request, ackWindowMs, ctx.now)}, so its id never reached the requester; ${what}.`,
       ctx,
     );
     return { returnId: returned?.requestId, machineIds: live.map((m) => m.machineId) };
@@ -75,4 +75,10 @@ async function liveMachines(runtime: Runtime, session: Session, request: Request
     if (returning === undefined || returning.isTerminal) live.push(machine);
   }
   return live;
+}
+
+function late(request: Request, ackWindowMs: number, now: Date): string {
+  return now.getTime() - request.createdAt.getTime() >= ackWindowMs
+    ? `within ${ackWindowMs} ms of its creation`
+    : `before its deadline ${request.deadline.toISOString()}`;
 }

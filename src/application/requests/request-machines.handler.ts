@@ -9,7 +9,8 @@ import { RequestMachines } from './request.commands';
 /**
  * Handles {@link RequestMachines} in three steps, so no storage transaction is held while the cloud
  * answers: (1) admit the request under the template's lock (capacity, idempotency) and commit it;
- * (2) ask the provider; (3) record what it started, or fail the request with its message.
+ * (2) ask the provider; (3) record what it started, or fail the request with its message (a call
+ * that timed out leaves it pending: the cloud may still act on it).
  */
 @commandHandler(RequestMachines, { inject: [RUNTIME] })
 export class RequestMachinesHandler implements CommandHandler<RequestMachines> {
@@ -31,6 +32,12 @@ export class RequestMachinesHandler implements CommandHandler<RequestMachines> {
         }),
       );
     } catch (error) {
+      if (isKernelError(error, 'TIMEOUT')) {
+        // No answer is not a refusal: the cloud may still start machines for this request. It stays
+        // pending, so a sync by id (provision is idempotent) or a reconciler finds and settles them.
+        this.runtime.logger.warn(`provision for ${request.requestId} did not answer in time; the request stays pending for a sync or a reconcile`, { requestId: request.requestId });
+        throw error;
+      }
       const message = isKernelError(error) ? error.message : String(error);
       await recordInSession(this.runtime.storage, async (session) => {
         const stored = await session.request(request.requestId);

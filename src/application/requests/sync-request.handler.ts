@@ -1,5 +1,5 @@
 import { RequestNotFoundError, type DomainContext, type Machine, type MachineStatus, type Request, type Template } from '../../domain';
-import { commandHandler, type CommandHandler, type HandlerContext } from '../../kernel';
+import { commandHandler, isKernelError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
 import type { RequestDto } from '../read-models/request.dto';
 import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
@@ -46,7 +46,7 @@ export class SyncRequestHandler implements CommandHandler<SyncRequest> {
     } catch (error) {
       failure = error;
     }
-    const refused = failure === undefined && reports !== undefined ? await this.resendLostTermination(seen.request, reports) : [];
+    const refused = failure === undefined && reports !== undefined ? await this.resendLostTermination(seen.request, reports, context) : [];
 
     const ctx = domainContext(this.runtime, context);
     const request = await inSession(storage, async (session) => {
@@ -72,7 +72,7 @@ export class SyncRequestHandler implements CommandHandler<SyncRequest> {
    * never arrived). Terminate is idempotent, so the still-alive machines are sent again; machines the
    * provider refused before are not. Returns the refusals of this call.
    */
-  private async resendLostTermination(request: Request, reports: readonly ProviderMachine[]): Promise<{ machineId: string; message: string }[]> {
+  private async resendLostTermination(request: Request, reports: readonly ProviderMachine[], context: HandlerContext): Promise<{ machineId: string; message: string }[]> {
     if (request.type !== 'return' || request.status !== 'in_progress' || request.startedAt === null) return [];
     if (this.runtime.clock.now().getTime() - request.startedAt.getTime() <= this.runtime.limits.providerTimeoutMs) return [];
     const refusedBefore = request.terminationFailures;
@@ -80,6 +80,9 @@ export class SyncRequestHandler implements CommandHandler<SyncRequest> {
       .filter((r) => request.machineIds.includes(r.machineId) && STILL_ALIVE.has(r.status) && !Object.hasOwn(refusedBefore, r.machineId))
       .map((r) => r.machineId);
     if (alive.length === 0) return [];
+    // Claim the re-send first: of two processes syncing this request at once, one commits and sends.
+    const claimed = await this.claimResend(request, alive, context);
+    if (!claimed) return [];
     this.runtime.logger.warn(`re-sending terminate for ${alive.length} machine(s) of ${request.requestId}: the first call was not confirmed`, {
       requestId: request.requestId,
       machineIds: alive,
@@ -88,6 +91,21 @@ export class SyncRequestHandler implements CommandHandler<SyncRequest> {
       this.runtime.provider.terminate({ requestId: request.requestId, machineIds: alive }),
     );
     return [...result.failed];
+  }
+
+  /** Commits the re-send claim unless the request changed since it was read; false when another process got there first. */
+  private async claimResend(request: Request, machineIds: readonly string[], context: HandlerContext): Promise<boolean> {
+    try {
+      return await inSession(this.runtime.storage, async (session) => {
+        const current = await session.request(request.requestId);
+        if (current === undefined || current.version !== request.version) return false;
+        current.resendTermination(machineIds, domainContext(this.runtime, context));
+        return true;
+      });
+    } catch (error) {
+      if (isKernelError(error, 'CONCURRENCY_CONFLICT')) return false;
+      throw error;
+    }
   }
 
   /** Provision was never confirmed (e.g. a crash right after admission): ask again, idempotently by request id. */
@@ -130,8 +148,8 @@ function needsProvisioning(request: Request, now: Date, providerTimeoutMs: numbe
   );
 }
 
-/** Every machine attached to `request`, tracked in the session. */
+/** Every machine attached to `request`, tracked in the session (including ones created in it and not yet saved). */
 export async function attachedMachines(session: Session, request: Request): Promise<Machine[]> {
-  const found = await session.tx.machines.getMany(request.machineIds);
-  return session.adopt('machine', found);
+  const found = await session.machines(request.machineIds);
+  return request.machineIds.flatMap((id) => found.get(id) ?? []);
 }

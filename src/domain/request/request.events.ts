@@ -30,6 +30,14 @@ export type RequestTerminationFailed = DomainEventBase<'RequestTerminationFailed
   readonly terminationFailures: Readonly<Record<string, string>>;
 }>;
 
+/**
+ * A terminate call of a return request was not confirmed and is sent again for `machineIds`. The
+ * version step it takes is the claim: of two processes about to re-send, one commits and sends.
+ */
+export type RequestTerminationResent = DomainEventBase<'RequestTerminationResent', 'Request', {
+  readonly machineIds: readonly string[];
+}>;
+
 /** The requester asked about the request by id for the first time: it holds the id. */
 export type RequestAcknowledged = DomainEventBase<'RequestAcknowledged', 'Request', {
   readonly acknowledgedAt: string;
@@ -53,5 +61,6 @@ export type RequestEvent =
   | RequestStatusChanged
   | RequestMachinesAttached
   | RequestTerminationFailed
+  | RequestTerminationResent
   | RequestAcknowledged
   | RequestCompleted;

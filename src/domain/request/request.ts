@@ -1,15 +1,14 @@
 import { ValidationError } from '../../kernel/errors';
 import { AggregateRoot } from '../shared/domain-event';
-import { TemplateCapacityExceededError, TemplateInactiveError } from '../shared/errors';
 import { newRequestId, parseMachineId, type RequestType } from '../shared/ids';
 import { cloneJson } from '../shared/json';
 import type { DomainContext } from '../shared/ports';
 import type { Tags } from '../shared/tags';
 import { Issues, checkSchema, collect, joinPath, show } from '../shared/validation';
-import { parseOptions, type AcquireRequestInput, type ReturnRequestInput } from './request-input';
-import { countsUnits, deliverableUnits, remainingCapacity, templateCapacity } from '../template/template-capacity';
+import type { AcquireRequestInput, ReturnRequestInput } from './request-input';
+import { admitAcquire, admitReturn, type NewRequestFields } from './request-admission';
 import { deriveRequestOutcome, requestDeadline, type RequestProgress } from './request-outcome';
-import { DEFAULT_MAX_PER_REQUEST, type MachineView, type RequestState, type TerminationFailure } from './request-state';
+import type { MachineView, RequestState, TerminationFailure } from './request-state';
 import { assertRequestMove, isRequestStatus, isTerminalRequestStatus, type RequestStatus } from './request-status';
 import type { RequestEvent } from './request.events';
 
@@ -34,75 +33,15 @@ export class Request extends AggregateRoot<RequestEvent> {
    * template's remaining capacity (−1 = 10000 units, 0 = none). Records RequestCreated.
    */
   static createAcquire(input: AcquireRequestInput, ctx: DomainContext): Request {
-    const issues = new Issues();
-    const common = parseOptions(input, 'acquire', issues);
-    const { template, requestedCount, activeUnits } = input;
-    const maxPerRequest = input.limits?.maxPerRequest ?? DEFAULT_MAX_PER_REQUEST;
-    if (!Number.isInteger(requestedCount) || requestedCount < 1) {
-      issues.add('requestedCount', 'isInt', `must be an integer >= 1, got ${show(requestedCount)}`);
-    }
-    if (!Number.isInteger(activeUnits) || activeUnits < 0) {
-      issues.add('activeUnits', 'isInt', `must be an integer >= 0, got ${show(activeUnits)}`);
-    }
-    if (!Number.isInteger(maxPerRequest) || maxPerRequest < 1) {
-      issues.add('limits.maxPerRequest', 'isInt', `must be an integer >= 1, got ${show(maxPerRequest)}`);
-    }
-    issues.throwIfAny('acquire request');
-    if (!template.active) throw new TemplateInactiveError(template.templateId);
-    if (requestedCount > maxPerRequest) {
-      throw new TemplateCapacityExceededError(template.templateId, requestedCount, maxPerRequest, 'per-request');
-    }
-    const available = remainingCapacity(template, activeUnits);
-    // Whole machines: the cloud may deliver more units than asked on a weighted template.
-    const deliverable = deliverableUnits(template, requestedCount);
-    if (deliverable > available) {
-      throw new TemplateCapacityExceededError(template.templateId, requestedCount, available, 'template', {
-        maxNumber: template.maxNumber,
-        capacity: templateCapacity(template),
-        inUse: activeUnits,
-        deliverable,
-      });
-    }
-    return Request.#create({
-      ...common,
-      type: 'acquire',
-      templateId: template.templateId,
-      requestedCount,
-      unitWeights: countsUnits(template) && template.vmTypes !== null ? { ...template.vmTypes } : null,
-      machineIds: [],
-      terminationFailures: {},
-    }, ctx);
+    return Request.#create(admitAcquire(input), ctx);
   }
 
   /** Creates a pending return request for `machineIds` (non-empty, distinct). Throws VALIDATION_FAILED. Records RequestCreated. */
   static createReturn(input: ReturnRequestInput, ctx: DomainContext): Request {
-    const issues = new Issues();
-    const common = parseOptions(input, 'return', issues);
-    const machineIds = Array.isArray(input.machineIds) ? input.machineIds : [];
-    if (machineIds.length === 0) issues.add('machineIds', 'arrayNotEmpty', 'a return request must name at least one machine');
-    const seen = new Set<string>();
-    machineIds.forEach((id, index) => {
-      const path = joinPath('machineIds', index);
-      if (collect(issues, () => parseMachineId(id, path)) === undefined) return;
-      if (seen.has(id)) issues.add(path, 'unique', `machine ${show(id)} is named twice`);
-      seen.add(id);
-    });
-    issues.throwIfAny('return request');
-    return Request.#create({
-      ...common,
-      type: 'return',
-      templateId: null,
-      requestedCount: machineIds.length,
-      unitWeights: null,
-      machineIds: [...machineIds],
-      terminationFailures: {},
-    }, ctx);
+    return Request.#create(admitReturn(input), ctx);
   }
 
-  static #create(
-    fields: Omit<RequestState, 'resourceIds' | 'status' | 'statusMessage' | 'createdAt' | 'acknowledgedAt' | 'startedAt' | 'completedAt'>,
-    ctx: DomainContext,
-  ): Request {
+  static #create(fields: NewRequestFields, ctx: DomainContext): Request {
     const requestId = fields.requestId === '' ? newRequestId(fields.type, ctx.ids) : fields.requestId;
     const state: RequestState = {
       ...fields,
@@ -250,6 +189,25 @@ export class Request extends AggregateRoot<RequestEvent> {
       this.#move('in_progress', 'The provider accepted the request.', null, ctx);
     }
     if (to !== 'in_progress') this.#move(to, outcome.reason, outcome.progress, ctx);
+  }
+
+  /**
+   * Claims the re-sending of a terminate call that was never confirmed (return requests in progress,
+   * machines it names). Records RequestTerminationResent; saved with its version, so two processes
+   * about to re-send cannot both commit. VALIDATION_FAILED otherwise; no-op for an empty list.
+   */
+  resendTermination(machineIds: readonly string[], ctx: DomainContext): void {
+    const issues = new Issues();
+    if (this.#state.type !== 'return' || this.#state.status !== 'in_progress') {
+      issues.add('', 'isReturnInProgress', `request ${this.requestId} is ${this.#state.type} ${this.#state.status}; only a return request in progress re-sends termination`);
+    }
+    machineIds.forEach((id, index) => {
+      if (!this.#state.machineIds.includes(id)) issues.add(joinPath('machineIds', index), 'namedByRequest', `request ${this.requestId} does not name machine ${show(id)}`);
+    });
+    issues.throwIfAny('termination re-send');
+    if (machineIds.length === 0) return;
+    this.beginChange();
+    this.record('RequestTerminationResent', { machineIds: [...machineIds] }, ctx);
   }
 
   /**

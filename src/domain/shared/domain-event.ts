@@ -22,6 +22,8 @@ export const DOMAIN_EVENT_TYPES = [
   'RequestStatusChanged',
   'RequestMachinesAttached',
   'RequestTerminationFailed',
+  'RequestTerminationResent',
+  'RequestAcknowledged',
   'RequestCompleted',
   'MachineCreated',
   'MachineStatusChanged',

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 
 /** Packages a built script loads from node_modules instead of bundling. */
-const EXTERNAL = ['pg', 'nats', 'typedi', 'reflect-metadata', 'class-validator', 'class-transformer', 'vitest'];
+const EXTERNAL = ['pg', 'nats', 'better-sqlite3', 'typedi', 'reflect-metadata', 'class-validator', 'class-transformer', 'vitest'];
 
 /**
  * Bundles a TypeScript entry (and the library sources it imports) into one ES module under
