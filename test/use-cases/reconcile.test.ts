@@ -104,6 +104,33 @@ describe('Reconcile', () => {
     expect(await availableNumber(symphony)).toBe(10);
   });
 
+  it('leaves alone a request its requester asks about while it is being settled', async () => {
+    site = openSite();
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await orphans(site, [2]);
+    const symphony = processOn(site);
+    let raced = false;
+    const racing: ProviderPort = {
+      provision: (input) => site.fake.provision(input),
+      describe: async (input) => {
+        if (!raced) {
+          raced = true;
+          // Symphony's poll lands between the reconciler's read and its commit.
+          await symphony.commands.execute(SyncRequest.from({ requestId: input.requestId }));
+        }
+        return site.fake.describe(input);
+      },
+      terminate: (input) => site.fake.terminate(input),
+      reclaimNotices: () => site.fake.reclaimNotices(),
+    };
+    const reconciler = processOn(site, racing);
+    site.clock.advance(WINDOW);
+    expect(await reconciler.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, conflicts: 1, machinesReturned: 0 });
+    expect(site.fake.callsTo('terminate')).toHaveLength(0);
+    const [acquire] = await requests(symphony, 'acquire');
+    expect(acquire!.status).toBe('in_progress');
+  });
+
   it('applies the deadline of a request nobody polls', async () => {
     site = openSite();
     const hf = processOn(site);
