@@ -1,7 +1,17 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, RequestReturnMachines, SyncRequest, type ReconcileResult, type RequestDto } from '../../src/application';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CreateTemplate,
+  GetRequest,
+  ListRequests,
+  Reconcile,
+  RequestMachines,
+  RequestReturnMachines,
+  SyncRequest,
+  type ProviderPort,
+  type RequestDto,
+  type StoredEvent,
+} from '../../src/application';
 import { createHostFactoryApi } from '../../src/hostfactory';
-import type { ProviderPort, StoredEvent } from '../../src/application';
 import { isKernelError } from '../../src/kernel';
 import { templateInput } from '../support/templates';
 import { availableNumber, closeSite, dyingBeforeTerminate, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
@@ -102,6 +112,33 @@ describe('Reconcile', () => {
     await symphony.commands.execute(Reconcile.from({}));
     expect(site.fake.machines().map((m) => m.status)).toEqual(['terminated', 'terminated']);
     expect(await availableNumber(symphony)).toBe(10);
+  });
+
+  it('leaves alone a request its requester asks about while it is being settled', async () => {
+    site = openSite();
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await orphans(site, [2]);
+    const symphony = processOn(site);
+    let raced = false;
+    const racing: ProviderPort = {
+      provision: (input) => site.fake.provision(input),
+      describe: async (input) => {
+        if (!raced) {
+          raced = true;
+          // Symphony's poll lands between the reconciler's read and its commit.
+          await symphony.commands.execute(SyncRequest.from({ requestId: input.requestId }));
+        }
+        return site.fake.describe(input);
+      },
+      terminate: (input) => site.fake.terminate(input),
+      reclaimNotices: () => site.fake.reclaimNotices(),
+    };
+    const reconciler = processOn(site, racing);
+    site.clock.advance(WINDOW);
+    expect(await reconciler.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, conflicts: 1, machinesReturned: 0 });
+    expect(site.fake.callsTo('terminate')).toHaveLength(0);
+    const [acquire] = await requests(symphony, 'acquire');
+    expect(acquire!.status).toBe('in_progress');
   });
 
   it('applies the deadline of a request nobody polls', async () => {
@@ -211,58 +248,5 @@ describe('Reconcile and a lost terminate call', () => {
     await a.commands.execute(Reconcile.from({}));
     expect((await requests(a, 'return')).map((r) => r.status)).toEqual(['completed']);
     expect(await availableNumber(a)).toBe(10);
-  });
-});
-
-describe('HostFactory.reconciler', () => {
-  afterEach(() => vi.useRealTimers());
-
-  it('runs Reconcile every `everyMs` while started, with one timer, and leaves none after dispose()', async () => {
-    site = openSite();
-    await orphans(site, [3]);
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const hf = processOn(site);
-    site.clock.advance(WINDOW);
-    const runs: ReconcileResult[] = [];
-    const others = vi.getTimerCount();
-    hf.reconciler.start({ everyMs: 1_000, onRun: (result) => runs.push(result) });
-    expect(hf.reconciler.running).toBe(true);
-    expect(vi.getTimerCount()).toBe(others + 1);
-    await vi.advanceTimersByTimeAsync(999);
-    expect(runs).toHaveLength(0);
-    await vi.advanceTimersByTimeAsync(1);
-    await vi.waitUntil(() => runs.length === 1);
-    expect(runs[0]).toMatchObject({ abandoned: 1, machinesReturned: 3 });
-    await vi.advanceTimersByTimeAsync(1_000);
-    await vi.waitUntil(() => runs.length === 2);
-    expect(runs[1]).toMatchObject({ synced: 1, closed: 1 });
-    expect(await availableNumber(hf)).toBe(10);
-
-    hf.dispose();
-    site.opened.splice(site.opened.indexOf(hf), 1);
-    expect(hf.reconciler.running).toBe(false);
-    expect(vi.getTimerCount()).toBe(others);
-  });
-
-  it('refuses invalid options at start(), changing nothing', () => {
-    site = openSite();
-    const hf = processOn(site);
-    expect(() => hf.reconciler.start({ limit: 0 })).toThrow(/limit/);
-    expect(() => hf.reconciler.start({ everyMs: Number.NaN })).toThrow(/everyMs/);
-    expect(hf.reconciler.running).toBe(false);
-  });
-
-  it('stop() ends the interval and waits for a run in progress', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    site = openSite();
-    const hf = processOn(site);
-    let runs = 0;
-    hf.reconciler.start({ everyMs: 100, onRun: () => (runs += 1) });
-    await vi.advanceTimersByTimeAsync(100);
-    await hf.reconciler.stop();
-    expect(runs).toBe(1);
-    expect(vi.getTimerCount()).toBe(0);
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(runs).toBe(1);
   });
 });

@@ -75,7 +75,11 @@ export interface ReclaimNotice {
  * `PROVIDER_ERROR` with the provider's message. Calls are made outside storage transactions.
  */
 export interface ProviderPort {
-  /** Starts creating machines for an acquire request. Must be idempotent per `requestId`. */
+  /**
+   * Starts creating machines for an acquire request. Must be idempotent per `requestId`. A throw
+   * means nothing was started for it (the request is marked failed and never looked at again): an
+   * adapter that started some machines before an error returns them instead of throwing.
+   */
   provision(input: ProvisionInput): Promise<ProvisionResult>;
   /** Current facts of the request's machines, including ones created since the last call. */
   describe(input: DescribeInput): Promise<ProviderMachine[]>;

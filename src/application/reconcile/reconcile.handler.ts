@@ -72,7 +72,11 @@ export class ReconcileHandler implements CommandHandler<Reconcile> {
         return;
       }
       const settled = await settleAbandoned(this.runtime, request, ackWindowMs, context);
-      if (!settled.settled) return;
+      if (!settled.settled) {
+        // Changed since it was read (another process settled it, or its requester just asked).
+        result.conflicts += 1;
+        return;
+      }
       result.abandoned += 1;
       result.closed += 1;
       result.machinesReturned += settled.machinesReturned;
