@@ -24,12 +24,11 @@ const MAX_ROUNDS = 400;
 /** Past every request's deadline (default timeout 3600 s) for the closing Symphony cycle. */
 const LATER = { SIM_CLOCK_OFFSET_SECONDS: String(2 * 3600) };
 
-// Machines boot in 1 s, so a provision's own record step sees them pending. With 0 s the record step
-// completes the request, and a completed request whose answer was lost is never settled: see the
-// it.fails test at the end (a known bug of the reconciler, reported).
+// Kill-Steady machines are up the moment they launch (the record step of requestMachines sees them
+// running); Kill-Flaky ones take a second and sometimes fail.
 const TEMPLATES = {
   templates: [
-    { templateId: 'Kill-Steady', maxNumber: 12, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] }, vmType: 'm5.large', simBootSeconds: 1, simTerminateSeconds: 0 },
+    { templateId: 'Kill-Steady', maxNumber: 12, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] }, vmType: 'm5.large', simBootSeconds: 0, simTerminateSeconds: 0 },
     { templateId: 'Kill-Flaky', maxNumber: 8, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '4'], nram: ['Numeric', '8192'] }, vmType: 'c5.xlarge', simBootSeconds: 1, simTerminateSeconds: 0, simFailureRate: 0.25 },
   ],
 };
@@ -216,13 +215,10 @@ describe('process-death campaign: SIGKILL the provider scripts at random points 
     }
   }, 60_000);
 
-  // KNOWN BUG (found by this campaign; src/application, the reconciler's area): when the cloud reports
-  // the machines running at once, requestMachines' own record step completes the request; if its
-  // answer is then lost (process killed before stdout, Symphony timed out), the request is terminal,
-  // never acknowledged, and Reconcile only settles *open* unacknowledged requests: its machines run
-  // and hold capacity forever. it.fails keeps the suite green while the bug lasts; once Reconcile also
-  // settles unacknowledged terminal acquire requests with live machines, this fails: make it a plain it.
-  it.fails('returns the machines of a request completed by its own requestMachines whose answer was lost', async () => {
+  // Regression (found by this campaign): when the cloud reports the machines running at once, the record
+  // step of requestMachines used to complete the request; with its answer lost, the request was closed,
+  // never acknowledged, and no reconcile returned its machines. An unacknowledged request now stays open.
+  it('returns the machines of a request completed by its own requestMachines whose answer was lost', async () => {
     const site = new SymphonyDriver(scripts, sampleTemplates);
     try {
       const instant = JSON.parse(readFileSync(join(site.root, 'conf', 'simprov_templates.json'), 'utf8')) as { templates: Record<string, unknown>[] };

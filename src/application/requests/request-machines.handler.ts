@@ -128,7 +128,9 @@ export async function recordProvisioned(
   const machines = await upsertMachines(session, request, template.templateId, template.providerApi, result.machines, ctx, onRejected);
   request.attachMachines(machines.map((m) => m.machineId), result.resourceIds, ctx);
   if (request.status === 'pending') request.start(ctx);
-  request.synchronise(machines, ctx);
+  // Until its requester has the id, an acquire request stays open whatever its machines do: closed
+  // unacknowledged, no reconciler would return the machines of an answer Symphony never received.
+  if (request.acknowledgedAt !== null) request.synchronise(machines, ctx);
 }
 
 /**
