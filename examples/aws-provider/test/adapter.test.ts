@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AwsEc2Provider } from '../aws-provider';
 import { REQUEST_TAG, RETURN_TAG, TEMPLATE_TAG } from '../tags';
 import { logAttempts } from './faults';
-import { apiTemplates, motoClient, motoForTests, motoTemplate } from './support';
+import { API_TEMPLATES, motoClient, motoForTests, motoTemplate } from './support';
 
 const moto = await motoForTests();
 const newRequestId = (): string => `req-${crypto.randomUUID()}`;
@@ -23,7 +23,7 @@ describe.skipIf(moto.skip)('the AWS EC2 provider against moto_server', () => {
   const { client, network, server } = moto;
   const provider = new AwsEc2Provider(client);
 
-  for (const [api, overrides] of Object.entries(apiTemplates(network))) {
+  for (const [api, overrides] of Object.entries(API_TEMPLATES)) {
     it(`${api}: provision twice for one request launches the units once, every instance tagged`, async () => {
       const template = motoTemplate(network, overrides);
       const requestId = newRequestId();

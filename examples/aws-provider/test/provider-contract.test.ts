@@ -1,14 +1,14 @@
 import { runProviderContract } from '../../../src/testing/vitest';
 import { describe } from 'vitest';
 import { AwsEc2Provider } from '../aws-provider';
-import { apiTemplates, motoForTests, motoTemplate } from './support';
+import { API_TEMPLATES, motoForTests, motoTemplate } from './support';
 
 const moto = await motoForTests();
 
 describe.skipIf(moto.skip)('the AWS EC2 provider against moto_server', () => {
   if (moto.skip) return;
   const { client, network } = moto;
-  for (const [api, overrides] of Object.entries(apiTemplates(network))) {
+  for (const [api, overrides] of Object.entries(API_TEMPLATES)) {
     runProviderContract({
       name: `aws ${api}`,
       create: () => ({

@@ -5,6 +5,8 @@ import type { TemplateInput, TemplateSnapshot } from '../../../src/index';
 import { createEc2Client } from '../config';
 import { prepareNetwork, startMotoServer, type MotoNetwork, type MotoServer } from '../moto-server';
 
+export { API_TEMPLATES } from '../symphony-on-moto';
+
 /** A moto_server for one test file, or why there is none (only ever outside CI). */
 export type MotoState =
   | { readonly skip: false; readonly server: MotoServer; readonly client: EC2Client; readonly network: MotoNetwork }
@@ -48,14 +50,4 @@ export function motoTemplate(network: MotoNetwork, overrides: Partial<TemplateIn
     instanceTags: 'team=hpc;cost-center=42',
     ...overrides,
   });
-}
-
-/** Templates per provider API, as the contract and the Symphony cycle use them. */
-export function apiTemplates(network: MotoNetwork): Record<string, Partial<TemplateInput>> {
-  return {
-    RunInstances: { providerApi: 'RunInstances' },
-    'EC2Fleet instant': { providerApi: 'EC2Fleet', vmType: null, vmTypes: { 't3.micro': 1, 't3.small': 2 }, priceType: 'heterogeneous', percentOnDemand: 50, allocationStrategy: 'lowestPrice' },
-    'EC2Fleet request': { providerApi: 'EC2Fleet', fleetType: 'request', vmTypes: { 't3.micro': 1 }, priceType: 'spot', maxSpotPrice: '0.05' },
-    SpotFleet: { providerApi: 'SpotFleet', vmType: null, vmTypes: { 't3.micro': 1 }, priceType: 'spot', fleetRole: 'arn:aws:iam::123456789012:role/aws-ec2-spot-fleet-tagging-role', allocationStrategy: 'lowestPrice', rootDeviceVolumeSize: 20, volumeType: 'gp3' },
-  };
 }

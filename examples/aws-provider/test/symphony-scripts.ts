@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SymphonyDriver } from '../../symphony-provider/driver';
-import type { MotoNetwork } from '../moto-server';
-import { apiTemplates } from './support';
+
+export { awsDriver, symphonyTemplates } from '../symphony-on-moto';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -29,37 +28,4 @@ export function buildSymphonyScripts(): { scripts: string; dispose(): void } {
   ], { cwd: root, stdio: 'ignore' });
   renameSync(join(dir, '.build', 'main.cjs'), join(dir, '.build', 'provider.cjs'));
   return { scripts, dispose: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** One Symphony template per provider API, launching into the moto network (`aws-<api>`). */
-export function symphonyTemplates(network: MotoNetwork): { ids: Record<string, string>; file: object } {
-  const entries = Object.entries(apiTemplates(network)).map(([api, overrides]) => ({
-    api,
-    template: {
-      templateId: `aws-${api.toLowerCase().replace(/\s+/g, '-')}`,
-      maxNumber: 10,
-      attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '1024'] },
-      vmType: 't3.micro',
-      imageId: network.imageId,
-      subnetId: network.subnetIds,
-      securityGroupIds: [network.securityGroupId],
-      instanceTags: 'team=hpc',
-      ...overrides,
-    },
-  }));
-  return { ids: Object.fromEntries(entries.map((e) => [e.api, e.template.templateId])), file: { templates: entries.map((e) => e.template) } };
-}
-
-/** A Symphony driver on the AWS provider: `awsprov_templates.json` and `awsprov_config.json` pointing at moto. */
-export function awsDriver(scripts: string, endpoint: string, templatesFile: object, env: Record<string, string> = {}): SymphonyDriver {
-  const driver = new SymphonyDriver(scripts, join(root, 'examples', 'symphony-provider', 'sample', 'simprov_templates.json'), {
-    HF_PROVIDER_NAME: 'aws',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    SIM_PROVIDER_TIMEOUT_MS: '1500',
-    ...env,
-  });
-  writeFileSync(join(driver.root, 'conf', 'awsprov_templates.json'), JSON.stringify(templatesFile));
-  writeFileSync(join(driver.root, 'conf', 'awsprov_config.json'), JSON.stringify({ region: 'us-east-1', endpoint, maxAttempts: 3, pageSize: 5 }));
-  return driver;
 }
