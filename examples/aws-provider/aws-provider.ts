@@ -6,6 +6,7 @@ import { chunks, describeInstanceIds, findInstances, forKnownIds, IDS_PER_CALL, 
 import { createEc2Fleet, requestSpotFleet, runInstances, type Launched, type LaunchOrder } from './launchers';
 import { launchSettings } from './launch-settings';
 import { launchFailed, providerMachine } from './machine-facts';
+import { releaseFinishedRequests } from './release';
 import { REQUEST_TAG, requestTags, RETURN_TAG, tagMap } from './tags';
 
 /** Options of {@link AwsEc2Provider}. */
@@ -85,13 +86,19 @@ export class AwsEc2Provider implements ProviderPort {
     return this.machines([...instances, ...more], fleets);
   }
 
+  /**
+   * Reports for the instances and the fleets' unfilled slots. The adapter makes one fleet per
+   * request, so with a single fleet every instance of the request is that fleet's, terminated ones included.
+   */
   private machines(instances: readonly FoundInstance[], fleets: readonly FleetView[]): ProviderMachine[] {
-    const fleetOf = (id: string | undefined): string | undefined => fleets.find((f) => f.instanceIds.includes(id ?? ''))?.fleetId;
+    const only = fleets.length === 1 ? fleets[0] : undefined;
+    const fleetOf = (id: string | undefined): string | undefined => only?.fleetId ?? fleets.find((f) => f.instanceIds.includes(id ?? ''))?.fleetId;
     const seen = new Map<string, ProviderMachine>();
     for (const { instance, reservationId } of instances) {
       seen.set(instance.InstanceId!, providerMachine(instance, fleetOf(instance.InstanceId) ?? tagMap(instance.Tags)[SPOT_FLEET_TAG] ?? reservationId));
     }
-    return [...seen.values(), ...fleets.flatMap(shortfall)];
+    const launched = (fleetId: string): string[] => [...seen.values()].filter((m) => m.resourceId === fleetId && m.status !== 'failed').map((m) => m.instanceType ?? '');
+    return [...seen.values(), ...fleets.flatMap((fleet) => shortfall(fleet, launched(fleet.fleetId)))];
   }
 
   private tagged(requestId: string): Promise<FoundInstance[]> {
@@ -101,12 +108,13 @@ export class AwsEc2Provider implements ProviderPort {
   /**
    * Tags the instances with the return request, then terminates them in batches of 1000. Ids EC2
    * does not know (already gone) and unfilled fleet slots are accepted; a batch EC2 refuses fails
-   * with EC2's message.
+   * with EC2's message. Then releases the fleets and launch template of every request left with no live instance.
    */
   async terminate(input: TerminateInput): Promise<TerminateResult> {
     const instances = input.machineIds.filter((id) => id.startsWith('i-'));
     const accepted = input.machineIds.filter((id) => !id.startsWith('i-'));
     const failed: { machineId: string; message: string }[] = [];
+    const owners: string[] = [];
     for (const batch of chunks(instances, IDS_PER_CALL)) {
       try {
         await forKnownIds(batch, async (ids) => {
@@ -116,10 +124,16 @@ export class AwsEc2Provider implements ProviderPort {
           await ec2Call(`TerminateInstances for ${input.requestId}`, () => this.client.send(new TerminateInstancesCommand({ InstanceIds: ids })));
         });
         accepted.push(...batch);
+        owners.push(...(await describeInstanceIds(this.client, batch)).map((f) => tagMap(f.instance.Tags)[REQUEST_TAG]).filter((id): id is string => id !== undefined));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         failed.push(...batch.map((machineId) => ({ machineId, message })));
       }
+    }
+    try {
+      await releaseFinishedRequests(this.client, owners, this.pageSize);
+    } catch {
+      // Best effort (see releaseFinishedRequests): the terminations above stand either way.
     }
     return { accepted, failed };
   }
