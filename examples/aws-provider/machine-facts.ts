@@ -47,7 +47,7 @@ export function providerMachine(instance: Instance, resourceId: string | null): 
     statusReason: status === 'failed' ? (reason ?? 'the launch failed') : reason,
     name: instance.PrivateDnsName || instance.PrivateIpAddress || null,
     resourceId,
-    instanceType: instance.InstanceType ?? null,
+    instanceType: instance.InstanceType || null,
     priceType: instance.InstanceLifecycle === 'spot' ? 'spot' : 'ondemand',
     cloudHostId: instance.Placement?.HostId ?? null,
     privateIpAddress: instance.PrivateIpAddress ?? null,

@@ -10,6 +10,7 @@ export const API_TEMPLATES: Readonly<Record<string, Partial<TemplateInput>>> = {
   RunInstances: { providerApi: 'RunInstances' },
   'EC2Fleet instant': { providerApi: 'EC2Fleet', vmType: null, vmTypes: { 't3.micro': 1, 't3.small': 2 }, priceType: 'heterogeneous', percentOnDemand: 50, allocationStrategy: 'lowestPrice' },
   'EC2Fleet request': { providerApi: 'EC2Fleet', fleetType: 'request', vmTypes: { 't3.micro': 1 }, priceType: 'spot', maxSpotPrice: '0.05' },
+  ASG: { providerApi: 'ASG' },
   SpotFleet: { providerApi: 'SpotFleet', vmType: null, vmTypes: { 't3.micro': 1 }, priceType: 'spot', fleetRole: 'arn:aws:iam::123456789012:role/aws-ec2-spot-fleet-tagging-role', allocationStrategy: 'lowestPrice', rootDeviceVolumeSize: 20, volumeType: 'gp3' },
 };
 

@@ -26,8 +26,8 @@ async function launchTemplates(client: EC2Client, requestId: string): Promise<st
 
 describe.skipIf(moto.skip)('the AWS EC2 provider against moto_server', () => {
   if (moto.skip) return;
-  const { client, network, server } = moto;
-  const provider = new AwsEc2Provider(client);
+  const { client, network, server, autoScaling } = moto;
+  const provider = new AwsEc2Provider(client, { autoScaling });
 
   for (const [api, overrides] of Object.entries(API_TEMPLATES)) {
     it(`${api}: provision twice for one request launches the units once, every instance tagged`, async () => {

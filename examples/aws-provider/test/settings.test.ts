@@ -36,7 +36,7 @@ describe('awsprov_config.json', () => {
 
 describe('template keys the adapter reads', () => {
   it.each<[Partial<TemplateInput>, string]>([
-    [{ providerApi: 'ASG' }, 'providerApi'],
+    [{ providerApi: 'AutoScaling' }, 'providerApi'],
     [{ imageId: null }, 'imageId'],
     [{ providerApi: 'RunInstances', vmType: null, vmTypes: { 'm5.large': 1, 'c5.large': 1 } }, 'vmTypes'],
     [{ providerApi: 'EC2Fleet', fleetType: 'maintain' }, 'fleetType'],
