@@ -6,6 +6,8 @@ import { motoForTests } from './support';
 import { awsDriver, buildSymphonyScripts, symphonyTemplates } from './symphony-scripts';
 
 const moto = await motoForTests();
+/** Each script call is a new Node process loading the AWS SDK (about a second on a busy machine); a cycle makes a dozen. */
+const CYCLE_TIMEOUT_MS = 120_000;
 
 interface WireMachine { machineId: string; name: string; result: string; status: string }
 interface WireRequest { requestId: string; status: string; machines: WireMachine[] }
@@ -77,7 +79,7 @@ describe.skipIf(moto.skip)('the Symphony provider scripts on EC2 (moto_server), 
       const wanted = await d.run('getReturnRequests', { machines: [] });
       const names = acquired.machines.map((m) => m.name);
       expect((wanted.document.requests as { machine: string }[]).filter((r) => names.includes(r.machine))).toEqual([]);
-    });
+    }, CYCLE_TIMEOUT_MS);
   }
 
   it('an instance terminated in EC2 behind Symphony\'s back is asked back by getReturnRequests', async () => {
@@ -92,7 +94,7 @@ describe.skipIf(moto.skip)('the Symphony provider scripts on EC2 (moto_server), 
     const listed = wanted.document.requests as { machine: string; gracePeriod: number }[];
     expect(listed).toContainEqual({ machine: gone!.name, gracePeriod: 0 });
     expect(listed.some((r) => r.machine === kept!.name)).toBe(false);
-  });
+  }, CYCLE_TIMEOUT_MS);
 
   it('a requestMachines killed right after EC2 launched: the next getRequestStatus attaches exactly those instances', async () => {
     const d = driver();
@@ -115,5 +117,5 @@ describe.skipIf(moto.skip)('the Symphony provider scripts on EC2 (moto_server), 
     expect(settled.machines.map((m) => m.machineId).sort()).toEqual([...inEc2.keys()].sort());
     expect(inEc2.size).toBeGreaterThanOrEqual(2); // 3 units of t3.micro (weight 1) and t3.small (2): launched once
     expect(inEc2.size).toBeLessThanOrEqual(3);
-  });
+  }, CYCLE_TIMEOUT_MS);
 });
