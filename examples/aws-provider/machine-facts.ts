@@ -9,7 +9,6 @@ const LAUNCH_FAILURES = new Set([
   'Client.VolumeLimitExceeded',
   'Client.InternalError',
   'Client.InvalidSnapshot.NotFound',
-  'Client.InstanceInitiatedShutdown.LaunchFailure',
 ]);
 
 /** True when EC2 ended the instance because its launch failed (state reason above). */
