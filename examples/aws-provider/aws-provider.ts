@@ -1,17 +1,22 @@
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CreateTagsCommand, DescribeSpotInstanceRequestsCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import type { DescribeInput, ProviderMachine, ProviderPort, ProvisionInput, ProvisionResult, ReclaimNotice, TerminateInput, TerminateResult } from '../../src/index';
-import { ec2Call } from './errors';
+import { AwsProviderError, ec2Call } from './errors';
+import { createAutoScalingGroup, detachFromGroups, GROUP_TAG, groupExists, groupName } from './auto-scaling';
 import { ec2Fleets, shortfall, spotFleets, type FleetView } from './fleets';
 import { chunks, describeInstanceIds, findInstances, forKnownIds, IDS_PER_CALL, type FoundInstance } from './instances';
 import { createEc2Fleet, requestSpotFleet, runInstances, type Launched, type LaunchOrder } from './launchers';
 import { launchSettings } from './launch-settings';
 import { launchFailed, providerMachine } from './machine-facts';
+import { releaseFinishedRequests } from './release';
 import { REQUEST_TAG, requestTags, RETURN_TAG, tagMap } from './tags';
 
 /** Options of {@link AwsEc2Provider}. */
 export interface AwsEc2ProviderOptions {
   /** `MaxResults` of paginated describe calls (default 1000). */
   readonly pageSize?: number;
+  /** The Auto Scaling client, for templates with `providerApi: "ASG"` (and detaching their instances on return). */
+  readonly autoScaling?: AutoScalingClient;
 }
 
 /** Seconds between a spot interruption notice and the interruption (EC2's two-minute warning). */
@@ -22,20 +27,25 @@ const SPOT_FLEET_TAG = 'aws:ec2spot:fleet-request-id';
 const STOPPED_STATES = ['stopping', 'stopped', 'shutting-down', 'terminated'];
 
 /**
- * The host factory's {@link ProviderPort} on EC2: RunInstances, EC2 Fleet (`instant`/`request`) and
- * Spot Fleet per the template's `providerApi`. Every instance and fleet carries the request's tags,
+ * The host factory's {@link ProviderPort} on EC2: RunInstances, EC2 Fleet (`instant`/`request`),
+ * Spot Fleet and Auto Scaling groups per the template's `providerApi`. Every instance and fleet carries the request's tags,
  * so `describe` finds a request's machines from EC2 alone and a repeated `provision` launches nothing.
  */
 export class AwsEc2Provider implements ProviderPort {
   private readonly pageSize: number;
+  private readonly autoScaling: AutoScalingClient | undefined;
 
   constructor(readonly client: EC2Client, options: AwsEc2ProviderOptions = {}) {
     this.pageSize = options.pageSize ?? 1000;
+    this.autoScaling = options.autoScaling;
   }
 
   /** Launches the request's units, unless EC2 already has instances or a fleet tagged with the request (then reports those). */
   async provision(input: ProvisionInput): Promise<ProvisionResult> {
     const settings = launchSettings(input.template);
+    if (settings.api === 'ASG' && this.autoScaling === undefined) {
+      throw new AwsProviderError('AWS_CONFIG_INVALID', `template ${input.template.templateId} uses providerApi ASG, but the provider was made without an Auto Scaling client`, 'providerApi');
+    }
     const existing = await this.existing(input.requestId, settings.api);
     if (existing !== undefined) return existing;
     const order: LaunchOrder = {
@@ -47,7 +57,8 @@ export class AwsEc2Provider implements ProviderPort {
     const launched: Launched =
       settings.api === 'RunInstances' ? await runInstances(this.client, order)
         : settings.api === 'EC2Fleet' ? await createEc2Fleet(this.client, order)
-          : await requestSpotFleet(this.client, order);
+          : settings.api === 'SpotFleet' ? await requestSpotFleet(this.client, order)
+            : await createAutoScalingGroup(this.autoScaling!, this.client, order);
     const resourceId = launched.resourceIds[0] ?? null;
     const found = await describeInstanceIds(this.client, launched.instanceIds);
     return { resourceIds: launched.resourceIds, machines: found.map((f) => providerMachine(f.instance, resourceId)) };
@@ -58,8 +69,9 @@ export class AwsEc2Provider implements ProviderPort {
     const fleets = api === 'EC2Fleet' ? await ec2Fleets(this.client, requestId, [], this.pageSize)
       : api === 'SpotFleet' ? await spotFleets(this.client, requestId, [], this.pageSize, true) : [];
     const instances = await this.tagged(requestId);
-    if (fleets.length === 0 && instances.length === 0) return undefined;
-    const resourceIds = fleets.length > 0 ? fleets.map((f) => f.fleetId) : [...new Set(instances.map((f) => f.reservationId).filter((id): id is string => id !== null))];
+    const group = api === 'ASG' && (await groupExists(this.autoScaling!, requestId)) ? [groupName(requestId)] : [];
+    if (fleets.length === 0 && instances.length === 0 && group.length === 0) return undefined;
+    const resourceIds = group.length > 0 ? group : fleets.length > 0 ? fleets.map((f) => f.fleetId) : [...new Set(instances.map((f) => f.reservationId).filter((id): id is string => id !== null))];
     return { resourceIds, machines: this.machines(instances, fleets) };
   }
 
@@ -85,13 +97,19 @@ export class AwsEc2Provider implements ProviderPort {
     return this.machines([...instances, ...more], fleets);
   }
 
+  /**
+   * Reports for the instances and the fleets' unfilled slots. The adapter makes one fleet per
+   * request, so with a single fleet every instance of the request is that fleet's, terminated ones included.
+   */
   private machines(instances: readonly FoundInstance[], fleets: readonly FleetView[]): ProviderMachine[] {
-    const fleetOf = (id: string | undefined): string | undefined => fleets.find((f) => f.instanceIds.includes(id ?? ''))?.fleetId;
+    const only = fleets.length === 1 ? fleets[0] : undefined;
+    const fleetOf = (id: string | undefined): string | undefined => only?.fleetId ?? fleets.find((f) => f.instanceIds.includes(id ?? ''))?.fleetId;
     const seen = new Map<string, ProviderMachine>();
     for (const { instance, reservationId } of instances) {
       seen.set(instance.InstanceId!, providerMachine(instance, fleetOf(instance.InstanceId) ?? tagMap(instance.Tags)[SPOT_FLEET_TAG] ?? reservationId));
     }
-    return [...seen.values(), ...fleets.flatMap(shortfall)];
+    const launched = (fleetId: string): string[] => [...seen.values()].filter((m) => m.resourceId === fleetId && m.status !== 'failed').map((m) => m.instanceType ?? '');
+    return [...seen.values(), ...fleets.flatMap((fleet) => shortfall(fleet, launched(fleet.fleetId)))];
   }
 
   private tagged(requestId: string): Promise<FoundInstance[]> {
@@ -101,14 +119,18 @@ export class AwsEc2Provider implements ProviderPort {
   /**
    * Tags the instances with the return request, then terminates them in batches of 1000. Ids EC2
    * does not know (already gone) and unfilled fleet slots are accepted; a batch EC2 refuses fails
-   * with EC2's message.
+   * with EC2's message. Then releases the fleets and launch template of every request left with no live instance.
    */
   async terminate(input: TerminateInput): Promise<TerminateResult> {
     const instances = input.machineIds.filter((id) => id.startsWith('i-'));
     const accepted = input.machineIds.filter((id) => !id.startsWith('i-'));
     const failed: { machineId: string; message: string }[] = [];
+    const owners: string[] = [];
     for (const batch of chunks(instances, IDS_PER_CALL)) {
       try {
+        const found = await describeInstanceIds(this.client, batch);
+        owners.push(...found.map((f) => tagMap(f.instance.Tags)[REQUEST_TAG]).filter((id): id is string => id !== undefined));
+        await this.detach(found);
         await forKnownIds(batch, async (ids) => {
           await ec2Call('CreateTags', () => this.client.send(new CreateTagsCommand({ Resources: ids, Tags: [{ Key: RETURN_TAG, Value: input.requestId }] })));
         });
@@ -121,7 +143,25 @@ export class AwsEc2Provider implements ProviderPort {
         failed.push(...batch.map((machineId) => ({ machineId, message })));
       }
     }
+    try {
+      await releaseFinishedRequests(this.client, owners, this.pageSize, this.autoScaling);
+    } catch {
+      // Best effort (see releaseFinishedRequests): the terminations above stand either way.
+    }
     return { accepted, failed };
+  }
+
+  /** Detaches instances that belong to an Auto Scaling group, so it does not replace them. */
+  private async detach(found: readonly FoundInstance[]): Promise<void> {
+    const groups = new Map<string, string[]>();
+    for (const { instance } of found) {
+      const group = tagMap(instance.Tags)[GROUP_TAG];
+      if (group !== undefined) groups.set(group, [...(groups.get(group) ?? []), instance.InstanceId!]);
+    }
+    if (groups.size > 0 && this.autoScaling === undefined) {
+      throw new AwsProviderError('AWS_CONFIG_INVALID', `instances of Auto Scaling groups ${[...groups.keys()].join(', ')} cannot be returned without an Auto Scaling client (the group would replace them)`);
+    }
+    if (groups.size > 0) await detachFromGroups(this.autoScaling!, groups);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { AwsProviderError } from './errors';
 
@@ -62,13 +63,23 @@ export function loadAwsProviderConfig(confdir: string): AwsProviderConfig {
   return parseAwsProviderConfig(parsed, path);
 }
 
-/** An EC2 client for `config`: credentials from the SDK's default chain, an explicit and bounded retry strategy. */
-export function createEc2Client(config: AwsProviderConfig): EC2Client {
-  return new EC2Client({
+/** The SDK settings every client of the adapter shares: region, endpoint, profile, an explicit and bounded retry strategy. */
+function clientSettings(config: AwsProviderConfig) {
+  return {
     ...(config.region === undefined ? {} : { region: config.region }),
     ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
     ...(config.profile === undefined ? {} : { profile: config.profile }),
     retryMode: config.retryMode ?? 'standard',
     maxAttempts: config.maxAttempts ?? 5,
-  });
+  };
+}
+
+/** An EC2 client for `config`; credentials from the SDK's default chain. */
+export function createEc2Client(config: AwsProviderConfig): EC2Client {
+  return new EC2Client(clientSettings(config));
+}
+
+/** An EC2 Auto Scaling client for `config` (the `ASG` provider API); credentials from the SDK's default chain. */
+export function createAutoScalingClient(config: AwsProviderConfig): AutoScalingClient {
+  return new AutoScalingClient(clientSettings(config));
 }

@@ -20,6 +20,10 @@ export interface FleetView {
   readonly done: boolean;
   readonly error: string | null;
   readonly instanceIds: string[];
+  /** Instance type → units, from the fleet's overrides. */
+  readonly weights: Readonly<Record<string, number>>;
+  /** Deleted or cancelled (by anyone). */
+  readonly ended: boolean;
 }
 
 const FINISHED_STATES = new Set(['deleted', 'deleted_running', 'deleted_terminating', 'failed', 'cancelled', 'cancelled_running', 'cancelled_terminating', 'expired']);
@@ -65,6 +69,8 @@ export async function ec2Fleets(client: EC2Client, requestId: string, fleetIds: 
       done: instant || fleet.ActivityStatus === 'error' || FINISHED_STATES.has(fleet.FleetState ?? ''),
       error,
       instanceIds,
+      weights: weightsOf((fleet.LaunchTemplateConfigs ?? []).flatMap((c) => c.Overrides ?? [])),
+      ended: /^(deleted|cancelled)/.test(fleet.FleetState ?? ''),
     });
   }
   return views;
@@ -95,19 +101,30 @@ export async function spotFleets(client: EC2Client, requestId: string, fleetIds:
       done: config.ActivityStatus === 'error' || FINISHED_STATES.has(state) || state.startsWith('cancelled'),
       error: config.ActivityStatus === 'error' ? `the Spot Fleet ${fleetId} reports an error (see DescribeSpotFleetRequestHistory)` : null,
       instanceIds,
+      weights: weightsOf((config.SpotFleetRequestConfig?.LaunchTemplateConfigs ?? []).flatMap((c) => c.Overrides ?? [])),
+      ended: state.startsWith('cancelled'),
     });
   }
   return views;
 }
 
+function weightsOf(overrides: readonly { InstanceType?: string; WeightedCapacity?: number }[]): Record<string, number> {
+  const weights: Record<string, number> = {};
+  for (const o of overrides) if (o.InstanceType !== undefined) weights[o.InstanceType] = o.WeightedCapacity ?? 1;
+  return weights;
+}
+
 /**
  * The slots a finished fleet will never fill, as `failed` machines (`<fleet id>-unfulfilled-<n>`,
- * one per missing unit), so the request settles as `partial` or `failed` instead of waiting for its deadline.
+ * one per missing unit), so the request settles as `partial` or `failed` instead of waiting for its
+ * deadline. `launchedTypes` are the instance types of every instance the fleet ever launched (any
+ * state): a fleet whose instances were later terminated still delivered them.
  */
-export function shortfall(fleet: FleetView): ProviderMachine[] {
-  if (!fleet.done || fleet.fulfilled >= fleet.units) return [];
-  const reason = `${fleet.fleetId} delivered ${fleet.fulfilled} of ${fleet.units} units and will launch no more${fleet.error === null ? '' : ` (${fleet.error})`}`;
-  return Array.from({ length: fleet.units - fleet.fulfilled }, (_, i) => ({
+export function shortfall(fleet: FleetView, launchedTypes: readonly string[]): ProviderMachine[] {
+  const delivered = Math.max(fleet.fulfilled, launchedTypes.reduce((sum, type) => sum + (fleet.weights[type] ?? 1), 0));
+  if (!fleet.done || delivered >= fleet.units) return [];
+  const reason = `${fleet.fleetId} delivered ${delivered} of ${fleet.units} units and will launch no more${fleet.error === null ? '' : ` (${fleet.error})`}`;
+  return Array.from({ length: fleet.units - delivered }, (_, i) => ({
     machineId: `${fleet.fleetId}-unfulfilled-${i + 1}`,
     status: 'failed' as const,
     statusReason: reason,

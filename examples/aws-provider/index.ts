@@ -1,12 +1,12 @@
 /**
- * The AWS EC2 provider example: a {@link ProviderPort} on EC2 (RunInstances, EC2 Fleet, Spot Fleet)
+ * The AWS EC2 provider example: a {@link ProviderPort} on EC2 (RunInstances, EC2 Fleet, Spot Fleet, ASG)
  * configured by the SDK's standard chain and `awsprov_config.json`. See docs/aws-provider.md.
  */
 import { AwsEc2Provider } from './aws-provider';
-import { createEc2Client, loadAwsProviderConfig } from './config';
+import { createAutoScalingClient, createEc2Client, loadAwsProviderConfig } from './config';
 
 export { AwsEc2Provider, SPOT_NOTICE_SECONDS, type AwsEc2ProviderOptions } from './aws-provider';
-export { AWS_CONFIG_FILE, createEc2Client, loadAwsProviderConfig, parseAwsProviderConfig, type AwsProviderConfig } from './config';
+export { AWS_CONFIG_FILE, createAutoScalingClient, createEc2Client, loadAwsProviderConfig, parseAwsProviderConfig, type AwsProviderConfig } from './config';
 export { AwsProviderError, type AwsProviderErrorCode } from './errors';
 export { launchSettings, type LaunchSettings, type ProviderApi } from './launch-settings';
 export { clientToken, REQUEST_TAG, RETURN_TAG, TEMPLATE_TAG, UNITS_TAG } from './tags';
@@ -15,6 +15,12 @@ export { clientToken, REQUEST_TAG, RETURN_TAG, TEMPLATE_TAG, UNITS_TAG } from '.
 export function openAwsProvider(confdir: string): AwsEc2Provider & { close(): void } {
   const config = loadAwsProviderConfig(confdir);
   const client = createEc2Client(config);
-  const provider = new AwsEc2Provider(client, config.pageSize === undefined ? {} : { pageSize: config.pageSize });
-  return Object.assign(provider, { close: () => client.destroy() });
+  const autoScaling = createAutoScalingClient(config);
+  const provider = new AwsEc2Provider(client, { autoScaling, ...(config.pageSize === undefined ? {} : { pageSize: config.pageSize }) });
+  return Object.assign(provider, {
+    close: () => {
+      client.destroy();
+      autoScaling.destroy();
+    },
+  });
 }

@@ -2,7 +2,7 @@ import type { TemplateSnapshot } from '../../src/index';
 import { AwsProviderError } from './errors';
 
 /** The provider APIs this adapter implements (the template's `providerApi`). */
-export type ProviderApi = 'RunInstances' | 'EC2Fleet' | 'SpotFleet';
+export type ProviderApi = 'RunInstances' | 'EC2Fleet' | 'SpotFleet' | 'ASG';
 
 /** A template turned into what the EC2 calls need (see docs/aws-provider.md for each key). */
 export interface LaunchSettings {
@@ -29,7 +29,7 @@ export interface LaunchSettings {
   readonly fleetType: 'instant' | 'request';
 }
 
-const APIS: readonly ProviderApi[] = ['RunInstances', 'EC2Fleet', 'SpotFleet'];
+const APIS: readonly ProviderApi[] = ['RunInstances', 'EC2Fleet', 'SpotFleet', 'ASG'];
 
 /**
  * Reads the template keys the adapter uses. Throws AWS_TEMPLATE_INVALID naming the key when the

@@ -17,7 +17,8 @@ export function launchTemplateName(requestId: string): string {
 /**
  * Creates the request's own launch template (idempotent: an existing one of that name is reused):
  * the user's `launchTemplateId` data when given, the template's image, key, security groups, user
- * data and root volume over it, and the request's tags on every instance and volume it launches.
+ * data and root volume over it, and the request's tags on every instance and volume it launches
+ * (and on the launch template itself, so IAM can limit its deletion to the adapter's own).
  */
 export async function ensureLaunchTemplate(client: EC2Client, settings: LaunchSettings, requestId: string, tags: Record<string, string>): Promise<string> {
   const name = launchTemplateName(requestId);
@@ -37,7 +38,12 @@ export async function ensureLaunchTemplate(client: EC2Client, settings: LaunchSe
   };
   try {
     await ec2Call(`CreateLaunchTemplate ${name}`, () =>
-      client.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: data, ClientToken: clientToken(requestId, 'CreateLaunchTemplate') })),
+      client.send(new CreateLaunchTemplateCommand({
+        LaunchTemplateName: name,
+        LaunchTemplateData: data,
+        ClientToken: clientToken(requestId, 'CreateLaunchTemplate'),
+        TagSpecifications: [{ ResourceType: 'launch-template', Tags: tagList(tags) }],
+      })),
     );
   } catch (error) {
     if (ec2ErrorCode((error as { cause?: unknown }).cause) !== 'InvalidLaunchTemplateName.AlreadyExistsException') throw error;

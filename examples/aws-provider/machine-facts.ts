@@ -9,7 +9,6 @@ const LAUNCH_FAILURES = new Set([
   'Client.VolumeLimitExceeded',
   'Client.InternalError',
   'Client.InvalidSnapshot.NotFound',
-  'Client.InstanceInitiatedShutdown.LaunchFailure',
 ]);
 
 /** True when EC2 ended the instance because its launch failed (state reason above). */
@@ -47,7 +46,7 @@ export function providerMachine(instance: Instance, resourceId: string | null): 
     statusReason: status === 'failed' ? (reason ?? 'the launch failed') : reason,
     name: instance.PrivateDnsName || instance.PrivateIpAddress || null,
     resourceId,
-    instanceType: instance.InstanceType ?? null,
+    instanceType: instance.InstanceType || null,
     priceType: instance.InstanceLifecycle === 'spot' ? 'spot' : 'ondemand',
     cloudHostId: instance.Placement?.HostId ?? null,
     privateIpAddress: instance.PrivateIpAddress ?? null,

@@ -1,9 +1,9 @@
-import { DescribeInstancesCommand, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeFleetsCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeSpotFleetRequestsCommand, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { AwsEc2Provider } from '../aws-provider';
 import { REQUEST_TAG, RETURN_TAG, TEMPLATE_TAG } from '../tags';
 import { logAttempts } from './faults';
-import { apiTemplates, motoClient, motoForTests, motoTemplate } from './support';
+import { API_TEMPLATES, motoClient, motoForTests, motoTemplate } from './support';
 
 const moto = await motoForTests();
 const newRequestId = (): string => `req-${crypto.randomUUID()}`;
@@ -18,12 +18,18 @@ async function tagged(client: EC2Client, requestId: string): Promise<{ id: strin
   }));
 }
 
+/** The adapter's launch templates for a request (moto answers an unknown name with an error, EC2 too). */
+async function launchTemplates(client: EC2Client, requestId: string): Promise<string[]> {
+  const answer = await client.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [`hostfactory-${requestId}`] })).catch(() => undefined);
+  return answer?.LaunchTemplates?.map((t) => t.LaunchTemplateName!) ?? [];
+}
+
 describe.skipIf(moto.skip)('the AWS EC2 provider against moto_server', () => {
   if (moto.skip) return;
-  const { client, network, server } = moto;
-  const provider = new AwsEc2Provider(client);
+  const { client, network, server, autoScaling } = moto;
+  const provider = new AwsEc2Provider(client, { autoScaling });
 
-  for (const [api, overrides] of Object.entries(apiTemplates(network))) {
+  for (const [api, overrides] of Object.entries(API_TEMPLATES)) {
     it(`${api}: provision twice for one request launches the units once, every instance tagged`, async () => {
       const template = motoTemplate(network, overrides);
       const requestId = newRequestId();
@@ -41,6 +47,26 @@ describe.skipIf(moto.skip)('the AWS EC2 provider against moto_server', () => {
       const described = await provider.describe({ requestId, resourceIds: [], machineIds: [] });
       expect(described.map((m) => m.machineId).sort()).toEqual(instances.map((i) => i.id).sort());
       await provider.terminate({ requestId: `ret-${crypto.randomUUID()}`, machineIds: described.map((m) => m.machineId) });
+    });
+  }
+
+  for (const api of ['EC2Fleet request', 'SpotFleet']) {
+    it(`${api}: returning the last machine releases the fleet and the launch template, with no shortfall read into it`, async () => {
+      const requestId = newRequestId();
+      const template = motoTemplate(network, API_TEMPLATES[api]);
+      const { resourceIds } = await provider.provision({ requestId, template, count: 2, tags: {} });
+      const machines = await provider.describe({ requestId, resourceIds, machineIds: [] });
+      expect(machines).toHaveLength(2);
+      await provider.terminate({ requestId: `ret-${crypto.randomUUID()}`, machineIds: [machines[0]!.machineId] });
+      expect(await launchTemplates(client, requestId)).toHaveLength(1); // one machine still alive: nothing released
+      await provider.terminate({ requestId: `ret-${crypto.randomUUID()}`, machineIds: [machines[1]!.machineId] });
+      expect(await launchTemplates(client, requestId)).toEqual([]);
+      const states = api === 'SpotFleet'
+        ? (await client.send(new DescribeSpotFleetRequestsCommand({ SpotFleetRequestIds: [...resourceIds] }))).SpotFleetRequestConfigs?.map((c) => c.SpotFleetRequestState) ?? []
+        : (await client.send(new DescribeFleetsCommand({ FleetIds: [...resourceIds] }))).Fleets?.map((f) => f.FleetState) ?? [];
+      expect(states.every((state) => state === undefined || /^(deleted|cancelled)/.test(state))).toBe(true);
+      const after = await provider.describe({ requestId, resourceIds, machineIds: machines.map((m) => m.machineId) });
+      expect(after.filter((m) => m.status === 'failed')).toEqual([]);
     });
   }
 

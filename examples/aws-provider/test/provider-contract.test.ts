@@ -1,18 +1,18 @@
 import { runProviderContract } from '../../../src/testing/vitest';
 import { describe } from 'vitest';
 import { AwsEc2Provider } from '../aws-provider';
-import { apiTemplates, motoForTests, motoTemplate } from './support';
+import { API_TEMPLATES, motoForTests, motoTemplate } from './support';
 
 const moto = await motoForTests();
 
 describe.skipIf(moto.skip)('the AWS EC2 provider against moto_server', () => {
   if (moto.skip) return;
-  const { client, network } = moto;
-  for (const [api, overrides] of Object.entries(apiTemplates(network))) {
+  const { client, network, autoScaling } = moto;
+  for (const [api, overrides] of Object.entries(API_TEMPLATES)) {
     runProviderContract({
       name: `aws ${api}`,
       create: () => ({
-        provider: new AwsEc2Provider(client, { pageSize: 5 }),
+        provider: new AwsEc2Provider(client, { pageSize: 5, autoScaling }),
         failingTemplate: motoTemplate(network, { ...overrides, templateId: 'aws-broken', subnetId: 'subnet-00000000000000000', launchTemplateId: 'lt-00000000000000000' }),
       }),
       template: motoTemplate(network, overrides),

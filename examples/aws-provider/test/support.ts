@@ -1,13 +1,16 @@
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll } from 'vitest';
 import { sampleTemplateSnapshot } from '../../../src/testing/index';
 import type { TemplateInput, TemplateSnapshot } from '../../../src/index';
-import { createEc2Client } from '../config';
+import { createAutoScalingClient, createEc2Client } from '../config';
 import { prepareNetwork, startMotoServer, type MotoNetwork, type MotoServer } from '../moto-server';
+
+export { API_TEMPLATES } from '../symphony-on-moto';
 
 /** A moto_server for one test file, or why there is none (only ever outside CI). */
 export type MotoState =
-  | { readonly skip: false; readonly server: MotoServer; readonly client: EC2Client; readonly network: MotoNetwork }
+  | { readonly skip: false; readonly server: MotoServer; readonly client: EC2Client; readonly autoScaling: AutoScalingClient; readonly network: MotoNetwork }
   | { readonly skip: true; readonly reason: string };
 
 /**
@@ -26,8 +29,9 @@ export async function motoForTests(): Promise<MotoState> {
   }
   afterAll(() => server.stop());
   const client = motoClient(server.endpoint);
+  const autoScaling = createAutoScalingClient({ region: 'us-east-1', endpoint: server.endpoint, maxAttempts: 3 });
   const network = await prepareNetwork(client);
-  return { skip: false, server, client, network };
+  return { skip: false, server, client, autoScaling, network };
 }
 
 /** An EC2 client on moto with dummy credentials, few attempts (faults surface fast). */
@@ -48,14 +52,4 @@ export function motoTemplate(network: MotoNetwork, overrides: Partial<TemplateIn
     instanceTags: 'team=hpc;cost-center=42',
     ...overrides,
   });
-}
-
-/** Templates per provider API, as the contract and the Symphony cycle use them. */
-export function apiTemplates(network: MotoNetwork): Record<string, Partial<TemplateInput>> {
-  return {
-    RunInstances: { providerApi: 'RunInstances' },
-    'EC2Fleet instant': { providerApi: 'EC2Fleet', vmType: null, vmTypes: { 't3.micro': 1, 't3.small': 2 }, priceType: 'heterogeneous', percentOnDemand: 50, allocationStrategy: 'lowestPrice' },
-    'EC2Fleet request': { providerApi: 'EC2Fleet', fleetType: 'request', vmTypes: { 't3.micro': 1 }, priceType: 'spot', maxSpotPrice: '0.05' },
-    SpotFleet: { providerApi: 'SpotFleet', vmType: null, vmTypes: { 't3.micro': 1 }, priceType: 'spot', fleetRole: 'arn:aws:iam::123456789012:role/aws-ec2-spot-fleet-tagging-role', allocationStrategy: 'lowestPrice', rootDeviceVolumeSize: 20, volumeType: 'gp3' },
-  };
 }

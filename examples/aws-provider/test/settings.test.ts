@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { TemplateInput } from '../../../src/index';
+import { sampleTemplateSnapshot } from '../../../src/testing/index';
+import { loadAwsProviderConfig, parseAwsProviderConfig } from '../config';
+import { launchSettings } from '../launch-settings';
+import { clientToken } from '../tags';
+
+describe('awsprov_config.json', () => {
+  it('accepts the documented keys and defaults to nothing when the file is absent', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'awsprov-'));
+    try {
+      expect(loadAwsProviderConfig(dir)).toEqual({});
+      writeFileSync(join(dir, 'awsprov_config.json'), JSON.stringify({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:5000', profile: 'hpc', retryMode: 'adaptive', maxAttempts: 6, pageSize: 100 }));
+      expect(loadAwsProviderConfig(dir)).toMatchObject({ region: 'eu-west-1', retryMode: 'adaptive', maxAttempts: 6 });
+      writeFileSync(join(dir, 'awsprov_config.json'), '{ not json');
+      expect(() => loadAwsProviderConfig(dir)).toThrow(/awsprov_config.json is not valid JSON/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [{ accessKeyId: 'AKIA...' }, 'accessKeyId', /credentials belong in the SDK's chain/],
+    [{ retryMode: 'legacy' }, 'retryMode', /"standard" or "adaptive"/],
+    [{ maxAttempts: 0 }, 'maxAttempts', /integer from 1 to 20/],
+    [{ pageSize: 2 }, 'pageSize', /integer from 5 to 1000/],
+    [{ endpoint: 'localhost:5000' }, 'endpoint', /http\(s\) URL/],
+    [{ region: '' }, 'region', /non-empty string/],
+  ])('refuses %j with AWS_CONFIG_INVALID naming the key', (config, field, message) => {
+    expect(() => parseAwsProviderConfig(config)).toThrow(expect.objectContaining({ code: 'AWS_CONFIG_INVALID', field, message: expect.stringMatching(message) }));
+  });
+});
+
+describe('template keys the adapter reads', () => {
+  it.each<[Partial<TemplateInput>, string]>([
+    [{ providerApi: 'AutoScaling' }, 'providerApi'],
+    [{ imageId: null }, 'imageId'],
+    [{ providerApi: 'RunInstances', vmType: null, vmTypes: { 'm5.large': 1, 'c5.large': 1 } }, 'vmTypes'],
+    [{ providerApi: 'EC2Fleet', fleetType: 'maintain' }, 'fleetType'],
+    [{ providerApi: 'SpotFleet', priceType: 'spot', vmTypes: { 'm5.large': 1 } }, 'fleetRole'],
+  ])('refuses %j with AWS_TEMPLATE_INVALID naming the key', (overrides, field) => {
+    const template = sampleTemplateSnapshot({ imageId: 'ami-12345678', ...overrides });
+    expect(() => launchSettings(template)).toThrow(expect.objectContaining({ code: 'AWS_TEMPLATE_INVALID', field }));
+  });
+
+  it('reads weights, the on-demand share, spot price and the root volume', () => {
+    const settings = launchSettings(sampleTemplateSnapshot({
+      imageId: 'ami-12345678', providerApi: 'EC2Fleet', priceType: 'heterogeneous', vmType: null, vmTypes: { 'm5.large': 1, 'm5.2xlarge': 4 },
+      percentOnDemand: 25, maxSpotPrice: '0.2', rootDeviceVolumeSize: 50, volumeType: 'io2', iops: 3000, userData: '#!/bin/sh\necho hi',
+    }));
+    expect(settings).toMatchObject({
+      api: 'EC2Fleet', instanceTypes: { 'm5.large': 1, 'm5.2xlarge': 4 }, percentOnDemand: 25, maxSpotPrice: '0.2',
+      rootVolume: { size: 50, type: 'io2', iops: 3000 }, fleetType: 'instant', userData: Buffer.from('#!/bin/sh\necho hi').toString('base64'),
+    });
+    expect(launchSettings(sampleTemplateSnapshot({ imageId: 'ami-12345678' })).api).toBe('RunInstances');
+  });
+
+  it('derives one client token per request and call, within EC2\'s 64 characters', () => {
+    const token = clientToken('req-1', 'RunInstances:subnet-a');
+    expect(token).toBe(clientToken('req-1', 'RunInstances:subnet-a'));
+    expect(token).not.toBe(clientToken('req-2', 'RunInstances:subnet-a'));
+    expect(token).not.toBe(clientToken('req-1', 'RunInstances:subnet-b'));
+    expect(token.length).toBeLessThanOrEqual(64);
+  });
+});
