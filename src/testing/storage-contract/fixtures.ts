@@ -68,6 +68,21 @@ export async function seed(storage: Storage, ...aggregates: Aggregate[]): Promis
   });
 }
 
+/**
+ * Reads the seeded template `templateId`, then moves the stored one on to version 2 behind that copy's
+ * back: the copy returned is stale (version 1), so saving it must conflict.
+ */
+export async function staleTemplate(storage: Storage, f: Fixtures, templateId: string): Promise<Template> {
+  const stale = await read(storage, (tx) => tx.templates.get(templateId));
+  assert.ok(stale, 'the seeded template is missing');
+  await storage.unitOfWork.transaction(async (tx) => {
+    const fresh = await tx.templates.get(templateId);
+    fresh?.update({ maxNumber: 20 }, f.at(1));
+    if (fresh) await tx.templates.save(fresh, 1);
+  });
+  return stale;
+}
+
 /** Runs a read-only transaction. */
 export function read<T>(storage: Storage, work: (tx: Transaction) => Promise<T>): Promise<T> {
   return storage.unitOfWork.transaction(work);

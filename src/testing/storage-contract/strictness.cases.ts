@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ReadModelDocument } from '../../application/storage/read-model-store';
 import type { CaseBody } from './aggregate.cases';
-import { Fixtures, expectCode, read, seed } from './fixtures';
+import { Fixtures, expectCode, staleTemplate, read, seed } from './fixtures';
 
 const C = 'contract_strict';
 
@@ -13,13 +13,7 @@ export const strictnessCases: Record<string, CaseBody> = {
   'conflicts: a conflict that work catches still fails the transaction and writes nothing': async (storage) => {
     const f = new Fixtures();
     await seed(storage, f.template('t-a', 10));
-    const stale = await read(storage, (tx) => tx.templates.get('t-a'));
-    assert.ok(stale, 'the seeded template is missing');
-    await storage.unitOfWork.transaction(async (tx) => {
-      const fresh = await tx.templates.get('t-a');
-      fresh?.update({ maxNumber: 20 }, f.at(1));
-      if (fresh) await tx.templates.save(fresh, 1);
-    });
+    const stale = await staleTemplate(storage, f, 't-a');
     const headBefore = await storage.eventLog.head();
     await expectCode(
       storage.unitOfWork.transaction(async (tx) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { DomainEvent } from '../../domain';
 import type { CaseBody } from './aggregate.cases';
-import { Fixtures, expectCode, gate, pause, read, saveIn, seed, within } from './fixtures';
+import { Fixtures, expectCode, staleTemplate, gate, pause, read, saveIn, seed, within } from './fixtures';
 
 const WAIT_MS = 2000;
 
@@ -56,13 +56,7 @@ export const transactionCases: Record<string, CaseBody> = {
     const f = new Fixtures();
     const owner = f.acquire('t-a');
     await seed(storage, f.template('t-a', 10), f.machine('i-1', owner.requestId, 't-a'));
-    const stale = await read(storage, (tx) => tx.templates.get('t-a'));
-    assert.ok(stale, 'the seeded template is missing');
-    await storage.unitOfWork.transaction(async (tx) => {
-      const fresh = await tx.templates.get('t-a');
-      fresh?.update({ maxNumber: 20 }, f.at(1));
-      if (fresh) await tx.templates.save(fresh, 1);
-    });
+    const stale = await staleTemplate(storage, f, 't-a');
     const headBefore = await storage.eventLog.head();
     const error = await expectCode(
       storage.unitOfWork.transaction(async (tx) => {
