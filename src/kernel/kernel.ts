@@ -6,6 +6,7 @@ import { EventBus, type EventErrorListener } from './event-bus';
 import { silentLogger, type Logger } from './logger';
 import { MessageBusCore } from './message-bus';
 import { isValidationMiddleware, validation, type Middleware } from './middleware';
+import type { Instrumentation } from './instrumentation';
 import { construct, parameterProblem, parametersOf, tokenName } from './injection';
 import { registrationOf, type Constructor, type HandlerRegistration } from './registry';
 
@@ -38,6 +39,11 @@ export interface KernelOptions {
   logger?: Logger;
   /** Called for every failing event handler (after the logger). */
   onEventError?: EventErrorListener;
+  /**
+   * Traces and measures every command, query and event handler (outside all middleware), e.g.
+   * `openTelemetry()` from `hostfactory-kernel/otel`. Default: none, at no cost.
+   */
+  instrumentation?: Instrumentation;
 }
 
 /** A kernel: its buses and container, isolated from every other kernel in the process. */
@@ -85,9 +91,10 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
   if (options.validation !== false && !middleware.some(isValidationMiddleware)) middleware.push(validation());
 
   const fix = (kind: 'command' | 'query', name: string) => missingHandlerFix(origin.factory, bus, kind, name);
-  const commandCore = new MessageBusCore('command', container, middleware, fix);
-  const queryCore = new MessageBusCore('query', container, middleware, fix);
-  const events = new EventBus(container, logger, options.onEventError);
+  const instrumentation = options.instrumentation;
+  const commandCore = new MessageBusCore('command', container, middleware, fix, instrumentation);
+  const queryCore = new MessageBusCore('query', container, middleware, fix, instrumentation);
+  const events = new EventBus(container, logger, options.onEventError, instrumentation);
   const problems: KernelProblem[] = [];
   const handlerClasses = new Set<Constructor>();
 
