@@ -65,11 +65,6 @@ export type {
   KernelErrorOptions,
   ValidationIssue,
   KernelProblem,
-  Instrumentation,
-  WorkUnit,
-  WorkSignal,
-  TraceCarrier,
-  ProjectionLagSample,
 } from './kernel/index';
 
 // The host factory: wiring, the ports a host implements, and the values its messages carry.
