@@ -1,4 +1,4 @@
-import { context } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -17,8 +17,12 @@ export interface Telemetry {
 
 let manager: AsyncLocalStorageContextManager | undefined;
 
-/** Registers an AsyncLocalStorage context manager once (what the Node SDK does) and returns a fresh in-memory SDK. */
-export function telemetry(): Telemetry {
+/**
+ * Registers an AsyncLocalStorage context manager once (what the Node SDK does) and returns a fresh
+ * in-memory SDK; `global: true` also makes it the global tracer provider until `shutdown()`, for
+ * code that calls `trace.getTracer()` itself.
+ */
+export function telemetry(options: { global?: boolean } = {}): Telemetry {
   if (manager === undefined) {
     manager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(manager);
@@ -28,6 +32,10 @@ export function telemetry(): Telemetry {
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
   const meterProvider = new MeterProvider({ readers: [reader] });
+  if (options.global) {
+    trace.disable();
+    trace.setGlobalTracerProvider(tracerProvider);
+  }
   return {
     instrumentation: openTelemetry({ tracerProvider, meterProvider }),
     spans: () => exporter.getFinishedSpans(),
@@ -42,6 +50,7 @@ export function telemetry(): Telemetry {
       return (metric?.dataPoints ?? []) as DataPoint<unknown>[];
     },
     async shutdown() {
+      if (options.global) trace.disable();
       await tracerProvider.shutdown();
       await meterProvider.shutdown();
     },
