@@ -3,7 +3,7 @@ import { DuplicateHandlerError, HandlerNotFoundError, KernelError } from './erro
 import type { DispatchContext, ExecuteOptions } from './handler';
 import { compose, type Middleware } from './middleware';
 import { instantiate } from './injection';
-import { instrumented, type Instrumentation } from './instrumentation';
+import type { Instrumentation } from './instrumentation';
 import { currentScope, runInScope, type CausationScope } from './scope';
 import { randomUUID } from 'node:crypto';
 import type { Constructor } from './registry';
@@ -152,9 +152,8 @@ export class MessageBusCore {
     const dispatch = new Dispatch(this.kind, message, route.messageName, this.container, options, currentScope(), instrumentation);
     try {
       // Every dispatch runs in its own scope: what its handler starts inherits its ids (docs/kernel.md).
-      return runInScope(dispatch, () =>
-        instrumentation === undefined ? route.run(dispatch) : instrumented({ kind: this.kind, context: dispatch }, () => route.run(dispatch), instrumentation),
-      );
+      if (instrumentation === undefined) return runInScope(dispatch, route.run, dispatch);
+      return runInScope(dispatch, () => instrumentation.wrap({ kind: this.kind, context: dispatch }, () => route.run(dispatch)));
     } catch (error) {
       // A middleware that throws synchronously still yields a rejected promise, never a throw.
       return Promise.reject(error);

@@ -26,9 +26,9 @@ export function currentScope(): CausationScope | undefined {
   return store.getStore();
 }
 
-/** Runs `work` with `scope` as the current scope (for everything it awaits or starts). Internal. */
-export function runInScope<T>(scope: CausationScope, work: () => T): T {
-  return store.run(scope, work);
+/** Runs `work(...args)` with `scope` as the current scope (for everything it awaits or starts). Internal. */
+export function runInScope<A extends unknown[], T>(scope: CausationScope, work: (...args: A) => T, ...args: A): T {
+  return store.run(scope, work, ...args);
 }
 
 /** The scope of delivering one stored event: its correlation, and its id as the causation. Internal. */

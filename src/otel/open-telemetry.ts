@@ -1,4 +1,15 @@
-import { context, metrics, SpanStatusCode, trace, type MeterProvider, type Span, type TracerProvider } from '@opentelemetry/api';
+import {
+  context,
+  createNoopMeter,
+  metrics,
+  ProxyTracerProvider,
+  SpanStatusCode,
+  trace,
+  type MeterProvider,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import { isKernelError } from '../kernel/errors';
 import type { Instrumentation, WorkUnit } from '../kernel/instrumentation';
 import { ATTR, SCOPE } from './conventions';
@@ -10,7 +21,10 @@ import { carrierOf } from './trace-carrier';
 export interface OpenTelemetryOptions {
   /** Where spans go. Default: the globally registered provider (`trace.setGlobalTracerProvider`). */
   readonly tracerProvider?: TracerProvider;
-  /** Where metrics go. Default: the globally registered provider (`metrics.setGlobalMeterProvider`). */
+  /**
+   * Where metrics go. Default: the provider registered globally when `openTelemetry()` is called, so
+   * start the SDK first (the metrics API, unlike the trace API, does not pick up a later one).
+   */
   readonly meterProvider?: MeterProvider;
 }
 
@@ -22,8 +36,15 @@ export interface OpenTelemetryOptions {
  * With no SDK registered every span is a no-op and nothing is recorded.
  */
 export function openTelemetry(options: OpenTelemetryOptions = {}): Instrumentation {
-  const tracer = (options.tracerProvider ?? trace).getTracer(SCOPE);
-  const measures = new KernelMetrics((options.meterProvider ?? metrics).getMeter(SCOPE));
+  const fixed = options.tracerProvider?.getTracer(SCOPE);
+  /** The tracer of the SDK registered now, or `undefined` while none is: then spans are skipped at no cost. */
+  const tracerNow = (): Tracer | undefined => {
+    if (fixed !== undefined) return fixed;
+    const provider = trace.getTracerProvider();
+    return provider instanceof ProxyTracerProvider ? provider.getDelegateTracer(SCOPE) : provider.getTracer(SCOPE);
+  };
+  const meter = (options.meterProvider ?? metrics).getMeter(SCOPE);
+  const measures = meter === createNoopMeter() ? undefined : new KernelMetrics(meter);
 
   const settle = (span: Span, attributes: Record<string, unknown>, started: number, error: unknown, failed: boolean): void => {
     const code = failed ? errorType(error) : undefined;
@@ -36,13 +57,16 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Instrumentati
       }
     }
     span.end();
-    measures.finished(attributes as never, (performance.now() - started) / 1000, code);
+    measures?.finished(attributes as never, (performance.now() - started) / 1000, code);
   };
 
   return {
     wrap<T>(unit: WorkUnit, work: () => Promise<T>): Promise<T> {
+      const tracer = tracerNow();
+      // No SDK at all (the library's promise: hosts without one pay next to nothing).
+      if (tracer === undefined && measures === undefined) return work();
       const plan = planOf(unit);
-      const span = tracer.startSpan(plan.name, { kind: plan.kind, attributes: plan.metric, ...(plan.links ? { links: plan.links } : {}) }, plan.parent);
+      const span = (tracer ?? trace.getTracer(SCOPE)).startSpan(plan.name, { kind: plan.kind, attributes: plan.metric, ...(plan.links ? { links: plan.links } : {}) }, plan.parent);
       if (span.isRecording()) span.setAttributes(plan.detail());
       const started = performance.now();
       let running: Promise<T>;
@@ -64,7 +88,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Instrumentati
     },
     carrier: () => carrierOf(context.active()),
     signal(signal) {
-      measures.signal(signal);
+      measures?.signal(signal);
       const span = trace.getActiveSpan();
       if (span?.isRecording()) {
         span.addEvent(signal.kind === 'attempt-failed' ? 'attempt failed' : 'record conflict', {
@@ -73,7 +97,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Instrumentati
         });
       }
     },
-    watchProjections: (read) => measures.watchProjections(read),
+    watchProjections: (read) => measures?.watchProjections(read) ?? (() => undefined),
   };
 }
 
