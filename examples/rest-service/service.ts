@@ -1,7 +1,18 @@
-import type { FastifyInstance } from 'fastify';
-import { createHostFactory, ImportTemplates, silentLogger, systemClock, type HostFactory, type ImportedTemplate, type Logger, type Storage } from '../../src/index';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import {
+  createHostFactory,
+  ImportTemplates,
+  silentLogger,
+  systemClock,
+  type HostFactory,
+  type ImportedTemplate,
+  type Logger,
+  type Storage,
+} from '../../src/index';
 import { FakeProvider } from '../../src/testing/index';
+import type { Instrumentation } from '../../src/otel/index';
 import { buildApp } from './app';
+import { pinoLogger } from './telemetry';
 
 /** Templates imported at start-up so a fresh service has something to request machines from. */
 export const SAMPLE_TEMPLATES = {
@@ -37,7 +48,12 @@ export interface RestServiceOptions {
   readonly storage: Storage;
   /** TCP port on 127.0.0.1; 0 picks a free one. */
   readonly port: number;
+  /** Where the library logs. Default: `log` through {@link pinoLogger}, else silent. */
   readonly logger?: Logger;
+  /** A pino logger: Fastify logs requests with it, and the library logs through it too. */
+  readonly log?: FastifyBaseLogger;
+  /** Traces and metrics of the host factory (`startTelemetry().instrumentation`). */
+  readonly instrumentation?: Instrumentation;
 }
 
 /** A running example service. */
@@ -59,10 +75,15 @@ export interface RestService {
  * clock), imports the sample templates, and serves the REST API on 127.0.0.1 only.
  */
 export async function startRestService(options: RestServiceOptions): Promise<RestService> {
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? (options.log === undefined ? silentLogger : pinoLogger(options.log));
   const provider = new FakeProvider({ clock: systemClock });
-  const hostFactory = createHostFactory({ storage: options.storage, provider, logger });
-  const app = buildApp({ hostFactory, logger });
+  const hostFactory = createHostFactory({
+    storage: options.storage,
+    provider,
+    logger,
+    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
+  });
+  const app = buildApp({ hostFactory, logger, ...(options.log === undefined ? {} : { log: options.log }) });
   try {
     const { templates } = await hostFactory.commands.execute(ImportTemplates.from({ document: SAMPLE_TEMPLATES }), { correlationId: 'startup-import' });
     const url = await app.listen({ port: options.port, host: '127.0.0.1' });
