@@ -15,6 +15,8 @@ export class KernelMetrics {
     this.duration = meter.createHistogram(METRIC.duration, {
       description: 'Duration of commands, queries, event handlers, projection batches and provider calls, by type and outcome.',
       unit: 's',
+      // The buckets the semantic conventions advise for durations in seconds (HTTP, messaging).
+      advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] },
     });
     this.conflicts = meter.createCounter(METRIC.conflicts, { description: 'Attempts that failed with CONCURRENCY_CONFLICT.', unit: '{conflict}' });
     this.retries = meter.createCounter(METRIC.retries, { description: 'Attempts run again after a retriable failure.', unit: '{retry}' });

@@ -71,13 +71,16 @@ function matches(attributes: Record<string, unknown>, match: Record<string, unkn
   return Object.entries(match).every(([k, v]) => attributes[k] === v);
 }
 
-/** A span and its children, ordered by start time. */
+/** A span and its children, in the order they finished (siblings here run one after another). */
 export interface SpanNode {
   readonly span: ReadableSpan;
   readonly children: SpanNode[];
 }
 
-/** The trees the spans form (roots: spans whose parent is not among them). */
+/**
+ * The trees the spans form (roots: spans whose parent is not among them). Siblings keep the order
+ * the exporter received them, their finish order: start times can tie at the clock's resolution.
+ */
 export function spanForest(spans: readonly ReadableSpan[]): SpanNode[] {
   const byId = new Map(spans.map((s) => [s.spanContext().spanId, { span: s, children: [] as SpanNode[] }]));
   const roots: SpanNode[] = [];
@@ -86,16 +89,7 @@ export function spanForest(spans: readonly ReadableSpan[]): SpanNode[] {
     const owner = parent === undefined ? undefined : byId.get(parent);
     (owner?.children ?? roots).push(node);
   }
-  const order = (nodes: SpanNode[]) => {
-    nodes.sort((a, b) => startOf(a.span) - startOf(b.span) || a.span.name.localeCompare(b.span.name));
-    for (const n of nodes) order(n.children);
-  };
-  order(roots);
   return roots;
-}
-
-function startOf(span: ReadableSpan): number {
-  return span.startTime[0] * 1e9 + span.startTime[1];
 }
 
 /** The forest as indented span names, one per line, for assertions that read like the trace. */
