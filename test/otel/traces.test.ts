@@ -3,6 +3,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CreateTemplate, RequestMachines } from '../../src/application';
 import { createKernel, KernelError } from '../../src/kernel';
+import { openTelemetry } from '../../src/otel';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing';
 import { templateInput } from '../support/templates';
 import { NotifyOperator, tracedRequest } from './scenario';
@@ -96,5 +97,14 @@ describe('OpenTelemetry traces', () => {
     expect(provider.attributes).toMatchObject({ 'error.type': 'PROVIDER_ERROR', 'hostfactory.outcome': 'failure' });
     const parent = otel.spans().find((s) => s.spanContext().spanId === provider.parentSpanContext?.spanId);
     expect(parent?.name).toBe('command RequestMachines');
+  });
+
+  it('with no SDK registered, runs the work unchanged and stores no trace with events', async () => {
+    hf = createTestHostFactory({ instrumentation: openTelemetry() });
+    await hf.commands.execute(CreateTemplate.from({ template: templateInput() }));
+    await expect(hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 1 }))).resolves.toMatchObject({ requestId: expect.any(String) });
+    const events = (await hf.storage.eventLog.readAfter(0, 50)).map((s) => s.event);
+    expect(events.length).toBeGreaterThan(2);
+    for (const event of events) expect(event).not.toHaveProperty('trace');
   });
 });
