@@ -1,7 +1,6 @@
 import type { DomainEvent, Machine, Request, Template } from '../domain';
 import { isKernelError } from '../kernel/errors';
-import { signal } from '../kernel/instrumentation';
-import { currentScope } from '../kernel/scope';
+import { currentScope, signal } from '../kernel/scope';
 import type { Transaction } from './storage/unit-of-work';
 import type { Storage } from './storage/storage';
 

@@ -2,8 +2,8 @@ import type { ContainerInstance } from 'typedi';
 import type { EventContext, EventHandler, EventMessage } from './handler';
 import type { Logger } from './logger';
 import { instantiate } from './injection';
-import { instrumented, type Instrumentation } from './instrumentation';
-import { eventScope, runInScope } from './scope';
+import type { Instrumentation } from './instrumentation';
+import { eventScope, instrumented, runInScope } from './scope';
 import type { Constructor } from './registry';
 
 /** One handler failure reported by {@link EventBus.publish}. */

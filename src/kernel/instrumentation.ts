@@ -1,5 +1,4 @@
 import type { DispatchContext, EventContext, EventMessage } from './handler';
-import { currentScope } from './scope';
 
 /**
  * A trace's position as W3C Trace Context headers. The kernel stores it with each event a dispatch
@@ -47,14 +46,4 @@ export interface Instrumentation {
   signal?(signal: WorkSignal): void;
   /** Reports projection lag on demand (when metrics are collected); returns the function that stops it. */
   watchProjections?(read: () => Promise<readonly ProjectionLagSample[]>): () => void;
-}
-
-/** Reports `signal` to the instrumentation of the work running now, if any. Internal. */
-export function signal(workSignal: WorkSignal): void {
-  currentScope()?.instrumentation?.signal?.(workSignal);
-}
-
-/** Runs `work` wrapped by the current work's instrumentation (none: runs it as is). Internal. */
-export function instrumented<T>(unit: WorkUnit, work: () => Promise<T>, instrumentation = currentScope()?.instrumentation): Promise<T> {
-  return instrumentation === undefined ? work() : instrumentation.wrap(unit, work);
 }

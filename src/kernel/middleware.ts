@@ -1,6 +1,6 @@
 import type { DispatchContext } from './handler';
 import { isKernelError, TimeoutError } from './errors';
-import { signal } from './instrumentation';
+import { signal } from './scope';
 import type { Logger } from './logger';
 import { assertValid } from './validation';
 

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Instrumentation } from './instrumentation';
+import type { Instrumentation, WorkSignal, WorkUnit } from './instrumentation';
 
 /**
  * The message whose handling is running now, as the work it starts sees it: a command or query
@@ -39,4 +39,14 @@ export function eventScope(event: unknown, instrumentation: Instrumentation | un
     messageId: typeof e.eventId === 'string' ? e.eventId : undefined,
     instrumentation,
   };
+}
+
+/** Reports `signal` to the instrumentation of the work running now, if any. Internal. */
+export function signal(workSignal: WorkSignal): void {
+  currentScope()?.instrumentation?.signal?.(workSignal);
+}
+
+/** Runs `work` wrapped by the current work's instrumentation (none: runs it as is). Internal. */
+export function instrumented<T>(unit: WorkUnit, work: () => Promise<T>, instrumentation = currentScope()?.instrumentation): Promise<T> {
+  return instrumentation === undefined ? work() : instrumentation.wrap(unit, work);
 }
