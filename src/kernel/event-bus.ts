@@ -46,6 +46,7 @@ export class EventBus {
     private readonly logger: Logger,
     private readonly onEventError: EventErrorListener | undefined,
     private readonly instrumentation?: Instrumentation,
+    private readonly scoped = true,
   ) {}
 
   /** Adds `handler` (an instance, or a class built from this kernel's container) for `eventType`, in this kernel only. */
@@ -79,7 +80,8 @@ export class EventBus {
         try {
           const handler = this.resolve(subscription);
           const deliver = async (): Promise<void> => handler.handle(event, context);
-          await runInScope(scope, () => instrumented({ kind: 'event', handler: subscription.name, event, context }, deliver, this.instrumentation));
+          const run = () => instrumented({ kind: 'event', handler: subscription.name, event, context }, deliver, this.instrumentation);
+          await (this.scoped ? runInScope(scope, run) : run());
           report.delivered++;
         } catch (error) {
           report.failed.push({ handler: subscription.name, eventType: event.type, error });

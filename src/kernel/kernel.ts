@@ -44,6 +44,12 @@ export interface KernelOptions {
    * `openTelemetry()` from `hostfactory-kernel/otel`. Default: none, at no cost.
    */
   instrumentation?: Instrumentation;
+  /**
+   * Run every dispatch and event delivery in an `AsyncLocalStorage` scope, so nested work inherits
+   * its correlation and causation (docs/kernel.md). Default `true`. `false` spares a plain kernel the
+   * Node 20 promise-hook cost; nested dispatches then need `correlationId`/`causationId` passed.
+   */
+  dispatchContext?: boolean;
 }
 
 /** A kernel: its buses and container, isolated from every other kernel in the process. */
@@ -92,9 +98,10 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
 
   const fix = (kind: 'command' | 'query', name: string) => missingHandlerFix(origin.factory, bus, kind, name);
   const instrumentation = options.instrumentation;
-  const commandCore = new MessageBusCore('command', container, middleware, fix, instrumentation);
-  const queryCore = new MessageBusCore('query', container, middleware, fix, instrumentation);
-  const events = new EventBus(container, logger, options.onEventError, instrumentation);
+  const scoped = options.dispatchContext !== false;
+  const commandCore = new MessageBusCore('command', container, middleware, fix, instrumentation, scoped);
+  const queryCore = new MessageBusCore('query', container, middleware, fix, instrumentation, scoped);
+  const events = new EventBus(container, logger, options.onEventError, instrumentation, scoped);
   const problems: KernelProblem[] = [];
   const handlerClasses = new Set<Constructor>();
 

@@ -118,6 +118,8 @@ export class MessageBusCore {
     /** What a `HANDLER_NOT_FOUND` tells the host to do, for the factory that built this kernel. */
     private readonly missingHandlerFix?: (kind: 'command' | 'query', messageName: string) => string,
     private readonly instrumentation?: Instrumentation,
+    /** Whether dispatches enter their scope (`KernelOptions.dispatchContext`). */
+    private readonly scoped = true,
   ) {}
 
   /** Adds or replaces the route of `messageClass`. */
@@ -152,8 +154,9 @@ export class MessageBusCore {
     const dispatch = new Dispatch(this.kind, message, route.messageName, this.container, options, currentScope(), instrumentation);
     try {
       // Every dispatch runs in its own scope: what its handler starts inherits its ids (docs/kernel.md).
-      if (instrumentation === undefined) return runInScope(dispatch, route.run, dispatch);
-      return runInScope(dispatch, () => instrumentation.wrap({ kind: this.kind, context: dispatch }, () => route.run(dispatch)));
+      if (instrumentation === undefined) return this.scoped ? runInScope(dispatch, route.run, dispatch) : route.run(dispatch);
+      const traced = () => instrumentation.wrap({ kind: this.kind, context: dispatch }, () => route.run(dispatch));
+      return this.scoped ? runInScope(dispatch, traced) : traced();
     } catch (error) {
       // A middleware that throws synchronously still yields a rejected promise, never a throw.
       return Promise.reject(error);

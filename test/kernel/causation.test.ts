@@ -16,8 +16,8 @@ class Inner extends Command<void> {
 type Seen = Pick<HandlerContext, 'messageId' | 'correlationId' | 'causationId' | 'messageName'>;
 
 /** A kernel whose `Outer` handler runs `Inner` without passing any option, recording each context. */
-function nestingKernel(seen: Seen[]): Kernel {
-  const k = createKernel();
+function nestingKernel(seen: Seen[], dispatchContext?: boolean): Kernel {
+  const k = createKernel(dispatchContext === undefined ? {} : { dispatchContext });
   const record = (c: HandlerContext) => seen.push({ messageId: c.messageId, correlationId: c.correlationId, causationId: c.causationId, messageName: c.messageName });
   k.commands.register(Inner, { handle: async (_m, c) => void record(c) });
   k.commands.register(Outer, {
@@ -75,6 +75,20 @@ describe('the dispatch context', () => {
     kernel = nestingKernel(seen);
     await kernel.events.publish({ type: 'Started', eventId: 'evt-7', correlationId: 'conv-3' } as { type: string });
     expect(seen).toEqual([{ messageName: 'Inner', messageId: seen[0]!.messageId, correlationId: 'conv-3', causationId: 'evt-7' }]);
+  });
+});
+
+describe('createKernel({ dispatchContext: false })', () => {
+  it('enters no scope: a nested dispatch starts its own correlation and has no causation', async () => {
+    const seen: Seen[] = [];
+    const kernel = nestingKernel(seen, false);
+    await kernel.commands.execute(Object.assign(new Outer(), { step: 'a' }), { correlationId: 'http-1' });
+    expect(seen[0]).toMatchObject({ correlationId: 'http-1' });
+    expect(seen[1]!.causationId).toBeUndefined();
+    expect(seen[1]!.correlationId).toBe(seen[1]!.messageId);
+    await kernel.events.publish({ type: 'Started', eventId: 'evt-1', correlationId: 'conv-1' } as { type: string });
+    expect(seen[2]!.causationId).toBeUndefined();
+    kernel.dispose();
   });
 });
 
