@@ -107,4 +107,21 @@ describe('OpenTelemetry traces', () => {
     expect(events.length).toBeGreaterThan(2);
     for (const event of events) expect(event).not.toHaveProperty('trace');
   });
+
+  it('continue the trace an event carries when a handler processes it in another process', async () => {
+    otel = telemetry();
+    const kernel = createKernel({ instrumentation: otel.instrumentation });
+    kernel.events.register('RequestCreated', { handle: async () => kernel.commands.execute(Object.assign(new NotifyOperator(), { requestId: 'r-9' })) });
+    kernel.commands.register(NotifyOperator, { handle: async () => undefined });
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const spanId = '00f067aa0ba902b7';
+    await kernel.events.publish({ type: 'RequestCreated', eventId: 'e-1', correlationId: 'c-1', trace: { traceparent: `00-${traceId}-${spanId}-01` } } as { type: string });
+    const handler = otel.spans().find((s) => s.name === 'event RequestCreated')!;
+    const nested = otel.spans().find((s) => s.name === 'command NotifyOperator')!;
+    expect(handler.spanContext().traceId).toBe(traceId);
+    expect(handler.parentSpanContext).toMatchObject({ traceId, spanId, isRemote: true });
+    expect(nested.parentSpanContext?.spanId).toBe(handler.spanContext().spanId);
+    expect(nested.attributes).toMatchObject({ 'messaging.message.conversation_id': 'c-1', 'hostfactory.causation_id': 'e-1' });
+    kernel.dispose();
+  });
 });
