@@ -12,7 +12,7 @@ import {
 import { FakeProvider } from '../../src/testing/index';
 import type { Instrumentation } from '../../src/otel/index';
 import { buildApp } from './app';
-import { pinoLogger } from './telemetry';
+import { pinoLogger, traceRequests } from './telemetry';
 
 /** Templates imported at start-up so a fresh service has something to request machines from. */
 export const SAMPLE_TEMPLATES = {
@@ -84,6 +84,7 @@ export async function startRestService(options: RestServiceOptions): Promise<Res
     ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
   });
   const app = buildApp({ hostFactory, logger, ...(options.log === undefined ? {} : { log: options.log }) });
+  if (options.instrumentation !== undefined) traceRequests(app);
   try {
     const { templates } = await hostFactory.commands.execute(ImportTemplates.from({ document: SAMPLE_TEMPLATES }), { correlationId: 'startup-import' });
     const url = await app.listen({ port: options.port, host: '127.0.0.1' });

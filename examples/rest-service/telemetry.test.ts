@@ -25,8 +25,8 @@ describe('the REST service with OpenTelemetry and pino', () => {
     await otel?.shutdown();
   });
 
-  it('traces a POST /requests as its command, provider call and projections, under the request correlation id', async () => {
-    otel = telemetry();
+  it('traces a POST /requests as an HTTP span holding its command, provider call and projections, under the request correlation id', async () => {
+    otel = telemetry({ global: true });
     service = await startRestService({ storage: createInMemoryStorage(), port: 0, instrumentation: otel.instrumentation });
     const response = await fetch(`${service.url}/api/v1/requests`, {
       method: 'POST',
@@ -35,6 +35,11 @@ describe('the REST service with OpenTelemetry and pino', () => {
     });
     expect(response.status).toBe(202);
     const command = otel.spans().find((s) => s.name === 'command RequestMachines')!;
+    // Fastify ends the HTTP span in onResponse, which may run just after the client has the reply.
+    for (let i = 0; i < 100 && !otel.spans().some((s) => s.name === 'POST /api/v1/requests'); i++) await new Promise((r) => setTimeout(r, 10));
+    const http = otel.spans().find((s) => s.name === 'POST /api/v1/requests')!;
+    expect(http.attributes).toMatchObject({ 'http.route': '/api/v1/requests', 'http.response.status_code': 202 });
+    expect(command.parentSpanContext?.spanId).toBe(http.spanContext().spanId);
     expect(command.attributes['messaging.message.conversation_id']).toBe(response.headers.get('x-correlation-id'));
     const children = otel.spans().filter((s) => s.parentSpanContext?.spanId === command.spanContext().spanId).map((s) => s.name);
     expect(children).toEqual(expect.arrayContaining(['provider provision', 'project requests']));

@@ -1,4 +1,5 @@
-import { context, metrics, trace } from '@opentelemetry/api';
+import { context, metrics, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -59,4 +60,30 @@ export function pinoLogger(log: PinoLike): Logger {
     warn: (message, fields) => log.warn(fields ?? {}, message),
     error: (message, fields) => log.error(fields ?? {}, message),
   };
+}
+
+/**
+ * A SERVER span per HTTP request (`POST /api/v1/requests`), active while Fastify runs the route, so
+ * the commands a route sends nest under it. What `@fastify/otel` does, reduced to this example's needs;
+ * with an SDK that instruments Fastify itself, leave this out.
+ */
+export function traceRequests(app: FastifyInstance): void {
+  const spans = new WeakMap<FastifyRequest, Span>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url ?? request.url;
+    const span = trace.getTracer('hostfactory-kernel/rest-example').startSpan(`${request.method} ${route}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url.split('?')[0] ?? request.url },
+    });
+    spans.set(request, span);
+    // A callback hook: what runs after `done()` (the route included) runs in the span's context.
+    context.with(trace.setSpan(context.active(), span), done);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const span = spans.get(request);
+    if (span === undefined) return;
+    span.setAttribute('http.response.status_code', reply.statusCode);
+    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
 }
