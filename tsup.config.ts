@@ -10,6 +10,7 @@ export default defineConfig({
     'testing/vitest': 'src/testing/vitest.ts',
     'hostfactory/index': 'src/hostfactory/index.ts',
     'storage/index': 'src/application/storage/index.ts',
+    'otel/index': 'src/otel/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -19,5 +20,5 @@ export default defineConfig({
   treeshake: false,
   target: 'node20',
   platform: 'node',
-  external: ['typedi', 'reflect-metadata', 'class-validator', 'class-transformer', 'vitest'],
+  external: ['typedi', 'reflect-metadata', 'class-validator', 'class-transformer', 'vitest', '@opentelemetry/api'],
 });

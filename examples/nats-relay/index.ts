@@ -8,3 +8,4 @@ export { PostgresRelayCheckpoint, acquireRelayLease } from './checkpoint';
 export type { RelayLease } from './checkpoint';
 export { RequestStatusConsumer, ensureDurableConsumer, consumeInto } from './request-status-consumer';
 export type { Applied, ConsumerStats } from './request-status-consumer';
+export { tracedSend, tracedProcess } from './tracing';

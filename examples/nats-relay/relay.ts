@@ -1,6 +1,7 @@
 import { headers, nanos, type JetStreamClient, type JetStreamManager, type PubAck } from 'nats';
 import type { DomainEvent } from '../../src/index';
 import type { EventLog, StoredEvent } from '../../src/application/storage/index';
+import { tracedSend } from './tracing';
 
 /** Where a relay remembers the last position it published (and had acknowledged). */
 export interface RelayCheckpoint {
@@ -43,7 +44,8 @@ export function subjectOf(event: DomainEvent, prefix = DEFAULT_SUBJECT_PREFIX): 
 
 /**
  * Publishes the event log to JetStream in position order from a durable checkpoint, with the
- * event id as `Nats-Msg-Id`, one event at a time, advancing the checkpoint only after the acks.
+ * event id as `Nats-Msg-Id` and the event's trace as `traceparent` (see tracing.ts), one event at a
+ * time, advancing the checkpoint only after the acks.
  * After a crash the unacknowledged tail is sent again; the stream's duplicate window drops it.
  */
 export class OutboxRelay {
@@ -86,7 +88,8 @@ export class OutboxRelay {
     h.set('Hf-Aggregate', `${stored.event.aggregateType}:${stored.event.aggregateId}`);
     h.set('Content-Type', 'application/json');
     const payload = new TextEncoder().encode(JSON.stringify(stored));
-    return this.options.jetstream.publish(subjectOf(stored.event, this.#prefix), payload, { msgID: stored.event.eventId, headers: h });
+    const subject = subjectOf(stored.event, this.#prefix);
+    return tracedSend(stored, subject, h, () => this.options.jetstream.publish(subject, payload, { msgID: stored.event.eventId, headers: h }));
   }
 }
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { AckPolicy, DeliverPolicy, nanos, type JetStreamClient, type JetStreamManager, type JsMsg } from 'nats';
 import type { StoredEvent } from '../../src/application/storage/index';
+import { tracedProcess } from './tracing';
 
 /** What a {@link RequestStatusConsumer} did with one message. */
 export type Applied = 'applied' | 'duplicate';
@@ -92,9 +93,9 @@ export class RequestStatusConsumer {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
-  /** Applies and acknowledges one JetStream message; a message that fails to apply is left for redelivery. */
+  /** Applies and acknowledges one JetStream message, continuing the trace of its `traceparent`; a message that fails to apply is left for redelivery. */
   async handle(message: JsMsg): Promise<Applied> {
-    const outcome = await this.apply(message.json<StoredEvent>(), message.seq);
+    const outcome = await tracedProcess(message.subject, message.headers, () => this.apply(message.json<StoredEvent>(), message.seq));
     await message.ackAck();
     return outcome;
   }

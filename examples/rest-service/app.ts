@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { silentLogger, type HostFactory, type Logger } from '../../src/index';
 import { installErrorHandling } from './errors';
 import { assignCorrelationId } from './http-input';
@@ -18,6 +18,8 @@ export interface AppOptions {
   readonly logger?: Logger;
   /** Prefix of problem `type` URIs (point it at your error documentation). */
   readonly problemTypeBase?: string;
+  /** A pino logger for Fastify's request log. Default: no request log. */
+  readonly log?: FastifyBaseLogger;
 }
 
 /** One route as registered: its method and Fastify URL pattern (`/api/v1/templates/:templateId`). */
@@ -34,7 +36,8 @@ const ROUTES = new WeakMap<FastifyInstance, RegisteredRoute[]>();
  */
 export function buildApp(options: AppOptions): FastifyInstance {
   const { hostFactory } = options;
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, exposeHeadRoutes: false, return503OnClosing: true });
+  const common = { bodyLimit: BODY_LIMIT_BYTES, exposeHeadRoutes: false, return503OnClosing: true } as const;
+  const app = (options.log === undefined ? Fastify({ ...common, logger: false }) : Fastify({ ...common, loggerInstance: options.log })) as unknown as FastifyInstance;
   const routes: RegisteredRoute[] = [];
   ROUTES.set(app, routes);
   app.addHook('onRoute', (route) => {

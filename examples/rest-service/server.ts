@@ -7,14 +7,19 @@
  * default database (in the OS temp directory) is recreated at each start to match it. Set
  * SQLITE_FILE to keep a database of your own; machines recorded by an earlier run then no longer
  * exist in the (new) simulated cloud.
+ *
+ * Traces and metrics go to the console, or to an OpenTelemetry collector when
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set (e.g. http://127.0.0.1:4318); logs are pino JSON on stderr.
  */
 import { rmSync } from 'node:fs';
+import { pino } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stderrLogger, type Storage } from '../../src/index';
+import type { Storage } from '../../src/index';
 import { createInMemoryStorage } from '../../src/testing/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { startRestService } from './service';
+import { startTelemetry } from './telemetry';
 
 function portFromEnv(value: string | undefined): number {
   if (value === undefined || value === '') return 8080;
@@ -30,12 +35,15 @@ async function main(): Promise<void> {
   if (!memory && filename !== given) for (const suffix of ['', '-wal', '-shm']) rmSync(filename + suffix, { force: true });
   const sqlite = memory ? undefined : createSqliteStorage({ filename });
   const storage: Storage = sqlite ?? createInMemoryStorage();
-  const logger = stderrLogger('info');
-  const service = await startRestService({ storage, port: portFromEnv(process.env.PORT), logger });
+  // One pino logger for Fastify's request log and the library's log lines (JSON on standard error).
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const telemetry = startTelemetry();
+  const service = await startRestService({ storage, port: portFromEnv(process.env.PORT), log, instrumentation: telemetry.instrumentation });
   const failed = service.imported.filter((t) => t.action === 'failed');
   console.log(`hostfactory REST example listening on ${service.url}/api/v1 (OpenAPI: ${service.url}/api/v1/openapi.json)`);
   const where = memory ? 'in memory (lost on exit)' : `SQLite ${filename}${filename === given ? '' : ' (recreated at each start)'}`;
   console.log(`storage: ${where}; cloud: FakeProvider (simulated in this process, no real machines)`);
+  console.log(`traces and metrics: ${telemetry.destination} (set OTEL_EXPORTER_OTLP_ENDPOINT to send them to a collector)`);
   console.log(`sample templates: ${service.imported.map((t) => `${t.templateId} ${t.action}`).join(', ')}`);
   if (failed.length > 0) console.error(`sample templates that failed to import: ${JSON.stringify(failed)}`);
 
@@ -43,6 +51,7 @@ async function main(): Promise<void> {
     console.log(`${signal}: shutting down`);
     service
       .close()
+      .then(() => telemetry.shutdown())
       .then(() => sqlite?.close())
       .then(
         () => process.exit(0),

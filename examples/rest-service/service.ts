@@ -1,7 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createHostFactory, ImportTemplates, silentLogger, systemClock, type HostFactory, type ImportedTemplate, type Logger, type Storage } from '../../src/index';
 import { FakeProvider } from '../../src/testing/index';
+import type { Instrumentation } from '../../src/otel/index';
 import { buildApp } from './app';
+import { pinoLogger, traceRequests } from './telemetry';
 
 /** Templates imported at start-up so a fresh service has something to request machines from. */
 export const SAMPLE_TEMPLATES = {
@@ -37,12 +39,17 @@ export interface RestServiceOptions {
   readonly storage: Storage;
   /** TCP port on 127.0.0.1; 0 picks a free one. */
   readonly port: number;
+  /** Where the library logs. Default: `log` through {@link pinoLogger}, else silent. */
   readonly logger?: Logger;
   /**
    * How often the service runs `Reconcile` while it is up (settling requests nobody asked about,
    * deadlines, lost terminate calls). Default 60 000 ms.
    */
   readonly reconcileEveryMs?: number;
+  /** A pino logger: Fastify logs requests with it, and the library logs through it too. */
+  readonly log?: FastifyBaseLogger;
+  /** Traces and metrics of the host factory (`startTelemetry().instrumentation`). */
+  readonly instrumentation?: Instrumentation;
 }
 
 /** A running example service. */
@@ -65,10 +72,16 @@ export interface RestService {
  * library's reconciler every `reconcileEveryMs` until `close()`.
  */
 export async function startRestService(options: RestServiceOptions): Promise<RestService> {
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? (options.log === undefined ? silentLogger : pinoLogger(options.log));
   const provider = new FakeProvider({ clock: systemClock });
-  const hostFactory = createHostFactory({ storage: options.storage, provider, logger });
-  const app = buildApp({ hostFactory, logger });
+  const hostFactory = createHostFactory({
+    storage: options.storage,
+    provider,
+    logger,
+    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
+  });
+  const app = buildApp({ hostFactory, logger, ...(options.log === undefined ? {} : { log: options.log }) });
+  if (options.instrumentation !== undefined) traceRequests(app);
   try {
     const { templates } = await hostFactory.commands.execute(ImportTemplates.from({ document: SAMPLE_TEMPLATES }), { correlationId: 'startup-import' });
     const url = await app.listen({ port: options.port, host: '127.0.0.1' });

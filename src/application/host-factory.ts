@@ -9,6 +9,7 @@ import {
   type Constructor,
   type EventBus,
   type EventErrorListener,
+  type Instrumentation,
   type Logger,
   type Middleware,
   type QueryBus,
@@ -51,6 +52,12 @@ export interface HostFactoryOptions {
   /** Bring the read models up to date before each query (one event-log head read when current). Default true. */
   catchUpBeforeQueries?: boolean;
   onEventError?: EventErrorListener;
+  /**
+   * Traces and measures commands, queries, event handlers, projection batches and provider calls,
+   * and stores the trace with each committed event: `instrumentation: openTelemetry()` from
+   * `hostfactory-kernel/otel`. Default: none.
+   */
+  instrumentation?: Instrumentation;
 }
 
 /** A wired host factory: typed buses over the use cases, and its read-model controls. */
@@ -113,12 +120,15 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
       middleware,
       logger,
       ...(options.onEventError === undefined ? {} : { onEventError: options.onEventError }),
+      ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     },
     { factory, builtIn: HOST_FACTORY_HANDLERS },
   );
-  projector = new Projector(options.storage, [...DEFAULT_PROJECTIONS, ...(options.projections ?? [])], kernel.events, logger);
+  const instrumentation = options.instrumentation;
+  projector = new Projector(options.storage, [...DEFAULT_PROJECTIONS, ...(options.projections ?? [])], kernel.events, logger, instrumentation);
+  const unwatch = instrumentation?.watchProjections?.(() => projector.lag());
 
-  const runtime: Runtime = { storage: options.storage, provider: options.provider, clock, ids, limits, logger, projector };
+  const runtime: Runtime = { storage: options.storage, provider: options.provider, clock, ids, limits, logger, projector, instrumentation };
   const { container } = kernel;
   container.set(RUNTIME, runtime);
   container.set(STORAGE, options.storage);
@@ -140,6 +150,7 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
     projectionStatus: () => projector.status(),
     dispose: () => {
       void reconciler.stop();
+      unwatch?.();
       kernel.dispose();
     },
   };

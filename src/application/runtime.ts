@@ -2,6 +2,8 @@ import { Token } from 'typedi';
 import type { Clock, DomainContext, IdGenerator } from '../domain';
 import { ProviderError } from '../domain';
 import { isKernelError, TimeoutError, ValidationError, type HandlerContext, type Logger, type ValidationIssue } from '../kernel';
+import type { Instrumentation } from '../kernel/instrumentation';
+import { instrumented } from '../kernel/scope';
 import type { ProviderPort } from './provider/provider.port';
 import type { Projector } from './read-models/projector';
 import type { Storage } from './storage/storage';
@@ -16,19 +18,22 @@ export interface Runtime {
   readonly limits: Required<HostFactoryLimits>;
   readonly logger: Logger;
   readonly projector: Projector;
+  readonly instrumentation: Instrumentation | undefined;
 }
 
 /** @internal The runtime of one host factory, bound in its kernel's container. */
 export const RUNTIME = new Token<Runtime>('hostfactory-kernel.runtime');
 
-/** The domain context of one command: the clock read once, ids, and the dispatch's tracing ids. */
+/**
+ * The domain context of one command: the clock read once, ids, and the dispatch's tracing ids (its
+ * correlation, and its `messageId` as the causation of every event it records).
+ */
 export function domainContext(runtime: Runtime, context: HandlerContext | undefined): DomainContext {
-  const commandId = context?.metadata.commandId;
   return {
     now: runtime.clock.now(),
     ids: runtime.ids,
-    ...(context?.correlationId === undefined ? {} : { correlationId: context.correlationId }),
-    causationId: typeof commandId === 'string' ? commandId : runtime.ids.uuid(),
+    ...(context === undefined ? {} : { correlationId: context.correlationId }),
+    causationId: context === undefined ? runtime.ids.uuid() : context.messageId,
   };
 }
 
@@ -36,7 +41,11 @@ export function domainContext(runtime: Runtime, context: HandlerContext | undefi
  * Calls the provider with the configured time limit. A throw becomes `PROVIDER_ERROR` carrying the
  * provider's message (and `requestId`); a call past the limit becomes `TIMEOUT`.
  */
-export async function callProvider<T>(runtime: Runtime, operation: string, requestId: string | undefined, call: () => Promise<T>): Promise<T> {
+export function callProvider<T>(runtime: Runtime, operation: string, requestId: string | undefined, call: () => Promise<T>): Promise<T> {
+  return instrumented({ kind: 'provider', operation, requestId }, () => callWithLimit(runtime, operation, requestId, call), runtime.instrumentation);
+}
+
+async function callWithLimit<T>(runtime: Runtime, operation: string, requestId: string | undefined, call: () => Promise<T>): Promise<T> {
   const ms = runtime.limits.providerTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {

@@ -1,5 +1,6 @@
 import type { DomainEvent, Machine, Request, Template } from '../domain';
 import { isKernelError } from '../kernel/errors';
+import { currentScope, signal } from '../kernel/scope';
 import type { Transaction } from './storage/unit-of-work';
 import type { Storage } from './storage/storage';
 
@@ -92,7 +93,7 @@ export class Session {
       else await this.tx.machines.save(entry.aggregate as Machine, entry.loadedVersion);
       for (const event of events) appended.push(event);
     }
-    if (appended.length > 0) this.tx.outbox.append(appended);
+    if (appended.length > 0) this.tx.outbox.append(withTrace(appended));
     return appended;
   }
 
@@ -103,6 +104,12 @@ export class Session {
     if (aggregate !== undefined) this.tracked.set(`${kind}:${id}`, { aggregate, kind, loadedVersion: aggregate.version, deleted: false });
     return aggregate;
   }
+}
+
+/** The events with the current trace's W3C headers, when instrumentation has one, so their processing joins it. */
+function withTrace(events: DomainEvent[]): DomainEvent[] {
+  const trace = currentScope()?.instrumentation?.carrier();
+  return trace === undefined ? events : events.map((event) => ({ ...event, trace }));
 }
 
 function idOf(kind: Tracked['kind'], aggregate: Aggregate): string {
@@ -131,7 +138,9 @@ export async function recordInSession<T>(storage: Storage, work: (session: Sessi
     try {
       return await inSession(storage, work);
     } catch (error) {
-      if (attempt >= attempts || !isKernelError(error, 'CONCURRENCY_CONFLICT')) throw error;
+      if (!isKernelError(error, 'CONCURRENCY_CONFLICT')) throw error;
+      signal({ kind: 'record-conflict', retried: attempt < attempts });
+      if (attempt >= attempts) throw error;
     }
   }
 }

@@ -2,6 +2,8 @@ import type { ContainerInstance } from 'typedi';
 import type { EventContext, EventHandler, EventMessage } from './handler';
 import type { Logger } from './logger';
 import { instantiate } from './injection';
+import type { Instrumentation } from './instrumentation';
+import { eventScope, instrumented, runInScope } from './scope';
 import type { Constructor } from './registry';
 
 /** One handler failure reported by {@link EventBus.publish}. */
@@ -43,6 +45,8 @@ export class EventBus {
     private readonly container: ContainerInstance,
     private readonly logger: Logger,
     private readonly onEventError: EventErrorListener | undefined,
+    private readonly instrumentation?: Instrumentation,
+    private readonly scoped = true,
   ) {}
 
   /** Adds `handler` (an instance, or a class built from this kernel's container) for `eventType`, in this kernel only. */
@@ -60,18 +64,24 @@ export class EventBus {
 
   /**
    * Delivers `events` in order and resolves, once every handler has run, to a report of deliveries
-   * and failures. Never rejects; an event type nobody handles is simply not delivered.
+   * and failures. Never rejects; an event type nobody handles is simply not delivered. Each handler
+   * runs in the event's scope: a command it executes inherits the event's `correlationId` (or the
+   * one given here) and records the event's `eventId` as its causation.
    */
   async publish<E extends EventMessage>(events: E | readonly E[], options: { correlationId?: string } = {}): Promise<PublishReport> {
     const list: readonly EventMessage[] = Array.isArray(events) ? events : [events as EventMessage];
     const report: PublishReport = { delivered: 0, failed: [] };
-    const context: EventContext = { container: this.container, correlationId: options.correlationId };
     for (const event of list) {
       const subscriptions = this.subscriptions.get(event?.type);
       if (subscriptions === undefined) continue;
+      const scope = eventScope(event, this.instrumentation, options.correlationId);
+      const context: EventContext = { container: this.container, correlationId: scope.correlationId, messageId: scope.messageId };
       for (const subscription of subscriptions) {
         try {
-          await this.resolve(subscription).handle(event, context);
+          const handler = this.resolve(subscription);
+          const deliver = async (): Promise<void> => handler.handle(event, context);
+          const run = () => instrumented({ kind: 'event', handler: subscription.name, event, context }, deliver, this.instrumentation);
+          await (this.scoped ? runInScope(scope, run) : run());
           report.delivered++;
         } catch (error) {
           report.failed.push({ handler: subscription.name, eventType: event.type, error });

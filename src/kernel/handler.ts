@@ -9,8 +9,21 @@ export interface DispatchContext<M = unknown> {
   readonly message: M;
   /** The message's class name, for logs and errors. */
   readonly messageName: string;
-  /** Correlates this dispatch with the events and logs it causes. */
-  readonly correlationId: string | undefined;
+  /**
+   * Id of this dispatch: `ExecuteOptions.messageId`, else `metadata.commandId` when a string, else a
+   * random UUID made on first read. Events the dispatch commits carry it as their `causationId`.
+   */
+  readonly messageId: string;
+  /**
+   * The conversation this dispatch belongs to: `ExecuteOptions.correlationId`, else the one of the
+   * handler, event handler or projection it runs in, else its own `messageId` (it starts one).
+   */
+  readonly correlationId: string;
+  /**
+   * The message that caused this dispatch: `ExecuteOptions.causationId`, else the id of the command,
+   * query or event whose handling started it; `undefined` for a dispatch the host started itself.
+   */
+  readonly causationId: string | undefined;
   /** Free-form data from the caller (a tenant, a user, an HTTP request id). */
   readonly metadata: Readonly<Record<string, unknown>>;
   /** Aborted when the caller gives up or a `timeout()` middleware fires; handlers should honour it. */
@@ -43,8 +56,10 @@ export interface EventMessage {
 export interface EventContext {
   /** The kernel's own typedi container. */
   readonly container: ContainerInstance;
-  /** The correlation id given to `publish`, when any. */
+  /** The correlation id given to `publish`, else the event's own `correlationId`, when any. */
   readonly correlationId: string | undefined;
+  /** The event's `eventId`, when it has one: the causation of every dispatch its handler makes. */
+  readonly messageId: string | undefined;
 }
 
 /** Handles one or more event types; a failure is reported, never propagated to the publisher. */
@@ -54,7 +69,12 @@ export interface EventHandler<E extends EventMessage = EventMessage> {
 
 /** Options of one `execute` call. */
 export interface ExecuteOptions {
+  /** Default: inherited from the work this call runs in, else the dispatch's own `messageId`. */
   correlationId?: string;
+  /** Default: the id of the message whose handling makes this call, if any. */
+  causationId?: string;
+  /** Default: `metadata.commandId` when a string, else a random UUID. */
+  messageId?: string;
   signal?: AbortSignal;
   metadata?: Record<string, unknown>;
 }

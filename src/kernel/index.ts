@@ -26,6 +26,7 @@ export { createKernel, LOGGER, COMMAND_BUS, QUERY_BUS, EVENT_BUS } from './kerne
 export type { Kernel, KernelOptions } from './kernel';
 export { validation, logging, timeout, retry } from './middleware';
 export type { Middleware, LoggingOptions, RetryOptions } from './middleware';
+export type { Instrumentation, WorkUnit, WorkSignal, TraceCarrier, ProjectionLagSample } from './instrumentation';
 export { silentLogger, stderrLogger } from './logger';
 export type { Logger, LogFields } from './logger';
 export {

@@ -6,6 +6,7 @@ import { EventBus, type EventErrorListener } from './event-bus';
 import { silentLogger, type Logger } from './logger';
 import { MessageBusCore } from './message-bus';
 import { isValidationMiddleware, validation, type Middleware } from './middleware';
+import type { Instrumentation } from './instrumentation';
 import { construct, parameterProblem, parametersOf, tokenName } from './injection';
 import { registrationOf, type Constructor, type HandlerRegistration } from './registry';
 
@@ -38,6 +39,17 @@ export interface KernelOptions {
   logger?: Logger;
   /** Called for every failing event handler (after the logger). */
   onEventError?: EventErrorListener;
+  /**
+   * Traces and measures every command, query and event handler (outside all middleware), e.g.
+   * `openTelemetry()` from `hostfactory-kernel/otel`. Default: none, at no cost.
+   */
+  instrumentation?: Instrumentation;
+  /**
+   * Run every dispatch and event delivery in an `AsyncLocalStorage` scope, so nested work inherits
+   * its correlation and causation (docs/kernel.md). Default `true`. `false` spares a plain kernel the
+   * Node 20 promise-hook cost; nested dispatches then need `correlationId`/`causationId` passed.
+   */
+  dispatchContext?: boolean;
 }
 
 /** A kernel: its buses and container, isolated from every other kernel in the process. */
@@ -86,9 +98,11 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
   if (options.validation !== false && !middleware.some(isValidationMiddleware)) middleware.push(validation());
 
   const fix = (kind: 'command' | 'query', name: string) => missingHandlerFix(origin.factory, bus, kind, name);
-  const commandCore = new MessageBusCore('command', container, middleware, fix);
-  const queryCore = new MessageBusCore('query', container, middleware, fix);
-  const events = new EventBus(container, logger, options.onEventError);
+  const instrumentation = options.instrumentation;
+  const scoped = options.dispatchContext !== false;
+  const commandCore = new MessageBusCore('command', container, middleware, fix, instrumentation, scoped);
+  const queryCore = new MessageBusCore('query', container, middleware, fix, instrumentation, scoped);
+  const events = new EventBus(container, logger, options.onEventError, instrumentation, scoped);
   const problems: KernelProblem[] = [];
   const handlerClasses = new Set<Constructor>();
 

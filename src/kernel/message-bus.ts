@@ -3,6 +3,9 @@ import { DuplicateHandlerError, HandlerNotFoundError, KernelError } from './erro
 import type { DispatchContext, ExecuteOptions } from './handler';
 import { compose, type Middleware } from './middleware';
 import { instantiate } from './injection';
+import type { Instrumentation } from './instrumentation';
+import { currentScope, runInScope, type CausationScope } from './scope';
+import { randomUUID } from 'node:crypto';
 import type { Constructor } from './registry';
 
 interface Handles {
@@ -11,14 +14,20 @@ interface Handles {
 
 const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 
-/** One dispatch's context. A class, so every dispatch shares one hidden class (fast property access). */
-class Dispatch implements DispatchContext {
+/**
+ * One dispatch's context, and the scope of the work it does. A class, so every dispatch shares one
+ * hidden class (fast property access).
+ */
+class Dispatch implements DispatchContext, CausationScope {
   /**
    * Reading the clock costs ~40-70 ns, more than the rest of a dispatch, so it is read on first
    * access: `logging()` reads it as it starts, and a pipeline nobody times never pays for it.
+   * The same goes for a random message id (~50 ns), made when something first reads it.
    */
   private started = -1;
-  readonly correlationId: string | undefined;
+  private id: string | undefined;
+  private correlation: string | undefined;
+  readonly causationId: string | undefined;
   readonly metadata: Readonly<Record<string, unknown>>;
   signal: AbortSignal | undefined;
 
@@ -28,10 +37,23 @@ class Dispatch implements DispatchContext {
     readonly messageName: string,
     readonly container: ContainerInstance,
     options: ExecuteOptions | undefined,
+    parent: CausationScope | undefined,
+    readonly instrumentation: Instrumentation | undefined,
   ) {
-    this.correlationId = options?.correlationId;
     this.metadata = options?.metadata ?? NO_METADATA;
     this.signal = options?.signal;
+    const commandId = this.metadata.commandId;
+    this.id = options?.messageId ?? (typeof commandId === 'string' ? commandId : undefined);
+    this.correlation = options?.correlationId ?? parent?.correlationId;
+    this.causationId = options?.causationId ?? parent?.messageId;
+  }
+
+  get messageId(): string {
+    return (this.id ??= randomUUID());
+  }
+
+  get correlationId(): string {
+    return (this.correlation ??= this.messageId);
   }
 
   get startedAt(): number {
@@ -95,6 +117,9 @@ export class MessageBusCore {
     private readonly middleware: readonly Middleware[],
     /** What a `HANDLER_NOT_FOUND` tells the host to do, for the factory that built this kernel. */
     private readonly missingHandlerFix?: (kind: 'command' | 'query', messageName: string) => string,
+    private readonly instrumentation?: Instrumentation,
+    /** Whether dispatches enter their scope (`KernelOptions.dispatchContext`). */
+    private readonly scoped = true,
   ) {}
 
   /** Adds or replaces the route of `messageClass`. */
@@ -125,8 +150,13 @@ export class MessageBusCore {
       const name = typeof type === 'function' && type.name ? type.name : String(message);
       return Promise.reject(new HandlerNotFoundError(this.kind, name, this.missingHandlerFix?.(this.kind, name)));
     }
+    const instrumentation = this.instrumentation;
+    const dispatch = new Dispatch(this.kind, message, route.messageName, this.container, options, currentScope(), instrumentation);
     try {
-      return route.run(new Dispatch(this.kind, message, route.messageName, this.container, options));
+      // Every dispatch runs in its own scope: what its handler starts inherits its ids (docs/kernel.md).
+      if (instrumentation === undefined) return this.scoped ? runInScope(dispatch, route.run, dispatch) : route.run(dispatch);
+      const traced = () => instrumentation.wrap({ kind: this.kind, context: dispatch }, () => route.run(dispatch));
+      return this.scoped ? runInScope(dispatch, traced) : traced();
     } catch (error) {
       // A middleware that throws synchronously still yields a rejected promise, never a throw.
       return Promise.reject(error);

@@ -1,5 +1,6 @@
 import type { DispatchContext } from './handler';
 import { isKernelError, TimeoutError } from './errors';
+import { signal } from './scope';
 import type { Logger } from './logger';
 import { assertValid } from './validation';
 
@@ -146,7 +147,9 @@ export function retry(options: RetryOptions = {}): Middleware {
         return await next();
       } catch (error) {
         const retriable = isKernelError(error) && codes.has(error.code);
-        if (!retriable || attempt >= attempts || context.signal?.aborted) throw error;
+        const again = retriable && attempt < attempts && context.signal?.aborted !== true;
+        if (retriable) signal({ kind: 'attempt-failed', messageName: context.messageName, code: error.code, retried: again });
+        if (!again) throw error;
         const delay = backoff(attempt + 1);
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       }

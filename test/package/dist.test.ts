@@ -180,4 +180,15 @@ const after = problems();
     const report = await runNodeJson(script(file, `${imports('hostfactory-kernel')}\n${body}`), WORK);
     expect(report).toEqual({ requestId: true, status: 'complete', results: ['succeed', 'succeed'], refusedExit: 1, refusedHasMessage: true });
   });
+
+  it('loads @opentelemetry/api only through the ./otel subpath', async () => {
+    // CommonJS loads every chunk through require(), so require.cache lists all the files a subpath pulls in.
+    const probe = `const loaded = () => Object.keys(require.cache).some((f) => f.includes('@opentelemetry'));
+for (const entry of ['', '/kernel', '/hostfactory', '/storage', '/testing']) require('hostfactory-kernel' + entry);
+const before = loaded();
+const otel = require('hostfactory-kernel/otel');
+console.log(JSON.stringify({ before, after: loaded(), openTelemetry: typeof otel.openTelemetry }));`;
+    const report = await runNodeJson(script('otel-probe.cjs', probe), WORK);
+    expect(report).toEqual({ before: false, after: true, openTelemetry: 'function' });
+  });
 });

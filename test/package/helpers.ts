@@ -22,6 +22,10 @@ const BUILD_OUTPUTS = [
   'dist/storage/index.cjs',
   'dist/storage/index.d.ts',
   'dist/storage/index.d.cts',
+  'dist/otel/index.js',
+  'dist/otel/index.cjs',
+  'dist/otel/index.d.ts',
+  'dist/otel/index.d.cts',
 ];
 
 /**

@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventBus, Logger } from '../../kernel';
+import { type Instrumentation, type ProjectionLagSample } from '../../kernel/instrumentation';
+import { eventScope, runInScope } from '../../kernel/scope';
 import type { StoredEvent } from '../storage/event-log';
 import type { Storage } from '../storage/storage';
 import { COLLECTIONS, type Projection } from './projections';
@@ -37,6 +39,7 @@ export class Projector {
     private readonly projections: readonly Projection[],
     private readonly events: EventBus,
     private readonly logger: Logger,
+    private readonly instrumentation?: Instrumentation,
   ) {}
 
   /**
@@ -84,6 +87,12 @@ export class Projector {
     return this.projections.map((p) => this.lags.get(p.name) ?? { projection: p.name, position: 0 });
   }
 
+  /** How many committed events each projection has not applied yet (one event-log head read). */
+  async lag(): Promise<ProjectionLagSample[]> {
+    const head = await this.storage.eventLog.head();
+    return this.status().map((s) => ({ projection: s.projection, lag: Math.max(0, head - s.position) }));
+  }
+
   /** Clears the projections' collections and checkpoints and replays the whole log into them. */
   async rebuild(): Promise<void> {
     await this.catchUp();
@@ -107,7 +116,7 @@ export class Projector {
       for (;;) {
         const batch = await this.storage.eventLog.readAfter(position, BATCH);
         if (batch.length === 0) break;
-        const applied = await applyAll(projection, batch, store);
+        const applied = await this.applyBatch(projection, batch);
         if (applied.position !== position) {
           position = applied.position;
           await store.put(COLLECTIONS.checkpoints, { id: projection.name, position });
@@ -129,6 +138,21 @@ export class Projector {
     this.caughtUpTo = Math.max(0, Math.min(lowest, this.published ?? lowest));
   }
 
+  /** {@link applyAll} as one unit of instrumented work, which fails when the batch stops at a failing event. */
+  private async applyBatch(projection: Projection, batch: readonly StoredEvent[]): Promise<Applied> {
+    if (this.instrumentation === undefined) return applyAll(projection, batch, this.storage.readModels, undefined);
+    let applied: Applied | undefined;
+    try {
+      await this.instrumentation.wrap({ kind: 'projection', projection: projection.name, events: batch }, async () => {
+        applied = await applyAll(projection, batch, this.storage.readModels, this.instrumentation);
+        if (applied.error !== undefined) throw applied.error;
+      });
+    } catch (error) {
+      if (applied === undefined) throw error;
+    }
+    return applied!;
+  }
+
   private async publish(): Promise<void> {
     if (this.published === undefined) return;
     for (;;) {
@@ -141,11 +165,17 @@ export class Projector {
   }
 }
 
-async function applyAll(projection: Projection, batch: readonly StoredEvent[], store: Storage['readModels']) {
+interface Applied {
+  readonly position: number;
+  readonly error: unknown;
+}
+
+/** Applies `batch` in order, each event in its own scope, and stops at the first failure. */
+async function applyAll(projection: Projection, batch: readonly StoredEvent[], store: Storage['readModels'], instrumentation: Instrumentation | undefined): Promise<Applied> {
   let position = batch[0]!.position - 1;
   for (const stored of batch) {
     try {
-      await projection.apply(stored, store);
+      await runInScope(eventScope(stored.event, instrumentation), () => projection.apply(stored, store));
     } catch (error) {
       return { position, error };
     }

@@ -23,5 +23,10 @@ export interface DomainEventBase<TType extends string, TAggregate extends Aggreg
   readonly correlationId?: string;
   /** Id of the command that caused the change. */
   readonly causationId?: string;
+  /**
+   * The trace the event was committed in, as W3C Trace Context headers, when the host factory runs
+   * with instrumentation; its projections, handlers and relays continue that trace.
+   */
+  readonly trace?: { readonly traceparent: string; readonly tracestate?: string };
   readonly data: TData;
 }
