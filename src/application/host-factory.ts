@@ -119,6 +119,8 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
       ...(options.handlers === undefined ? {} : { handlers: options.handlers }),
       middleware,
       logger,
+      // Events carry the correlation and causation of the work that recorded them: always scoped.
+      dispatchContext: true,
       ...(options.onEventError === undefined ? {} : { onEventError: options.onEventError }),
       ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     },

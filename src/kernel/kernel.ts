@@ -46,8 +46,9 @@ export interface KernelOptions {
   instrumentation?: Instrumentation;
   /**
    * Run every dispatch and event delivery in an `AsyncLocalStorage` scope, so nested work inherits
-   * its correlation and causation (docs/kernel.md). Default `true`. `false` spares a plain kernel the
-   * Node 20 promise-hook cost; nested dispatches then need `correlationId`/`causationId` passed.
+   * its correlation and causation (docs/kernel.md). Default: on when `instrumentation` is given (and
+   * always in a host factory), off otherwise, which spares a plain kernel Node 20's promise-hook cost;
+   * without it, nested dispatches take `correlationId`/`causationId` from their options.
    */
   dispatchContext?: boolean;
 }
@@ -99,7 +100,7 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
 
   const fix = (kind: 'command' | 'query', name: string) => missingHandlerFix(origin.factory, bus, kind, name);
   const instrumentation = options.instrumentation;
-  const scoped = options.dispatchContext !== false;
+  const scoped = options.dispatchContext ?? instrumentation !== undefined;
   const commandCore = new MessageBusCore('command', container, middleware, fix, instrumentation, scoped);
   const queryCore = new MessageBusCore('query', container, middleware, fix, instrumentation, scoped);
   const events = new EventBus(container, logger, options.onEventError, instrumentation, scoped);

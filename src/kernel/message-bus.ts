@@ -40,12 +40,21 @@ class Dispatch implements DispatchContext, CausationScope {
     parent: CausationScope | undefined,
     readonly instrumentation: Instrumentation | undefined,
   ) {
-    this.metadata = options?.metadata ?? NO_METADATA;
-    this.signal = options?.signal;
+    // The common dispatch has no options and no parent scope: it pays for none of the lookups below.
+    if (options === undefined) {
+      this.metadata = NO_METADATA;
+      this.signal = undefined;
+      this.id = undefined;
+      this.correlation = parent?.correlationId;
+      this.causationId = parent?.messageId;
+      return;
+    }
+    this.metadata = options.metadata ?? NO_METADATA;
+    this.signal = options.signal;
     const commandId = this.metadata.commandId;
-    this.id = options?.messageId ?? (typeof commandId === 'string' ? commandId : undefined);
-    this.correlation = options?.correlationId ?? parent?.correlationId;
-    this.causationId = options?.causationId ?? parent?.messageId;
+    this.id = options.messageId ?? (typeof commandId === 'string' ? commandId : undefined);
+    this.correlation = options.correlationId ?? parent?.correlationId;
+    this.causationId = options.causationId ?? parent?.messageId;
   }
 
   get messageId(): string {
@@ -151,7 +160,8 @@ export class MessageBusCore {
       return Promise.reject(new HandlerNotFoundError(this.kind, name, this.missingHandlerFix?.(this.kind, name)));
     }
     const instrumentation = this.instrumentation;
-    const dispatch = new Dispatch(this.kind, message, route.messageName, this.container, options, currentScope(), instrumentation);
+    // An unscoped kernel neither reads nor enters the scope (reading it costs even when it is empty).
+    const dispatch = new Dispatch(this.kind, message, route.messageName, this.container, options, this.scoped ? currentScope() : undefined, instrumentation);
     try {
       // Every dispatch runs in its own scope: what its handler starts inherits its ids (docs/kernel.md).
       if (instrumentation === undefined) return this.scoped ? runInScope(dispatch, route.run, dispatch) : route.run(dispatch);

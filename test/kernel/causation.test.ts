@@ -16,8 +16,8 @@ class Inner extends Command<void> {
 type Seen = Pick<HandlerContext, 'messageId' | 'correlationId' | 'causationId' | 'messageName'>;
 
 /** A kernel whose `Outer` handler runs `Inner` without passing any option, recording each context. */
-function nestingKernel(seen: Seen[], dispatchContext?: boolean): Kernel {
-  const k = createKernel(dispatchContext === undefined ? {} : { dispatchContext });
+function nestingKernel(seen: Seen[], dispatchContext = true): Kernel {
+  const k = createKernel({ dispatchContext });
   const record = (c: HandlerContext) => seen.push({ messageId: c.messageId, correlationId: c.correlationId, causationId: c.causationId, messageName: c.messageName });
   k.commands.register(Inner, { handle: async (_m, c) => void record(c) });
   k.commands.register(Outer, {
@@ -78,10 +78,19 @@ describe('the dispatch context', () => {
   });
 });
 
-describe('createKernel({ dispatchContext: false })', () => {
+describe('createKernel() without dispatchContext (the default for a plain kernel)', () => {
   it('enters no scope: a nested dispatch starts its own correlation and has no causation', async () => {
     const seen: Seen[] = [];
-    const kernel = nestingKernel(seen, false);
+    const kernel = createKernel();
+    const record = (c: HandlerContext) => seen.push({ messageId: c.messageId, correlationId: c.correlationId, causationId: c.causationId, messageName: c.messageName });
+    kernel.commands.register(Inner, { handle: async (_m, c) => void record(c) });
+    kernel.commands.register(Outer, {
+      handle: async (m, c) => {
+        record(c);
+        await kernel.commands.execute(Object.assign(new Inner(), { step: m.step }));
+      },
+    });
+    kernel.events.register('Started', { handle: async () => kernel.commands.execute(Object.assign(new Inner(), { step: 'from-event' })) });
     await kernel.commands.execute(Object.assign(new Outer(), { step: 'a' }), { correlationId: 'http-1' });
     expect(seen[0]).toMatchObject({ correlationId: 'http-1' });
     expect(seen[1]!.causationId).toBeUndefined();
