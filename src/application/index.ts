@@ -52,7 +52,7 @@ export type { ReconcileResult } from './reconcile/reconcile.command';
 export type { Reconciler, ReconcilerOptions } from './reconcile/reconciler';
 export { GetMachine, ListMachines } from './machines/machine.queries';
 export { CAPACITY_HOLDING_STATUSES, committedUnits } from './requests/capacity';
-export { NoActiveMachinesError } from './requests/return-machines.handler';
+export { NoActiveMachinesError } from './requests/request.errors';
 
 export { TemplateDto } from './read-models/template.dto';
 export { RequestDto, RequestStatusDto, RequestMachineDto } from './read-models/request.dto';

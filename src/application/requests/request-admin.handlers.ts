@@ -1,7 +1,7 @@
 import { RequestNotFoundError, type Machine } from '../../domain';
 import { commandHandler, isKernelError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine } from '../provider/provider.port';
-import { logRejectedReport, machineReport, upsertMachines } from './request-machines.handler';
+import { logRejectedReport, machineReport, upsertMachines } from './machine-recording';
 import type { RequestDto } from '../read-models/request.dto';
 import { COLLECTIONS } from '../read-models/projections';
 import { queryAll } from '../read-models/query-all';
