@@ -46,7 +46,8 @@ export {
   UpdateRequestStatus,
 } from './requests/request.commands';
 export type { ReturnMachinesResult } from './requests/request.commands';
-export { GetRequest, GetRequestStatus, ListRequests, ListReturnRequests, GetReturnRequests, PagedQuery } from './requests/request.queries';
+export { GetRequest, GetRequestStatus, ListRequests, ListReturnRequests, GetReturnRequests } from './requests/request.queries';
+export { PagedQuery } from './read-models/paged-query';
 export { Reconcile, DEFAULT_RECONCILE_LIMIT } from './reconcile/reconcile.command';
 export type { ReconcileResult } from './reconcile/reconcile.command';
 export type { Reconciler, ReconcilerOptions } from './reconcile/reconciler';
