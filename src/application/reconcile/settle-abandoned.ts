@@ -3,7 +3,8 @@ import type { HandlerContext } from '../../kernel';
 import type { ProviderMachine, TerminateResult } from '../provider/provider.port';
 import { logRejectedReport, upsertMachines } from '../requests/machine-recording';
 import { claimForReturn, recordRefusals } from '../requests/return-claims';
-import { callProvider, domainContext, type Runtime } from '../runtime';
+import { callProvider } from '../provider/provider-call';
+import { domainContext, type Runtime } from '../runtime';
 import { inSession, type Session } from '../session';
 
 /** What settling one abandoned request did. */

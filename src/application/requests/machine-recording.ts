@@ -1,7 +1,8 @@
 import { Machine, type DomainContext, type MachineReport, type Request, type Template } from '../../domain';
 import { isKernelError, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
-import { callProvider, domainContext, type Runtime } from '../runtime';
+import { callProvider } from '../provider/provider-call';
+import { domainContext, type Runtime } from '../runtime';
 import { recordInSession, type Session } from '../session';
 
 /*

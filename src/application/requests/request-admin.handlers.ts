@@ -5,7 +5,8 @@ import { logRejectedReport, machineReport, upsertMachines } from './machine-reco
 import type { RequestDto } from '../read-models/request.dto';
 import { COLLECTIONS } from '../read-models/projections';
 import { queryAll } from '../read-models/query-all';
-import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
+import { callProvider } from '../provider/provider-call';
+import { domainContext, RUNTIME, type Runtime } from '../runtime';
 import { inSession } from '../session';
 import { requestDtoOf } from './request-dto';
 import { CancelRequest, SyncReclaimNotices, UpdateRequestStatus, type MachineReference } from './request.commands';

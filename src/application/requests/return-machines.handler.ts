@@ -1,7 +1,8 @@
 import type { DomainContext, Machine, Request } from '../../domain';
 import { commandHandler, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { TerminateResult } from '../provider/provider.port';
-import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
+import { callProvider } from '../provider/provider-call';
+import { domainContext, RUNTIME, type Runtime } from '../runtime';
 import { inSession, type Session } from '../session';
 import { failOnRefusal } from './machine-recording';
 import { claimForReturn, recordRefusals } from './return-claims';

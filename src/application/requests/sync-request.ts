@@ -2,7 +2,8 @@ import { RequestNotFoundError, type DomainContext, type MachineStatus, type Requ
 import { isKernelError, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
 import type { RequestDto } from '../read-models/request.dto';
-import { callProvider, domainContext, type Runtime } from '../runtime';
+import { callProvider } from '../provider/provider-call';
+import { domainContext, type Runtime } from '../runtime';
 import { inSession, type Session } from '../session';
 import { attachedMachines, askToProvision, logRejectedReport, recordProvisioned, upsertMachines } from './machine-recording';
 import { requestDtoOf } from './request-dto';
