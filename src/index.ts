@@ -141,4 +141,4 @@ export {
   ProviderError,
 } from './domain/shared/errors';
 export type { DomainErrorCode } from './domain/shared/errors';
-export { NoActiveMachinesError } from './application/requests/return-machines.handler';
+export { NoActiveMachinesError } from './application/requests/request.errors';

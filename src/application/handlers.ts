@@ -1,5 +1,6 @@
 import { ReconcileHandler } from './reconcile/reconcile.handler';
-import { GetMachineHandler, GetRequestHandler, GetRequestStatusHandler, GetReturnRequestsHandler, ListMachinesHandler, ListRequestsHandler, ListReturnRequestsHandler } from './requests/request.query-handlers';
+import { GetMachineHandler, ListMachinesHandler } from './machines/machine.query-handlers';
+import { GetRequestHandler, GetRequestStatusHandler, GetReturnRequestsHandler, ListRequestsHandler, ListReturnRequestsHandler } from './requests/request.query-handlers';
 import { CancelRequestHandler, SyncReclaimNoticesHandler, UpdateRequestStatusHandler } from './requests/request-admin.handlers';
 import { RequestMachinesHandler } from './requests/request-machines.handler';
 import { RequestReturnMachinesHandler } from './requests/return-machines.handler';

@@ -107,9 +107,8 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
   const ids = options.ids ?? randomIds;
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
 
-  let projector: Projector | undefined;
   const middleware: Middleware[] = [
-    (context, next) => (context.kind === 'command' ? afterCommand(projector!, logger, next) : beforeQuery(projector!, options, next)),
+    readYourWrites(logger, options.catchUpBeforeQueries !== false),
     ...(options.middleware ?? []),
     retry({ attempts: options.conflictRetries ?? 3 }),
   ];
@@ -127,7 +126,7 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
     { factory, builtIn: HOST_FACTORY_HANDLERS },
   );
   const instrumentation = options.instrumentation;
-  projector = new Projector(options.storage, [...DEFAULT_PROJECTIONS, ...(options.projections ?? [])], kernel.events, logger, instrumentation);
+  const projector = new Projector(options.storage, [...DEFAULT_PROJECTIONS, ...(options.projections ?? [])], kernel.events, logger, instrumentation);
   const unwatch = instrumentation?.watchProjections?.(() => projector.lag());
 
   const runtime: Runtime = { storage: options.storage, provider: options.provider, clock, ids, limits, logger, projector, instrumentation };
@@ -158,6 +157,17 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
   };
 }
 
+/**
+ * The outermost middleware: keeps the read models in step with the commands. It finds the projector
+ * in the dispatch's container (bound with the runtime), so the kernel can be built before it.
+ */
+function readYourWrites(logger: Logger, catchUpBeforeQueries: boolean): Middleware {
+  return (context, next) => {
+    const { projector } = context.container.get(RUNTIME);
+    return context.kind === 'command' ? afterCommand(projector, logger, next) : beforeQuery(projector, catchUpBeforeQueries, next);
+  };
+}
+
 /** Commands: make sure event delivery starts before the first commit, then catch up (read-your-writes). */
 async function afterCommand(projector: Projector, logger: Logger, next: () => Promise<unknown>): Promise<unknown> {
   await projector.start();
@@ -169,8 +179,9 @@ async function afterCommand(projector: Projector, logger: Logger, next: () => Pr
   }
 }
 
-async function beforeQuery(projector: Projector, options: HostFactoryOptions, next: () => Promise<unknown>): Promise<unknown> {
-  if (options.catchUpBeforeQueries !== false) {
+/** Queries: bring the read models up to date first (one event-log head read when they are), unless the host opted out. */
+async function beforeQuery(projector: Projector, catchUp: boolean, next: () => Promise<unknown>): Promise<unknown> {
+  if (catchUp) {
     await projector.start();
     await projector.catchUpIfBehind();
   }

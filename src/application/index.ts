@@ -46,13 +46,14 @@ export {
   UpdateRequestStatus,
 } from './requests/request.commands';
 export type { ReturnMachinesResult } from './requests/request.commands';
-export { GetRequest, GetRequestStatus, ListRequests, ListReturnRequests, GetReturnRequests, PagedQuery } from './requests/request.queries';
+export { GetRequest, GetRequestStatus, ListRequests, ListReturnRequests, GetReturnRequests } from './requests/request.queries';
+export { PagedQuery } from './read-models/paged-query';
 export { Reconcile, DEFAULT_RECONCILE_LIMIT } from './reconcile/reconcile.command';
 export type { ReconcileResult } from './reconcile/reconcile.command';
 export type { Reconciler, ReconcilerOptions } from './reconcile/reconciler';
 export { GetMachine, ListMachines } from './machines/machine.queries';
 export { CAPACITY_HOLDING_STATUSES, committedUnits } from './requests/capacity';
-export { NoActiveMachinesError } from './requests/return-machines.handler';
+export { NoActiveMachinesError } from './requests/request.errors';
 
 export { TemplateDto } from './read-models/template.dto';
 export { RequestDto, RequestStatusDto, RequestMachineDto } from './read-models/request.dto';

@@ -7,7 +7,9 @@ import {
   RequestReturnMachines,
 } from '../application';
 import { MAX_TEMPLATE_CAPACITY, parseTemplateDefinition } from '../domain';
-import { isKernelError, ValidationError, type ValidationIssue } from '../kernel';
+import { Issues } from '../domain/shared/validation';
+import { isKernelError, ValidationError } from '../kernel';
+import { isRecord, joinPath, pathUnder, underPath } from '../kernel/issue-paths';
 import type {
   GetRequestStatusInputDocument,
   GetReturnRequestsInputDocument,
@@ -48,21 +50,6 @@ export interface TemplatesFileOptions {
 
 const L = HOSTFACTORY_INPUT_LIMITS;
 
-/** Collects the problems of one document so they are reported together. */
-class Problems {
-  readonly list: ValidationIssue[] = [];
-  add(path: string, constraint: string, message: string): void {
-    this.list.push({ path, constraint, message });
-  }
-  throwIfAny(subject: string): void {
-    if (this.list.length > 0) throw new ValidationError(subject, this.list);
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -71,26 +58,21 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-function at(prefix: string, key: string | number): string {
-  if (typeof key === 'number') return `${prefix}[${key}]`;
-  return prefix === '' ? key : `${prefix}.${key}`;
-}
-
 /** The top of an input document: a JSON object (`{}` when `optional` and absent). */
 function documentObject(input: unknown, subject: string, optional = false): Record<string, unknown> {
   if (optional && (input === undefined || input === null)) return {};
-  if (isObject(input)) return input;
+  if (isRecord(input)) return input;
   throw new ValidationError(subject, [{ path: '', constraint: 'isObject', message: `the input must be a JSON object, got ${describe(input)}` }]);
 }
 
 /** A list given as an array, or as a single object (the IBM reference draws some lists that way). */
-function list(problems: Problems, value: unknown, path: string, max: number, required: boolean): unknown[] | undefined {
+function list(problems: Issues, value: unknown, path: string, max: number, required: boolean): unknown[] | undefined {
   const label = path === '' ? 'the document' : path;
   if (value === undefined || value === null) {
     if (required) problems.add(path, 'isDefined', `${label} is required: give an array of objects`);
     return required ? undefined : [];
   }
-  const items = Array.isArray(value) ? value : isObject(value) ? [value] : undefined;
+  const items = Array.isArray(value) ? value : isRecord(value) ? [value] : undefined;
   if (items === undefined) {
     problems.add(path, 'isArray', `${label} must be an array of objects, got ${describe(value)}`);
     return undefined;
@@ -102,7 +84,7 @@ function list(problems: Problems, value: unknown, path: string, max: number, req
   return items;
 }
 
-function idString(problems: Problems, value: unknown, path: string, required: boolean): string | undefined {
+function idString(problems: Issues, value: unknown, path: string, required: boolean): string | undefined {
   if (value === undefined || value === null) {
     if (required) problems.add(path, 'isDefined', `${path} is required`);
     return undefined;
@@ -118,25 +100,14 @@ function idString(problems: Problems, value: unknown, path: string, required: bo
   return value;
 }
 
-/** Builds a message with `X.from()`, reporting its issues under `prefix` and `subject`. */
-function build<M>(make: () => M, subject: string, prefix: string): M {
-  try {
-    return make();
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    const issues = error.issues.map((issue) => ({ ...issue, path: issue.path === '' ? prefix : at(prefix, issue.path) }));
-    throw new ValidationError(subject, issues, { cause: error });
-  }
-}
-
-function machineReferences(problems: Problems, value: unknown, required: boolean): WireMachineReference[] {
+function machineReferences(problems: Issues, value: unknown, required: boolean): WireMachineReference[] {
   const items = list(problems, value, 'machines', L.maxMachines, required) ?? [];
   const references: WireMachineReference[] = [];
   items.forEach((item, index) => {
-    const path = at('machines', index);
-    if (!isObject(item)) return problems.add(path, 'isObject', `${path} must be an object { "name", "machineId" }, got ${describe(item)}`);
-    const name = idString(problems, item.name, at(path, 'name'), true);
-    const machineId = idString(problems, item.machineId, at(path, 'machineId'), false);
+    const path = joinPath('machines', index);
+    if (!isRecord(item)) return problems.add(path, 'isObject', `${path} must be an object { "name", "machineId" }, got ${describe(item)}`);
+    const name = idString(problems, item.name, joinPath(path, 'name'), true);
+    const machineId = idString(problems, item.machineId, joinPath(path, 'machineId'), false);
     if (name !== undefined) references.push(machineId === undefined ? { name } : { name, machineId });
   });
   return references;
@@ -160,22 +131,22 @@ export function parseRequestMachinesInput(input: unknown): RequestMachines {
   const subject = 'requestMachines input';
   const top = documentObject(input, subject);
   const nested = top.template !== undefined;
-  const problems = new Problems();
-  if (nested && !isObject(top.template)) {
+  const problems = new Issues();
+  if (nested && !isRecord(top.template)) {
     problems.add('template', 'isObject', `template must be an object { "templateId", "machineCount" }, got ${describe(top.template)}`);
     problems.throwIfAny(subject);
   }
   const body = (nested ? top.template : top) as Record<string, unknown>;
   const prefix = nested ? 'template' : '';
-  const templateId = idString(problems, body.templateId, at(prefix, 'templateId'), true);
+  const templateId = idString(problems, body.templateId, joinPath(prefix, 'templateId'), true);
   const count = body.machineCount;
-  const countPath = at(prefix, 'machineCount');
+  const countPath = joinPath(prefix, 'machineCount');
   if (count === undefined || count === null) problems.add(countPath, 'isDefined', `${countPath} is required: the number of machines to create`);
   else if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > L.maxMachineCount) {
     problems.add(countPath, 'isInt', `${countPath} must be a whole number from 1 to ${L.maxMachineCount}, got ${describe(count)}`);
   }
   problems.throwIfAny(subject);
-  return build(() => RequestMachines.from({ templateId, machineCount: count }), subject, prefix);
+  return underPath(prefix, subject, () => RequestMachines.from({ templateId, machineCount: count }));
 }
 
 /**
@@ -185,14 +156,14 @@ export function parseRequestMachinesInput(input: unknown): RequestMachines {
 export function parseGetRequestStatusInput(input: unknown): GetRequestStatusInput {
   const subject = 'getRequestStatus input';
   const top = documentObject(input, subject);
-  const problems = new Problems();
+  const problems = new Issues();
   const items = list(problems, top.requests, 'requests', L.maxRequests, true);
   if (items !== undefined && items.length === 0) problems.add('requests', 'arrayMinSize', 'requests must name at least one request');
   const requestIds: string[] = [];
   (items ?? []).forEach((item, index) => {
-    const path = at('requests', index);
-    if (!isObject(item)) return problems.add(path, 'isObject', `${path} must be an object { "requestId" }, got ${describe(item)}`);
-    const id = idString(problems, item.requestId, at(path, 'requestId'), true);
+    const path = joinPath('requests', index);
+    if (!isRecord(item)) return problems.add(path, 'isObject', `${path} must be an object { "requestId" }, got ${describe(item)}`);
+    const id = idString(problems, item.requestId, joinPath(path, 'requestId'), true);
     if (id !== undefined) requestIds.push(id);
   });
   problems.throwIfAny(subject);
@@ -206,11 +177,11 @@ export function parseGetRequestStatusInput(input: unknown): GetRequestStatusInpu
 export function parseRequestReturnMachinesInput(input: unknown): RequestReturnMachines {
   const subject = 'requestReturnMachines input';
   const top = documentObject(input, subject);
-  const problems = new Problems();
+  const problems = new Issues();
   const machines = machineReferences(problems, top.machines, true);
-  if (problems.list.length === 0 && machines.length === 0) problems.add('machines', 'arrayMinSize', 'machines must name at least one machine to return');
+  if (problems.count === 0 && machines.length === 0) problems.add('machines', 'arrayMinSize', 'machines must name at least one machine to return');
   problems.throwIfAny(subject);
-  return build(() => RequestReturnMachines.from({ machines }), subject, '');
+  return underPath('', subject, () => RequestReturnMachines.from({ machines }));
 }
 
 /**
@@ -220,10 +191,10 @@ export function parseRequestReturnMachinesInput(input: unknown): RequestReturnMa
 export function parseGetReturnRequestsInput(input: unknown): GetReturnRequests {
   const subject = 'getReturnRequests input';
   const top = documentObject(input, subject, true);
-  const problems = new Problems();
+  const problems = new Issues();
   const machines = machineReferences(problems, top.machines, false);
   problems.throwIfAny(subject);
-  return build(() => GetReturnRequests.from({ machines }), subject, '');
+  return underPath('', subject, () => GetReturnRequests.from({ machines }));
 }
 
 /**
@@ -234,24 +205,24 @@ export function parseGetReturnRequestsInput(input: unknown): GetReturnRequests {
 export function parseTemplatesFile(input: unknown, options: TemplatesFileOptions = {}): ImportTemplates {
   const subject = 'templates file';
   const bare = Array.isArray(input);
-  if (!bare && !isObject(input)) {
+  if (!bare && !isRecord(input)) {
     throw new ValidationError(subject, [{ path: '', constraint: 'isObject', message: `a templates file must be { "templates": [ ... ] }, got ${describe(input)}` }]);
   }
-  const problems = new Problems();
+  const problems = new Issues();
   const base = bare ? '' : 'templates';
   const items = bare ? list(problems, input, '', L.maxTemplates, true) : list(problems, (input as Record<string, unknown>).templates, 'templates', L.maxTemplates, true);
   const seen = new Map<string, number>();
   (items ?? []).forEach((item, index) => {
-    const path = at(base, index);
+    const path = joinPath(base, index);
     try {
       const definition = parseTemplateDefinition(item);
       const first = seen.get(definition.templateId);
       if (first !== undefined) {
-        problems.add(at(path, 'templateId'), 'unique', `templateId "${definition.templateId}" is also used by ${at(base, first)}; template ids must be unique`);
+        problems.add(joinPath(path, 'templateId'), 'unique', `templateId "${definition.templateId}" is also used by ${joinPath(base, first)}; template ids must be unique`);
       } else seen.set(definition.templateId, index);
     } catch (error) {
       if (!isKernelError(error, 'VALIDATION_FAILED')) throw error;
-      for (const issue of (error as ValidationError).issues) problems.add(issue.path === '' ? path : at(path, issue.path), issue.constraint, issue.message);
+      for (const issue of (error as ValidationError).issues) problems.add(pathUnder(path, issue.path), issue.constraint, issue.message);
     }
   });
   problems.throwIfAny(subject);

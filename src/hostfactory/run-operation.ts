@@ -2,18 +2,11 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { HostFactory } from '../application';
 import { KernelError, isKernelError, type Logger } from '../kernel';
-import { createHostFactoryApi, type OperationResult } from './api';
 import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
 import { fileLogger, jsonLinesLogger } from './file-logger';
 import { parseJsonText } from './json-text';
-import {
-  HOSTFACTORY_INPUT_LIMITS,
-  parseGetAvailableTemplatesInput,
-  parseGetRequestStatusInput,
-  parseGetReturnRequestsInput,
-  parseRequestMachinesInput,
-  parseRequestReturnMachinesInput,
-} from './input';
+import { HOSTFACTORY_INPUT_LIMITS } from './input';
+import { parsedOperations, parseOperation, runParsedOperation, type OperationResult, type ParsedOperation } from './operations';
 import { HOSTFACTORY_OPERATIONS, type HostFactoryOperation } from './wire';
 
 /** Where a text stream goes: `process.stdout`, `process.stderr`, or a test's collector. */
@@ -44,14 +37,6 @@ export interface HostFactoryIo {
   /** Overrides the log destination chosen from the environment. */
   readonly logger?: Logger;
 }
-
-const PARSERS: Readonly<Record<HostFactoryOperation, (input: unknown) => unknown>> = {
-  getAvailableTemplates: parseGetAvailableTemplatesInput,
-  requestMachines: parseRequestMachinesInput,
-  getRequestStatus: parseGetRequestStatusInput,
-  requestReturnMachines: parseRequestReturnMachinesInput,
-  getReturnRequests: parseGetReturnRequestsInput,
-};
 
 /** Operations whose input may be empty or absent (no `-f`, or an empty file, reads as `{}`). */
 const OPTIONAL_INPUT: ReadonlySet<HostFactoryOperation> = new Set(['getAvailableTemplates']);
@@ -97,13 +82,12 @@ async function run(
   env: Readonly<Record<string, string | undefined>>,
   logger: Logger,
 ): Promise<OperationResult<unknown>> {
-  let input: unknown;
+  let parsed: ParsedOperation;
   try {
     if (!isOperation(operation)) {
       throw new RunError('INVALID_INVOCATION', `Unknown operation "${operation}": use one of ${HOSTFACTORY_OPERATIONS.join(', ')}.`, HOSTFACTORY_EXIT_CODES.usage);
     }
-    input = await readInput(operation, argv, io.readFile ?? readInputFile);
-    PARSERS[operation](input);
+    parsed = parseOperation(operation, await readInput(operation, argv, io.readFile ?? readInputFile));
   } catch (error) {
     if (isKernelError(error)) logger.warn(`${operation}: ${error.message}`, { operation, code: error.code });
     else logger.error(`${operation}: reading the input failed`, { operation, error: errorText(error) });
@@ -114,8 +98,7 @@ async function run(
   let hostFactory: HostFactory | undefined;
   try {
     hostFactory = await io.createHostFactory({ operation, logger, env });
-    const api = createHostFactoryApi(hostFactory, { logger });
-    return await api[operation](input);
+    return await runParsedOperation(parsedOperations(hostFactory, {}, logger), parsed);
   } catch (error) {
     logger.error(`${operation}: the host factory could not be created`, { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
     return { ok: false, document: formatErrorOutput(error, operation), exitCode: HOSTFACTORY_EXIT_CODES.failed };

@@ -1,41 +1,13 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importGraph, layerOf, SRC } from './source-graph';
 
 /*
  * The shape of `src`: layers import one way (kernel ← domain ← application ← hostfactory, testing)
  * and no file reaches itself through its imports (type-only imports included, since a type circle
  * still ties two modules' meanings together).
  */
-const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 const LAYERS: Record<string, number> = { kernel: 0, domain: 1, application: 2, hostfactory: 3, testing: 3 };
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return path.endsWith('.ts') ? [path] : [];
-  });
-}
-
-function resolveImport(from: string, specifier: string): string | undefined {
-  if (!specifier.startsWith('.')) return undefined;
-  const base = resolve(dirname(from), specifier);
-  return [`${base}.ts`, join(base, 'index.ts')].find((candidate) => existsSync(candidate));
-}
-
-function importGraph(): Map<string, string[]> {
-  const graph = new Map<string, string[]>();
-  for (const file of sourceFiles(SRC)) {
-    const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, false);
-    graph.set(file, importedFiles.map((i) => resolveImport(file, i.fileName)).filter((f): f is string => f !== undefined));
-  }
-  return graph;
-}
-
-const layerOf = (file: string): string => relative(SRC, file).split('/')[0] ?? '';
 
 /** Strongly connected components with more than one file, or a file importing itself. */
 function cycles(graph: Map<string, string[]>): string[][] {

@@ -2,7 +2,7 @@ import { IsIn, IsOptional, IsString, MinLength } from 'class-validator';
 import { MACHINE_STATUSES, type MachineStatus } from '../../domain';
 import { Query } from '../../kernel';
 import type { MachineDto } from '../read-models/machine.dto';
-import { PagedQuery } from '../requests/request.queries';
+import { PagedQuery } from '../read-models/paged-query';
 
 /** One machine (`MACHINE_NOT_FOUND` if there is none). */
 export class GetMachine extends Query<MachineDto> {

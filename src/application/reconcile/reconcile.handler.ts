@@ -2,7 +2,7 @@ import type { Request } from '../../domain';
 import { commandHandler, isKernelError, type CommandHandler, type HandlerContext } from '../../kernel';
 import { COLLECTIONS } from '../read-models/projections';
 import { SyncRequest } from '../requests/request.commands';
-import { SyncRequestHandler } from '../requests/sync-request.handler';
+import { syncRequest } from '../requests/sync-request';
 import { RUNTIME, type Runtime } from '../runtime';
 import type { ReadModelDocument } from '../storage/read-model-store';
 import { DEFAULT_RECONCILE_LIMIT, Reconcile, type ReconcileResult } from './reconcile.command';
@@ -25,11 +25,7 @@ const CURSOR_ID = 'cursor';
  */
 @commandHandler(Reconcile, { inject: [RUNTIME] })
 export class ReconcileHandler implements CommandHandler<Reconcile> {
-  private readonly sync: SyncRequestHandler;
-
-  constructor(private readonly runtime: Runtime) {
-    this.sync = new SyncRequestHandler(runtime);
-  }
+  constructor(private readonly runtime: Runtime) {}
 
   async handle(command: Reconcile, context: HandlerContext): Promise<ReconcileResult> {
     const started = performance.now();
@@ -82,7 +78,7 @@ export class ReconcileHandler implements CommandHandler<Reconcile> {
       result.machinesReturned += settled.machinesReturned;
       return;
     }
-    const dto = await this.sync.handle(SyncRequest.from({ requestId: request.requestId, acknowledge: false }), context);
+    const dto = await syncRequest(this.runtime, SyncRequest.from({ requestId: request.requestId, acknowledge: false }), context);
     result.synced += 1;
     if (dto.status !== 'pending' && dto.status !== 'in_progress') result.closed += 1;
   }

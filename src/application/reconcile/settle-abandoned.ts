@@ -1,9 +1,10 @@
 import type { DomainContext, Machine, Request } from '../../domain';
 import type { HandlerContext } from '../../kernel';
 import type { ProviderMachine, TerminateResult } from '../provider/provider.port';
-import { logRejectedReport, upsertMachines } from '../requests/request-machines.handler';
-import { claimForReturn, recordRefusals } from '../requests/return-machines.handler';
-import { callProvider, domainContext, type Runtime } from '../runtime';
+import { logRejectedReport, upsertMachines } from '../requests/machine-recording';
+import { claimForReturn, recordRefusals } from '../requests/return-claims';
+import { callProvider } from '../provider/provider-call';
+import { domainContext, type Runtime } from '../runtime';
 import { inSession, type Session } from '../session';
 
 /** What settling one abandoned request did. */

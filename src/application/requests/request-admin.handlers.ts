@@ -1,11 +1,12 @@
 import { RequestNotFoundError, type Machine } from '../../domain';
 import { commandHandler, isKernelError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine } from '../provider/provider.port';
-import { logRejectedReport, machineReport, upsertMachines } from './request-machines.handler';
+import { logRejectedReport, machineReport, upsertMachines } from './machine-recording';
 import type { RequestDto } from '../read-models/request.dto';
 import { COLLECTIONS } from '../read-models/projections';
 import { queryAll } from '../read-models/query-all';
-import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
+import { callProvider } from '../provider/provider-call';
+import { domainContext, RUNTIME, type Runtime } from '../runtime';
 import { inSession } from '../session';
 import { requestDtoOf } from './request-dto';
 import { CancelRequest, SyncReclaimNotices, UpdateRequestStatus, type MachineReference } from './request.commands';

@@ -1,8 +1,8 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Min, MinLength, ValidateNested } from 'class-validator';
 import { REQUEST_STATUSES, type RequestStatus, type RequestType } from '../../domain';
 import { Query } from '../../kernel';
-import type { Page } from '../read-models/page';
+import { PagedQuery } from '../read-models/paged-query';
 import type { RequestDto, RequestStatusDto } from '../read-models/request.dto';
 import type { ReclaimDto } from '../read-models/machine.dto';
 import { MachineReference } from './request.commands';
@@ -23,20 +23,6 @@ export class GetRequestStatus extends Query<RequestStatusDto> {
   @IsOptional()
   @IsBoolean()
   includeMachines?: boolean = true;
-}
-
-/** Paging shared by the list queries: `limit` 1–1000 (default 50), `offset` ≥ 0. */
-export abstract class PagedQuery<T> extends Query<Page<T>> {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number = 50;
-
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  offset?: number = 0;
 }
 
 /** Requests, newest first, filtered by status, type and template. */

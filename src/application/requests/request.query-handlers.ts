@@ -1,14 +1,14 @@
-import { MachineNotFoundError, machineResult, machineResultMessage, RequestNotFoundError, type MachineStatus, type RequestType } from '../../domain';
+import { machineResult, machineResultMessage, RequestNotFoundError, type MachineStatus, type RequestType } from '../../domain';
 import { queryHandler, type QueryHandler } from '../../kernel';
 import { fromPlain } from '../read-models/dto';
-import { MachineDto, ReclaimDto } from '../read-models/machine.dto';
-import { Page } from '../read-models/page';
+import { ReclaimDto } from '../read-models/machine.dto';
+import type { Page } from '../read-models/page';
+import { NEWEST_FIRST, readPage } from '../read-models/paged-query';
 import { COLLECTIONS } from '../read-models/projections';
 import { queryAll } from '../read-models/query-all';
 import { RequestDto, RequestStatusDto } from '../read-models/request.dto';
 import { RUNTIME, type Runtime } from '../runtime';
 import type { ReadModelDocument, ReadModelFilter, ReadModelStore } from '../storage/read-model-store';
-import { GetMachine, ListMachines } from '../machines/machine.queries';
 import { GetRequest, GetRequestStatus, GetReturnRequests, ListRequests, ListReturnRequests } from './request.queries';
 
 type RequestDoc = ReadModelDocument & {
@@ -20,27 +20,10 @@ type RequestDoc = ReadModelDocument & {
 type MachineDoc = ReadModelDocument & { machineId: string; name: string | null; status: MachineStatus; statusReason: string };
 
 const inject = { inject: [RUNTIME] };
-const NEWEST_FIRST = [
-  { field: 'createdAt', direction: 'desc' },
-  { field: 'id', direction: 'desc' },
-] as const;
-
 async function requestDoc(store: ReadModelStore, requestId: string): Promise<RequestDoc> {
   const doc = await store.get<RequestDoc>(COLLECTIONS.requests, requestId);
   if (doc === undefined) throw new RequestNotFoundError(requestId);
   return doc;
-}
-
-async function page<T extends object>(
-  store: ReadModelStore,
-  collection: string,
-  type: new () => T,
-  filters: ReadModelFilter[],
-  limit: number,
-  offset: number,
-): Promise<Page<T>> {
-  const found = await store.query(collection, { filters, sort: NEWEST_FIRST, limit, offset });
-  return Page.of(found.items.map((doc) => fromPlain(type, doc)), found.total, limit, offset);
 }
 
 /** Handles {@link GetRequest}. */
@@ -85,7 +68,7 @@ export class ListRequestsHandler implements QueryHandler<ListRequests> {
     if (query.status !== undefined) filters.push({ field: 'status', eq: query.status });
     if (query.type !== undefined) filters.push({ field: 'type', eq: query.type });
     if (query.templateId !== undefined) filters.push({ field: 'templateId', eq: query.templateId });
-    return page(this.runtime.storage.readModels, COLLECTIONS.requests, RequestDto, filters, query.limit ?? 50, query.offset ?? 0);
+    return readPage(this.runtime.storage.readModels, COLLECTIONS.requests, RequestDto, filters, query.limit ?? 50, query.offset ?? 0);
   }
 }
 
@@ -97,33 +80,7 @@ export class ListReturnRequestsHandler implements QueryHandler<ListReturnRequest
   handle(query: ListReturnRequests): Promise<Page<RequestDto>> {
     const filters: ReadModelFilter[] = [{ field: 'type', eq: 'return' }];
     if (query.status !== undefined) filters.push({ field: 'status', eq: query.status });
-    return page(this.runtime.storage.readModels, COLLECTIONS.requests, RequestDto, filters, query.limit ?? 50, query.offset ?? 0);
-  }
-}
-
-/** Handles {@link GetMachine}. */
-@queryHandler(GetMachine, inject)
-export class GetMachineHandler implements QueryHandler<GetMachine> {
-  constructor(private readonly runtime: Runtime) {}
-
-  async handle(query: GetMachine): Promise<MachineDto> {
-    const doc = await this.runtime.storage.readModels.get(COLLECTIONS.machines, query.machineId);
-    if (doc === undefined) throw new MachineNotFoundError(query.machineId);
-    return fromPlain(MachineDto, doc);
-  }
-}
-
-/** Handles {@link ListMachines}. */
-@queryHandler(ListMachines, inject)
-export class ListMachinesHandler implements QueryHandler<ListMachines> {
-  constructor(private readonly runtime: Runtime) {}
-
-  handle(query: ListMachines): Promise<Page<MachineDto>> {
-    const filters: ReadModelFilter[] = [];
-    if (query.requestId !== undefined) filters.push({ field: 'requestId', eq: query.requestId });
-    if (query.templateId !== undefined) filters.push({ field: 'templateId', eq: query.templateId });
-    if (query.status !== undefined) filters.push({ field: 'status', eq: query.status });
-    return page(this.runtime.storage.readModels, COLLECTIONS.machines, MachineDto, filters, query.limit ?? 50, query.offset ?? 0);
+    return readPage(this.runtime.storage.readModels, COLLECTIONS.requests, RequestDto, filters, query.limit ?? 50, query.offset ?? 0);
   }
 }
 

@@ -1,21 +1,13 @@
-import { Request, type DomainContext, type Machine } from '../../domain';
-import { commandHandler, KernelError, isKernelError, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
+import type { DomainContext, Machine, Request } from '../../domain';
+import { commandHandler, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { TerminateResult } from '../provider/provider.port';
-import { callProvider, domainContext, RUNTIME, type Runtime } from '../runtime';
-import { inSession, recordInSession, type Session } from '../session';
-import { attachedMachines } from './sync-request.handler';
+import { callProvider } from '../provider/provider-call';
+import { domainContext, RUNTIME, type Runtime } from '../runtime';
+import { inSession, type Session } from '../session';
+import { failOnRefusal } from './machine-recording';
+import { claimForReturn, recordRefusals } from './return-claims';
+import { NoActiveMachinesError } from './request.errors';
 import { RequestReturnMachines, type MachineReference, type ReturnMachinesResult } from './request.commands';
-
-/** None of the machines named in a return is active (`MACHINE_NOT_FOUND`); `details.names` lists them. */
-export class NoActiveMachinesError extends KernelError {
-  constructor(names: readonly string[]) {
-    super(
-      'MACHINE_NOT_FOUND',
-      `No active machines to return: ${names.join(', ') || '(none named)'}. Name machines that exist and are not terminated (by machineId, or by host name).`,
-      { details: { names: [...names] } },
-    );
-  }
-}
 
 interface Claim {
   request: Request | undefined;
@@ -57,11 +49,7 @@ export class RequestReturnMachinesHandler implements CommandHandler<RequestRetur
         this.runtime.provider.terminate({ requestId, machineIds: claim.machineIds }),
       );
     } catch (error) {
-      const message = isKernelError(error) ? error.message : String(error);
-      await recordInSession(this.runtime.storage, async (session) => {
-        const stored = await session.request(requestId);
-        if (stored !== undefined && !stored.isTerminal) stored.fail(message, domainContext(this.runtime, context));
-      });
+      await failOnRefusal(this.runtime, requestId, error, context);
       throw error;
     }
 
@@ -103,28 +91,4 @@ export class RequestReturnMachinesHandler implements CommandHandler<RequestRetur
     const named = session.adopt('machine', await session.tx.machines.findByName(reference.name));
     return named.find((m) => !m.isTerminal) ?? named[0];
   }
-}
-
-/**
- * Creates a started return request for `machines` in the session and marks each one claimed by it.
- * Claimed and started in the same commit: terminate is then called for these machines exactly once
- * (a lost call is re-sent by a sync of the return request once a provider timeout has passed).
- */
-export function claimForReturn(session: Session, machines: readonly Machine[], ctx: DomainContext): Request {
-  const request = session.add('request', Request.createReturn({ machineIds: machines.map((m) => m.machineId) }, ctx));
-  for (const machine of machines) machine.markReturnRequested(request.requestId, ctx);
-  request.start(ctx);
-  return request;
-}
-
-/** Records the machines the provider refused to terminate on return request `requestId` and re-derives its status. */
-export async function recordRefusals(runtime: Runtime, requestId: string, result: TerminateResult, context: HandlerContext | undefined): Promise<void> {
-  if (result.failed.length === 0) return;
-  await recordInSession(runtime.storage, async (session) => {
-    const stored = await session.request(requestId);
-    if (stored === undefined || stored.isTerminal) return;
-    const ctx = domainContext(runtime, context);
-    stored.recordTerminationFailures(result.failed, ctx);
-    stored.synchronise(await attachedMachines(session, stored), ctx);
-  });
 }

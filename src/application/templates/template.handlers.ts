@@ -1,6 +1,7 @@
 import { ConcurrencyConflictError, parseTemplateDefinition, Template, TemplateAlreadyExistsError, TemplateNotFoundError } from '../../domain';
 import { commandHandler, isKernelError, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
-import { domainContext, RUNTIME, underPath, type Runtime } from '../runtime';
+import { underPath } from '../../kernel/issue-paths';
+import { domainContext, RUNTIME, type Runtime } from '../runtime';
 import { inSession, Session } from '../session';
 import {
   CreateTemplate,

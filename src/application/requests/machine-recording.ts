@@ -1,0 +1,125 @@
+import { Machine, type DomainContext, type MachineReport, type Request, type Template } from '../../domain';
+import { isKernelError, type HandlerContext } from '../../kernel';
+import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
+import { callProvider } from '../provider/provider-call';
+import { domainContext, type Runtime } from '../runtime';
+import { recordInSession, type Session } from '../session';
+
+/*
+ * Recording what the provider reported about a request's machines, shared by every use case that
+ * asks the provider (request, sync, cancel, reclaim notices, settling abandoned requests).
+ */
+
+/** Asks the provider to start `request`'s machines (idempotent by request id), within the provider time limit. */
+export function askToProvision(runtime: Runtime, request: Request, template: Template): Promise<ProvisionResult> {
+  return callProvider(runtime, 'provision', request.requestId, () =>
+    runtime.provider.provision({
+      requestId: request.requestId,
+      template: template.toSnapshot(),
+      count: request.requestedCount,
+      tags: { ...request.tags },
+    }),
+  );
+}
+
+/** Fails request `requestId` (unless already terminal) with the message of the provider error that refused it. */
+export async function failOnRefusal(runtime: Runtime, requestId: string, error: unknown, context: HandlerContext): Promise<void> {
+  const message = isKernelError(error) ? error.message : String(error);
+  await recordInSession(runtime.storage, async (session) => {
+    const stored = await session.request(requestId);
+    if (stored !== undefined && !stored.isTerminal) stored.fail(message, domainContext(runtime, context));
+  });
+}
+
+/** A callback that logs a provider report the domain refused to apply, with the request it came from. */
+export function logRejectedReport(runtime: Runtime, requestId: string): (machineId: string, error: unknown) => void {
+  return (machineId, error) =>
+    runtime.logger.warn(`rejected a provider report for machine ${machineId}`, {
+      requestId,
+      machineId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+}
+
+/** Attaches the resources and machines a provision call reported, creating the machines it names. */
+export async function recordProvisioned(
+  session: Session,
+  request: Request,
+  template: Template,
+  result: ProvisionResult,
+  ctx: DomainContext,
+  onRejected?: (machineId: string, error: unknown) => void,
+): Promise<void> {
+  const machines = await upsertMachines(session, request, template.templateId, template.providerApi, result.machines, ctx, onRejected);
+  request.attachMachines(machines.map((m) => m.machineId), result.resourceIds, ctx);
+  if (request.status === 'pending') request.start(ctx);
+  // Until its requester has the id, an acquire request stays open whatever its machines do: closed
+  // unacknowledged, no reconciler would return the machines of an answer Symphony never received.
+  if (request.acknowledgedAt !== null) request.synchronise(machines, ctx);
+}
+
+/**
+ * Applies provider reports to an acquire request's machines: a machine seen for the first time is
+ * created; a known one gets the report, unless the status machine forbids the move (then the report
+ * is rejected, logged by the caller, and the machine left as it was). Returns every reported machine.
+ */
+export async function upsertMachines(
+  session: Session,
+  request: Request,
+  templateId: string,
+  providerApi: string | null,
+  reports: readonly ProviderMachine[],
+  ctx: DomainContext,
+  onRejected?: (machineId: string, error: unknown) => void,
+): Promise<Machine[]> {
+  const machines: Machine[] = [];
+  // One repository call for every reported machine, not one per machine.
+  const loaded = await session.machines(reports.map((report) => report.machineId));
+  for (const report of reports) {
+    const known = loaded.get(report.machineId);
+    // A report about a machine of another request is not this request's to apply: the provider
+    // reused an id (or a fake restarted its counter). Say so; applying it would corrupt the other.
+    if (known !== undefined && known.requestId !== request.requestId && known.returnRequestId !== request.requestId) {
+      onRejected?.(report.machineId, new Error(`machine ${report.machineId} belongs to request ${known.requestId}, not ${request.requestId}; the provider reported an id it already gave another request`));
+      continue;
+    }
+    if (known === undefined && request.type === 'return') continue;
+    if (known === undefined) {
+      const created = session.add(
+        'machine',
+        Machine.create({ ...facts(report), machineId: report.machineId, requestId: request.requestId, templateId, providerApi, status: report.status, statusReason: report.statusReason ?? null }, ctx),
+      );
+      // A second report of the same machine in this batch applies to the one just created.
+      loaded.set(report.machineId, created);
+      machines.push(created);
+      continue;
+    }
+    try {
+      known.report(machineReport(report), ctx);
+    } catch (error) {
+      if (!isKernelError(error, 'INVALID_MACHINE_STATE_TRANSITION')) throw error;
+      onRejected?.(report.machineId, error);
+    }
+    machines.push(known);
+  }
+  return machines;
+}
+
+/** A provider's machine facts as a domain machine report (absent facts left unchanged). */
+export function machineReport(report: ProviderMachine): MachineReport {
+  return { ...facts(report), status: report.status, ...(report.statusReason == null ? {} : { statusReason: report.statusReason }) };
+}
+
+function facts(report: ProviderMachine) {
+  const out: Record<string, unknown> = {};
+  for (const key of ['name', 'resourceId', 'instanceType', 'priceType', 'cloudHostId', 'privateIpAddress', 'publicIpAddress', 'instanceTags', 'launchTime'] as const) {
+    if (report[key] !== undefined) out[key] = report[key];
+  }
+  return out;
+}
+
+/** Every machine attached to `request`, tracked in the session (including ones created in it and not yet saved). */
+export async function attachedMachines(session: Session, request: Request): Promise<Machine[]> {
+  const found = await session.machines(request.machineIds);
+  return request.machineIds.flatMap((id) => found.get(id) ?? []);
+}
