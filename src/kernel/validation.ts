@@ -1,7 +1,7 @@
-import { validateSync, type ValidationError as ClassValidatorError, type ValidatorOptions } from 'class-validator';
+import type { ValidatorOptions } from 'class-validator';
+import { validateCompiled, type ErrorNode } from './compiled-validation';
 import { ValidationError, type ValidationIssue } from './errors';
 import { joinPath } from './issue-paths';
-import { installValidationMetadataCache } from './validation-cache';
 
 /**
  * The options every validation runs with (class-validator 0.15 needs them explicit): properties
@@ -29,16 +29,15 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const validatedAndFrozen = new WeakSet<object>();
 
 const NO_ISSUES: readonly ValidationIssue[] = Object.freeze([]);
-let cacheInstalled = false;
 
-/** Runs class-validator on `instance` and returns its issues, flattened to full paths. */
+/**
+ * Validates `instance` against its class-validator rules and returns its issues, flattened to full
+ * paths. The rules run from a plan compiled once per class (compiled-validation.ts); classes with a
+ * rule the plan cannot reproduce are validated by class-validator itself, with the same result.
+ */
 export function collectIssues(instance: object): readonly ValidationIssue[] {
-  if (!cacheInstalled) {
-    installValidationMetadataCache();
-    cacheInstalled = true;
-  }
-  const errors = validateSync(instance, VALIDATOR_OPTIONS as ValidatorOptions);
-  if (errors.length === 0) return NO_ISSUES;
+  const errors = validateCompiled(instance, VALIDATOR_OPTIONS as ValidatorOptions);
+  if (errors === undefined) return NO_ISSUES;
   const issues: ValidationIssue[] = [];
   flatten(errors, '', issues);
   return issues;
@@ -60,7 +59,7 @@ export function markValidated(instance: object): void {
   validatedAndFrozen.add(instance);
 }
 
-function flatten(errors: readonly ClassValidatorError[], prefix: string, out: ValidationIssue[]): void {
+function flatten(errors: readonly ErrorNode[], prefix: string, out: ValidationIssue[]): void {
   for (const error of errors) {
     const path = propertyPath(prefix, error.property);
     if (error.constraints) {
