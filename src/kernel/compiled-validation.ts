@@ -28,7 +28,7 @@ export function validateCompiled(object: object, options: ValidatorOptions): rea
   const allowed = plan.allowed as Record<string, { length?: number } | undefined>;
   for (const key of Object.keys(object)) {
     const group = allowed[key];
-    // Looked up on a plain object, exactly as class-validator does (`toString` is not allowed, `valueOf` is).
+    // Looked up on a plain object, exactly as class-validator does (`toString` is refused, `hasOwnProperty` passes).
     if (!group || group.length === 0) {
       (errors ??= []).push({ property: key, constraints: { [ValidationTypes.WHITELIST]: `property ${key} should not exist` } });
     }

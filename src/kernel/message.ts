@@ -11,7 +11,7 @@ declare const KIND: unique symbol;
  * class-transformer options for untrusted input: no implicit conversion (a `"3"` stays a string
  * and fails `@IsInt`), extra keys kept so validation can reject them, declared defaults applied.
  */
-const TRANSFORM_OPTIONS: ClassTransformOptions = Object.freeze({
+export const TRANSFORM_OPTIONS: ClassTransformOptions = Object.freeze({
   enableImplicitConversion: false,
   excludeExtraneousValues: false,
   exposeDefaultValues: true,

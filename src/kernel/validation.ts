@@ -37,7 +37,11 @@ const NO_ISSUES: readonly ValidationIssue[] = Object.freeze([]);
  */
 export function collectIssues(instance: object): readonly ValidationIssue[] {
   const errors = validateCompiled(instance, VALIDATOR_OPTIONS as ValidatorOptions);
-  if (errors === undefined) return NO_ISSUES;
+  return errors === undefined ? NO_ISSUES : toIssues(errors);
+}
+
+/** class-validator's error tree as the kernel's issues: one per failed rule, with its full path. */
+export function toIssues(errors: readonly ErrorNode[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   flatten(errors, '', issues);
   return issues;
