@@ -38,10 +38,13 @@ export function validateCompiled(object: object, options: ValidatorOptions): rea
     let skip = false;
     for (const condition of property.conditions) if (!condition(object, value)) skip = true;
     if (skip) continue;
-    const node = new PendingNode(property.name);
-    for (const rule of property.rules) checkRule(object, value, rule, node);
-    if (property.nested.length > 0) validateNested(value, property.nested, node, options);
-    if (node.failed()) (errors ??= []).push(node.done());
+    let node: PendingNode | undefined;
+    for (const rule of property.rules) {
+      const failure = checkRule(object, value, rule);
+      if (failure !== undefined) (node ??= new PendingNode(property.name)).fail(rule.type, failure);
+    }
+    if (property.nested.length > 0) validateNested(value, property.nested, (node ??= new PendingNode(property.name)), options);
+    if (node?.failed()) (errors ??= []).push(node.done());
   }
   return errors;
 }
@@ -80,10 +83,14 @@ function isThenable(value: unknown): boolean {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
-function checkRule(object: object, value: unknown, rule: CompiledRule, node: PendingNode): void {
+/** Runs one rule; returns its message when it fails. */
+function checkRule(object: object, value: unknown, rule: CompiledRule): string | undefined {
   const { metadata, constraint } = rule;
-  if (metadata.validateIf && !metadata.validateIf(object, value)) return;
-  const args = argumentsOf(object, value, metadata);
+  if (metadata.validateIf && !metadata.validateIf(object, value)) return undefined;
+  // Built-in constraints read only `constraints` from their arguments and keep nothing: one object per rule serves every call.
+  const args = rule.args;
+  args.object = object;
+  args.value = value;
   let valid: boolean;
   if (!metadata.each || !isCollection(value)) {
     const answer = constraint.validate(value, args);
@@ -94,9 +101,12 @@ function checkRule(object: object, value: unknown, rule: CompiledRule, node: Pen
     const answers = items.map((item) => constraint.validate(item, args));
     valid = answers.some(isThenable) || answers.every(Boolean);
   }
-  if (valid) return;
-  const message = metadata.message || (constraint.defaultMessage instanceof Function ? constraint.defaultMessage(args) : '');
-  node.fail(rule.type, fillMessage(message, args));
+  args.object = undefined as never;
+  args.value = undefined;
+  if (valid) return undefined;
+  const fresh = argumentsOf(object, value, metadata);
+  const message = metadata.message || (constraint.defaultMessage instanceof Function ? constraint.defaultMessage(fresh) : '');
+  return fillMessage(message, fresh);
 }
 
 function validateNested(value: unknown, nested: readonly RuleMetadata[], node: PendingNode, options: ValidatorOptions): void {

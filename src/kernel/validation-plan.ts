@@ -33,6 +33,8 @@ export interface CompiledRule {
   /** The key class-validator files a failure under (`isString`, `min`, …). */
   type: string;
   constraint: Constraint['instance'];
+  /** The arguments object handed to the constraint, refilled on each call. */
+  args: ValidationArguments;
 }
 
 /** What to check on one decorated property, in class-validator's order. */
@@ -117,7 +119,8 @@ function compileRule(storage: ReturnType<typeof getMetadataStorage>, metadata: R
   if (constraint.async) return `rule "${label}" is asynchronous`;
   // A rule registered by class-validator's own decorators carries the built-in name on both sides.
   if (!BUILT_IN_RULES.has(constraint.name) || metadata.name !== constraint.name) return `rule "${label}" is a custom constraint`;
-  return { metadata, type: constraint.name, constraint: constraint.instance };
+  const args: ValidationArguments = { targetName: '', property: metadata.propertyName, object: undefined as never, value: undefined, constraints: metadata.constraints as never };
+  return { metadata, type: constraint.name, constraint: constraint.instance, args };
 }
 
 function fallback(type: Function, property: string, why: string): ClassPlan {
