@@ -25,9 +25,6 @@ export const MAX_INPUT_DEPTH = 64;
 /** Keys that could reach an object's prototype when copied; rejected anywhere in untrusted input. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Instances that passed validation and were frozen: validating them again cannot change the answer. */
-const validatedAndFrozen = new WeakSet<object>();
-
 const NO_ISSUES: readonly ValidationIssue[] = Object.freeze([]);
 
 /**
@@ -47,20 +44,10 @@ export function toIssues(errors: readonly ErrorNode[]): ValidationIssue[] {
   return issues;
 }
 
-/**
- * Validates `instance` and throws {@link ValidationError} listing every failing field.
- * Instances built by `from()` are frozen after validation and are not validated twice.
- */
+/** Validates `instance` and throws {@link ValidationError} listing every failing field. */
 export function assertValid(instance: object, subject: string): void {
-  // Only a frozen instance can have been validated by from(); skip the WeakSet lookup otherwise.
-  if (Object.isFrozen(instance) && validatedAndFrozen.has(instance)) return;
   const issues = collectIssues(instance);
   if (issues.length > 0) throw new ValidationError(subject, issues);
-}
-
-/** Records that `instance` is valid and deeply frozen. */
-export function markValidated(instance: object): void {
-  validatedAndFrozen.add(instance);
 }
 
 function flatten(errors: readonly ErrorNode[], prefix: string, out: ValidationIssue[]): void {
@@ -106,17 +93,17 @@ export function inspectPlain(input: unknown): ValidationIssue[] {
     return [{ path: '', constraint: 'isObject', message: `expected a JSON object, got ${tag.slice(8, -1)}` }];
   }
   const issues: ValidationIssue[] = [];
-  walk(input, '', 0, new Set(), issues);
+  walk(input, '', 0, [], issues);
   return issues;
 }
 
-function walk(value: object, path: string, depth: number, seen: Set<object>, issues: ValidationIssue[]): void {
+function walk(value: object, path: string, depth: number, seen: object[], issues: ValidationIssue[]): void {
   if (issues.length >= 20) return;
   if (depth > MAX_INPUT_DEPTH) {
     issues.push({ path, constraint: 'maxDepth', message: `nesting is deeper than ${MAX_INPUT_DEPTH} levels` });
     return;
   }
-  if (seen.has(value)) {
+  if (seen.includes(value)) {
     issues.push({ path, constraint: 'noCycles', message: 'the value refers to itself (a cycle); send plain JSON data' });
     return;
   }
@@ -127,7 +114,7 @@ function walk(value: object, path: string, depth: number, seen: Set<object>, iss
     issues.push({ path, constraint: 'isJson', message: `${path === '' ? 'the value' : path} is a ${tag.slice(8, -1)}; send plain JSON data` });
     return;
   }
-  seen.add(value);
+  seen.push(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
@@ -144,7 +131,7 @@ function walk(value: object, path: string, depth: number, seen: Set<object>, iss
       if (typeof item === 'object' && item !== null) walk(item, child, depth + 1, seen, issues);
     }
   }
-  seen.delete(value);
+  seen.pop();
 }
 
 /** Freezes `value` and everything reachable from it through own properties. */

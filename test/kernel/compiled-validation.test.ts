@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, IsString, registerDecorator, Validate, ValidatorConstraint, validateSync, type ValidatorConstraintInterface } from 'class-validator';
+import { getMetadataStorage, IsString, registerDecorator, ValidateIf, Validate, ValidatorConstraint, validateSync, type ValidatorConstraintInterface } from 'class-validator';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as library from '../reliability/library';
-import { Command, Query, ValidationError } from '../../src/kernel';
+import { Command, commandHandler, createKernel, Query, ValidationError } from '../../src/kernel';
 import { validateCompiled, type ErrorNode } from '../../src/kernel/compiled-validation';
 import { TRANSFORM_OPTIONS } from '../../src/kernel/message';
 import { inspectPlain, toIssues, VALIDATOR_OPTIONS } from '../../src/kernel/validation';
@@ -166,6 +166,43 @@ describe('compiled validation', () => {
         const instance = plainToInstance(Pair, plain);
         expect(compiled(instance)).toBe(reference(instance));
       }
+    });
+  });
+
+  describe('a message built by from()', () => {
+    let checks = 0;
+    class Ping extends Command<string> {
+      @ValidateIf(() => (checks++, true))
+      @IsString()
+      text!: string;
+    }
+    class PingHandler {
+      async handle(ping: Ping): Promise<string> {
+        return ping.text;
+      }
+    }
+    commandHandler(Ping)(PingHandler);
+
+    it('is validated once: the validation middleware does not validate it again', async () => {
+      const kernel = createKernel({ handlers: [PingHandler] });
+      checks = 0;
+      const ping = Ping.from({ text: 'hi' });
+      expect(checks).toBe(1);
+      await expect(kernel.commands.execute(ping)).resolves.toBe('hi');
+      expect(checks).toBe(1);
+      // One made with `new` (not frozen, so it may still change) is validated on every dispatch.
+      const made = Object.assign(new Ping(), { text: 'yo' });
+      await kernel.commands.execute(made);
+      await kernel.commands.execute(made);
+      expect(checks).toBe(3);
+      made.text = 7 as never;
+      await expect(kernel.commands.execute(made)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      kernel.dispose();
+    });
+
+    it('is validated when made without the constructor (no from() mark to trust)', () => {
+      const bare = Object.assign(Object.create(Ping.prototype) as Ping, { text: 1 });
+      expect(() => bare.validate()).toThrow(ValidationError);
     });
   });
 });
