@@ -87,6 +87,7 @@ function isThenable(value: unknown): boolean {
 function checkRule(object: object, value: unknown, rule: CompiledRule): string | undefined {
   const { metadata, constraint } = rule;
   if (metadata.validateIf && !metadata.validateIf(object, value)) return undefined;
+  if (rule.test !== undefined) return rule.test(value) ? undefined : failure(object, value, rule);
   // Built-in constraints read only `constraints` from their arguments and keep nothing: one object per rule serves every call.
   const args = rule.args;
   args.object = object;
@@ -103,10 +104,14 @@ function checkRule(object: object, value: unknown, rule: CompiledRule): string |
   }
   args.object = undefined as never;
   args.value = undefined;
-  if (valid) return undefined;
-  const fresh = argumentsOf(object, value, metadata);
-  const message = metadata.message || (constraint.defaultMessage instanceof Function ? constraint.defaultMessage(fresh) : '');
-  return fillMessage(message, fresh);
+  return valid ? undefined : failure(object, value, rule);
+}
+
+/** The message of a failed rule, made as class-validator makes it. */
+function failure(object: object, value: unknown, { metadata, constraint }: CompiledRule): string {
+  const args = argumentsOf(object, value, metadata);
+  const message = metadata.message || (constraint.defaultMessage instanceof Function ? constraint.defaultMessage(args) : '');
+  return fillMessage(message, args);
 }
 
 function validateNested(value: unknown, nested: readonly RuleMetadata[], node: PendingNode, options: ValidatorOptions): void {

@@ -23,3 +23,39 @@ export const BUILT_IN_RULES: ReadonlySet<string> = new Set([
   'isVariableWidth', 'matches', 'max', 'maxDate', 'maxLength', 'min',
   'minDate', 'minLength', 'notContains', 'notEquals',
 ]);
+
+type Test = (value: unknown) => boolean;
+
+/**
+ * Direct tests for the hottest built-ins, given the rule's constraints: what class-validator 0.15's
+ * own functions answer, without their calling chain. A plan uses one only after it answered like
+ * the rule's constraint on every probe (see `specialise`).
+ */
+const DIRECT: Record<string, (constraints: readonly unknown[]) => Test | undefined> = {
+  isString: () => (v) => typeof v === 'string' || v instanceof String,
+  isBoolean: () => (v) => typeof v === 'boolean' || v instanceof Boolean,
+  isInt: () => (v) => typeof v === 'number' && Number.isInteger(v),
+  isArray: () => (v) => Array.isArray(v),
+  isObject: () => (v) => v !== null && v !== undefined && (typeof v === 'object' || typeof v === 'function') && !Array.isArray(v),
+  min: ([bound]) => (typeof bound === 'number' ? (v) => typeof v === 'number' && v >= bound : undefined),
+  max: ([bound]) => (typeof bound === 'number' ? (v) => typeof v === 'number' && v <= bound : undefined),
+  isIn: ([allowed]) => (Array.isArray(allowed) ? (v) => allowed.includes(v) && !Number.isNaN(v) : undefined),
+};
+
+/** Values on which a direct test must agree with the rule's own constraint before it replaces it. */
+const PROBES: readonly unknown[] = [
+  undefined, null, 0, -0, 1, -1, 1.5, 2 ** 53, NaN, Infinity, -Infinity, '', 'a', '1', 'true', true, false,
+  [], ['a'], {}, () => 1, new Date(0), Object.create(null), new String('s'), new Boolean(false), new Number(1), 1n, Symbol.for('probe'),
+];
+
+/**
+ * A direct test for the built-in rule `name` with `constraints`, or undefined when there is none
+ * or when it does not answer like `validate` (the rule's own constraint) on every probe.
+ */
+export function specialise(name: string, constraints: readonly unknown[] | undefined, validate: Test): Test | undefined {
+  const test = DIRECT[name]?.(constraints ?? []);
+  if (test === undefined) return undefined;
+  const probes = [...PROBES, ...(constraints ?? []), ...(Array.isArray(constraints?.[0]) ? (constraints[0] as unknown[]) : [])];
+  for (const probe of probes) if (test(probe) !== Boolean(validate(probe))) return undefined;
+  return test;
+}

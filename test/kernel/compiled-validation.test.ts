@@ -117,6 +117,30 @@ describe('compiled validation', () => {
     }
   });
 
+  describe('direct tests for the hottest built-ins', () => {
+    it('replace the constraint call for single values', () => {
+      const plan = planOf(Order);
+      if (plan.kind !== 'compiled') throw new Error(plan.reason);
+      const direct = Object.fromEntries(plan.properties.map((p) => [p.name, p.rules.filter((r) => r.test !== undefined).map((r) => r.type)]));
+      expect(direct).toMatchObject({ sku: ['isString'], quantity: ['max', 'min', 'isInt'], channel: ['isIn'], gift: ['isBoolean'], tags: ['isObject'], notes: ['isArray'] });
+    });
+
+    it('are not used for a rule that only borrows a built-in name and answers otherwise', () => {
+      class Borrowed extends Command<void> {
+        label!: string;
+      }
+      registerDecorator({ name: 'isString', target: Borrowed, propertyName: 'label', validator: { validate: (v: unknown) => v === 'only', defaultMessage: () => '$property must be "only"' } });
+      const plan = planOf(Borrowed);
+      if (plan.kind !== 'compiled') throw new Error(plan.reason);
+      expect(plan.properties[0]?.rules[0]?.test).toBeUndefined();
+      for (const label of ['only', 'other', 1]) {
+        const instance = Object.assign(new Borrowed(), { label });
+        expect(compiled(instance)).toBe(reference(instance));
+      }
+      expect(() => Borrowed.from({ label: 'other' })).toThrow('label must be "only"');
+    });
+  });
+
   describe('falls back to class-validator for what it cannot compile', () => {
     @ValidatorConstraint({ name: 'evenNumber' })
     class EvenNumber implements ValidatorConstraintInterface {
