@@ -1,6 +1,6 @@
 import { plainToInstance, type ClassTransformOptions } from 'class-transformer';
 import { ValidationError } from './errors';
-import { assertValid, deepFreeze, inspectPlain } from './validation';
+import { collectIssues, deepFreeze, inspectPlain } from './validation';
 
 /** Type-only key of a message's result type; never present at run time. */
 declare const RESULT: unique symbol;
@@ -33,7 +33,8 @@ abstract class Message<TResult> {
   validate(): void {
     // An instance made without the constructor (Object.create) has no such field: validate it.
     if (#validated in this && this.#validated) return;
-    assertValid(this, this.constructor.name);
+    const issues = collectIssues(this);
+    if (issues.length > 0) throw new ValidationError(this.constructor.name, issues);
   }
 
   /**
