@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { buildBenchAdapters } from './build.mjs';
+import { buildBenchAdapters, buildBenchProjections } from './build.mjs';
 import { QUICK, RESULTS_DIR, machine, verdict } from './lib/common.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -22,6 +22,7 @@ if (!existsSync(here('../examples/symphony-provider/.build/provider.cjs'))) {
   throw new Error('The example provider is not bundled: run `npm run build:examples` first (npm run bench does).');
 }
 await buildBenchAdapters();
+await buildBenchProjections();
 rmSync(RESULTS_DIR, { recursive: true, force: true });
 
 /** Runs a suite, echoing its output as it comes and keeping it for the report. */

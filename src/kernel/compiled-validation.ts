@@ -4,8 +4,8 @@ import { planOf, type CompiledRule, type RuleMetadata } from './validation-plan'
 /*
  * Runs validation plans (validation-plan.ts) the way class-validator's ValidationExecutor runs its
  * metadata under the kernel's options (whitelist + forbidNonWhitelisted, nothing skipped, no
- * groups, synchronous): same failures, same tree, same messages. Unlike class-validator it
- * allocates nothing for a valid value: error nodes are made only when something fails.
+ * groups, synchronous): same failures, same tree, same messages. Unlike class-validator it makes
+ * no error objects for a valid value: a node is made only when something fails.
  */
 
 /** A failure node shaped like class-validator's `ValidationError` (the fields the kernel reads). */
@@ -15,7 +15,10 @@ export interface ErrorNode {
   children?: ErrorNode[];
 }
 
-/** Validates `object` by its class's plan (or by class-validator, for a fallback class). */
+/**
+ * Validates `object` by its class's plan, or by class-validator for a fallback class. `options` are
+ * the kernel's `VALIDATOR_OPTIONS`: the plans reproduce what class-validator does with exactly those.
+ */
 export function validateCompiled(object: object, options: ValidatorOptions): readonly ErrorNode[] | undefined {
   const type = (object as { constructor?: unknown }).constructor;
   // class-validator fails in its own way on an object whose constructor is not a class: let it.
@@ -58,7 +61,8 @@ class PendingNode {
     (this.constraints ??= {})[type] = message;
   }
   adopt(nodes: readonly ErrorNode[] | undefined): void {
-    if (nodes !== undefined && nodes.length > 0) (this.children ??= []).push(...nodes);
+    // One by one: a spread of a very wide object's errors would overflow the argument limit.
+    if (nodes !== undefined) for (const node of nodes) (this.children ??= []).push(node);
   }
   failed(): boolean {
     return this.constraints !== undefined || this.children !== undefined;

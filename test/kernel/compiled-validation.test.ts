@@ -117,6 +117,14 @@ describe('compiled validation', () => {
     }
   });
 
+  it('reports every extra key of a very wide nested object (more than a spread can pass)', () => {
+    const wide = Object.fromEntries(Array.from({ length: 150_000 }, (_, i) => [`k${i}`, i]));
+    const instance = plainToInstance(Order, { ...VALIDATION_FIXTURES[0].sample, main: { code: 'ab', ...wide } }, TRANSFORM_OPTIONS);
+    const nodes = validateCompiled(instance, VALIDATOR_OPTIONS);
+    expect(nodes?.[0]?.children).toHaveLength(150_000);
+    expect(compiled(instance)).toBe(reference(instance));
+  });
+
   describe('direct tests for the hottest built-ins', () => {
     it('replace the constraint call for single values', () => {
       const plan = planOf(Order);
