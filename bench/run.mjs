@@ -1,8 +1,8 @@
 // `npm run bench` (after `npm run build` and `npm run build:examples`): every suite in one run, each
 // in a child process of its own, then one PASS/FAIL summary of every target. The run's figures,
 // printed output and targets go to one JSON file, from which bench/report.mjs generates the tables
-// of docs/benchmarks.md and the charts. A full run (every suite, not quick) writes
-// bench/results/latest.json (committed) and the docs; a partial or quick run writes
+// of docs/benchmarks.md and the charts. A complete run (every suite, not quick, none failing)
+// writes bench/results/latest.json (committed) and the docs; any other run writes
 // bench/.build/results/latest.json only. BENCH_QUICK=1: smaller sizes and fewer rounds.
 // BENCH_STRICT=1: a FAIL exits non-zero (a shared, noisy machine can flip a close target).
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,7 +16,6 @@ const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const ALL_SUITES = ['kernel', 'cold-start', 'validation', 'scale', 'memory'];
 const SUITES = (process.env.BENCH_SUITES ?? ALL_SUITES.join(',')).split(',');
 const FULL = !QUICK && ALL_SUITES.every((s) => SUITES.includes(s));
-const OUT = FULL ? here('./results/latest.json') : `${RESULTS_DIR}latest.json`;
 
 if (!existsSync(here('../examples/symphony-provider/.build/provider.cjs'))) {
   throw new Error('The example provider is not bundled: run `npm run build:examples` first (npm run bench does).');
@@ -80,15 +79,18 @@ for (const suite of SUITES) {
   const file = `${RESULTS_DIR}${suite}.json`;
   if (existsSync(file)) figures[suite] = JSON.parse(readFileSync(file, 'utf8'));
 }
+// Only a complete run (every suite, each exiting 0) replaces the committed results and the docs.
+const complete = FULL && process.exitCode !== 1;
+const OUT = complete ? here('./results/latest.json') : `${RESULTS_DIR}latest.json`;
 mkdirSync(fileURLToPath(new URL('.', `file://${OUT}`)), { recursive: true });
 writeFileSync(OUT, `${JSON.stringify({ run, targets, outputs, figures }, null, 1)}\n`);
 console.log(`\nresults: ${OUT}`);
-if (FULL) {
+if (complete) {
   for (const script of ['./chart.mjs', './report.mjs']) {
     const child = spawnSync(process.execPath, [here(script), OUT], { stdio: 'inherit' });
     if (child.status !== 0) process.exitCode = 1;
   }
 } else {
-  console.log('a partial or quick run: docs/benchmarks.md and the charts are left as they are (`node bench/report.mjs <file>` renders them from any results file)');
+  console.log('a partial, quick or failed run: docs/benchmarks.md and the charts are left as they are (`node bench/report.mjs <file>` renders them from any results file)');
 }
 if (process.env.BENCH_STRICT === '1' && failed > 0) process.exitCode = 1;
