@@ -93,7 +93,8 @@ export function inspectPlain(input: unknown): ValidationIssue[] {
     return [{ path: '', constraint: 'isObject', message: `expected a JSON object, got ${tag.slice(8, -1)}` }];
   }
   const issues: ValidationIssue[] = [];
-  walk(input, '', 0, [], issues);
+  // The top is a plain object (checked above) at depth 0 with no ancestors: straight to its entries.
+  walkEntries(input, '', 0, [], issues);
   return issues;
 }
 
@@ -114,6 +115,11 @@ function walk(value: object, path: string, depth: number, seen: object[], issues
     issues.push({ path, constraint: 'isJson', message: `${path === '' ? 'the value' : path} is a ${tag.slice(8, -1)}; send plain JSON data` });
     return;
   }
+  walkEntries(value, path, depth, seen, issues);
+}
+
+/** Walks the items of an array or the entries of an object already accepted by {@link walk}. */
+function walkEntries(value: object, path: string, depth: number, seen: object[], issues: ValidationIssue[]): void {
   seen.push(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -122,13 +128,12 @@ function walk(value: object, path: string, depth: number, seen: object[], issues
     }
   } else {
     for (const key of Object.keys(value)) {
-      const child = path === '' ? key : `${path}.${key}`;
       if (FORBIDDEN_KEYS.has(key)) {
-        issues.push({ path: child, constraint: 'forbiddenKey', message: `the key "${key}" is not allowed in input` });
+        issues.push({ path: joinPath(path, key), constraint: 'forbiddenKey', message: `the key "${key}" is not allowed in input` });
         continue;
       }
       const item: unknown = (value as Record<string, unknown>)[key];
-      if (typeof item === 'object' && item !== null) walk(item, child, depth + 1, seen, issues);
+      if (typeof item === 'object' && item !== null) walk(item, joinPath(path, key), depth + 1, seen, issues);
     }
   }
   seen.pop();
