@@ -78,7 +78,7 @@ if (bars.length > 0) {
         height: { step: 18 },
         mark: 'bar',
         encoding: {
-          y: { field: 'contender', type: 'nominal', sort: null, title: null },
+          y: { field: 'contender', type: 'nominal', sort: null, title: null, axis: { labelLimit: 400 } },
           x: { field: 'ns', type: 'quantitative', title: 'ns per message' },
           color: { field: 'side', type: 'nominal', title: null },
         },
