@@ -56,6 +56,8 @@ export type ClassPlan =
   | { kind: 'fallback'; reason: string };
 
 const plans = new WeakMap<Function, ClassPlan>();
+/** The class validated last and its plan. */
+let last: { type: Function | undefined; plan: ClassPlan } = { type: undefined, plan: { kind: 'fallback', reason: 'no class yet' } };
 
 /**
  * The plan of `type`, built at its first validation. Decorators applied to a class after that are
@@ -63,8 +65,11 @@ const plans = new WeakMap<Function, ClassPlan>();
  * they are defined.
  */
 export function planOf(type: Function): ClassPlan {
+  // Most calls validate the same class as the one before: skip the WeakMap for it.
+  if (type === last.type) return last.plan;
   let plan = plans.get(type);
   if (plan === undefined) plans.set(type, (plan = buildPlan(type)));
+  last = { type, plan };
   return plan;
 }
 
