@@ -28,10 +28,32 @@ export async function buildBenchAdapters() {
         name: 'library-from-dist',
         setup(b) {
           b.onResolve({ filter: /\/src\/index$/ }, () => ({ path: '../../dist/index.js', external: true }));
+          b.onResolve({ filter: /\/src\/application\/storage\/index$/ }, () => ({ path: '../../dist/storage/index.js', external: true }));
+          b.onResolve({ filter: /\/src\/testing\/index$/ }, () => ({ path: '../../dist/testing/index.js', external: true }));
         },
       },
     ],
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await buildBenchAdapters();
+/**
+ * The library's read-model projections and collection names, internal since 0.2.0, for the history
+ * seeding (bench/lib/seed.mjs): bundled from src into bench/.build/projections.mjs. They are pure
+ * functions of the stored events, so this second copy writes the documents the library's own would.
+ */
+export async function buildBenchProjections() {
+  await build({
+    stdin: { contents: "export { COLLECTIONS, DEFAULT_PROJECTIONS } from './projections';\n", resolveDir: `${root}src/application/read-models`, loader: 'ts', sourcefile: 'bench-projections.ts' },
+    outfile: `${root}bench/.build/projections.mjs`,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await buildBenchAdapters();
+  await buildBenchProjections();
+}

@@ -23,7 +23,7 @@ const VALIDATOR_OPTIONS = Object.freeze({
   stopAtFirstError: false,
   validationError: { target: false, value: false },
 });
-import { QUICK, target as record } from './lib/common.mjs';
+import { QUICK, saveResult, target as record } from './lib/common.mjs';
 import { definePlaceOrder } from './lib/place-order.mjs';
 
 /** Operations per benchmark call: batching keeps the harness's own per-call cost out of the figures. */
@@ -187,4 +187,5 @@ line('import ESM build + createKernel + 1 query', cold.kernel);
 
 console.log('\ntargets');
 for (const [text, ok] of targets) record('kernel', text, ok);
+saveResult('kernel', { ns, ratios: { ba, bd, cbe }, cold });
 

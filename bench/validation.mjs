@@ -1,16 +1,27 @@
-// Validation as classes multiply (issue 9): validated dispatch (the default pipeline, a command with
-// four decorated fields, seven rules) with 500 unrelated decorated classes loaded vs none, each side
-// in a child process of its own (so the class count really differs); with the kernel's per-class
-// metadata memo (src/kernel/validation-cache.ts) and, for contrast, with the original lookup.
+// Validated messages (issue 19): (i) a fresh message per call from a plain JSON object, our
+// `PlaceOrder.from(json)` → `commands.execute` against the stack a Nest user assembles from the same
+// class-validator decorators (`plainToInstance` + `validateSync` with whitelist and
+// forbidNonWhitelisted + @nestjs/cqrs `CommandBus.execute`); (ii) validated dispatch with 500
+// unrelated decorated classes loaded vs none, each side in a child process of its own, nothing
+// patched (class-validator's own `validateSync` measured beside it, for contrast).
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
-import { IsInt, IsOptional, IsString, MinLength, getMetadataStorage } from 'class-validator';
+import { NestFactory } from '@nestjs/core';
+import { Module } from '@nestjs/common';
+import { CommandBus as NestCommandBus, CommandHandler as NestCommandHandler, CqrsModule } from '@nestjs/cqrs';
+import { plainToInstance } from 'class-transformer';
+import { IsInt, IsOptional, IsString, MinLength, validateSync } from 'class-validator';
+import { Bench } from 'tinybench';
 import { commandHandler, createKernel } from '../dist/index.js';
-import { QUICK, latency, machine, runChild, saveResult, target } from './lib/common.mjs';
+import { QUICK, latency, machine, median, runChild, saveResult, target } from './lib/common.mjs';
 import { definePlaceOrder } from './lib/place-order.mjs';
 
 const CLASSES = 500;
-const ORIGINAL = Symbol.for('hostfactory-kernel.validation-metadata-cache.original');
+const BATCH = 100;
+const TIME_MS = Number(process.env.BENCH_TIME_MS ?? (QUICK ? 200 : 400));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 3 : 7));
+/** What a Nest ValidationPipe runs (whitelist + forbidNonWhitelisted), with the kernel's other options. */
+const PEER_VALIDATOR_OPTIONS = Object.freeze({ whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false, validationError: { target: false, value: false } });
 
 function declareUnrelated(count) {
   for (let i = 0; i < count; i++) {
@@ -23,61 +34,113 @@ function declareUnrelated(count) {
   }
 }
 
-async function child(classes, memo) {
-  declareUnrelated(classes);
-  const PlaceOrder = definePlaceOrder();
-  class PlaceOrderHandler {
-    async handle(command) {
-      return command.quantity + 1;
-    }
+class PlaceOrderHandler {
+  async handle(command) {
+    return command.quantity + 1;
   }
-  commandHandler(PlaceOrder)(PlaceOrderHandler);
-  const kernel = createKernel({ handlers: [PlaceOrderHandler] });
-  const command = new PlaceOrder();
-  if ((await kernel.commands.execute(command)) !== 4) throw new Error('bad dispatch');
-  const storage = getMetadataStorage();
-  const memoised = storage.getTargetValidationMetadatas;
-  const original = storage[ORIGINAL];
-  if (typeof original !== 'function') throw new Error('the validation metadata memo is not installed');
-  // Equality of results on a corpus of valid and invalid inputs, memo on vs the original lookup.
-  const corpus = [{}, { sku: 'X' }, { quantity: 0 }, { quantity: 101, channel: 'mail' }, { gift: 'yes', sku: 7 }, { quantity: 2.5 }, { extra: 1 }, { sku: 'ABCD', quantity: 100, channel: 'shop', gift: true }];
-  const outcomes = async () => Promise.all(corpus.map((f) => kernel.commands.execute(new PlaceOrder(f)).then((r) => ({ ok: r }), (e) => ({ code: e.code, issues: e.issues }))));
-  const withMemo = JSON.stringify(await outcomes());
-  storage.getTargetValidationMetadatas = original;
-  const withoutMemo = JSON.stringify(await outcomes());
-  const equal = withMemo === withoutMemo;
-  if (memo) storage.getTargetValidationMetadatas = memoised;
-  const figure = await latency(() => kernel.commands.execute(command), { batches: QUICK ? 9 : 21, size: 200, warmup: 2000 });
-  kernel.dispose();
-  return { classes, memo, perOpUs: figure.median, equal, invalid: corpus.length - 1 };
+  execute(command) {
+    return this.handle(command);
+  }
 }
 
-const [mode, classes, memo] = process.argv.slice(2);
-if (mode === 'child') console.log(JSON.stringify(await child(Number(classes), memo === 'on')));
-else {
-  const self = fileURLToPath(import.meta.url);
-  // Alternate the sides over rounds (a shared machine drifts); each figure is the median of its rounds.
-  // Process-to-process variance (JIT, heap layout) is ±25 % here; 11 processes per side steady the medians.
-  const rounds = QUICK ? 3 : 11;
-  const fig = { 'none/on': [], '500/on': [], 'none/off': [], '500/off': [] };
-  let equal = true;
-  for (let r = 0; r < rounds; r++) {
-    for (const [n, m] of [[0, 'on'], [CLASSES, 'on'], [0, 'off'], [CLASSES, 'off']]) {
-      const out = runChild(self, ['child', String(n), m]);
-      equal &&= out.equal;
-      fig[`${n === 0 ? 'none' : '500'}/${m}`].push(out.perOpUs);
+/** (i): both stacks on the same command class, alternating within each round. */
+async function freshMessage() {
+  const PlaceOrder = definePlaceOrder();
+  commandHandler(PlaceOrder)(PlaceOrderHandler);
+  NestCommandHandler(PlaceOrder)(PlaceOrderHandler);
+  class BenchModule {}
+  Module({ imports: [CqrsModule.forRoot()], providers: [PlaceOrderHandler] })(BenchModule);
+  const kernel = createKernel({ handlers: [PlaceOrderHandler] });
+  const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
+  await app.init();
+  const nest = app.get(NestCommandBus);
+  const peer = (json) => {
+    const command = plainToInstance(PlaceOrder, json);
+    const errors = validateSync(command, PEER_VALIDATOR_OPTIONS);
+    if (errors.length > 0) throw Object.assign(new Error('invalid'), { errors });
+    return nest.execute(command);
+  };
+  const ours = (json) => kernel.commands.execute(PlaceOrder.from(json));
+  // Same verdicts on a corpus (1 valid, 6 invalid), so both sides do the same work.
+  const corpus = [{ sku: 'SKU-9', quantity: 3, channel: 'web', gift: false }, {}, { sku: 'X', quantity: 3, channel: 'web', gift: false }, { sku: 'SKU-9', quantity: 0, channel: 'web', gift: false }, { sku: 'SKU-9', quantity: 3, channel: 'mail', gift: false }, { sku: 'SKU-9', quantity: 3, channel: 'web', gift: 'no' }, { sku: 'SKU-9', quantity: 3, channel: 'web', gift: false, extra: 1 }];
+  const verdict = (run, json) => Promise.resolve().then(() => run(json)).then((r) => `ok ${r}`, () => 'rejected');
+  let agree = true;
+  for (const json of corpus) agree &&= (await verdict(ours, json)) === (await verdict(peer, json));
+  const json = corpus[0];
+  const tasks = {
+    ours: async () => { for (let i = 0; i < BATCH; i++) await ours(json); },
+    peer: async () => { for (let i = 0; i < BATCH; i++) await peer(json); },
+    from: () => { for (let i = 0; i < BATCH; i++) PlaceOrder.from(json); },
+    plainToInstance: () => { for (let i = 0; i < BATCH; i++) plainToInstance(PlaceOrder, json); },
+    validateSync: () => { const c = plainToInstance(PlaceOrder, json); for (let i = 0; i < BATCH; i++) validateSync(c, PEER_VALIDATOR_OPTIONS); },
+  };
+  const perRound = Object.fromEntries(Object.keys(tasks).map((k) => [k, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const bench = new Bench({ time: TIME_MS, warmup: true, warmupTime: 100 });
+    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+    await bench.run();
+    for (const name of Object.keys(tasks)) {
+      const result = bench.getTask(name)?.result;
+      if (!result || !('latency' in result)) throw new Error(`${name} did not complete: ${result?.state}`);
+      perRound[name].push((result.latency.p50 * 1e6) / BATCH);
     }
   }
-  const med = Object.fromEntries(Object.entries(fig).map(([k, v]) => [k, [...v].sort((a, b) => a - b)[v.length >> 1]]));
-  console.log(`validation as classes multiply — ${machine()}`);
-  console.log(`validated dispatch (default pipeline, 4 fields / 7 rules), µs per dispatch, median of ${rounds} child processes per side\n`);
-  const row = (label, a, b) => console.log(`  ${label.padEnd(36)} none ${a.toFixed(2).padStart(7)} µs   ${CLASSES} classes ${b.toFixed(2).padStart(7)} µs   ×${(b / a).toFixed(2)}`);
-  row('with the per-class memo (shipped)', med['none/on'], med['500/on']);
-  row('original lookup (memo bypassed)', med['none/off'], med['500/off']);
-  console.log(`  results memo vs original lookup on a corpus of 1 valid + 7 invalid commands: ${equal ? 'identical' : 'DIFFERENT'}`);
+  kernel.dispose();
+  await app.close();
+  const ns = Object.fromEntries(Object.entries(perRound).map(([k, v]) => [k, median(v)]));
+  const ratio = median(perRound.ours.map((o, i) => o / perRound.peer[i]));
+  return { ns, perRound, ratio, agree };
+}
+
+/** (ii), in a child: validated dispatch (compiled) and class-validator alone, with `classes` unrelated classes declared. */
+async function child(classes) {
+  declareUnrelated(classes);
+  const PlaceOrder = definePlaceOrder();
+  commandHandler(PlaceOrder)(PlaceOrderHandler);
+  const kernel = createKernel({ handlers: [PlaceOrderHandler] });
+  const command = new PlaceOrder(); // not frozen: validated on every dispatch
+  if ((await kernel.commands.execute(command)) !== 4) throw new Error('bad dispatch');
+  const invalid = new PlaceOrder({ quantity: 0 });
+  if (await kernel.commands.execute(invalid).then(() => true, () => false)) throw new Error('the default pipeline did not validate');
+  const options = { batches: QUICK ? 9 : 21, size: 200, warmup: 2000 };
+  const ours = await latency(() => kernel.commands.execute(command), options);
+  const classValidator = await latency(async () => validateSync(command, PEER_VALIDATOR_OPTIONS), options);
+  kernel.dispose();
+  return { classes, ours: ours.median, classValidator: classValidator.median };
+}
+
+const [mode, classes] = process.argv.slice(2);
+if (mode === 'child') console.log(JSON.stringify(await child(Number(classes))));
+else {
+  console.log(`validated messages — ${machine()}\n`);
+  const fresh = await freshMessage();
+  console.log(`(i) a fresh message per call from a plain JSON object (4 fields, 7 rules); ${BATCH} ops per sample, ${TIME_MS} ms per task, ${ROUNDS} rounds, ns/op = median over rounds`);
+  const line = (label, v) => console.log(`  ${label.padEnd(64)} ${v.toFixed(0).padStart(7)} ns`);
+  line('ours: PlaceOrder.from(json) → kernel commands.execute', fresh.ns.ours);
+  line('peer: plainToInstance + validateSync + Nest CommandBus.execute', fresh.ns.peer);
+  line('  of which PlaceOrder.from(json) alone', fresh.ns.from);
+  line('  of which plainToInstance alone', fresh.ns.plainToInstance);
+  line('  of which validateSync alone', fresh.ns.validateSync);
+  console.log(`  ours / peer (median of per-round ratios): ${fresh.ratio.toFixed(2)}; verdicts on a corpus of 1 valid + 6 invalid: ${fresh.agree ? 'identical' : 'DIFFERENT'}\n`);
+
+  // Alternate the sides over rounds (a shared machine drifts); each figure is the median of its rounds.
+  const self = fileURLToPath(import.meta.url);
+  const rounds = QUICK ? 3 : 11;
+  const runs = { none: [], many: [] };
+  for (let r = 0; r < rounds; r++) {
+    runs.none.push(runChild(self, ['child', '0']));
+    runs.many.push(runChild(self, ['child', String(CLASSES)]));
+  }
+  const med = (side, key) => median(runs[side].map((x) => x[key]));
+  const scaling = { ours: med('many', 'ours') / med('none', 'ours'), classValidator: med('many', 'classValidator') / med('none', 'classValidator') };
+  console.log(`(ii) with ${CLASSES} unrelated decorated classes loaded vs none, µs per operation, median of ${rounds} child processes per side, nothing patched`);
+  const row = (label, key) => console.log(`  ${label.padEnd(44)} none ${med('none', key).toFixed(2).padStart(7)} µs   ${CLASSES} classes ${med('many', key).toFixed(2).padStart(7)} µs   ×${scaling[key].toFixed(2)}`);
+  row('validated dispatch, compiled (default pipeline)', 'ours');
+  row('class-validator validateSync alone', 'classValidator');
+
   console.log('\ntargets');
-  const ratio = med['500/on'] / med['none/on'];
-  target('validation', `${CLASSES} unrelated classes / none = ${ratio.toFixed(2)} ≤ 1.2`, ratio <= 1.2);
-  target('validation', 'memo and original lookup give identical results on the corpus', equal);
-  saveResult('validation', { classes: CLASSES, rounds, fig, med, equal });
+  target('validation', `fresh message per call: ours / Nest stack = ${fresh.ratio.toFixed(3)} ≤ 0.5 (${fresh.ns.ours.toFixed(0)} vs ${fresh.ns.peer.toFixed(0)} ns)`, fresh.ratio <= 0.5);
+  target('validation', `${CLASSES} unrelated classes / none = ${scaling.ours.toFixed(2)} ≤ 1.2, no patch (class-validator alone ×${scaling.classValidator.toFixed(2)})`, scaling.ours <= 1.2);
+  target('validation', 'ours and the Nest stack give the same verdicts on the corpus', fresh.agree);
+  saveResult('validation', { classes: CLASSES, rounds, fresh, runs, scaling });
 }

@@ -2,12 +2,14 @@
 // aggregates built by the domain (Request.createAcquire, Machine.create, attach, start,
 // synchronise, cancel), saved by `tx.requests/machines.save` with their events appended to the
 // outbox, in bulk transactions of CHUNK requests; then the read models are brought up to date by the
-// library's own projections (DEFAULT_PROJECTIONS) over the committed events read back from the
+// library's own projections (DEFAULT_PROJECTIONS, bundled from src by bench/build.mjs: they are
+// internal since 0.2.0) over the committed events read back from the
 // event log, with each projection's checkpoint set to the log's head, as the projector leaves it.
 // Read-model documents are written through `readModels.put` (in memory) or, for SQLite, with the
 // store's own upsert statement in one transaction per chunk (`bulkPut`): one transaction per
 // document would measure SQLite's commit, not the library.
-import { COLLECTIONS, DEFAULT_PROJECTIONS, Machine, Request, Template } from '../../dist/index.js';
+import { Machine, Request, Template } from '../../dist/storage/index.js';
+import { COLLECTIONS, DEFAULT_PROJECTIONS } from '../.build/projections.mjs';
 import { sequentialIds } from '../../dist/testing/index.js';
 
 export const HISTORY_TEMPLATE = 'History';

@@ -1,6 +1,6 @@
 import { plainToInstance, type ClassTransformOptions } from 'class-transformer';
 import { ValidationError } from './errors';
-import { assertValid, deepFreeze, inspectPlain, markValidated } from './validation';
+import { collectIssues, deepFreeze, inspectPlain } from './validation';
 
 /** Type-only key of a message's result type; never present at run time. */
 declare const RESULT: unique symbol;
@@ -11,7 +11,7 @@ declare const KIND: unique symbol;
  * class-transformer options for untrusted input: no implicit conversion (a `"3"` stays a string
  * and fails `@IsInt`), extra keys kept so validation can reject them, declared defaults applied.
  */
-const TRANSFORM_OPTIONS: ClassTransformOptions = Object.freeze({
+export const TRANSFORM_OPTIONS: ClassTransformOptions = Object.freeze({
   enableImplicitConversion: false,
   excludeExtraneousValues: false,
   exposeDefaultValues: true,
@@ -22,12 +22,19 @@ const TRANSFORM_OPTIONS: ClassTransformOptions = Object.freeze({
 abstract class Message<TResult> {
   declare readonly [RESULT]: TResult;
 
+  /** Set by `from()` once this instance is validated and deep-frozen: its verdict cannot change any more. */
+  #validated = false;
+
   /**
-   * Validates this message with class-validator and throws `ValidationError` (`VALIDATION_FAILED`)
-   * listing every failing field with its full path. Undecorated properties are rejected.
+   * Validates this message against its class-validator decorators and throws `ValidationError`
+   * (`VALIDATION_FAILED`) listing every failing field with its full path. Undecorated properties are
+   * rejected. A message built by `from()` was validated then and is not validated again.
    */
   validate(): void {
-    assertValid(this, this.constructor.name);
+    // An instance made without the constructor (Object.create) has no such field: validate it.
+    if (#validated in this && this.#validated) return;
+    const issues = collectIssues(this);
+    if (issues.length > 0) throw new ValidationError(this.constructor.name, issues);
   }
 
   /**
@@ -48,7 +55,8 @@ abstract class Message<TResult> {
     const instance = plainToInstance(this, plain, TRANSFORM_OPTIONS) as M;
     instance.validate();
     deepFreeze(instance);
-    markValidated(instance);
+    // A private field stays writable on a frozen object, and no one else can set it.
+    (instance as Message<unknown>).#validated = true;
     return instance;
   }
 }

@@ -1,7 +1,7 @@
-import { validateSync, type ValidationError as ClassValidatorError, type ValidatorOptions } from 'class-validator';
+import type { ValidatorOptions } from 'class-validator';
+import { validateCompiled, type ErrorNode } from './compiled-validation';
 import { ValidationError, type ValidationIssue } from './errors';
 import { joinPath } from './issue-paths';
-import { installValidationMetadataCache } from './validation-cache';
 
 /**
  * The options every validation runs with (class-validator 0.15 needs them explicit): properties
@@ -25,42 +25,32 @@ export const MAX_INPUT_DEPTH = 64;
 /** Keys that could reach an object's prototype when copied; rejected anywhere in untrusted input. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Instances that passed validation and were frozen: validating them again cannot change the answer. */
-const validatedAndFrozen = new WeakSet<object>();
-
 const NO_ISSUES: readonly ValidationIssue[] = Object.freeze([]);
-let cacheInstalled = false;
 
-/** Runs class-validator on `instance` and returns its issues, flattened to full paths. */
+/**
+ * Validates `instance` against its class-validator rules and returns its issues, flattened to full
+ * paths. The rules run from a plan compiled once per class (compiled-validation.ts); classes with a
+ * rule the plan cannot reproduce are validated by class-validator itself, with the same result.
+ */
 export function collectIssues(instance: object): readonly ValidationIssue[] {
-  if (!cacheInstalled) {
-    installValidationMetadataCache();
-    cacheInstalled = true;
-  }
-  const errors = validateSync(instance, VALIDATOR_OPTIONS as ValidatorOptions);
-  if (errors.length === 0) return NO_ISSUES;
+  const errors = validateCompiled(instance, VALIDATOR_OPTIONS as ValidatorOptions);
+  return errors === undefined ? NO_ISSUES : toIssues(errors);
+}
+
+/** class-validator's error tree as the kernel's issues: one per failed rule, with its full path. */
+export function toIssues(errors: readonly ErrorNode[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   flatten(errors, '', issues);
   return issues;
 }
 
-/**
- * Validates `instance` and throws {@link ValidationError} listing every failing field.
- * Instances built by `from()` are frozen after validation and are not validated twice.
- */
+/** Validates `instance` and throws {@link ValidationError} listing every failing field. */
 export function assertValid(instance: object, subject: string): void {
-  // Only a frozen instance can have been validated by from(); skip the WeakSet lookup otherwise.
-  if (Object.isFrozen(instance) && validatedAndFrozen.has(instance)) return;
   const issues = collectIssues(instance);
   if (issues.length > 0) throw new ValidationError(subject, issues);
 }
 
-/** Records that `instance` is valid and deeply frozen. */
-export function markValidated(instance: object): void {
-  validatedAndFrozen.add(instance);
-}
-
-function flatten(errors: readonly ClassValidatorError[], prefix: string, out: ValidationIssue[]): void {
+function flatten(errors: readonly ErrorNode[], prefix: string, out: ValidationIssue[]): void {
   for (const error of errors) {
     const path = propertyPath(prefix, error.property);
     if (error.constraints) {
@@ -103,17 +93,18 @@ export function inspectPlain(input: unknown): ValidationIssue[] {
     return [{ path: '', constraint: 'isObject', message: `expected a JSON object, got ${tag.slice(8, -1)}` }];
   }
   const issues: ValidationIssue[] = [];
-  walk(input, '', 0, new Set(), issues);
+  // The top is a plain object (checked above) at depth 0 with no ancestors: straight to its entries.
+  walkEntries(input, '', 0, [], issues);
   return issues;
 }
 
-function walk(value: object, path: string, depth: number, seen: Set<object>, issues: ValidationIssue[]): void {
+function walk(value: object, path: string, depth: number, seen: object[], issues: ValidationIssue[]): void {
   if (issues.length >= 20) return;
   if (depth > MAX_INPUT_DEPTH) {
     issues.push({ path, constraint: 'maxDepth', message: `nesting is deeper than ${MAX_INPUT_DEPTH} levels` });
     return;
   }
-  if (seen.has(value)) {
+  if (seen.includes(value)) {
     issues.push({ path, constraint: 'noCycles', message: 'the value refers to itself (a cycle); send plain JSON data' });
     return;
   }
@@ -124,7 +115,12 @@ function walk(value: object, path: string, depth: number, seen: Set<object>, iss
     issues.push({ path, constraint: 'isJson', message: `${path === '' ? 'the value' : path} is a ${tag.slice(8, -1)}; send plain JSON data` });
     return;
   }
-  seen.add(value);
+  walkEntries(value, path, depth, seen, issues);
+}
+
+/** Walks the items of an array or the entries of an object already accepted by {@link walk}. */
+function walkEntries(value: object, path: string, depth: number, seen: object[], issues: ValidationIssue[]): void {
+  seen.push(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
@@ -132,22 +128,24 @@ function walk(value: object, path: string, depth: number, seen: Set<object>, iss
     }
   } else {
     for (const key of Object.keys(value)) {
-      const child = path === '' ? key : `${path}.${key}`;
       if (FORBIDDEN_KEYS.has(key)) {
-        issues.push({ path: child, constraint: 'forbiddenKey', message: `the key "${key}" is not allowed in input` });
+        issues.push({ path: joinPath(path, key), constraint: 'forbiddenKey', message: `the key "${key}" is not allowed in input` });
         continue;
       }
       const item: unknown = (value as Record<string, unknown>)[key];
-      if (typeof item === 'object' && item !== null) walk(item, child, depth + 1, seen, issues);
+      if (typeof item === 'object' && item !== null) walk(item, joinPath(path, key), depth + 1, seen, issues);
     }
   }
-  seen.delete(value);
+  seen.pop();
 }
 
 /** Freezes `value` and everything reachable from it through own properties. */
 export function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
   Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null) deepFreeze(item);
+  }
   return value;
 }

@@ -1,0 +1,242 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, IsString, registerDecorator, ValidateIf, Validate, ValidatorConstraint, validateSync, type ValidatorConstraintInterface } from 'class-validator';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as library from '../reliability/library';
+import { Command, commandHandler, createKernel, Query, ValidationError } from '../../src/kernel';
+import { validateCompiled, type ErrorNode } from '../../src/kernel/compiled-validation';
+import { TRANSFORM_OPTIONS } from '../../src/kernel/message';
+import { inspectPlain, toIssues, VALIDATOR_OPTIONS } from '../../src/kernel/validation';
+import { planOf } from '../../src/kernel/validation-plan';
+import { hostileEdits, jsValue, type Sample } from './validation-inputs';
+import { Order, Part, VALIDATION_FIXTURES } from './validation-fixtures';
+
+type Nodes = readonly ErrorNode[] | undefined;
+
+/** A comparable text for an error tree (constraint order and undefined messages kept), or the kind of error thrown. */
+function outcome(run: () => Nodes): string {
+  const shape = (nodes: Nodes): unknown[] =>
+    (nodes ?? []).map((n) => ({ property: n.property, constraints: n.constraints ?? null, children: shape(n.children) }));
+  try {
+    return JSON.stringify(shape(run()), (_, v: unknown) => (v === undefined ? '<undefined>' : v));
+  } catch (error) {
+    // class-validator crashes on some values (a Map keyed by a null-prototype object): so must the plan.
+    return `throws ${(error as Error).name}`;
+  }
+}
+
+const compiled = (instance: object) => outcome(() => validateCompiled(instance, VALIDATOR_OPTIONS));
+const reference = (instance: object) => outcome(() => validateSync(instance, VALIDATOR_OPTIONS) as unknown as ErrorNode[]);
+
+interface Tally {
+  valid: number;
+  invalid: number;
+}
+
+/** Builds the instance `from()` would validate (or nothing, when the input gate rejects it first) and compares both validators. */
+function compareFromPlain(type: new () => object, plain: unknown, tally: Tally): void {
+  if (inspectPlain(plain).length > 0) return;
+  const instance = plainToInstance(type, plain, TRANSFORM_OPTIONS) as object;
+  const expected = reference(instance);
+  expect(compiled(instance)).toBe(expected);
+  if (expected === '[]') tally.valid++;
+  else tally.invalid++;
+  // Through the surface: from() reports the issues class-validator's tree gives.
+  const issues = (() => {
+    try {
+      (type as unknown as { from(p: unknown): unknown }).from(plain);
+      return [];
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return error.issues;
+    }
+  })();
+  const fromReference = toIssues(validateSync(plainToInstance(type, plain, TRANSFORM_OPTIONS) as object, VALIDATOR_OPTIONS) as unknown as ErrorNode[]);
+  expect(issues).toEqual(fromReference);
+}
+
+type MessageType = (new () => object) & { name: string };
+const isMessageClass = (value: unknown): value is MessageType =>
+  typeof value === 'function' && value !== Command && value !== Query && (value.prototype instanceof Command || value.prototype instanceof Query);
+const LIBRARY_MESSAGES = Object.values(library as Record<string, unknown>).filter(isMessageClass);
+
+function declaredKeys(type: Function): string[] {
+  return [...new Set(getMetadataStorage().getTargetValidationMetadatas(type, '', false, false).map((m) => m.propertyName))];
+}
+
+describe('compiled validation', () => {
+  describe('gives the verdict, paths and messages class-validator gives', () => {
+    for (const { type, sample } of VALIDATION_FIXTURES) {
+      it(`on hostile JSON edits of a valid ${type.name}`, () => {
+        const tally: Tally = { valid: 0, invalid: 0 };
+        compareFromPlain(type, structuredClone(sample), tally);
+        fc.assert(
+          fc.property(hostileEdits(sample as Sample, declaredKeys(type)), (plain) => compareFromPlain(type, plain, tally)),
+          { numRuns: 600, seed: 19_2026 },
+        );
+        expect(tally.valid).toBeGreaterThan(0);
+        expect(tally.invalid).toBeGreaterThan(100);
+      });
+
+      it(`on values no JSON parser makes, set on a ${type.name} directly (Maps, Sets, cycles, null prototypes, functions)`, () => {
+        const keys = [...declaredKeys(type), 'extra', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf'];
+        fc.assert(
+          fc.property(fc.dictionary(fc.constantFrom(...keys), jsValue, { maxKeys: 5 }), (fields) => {
+            const instance = Object.assign(plainToInstance(type as new () => object, structuredClone(sample)), fields);
+            expect(compiled(instance)).toBe(reference(instance));
+          }),
+          { numRuns: 300, seed: 19_2027 },
+        );
+      });
+    }
+
+    it(`on hostile JSON edits of each of the library's ${LIBRARY_MESSAGES.length} message classes`, () => {
+      expect(LIBRARY_MESSAGES.length).toBeGreaterThanOrEqual(21);
+      const tally: Tally = { valid: 0, invalid: 0 };
+      for (const type of LIBRARY_MESSAGES) {
+        const keys = declaredKeys(type);
+        fc.assert(
+          fc.property(hostileEdits({}, keys), (plain) => compareFromPlain(type, plain, tally)),
+          { numRuns: 80, seed: 19_2028 },
+        );
+      }
+      expect(tally.valid).toBeGreaterThan(0);
+      expect(tally.invalid).toBeGreaterThan(0);
+    });
+  });
+
+  it("compiles every message class of the library (no silent fallback to class-validator)", () => {
+    const decorated = Object.values(library as Record<string, unknown>).filter(
+      (value): value is Function => typeof value === 'function' && declaredKeys(value).length > 0,
+    );
+    expect(decorated.length).toBeGreaterThan(LIBRARY_MESSAGES.length);
+    for (const type of [...decorated, Part, Order]) {
+      const plan = planOf(type);
+      expect(plan.kind === 'fallback' ? `${type.name}: ${plan.reason}` : 'compiled').toBe('compiled');
+    }
+  });
+
+  it('reports every extra key of a very wide nested object (more than a spread can pass)', () => {
+    const wide = Object.fromEntries(Array.from({ length: 150_000 }, (_, i) => [`k${i}`, i]));
+    // Built directly: class-transformer takes minutes over 150,000 keys.
+    const instance = plainToInstance(Order, VALIDATION_FIXTURES[0].sample, TRANSFORM_OPTIONS);
+    instance.main = Object.assign(new Part(), { code: 'ab' }, wide);
+    const nodes = validateCompiled(instance, VALIDATOR_OPTIONS);
+    expect(nodes?.[0]?.children).toHaveLength(150_000);
+    expect(compiled(instance)).toBe(reference(instance));
+  });
+
+  describe('direct tests for the hottest built-ins', () => {
+    it('replace the constraint call for single values', () => {
+      const plan = planOf(Order);
+      if (plan.kind !== 'compiled') throw new Error(plan.reason);
+      const direct = Object.fromEntries(plan.properties.map((p) => [p.name, p.rules.filter((r) => r.test !== undefined).map((r) => r.type)]));
+      expect(direct).toMatchObject({ sku: ['isString'], quantity: ['max', 'min', 'isInt'], channel: ['isIn'], gift: ['isBoolean'], tags: ['isObject'], notes: ['isArray'] });
+    });
+
+    it('are not used for a rule that only borrows a built-in name and answers otherwise', () => {
+      class Borrowed extends Command<void> {
+        label!: string;
+      }
+      registerDecorator({ name: 'isString', target: Borrowed, propertyName: 'label', validator: { validate: (v: unknown) => v === 'only', defaultMessage: () => '$property must be "only"' } });
+      const plan = planOf(Borrowed);
+      if (plan.kind !== 'compiled') throw new Error(plan.reason);
+      expect(plan.properties[0]?.rules[0]?.test).toBeUndefined();
+      for (const label of ['only', 'other', 1]) {
+        const instance = Object.assign(new Borrowed(), { label });
+        expect(compiled(instance)).toBe(reference(instance));
+      }
+      expect(() => Borrowed.from({ label: 'other' })).toThrow('label must be "only"');
+    });
+  });
+
+  describe('falls back to class-validator for what it cannot compile', () => {
+    @ValidatorConstraint({ name: 'evenNumber' })
+    class EvenNumber implements ValidatorConstraintInterface {
+      validate(value: unknown): boolean {
+        return typeof value === 'number' && value % 2 === 0;
+      }
+      defaultMessage(): string {
+        return '$property must be even';
+      }
+    }
+    class Pair extends Command<void> {
+      @Validate(EvenNumber)
+      size!: number;
+
+      @IsString()
+      label!: string;
+    }
+    class Box extends Command<void> {
+      @IsString()
+      name!: string;
+    }
+    registerDecorator({ name: 'startsWithB', target: Box, propertyName: 'name', validator: { validate: (v: unknown) => String(v).startsWith('B'), defaultMessage: () => '$property must start with B' } });
+
+    it('names the rule it cannot compile', () => {
+      expect(planOf(Pair)).toEqual({ kind: 'fallback', reason: 'Pair.size: rule "evenNumber" is a custom constraint' });
+      expect(planOf(Box)).toEqual({ kind: 'fallback', reason: 'Box.name: rule "startsWithB" is a custom constraint' });
+    });
+
+    it('validates such a class exactly as class-validator does', () => {
+      const issues = (plain: unknown, type: { from(plain: unknown): unknown }) => {
+        try {
+          type.from(plain);
+          return 'valid';
+        } catch (error) {
+          return (error as ValidationError).issues.map((i) => `${i.path} ${i.constraint}: ${i.message}`);
+        }
+      };
+      expect(issues({ size: 2, label: 'x' }, Pair)).toBe('valid');
+      expect(issues({ size: 3, label: 1, extra: 0 }, Pair)).toEqual([
+        'extra whitelistValidation: extra is not an accepted field; remove it',
+        'size evenNumber: size must be even',
+        'label isString: label must be a string',
+      ]);
+      expect(issues({ name: 'Bob' }, Box)).toBe('valid');
+      expect(issues({ name: 'Al' }, Box)).toEqual(['name startsWithB: name must start with B']);
+      for (const plain of [{ size: 4, label: 'y' }, { size: '4' }, {}]) {
+        const instance = plainToInstance(Pair, plain);
+        expect(compiled(instance)).toBe(reference(instance));
+      }
+    });
+  });
+
+  describe('a message built by from()', () => {
+    let checks = 0;
+    class Ping extends Command<string> {
+      @ValidateIf(() => (checks++, true))
+      @IsString()
+      text!: string;
+    }
+    class PingHandler {
+      async handle(ping: Ping): Promise<string> {
+        return ping.text;
+      }
+    }
+    commandHandler(Ping)(PingHandler);
+
+    it('is validated once: the validation middleware does not validate it again', async () => {
+      const kernel = createKernel({ handlers: [PingHandler] });
+      checks = 0;
+      const ping = Ping.from({ text: 'hi' });
+      expect(checks).toBe(1);
+      await expect(kernel.commands.execute(ping)).resolves.toBe('hi');
+      expect(checks).toBe(1);
+      // One made with `new` (not frozen, so it may still change) is validated on every dispatch.
+      const made = Object.assign(new Ping(), { text: 'yo' });
+      await kernel.commands.execute(made);
+      await kernel.commands.execute(made);
+      expect(checks).toBe(3);
+      made.text = 7 as never;
+      await expect(kernel.commands.execute(made)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      kernel.dispose();
+    });
+
+    it('is validated when made without the constructor (no from() mark to trust)', () => {
+      const bare = Object.assign(Object.create(Ping.prototype) as Ping, { text: 1 });
+      expect(() => bare.validate()).toThrow(ValidationError);
+    });
+  });
+});
