@@ -2,9 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventBus, Logger } from '../../kernel';
 import type { StoredEvent } from '../storage/event-log';
 import type { Storage } from '../storage/storage';
+import { putDocuments } from '../storage/batch';
+import { BatchedReadModelStore } from './batched-store';
 import { COLLECTIONS, type Projection } from './projections';
 
-const BATCH = 500;
+/** Events read from the log per batch (and written to the read models per `putMany`). */
+const BATCH = 2000;
 
 /** The projector whose catch-up is running in the current async context, if any. */
 const delivering = new AsyncLocalStorage<Projector>();
@@ -97,36 +100,71 @@ export class Projector {
     await this.catchUp();
   }
 
+  /**
+   * One pass over the log for every projection together: one read per batch of events, one
+   * `getMany` per collection a batch touches, one `putMany` per collection written, and the
+   * checkpoints read and written together ({@link BatchedReadModelStore}). Documents are written
+   * before the checkpoints that cover them, so a crash between the two only replays events.
+   */
   private async round(): Promise<void> {
     const store = this.storage.readModels;
-    let lowest = Number.POSITIVE_INFINITY;
-    for (const projection of this.projections) {
-      const checkpoint = await store.get<{ id: string; position: number }>(COLLECTIONS.checkpoints, projection.name);
-      let position = checkpoint?.position ?? 0;
-      let error: unknown;
-      for (;;) {
-        const batch = await this.storage.eventLog.readAfter(position, BATCH);
-        if (batch.length === 0) break;
-        const applied = await applyAll(projection, batch, store);
+    const names = this.projections.map((p) => p.name);
+    const saved = new Map((await store.getMany<{ id: string; position: number }>(COLLECTIONS.checkpoints, names)).map((c) => [c.id, c.position]));
+    const positions = new Map(names.map((name) => [name, saved.get(name) ?? 0]));
+    const errors = new Map<string, unknown>();
+    for (;;) {
+      const active = this.projections.filter((p) => !errors.has(p.name));
+      if (active.length === 0) break;
+      const from = Math.min(...active.map((p) => positions.get(p.name)!));
+      const batch = await this.storage.eventLog.readAfter(from, BATCH);
+      if (batch.length === 0) break;
+      const buffered = new BatchedReadModelStore(store, [...new Set(batch.map((s) => s.event.aggregateId))]);
+      const moved: { id: string; position: number }[] = [];
+      for (const projection of active) {
+        const position = positions.get(projection.name)!;
+        const events = batch.filter((s) => s.position > position);
+        if (events.length === 0) continue;
+        const applied = await applyAll(projection, events, buffered);
+        try {
+          await buffered.flush();
+        } catch (error) {
+          // The store refused this projection's writes: it stays where this batch found it.
+          errors.set(projection.name, error);
+          this.#failed(projection.name, position, error);
+          continue;
+        }
         if (applied.position !== position) {
-          position = applied.position;
-          await store.put(COLLECTIONS.checkpoints, { id: projection.name, position });
+          positions.set(projection.name, applied.position);
+          moved.push({ id: projection.name, position: applied.position });
         }
         if (applied.error !== undefined) {
-          error = applied.error;
-          this.logger.error(`projection ${projection.name} failed at position ${position + 1}; it will retry from there`, {
-            projection: projection.name,
-            error: applied.error instanceof Error ? applied.error.message : String(applied.error),
-          });
-          break;
+          errors.set(projection.name, applied.error);
+          this.#failed(projection.name, applied.position, applied.error);
+        } else {
+          this.lags.set(projection.name, { projection: projection.name, position: applied.position });
         }
-        if (batch.length < BATCH) break;
       }
-      this.lags.set(projection.name, error === undefined ? { projection: projection.name, position } : { projection: projection.name, position, error });
-      lowest = Math.min(lowest, error === undefined ? position : -1);
+      // A crash before the checkpoints are written only replays events the documents already saw.
+      await putDocuments(store, COLLECTIONS.checkpoints, moved);
+      if (batch.length < BATCH) break;
+    }
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const name of names) {
+      const position = positions.get(name)!;
+      const error = errors.get(name);
+      this.lags.set(name, errors.has(name) ? { projection: name, position, error } : { projection: name, position });
+      lowest = Math.min(lowest, errors.has(name) ? -1 : position);
     }
     await this.publish();
     this.caughtUpTo = Math.max(0, Math.min(lowest, this.published ?? lowest));
+  }
+
+  #failed(name: string, position: number, error: unknown): void {
+    this.lags.set(name, { projection: name, position, error });
+    this.logger.error(`projection ${name} failed at position ${position + 1}; it will retry from there`, {
+      projection: name,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 
   private async publish(): Promise<void> {
