@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { ValidationError, type ReadModelDocument, type ReadModelStore } from '../../src/index';
-import { type ReadModelPage, type ReadModelQuery } from '../../src/application/storage/index';
+import { type ReadModelDocument, type ReadModelStore } from '../../src/index';
+import { checkDistinctIds, checkDocumentId, type ReadModelPage, type ReadModelQuery } from '../../src/application/storage/index';
 import { querySql } from './read-model-sql';
 import type { SchemaTables } from './sql';
 
@@ -27,6 +27,7 @@ export interface ReadModelStoreOptions {
  */
 export class PostgresReadModelStore implements ReadModelStore {
   readonly #upsert: string;
+  readonly #upsertMany: string;
   readonly #asyncCommit: boolean;
 
   constructor(
@@ -42,7 +43,9 @@ export class PostgresReadModelStore implements ReadModelStore {
         : ` WHERE CASE WHEN jsonb_typeof(${t}.doc->'_position') = 'number' AND jsonb_typeof(EXCLUDED.doc->'_position') = 'number'
                        THEN (${t}.doc->'_position')::numeric <= (EXCLUDED.doc->'_position')::numeric ELSE TRUE END`;
     this.#asyncCommit = options.asyncCommit ?? true;
-    this.#upsert = `INSERT INTO ${t} (collection, id, doc) VALUES ($1, $2, $3) ON CONFLICT (collection, id) DO UPDATE SET doc = EXCLUDED.doc${fence}`;
+    const onConflict = `ON CONFLICT (collection, id) DO UPDATE SET doc = EXCLUDED.doc${fence}`;
+    this.#upsert = `INSERT INTO ${t} (collection, id, doc) VALUES ($1, $2, $3) ${onConflict}`;
+    this.#upsertMany = `INSERT INTO ${t} (collection, id, doc) SELECT $1, d.id, d.doc FROM unnest($2::text[], $3::jsonb[]) AS d(id, doc) ${onConflict}`;
   }
 
   async get<T extends ReadModelDocument>(collection: string, id: string): Promise<T | undefined> {
@@ -65,12 +68,16 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   async put(collection: string, document: ReadModelDocument): Promise<void> {
-    if (typeof document !== 'object' || document === null || typeof document.id !== 'string' || document.id === '') {
-      throw new ValidationError('read-model document', [
-        { path: 'id', constraint: 'isNotEmpty', message: `a document needs a non-empty string id, got ${String((document as { id?: unknown } | null)?.id)}` },
-      ]);
-    }
+    checkDocumentId(document);
     await this.#write(this.#upsert, [collection, document.id, JSON.stringify(document)]);
+  }
+
+  /** One multi-row upsert (the fence applies per row); a repeated id is VALIDATION_FAILED. */
+  async putMany(collection: string, documents: readonly ReadModelDocument[]): Promise<void> {
+    for (const document of documents) checkDocumentId(document);
+    checkDistinctIds('read-model putMany', documents.map((d) => d.id));
+    if (documents.length === 0) return;
+    await this.#write(this.#upsertMany, [collection, documents.map((d) => d.id), documents.map((d) => JSON.stringify(d))]);
   }
 
   async delete(collection: string, id: string): Promise<void> {
