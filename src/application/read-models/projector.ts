@@ -34,6 +34,10 @@ export class Projector {
   /** Every projection and the event bus are known to be at least here (0 until a clean round). */
   private caughtUpTo = 0;
   private readonly lags = new Map<string, ProjectionLag>();
+  /** Each projection's checkpoint as this process last read or wrote it (read on the first round). */
+  private checkpoints: Map<string, number> | undefined;
+  /** The last, short batch the round read: the log's tail after `after` at that moment. */
+  private tail: { after: number; events: readonly StoredEvent[] } | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -97,6 +101,7 @@ export class Projector {
       this.lags.delete(projection.name);
     }
     this.caughtUpTo = 0;
+    this.checkpoints = undefined;
     await this.catchUp();
   }
 
@@ -109,14 +114,16 @@ export class Projector {
   private async round(): Promise<void> {
     const store = this.storage.readModels;
     const names = this.projections.map((p) => p.name);
-    const saved = new Map((await store.getMany<{ id: string; position: number }>(COLLECTIONS.checkpoints, names)).map((c) => [c.id, c.position]));
-    const positions = new Map(names.map((name) => [name, saved.get(name) ?? 0]));
+    // Checkpoints are read once per process; later rounds continue from where this one left them.
+    this.checkpoints ??= new Map((await store.getMany<{ id: string; position: number }>(COLLECTIONS.checkpoints, names)).map((c) => [c.id, c.position]));
+    const positions = new Map(names.map((name) => [name, this.checkpoints!.get(name) ?? 0]));
     const errors = new Map<string, unknown>();
     for (;;) {
       const active = this.projections.filter((p) => !errors.has(p.name));
       if (active.length === 0) break;
       const from = Math.min(...active.map((p) => positions.get(p.name)!));
       const batch = await this.storage.eventLog.readAfter(from, BATCH);
+      this.tail = batch.length < BATCH ? { after: from, events: batch } : undefined;
       if (batch.length === 0) break;
       const buffered = new BatchedReadModelStore(store, [...new Set(batch.map((s) => s.event.aggregateId))]);
       const moved: { id: string; position: number }[] = [];
@@ -146,6 +153,7 @@ export class Projector {
       }
       // A crash before the checkpoints are written only replays events the documents already saw.
       await putDocuments(store, COLLECTIONS.checkpoints, moved);
+      for (const { id, position } of moved) this.checkpoints.set(id, position);
       if (batch.length < BATCH) break;
     }
     let lowest = Number.POSITIVE_INFINITY;
@@ -169,6 +177,16 @@ export class Projector {
 
   private async publish(): Promise<void> {
     if (this.published === undefined) return;
+    const tail = this.tail;
+    this.tail = undefined;
+    if (tail !== undefined && tail.after <= this.published) {
+      // The round just read the log's tail from at or before here: publish from it, no second read.
+      const batch = tail.events.filter((s) => s.position > this.published!);
+      if (batch.length === 0) return;
+      this.published = batch[batch.length - 1]!.position;
+      await this.events.publish(batch.map((s) => s.event));
+      return;
+    }
     for (;;) {
       const batch = await this.storage.eventLog.readAfter(this.published, BATCH);
       if (batch.length === 0) return;
