@@ -9,7 +9,7 @@ import { buildBenchAdapters } from './build.mjs';
 import { QUICK, RESULTS_DIR, machine, verdict } from './lib/common.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
-const SUITES = (process.env.BENCH_SUITES ?? 'kernel,cold-start,validation,scale,memory').split(',');
+const SUITES = (process.env.BENCH_SUITES ?? 'kernel,cold-start,validation,scale,batching,memory').split(',');
 
 if (!existsSync(here('../examples/symphony-provider/.build/provider.cjs'))) {
   throw new Error('The example provider is not bundled: run `npm run build:examples` first (npm run bench does).');
