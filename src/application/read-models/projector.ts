@@ -152,8 +152,10 @@ export class Projector {
         }
       }
       // A crash before the checkpoints are written only replays events the documents already saw.
-      await putDocuments(store, COLLECTIONS.checkpoints, moved);
+      // In memory first: the documents are written, so even if the checkpoint write fails this
+      // process never delivers these events again (another process may, idempotently).
       for (const { id, position } of moved) this.checkpoints.set(id, position);
+      await putDocuments(store, COLLECTIONS.checkpoints, moved);
       if (batch.length < BATCH) break;
     }
     let lowest = Number.POSITIVE_INFINITY;
