@@ -53,7 +53,31 @@ export async function buildBenchProjections() {
   });
 }
 
+/** The PostgreSQL storage example (with its counting pool) for bench/batching.mjs, the same way. */
+export async function buildPostgresAdapter() {
+  await build({
+    entryPoints: [`${root}examples/postgres-storage/index.ts`],
+    outfile: `${root}bench/.build/postgres-storage.mjs`,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    external: ['pg'],
+    plugins: [
+      {
+        name: 'library-from-dist',
+        setup(b) {
+          b.onResolve({ filter: /\/src\/index$/ }, () => ({ path: '../../dist/index.js', external: true }));
+          b.onResolve({ filter: /\/src\/application\/storage\/index$/ }, () => ({ path: '../../dist/storage/index.js', external: true }));
+        },
+      },
+    ],
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildBenchAdapters();
   await buildBenchProjections();
+  await buildPostgresAdapter();
 }

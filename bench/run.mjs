@@ -13,7 +13,7 @@ import { buildBenchAdapters, buildBenchProjections } from './build.mjs';
 import { QUICK, RESULTS_DIR, machine, verdict } from './lib/common.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
-const ALL_SUITES = ['kernel', 'cold-start', 'validation', 'scale', 'memory', 'otel'];
+const ALL_SUITES = ['kernel', 'cold-start', 'validation', 'scale', 'batching', 'memory', 'otel'];
 const SUITES = (process.env.BENCH_SUITES ?? ALL_SUITES.join(',')).split(',');
 const FULL = !QUICK && ALL_SUITES.every((s) => SUITES.includes(s));
 

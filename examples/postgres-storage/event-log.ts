@@ -33,24 +33,30 @@ export class PostgresEventLog implements EventLog {
 }
 
 /**
- * Appends a transaction's events as its last step before COMMIT, under an advisory lock only
+ * Appends a transaction's events as its last step before COMMIT (`then`, sent in the same round trip), under an advisory lock only
  * appends take, so positions are handed out in commit order: a reader never sees n+1 before n.
  * Cost: appends (lock → COMMIT) run one at a time. See docs/scaling.md.
  */
-export async function appendCommitOrdered(client: PoolClient, tables: SchemaTables, events: readonly DomainEvent[]): Promise<void> {
-  if (events.length === 0) return;
+export async function appendCommitOrdered(client: PoolClient, tables: SchemaTables, events: readonly DomainEvent[], then?: string): Promise<void> {
+  const rest = then === undefined ? '' : `; ${then}`;
+  if (events.length === 0) {
+    if (then !== undefined) await client.query(then);
+    return;
+  }
   // Transaction locks are released only after the commit is visible, so the next appender continues
   // after our positions. The sequence is read and advanced in the same statement; sequences ignore
   // snapshots, so this works under REPEATABLE READ too. A failure between this statement and
-  // COMMIT (a lost connection) can leave a gap, never a reordering.
-  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(tables.schema, 'outbox')]);
+  // COMMIT (a lost connection) can leave a gap, never a reordering. The lock subquery has a
+  // volatile target list, so it is never flattened and takes the lock before the sequence is read.
+  // Values are inlined as literals (standard_conforming_strings on) so that `then` (the COMMIT)
+  // can travel in the same simple query: one round trip for the append and the commit.
   const sequence = literal(tables.eventPositions);
   await client.query(
     `INSERT INTO ${tables.events} (position, event_id, aggregate_type, aggregate_id, aggregate_version, type, event)
      SELECT head.position + e.ord, e.event->>'eventId', e.event->>'aggregateType', e.event->>'aggregateId',
             (e.event->>'aggregateVersion')::integer, e.event->>'type', e.event
-       FROM (SELECT setval(${sequence}, coalesce(pg_sequence_last_value(${sequence}), 0) + $2) - $2 AS position) AS head
-      CROSS JOIN jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(event, ord)`,
-    [JSON.stringify(events), events.length],
+       FROM (SELECT setval(${sequence}, coalesce(pg_sequence_last_value(${sequence}), 0) + ${events.length}) - ${events.length} AS position
+               FROM (SELECT pg_advisory_xact_lock(hashtextextended(${literal(lockKey(tables.schema, 'outbox'))}, 0))) AS outbox_lock) AS head
+      CROSS JOIN jsonb_array_elements(${literal(JSON.stringify(events))}::jsonb) WITH ORDINALITY AS e(event, ord)${rest}`,
   );
 }

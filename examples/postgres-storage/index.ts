@@ -12,3 +12,5 @@ export type { ReadModelStoreOptions } from './read-model-store';
 export { PostgresUnitOfWork } from './unit-of-work';
 export { schemaTables, lockKey } from './sql';
 export type { SchemaTables } from './sql';
+export { countingPool } from './counting-pool';
+export type { CountingPool } from './counting-pool';

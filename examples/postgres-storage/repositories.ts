@@ -1,5 +1,5 @@
 import type { QueryResult, QueryResultRow } from 'pg';
-import { checkExpectedVersion, checkFinderLimit, checkSave, MACHINE_STATUSES, Machine, Request, Template, type AggregateType, type MachineRepository, type MachineSnapshot, type RequestRepository, type RequestSnapshot, type TemplateRepository } from '../../src/application/storage/index';
+import { checkDistinctIds, checkExpectedVersion, checkFinderLimit, checkSave, MACHINE_STATUSES, Machine, Request, Template, type AggregateType, type MachineRepository, type MachineSnapshot, type RequestRepository, type RequestSnapshot, type TemplateRepository } from '../../src/application/storage/index';
 import { ConcurrencyConflictError, KernelError, ValidationError, type TemplateSnapshot } from '../../src/index';
 import { constraintOf, sqlState, type SchemaTables } from './sql';
 
@@ -65,6 +65,64 @@ class SnapshotWriter<S extends { version: number }, A> {
     }
     if (!changed) throw this.scope.conflict(await this.conflict(id, expectedVersion));
     this.scope.written.add(key);
+  }
+
+  /**
+   * Saves several snapshots with at most three statements, whatever their number: an unconditional
+   * upsert of those this transaction already wrote, one multi-row `INSERT … ON CONFLICT DO NOTHING`
+   * of the new ones and one `UPDATE … FROM unnest(…) WHERE version = expected` of the rest. A row
+   * missing from a statement's RETURNING is a CONCURRENCY_CONFLICT (the first one is reported).
+   */
+  async saveMany(entries: readonly { snapshot: S; expectedVersion: number }[]): Promise<void> {
+    this.scope.guard();
+    checkDistinctIds(`${this.map.type} saveMany`, entries.map((e) => this.map.idOf(e.snapshot)));
+    for (const { snapshot, expectedVersion } of entries) checkSave(this.map.type, this.map.idOf(snapshot), snapshot.version, expectedVersion);
+    const written = entries.filter((e) => this.scope.written.has(`${this.map.type}:${this.map.idOf(e.snapshot)}`));
+    const inserts = entries.filter((e) => !written.includes(e) && e.expectedVersion === 0);
+    const updates = entries.filter((e) => !written.includes(e) && e.expectedVersion !== 0);
+    const { table, columns } = this.map;
+    const names = ['id', 'version', 'snapshot', ...columns];
+    const types = ['text', 'integer', 'jsonb', ...columns.map(() => 'text')];
+    // One array parameter per column (unnest zips them back into rows).
+    const rows = (group: typeof entries): unknown[][] => {
+      const tuples = group.map((e) => [this.map.idOf(e.snapshot), e.snapshot.version, JSON.stringify(e.snapshot), ...this.map.values(e.snapshot)]);
+      return names.map((_, i) => tuples.map((tuple) => tuple[i]));
+    };
+    const unnest = (count: number, offset = 0): string => `unnest(${Array.from({ length: count }, (_, i) => `$${offset + i + 1}::${[...types, 'integer'][i]}[]`).join(', ')})`;
+    const assignments = names.slice(1).map((name) => `${name} = EXCLUDED.${name}`).join(', ');
+    const first = entries[0];
+    try {
+      if (written.length > 0) {
+        await this.scope.query(`INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM ${unnest(names.length)} ON CONFLICT (id) DO UPDATE SET ${assignments}`, rows(written));
+      }
+      if (inserts.length > 0) {
+        const { rows: done } = await this.scope.query<{ id: string }>(
+          `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM ${unnest(names.length)} ON CONFLICT (id) DO NOTHING RETURNING id`,
+          rows(inserts),
+        );
+        await this.missing(inserts, done);
+      }
+      if (updates.length > 0) {
+        const sets = names.slice(1).map((name) => `${name} = v.${name}`).join(', ');
+        const { rows: done } = await this.scope.query<{ id: string }>(
+          `UPDATE ${table} AS t SET ${sets} FROM ${unnest(names.length + 1)} AS v(${names.join(', ')}, expected) WHERE t.id = v.id AND t.version = v.expected RETURNING t.id`,
+          [...rows(updates), updates.map((e) => e.expectedVersion)],
+        );
+        await this.missing(updates, done);
+      }
+    } catch (error) {
+      if (first === undefined || !(sqlState(error) === '23505')) throw error;
+      throw this.scope.conflict(this.uniqueConflict(error, this.map.idOf(first.snapshot), first.expectedVersion));
+    }
+    for (const e of entries) this.scope.written.add(`${this.map.type}:${this.map.idOf(e.snapshot)}`);
+  }
+
+  /** Fails with the conflict of the first entry a multi-row statement did not write. */
+  private async missing(group: readonly { snapshot: S; expectedVersion: number }[], done: readonly { id: string }[]): Promise<void> {
+    if (done.length === group.length) return;
+    const ids = new Set(done.map((row) => row.id));
+    const lost = group.find((e) => !ids.has(this.map.idOf(e.snapshot)))!;
+    throw this.scope.conflict(await this.conflict(this.map.idOf(lost.snapshot), lost.expectedVersion));
   }
 
   async delete(id: string, expectedVersion: number): Promise<void> {
@@ -201,6 +259,7 @@ export function machineRepository(scope: TransactionScope): MachineRepository {
     get: (id) => rows.get(id),
     getMany: (ids) => rows.getMany(ids),
     save: (machine, expectedVersion) => rows.save(machine.toSnapshot(), expectedVersion),
+    saveMany: (saves) => rows.saveMany(saves.map(({ machine, expectedVersion }) => ({ snapshot: machine.toSnapshot(), expectedVersion }))),
     findByRequest: (requestId) => rows.find('request_id = $1', [requestId]),
     findByReturnRequest: (returnRequestId) => rows.find('return_request_id = $1', [returnRequestId]),
     findByName: (name) => rows.find('name = $1', [name]),

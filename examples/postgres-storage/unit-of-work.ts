@@ -3,7 +3,7 @@ import { KernelError, ValidationError, type DomainEvent } from '../../src/index'
 import { type Transaction, type UnitOfWork } from '../../src/application/storage/index';
 import { appendCommitOrdered } from './event-log';
 import { machineRepository, requestRepository, templateRepository, type TransactionScope } from './repositories';
-import { lockKey, sqlState, type SchemaTables } from './sql';
+import { literal, lockKey, sqlState, type SchemaTables } from './sql';
 
 /** SQLSTATEs after which running the command again can succeed: deadlock detected, serialization failure. */
 const RETRIABLE = new Set(['40P01', '40001']);
@@ -123,8 +123,11 @@ class TransactionState {
     if (this.#begun === undefined && this.#events.length === 0) return;
     await this.begin('BEGIN');
     await this.run(async () => {
-      await appendCommitOrdered(this.client, this.tables, this.#events);
-      await this.client.query('COMMIT');
+      // The append, COMMIT and the release of a session lock go in one simple query (one round
+      // trip); it stops at the first failing statement, and `rollback()`/`unlock()` then clean up.
+      const unlock = this.#sessionLock === undefined ? '' : `; SELECT pg_advisory_unlock(hashtextextended(${literal(this.#sessionLock)}, 0))`;
+      await appendCommitOrdered(this.client, this.tables, this.#events, `COMMIT${unlock}`);
+      this.#sessionLock = undefined;
     });
   }
 

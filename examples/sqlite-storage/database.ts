@@ -232,3 +232,10 @@ export function prepared<P extends unknown[] = unknown[], R = unknown>(db: Datab
   }
   return statement as unknown as Database.Statement<P, R>;
 }
+
+/** `items` in consecutive slices of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const slices: T[][] = [];
+  for (let i = 0; i < items.length; i += size) slices.push(items.slice(i, i + size));
+  return slices;
+}

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { checkReadModelQuery, type ReadModelFilter, type ReadModelPage, type ReadModelQuery } from '../../src/application/storage/index';
+import { checkDistinctIds, checkDocumentId, checkReadModelQuery, type ReadModelFilter, type ReadModelPage, type ReadModelQuery } from '../../src/application/storage/index';
 import { ValidationError, type ReadModelDocument, type ReadModelStore, type ValidationIssue } from '../../src/index';
-import { prepared, type SqliteDatabase } from './database';
+import { chunks, prepared, type SqliteDatabase } from './database';
 
 type Param = string | number | null;
 
@@ -46,8 +46,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     const wanted = [...new Set(ids)];
     const found = new Map<string, T>();
     const reader = this.#reader();
-    for (let i = 0; i < wanted.length; i += 500) {
-      const chunk = wanted.slice(i, i + 500);
+    for (const chunk of chunks(wanted, 500)) {
       const sql = `SELECT id, doc FROM read_models WHERE collection = ? AND id IN (${chunk.map(() => '?').join(', ')})`;
       for (const row of prepared<string[], { id: string; doc: string }>(reader, sql).all(collection, ...chunk)) found.set(row.id, JSON.parse(row.doc) as T);
     }
@@ -56,15 +55,23 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async put(collection: string, document: ReadModelDocument): Promise<void> {
     checkCollection(collection);
-    if (typeof document !== 'object' || document === null || typeof document.id !== 'string' || document.id === '') {
-      throw new ValidationError('read-model document', [
-        { path: 'id', constraint: 'isNotEmpty', message: `a document needs a non-empty string id, got ${String((document as { id?: unknown } | null)?.id)}` },
-      ]);
-    }
+    checkDocumentId(document);
     const json = JSON.stringify(document);
-    await this.database.write((db) =>
-      prepared(db, UPSERT_FENCED).run(collection, document.id, json),
-    );
+    await this.database.write((db) => prepared(db, UPSERT_FENCED).run(collection, document.id, json));
+  }
+
+  /** One write transaction of multi-row fenced upserts (300 rows a statement); a repeated id is VALIDATION_FAILED. */
+  async putMany(collection: string, documents: readonly ReadModelDocument[]): Promise<void> {
+    checkCollection(collection);
+    for (const document of documents) checkDocumentId(document);
+    checkDistinctIds('read-model putMany', documents.map((d) => d.id));
+    if (documents.length === 0) return;
+    await this.database.write((db) => {
+      for (const chunk of chunks(documents, 300)) {
+        const sql = UPSERT_FENCED.replace('VALUES (?, ?, ?)', `VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}`);
+        prepared(db, sql).run(...chunk.flatMap((d) => [collection, d.id, JSON.stringify(d)]));
+      }
+    });
   }
 
   async delete(collection: string, id: string): Promise<void> {

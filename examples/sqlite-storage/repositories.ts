@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { checkExpectedVersion, checkFinderLimit, checkSave, Machine, REQUEST_STATUSES, Request, Template, isTerminalRequestStatus, type AggregateType, type MachineRepository, type MachineSnapshot, type RequestRepository, type RequestSnapshot, type TemplateRepository } from '../../src/application/storage/index';
+import { checkDistinctIds, checkExpectedVersion, checkFinderLimit, checkSave, Machine, REQUEST_STATUSES, Request, Template, isTerminalRequestStatus, type AggregateType, type MachineRepository, type MachineSnapshot, type RequestRepository, type RequestSnapshot, type TemplateRepository } from '../../src/application/storage/index';
 import { ConcurrencyConflictError, ValidationError, type MachineStatus, type RequestStatus, type RequestType, type TemplateSnapshot } from '../../src/index';
-import { prepared } from './database';
+import { chunks, prepared } from './database';
 import { SqliteStorageError } from './errors';
 
 /** What the repositories need from the transaction they run in. */
@@ -94,8 +94,7 @@ class SnapshotRows<S extends { version: number }> {
     if (wanted.length === 0) return [];
     const db = await this.scope.reading();
     const found = new Map<string, S>();
-    for (let i = 0; i < wanted.length; i += 500) {
-      const chunk = wanted.slice(i, i + 500);
+    for (const chunk of chunks(wanted, ROWS_PER_STATEMENT)) {
       const sql = `SELECT id, snapshot FROM ${this.spec.table} WHERE id IN (${chunk.map(() => '?').join(', ')})`;
       for (const row of prepared<string[], { id: string; snapshot: string }>(db, sql).all(...chunk)) found.set(row.id, JSON.parse(row.snapshot) as S);
     }
@@ -136,6 +135,54 @@ class SnapshotRows<S extends { version: number }> {
     this.scope.markWritten(table, id);
   }
 
+  /**
+   * Saves several snapshots with multi-row statements (up to {@link ROWS_PER_STATEMENT} rows each):
+   * an upsert of the ids this transaction already wrote, an `INSERT` of the new ones (a taken id
+   * fails it: CONCURRENCY_CONFLICT) and an `UPDATE … FROM (VALUES …) WHERE version = expected`
+   * whose RETURNING names the rows it changed (a missing one: CONCURRENCY_CONFLICT).
+   */
+  async saveMany(entries: readonly { snapshot: S; expectedVersion: number }[]): Promise<void> {
+    const { aggregateType, table } = this.spec;
+    checkDistinctIds(`${aggregateType} saveMany`, entries.map((e) => this.spec.idOf(e.snapshot)));
+    for (const { snapshot, expectedVersion } of entries) checkSave(aggregateType, this.spec.idOf(snapshot), snapshot.version, expectedVersion);
+    const db = await this.scope.writing();
+    const names = ['id', 'version', ...Object.keys(this.spec.columns), 'snapshot'];
+    const row = (e: { snapshot: S; expectedVersion: number }): Column[] => [
+      this.spec.idOf(e.snapshot),
+      e.snapshot.version,
+      ...Object.values(this.spec.columns).map((value) => value(e.snapshot)),
+      JSON.stringify(e.snapshot),
+    ];
+    const values = (count: number, width: number): string => Array.from({ length: count }, () => `(${Array.from({ length: width }, () => '?').join(', ')})`).join(', ');
+    const written = entries.filter((e) => this.scope.written(table, this.spec.idOf(e.snapshot)));
+    const inserts = entries.filter((e) => !written.includes(e) && e.expectedVersion === 0);
+    const updates = entries.filter((e) => !written.includes(e) && e.expectedVersion !== 0);
+    const sets = names.slice(1);
+    for (const chunk of chunks(written, ROWS_PER_STATEMENT)) {
+      const sql = `INSERT INTO ${table} (${names.join(', ')}) VALUES ${values(chunk.length, names.length)} ON CONFLICT (id) DO UPDATE SET ${sets.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+      prepared(db, sql).run(...chunk.flatMap(row));
+    }
+    for (const chunk of chunks(inserts, ROWS_PER_STATEMENT)) {
+      try {
+        prepared(db, `INSERT INTO ${table} (${names.join(', ')}) VALUES ${values(chunk.length, names.length)}`).run(...chunk.flatMap(row));
+      } catch (error) {
+        if (!(error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw error;
+        const taken = chunk.find((e) => this.#versionOf(db, this.spec.idOf(e.snapshot)) !== null) ?? chunk[0]!;
+        throw this.#conflict(db, this.spec.idOf(taken.snapshot), 0);
+      }
+    }
+    for (const chunk of chunks(updates, ROWS_PER_STATEMENT)) {
+      const aliases = [...names, 'expected'].map((name, i) => `column${i + 1} AS ${name}`).join(', ');
+      const sql =
+        `UPDATE ${table} SET ${sets.map((c) => `${c} = v.${c}`).join(', ')} FROM (SELECT ${aliases} FROM (VALUES ${values(chunk.length, names.length + 1)})) AS v ` +
+        `WHERE ${table}.id = v.id AND ${table}.version = v.expected RETURNING ${table}.id AS id`;
+      const changed = new Set(prepared<Column[], { id: string }>(db, sql).all(...chunk.flatMap((e) => [...row(e), e.expectedVersion])).map((r) => r.id));
+      const lost = chunk.find((e) => !changed.has(this.spec.idOf(e.snapshot)));
+      if (lost !== undefined) throw this.#conflict(db, this.spec.idOf(lost.snapshot), lost.expectedVersion);
+    }
+    for (const e of entries) this.scope.markWritten(table, this.spec.idOf(e.snapshot));
+  }
+
   async delete(id: string, expectedVersion: number): Promise<void> {
     const { aggregateType, table } = this.spec;
     checkExpectedVersion(aggregateType, id, expectedVersion);
@@ -159,6 +206,9 @@ class SnapshotRows<S extends { version: number }> {
     return this.scope.conflict(new ConcurrencyConflictError(this.spec.aggregateType, id, expectedVersion, this.#versionOf(db, id)));
   }
 }
+
+/** Rows per multi-row statement: 500 rows of at most 10 columns stay far below SQLite's 32,766 parameters. */
+const ROWS_PER_STATEMENT = 500;
 
 /** The template repository of one transaction. */
 export function templateRepository(scope: RepositoryScope): TemplateRepository {
@@ -206,6 +256,7 @@ export function machineRepository(scope: RepositoryScope): MachineRepository {
     get: async (id) => mapOne(await rows.get(id), load),
     getMany: async (ids) => (await rows.getMany(ids)).map(load),
     save: (machine, expectedVersion) => rows.save(machine.toSnapshot(), expectedVersion),
+    saveMany: (saves) => rows.saveMany(saves.map(({ machine, expectedVersion }) => ({ snapshot: machine.toSnapshot(), expectedVersion }))),
     findByRequest: (requestId) => find('request_id = ?', [requestId]),
     findByReturnRequest: (returnRequestId) => find('return_request_id = ?', [returnRequestId]),
     findByName: (name) => find('name = ?', [name]),

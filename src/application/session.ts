@@ -3,6 +3,8 @@ import { isKernelError } from '../kernel/errors';
 import { currentScope, signal } from '../kernel/scope';
 import type { Transaction } from './storage/unit-of-work';
 import type { Storage } from './storage/storage';
+import { saveMachines } from './storage/batch';
+import type { MachineSave } from './storage/repositories';
 
 type Aggregate = Template | Request | Machine;
 
@@ -80,19 +82,22 @@ export class Session {
   /**
    * Saves every changed aggregate with its loaded version and appends their events, in tracking
    * order, to the outbox in one call (the transaction commits all or nothing, so one append of the
-   * same sequence is the same as one per aggregate).
+   * same sequence is the same as one per aggregate). Machines are saved last, in one batch
+   * (`saveMachines`): a 1,000-machine request is one write, not a thousand.
    */
   async flush(): Promise<DomainEvent[]> {
     const appended: DomainEvent[] = [];
+    const machines: MachineSave[] = [];
     for (const entry of this.tracked.values()) {
       const events = entry.aggregate.pullEvents() as DomainEvent[];
       if (events.length === 0 && !entry.deleted) continue;
       if (entry.deleted) await this.tx.templates.delete((entry.aggregate as Template).templateId, entry.loadedVersion);
       else if (entry.kind === 'template') await this.tx.templates.save(entry.aggregate as Template, entry.loadedVersion);
       else if (entry.kind === 'request') await this.tx.requests.save(entry.aggregate as Request, entry.loadedVersion);
-      else await this.tx.machines.save(entry.aggregate as Machine, entry.loadedVersion);
+      else machines.push({ machine: entry.aggregate as Machine, expectedVersion: entry.loadedVersion });
       for (const event of events) appended.push(event);
     }
+    await saveMachines(this.tx.machines, machines);
     if (appended.length > 0) this.tx.outbox.append(withTrace(appended));
     return appended;
   }

@@ -1,5 +1,6 @@
 import type { Storage } from '../application/storage/storage';
 import { aggregateCases, type CaseBody } from './storage-contract/aggregate.cases';
+import { batchCases } from './storage-contract/batch.cases';
 import { readModelCases } from './storage-contract/read-model.cases';
 import { strictnessCases } from './storage-contract/strictness.cases';
 import { transactionCases } from './storage-contract/transaction.cases';
@@ -27,7 +28,7 @@ export interface StorageContractCase {
  * one `it` per case.
  */
 export function storageContract<S extends Storage>(options: StorageContractOptions<S>): StorageContractCase[] {
-  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases, ...strictnessCases };
+  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases, ...batchCases, ...strictnessCases };
   return Object.entries(bodies).map(([name, body]) => ({
     name,
     run: async () => {

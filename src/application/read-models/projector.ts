@@ -4,9 +4,12 @@ import { type Instrumentation, type ProjectionLagSample } from '../../kernel/ins
 import { eventScope, runInScope } from '../../kernel/scope';
 import type { StoredEvent } from '../storage/event-log';
 import type { Storage } from '../storage/storage';
+import { putDocuments } from '../storage/batch';
+import { BatchedReadModelStore } from './batched-store';
 import { COLLECTIONS, type Projection } from './projections';
 
-const BATCH = 500;
+/** Events read from the log per batch (and written to the read models per `putMany`). */
+const BATCH = 2000;
 
 /** The projector whose catch-up is running in the current async context, if any. */
 const delivering = new AsyncLocalStorage<Projector>();
@@ -33,6 +36,10 @@ export class Projector {
   /** Every projection and the event bus are known to be at least here (0 until a clean round). */
   private caughtUpTo = 0;
   private readonly lags = new Map<string, ProjectionLag>();
+  /** Each projection's checkpoint as this process last read or wrote it (read on the first round). */
+  private checkpoints: Map<string, number> | undefined;
+  /** The last, short batch the round read: the log's tail after `after` at that moment. */
+  private tail: { after: number; events: readonly StoredEvent[] } | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -103,48 +110,81 @@ export class Projector {
       this.lags.delete(projection.name);
     }
     this.caughtUpTo = 0;
+    this.checkpoints = undefined;
     await this.catchUp();
   }
 
+  /**
+   * One pass over the log for every projection together: one read per batch of events, one
+   * `getMany` per collection a batch touches, one `putMany` per collection written, and the
+   * checkpoints read and written together ({@link BatchedReadModelStore}). Documents are written
+   * before the checkpoints that cover them, so a crash between the two only replays events.
+   */
   private async round(): Promise<void> {
     const store = this.storage.readModels;
-    let lowest = Number.POSITIVE_INFINITY;
-    for (const projection of this.projections) {
-      const checkpoint = await store.get<{ id: string; position: number }>(COLLECTIONS.checkpoints, projection.name);
-      let position = checkpoint?.position ?? 0;
-      let error: unknown;
-      for (;;) {
-        const batch = await this.storage.eventLog.readAfter(position, BATCH);
-        if (batch.length === 0) break;
-        const applied = await this.applyBatch(projection, batch);
+    const names = this.projections.map((p) => p.name);
+    // Checkpoints are read once per process; later rounds continue from where this one left them.
+    this.checkpoints ??= new Map((await store.getMany<{ id: string; position: number }>(COLLECTIONS.checkpoints, names)).map((c) => [c.id, c.position]));
+    const positions = new Map(names.map((name) => [name, this.checkpoints!.get(name) ?? 0]));
+    const errors = new Map<string, unknown>();
+    for (;;) {
+      const active = this.projections.filter((p) => !errors.has(p.name));
+      if (active.length === 0) break;
+      const from = Math.min(...active.map((p) => positions.get(p.name)!));
+      const batch = await this.storage.eventLog.readAfter(from, BATCH);
+      this.tail = batch.length < BATCH ? { after: from, events: batch } : undefined;
+      if (batch.length === 0) break;
+      const buffered = new BatchedReadModelStore(store, [...new Set(batch.map((s) => s.event.aggregateId))]);
+      const moved: { id: string; position: number }[] = [];
+      for (const projection of active) {
+        const position = positions.get(projection.name)!;
+        const events = batch.filter((s) => s.position > position);
+        if (events.length === 0) continue;
+        const applied = await this.applyBatch(projection, events, buffered);
+        try {
+          await buffered.flush();
+        } catch (error) {
+          // The store refused this projection's writes: it stays where this batch found it.
+          errors.set(projection.name, error);
+          this.#failed(projection.name, position, error);
+          continue;
+        }
         if (applied.position !== position) {
-          position = applied.position;
-          await store.put(COLLECTIONS.checkpoints, { id: projection.name, position });
+          positions.set(projection.name, applied.position);
+          moved.push({ id: projection.name, position: applied.position });
         }
         if (applied.error !== undefined) {
-          error = applied.error;
-          this.logger.error(`projection ${projection.name} failed at position ${position + 1}; it will retry from there`, {
-            projection: projection.name,
-            error: applied.error instanceof Error ? applied.error.message : String(applied.error),
-          });
-          break;
+          errors.set(projection.name, applied.error);
+          this.#failed(projection.name, applied.position, applied.error);
+        } else {
+          this.lags.set(projection.name, { projection: projection.name, position: applied.position });
         }
-        if (batch.length < BATCH) break;
       }
-      this.lags.set(projection.name, error === undefined ? { projection: projection.name, position } : { projection: projection.name, position, error });
-      lowest = Math.min(lowest, error === undefined ? position : -1);
+      // A crash before the checkpoints are written only replays events the documents already saw.
+      // In memory first: the documents are written, so even if the checkpoint write fails this
+      // process never delivers these events again (another process may, idempotently).
+      for (const { id, position } of moved) this.checkpoints.set(id, position);
+      await putDocuments(store, COLLECTIONS.checkpoints, moved);
+      if (batch.length < BATCH) break;
+    }
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const name of names) {
+      const position = positions.get(name)!;
+      const error = errors.get(name);
+      this.lags.set(name, errors.has(name) ? { projection: name, position, error } : { projection: name, position });
+      lowest = Math.min(lowest, errors.has(name) ? -1 : position);
     }
     await this.publish();
     this.caughtUpTo = Math.max(0, Math.min(lowest, this.published ?? lowest));
   }
 
   /** {@link applyAll} as one unit of instrumented work, which fails when the batch stops at a failing event. */
-  private async applyBatch(projection: Projection, batch: readonly StoredEvent[]): Promise<Applied> {
-    if (this.instrumentation === undefined) return applyAll(projection, batch, this.storage.readModels, undefined);
+  private async applyBatch(projection: Projection, batch: readonly StoredEvent[], store: Storage['readModels']): Promise<Applied> {
+    if (this.instrumentation === undefined) return applyAll(projection, batch, store, undefined);
     let applied: Applied | undefined;
     try {
       await this.instrumentation.wrap({ kind: 'projection', projection: projection.name, events: batch }, async () => {
-        applied = await applyAll(projection, batch, this.storage.readModels, this.instrumentation);
+        applied = await applyAll(projection, batch, store, this.instrumentation);
         if (applied.error !== undefined) throw applied.error;
       });
     } catch (error) {
@@ -153,8 +193,26 @@ export class Projector {
     return applied!;
   }
 
+  #failed(name: string, position: number, error: unknown): void {
+    this.lags.set(name, { projection: name, position, error });
+    this.logger.error(`projection ${name} failed at position ${position + 1}; it will retry from there`, {
+      projection: name,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+
   private async publish(): Promise<void> {
     if (this.published === undefined) return;
+    const tail = this.tail;
+    this.tail = undefined;
+    if (tail !== undefined && tail.after <= this.published) {
+      // The round just read the log's tail from at or before here: publish from it, no second read.
+      const batch = tail.events.filter((s) => s.position > this.published!);
+      if (batch.length === 0) return;
+      this.published = batch[batch.length - 1]!.position;
+      await this.events.publish(batch.map((s) => s.event));
+      return;
+    }
     for (;;) {
       const batch = await this.storage.eventLog.readAfter(this.published, BATCH);
       if (batch.length === 0) return;

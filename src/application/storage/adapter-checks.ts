@@ -1,5 +1,5 @@
 import { ValidationError, type ValidationIssue } from '../../kernel/errors';
-import type { ReadModelFilter, ReadModelQuery } from './read-model-store';
+import type { ReadModelDocument, ReadModelFilter, ReadModelQuery } from './read-model-store';
 
 /*
  * Argument checks every storage adapter applies the same way, so that the in-memory adapter, the
@@ -120,6 +120,24 @@ export function checkExpectedVersion(aggregateType: string, id: string, expected
 export function checkFinderLimit(limit: number | undefined): number | undefined {
   if (limit === undefined || (Number.isInteger(limit) && limit >= 0)) return limit;
   throw new ValidationError('finder options', [{ path: 'limit', constraint: 'isInt', message: `must be an integer >= 0, got ${String(limit)}` }]);
+}
+
+/** Checks a read-model document has a non-empty string `id`; throws VALIDATION_FAILED otherwise. */
+export function checkDocumentId(document: ReadModelDocument): void {
+  if (typeof document === 'object' && document !== null && typeof document.id === 'string' && document.id !== '') return;
+  throw new ValidationError('read-model document', [
+    { path: 'id', constraint: 'isNotEmpty', message: `a document needs a non-empty string id, got ${String((document as { id?: unknown } | null)?.id)}` },
+  ]);
+}
+
+/**
+ * The position fence of `ReadModelStore.put`: true when `stored` has a numeric `_position` above the
+ * incoming document's numeric `_position`, so the put must leave it in place.
+ */
+export function isFencedOut(stored: ReadModelDocument | undefined, incoming: ReadModelDocument): boolean {
+  const had = stored?.['_position'];
+  const got = incoming['_position'];
+  return typeof had === 'number' && typeof got === 'number' && got < had;
 }
 
 function isField(field: unknown): field is string {

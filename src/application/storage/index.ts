@@ -7,7 +7,8 @@
 import 'reflect-metadata';
 
 export type { Storage } from './storage';
-export type { TemplateRepository, RequestRepository, MachineRepository } from './repositories';
+export type { TemplateRepository, RequestRepository, MachineRepository, MachineSave } from './repositories';
+export { saveMachines, putDocuments, checkDistinctIds } from './batch';
 export type { UnitOfWork, Transaction, Outbox } from './unit-of-work';
 export type { EventLog, StoredEvent } from './event-log';
 export type { ReadModelStore, ReadModelDocument, ReadModelFilter, ReadModelQuery, ReadModelPage } from './read-model-store';
@@ -16,6 +17,8 @@ export {
   checkSave,
   checkExpectedVersion,
   checkFinderLimit,
+  checkDocumentId,
+  isFencedOut,
   DEFAULT_QUERY_LIMIT,
   MAX_QUERY_LIMIT,
 } from './adapter-checks';

@@ -39,6 +39,12 @@ export interface ReadModelStore {
   getMany<T extends ReadModelDocument>(collection: string, ids: readonly string[]): Promise<T[]>;
   /** Inserts or replaces the document with `document.id`. */
   put(collection: string, document: ReadModelDocument): Promise<void>;
+  /**
+   * Optional batch of `put` into one collection: same rules per document (position fence included),
+   * each id at most once (else VALIDATION_FAILED, nothing written). Absent: the library calls `put`
+   * per document (see `putDocuments`).
+   */
+  putMany?(collection: string, documents: readonly ReadModelDocument[]): Promise<void>;
   delete(collection: string, id: string): Promise<void>;
   query<T extends ReadModelDocument>(collection: string, query: ReadModelQuery): Promise<ReadModelPage<T>>;
 }

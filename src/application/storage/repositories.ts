@@ -34,12 +34,24 @@ export interface RequestRepository {
   findByStatus(statuses: readonly RequestStatus[], options?: { type?: RequestType; limit?: number }): Promise<Request[]>;
 }
 
+/** One entry of {@link MachineRepository.saveMany}: the machine and the version it was read at. */
+export interface MachineSave {
+  readonly machine: Machine;
+  readonly expectedVersion: number;
+}
+
 /** Storage of Machine aggregates; see {@link TemplateRepository} for the save contract. */
 export interface MachineRepository {
   get(machineId: string): Promise<Machine | undefined>;
   getMany(machineIds: readonly string[]): Promise<Machine[]>;
   /** Inserts (`expectedVersion` 0) or updates the machine. */
   save(machine: Machine, expectedVersion: number): Promise<void>;
+  /**
+   * Optional batch of `save`: same rules per entry, each machine id at most once (else
+   * VALIDATION_FAILED), any conflict fails the whole transaction. Absent: the library calls `save`
+   * per entry (see `saveMachines`).
+   */
+  saveMany?(saves: readonly MachineSave[]): Promise<void>;
   /** Machines created by the acquire request `requestId`. */
   findByRequest(requestId: string): Promise<Machine[]>;
   /** Machines named by the return request `returnRequestId`. */

@@ -80,8 +80,8 @@ export class Request extends AggregateRoot<RequestEvent> {
   get templateId(): string | null { return this.#state.templateId; }
   get requestedCount(): number { return this.#state.requestedCount; }
   get unitWeights(): Readonly<Record<string, number>> | null { return cloneJson(this.#state.unitWeights); }
-  get machineIds(): readonly string[] { return cloneJson(this.#state.machineIds); }
-  get resourceIds(): readonly string[] { return cloneJson(this.#state.resourceIds); }
+  get machineIds(): readonly string[] { return frozenList(this.#state.machineIds); }
+  get resourceIds(): readonly string[] { return frozenList(this.#state.resourceIds); }
   get tags(): Tags { return cloneJson(this.#state.tags); }
   get priority(): number | null { return this.#state.priority; }
   get idempotencyKey(): string | null { return this.#state.idempotencyKey; }
@@ -276,4 +276,17 @@ export class Request extends AggregateRoot<RequestEvent> {
       }, ctx);
     }
   }
+}
+
+/** Frozen copies of id lists, made once per list: the state replaces a list on change, never edits it. */
+const frozenCopies = new WeakMap<readonly string[], readonly string[]>();
+
+/**
+ * A frozen copy of `list`, shared by every read until the state replaces the list. A handler that
+ * checks 1,000 machines against `request.machineIds` no longer copies the list 1,000 times.
+ */
+function frozenList(list: readonly string[]): readonly string[] {
+  let copy = frozenCopies.get(list);
+  if (copy === undefined) frozenCopies.set(list, (copy = Object.freeze([...list])));
+  return copy;
 }

@@ -5,6 +5,8 @@ import type {
   ReadModelStore,
 } from '../../application/storage/read-model-store';
 import { ValidationError } from '../../kernel/errors';
+import { checkDistinctIds } from '../../application/storage/batch';
+import { checkDocumentId, isFencedOut } from '../../application/storage/adapter-checks';
 import { checkReadModelQuery, type CheckedFilter } from '../../application/storage/adapter-checks';
 import { compareDocuments, equalityKey, matches, valueAt } from './read-model-query';
 
@@ -36,17 +38,14 @@ export class InMemoryReadModelStore implements ReadModelStore {
   }
 
   async put(collection: string, document: ReadModelDocument): Promise<void> {
-    if (typeof document !== 'object' || document === null || typeof document.id !== 'string' || document.id === '') {
-      throw new ValidationError('read-model document', [
-        { path: 'id', constraint: 'isNotEmpty', message: `a document needs a non-empty string id, got ${String((document as { id?: unknown } | null)?.id)}` },
-      ]);
-    }
-    const target = this.#collection(collection);
-    if (isFenced(target.documents.get(document.id), document)) return;
-    const copy = structuredClone(document);
-    this.#unindex(target, copy.id);
-    target.documents.set(copy.id, copy);
-    for (const [, index] of target.indexes) addTo(index.entries, equalityKey(valueAt(copy, index.path)), copy.id);
+    checkDocumentId(document);
+    this.#write(collection, document);
+  }
+
+  async putMany(collection: string, documents: readonly ReadModelDocument[]): Promise<void> {
+    for (const document of documents) checkDocumentId(document);
+    checkDistinctIds('read-model putMany', documents.map((d) => d.id));
+    for (const document of documents) this.#write(collection, document);
   }
 
   async delete(collection: string, id: string): Promise<void> {
@@ -105,6 +104,15 @@ export class InMemoryReadModelStore implements ReadModelStore {
     }
   }
 
+  #write(collection: string, document: ReadModelDocument): void {
+    const target = this.#collection(collection);
+    if (isFencedOut(target.documents.get(document.id), document)) return;
+    const copy = structuredClone(document);
+    this.#unindex(target, copy.id);
+    target.documents.set(copy.id, copy);
+    for (const [, index] of target.indexes) addTo(index.entries, equalityKey(valueAt(copy, index.path)), copy.id);
+  }
+
   #collection(name: string): Collection {
     if (typeof name !== 'string' || name === '') {
       throw new ValidationError('read-model collection', [
@@ -121,15 +129,10 @@ export class InMemoryReadModelStore implements ReadModelStore {
  * The multi-replica fence of the port: a document stamped with a numeric `_position` is never
  * replaced by one stamped with a lower position (a replica replaying an older event).
  */
-function isFenced(stored: ReadModelDocument | undefined, incoming: ReadModelDocument): boolean {
-  const had = stored?._position;
-  const got = incoming._position;
-  return typeof had === 'number' && typeof got === 'number' && got < had;
-}
-
 function addTo(entries: Map<string, Set<string>>, key: string | undefined, id: string): void {
   if (key === undefined) return;
   let ids = entries.get(key);
   if (ids === undefined) entries.set(key, (ids = new Set()));
   ids.add(id);
 }
+

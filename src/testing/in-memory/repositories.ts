@@ -1,4 +1,5 @@
-import { checkFinderLimit } from '../../application/storage/adapter-checks';
+import { checkFinderLimit, checkSave } from '../../application/storage/adapter-checks';
+import { checkDistinctIds } from '../../application/storage/batch';
 import {
   MACHINE_STATUSES,
   Machine,
@@ -99,6 +100,13 @@ export function machineRepository(view: TableTransaction<MachineSnapshot>, guard
     get: async (id) => (guard(), mapOne(view.read(id), load)),
     getMany: async (ids) => (guard(), unique(ids).flatMap((id) => mapOne(view.read(id), load) ?? [])),
     save: async (machine, expectedVersion) => (guard(), view.save(structuredClone(machine.toSnapshot()), expectedVersion)),
+    saveMany: async (saves) => {
+      guard();
+      // Every argument is checked before the first write, so a bad entry writes nothing.
+      checkDistinctIds('machine saveMany', saves.map((s) => s.machine.machineId));
+      for (const { machine, expectedVersion } of saves) checkSave('Machine', machine.machineId, machine.version, expectedVersion);
+      for (const { machine, expectedVersion } of saves) view.save(structuredClone(machine.toSnapshot()), expectedVersion);
+    },
     findByRequest: async (requestId) => (guard(), found(view.find('request', [requestId], (s) => s.requestId === requestId))),
     findByReturnRequest: async (returnRequestId) => {
       guard();
