@@ -44,7 +44,9 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Instrumentati
     return provider instanceof ProxyTracerProvider ? provider.getDelegateTracer(SCOPE) : provider.getTracer(SCOPE);
   };
   const meter = (options.meterProvider ?? metrics).getMeter(SCOPE);
-  const measures = meter === createNoopMeter() ? undefined : new KernelMetrics(meter);
+  // No meter provider registered: the API hands out its no-op meter (a fresh `createNoopMeter()` is never
+  // the same object, so compare their class), and nothing is measured.
+  const measures = meter.constructor === createNoopMeter().constructor ? undefined : new KernelMetrics(meter);
 
   const settle = (span: Span, attributes: Record<string, unknown>, started: number, error: unknown, failed: boolean): void => {
     const code = failed ? errorType(error) : undefined;
