@@ -79,9 +79,10 @@ export class EventBus {
       for (const subscription of subscriptions) {
         try {
           const handler = this.resolve(subscription);
-          const deliver = async (): Promise<void> => handler.handle(event, context);
-          const run = () => instrumented({ kind: 'event', handler: subscription.name, event, context }, deliver, this.instrumentation);
-          await (this.scoped ? runInScope(scope, run) : run());
+          // Module-level functions, not named local closures (the build renames those at every call).
+          await (this.scoped
+            ? runInScope(scope, deliverInstrumented, this.instrumentation, subscription.name, handler, event, context)
+            : deliverInstrumented(this.instrumentation, subscription.name, handler, event, context));
           report.delivered++;
         } catch (error) {
           report.failed.push({ handler: subscription.name, eventType: event.type, error });
@@ -118,4 +119,9 @@ export class EventBus {
       });
     }
   }
+}
+
+/** Delivers one event to one handler as a unit of the instrumentation's work (none: directly). */
+function deliverInstrumented(instrumentation: Instrumentation | undefined, name: string, handler: EventHandler, event: EventMessage, context: EventContext): Promise<void> {
+  return instrumented({ kind: 'event', handler: name, event, context }, async () => handler.handle(event, context), instrumentation);
 }
