@@ -209,6 +209,8 @@ function mutatedSample(target: Target): fc.Arbitrary<unknown> {
         node = (node as Record<string | number, unknown>)[step];
       }
       if (typeof node !== 'object' || node === null) continue;
+      // An array's `length` can be neither deleted nor given a non-number: not an edit JSON can make.
+      if (Array.isArray(node) && key === 'length') continue;
       if (kind === 'delete') delete (node as Record<string, unknown>)[key];
       else setOwn(node as Record<string, unknown>, key, JSON.parse(value) as unknown);
     }
