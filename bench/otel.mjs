@@ -8,10 +8,9 @@ import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { Bench } from 'tinybench';
 import { commandHandler, createKernel } from '../dist/index.js';
 import { openTelemetry } from '../dist/otel/index.js';
-import { QUICK, median, saveResult, target as record } from './lib/common.mjs';
+import { QUICK, interleavedRounds, median, saveResult, target as record } from './lib/common.mjs';
 import { definePlaceOrder } from './lib/place-order.mjs';
 
 const BATCH = 100;
@@ -27,21 +26,7 @@ class PlaceOrderHandler {
 commandHandler(PlaceOrder)(PlaceOrderHandler);
 const command = new PlaceOrder();
 
-/** Runs `tasks` (name → async fn of one batch) for ROUNDS interleaved rounds; ns/op per round for each. */
-async function measure(tasks) {
-  const rounds = Object.fromEntries(Object.keys(tasks).map((k) => [k, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    const bench = new Bench({ time: TIME_MS, warmup: true, warmupTime: 100 });
-    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
-    await bench.run();
-    for (const name of Object.keys(tasks)) {
-      const result = bench.getTask(name)?.result;
-      if (!result || !('latency' in result)) throw new Error(`${name} did not complete: ${result?.state} ${result?.error ?? ''}`);
-      rounds[name].push((result.latency.p50 * 1e6) / BATCH);
-    }
-  }
-  return rounds;
-}
+const measure = (tasks) => interleavedRounds(tasks, { rounds: ROUNDS, timeMs: TIME_MS, batch: BATCH });
 
 const batchOf = (run) => async () => {
   for (let i = 0; i < BATCH; i++) await run();

@@ -11,9 +11,8 @@ import { Module } from '@nestjs/common';
 import { CommandBus as NestCommandBus, CommandHandler as NestCommandHandler, CqrsModule } from '@nestjs/cqrs';
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsOptional, IsString, MinLength, validateSync } from 'class-validator';
-import { Bench } from 'tinybench';
 import { commandHandler, createKernel } from '../dist/index.js';
-import { QUICK, latency, machine, median, runChild, saveResult, target } from './lib/common.mjs';
+import { QUICK, interleavedRounds, latency, machine, median, runChild, saveResult, target } from './lib/common.mjs';
 import { definePlaceOrder } from './lib/place-order.mjs';
 
 const CLASSES = 500;
@@ -74,17 +73,7 @@ async function freshMessage() {
     plainToInstance: () => { for (let i = 0; i < BATCH; i++) plainToInstance(PlaceOrder, json); },
     validateSync: () => { const c = plainToInstance(PlaceOrder, json); for (let i = 0; i < BATCH; i++) validateSync(c, PEER_VALIDATOR_OPTIONS); },
   };
-  const perRound = Object.fromEntries(Object.keys(tasks).map((k) => [k, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    const bench = new Bench({ time: TIME_MS, warmup: true, warmupTime: 100 });
-    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
-    await bench.run();
-    for (const name of Object.keys(tasks)) {
-      const result = bench.getTask(name)?.result;
-      if (!result || !('latency' in result)) throw new Error(`${name} did not complete: ${result?.state}`);
-      perRound[name].push((result.latency.p50 * 1e6) / BATCH);
-    }
-  }
+  const perRound = await interleavedRounds(tasks, { rounds: ROUNDS, timeMs: TIME_MS, batch: BATCH });
   kernel.dispose();
   await app.close();
   const ns = Object.fromEntries(Object.entries(perRound).map(([k, v]) => [k, median(v)]));

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Bench } from 'tinybench';
 
 export const QUICK = process.env.BENCH_QUICK === '1';
 export const RESULTS_DIR = fileURLToPath(new URL('../.build/results/', import.meta.url));
@@ -76,3 +77,22 @@ export async function latency(op, { batches = 15, size = 100, warmup = 200 } = {
 }
 
 export const us = (v) => `${v < 100 ? v.toFixed(1) : v.toFixed(0)} µs`;
+
+/**
+ * Runs `tasks` (name → fn of one batch of `batch` operations) for `rounds` interleaved rounds of
+ * tinybench, `timeMs` per task; returns ns per operation (the p50 batch / batch) per round for each.
+ */
+export async function interleavedRounds(tasks, { rounds, timeMs, batch }) {
+  const perRound = Object.fromEntries(Object.keys(tasks).map((k) => [k, []]));
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({ time: timeMs, warmup: true, warmupTime: 100 });
+    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+    await bench.run();
+    for (const name of Object.keys(tasks)) {
+      const result = bench.getTask(name)?.result;
+      if (!result || !('latency' in result)) throw new Error(`${name} did not complete: ${result?.state} ${result?.error ?? ''}`);
+      perRound[name].push((result.latency.p50 * 1e6) / batch);
+    }
+  }
+  return perRound;
+}
