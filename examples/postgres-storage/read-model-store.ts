@@ -45,7 +45,8 @@ export class PostgresReadModelStore implements ReadModelStore {
     this.#asyncCommit = options.asyncCommit ?? true;
     const onConflict = `ON CONFLICT (collection, id) DO UPDATE SET doc = EXCLUDED.doc${fence}`;
     this.#upsert = `INSERT INTO ${t} (collection, id, doc) SELECT $1, $2, $3::jsonb ${onConflict}`;
-    this.#upsertMany = `INSERT INTO ${t} (collection, id, doc) SELECT $1, d.id, d.doc FROM unnest($2::text[], $3::jsonb[]) AS d(id, doc) ${onConflict}`;
+    // One JSON array parameter (one stringify, one server-side parse), not a jsonb[] array literal.
+    this.#upsertMany = `INSERT INTO ${t} (collection, id, doc) SELECT $1, d.doc->>'id', d.doc FROM jsonb_array_elements($2::jsonb) AS d(doc) ${onConflict}`;
   }
 
   async get<T extends ReadModelDocument>(collection: string, id: string): Promise<T | undefined> {
@@ -77,7 +78,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     for (const document of documents) checkDocumentId(document);
     checkDistinctIds('read-model putMany', documents.map((d) => d.id));
     if (documents.length === 0) return;
-    await this.#write(this.#upsertMany, [collection, documents.map((d) => d.id), documents.map((d) => JSON.stringify(d))]);
+    await this.#write(this.#upsertMany, [collection, JSON.stringify(documents)]);
   }
 
   async delete(collection: string, id: string): Promise<void> {

@@ -70,34 +70,41 @@ class SnapshotWriter<S extends { version: number }, A> {
   /**
    * Saves several snapshots with at most three statements, whatever their number: an unconditional
    * upsert of those this transaction already wrote, one multi-row `INSERT … ON CONFLICT DO NOTHING`
-   * of the new ones and one `UPDATE … FROM unnest(…) WHERE version = expected` of the rest. A row
+   * of the new ones and one `UPDATE … FROM jsonb_to_recordset(…) WHERE version = expected` of the rest. A row
    * missing from a statement's RETURNING is a CONCURRENCY_CONFLICT (the first one is reported).
    */
   async saveMany(entries: readonly { snapshot: S; expectedVersion: number }[]): Promise<void> {
     this.scope.guard();
     checkDistinctIds(`${this.map.type} saveMany`, entries.map((e) => this.map.idOf(e.snapshot)));
     for (const { snapshot, expectedVersion } of entries) checkSave(this.map.type, this.map.idOf(snapshot), snapshot.version, expectedVersion);
-    const written = entries.filter((e) => this.scope.written.has(`${this.map.type}:${this.map.idOf(e.snapshot)}`));
-    const inserts = entries.filter((e) => !written.includes(e) && e.expectedVersion === 0);
-    const updates = entries.filter((e) => !written.includes(e) && e.expectedVersion !== 0);
+    const written = new Set(entries.filter((e) => this.scope.written.has(`${this.map.type}:${this.map.idOf(e.snapshot)}`)));
+    const inserts = entries.filter((e) => !written.has(e) && e.expectedVersion === 0);
+    const updates = entries.filter((e) => !written.has(e) && e.expectedVersion !== 0);
     const { table, columns } = this.map;
     const names = ['id', 'version', 'snapshot', ...columns];
-    const types = ['text', 'integer', 'jsonb', ...columns.map(() => 'text')];
-    // One array parameter per column (unnest zips them back into rows).
-    const rows = (group: typeof entries): unknown[][] => {
-      const tuples = group.map((e) => [this.map.idOf(e.snapshot), e.snapshot.version, JSON.stringify(e.snapshot), ...this.map.values(e.snapshot)]);
-      return names.map((_, i) => tuples.map((tuple) => tuple[i]));
-    };
-    const unnest = (count: number, offset = 0): string => `unnest(${Array.from({ length: count }, (_, i) => `$${offset + i + 1}::${[...types, 'integer'][i]}[]`).join(', ')})`;
+    // One JSON parameter per statement, expanded into rows by jsonb_to_recordset: one
+    // JSON.stringify here and one parse on the server, instead of an array literal per column.
+    const recordType = `id text, version integer, snapshot jsonb, ${columns.map((c) => `${c} text`).join(', ')}, expected integer`;
+    const rows = (group: typeof entries): [string] => [
+      JSON.stringify(
+        group.map((e) => {
+          const row: Record<string, unknown> = { id: this.map.idOf(e.snapshot), version: e.snapshot.version, snapshot: e.snapshot, expected: e.expectedVersion };
+          this.map.values(e.snapshot).forEach((value, i) => (row[columns[i]!] = value));
+          return row;
+        }),
+      ),
+    ];
+    const recordset = `jsonb_to_recordset($1::jsonb) AS v(${recordType})`;
     const assignments = names.slice(1).map((name) => `${name} = EXCLUDED.${name}`).join(', ');
+    const select = `SELECT ${names.map((n) => `v.${n}`).join(', ')} FROM ${recordset}`;
     const first = entries[0];
     try {
-      if (written.length > 0) {
-        await this.scope.query(`INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM ${unnest(names.length)} ON CONFLICT (id) DO UPDATE SET ${assignments}`, rows(written));
+      if (written.size > 0) {
+        await this.scope.query(`INSERT INTO ${table} (${names.join(', ')}) ${select} ON CONFLICT (id) DO UPDATE SET ${assignments}`, rows([...written]));
       }
       if (inserts.length > 0) {
         const { rows: done } = await this.scope.query<{ id: string }>(
-          `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM ${unnest(names.length)} ON CONFLICT (id) DO NOTHING RETURNING id`,
+          `INSERT INTO ${table} (${names.join(', ')}) ${select} ON CONFLICT (id) DO NOTHING RETURNING id`,
           rows(inserts),
         );
         await this.missing(inserts, done);
@@ -105,8 +112,8 @@ class SnapshotWriter<S extends { version: number }, A> {
       if (updates.length > 0) {
         const sets = names.slice(1).map((name) => `${name} = v.${name}`).join(', ');
         const { rows: done } = await this.scope.query<{ id: string }>(
-          `UPDATE ${table} AS t SET ${sets} FROM ${unnest(names.length + 1)} AS v(${names.join(', ')}, expected) WHERE t.id = v.id AND t.version = v.expected RETURNING t.id`,
-          [...rows(updates), updates.map((e) => e.expectedVersion)],
+          `UPDATE ${table} AS t SET ${sets} FROM ${recordset} WHERE t.id = v.id AND t.version = v.expected RETURNING t.id`,
+          rows(updates),
         );
         await this.missing(updates, done);
       }

@@ -1,3 +1,4 @@
+import { cloneJson } from '../../domain/shared/json';
 import { checkDocumentId, isFencedOut } from '../storage/adapter-checks';
 import { putDocuments } from '../storage/batch';
 import type { ReadModelDocument, ReadModelPage, ReadModelQuery, ReadModelStore } from '../storage/read-model-store';
@@ -22,7 +23,7 @@ export class BatchedReadModelStore implements ReadModelStore {
 
   async get<T extends ReadModelDocument>(collection: string, id: string): Promise<T | undefined> {
     const known = await this.#load(collection, id);
-    return known === null ? undefined : (structuredClone(known) as T);
+    return known === null ? undefined : (cloneJson(known) as T);
   }
 
   async getMany<T extends ReadModelDocument>(collection: string, ids: readonly string[]): Promise<T[]> {
@@ -38,7 +39,7 @@ export class BatchedReadModelStore implements ReadModelStore {
     checkDocumentId(document);
     const current = await this.#load(collection, document.id);
     if (isFencedOut(current ?? undefined, document)) return;
-    const copy = structuredClone(document);
+    const copy = cloneJson(document);
     this.#known.get(collection)!.set(copy.id, copy);
     let pending = this.#pending.get(collection);
     if (pending === undefined) this.#pending.set(collection, (pending = new Map()));

@@ -124,3 +124,15 @@ export const machinesProjection: Projection = {
 
 /** The projections every host factory runs, in the order they are fed. */
 export const DEFAULT_PROJECTIONS: readonly Projection[] = [templatesProjection, requestsProjection, machinesProjection];
+
+/**
+ * The library's own projections and the one aggregate type each reads. They are pure functions of
+ * the event onto the store (no dispatch, no logging), so the projector skips other aggregates'
+ * events without a call and, without instrumentation, applies without entering the event's
+ * dispatch scope: a 1,000-machine command commits thousands of events. Internal.
+ */
+export const LIBRARY_PROJECTION_AGGREGATE: ReadonlyMap<Projection, DomainEvent['aggregateType']> = new Map([
+  [templatesProjection, 'Template'],
+  [requestsProjection, 'Request'],
+  [machinesProjection, 'Machine'],
+]);

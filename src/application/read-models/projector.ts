@@ -6,7 +6,7 @@ import type { StoredEvent } from '../storage/event-log';
 import type { Storage } from '../storage/storage';
 import { putDocuments } from '../storage/batch';
 import { BatchedReadModelStore } from './batched-store';
-import { COLLECTIONS, type Projection } from './projections';
+import { COLLECTIONS, LIBRARY_PROJECTION_AGGREGATE, type Projection } from './projections';
 
 /** Events read from the log per batch (and written to the read models per `putMany`). */
 const BATCH = 2000;
@@ -231,9 +231,11 @@ interface Applied {
 /** Applies `batch` in order, each event in its own scope, and stops at the first failure. */
 async function applyAll(projection: Projection, batch: readonly StoredEvent[], store: Storage['readModels'], instrumentation: Instrumentation | undefined): Promise<Applied> {
   let position = batch[0]!.position - 1;
+  const only = LIBRARY_PROJECTION_AGGREGATE.get(projection);
   for (const stored of batch) {
     try {
-      await runInScope(eventScope(stored.event, instrumentation), () => projection.apply(stored, store));
+      if (only === undefined) await runInScope(eventScope(stored.event, instrumentation), () => projection.apply(stored, store));
+      else if (stored.event.aggregateType === only) await (instrumentation === undefined ? projection.apply(stored, store) : runInScope(eventScope(stored.event, instrumentation), () => projection.apply(stored, store)));
     } catch (error) {
       return { position, error };
     }

@@ -32,7 +32,30 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => Object.hasOwn(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-/** A deep copy of JSON data (the caller guarantees it is JSON data). */
+/**
+ * A deep copy of JSON data (the caller guarantees it is JSON data). Arrays and plain objects are
+ * copied by a direct walk, several times faster than `structuredClone` on the small records the
+ * domain copies per machine; anything else that is an object (a `Date`, say) goes to `structuredClone`.
+ * A `__proto__` key is copied as an own property, as `JSON.parse` and `structuredClone` leave it.
+ */
 export function cloneJson<T>(value: T): T {
-  return structuredClone(value);
+  return copyJson(value) as T;
+}
+
+function copyJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copyJson(value[i]);
+    return out;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const copy = copyJson((value as Record<string, unknown>)[key]);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
+  }
+  return out;
 }

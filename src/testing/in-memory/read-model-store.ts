@@ -1,3 +1,4 @@
+import { cloneJson } from '../../domain/shared/json';
 import type {
   ReadModelDocument,
   ReadModelPage,
@@ -26,14 +27,14 @@ export class InMemoryReadModelStore implements ReadModelStore {
 
   async get<T extends ReadModelDocument>(collection: string, id: string): Promise<T | undefined> {
     const document = this.#collection(collection).documents.get(id);
-    return document === undefined ? undefined : (structuredClone(document) as T);
+    return document === undefined ? undefined : (cloneJson(document) as T);
   }
 
   async getMany<T extends ReadModelDocument>(collection: string, ids: readonly string[]): Promise<T[]> {
     const { documents } = this.#collection(collection);
     return [...new Set(ids)].flatMap((id) => {
       const document = documents.get(id);
-      return document === undefined ? [] : [structuredClone(document) as T];
+      return document === undefined ? [] : [cloneJson(document) as T];
     });
   }
 
@@ -60,7 +61,7 @@ export class InMemoryReadModelStore implements ReadModelStore {
     const found = this.#candidates(target, checked.filters).filter((d) => checked.filters.every((f) => matches(d, f)));
     found.sort(compareDocuments(checked.sort));
     const page = found.slice(checked.offset, checked.offset + checked.limit);
-    return { items: structuredClone(page) as T[], total: found.length };
+    return { items: cloneJson(page) as T[], total: found.length };
   }
 
   /** Documents in `collection` (0 for an unknown one). */
@@ -107,7 +108,7 @@ export class InMemoryReadModelStore implements ReadModelStore {
   #write(collection: string, document: ReadModelDocument): void {
     const target = this.#collection(collection);
     if (isFencedOut(target.documents.get(document.id), document)) return;
-    const copy = structuredClone(document);
+    const copy = cloneJson(document);
     this.#unindex(target, copy.id);
     target.documents.set(copy.id, copy);
     for (const [, index] of target.indexes) addTo(index.entries, equalityKey(valueAt(copy, index.path)), copy.id);

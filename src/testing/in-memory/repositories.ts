@@ -52,25 +52,25 @@ export function createAggregateTables(): AggregateTables {
 
 /** Template repository over one transaction's view. */
 export function templateRepository(view: TableTransaction<TemplateSnapshot>, guard: () => void): TemplateRepository {
-  const load = (s: TemplateSnapshot): Template => Template.restore(structuredClone(s));
+  const load = (s: TemplateSnapshot): Template => Template.restore(s);
   return {
     get: async (id) => (guard(), mapOne(view.read(id), load)),
     getMany: async (ids) => (guard(), unique(ids).flatMap((id) => mapOne(view.read(id), load) ?? [])),
     list: async () => (guard(), view.all().sort((a, b) => compare(a.templateId, b.templateId)).map(load)),
-    save: async (template, expectedVersion) => (guard(), view.save(structuredClone(template.toSnapshot()), expectedVersion)),
+    save: async (template, expectedVersion) => (guard(), view.save(template.toSnapshot(), expectedVersion)),
     delete: async (id, expectedVersion) => (guard(), view.delete(id, expectedVersion)),
   };
 }
 
 /** Request repository over one transaction's view; finders return oldest first (createdAt, then id). */
 export function requestRepository(view: TableTransaction<RequestSnapshot>, guard: () => void): RequestRepository {
-  const load = (s: RequestSnapshot): Request => Request.restore(structuredClone(s));
+  const load = (s: RequestSnapshot): Request => Request.restore(s);
   const oldestFirst = (found: RequestSnapshot[]): RequestSnapshot[] =>
     found.sort((a, b) => compare(a.createdAt, b.createdAt) || compare(a.requestId, b.requestId));
   return {
     get: async (id) => (guard(), mapOne(view.read(id), load)),
     getMany: async (ids) => (guard(), unique(ids).flatMap((id) => mapOne(view.read(id), load) ?? [])),
-    save: async (request, expectedVersion) => (guard(), view.save(structuredClone(request.toSnapshot()), expectedVersion)),
+    save: async (request, expectedVersion) => (guard(), view.save(request.toSnapshot(), expectedVersion)),
     findOpenByTemplate: async (templateId) => {
       guard();
       const open = (s: RequestSnapshot): boolean => s.templateId === templateId && !isTerminalRequestStatus(s.status);
@@ -93,19 +93,19 @@ export function requestRepository(view: TableTransaction<RequestSnapshot>, guard
 
 /** Machine repository over one transaction's view; finders return oldest first (createdAt, then id). */
 export function machineRepository(view: TableTransaction<MachineSnapshot>, guard: () => void): MachineRepository {
-  const load = (s: MachineSnapshot): Machine => Machine.restore(structuredClone(s));
+  const load = (s: MachineSnapshot): Machine => Machine.restore(s);
   const found = (list: MachineSnapshot[]): Machine[] =>
     list.sort((a, b) => compare(a.createdAt, b.createdAt) || compare(a.machineId, b.machineId)).map(load);
   return {
     get: async (id) => (guard(), mapOne(view.read(id), load)),
     getMany: async (ids) => (guard(), unique(ids).flatMap((id) => mapOne(view.read(id), load) ?? [])),
-    save: async (machine, expectedVersion) => (guard(), view.save(structuredClone(machine.toSnapshot()), expectedVersion)),
+    save: async (machine, expectedVersion) => (guard(), view.save(machine.toSnapshot(), expectedVersion)),
     saveMany: async (saves) => {
       guard();
       // Every argument is checked before the first write, so a bad entry writes nothing.
       checkDistinctIds('machine saveMany', saves.map((s) => s.machine.machineId));
       for (const { machine, expectedVersion } of saves) checkSave('Machine', machine.machineId, machine.version, expectedVersion);
-      for (const { machine, expectedVersion } of saves) view.save(structuredClone(machine.toSnapshot()), expectedVersion);
+      for (const { machine, expectedVersion } of saves) view.save(machine.toSnapshot(), expectedVersion);
     },
     findByRequest: async (requestId) => (guard(), found(view.find('request', [requestId], (s) => s.requestId === requestId))),
     findByReturnRequest: async (returnRequestId) => {
