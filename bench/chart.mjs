@@ -89,3 +89,33 @@ if (bars.length > 0) {
     bars.length,
   );
 }
+
+if (figures.batching) {
+  // One bar per store, command and path, split into the time inside the store and the library's own;
+  // the label carries the PostgreSQL statement count (each a round trip).
+  const values = [];
+  for (const [kind, commands] of Object.entries(figures.batching.results)) {
+    for (const [command, r] of Object.entries(commands)) {
+      for (const [mode, f] of [['batched', r.batched], ['per-item', r.perItem]]) {
+        const label = `${kind} ${command}, ${mode}${f.statements === undefined ? '' : ` (${f.statements.toLocaleString('en')} statements)`}`;
+        values.push({ run: label, part: 'in the store', ms: f.storeMs }, { run: label, part: 'library', ms: f.ms - f.storeMs });
+      }
+    }
+  }
+  await draw(
+    {
+      title: { text: `A ${figures.batching.machines.toLocaleString('en')}-machine request: batched vs per-item (median ms)`, subtitle: stamp },
+      width: 420,
+      height: { step: 18 },
+      data: { values },
+      mark: 'bar',
+      encoding: {
+        y: { field: 'run', type: 'nominal', sort: null, title: null, axis: { labelLimit: 400 } },
+        x: { field: 'ms', type: 'quantitative', title: 'ms (wall time)', stack: 'zero' },
+        color: { field: 'part', type: 'nominal', title: null },
+      },
+    },
+    'benchmarks-batching.svg',
+    values.length,
+  );
+}
