@@ -1,41 +1,42 @@
-import { Expose, Type } from 'class-transformer';
 import type { MachineResult, RequestStatus, RequestType } from '../../domain';
-import { IsoDate, JsonField } from './dto';
+import { Dto, Field, IsoDate, JsonField, NestedDtos } from './dto';
 import { MachineDto } from './machine.dto';
 
 /** A request as queries return it. */
+@Dto()
 export class RequestDto {
-  @Expose() requestId!: string;
-  @Expose() type!: RequestType;
+  @Field() requestId!: string;
+  @Field() type!: RequestType;
   /** Acquire: the template; return: null. */
-  @Expose() templateId!: string | null;
-  @Expose() requestedCount!: number;
-  @Expose() machineIds!: string[];
-  @Expose() resourceIds!: string[];
+  @Field() templateId!: string | null;
+  @Field() requestedCount!: number;
+  @Field() machineIds!: string[];
+  @Field() resourceIds!: string[];
   @JsonField() tags!: Record<string, string>;
-  @Expose() priority!: number | null;
-  @Expose() timeoutSeconds!: number;
-  @Expose() status!: RequestStatus;
-  @Expose() statusMessage!: string;
+  @Field() priority!: number | null;
+  @Field() timeoutSeconds!: number;
+  @Field() status!: RequestStatus;
+  @Field() statusMessage!: string;
   @IsoDate() createdAt!: Date;
   @IsoDate() startedAt!: Date | null;
   @IsoDate() completedAt!: Date | null;
   /** `createdAt + timeoutSeconds`. */
   @IsoDate() deadline!: Date;
-  @Expose() version!: number;
+  @Field() version!: number;
 }
 
 /** A machine of a request with the result Symphony judges it by. */
+@Dto()
 export class RequestMachineDto extends MachineDto {
   /** From the one result table: `executing`, `succeed` or `fail`. */
-  @Expose() result!: MachineResult;
+  @Field() result!: MachineResult;
   /** Why the machine has its result; never empty when `result` is `fail`. */
-  @Expose() message!: string;
+  @Field() message!: string;
 }
 
 /** A request with its machines and their results (`GetRequestStatus`). */
+@Dto()
 export class RequestStatusDto extends RequestDto {
-  @Expose()
-  @Type(() => RequestMachineDto)
+  @NestedDtos(() => RequestMachineDto)
   machines!: RequestMachineDto[];
 }

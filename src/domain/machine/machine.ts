@@ -96,8 +96,32 @@ export class Machine extends AggregateRoot<MachineEvent> {
   /** Rebuilds a machine from its snapshot; records nothing. Throws VALIDATION_FAILED for another schema. */
   static restore(snapshot: MachineSnapshot): Machine {
     checkSchema('machine snapshot', snapshot.schemaVersion);
-    const { schemaVersion: _s, version, ...state } = cloneJson(snapshot);
-    return new Machine(state, version);
+    const s = snapshot;
+    // Field by field (every one a string, number or null but the tags map, which is copied): a
+    // query or sync restores every machine of a request, and this is several times cheaper than a
+    // deep copy followed by a rest spread.
+    const state: MachineState = {
+      machineId: s.machineId,
+      name: s.name,
+      requestId: s.requestId,
+      returnRequestId: s.returnRequestId,
+      templateId: s.templateId,
+      providerApi: s.providerApi,
+      resourceId: s.resourceId,
+      instanceType: s.instanceType,
+      priceType: s.priceType,
+      cloudHostId: s.cloudHostId,
+      privateIpAddress: s.privateIpAddress,
+      publicIpAddress: s.publicIpAddress,
+      instanceTags: cloneJson(s.instanceTags),
+      launchTime: s.launchTime,
+      status: s.status,
+      statusReason: s.statusReason,
+      terminatedAt: s.terminatedAt,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+    };
+    return new Machine(state, s.version);
   }
 
   protected get aggregateType(): 'Machine' {
