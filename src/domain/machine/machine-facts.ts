@@ -52,20 +52,21 @@ export const MACHINE_FACT_FIELDS: readonly (keyof MachineFacts)[] = [
   'name', 'resourceId', 'instanceType', 'priceType', 'cloudHostId', 'privateIpAddress', 'publicIpAddress', 'instanceTags', 'launchTime',
 ];
 
+const TEXT_FACTS = ['name', 'resourceId', 'instanceType', 'cloudHostId'] as const;
+
+/** Copies text fact `key` into `facts` when present: a non-empty string or null. Module level: no closure per call. */
+function parseTextFact(input: MachineFactsInput, key: (typeof TEXT_FACTS)[number], issues: Issues, facts: Record<string, unknown>): void {
+  const value = input[key];
+  if (value === undefined) return;
+  if (value !== null && (typeof value !== 'string' || value.trim() === '')) {
+    issues.add(key, 'isNotEmpty', `must be a non-empty string or null, got ${show(value)}`);
+  } else facts[key] = value;
+}
+
 /** Validates the facts present in `input` (JSON form); collects problems into `issues`. */
 export function parseMachineFacts(input: MachineFactsInput, issues: Issues): Partial<MachineFacts> {
   const facts: Record<string, unknown> = {};
-  const text = (key: 'name' | 'resourceId' | 'instanceType' | 'cloudHostId'): void => {
-    const value = input[key];
-    if (value === undefined) return;
-    if (value !== null && (typeof value !== 'string' || value.trim() === '')) {
-      issues.add(key, 'isNotEmpty', `must be a non-empty string or null, got ${show(value)}`);
-    } else facts[key] = value;
-  };
-  text('name');
-  text('resourceId');
-  text('instanceType');
-  text('cloudHostId');
+  for (const key of TEXT_FACTS) parseTextFact(input, key, issues, facts);
   if (input.priceType !== undefined) {
     if (input.priceType !== null && input.priceType !== 'ondemand' && input.priceType !== 'spot') {
       issues.add('priceType', 'isIn', `must be ondemand or spot, got ${show(input.priceType)}`);
