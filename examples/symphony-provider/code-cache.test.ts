@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -95,6 +95,20 @@ describe('loadWithCodeCache: the provider bundle through a V8 code cache', () =>
     expect(exportsOf(refused).answer).toBe(7);
     expect(refused.saveCache()).toBe(true);
     expect(load().cache).toBe('hit');
+  });
+
+  it('does not use a cache file others may write (it could hold any code), and replaces it with its own', () => {
+    const { load } = site();
+    const first = load();
+    first.saveCache();
+    for (const mode of [0o666, 0o646, 0o664]) {
+      chmodSync(first.cacheFile!, mode);
+      const loaded = load();
+      expect(loaded.cache).toBe('untrusted');
+      expect(exportsOf(loaded).answer).toBe(42);
+      expect(loaded.saveCache()).toBe(true);
+      expect(load().cache).toBe('hit');
+    }
   });
 
   it('never fails the call when the cache cannot be read or written', () => {

@@ -8,13 +8,17 @@
  * Only Node built-ins here: this file is the provider's start-up path, before the bundle is loaded.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
-/** How the cache file of a load was found: used (`hit`), absent, written by another bundle or Node (`stale`), damaged, refused by V8, or not asked for. */
-export type CodeCacheState = 'hit' | 'miss' | 'stale' | 'corrupt' | 'rejected' | 'off';
+/**
+ * How the cache file of a load was found: used (`hit`), absent, written by another bundle or Node
+ * (`stale`), damaged, refused by V8, not this user's own or writable by others (`untrusted`: compiled
+ * code runs as is, so only a file no one else could have written is used), or not asked for.
+ */
+export type CodeCacheState = 'hit' | 'miss' | 'stale' | 'corrupt' | 'rejected' | 'untrusted' | 'off';
 
 /** What {@link loadWithCodeCache} needs. */
 export interface CodeCacheOptions {
@@ -88,10 +92,17 @@ export function loadWithCodeCache(options: CodeCacheOptions): LoadedBundle {
 
 function readCache(file: string, key: Buffer): { state: CodeCacheState; data?: Buffer } {
   let bytes: Buffer;
+  let fd: number | undefined;
   try {
-    bytes = readFileSync(file);
+    fd = openSync(file, 'r');
+    const stat = fstatSync(fd);
+    // Another user's file, or one others may write, could hold any code: never run it.
+    if ((process.getuid !== undefined && stat.uid !== process.getuid()) || (stat.mode & 0o022) !== 0) return { state: 'untrusted' };
+    bytes = readFileSync(fd);
   } catch {
     return { state: 'miss' }; // absent, or not a readable file: compile, and try to write one
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   if (bytes.length <= HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return { state: 'corrupt' };
   if (!bytes.subarray(MAGIC.length, MAGIC.length + DIGEST_BYTES).equals(key)) return { state: 'stale' };
