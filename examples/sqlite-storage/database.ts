@@ -10,6 +10,8 @@ export interface SqliteDatabaseOptions {
   readonly readonly?: boolean;
   /** How long a writer waits for the write lock (in this process and across processes). Default 5000. */
   readonly busyTimeoutMs?: number;
+  /** better-sqlite3's `nativeBinding`: the addon's path (default: better-sqlite3's own search). */
+  readonly nativeBinding?: string;
 }
 
 /** The write lock of this connection, held from `BEGIN IMMEDIATE` until `commit` or `rollback`. */
@@ -41,7 +43,7 @@ export class SqliteDatabase {
 
   /** Opens (and, unless read-only, creates and migrates) the database file. */
   static open(options: SqliteDatabaseOptions): SqliteDatabase {
-    const { filename, readonly = false, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS } = options;
+    const { filename, readonly = false, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, nativeBinding } = options;
     if (typeof filename !== 'string' || filename === '' || filename === ':memory:' || filename.startsWith('file::memory:')) {
       throw new SqliteStorageError(
         'INVALID_CONFIGURATION',
@@ -53,10 +55,11 @@ export class SqliteDatabase {
       throw new SqliteStorageError('INVALID_CONFIGURATION', `busyTimeoutMs must be an integer >= 0, got ${String(busyTimeoutMs)}.`, { busyTimeoutMs });
     }
     let writer: Database.Database | undefined;
+    const addon = nativeBinding === undefined ? {} : { nativeBinding };
     try {
       if (!readonly) {
         // Setup runs once per process start, so a synchronous wait for the lock is acceptable here.
-        writer = new Database(filename, { timeout: busyTimeoutMs });
+        writer = new Database(filename, { timeout: busyTimeoutMs, ...addon });
         const mode = writer.pragma('journal_mode = WAL', { simple: true });
         if (String(mode).toLowerCase() !== 'wal') throw new Error(`journal_mode stayed ${String(mode)}`);
         writer.pragma('synchronous = NORMAL');
@@ -64,7 +67,7 @@ export class SqliteDatabase {
         // From here on the writer waits for the lock asynchronously (see #beginImmediate).
         writer.pragma('busy_timeout = 0');
       }
-      const reader = new Database(filename, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+      const reader = new Database(filename, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs, ...addon });
       if (readonly) requireCurrentSchema(reader, filename);
       return new SqliteDatabase(filename, reader, writer, busyTimeoutMs);
     } catch (error) {

@@ -17,6 +17,11 @@ export interface SqliteStorageOptions {
   readonly readonly?: boolean;
   /** How long a write waits for the write lock before failing with STORAGE_BUSY. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
+  /**
+   * better-sqlite3's compiled addon (`better_sqlite3.node`), by path. Default: better-sqlite3 finds it
+   * itself, probing a dozen paths on every process start (which a short-lived process notices).
+   */
+  readonly nativeBinding?: string;
 }
 
 /** A {@link Storage} on one SQLite file; `close()` releases its connections (call it once, at shutdown). */

@@ -15,7 +15,7 @@ export async function openCloud(
   env: Readonly<Record<string, string | undefined>>,
   confdir: string,
   filename: string,
-  simulator: { readonly now: () => number; readonly answerDelayMs: number },
+  simulator: { readonly now: () => number; readonly answerDelayMs: number; readonly nativeBinding?: string },
 ): Promise<SelectedCloud> {
   if (name === 'aws') {
     const { openAwsProvider } = await import('../aws-provider/index');

@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SymphonyDriver, type ScriptResult } from './driver';
 import { buildProvider, expectValid, pollUntilDone, sampleTemplates, scripts } from './test-support';
@@ -93,6 +94,30 @@ describe('configuration and storage failures of the example provider (issue 14, 
       const result = await driver.run(operation, {});
       expectSafeError(driver, result, /^The SQLite database hostfactory\.db is damaged or is not a SQLite database \(SQLITE_NOTADB\)/);
       expect(result.stdout).not.toContain('hunter2');
+    }
+  }, 60_000);
+
+  it('names a better-sqlite3 in node_modules that is not the release the provider was bundled with, or has no built addon', async () => {
+    // The provider (its scripts and bundle) installed next to a node_modules of its own.
+    const site = mkdtempSync(join(tmpdir(), 'hf-addon-'));
+    try {
+      cpSync(scripts, join(site, 'scripts'), { recursive: true });
+      cpSync(join(dirname(scripts), '.build'), join(site, '.build'), { recursive: true });
+      const sqlite = join(site, 'node_modules', 'better-sqlite3');
+      mkdirSync(sqlite, { recursive: true });
+      const bundled = (JSON.parse(readFileSync(join('node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;
+      const driver = new SymphonyDriver(join(site, 'scripts'), sampleTemplates);
+      drivers.push(driver);
+
+      writeFileSync(join(sqlite, 'package.json'), JSON.stringify({ name: 'better-sqlite3', version: '0.0.1' }));
+      const mismatch = await driver.run('getRequestStatus', { requests: [{ requestId: 'req-unknown' }] });
+      expectSafeError(driver, mismatch, new RegExp(`^node_modules holds better-sqlite3 0\\.0\\.1 but the provider was bundled with ${bundled.replaceAll('.', '\\.')}: rebuild it`));
+      expect(mismatch.stdout).not.toContain(site);
+
+      writeFileSync(join(sqlite, 'package.json'), JSON.stringify({ name: 'better-sqlite3', version: bundled }));
+      expectSafeError(driver, await driver.run('getRequestStatus', { requests: [{ requestId: 'req-unknown' }] }), /^better-sqlite3 and its built addon \(build\/Release\/better_sqlite3\.node\) must be installed/);
+    } finally {
+      rmSync(site, { recursive: true, force: true });
     }
   }, 60_000);
 });

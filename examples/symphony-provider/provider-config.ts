@@ -4,12 +4,21 @@
  * which file, which line and column) without quoting file content, environment values or paths:
  * the provider prints it on stdout, where Symphony shows it to anyone reading its logs.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { version as BUNDLED_SQLITE_VERSION } from 'better-sqlite3/package.json';
 import { KernelError } from '../../src/index';
 import { parseJsonText } from '../../src/hostfactory/index';
 
 /** Stable codes of {@link ProviderConfigError}. */
-export type ProviderConfigErrorCode = 'CONFIGURATION_MISSING' | 'WORKDIR_UNUSABLE' | 'TEMPLATES_FILE_MISSING' | 'TEMPLATES_FILE_UNREADABLE' | 'TEMPLATES_FILE_INVALID_JSON';
+export type ProviderConfigErrorCode =
+  | 'CONFIGURATION_MISSING'
+  | 'WORKDIR_UNUSABLE'
+  | 'TEMPLATES_FILE_MISSING'
+  | 'TEMPLATES_FILE_UNREADABLE'
+  | 'TEMPLATES_FILE_INVALID_JSON'
+  | 'SQLITE_ADDON_MISSING'
+  | 'SQLITE_ADDON_MISMATCH';
 
 /** A configuration problem of the example provider; `details` name the variable or file and the place. */
 export class ProviderConfigError extends KernelError {
@@ -76,4 +85,35 @@ export function readTemplatesFile(path: string): { text: string; document: unkno
       ),
   );
   return { text, document };
+}
+
+/**
+ * The path of better-sqlite3's compiled addon in the node_modules next to the bundle, for the
+ * better-sqlite3 JavaScript bundled into the provider (examples/tsup.config.ts): loading it by path
+ * spares better-sqlite3's own search (a dozen probed paths and a stack trace read on every call).
+ * SQLITE_ADDON_MISSING when better-sqlite3 or its built addon is not there; SQLITE_ADDON_MISMATCH
+ * when node_modules holds another release than the bundle was built with (rebuild the bundle).
+ * `resolve` is the bundle's `require.resolve` (a parameter for tests).
+ */
+export function sqliteAddonPath(resolve: (id: string) => string): string {
+  const missing = (cause?: unknown) =>
+    new ProviderConfigError('SQLITE_ADDON_MISSING', 'better-sqlite3 and its built addon (build/Release/better_sqlite3.node) must be installed in the node_modules next to the provider: run npm install (or npm rebuild better-sqlite3).', { module: 'better-sqlite3' }, cause);
+  let directory: string;
+  let installed: unknown;
+  try {
+    directory = dirname(resolve('better-sqlite3/package.json'));
+    installed = (JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as { version?: unknown }).version;
+  } catch (error) {
+    throw missing(error);
+  }
+  if (installed !== BUNDLED_SQLITE_VERSION) {
+    throw new ProviderConfigError(
+      'SQLITE_ADDON_MISMATCH',
+      `node_modules holds better-sqlite3 ${String(installed)} but the provider was bundled with ${BUNDLED_SQLITE_VERSION}: rebuild it (npm run build:examples) or install that release.`,
+      { module: 'better-sqlite3', installed, bundled: BUNDLED_SQLITE_VERSION },
+    );
+  }
+  const addon = join(directory, 'build', 'Release', 'better_sqlite3.node');
+  if (!existsSync(addon)) throw missing();
+  return addon;
 }

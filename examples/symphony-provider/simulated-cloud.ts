@@ -28,6 +28,8 @@ export interface SimulatedCloudOptions {
   hangOnTemplate?: string;
   /** Milliseconds a provision takes to answer after launching the machines, as a real cloud's API call does (default 0). */
   answerDelayMs?: number;
+  /** better-sqlite3's `nativeBinding`: the addon's path (default: better-sqlite3's own search). */
+  nativeBinding?: string;
 }
 
 interface MachineRow {
@@ -77,7 +79,7 @@ CREATE INDEX IF NOT EXISTS sim_machines_request ON sim_machines(request_id);
 
 /** Opens (and creates if needed) the simulated cloud's tables in `filename`. */
 export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedCloud {
-  const db = new Database(options.filename);
+  const db = new Database(options.filename, options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding });
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);

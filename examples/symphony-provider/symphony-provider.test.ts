@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SymphonyDriver, type ScriptResult } from './driver';
 import { buildProvider, expectConsistent, expectValid, pollUntilDone, sampleTemplates as templates, scripts } from './test-support';
@@ -39,7 +41,7 @@ describe('the example Symphony provider, driven as Symphony drives it', () => {
     expect(ret.status).toBe('complete');
     expect(ret.machines.every((m) => m.status === 'terminated' && m.result === 'succeed')).toBe(true);
 
-    const wanted = await d.run('getReturnRequests', { machines: [] });
+    const wanted = await d.run('getReturnRequests', {});
     expectValid('getReturnRequests', wanted);
     await expectConsistent(d.database);
   }, 60_000);
@@ -139,4 +141,50 @@ describe('the example Symphony provider, driven as Symphony drives it', () => {
     }
     await expectConsistent(d.database);
   }, 60_000);
+
+  it('starts each operation from a V8 code cache in the work directory, and answers whatever state that cache is in', async () => {
+    const d = driver();
+    const caches = () => readdirSync(join(d.root, 'work')).filter((name) => name.endsWith('.v8cache'));
+    const status = async () => {
+      const result = await d.run('getRequestStatus', { requests: [{ requestId: 'req-unknown' }] });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expectValid('getRequestStatus', result);
+    };
+    await status();
+    expect(caches()).toEqual([expect.stringMatching(/^provider-getRequestStatus-[0-9a-f]{8}\.v8cache$/)]);
+    const file = join(d.root, 'work', caches()[0]!);
+    const written = readFileSync(file);
+    await status(); // a hit: the file is left as it is
+    expect(readFileSync(file).equals(written)).toBe(true);
+    for (const damaged of [Buffer.from('garbage'), Buffer.concat([written.subarray(0, 48), Buffer.alloc(written.length - 48, 0x55)])]) {
+      writeFileSync(file, damaged);
+      await status();
+      expect(readFileSync(file).subarray(0, 8).toString()).toBe('HFV8CC01'); // rewritten
+    }
+    expect((await d.run('getAvailableTemplates', {})).exitCode).toBe(0);
+    expect(caches()).toHaveLength(2); // one per operation
+  });
+
+  it('reads the templates file only for getAvailableTemplates and requestMachines', async () => {
+    const d = driver();
+    expect((await d.run('getAvailableTemplates', {})).exitCode).toBe(0);
+    const file = join(d.root, 'conf', 'simprov_templates.json');
+    const document = JSON.parse(readFileSync(file, 'utf8')) as { templates: { templateId: string }[] };
+    document.templates.push({ ...document.templates[0]!, templateId: 'Added-Later' });
+    writeFileSync(file, JSON.stringify(document));
+    const stored = () => {
+      const db = new Database(d.database, { readonly: true });
+      try {
+        return (db.prepare('SELECT id FROM templates ORDER BY id').all() as { id: string }[]).map((row) => row.id);
+      } finally {
+        db.close();
+      }
+    };
+    expect((await d.run('getRequestStatus', { requests: [{ requestId: 'req-unknown' }] })).exitCode).toBe(0);
+    expect((await d.run('getReturnRequests', {})).exitCode).toBe(0);
+    expect(stored()).not.toContain('Added-Later');
+    const offered = await d.run('getAvailableTemplates', {});
+    expect((offered.document.templates as { templateId: string }[]).map((t) => t.templateId)).toContain('Added-Later');
+    expect(stored()).toContain('Added-Later');
+  });
 });

@@ -17,7 +17,7 @@ export const scripts = join(here, 'scripts');
 export const sampleTemplates = join(here, 'sample', 'simprov_templates.json');
 
 /**
- * Bundles the provider the scripts run. Test files run in parallel: each builds into a directory
+ * Bundles the provider the scripts run (the bundle and its start-up file). Test files run in parallel: each builds into a directory
  * of its own and renames the bundle into place (atomic), so no script ever loads a half-written file.
  */
 export function buildProvider(): void {
@@ -26,7 +26,8 @@ export function buildProvider(): void {
   try {
     execFileSync('npx', ['tsup', '--config', 'examples/tsup.config.ts', '--out-dir', staging], { cwd: root, stdio: 'ignore' });
     mkdirSync(join(here, '.build'), { recursive: true });
-    renameSync(join(staging, 'provider.cjs'), join(here, '.build', 'provider.cjs'));
+    // The bundle first, then the start-up file that loads it.
+    for (const file of ['provider-main.cjs', 'provider.cjs']) renameSync(join(staging, file), join(here, '.build', file));
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

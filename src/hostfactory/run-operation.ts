@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import type { HostFactory } from '../application';
 import { KernelError, isKernelError, type Logger } from '../kernel';
 import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
@@ -162,15 +161,16 @@ async function readInput(operation: HostFactoryOperation, argv: readonly string[
 /**
  * Reads an input file as UTF-8 text: only a regular file (a directory, FIFO or device is refused
  * without blocking), at most `maxBytes`. Problems are `INVALID_INPUT_FILE` errors that name the fix.
- * The file is opened read-only and never written or executed.
+ * The file is opened read-only and never written or executed. Read with synchronous calls: a script
+ * reads one small file, and the thread pool `fs/promises` would start costs more than the read.
  */
 export async function readInputFile(path: string, maxBytes: number = HOSTFACTORY_INPUT_LIMITS.maxFileBytes): Promise<string> {
   const fail = (what: string) =>
     new RunError('INVALID_INPUT_FILE', `The input file "${path}" ${what}: pass the path of the JSON input file Symphony wrote.`, HOSTFACTORY_EXIT_CODES.failed, { path });
-  let handle;
+  let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; it is then refused as not a regular file.
-    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw fail('does not exist');
@@ -179,14 +179,14 @@ export async function readInputFile(path: string, maxBytes: number = HOSTFACTORY
     throw fail(`cannot be opened (${code ?? 'unknown error'})`);
   }
   try {
-    const stat = await handle.stat();
+    const stat = fstatSync(fd);
     if (!stat.isFile()) throw fail(stat.isDirectory() ? 'is a directory, not a regular file' : 'is not a regular file');
     if (stat.size > maxBytes) throw fail(`is ${stat.size} bytes; at most ${maxBytes} are read`);
-    const text = await handle.readFile({ encoding: 'utf8' });
+    const text = readFileSync(fd, { encoding: 'utf8' });
     if (Buffer.byteLength(text, 'utf8') > maxBytes) throw fail(`is larger than ${maxBytes} bytes`);
     return text;
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadWithCodeCache } from './code-cache';
+
+const MAGIC = Buffer.from('HFV8CC01');
+
+describe('loadWithCodeCache: the provider bundle through a V8 code cache', () => {
+  const roots: string[] = [];
+  afterEach(() => roots.splice(0).forEach((root) => rmSync(root, { recursive: true, force: true })));
+
+  /** A small CommonJS "bundle" (using require, module and __dirname) and an empty cache directory. */
+  function site(answer = 42) {
+    const root = mkdtempSync(join(tmpdir(), 'hf-code-cache-'));
+    roots.push(root);
+    const bundle = join(root, 'bundle.cjs');
+    writeBundle(bundle, answer);
+    const cacheDir = join(root, 'work');
+    mkdirSync(cacheDir);
+    return { root, bundle, cacheDir, load: () => loadWithCodeCache({ bundle, cacheDir, name: 'getRequestStatus' }) };
+  }
+  function writeBundle(bundle: string, answer: number): void {
+    const body = Array.from({ length: 40 }, (_, i) => `function f${i}(x) { return x + ${i}; }`).join('\n');
+    writeFileSync(bundle, `'use strict';\n${body}\nconst { join } = require('node:path');\nmodule.exports = { answer: ${answer}, sum: f1(1) + f39(1), here: join(__dirname, 'x') };\n`);
+  }
+  const exportsOf = (loaded: { exports: unknown }) => loaded.exports as { answer: number; sum: number; here: string };
+
+  it('runs the bundle as CommonJS, writes a cache on the first call and uses it on the next', () => {
+    const { root, cacheDir, load } = site();
+    const first = load();
+    expect(first.cache).toBe('miss');
+    expect(exportsOf(first)).toEqual({ answer: 42, sum: 42, here: join(root, 'x') });
+    expect(first.saveCache()).toBe(true);
+    expect(readdirSync(cacheDir)).toEqual([expect.stringMatching(/^provider-getRequestStatus-[0-9a-f]{8}\.v8cache$/)]);
+    expect(readFileSync(first.cacheFile!).subarray(0, MAGIC.length)).toEqual(MAGIC);
+
+    const second = load();
+    expect(second.cache).toBe('hit');
+    expect(exportsOf(second).answer).toBe(42);
+    expect(second.saveCache()).toBe(false); // a hit is not written again
+  });
+
+  it('runs without a cache when no directory is given', () => {
+    const { bundle } = site();
+    const loaded = loadWithCodeCache({ bundle, cacheDir: undefined, name: 'getRequestStatus' });
+    expect(loaded.cache).toBe('off');
+    expect(loaded.cacheFile).toBeUndefined();
+    expect(exportsOf(loaded).answer).toBe(42);
+    expect(loaded.saveCache()).toBe(false);
+  });
+
+  it('treats a cache written for another bundle text as stale: runs the new text, then replaces the cache', () => {
+    const { bundle, load } = site();
+    load().saveCache();
+    writeBundle(bundle, 43); // same length, other code: only the key tells them apart
+    const stale = load();
+    expect(stale.cache).toBe('stale');
+    expect(exportsOf(stale).answer).toBe(43);
+    expect(stale.saveCache()).toBe(true);
+    expect(load().cache).toBe('hit');
+    expect(exportsOf(load()).answer).toBe(43);
+  });
+
+  it('refuses a damaged cache file (flipped payload byte, cut short, not a cache at all), runs anyway and rewrites it', () => {
+    const { load } = site();
+    const first = load();
+    first.saveCache();
+    const file = first.cacheFile!;
+    const good = readFileSync(file);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 10]! ^= 0xff;
+    for (const damaged of [flipped, good.subarray(0, good.length >> 1), good.subarray(0, 20), Buffer.from('not a cache'), Buffer.alloc(0)]) {
+      writeFileSync(file, damaged);
+      const loaded = load();
+      expect(loaded.cache).toBe('corrupt');
+      expect(exportsOf(loaded).sum).toBe(42);
+      expect(loaded.saveCache()).toBe(true);
+      expect(load().cache).toBe('hit');
+    }
+  });
+
+  it('reports a cache V8 refuses (its payload was made for another source) and rewrites it', () => {
+    const { bundle, load } = site();
+    const first = load();
+    first.saveCache();
+    const payload = readFileSync(first.cacheFile!).subarray(MAGIC.length + 40);
+    writeFileSync(bundle, `'use strict';\nmodule.exports = { answer: 7, sum: 7, here: '' };\n`);
+    const sha1 = (...parts: (string | Buffer)[]) => parts.reduce((hash, part) => hash.update(part), createHash('sha1')).digest();
+    const key = sha1(`${process.version}\0${process.arch}\0`, readFileSync(bundle));
+    writeFileSync(first.cacheFile!, Buffer.concat([MAGIC, key, sha1(payload), payload]));
+    const refused = load();
+    expect(refused.cache).toBe('rejected');
+    expect(exportsOf(refused).answer).toBe(7);
+    expect(refused.saveCache()).toBe(true);
+    expect(load().cache).toBe('hit');
+  });
+
+  it('does not use a cache file others may write (it could hold any code), and replaces it with its own', () => {
+    const { load } = site();
+    const first = load();
+    first.saveCache();
+    for (const mode of [0o666, 0o646, 0o664]) {
+      chmodSync(first.cacheFile!, mode);
+      const loaded = load();
+      expect(loaded.cache).toBe('untrusted');
+      expect(exportsOf(loaded).answer).toBe(42);
+      expect(loaded.saveCache()).toBe(true);
+      expect(load().cache).toBe('hit');
+    }
+  });
+
+  it('never fails the call when the cache cannot be read or written', () => {
+    const { root, bundle } = site();
+    // The cache directory is a regular file: nothing can be read or written under it.
+    const notADirectory = join(root, 'file');
+    writeFileSync(notADirectory, 'x');
+    const underFile = loadWithCodeCache({ bundle, cacheDir: notADirectory, name: 'getRequestStatus' });
+    expect(underFile.cache).toBe('miss');
+    expect(exportsOf(underFile).answer).toBe(42);
+    expect(underFile.saveCache()).toBe(false);
+    // The cache file's place is taken by a directory: not readable as a file, not replaceable.
+    const { cacheDir, load } = site();
+    const taken = load().cacheFile!;
+    mkdirSync(join(taken, 'inside'), { recursive: true });
+    const blocked = load();
+    expect(blocked.cache).toBe('miss');
+    expect(blocked.saveCache()).toBe(false);
+    expect(readdirSync(cacheDir)).toEqual([expect.stringMatching(/\.v8cache$/)]); // no temporary file left behind
+  });
+
+  it('keeps the cache file inside the directory whatever the operation name', () => {
+    const { cacheDir, bundle } = site();
+    const loaded = loadWithCodeCache({ bundle, cacheDir, name: '../../etc/passwd' });
+    expect(loaded.cacheFile).toMatch(new RegExp(`^${cacheDir}/provider-etcpasswd-[0-9a-f]{8}\\.v8cache$`));
+    expect(loaded.saveCache()).toBe(true);
+  });
+});
