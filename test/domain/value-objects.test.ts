@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ConcurrencyConflictError,
@@ -103,8 +105,28 @@ describe('IP address', () => {
     expect(parseIpAddress(ip)).toBe(ip);
   });
 
-  it.each(['10.0.0.256', 'ip-10-0-0-1', '', '1.2.3'])('refuses %s', (ip) => {
+  it.each(['10.0.0.256', 'ip-10-0-0-1', '', '1.2.3', '01.2.3.4', ' 10.0.0.1', '1:2:3:4:5:6:7:8:9', '::1%:A'])('refuses %s', (ip) => {
     expect(issuePaths(() => parseIpAddress(ip, 'privateIpAddress'))).toEqual(['privateIpAddress']);
+  });
+
+  it.each(['fe80::1%eth0', '::ffff:10.0.0.1', 'FE80::A', '::'])('accepts %s', (ip) => {
+    expect(parseIpAddress(ip)).toBe(ip);
+  });
+
+  it('gives the verdict of node:net isIP on every address without an IPv6 zone id', () => {
+    const candidates = fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4Extended(), fc.string(), fc.stringMatching(/^[0-9a-fA-F:.]{1,40}$/));
+    fc.assert(
+      fc.property(candidates, (ip) => {
+        let accepted = true;
+        try {
+          parseIpAddress(ip);
+        } catch {
+          accepted = false;
+        }
+        expect(accepted).toBe(isIP(ip) !== 0);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
