@@ -42,6 +42,17 @@ describe('loadWithCodeCache: the provider bundle through a V8 code cache', () =>
     expect(second.saveCache()).toBe(false); // a hit is not written again
   });
 
+  it('reads a bundle that is not ASCII as UTF-8, with or without a cache', () => {
+    const { bundle, load } = site();
+    writeFileSync(bundle, `'use strict';\nmodule.exports = { text: 'héllo → wörld' };\n`);
+    const first = load();
+    expect((first.exports as { text: string }).text).toBe('héllo → wörld');
+    first.saveCache();
+    const second = load();
+    expect(second.cache).toBe('hit');
+    expect((second.exports as { text: string }).text).toBe('héllo → wörld');
+  });
+
   it('runs without a cache when no directory is given', () => {
     const { bundle } = site();
     const loaded = loadWithCodeCache({ bundle, cacheDir: undefined, name: 'getRequestStatus' });

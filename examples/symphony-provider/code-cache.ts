@@ -7,6 +7,7 @@
  *
  * Only Node built-ins here: this file is the provider's start-up path, before the bundle is loaded.
  */
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -57,7 +58,9 @@ const HEADER_BYTES = MAGIC.length + 2 * DIGEST_BYTES;
 export function loadWithCodeCache(options: CodeCacheOptions): LoadedBundle {
   const { bundle, cacheDir } = options;
   const bytes = readFileSync(bundle);
-  const source = bytes.toString('utf8');
+  // The bundle is built ASCII-only (examples/tsup.config.ts): read as one-byte text, which V8 takes
+  // as is, rather than decoded as UTF-8 (about 2 ms of every call for a 600 KB bundle).
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   // Named after the operation and the bundle's place: two installs sharing a work directory do not
   // overwrite each other's cache on every call.
   const cacheFile =
