@@ -9,7 +9,7 @@ import {
 import { MAX_TEMPLATE_CAPACITY, parseTemplateDefinition } from '../domain';
 import { Issues } from '../domain/shared/validation';
 import { isKernelError, ValidationError } from '../kernel';
-import { isRecord, joinPath, pathUnder, underPath } from '../kernel/issue-paths';
+import { isRecord, joinPath, movedPaths, pathUnder, underPath } from '../kernel/issue-paths';
 import type {
   GetRequestStatusInputDocument,
   GetReturnRequestsInputDocument,
@@ -226,10 +226,14 @@ export function parseTemplatesFile(input: unknown, options: TemplatesFileOptions
     }
   });
   problems.throwIfAny(subject);
-  return ImportTemplates.from({
-    document: { templates: items ?? [] },
-    ...(options.deactivateMissing === undefined ? {} : { deactivateMissing: options.deactivateMissing }),
-  });
+  // The command holds the templates under document.templates; its input gate (a template wider
+  // than the kernel's key limit, say) reports them where the file has them.
+  return movedPaths('document.templates', base, subject, () =>
+    ImportTemplates.from({
+      document: { templates: items ?? [] },
+      ...(options.deactivateMissing === undefined ? {} : { deactivateMissing: options.deactivateMissing }),
+    }),
+  );
 }
 
 /** The canonical getAvailableTemplates input: `{}`. */

@@ -39,3 +39,32 @@ export function underPath<T>(prefix: string, subject: string, work: () => T): T 
     throw new ValidationError(subject, issues, { cause: error });
   }
 }
+
+/**
+ * Runs `work`; a ValidationError it throws is thrown again for `subject` with every path under
+ * `from` moved under `to` (`document.items[0].a` → `items[0].a`); a message that starts with its
+ * path names the new one. Paths elsewhere are kept.
+ */
+export function movedPaths<T>(from: string, to: string, subject: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const issues: ValidationIssue[] = error.issues.map((issue) => {
+      const rest = relativePath(from, issue.path);
+      if (rest === undefined) return issue;
+      const path = pathUnder(to, rest);
+      const named = path !== '' && issue.message.startsWith(`${issue.path} `);
+      return { ...issue, path, message: named ? `${path}${issue.message.slice(issue.path.length)}` : issue.message };
+    });
+    throw new ValidationError(subject, issues, { cause: error });
+  }
+}
+
+/** `path` relative to `prefix` (`''` for `prefix` itself), or undefined when it is not under it. */
+function relativePath(prefix: string, path: string): string | undefined {
+  if (path === prefix) return '';
+  if (path.startsWith(`${prefix}.`)) return path.slice(prefix.length + 1);
+  if (path.startsWith(`${prefix}[`)) return path.slice(prefix.length);
+  return undefined;
+}

@@ -48,6 +48,11 @@ export interface PropertyPlan {
   rules: readonly CompiledRule[];
   /** `@ValidateNested` metadata (each one walks the value, as in class-validator). */
   nested: readonly RuleMetadata[];
+  /**
+   * The direct tests of its rules, when they are all it checks (no condition, no `validateIf`, no
+   * nested validation): a value they all pass has nothing to report, found without the general path.
+   */
+  tests: readonly ((value: unknown) => boolean)[] | undefined;
 }
 
 /** A class validated by its plan, or by class-validator for the `reason` given. */
@@ -111,7 +116,9 @@ function buildPlan(type: Function): ClassPlan {
       }
     }
     if (conditions.length > 0 || defined.length > 0 || rules.length > 0 || nested.length > 0) {
-      properties.push({ name, conditions, rules: [...defined, ...rules], nested });
+      const all = [...defined, ...rules];
+      const direct = conditions.length === 0 && nested.length === 0 && all.every((r) => r.test !== undefined && !r.metadata.validateIf);
+      properties.push({ name, conditions, rules: all, nested, tests: direct ? all.map((r) => r.test as (value: unknown) => boolean) : undefined });
     }
   }
   return { kind: 'compiled', allowed: grouped, properties };

@@ -26,6 +26,20 @@ export const BUILT_IN_RULES: ReadonlySet<string> = new Set([
 
 type Test = (value: unknown) => boolean;
 
+/** A surrogate or a variation selector: the characters validator's `isLength` does not count one by one. */
+const UNEVEN = /[\uD800-\uDFFF\uFE0E\uFE0F]/;
+
+/**
+ * A string's length as validator's `isLength` (under class-validator's `minLength`/`maxLength`)
+ * counts it: a surrogate pair, or a character followed by a variation selector, counts once.
+ */
+function countedLength(text: string): number {
+  if (!UNEVEN.test(text)) return text.length;
+  const presentation = text.match(/[^\uFE0F\uFE0E][\uFE0F\uFE0E]/g)?.length ?? 0;
+  const pairs = text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0;
+  return text.length - presentation - pairs;
+}
+
 /**
  * Direct tests for the hottest built-ins, given the rule's constraints: what class-validator 0.15's
  * own functions answer, without their calling chain. A plan uses one only after it answered like
@@ -39,12 +53,15 @@ const DIRECT: Record<string, (constraints: readonly unknown[]) => Test | undefin
   isObject: () => (v) => v !== null && v !== undefined && (typeof v === 'object' || typeof v === 'function') && !Array.isArray(v),
   min: ([bound]) => (typeof bound === 'number' ? (v) => typeof v === 'number' && v >= bound : undefined),
   max: ([bound]) => (typeof bound === 'number' ? (v) => typeof v === 'number' && v <= bound : undefined),
+  minLength: ([bound]) => (typeof bound === 'number' ? (v) => typeof v === 'string' && countedLength(v) >= (bound || 0) : undefined),
+  maxLength: ([bound]) => (typeof bound === 'number' ? (v) => typeof v === 'string' && countedLength(v) <= bound : undefined),
   isIn: ([allowed]) => (Array.isArray(allowed) ? (v) => allowed.includes(v) && !Number.isNaN(v) : undefined),
 };
 
 /** Values on which a direct test must agree with the rule's own constraint before it replaces it. */
 const PROBES: readonly unknown[] = [
   undefined, null, 0, -0, 1, -1, 1.5, 2 ** 53, NaN, Infinity, -Infinity, '', 'a', '1', 'true', true, false,
+  'abc', 'abcd', '\uD83D\uDE00', 'a\uD83D\uDE00b', '\uD800', 'a\uFE0F', '\uFE0Fa', 'a\uD83D\uDE00\uFE0F', '\uDC00\uFE0E\uD800',
   [], ['a'], {}, () => 1, new Date(0), Object.create(null), new String('s'), new Boolean(false), new Number(1), 1n, Symbol.for('probe'),
 ];
 

@@ -137,4 +137,28 @@ describe('templates file', () => {
     expect(paths(parseTemplatesFile, { templates: 'none' })).toEqual(['templates']);
     expect(paths(parseTemplatesFile, [{ templateId: 'x' }])[0]).toMatch(/^\[0\]\./);
   });
+
+  it("refuses a template wider than the kernel's key limit (1,000 keys in one object) at its path in the file", () => {
+    const file = fixture<{ templates: Record<string, unknown>[] }>('templates.json');
+    const template = file.templates[0] as Record<string, unknown>;
+    const settings = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`setting${i}`, i]));
+    const width = Object.keys(template).length + 1001;
+    const issuesOf = (input: unknown) => {
+      try {
+        parseTemplatesFile(input);
+      } catch (error) {
+        expect(isKernelError(error, 'VALIDATION_FAILED')).toBe(true);
+        return (error as ValidationError).issues;
+      }
+      throw new Error('expected VALIDATION_FAILED');
+    };
+    const limit = 'at most 1000 are accepted in one object';
+    expect(issuesOf({ templates: [file.templates[1], { ...template, ...settings(1001) }] })).toEqual([
+      { path: 'templates[1]', constraint: 'maxKeys', message: `templates[1] has ${width} keys; ${limit}` },
+    ]);
+    expect(issuesOf([{ ...template, providerConfig: settings(2000) }])).toEqual([
+      { path: '[0].providerConfig', constraint: 'maxKeys', message: `[0].providerConfig has 2000 keys; ${limit}` },
+    ]);
+    expect((parseTemplatesFile({ templates: [{ ...template, providerConfig: settings(1000) }] }).document as { templates: unknown[] }).templates).toHaveLength(1);
+  });
 });

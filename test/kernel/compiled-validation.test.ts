@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, IsString, registerDecorator, ValidateIf, Validate, ValidatorConstraint, validateSync, type ValidatorConstraintInterface } from 'class-validator';
+import { getMetadataStorage, IsString, maxLength, minLength, registerDecorator, ValidateIf, Validate, ValidatorConstraint, validateSync, type ValidatorConstraintInterface } from 'class-validator';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as library from '../reliability/library';
@@ -9,6 +9,7 @@ import { validateCompiled, type ErrorNode } from '../../src/kernel/compiled-vali
 import { TRANSFORM_OPTIONS } from '../../src/kernel/message';
 import { inspectPlain, toIssues, VALIDATOR_OPTIONS } from '../../src/kernel/validation';
 import { planOf } from '../../src/kernel/validation-plan';
+import { specialise } from '../../src/kernel/validation-rules';
 import { hostileEdits, jsValue, type Sample } from './validation-inputs';
 import { Order, Part, VALIDATION_FIXTURES } from './validation-fixtures';
 
@@ -133,6 +134,28 @@ describe('compiled validation', () => {
       if (plan.kind !== 'compiled') throw new Error(plan.reason);
       const direct = Object.fromEntries(plan.properties.map((p) => [p.name, p.rules.filter((r) => r.test !== undefined).map((r) => r.type)]));
       expect(direct).toMatchObject({ sku: ['isString'], quantity: ['max', 'min', 'isInt'], channel: ['isIn'], gift: ['isBoolean'], tags: ['isObject'], notes: ['isArray'] });
+      const part = planOf(Part);
+      if (part.kind !== 'compiled') throw new Error(part.reason);
+      expect(part.properties.find((p) => p.name === 'code')?.rules.filter((r) => r.test !== undefined).map((r) => r.type)).toEqual(['maxLength', 'minLength', 'isString']);
+      // The short path: only for properties checked by direct tests alone.
+      const shortPath = (properties: typeof part.properties) => Object.fromEntries(properties.map((p) => [p.name, p.tests?.length ?? 'general']));
+      expect(shortPath(part.properties)).toEqual({ code: 3, weight: 'general', alias: 'general' });
+      expect(shortPath(plan.properties)).toMatchObject({ sku: 'general', quantity: 3, channel: 1, gift: 'general' });
+    });
+
+    it('count a string as class-validator\'s minLength and maxLength do (surrogate pairs and variation selectors count once)', () => {
+      // Strings dense in what validator's isLength counts specially, and any UTF-16 string.
+      const tricky = fc.array(fc.constantFrom('a', '\uD83D', '\uDE00', '\uD83D\uDE00', '\uFE0F', '\uFE0E', '\uD800'), { maxLength: 10 }).map((parts) => parts.join(''));
+      const text = fc.oneof(tricky, fc.string({ unit: 'binary', maxLength: 12 }));
+      fc.assert(
+        fc.property(text, fc.integer({ min: 0, max: 8 }), (value, bound) => {
+          const atLeast = specialise('minLength', [bound], (v) => minLength(v, bound));
+          const atMost = specialise('maxLength', [bound], (v) => maxLength(v, bound));
+          expect(atLeast?.(value)).toBe(minLength(value, bound));
+          expect(atMost?.(value)).toBe(maxLength(value, bound));
+        }),
+        { numRuns: 2000 },
+      );
     });
 
     it('are not used for a rule that only borrows a built-in name and answers otherwise', () => {

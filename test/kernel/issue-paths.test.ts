@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/kernel';
-import { joinPath, pathUnder, underPath } from '../../src/kernel/issue-paths';
+import { joinPath, movedPaths, pathUnder, underPath } from '../../src/kernel/issue-paths';
 
 describe('issue paths', () => {
   it('joins a key with a dot, an index with brackets, and a key at the top alone', () => {
@@ -39,5 +39,40 @@ describe('issue paths', () => {
     const other = new Error('boom');
     expect(() => underPath('x', 'x', () => { throw other; })).toThrow(other);
     expect(underPath('x', 'x', () => 42)).toBe(42);
+  });
+
+  it('moves the paths under one prefix to another, with the messages that name them, and keeps the others', () => {
+    const original = new ValidationError('ImportTemplates', [
+      { path: 'document.templates[1]', constraint: 'maxKeys', message: 'document.templates[1] has 1001 keys' },
+      { path: 'document.templates[0].a', constraint: 'isJson', message: 'not JSON' },
+      { path: 'document.templates', constraint: 'isArray', message: 'document.templates must be an array' },
+      { path: 'document.templatesX', constraint: 'other', message: 'document.templatesX is elsewhere' },
+      { path: 'deactivateMissing', constraint: 'isBoolean', message: 'not a boolean' },
+    ]);
+    const moved = (to: string) => {
+      try {
+        movedPaths('document.templates', to, 'templates file', () => {
+          throw original;
+        });
+      } catch (error) {
+        expect((error as ValidationError).cause).toBe(original);
+        expect((error as ValidationError).details.subject).toBe('templates file');
+        return (error as ValidationError).issues.map((i) => [i.path, i.message]);
+      }
+      throw new Error('expected a ValidationError');
+    };
+    expect(moved('templates')).toEqual([
+      ['templates[1]', 'templates[1] has 1001 keys'],
+      ['templates[0].a', 'not JSON'],
+      ['templates', 'templates must be an array'],
+      ['document.templatesX', 'document.templatesX is elsewhere'],
+      ['deactivateMissing', 'not a boolean'],
+    ]);
+    expect(moved('').slice(0, 3)).toEqual([
+      ['[1]', '[1] has 1001 keys'],
+      ['[0].a', 'not JSON'],
+      ['', 'document.templates must be an array'],
+    ]);
+    expect(movedPaths('a', 'b', 'x', () => 42)).toBe(42);
   });
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Min, MinLength, ValidateNested } from 'class-validator';
+import { Allow, ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Min, MinLength, ValidateNested } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { Command, isKernelError, Query, ValidationError } from '../../src/kernel';
 
@@ -32,6 +32,22 @@ class RequestMachines extends Command<{ requestId: string }> {
 }
 
 class ListAll extends Query<string[]> {}
+
+/** Carries a free-form map (provider settings, tags): any width up to the input gate's limit. */
+class SaveSettings extends Command {
+  @IsObject()
+  settings!: Record<string, unknown>;
+
+  @Allow()
+  note?: unknown;
+}
+
+/** An object with `count` keys `k0`, `k1`, … */
+function wide(count: number): Record<string, number> {
+  const object: Record<string, number> = {};
+  for (let i = 0; i < count; i++) object[`k${i}`] = i;
+  return object;
+}
 
 function issuesOf(fn: () => unknown) {
   try {
@@ -135,6 +151,38 @@ describe('Command.from()', () => {
     for (let i = 0; i < 10_000; i++) deep = [deep];
     const issues = issuesOf(() => ReturnMachines.from({ machines: deep }));
     expect(issues[0]?.constraint).toBe('maxDepth');
+  });
+
+  it('accepts an object of 1,000 keys, the most one object may hold', () => {
+    const command = SaveSettings.from({ settings: wide(1000) });
+    expect(Object.keys(command.settings)).toHaveLength(1000);
+    expect(Object.isFrozen(command.settings)).toBe(true);
+  });
+
+  it('refuses an object of more than 1,000 keys before class-transformer copies it, naming its path and the limit', () => {
+    const issues = issuesOf(() => SaveSettings.from({ settings: wide(1001) }));
+    expect(issues).toEqual([
+      { path: 'settings', constraint: 'maxKeys', message: 'settings has 1001 keys; at most 1000 are accepted in one object' },
+    ]);
+    expect(issuesOf(() => ReturnMachines.from({ machines: [{ name: 'a' }, wide(5000)] }))).toEqual([
+      { path: 'machines[1]', constraint: 'maxKeys', message: 'machines[1] has 5000 keys; at most 1000 are accepted in one object' },
+    ]);
+  });
+
+  it('refuses a top-level object of more than 1,000 keys, and one of 150,000 (class-transformer would take about a minute on it)', () => {
+    expect(issuesOf(() => RequestMachines.from({ templateId: 't', machineCount: 1, ...wide(999) }))).toEqual([
+      { path: '', constraint: 'maxKeys', message: 'the input has 1001 keys; at most 1000 are accepted in one object' },
+    ]);
+    const error = (() => {
+      try {
+        SaveSettings.from({ settings: {}, note: wide(150_000) });
+      } catch (caught) {
+        return caught as ValidationError;
+      }
+      throw new Error('expected a ValidationError');
+    })();
+    expect(error.issues).toEqual([expect.objectContaining({ path: 'note', constraint: 'maxKeys' })]);
+    expect(error.message).toContain('note has 150000 keys; at most 1000 are accepted in one object');
   });
 
   it('returns an error that serialises without a stack', () => {
