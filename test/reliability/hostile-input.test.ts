@@ -469,6 +469,24 @@ describe('regressions found by the hostile-input suite', () => {
     expect(failsCleanly(() => library.parseTemplateDefinition(cyclic))).toBe(true);
   });
 
+  it('parseTemplateDefinition refuses a "__proto__" key (as JSON.parse makes it) at the top level and in providerConfig, naming it', () => {
+    for (const [json, path] of [
+      [`{"__proto__": {"injected": true}}`, '__proto__'],
+      [`{"providerConfig": {"__proto__": {"injected": true}}}`, 'providerConfig.__proto__'],
+    ] as const) {
+      const template = { ...TEMPLATE, ...(JSON.parse(json) as Record<string, unknown>) };
+      if (path === '__proto__') Object.defineProperty(template, '__proto__', { value: { injected: true }, enumerable: true });
+      let error: unknown;
+      try {
+        library.parseTemplateDefinition(template);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isKernelError(error, 'VALIDATION_FAILED'), path).toBe(true);
+      expect((error as ValidationError).issues.map((i) => [i.path, i.constraint])).toContainEqual([path, 'forbiddenKey']);
+    }
+  });
+
   it('RB-2: parseTemplateId answers 10,000-deep arrays with VALIDATION_FAILED, not a stack overflow', () => {
     expect(failsCleanly(() => library.parseTemplateId(deepArrays()))).toBe(true);
   });

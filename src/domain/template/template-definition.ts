@@ -181,13 +181,16 @@ function parseProviderConfig(issues: Issues, raw: Record<string, unknown>): Reco
     if (isRecord(nested)) {
       for (const key of Object.keys(nested)) {
         if (SYMPHONY_KEYS.has(key)) issues.add(joinPath('providerConfig', key), 'notProviderKey', `${key} is a template key; give it at the top level`);
+        else if (key === '__proto__') issues.add(joinPath('providerConfig', key), 'forbiddenKey', 'the key "__proto__" is not allowed in input');
+        else config[key] = nested[key];
       }
-      Object.assign(config, nested);
     }
     else issues.add('providerConfig', 'isObject', `must be an object, got ${show(nested)}`);
   }
   for (const [key, value] of Object.entries(raw)) {
-    if (!SYMPHONY_KEYS.has(key) && value !== undefined) config[key] = value;
+    // A "__proto__" key (JSON.parse makes it an own key) would set the prototype of `config`.
+    if (key === '__proto__') issues.add(key, 'forbiddenKey', 'the key "__proto__" is not allowed in input');
+    else if (!SYMPHONY_KEYS.has(key) && value !== undefined) config[key] = value;
   }
   for (const [key, value] of Object.entries(config)) {
     if (value === undefined) delete config[key];
