@@ -1,5 +1,5 @@
 import { validateSync, ValidationTypes, type ValidationArguments, type ValidatorOptions } from 'class-validator';
-import { planOf, type CompiledRule, type RuleMetadata } from './validation-plan';
+import { planToValidate, type CompiledRule, type RuleMetadata } from './validation-plan';
 
 /*
  * Runs validation plans (validation-plan.ts) the way class-validator's ValidationExecutor runs its
@@ -22,7 +22,7 @@ export interface ErrorNode {
 export function validateCompiled(object: object, options: ValidatorOptions): readonly ErrorNode[] | undefined {
   const type = (object as { constructor?: unknown }).constructor;
   // class-validator fails in its own way on an object whose constructor is not a class: let it.
-  const plan = typeof type === 'function' ? planOf(type) : undefined;
+  const plan = typeof type === 'function' ? planToValidate(type) : undefined;
   if (plan === undefined || plan.kind === 'fallback') {
     const errors = validateSync(object, options) as unknown as ErrorNode[];
     return errors.length === 0 ? undefined : errors;

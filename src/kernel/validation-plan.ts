@@ -78,6 +78,26 @@ export function planOf(type: Function): ClassPlan {
   return plan;
 }
 
+/**
+ * The plan to validate `type` with now: class-validator itself (a fallback plan) at the class's
+ * first validation, its compiled plan from the second on. A class validated once only (a one-shot
+ * script, such as a Symphony call) does not repay building a plan; the verdict is the same either way.
+ */
+export function planToValidate(type: Function): ClassPlan {
+  if (type === last.type || plans.has(type) || seenOnce.has(type)) return planOf(type);
+  seenOnce.add(type);
+  return FIRST_VALIDATION;
+}
+
+/** True once `type` has a plan (for tests). Internal. */
+export function hasPlan(type: Function): boolean {
+  return plans.has(type);
+}
+
+/** Classes validated once, by class-validator; their next validation builds their plan. */
+const seenOnce = new WeakSet<Function>();
+const FIRST_VALIDATION: ClassPlan = { kind: 'fallback', reason: 'first validation of the class' };
+
 function buildPlan(type: Function): ClassPlan {
   const storage = getMetadataStorage();
   // The very call validateSync makes with the kernel's options: no groups, always false, strictGroups false.

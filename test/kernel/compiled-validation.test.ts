@@ -8,7 +8,7 @@ import { Command, commandHandler, createKernel, Query, ValidationError } from '.
 import { validateCompiled, type ErrorNode } from '../../src/kernel/compiled-validation';
 import { TRANSFORM_OPTIONS } from '../../src/kernel/message';
 import { inspectPlain, toIssues, VALIDATOR_OPTIONS } from '../../src/kernel/validation';
-import { planOf } from '../../src/kernel/validation-plan';
+import { hasPlan, planOf } from '../../src/kernel/validation-plan';
 import { specialise } from '../../src/kernel/validation-rules';
 import { hostileEdits, jsValue, type Sample } from './validation-inputs';
 import { Order, Part, VALIDATION_FIXTURES } from './validation-fixtures';
@@ -223,6 +223,28 @@ describe('compiled validation', () => {
         const instance = plainToInstance(Pair, plain);
         expect(compiled(instance)).toBe(reference(instance));
       }
+    });
+  });
+
+  describe('the first validation of a class', () => {
+    it('goes to class-validator with the same verdict, and the second builds the plan', () => {
+      class Rename extends Command<void> {
+        @IsString() name!: string;
+      }
+      const issues = (plain: unknown) => {
+        try {
+          Rename.from(plain);
+          return 'valid';
+        } catch (error) {
+          return (error as ValidationError).issues.map((i) => `${i.path} ${i.constraint}: ${i.message}`);
+        }
+      };
+      const first = issues({ name: 5, extra: true });
+      expect(hasPlan(Rename)).toBe(false);
+      expect(issues({ name: 5, extra: true })).toEqual(first);
+      expect(hasPlan(Rename)).toBe(true);
+      expect(first).toEqual(['extra whitelistValidation: extra is not an accepted field; remove it', 'name isString: name must be a string']);
+      expect(issues({ name: 'x' })).toBe('valid');
     });
   });
 
