@@ -11,7 +11,7 @@ const TO_PLAIN = { strategy: 'exposeAll', enableImplicitConversion: false } as c
 
 /** A DTO field holding an instant: a `Date` in the DTO, an ISO-8601 string in plain form. */
 export function IsoDate(): PropertyDecorator {
-  const record = recordField('date');
+  const record = recordField({ kind: 'date' });
   const expose = Expose();
   const toIso = Transform(({ obj, key }) => {
     const value = (obj as Record<string, unknown>)[key];
@@ -34,7 +34,7 @@ export function IsoDate(): PropertyDecorator {
  * it is in both directions, never turned into class instances or emptied by `excludeAll`.
  */
 export function JsonField(): PropertyDecorator {
-  const record = recordField('json');
+  const record = recordField({ kind: 'json' });
   const expose = Expose();
   const copy = Transform(({ obj, key }) => cloneJson((obj as Record<string, unknown>)[key]));
   return (target, key) => {
@@ -53,26 +53,26 @@ export function JsonField(): PropertyDecorator {
  * including a host's subclass of a library DTO, goes through `plainToInstance`.
  */
 
-type FieldPlan =
-  | { readonly key: string; readonly kind: 'value' | 'date' | 'json' }
-  | { readonly key: string; readonly kind: 'nested'; readonly type: () => ClassConstructor<object> };
+/** What a field holds; `nested`: an array of DTOs of `type()`. */
+type FieldKind = { readonly kind: 'value' | 'date' | 'json' } | { readonly kind: 'nested'; readonly type: () => ClassConstructor<object> };
+type FieldPlan = FieldKind & { readonly key: string };
 
 /** Fields recorded per prototype, in declaration order, until `@Dto()` seals the class. */
 const recorded = new WeakMap<object, FieldPlan[]>();
 /** Sealed classes (exactly these constructors, not their subclasses) and their fields, ancestors first. */
 const plans = new WeakMap<object, readonly FieldPlan[]>();
 
-function recordField(kind: 'value' | 'date' | 'json', type?: () => ClassConstructor<object>): (target: object, key: string | symbol) => void {
+function recordField(kind: FieldKind): (target: object, key: string | symbol) => void {
   return (target, key) => {
     let fields = recorded.get(target);
     if (fields === undefined) recorded.set(target, (fields = []));
-    fields.push(type === undefined ? { key: String(key), kind } : { key: String(key), kind: 'nested', type });
+    fields.push({ ...kind, key: String(key) });
   };
 }
 
 /** An exposed DTO field holding a JSON value: a string, number, boolean, null or an array of those. Internal. */
 export function Field(): PropertyDecorator {
-  const record = recordField('value');
+  const record = recordField({ kind: 'value' });
   const expose = Expose();
   return (target, key) => {
     expose(target, key);
@@ -82,7 +82,7 @@ export function Field(): PropertyDecorator {
 
 /** An exposed DTO field holding an array of DTOs of `type()`. Internal. */
 export function NestedDtos(type: () => ClassConstructor<object>): PropertyDecorator {
-  const record = recordField('value', type);
+  const record = recordField({ kind: 'nested', type });
   const expose = Expose();
   const typed = Type(type);
   return (target, key) => {

@@ -231,11 +231,14 @@ interface Applied {
 /** Applies `batch` in order, each event in its own scope, and stops at the first failure. */
 async function applyAll(projection: Projection, batch: readonly StoredEvent[], store: Storage['readModels'], instrumentation: Instrumentation | undefined): Promise<Applied> {
   let position = batch[0]!.position - 1;
+  // A library projection reads one aggregate type and, without instrumentation, needs no scope.
   const only = LIBRARY_PROJECTION_AGGREGATE.get(projection);
+  const scoped = only === undefined || instrumentation !== undefined;
   for (const stored of batch) {
     try {
-      if (only === undefined) await runInScope(eventScope(stored.event, instrumentation), () => projection.apply(stored, store));
-      else if (stored.event.aggregateType === only) await (instrumentation === undefined ? projection.apply(stored, store) : runInScope(eventScope(stored.event, instrumentation), () => projection.apply(stored, store)));
+      if (only === undefined || stored.event.aggregateType === only) {
+        await (scoped ? runInScope(eventScope(stored.event, instrumentation), () => projection.apply(stored, store)) : projection.apply(stored, store));
+      }
     } catch (error) {
       return { position, error };
     }
