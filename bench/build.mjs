@@ -6,6 +6,16 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/** Points an example's imports of the library's entry points (`src/…/index`) at the built package in `dist`. */
+const libraryFromDist = {
+  name: 'library-from-dist',
+  setup(b) {
+    b.onResolve({ filter: /\/src\/index$/ }, () => ({ path: '../../dist/index.js', external: true }));
+    b.onResolve({ filter: /\/src\/application\/storage\/index$/ }, () => ({ path: '../../dist/storage/index.js', external: true }));
+    b.onResolve({ filter: /\/src\/testing\/index$/ }, () => ({ path: '../../dist/testing/index.js', external: true }));
+  },
+};
+
 
 export async function buildBenchAdapters() {
   await build({
@@ -23,16 +33,7 @@ export async function buildBenchAdapters() {
     target: 'node20',
     logLevel: 'warning',
     external: ['better-sqlite3'],
-    plugins: [
-      {
-        name: 'library-from-dist',
-        setup(b) {
-          b.onResolve({ filter: /\/src\/index$/ }, () => ({ path: '../../dist/index.js', external: true }));
-          b.onResolve({ filter: /\/src\/application\/storage\/index$/ }, () => ({ path: '../../dist/storage/index.js', external: true }));
-          b.onResolve({ filter: /\/src\/testing\/index$/ }, () => ({ path: '../../dist/testing/index.js', external: true }));
-        },
-      },
-    ],
+    plugins: [libraryFromDist],
   });
 }
 
@@ -64,15 +65,7 @@ export async function buildPostgresAdapter() {
     target: 'node20',
     logLevel: 'warning',
     external: ['pg'],
-    plugins: [
-      {
-        name: 'library-from-dist',
-        setup(b) {
-          b.onResolve({ filter: /\/src\/index$/ }, () => ({ path: '../../dist/index.js', external: true }));
-          b.onResolve({ filter: /\/src\/application\/storage\/index$/ }, () => ({ path: '../../dist/storage/index.js', external: true }));
-        },
-      },
-    ],
+    plugins: [libraryFromDist],
   });
 }
 

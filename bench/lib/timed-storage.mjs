@@ -2,6 +2,8 @@
 // every port call (repositories, outbox, lock, event log, read models) counts as the store's time,
 // and so does a unit of work's begin and commit, but not the library's work inside the transaction.
 // Time counts as the store's while more store calls are running than library callbacks inside them.
+import { wrapStorage } from './wrap-storage.mjs';
+
 export function timedStorage(storage) {
   let inStore = 0;
   let inLibrary = 0;
@@ -26,29 +28,14 @@ export function timedStorage(storage) {
     }
     return Promise.resolve(result).finally(() => change(() => inStore--));
   };
-  const wrap = (target) =>
-    new Proxy(target, {
-      get(object, key) {
-        const value = Reflect.get(object, key);
-        return typeof value === 'function' ? (...args) => timed(() => value.apply(object, args)) : value;
-      },
-    });
   const library = (work) => {
     change(() => inLibrary++);
     return Promise.resolve()
       .then(work)
       .finally(() => change(() => inLibrary--));
   };
-  const unitOfWork = {
-    transaction: (work) =>
-      timed(() =>
-        storage.unitOfWork.transaction((tx) =>
-          library(() => work({ templates: wrap(tx.templates), requests: wrap(tx.requests), machines: wrap(tx.machines), outbox: wrap(tx.outbox), lock: (key) => timed(() => tx.lock(key)) })),
-        ),
-      ),
-  };
   return {
-    storage: { unitOfWork, eventLog: wrap(storage.eventLog), readModels: wrap(storage.readModels) },
+    storage: wrapStorage(storage, { around: (_name, call) => timed(call), aroundWork: library }),
     reset: () => void (total = 0),
     /** Milliseconds spent in the store since the last reset (a call still running is not counted). */
     ms: () => total,
