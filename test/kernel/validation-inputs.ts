@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { jsonTextOf } from '../support/json-text';
 
 /*
  * Inputs for the differential validation test, in the shapes of test/reliability/hostile-input:
@@ -33,15 +34,7 @@ function keyText(keys: readonly string[]): fc.Arbitrary<string> {
 }
 
 function jsonText(keys: readonly string[]): fc.Arbitrary<string> {
-  const { value } = fc.letrec<{ value: string }>((tie) => ({
-    value: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      scalarText,
-      fc.array(tie('value'), { maxLength: 4 }).map((items) => `[${items.join(',')}]`),
-      fc.array(fc.tuple(keyText(keys), tie('value')), { maxLength: 4 }).map((entries) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
-    ),
-  }));
-  return value;
+  return jsonTextOf(scalarText, keyText(keys), { items: 4, entries: 4 });
 }
 
 /** Paths of the objects inside `sample`: the top, nested objects, array items. */

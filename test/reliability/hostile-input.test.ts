@@ -1,5 +1,6 @@
 import { getMetadataStorage } from 'class-validator';
 import fc from 'fast-check';
+import { jsonTextOf } from '../support/json-text';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as library from './library';
 import * as symphony from '../../src/hostfactory';
@@ -150,15 +151,7 @@ function keyText(keys: readonly string[]): fc.Arbitrary<string> {
 }
 
 function jsonText(keys: readonly string[]): fc.Arbitrary<string> {
-  const { value } = fc.letrec<{ value: string }>((tie) => ({
-    value: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      scalarText,
-      fc.array(tie('value'), { maxLength: 5 }).map((items) => `[${items.join(',')}]`),
-      fc.array(fc.tuple(keyText(keys), tie('value')), { maxLength: 6 }).map((entries) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
-    ),
-  }));
-  return value;
+  return jsonTextOf(scalarText, keyText(keys), { items: 5, entries: 6 });
 }
 
 /** Paths of the objects inside `sample` (the top, nested objects, first array items). */
