@@ -3,7 +3,7 @@
  * factory. Needs the optional peer `@opentelemetry/api`; the other entry points never load it.
  * Import from `hostfactory-kernel/otel`.
  */
-export { openTelemetry } from './open-telemetry';
+export { FLAT_TRACES_WARNING, openTelemetry } from './open-telemetry';
 export type { OpenTelemetryOptions } from './open-telemetry';
 export { carrierOf, contextFromCarrier, carrierOfEvent } from './trace-carrier';
 export { ATTR, METRIC, SCOPE, MESSAGING_SYSTEM } from './conventions';

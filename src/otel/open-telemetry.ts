@@ -1,6 +1,8 @@
 import {
   context,
+  createContextKey,
   createNoopMeter,
+  ROOT_CONTEXT,
   metrics,
   ProxyTracerProvider,
   SpanStatusCode,
@@ -69,7 +71,10 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Instrumentati
       if (tracer === undefined && measures === undefined) return work();
       const plan = planOf(unit);
       const span = (tracer ?? trace.getTracer(SCOPE)).startSpan(plan.name, { kind: plan.kind, attributes: plan.metric, ...(plan.links ? { links: plan.links } : {}) }, plan.parent);
-      if (span.isRecording()) span.setAttributes(plan.detail());
+      if (span.isRecording()) {
+        span.setAttributes(plan.detail());
+        if (!contextManagerChecked) warnIfFlat();
+      }
       const started = performance.now();
       let running: Promise<T>;
       try {
@@ -101,6 +106,34 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Instrumentati
     },
     watchProjections: (read) => measures?.watchProjections(read) ?? (() => undefined),
   };
+}
+
+/** The warning {@link openTelemetry} emits once when spans are recorded but no context manager carries them. */
+export const FLAT_TRACES_WARNING = 'HOSTFACTORY_OTEL_NO_CONTEXT_MANAGER';
+
+let contextManagerChecked = false;
+const PROBE = createContextKey('hostfactory-kernel context manager probe');
+
+/**
+ * With the API's no-op context manager (the SDK's `BasicTracerProvider` registers none), a context
+ * entered with `context.with` is never active inside it: every span starts its own trace, silently.
+ * Checked once per process, at the first recorded span, through the public API only.
+ */
+function warnIfFlat(): void {
+  contextManagerChecked = true;
+  const probe = ROOT_CONTEXT.setValue(PROBE, true);
+  if (context.with(probe, () => context.active().getValue(PROBE)) === true) return;
+  process.emitWarning(
+    'openTelemetry(): spans are recorded but no OpenTelemetry context manager is registered, so every span starts its own trace. ' +
+      'Register one before the first dispatch: NodeSDK does it; with BasicTracerProvider call ' +
+      'context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()) from @opentelemetry/context-async-hooks (docs/observability.md).',
+    { code: FLAT_TRACES_WARNING, type: 'HostFactoryWarning' },
+  );
+}
+
+/** Resets the once-per-process check (tests only). @internal */
+export function resetFlatTracesCheck(): void {
+  contextManagerChecked = false;
 }
 
 /** `error.type`: the kernel error's code, else the error's class name, else `_OTHER`. */
