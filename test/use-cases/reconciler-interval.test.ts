@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ReconcileResult } from '../../src/application';
+import type { Middleware } from '../../src/kernel';
+import { createTestHostFactory } from '../../src/testing';
 import { availableNumber, closeSite, openSite, orphans, processOn, type SharedSite } from './reconcile-support';
 
 let site: SharedSite;
@@ -57,5 +59,60 @@ describe('HostFactory.reconciler', () => {
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(runs).toBe(1);
+  });
+
+  it('runOnce() runs one Reconcile now and resolves to its counts, for a script that must not exit before it', async () => {
+    site = openSite();
+    await orphans(site, [3]);
+    const hf = processOn(site);
+    site.clock.advance(WINDOW);
+    const seen: ReconcileResult[] = [];
+    const result = await hf.reconciler.runOnce({ limit: 10, onRun: (r) => seen.push(r) });
+    expect(result).toMatchObject({ abandoned: 1, machinesReturned: 3 });
+    expect(seen).toEqual([result]);
+    expect(hf.reconciler.running).toBe(false);
+    expect((await hf.reconciler.runOnce()).closed).toBe(1);
+    expect(await availableNumber(hf)).toBe(10);
+  });
+
+  it('runOnce() rejects with the run\'s error and with VALIDATION_FAILED for bad options', async () => {
+    site = openSite();
+    const failing: Middleware = async () => {
+      throw new Error('storage went away');
+    };
+    const hf = createTestHostFactory({ storage: site.memory, provider: site.fake, clock: site.clock, middleware: [failing] });
+    site.opened.push(hf);
+    await expect(hf.reconciler.runOnce({ limit: 0 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(hf.reconciler.runOnce()).rejects.toThrow('storage went away');
+  });
+
+  it('runOnce() waits for an interval run in progress: two runs never overlap', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    site = openSite();
+    let active = 0;
+    let most = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const counting: Middleware = async (_context, next) => {
+      active += 1;
+      most = Math.max(most, active);
+      try {
+        await gate; // the interval's run is still in progress when runOnce() is called
+        return await next();
+      } finally {
+        active -= 1;
+      }
+    };
+    const hf = createTestHostFactory({ storage: site.memory, provider: site.fake, clock: site.clock, middleware: [counting] });
+    site.opened.push(hf);
+    hf.reconciler.start({ everyMs: 100 });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(active).toBe(1);
+    const once = hf.reconciler.runOnce();
+    await vi.advanceTimersByTimeAsync(0);
+    release();
+    await once;
+    await hf.reconciler.stop();
+    expect(most).toBe(1);
   });
 });

@@ -19,13 +19,24 @@ export interface ReconcilerOptions {
  * Runs `Reconcile` on an interval for a long-running host. Runs never overlap (the next is scheduled
  * when one ends), the timer is `unref`'d (it never keeps the process alive), and `stop()` (or the
  * host factory's `dispose()`) leaves no timer behind. A failed run is logged and the next one runs.
+ * A script or cron job calls `runOnce()` instead: `start()` alone lets such a process exit before the
+ * first run.
  */
 export interface Reconciler {
   /**
    * Starts the interval (the first run after `everyMs`, at least 100 ms apart); calling it again
    * restarts it with the new options. Invalid options throw `VALIDATION_FAILED` and change nothing.
+   * The timer is unref'd: it runs while something else (a server, a queue consumer) keeps the process
+   * alive, and never keeps it alive by itself.
    */
   start(options?: ReconcilerOptions): void;
+  /**
+   * Runs one `Reconcile` now, with the same options as `start()` (`everyMs` ignored), and resolves to
+   * its counts; a failed run rejects with its error (unlike the interval, which logs it). Waits for an
+   * interval run in progress first, so two runs never overlap. Invalid options reject with
+   * `VALIDATION_FAILED`.
+   */
+  runOnce(options?: Omit<ReconcilerOptions, 'everyMs'>): Promise<ReconcileResult>;
   /** Stops the interval; a run in progress finishes. Resolves when no run is in progress. */
   stop(): Promise<void>;
   /** True between `start()` and `stop()`. */
@@ -38,28 +49,31 @@ const MIN_EVERY_MS = 100;
 export function createReconciler(commands: CommandBus, logger: Logger): Reconciler {
   let timer: NodeJS.Timeout | undefined;
   let generation = 0;
-  let inFlight: Promise<void> | undefined;
+  /** The last run queued (scheduled or `runOnce`); each run starts after the one before it ends. */
+  let last: Promise<unknown> = Promise.resolve();
   let started = false;
+
+  /** Queues `command` behind any run in progress, so runs never overlap. */
+  const enqueue = (command: Reconcile): Promise<ReconcileResult> => {
+    const run = last.then(() => commands.execute(command));
+    last = run.catch(() => undefined);
+    return run;
+  };
 
   const schedule = (options: ReconcilerOptions, command: Reconcile, mine: number) => {
     const everyMs = Math.max(MIN_EVERY_MS, options.everyMs ?? 60_000);
     timer = setTimeout(() => {
       timer = undefined;
-      inFlight = runOnce(options, command).finally(() => {
-        inFlight = undefined;
-        if (mine === generation) schedule(options, command, mine);
-      });
+      void enqueue(command)
+        .then(
+          (result) => options.onRun?.(result),
+          (error: unknown) => logger.warn('a scheduled Reconcile run failed; the next one runs as planned', { error: error instanceof Error ? error.message : String(error) }),
+        )
+        .finally(() => {
+          if (mine === generation) schedule(options, command, mine);
+        });
     }, everyMs);
     timer.unref();
-  };
-
-  const runOnce = async (options: ReconcilerOptions, command: Reconcile) => {
-    try {
-      const result = await commands.execute(command);
-      options.onRun?.(result);
-    } catch (error) {
-      logger.warn('a scheduled Reconcile run failed; the next one runs as planned', { error: error instanceof Error ? error.message : String(error) });
-    }
   };
 
   const halt = () => {
@@ -68,23 +82,32 @@ export function createReconciler(commands: CommandBus, logger: Logger): Reconcil
     timer = undefined;
   };
 
+  /** The `Reconcile` of a run's options (validated here, so bad options throw before any run). */
+  const commandOf = (options: ReconcilerOptions): Reconcile => {
+    const { everyMs: _every, onRun: _onRun, ...fields } = options;
+    return Reconcile.from(fields);
+  };
+
   return {
     start(options = {}) {
       const everyMs = options.everyMs ?? 60_000;
       if (!Number.isFinite(everyMs) || everyMs < 0) {
         throw new ValidationError('reconciler options', [{ path: 'everyMs', constraint: 'min', message: `must be a number of milliseconds >= 0, got ${String(options.everyMs)}` }]);
       }
-      // Built (and validated) once, so bad options throw here rather than fail every run.
-      const { everyMs: _every, onRun: _onRun, ...fields } = options;
-      const command = Reconcile.from(fields);
+      const command = commandOf(options);
       halt();
       started = true;
       schedule(options, command, generation);
     },
+    async runOnce(options = {}) {
+      const result = await enqueue(commandOf(options));
+      options.onRun?.(result);
+      return result;
+    },
     async stop() {
       halt();
       started = false;
-      await inFlight;
+      await last;
     },
     get running() {
       return started;
