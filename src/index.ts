@@ -97,9 +97,18 @@ export type { RequestStatus } from './domain/request/request-status';
 export type { MachineStatus } from './domain/machine/machine-status';
 export type { MachineResult } from './domain/machine/machine-result';
 export type { DomainEvent, DomainEventType } from './domain/shared/domain-event';
-export type { TemplateEvent } from './domain/template/template.events';
-export type { RequestEvent } from './domain/request/request.events';
-export type { MachineEvent } from './domain/machine/machine.events';
+export type { TemplateEvent, TemplateCreated, TemplateUpdated, TemplateDeleted } from './domain/template/template.events';
+export type {
+  RequestEvent,
+  RequestCreated,
+  RequestStatusChanged,
+  RequestMachinesAttached,
+  RequestTerminationFailed,
+  RequestTerminationResent,
+  RequestAcknowledged,
+  RequestCompleted,
+} from './domain/request/request.events';
+export type { MachineEvent, MachineCreated, MachineStatusChanged, MachineUpdated, MachineReturnRequested } from './domain/machine/machine.events';
 
 // Commands and queries of the use cases, and what they answer.
 export { CreateTemplate, UpdateTemplate, DeleteTemplate, ValidateTemplate, ImportTemplates } from './application/templates/template.commands';

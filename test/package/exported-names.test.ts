@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DOMAIN_EVENT_TYPES } from '../../src/domain/shared/domain-event';
 import { ensureBuilt, ROOT } from './helpers';
 
 /*
@@ -59,8 +60,11 @@ describe('the public surface', () => {
     expect(actual, 'the exported names changed: review the change, then regenerate test/package/public-names.json').toEqual(pinned);
   });
 
-  it(`keeps the root entry under ${ROOT_LIMIT} names`, () => {
-    expect(actual['.']?.length).toBeLessThan(ROOT_LIMIT);
+  // The concrete domain event types are counted apart: a host's event handlers and adapters name them
+  // (`RequestCompleted`, ...), and they are types only, nothing at run time.
+  it(`keeps the root entry under ${ROOT_LIMIT} names besides the domain event types`, () => {
+    const events = new Set<string>(DOMAIN_EVENT_TYPES);
+    expect(actual['.']?.filter((name) => !events.has(name)).length).toBeLessThan(ROOT_LIMIT);
   });
 
   it('declares the same names for ESM and CommonJS, and both formats export every declared value at run time', async () => {
