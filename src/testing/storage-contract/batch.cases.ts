@@ -95,6 +95,30 @@ export const batchCases: Record<string, CaseBody> = {
     assert.deepEqual(stored.map((m) => [m.machineId, m.version, m.returnRequestId]), [['i-1', 2, RET], ['i-2', 1, null]], 'saveMany did not store the last state');
   },
 
+  // Larger than any chunk an adapter is likely to split a batch into (500, 1,000 rows): an adapter that
+  // writes only its first chunk leaves the rest of a large request unrecorded, with no error.
+  'machines: saveMany of 2,500 machines stores every one, inserted and updated': async (storage) => {
+    const f = new Fixtures();
+    const owner = f.acquire(TEMPLATE);
+    const COUNT = 2_500;
+    const id = (i: number) => `i-big-${String(i).padStart(5, '0')}`;
+    await seed(storage, owner);
+    await storage.unitOfWork.transaction((tx) =>
+      saveMachines(tx.machines, Array.from({ length: COUNT }, (_, i) => ({ machine: f.machine(id(i), owner.requestId, TEMPLATE), expectedVersion: 0 }))),
+    );
+    const inserted = await read(storage, (tx) => tx.machines.findByRequest(owner.requestId));
+    assert.equal(inserted.length, COUNT, `saveMany of ${COUNT} new machines stored ${inserted.length}`);
+    await storage.unitOfWork.transaction(async (tx) => {
+      const found = await tx.machines.findByRequest(owner.requestId);
+      for (const machine of found) machine.markReturnRequested(RET, f.at(5));
+      await saveMachines(tx.machines, found.map((machine) => ({ machine, expectedVersion: 1 })));
+    });
+    const updated = await read(storage, (tx) => tx.machines.findByReturnRequest(RET));
+    assert.equal(updated.length, COUNT, `saveMany of ${COUNT} updates stored ${updated.length}`);
+    const last = await read(storage, (tx) => tx.machines.getMany([id(0), id(COUNT - 1)]));
+    assert.deepEqual(last.map((m) => [m.machineId, m.version]), [[id(0), 2], [id(COUNT - 1), 2]], 'the first or last machine of a large saveMany is not at its new version');
+  },
+
   'machines: saveMany naming one machine twice is VALIDATION_FAILED and writes nothing': async (storage) => {
     const f = new Fixtures();
     const owner = f.acquire(TEMPLATE);

@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, type RequestDto } from '../../src/application';
+import { templateInput } from '../support/templates';
+import { availableNumber, closeSite, openSite, orphans, processOn, type SharedSite } from './reconcile-support';
+
+/*
+ * Rules of the reconciler that a planted bug used to slip past (issue 32, items 1 and 2): each test
+ * here fails when its rule is broken.
+ */
+let site: SharedSite;
+afterEach(() => closeSite(site));
+
+const WINDOW = { minutes: 15 };
+
+async function acquires(hf: ReturnType<typeof processOn>): Promise<RequestDto[]> {
+  return (await hf.queries.execute(ListRequests.from({ type: 'acquire', limit: 200 }))).items;
+}
+
+describe('Reconcile leaves acknowledgement to the requester', () => {
+  it('syncs an unacknowledged request without acknowledging it, so it is still settled once the window passes', async () => {
+    site = openSite();
+    const hf = processOn(site);
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await orphans(site, [2]);
+    // `ackWindowMs: 0` makes the reconciler sync every open request itself (its own `acknowledge: false` syncs).
+    expect(await hf.commands.execute(Reconcile.from({ ackWindowMs: 0 }))).toMatchObject({ examined: 1, synced: 1, abandoned: 0 });
+    const [synced] = await acquires(hf);
+    const stored = await hf.storage.unitOfWork.transaction((tx) => tx.requests.get(synced!.requestId));
+    expect(stored!.acknowledgedAt).toBeNull();
+    const events = await hf.storage.eventLog.readAfter(0, 10_000);
+    expect(events.map((e) => e.event.type)).not.toContain('RequestAcknowledged');
+
+    site.clock.advance(WINDOW);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, machinesReturned: 2 });
+    expect((await hf.queries.execute(GetRequest.from({ requestId: synced!.requestId }))).status).toBe('cancelled');
+  });
+
+  it('settles a requestMachines that was answered but never polled, once the window passes', async () => {
+    site = openSite();
+    const hf = processOn(site);
+    // Running at provision: the record step of RequestMachines sees every machine up (it must not complete
+    // an unacknowledged request, or no reconcile would ever return its machines).
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 0 });
+    await hf.commands.execute(CreateTemplate.from({ template: templateInput() }));
+    // The call completes and answers its id; the requester never asks about it (its answer was lost).
+    const { requestId } = await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 3 }));
+    expect(await availableNumber(hf)).toBe(7);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ awaitingAcknowledgement: 1, abandoned: 0 });
+
+    site.clock.advance(WINDOW);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, machinesReturned: 3 });
+    expect((await hf.queries.execute(GetRequest.from({ requestId }))).status).toBe('cancelled');
+    await hf.commands.execute(Reconcile.from({}));
+    expect(site.fake.machines().every((m) => m.status === 'terminated')).toBe(true);
+    expect(await availableNumber(hf)).toBe(10);
+  });
+});
+
+describe('Reconcile rotation', () => {
+  it('reaches every open request in as many runs as `limit` allows: four requests, limit 2, two runs', async () => {
+    site = openSite();
+    const hf = processOn(site);
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await orphans(site, [1, 1, 1, 1]);
+    const ids = (await acquires(hf)).map((r) => r.requestId).sort();
+    expect(ids).toHaveLength(4);
+    const before = site.fake.callsTo('describe').length;
+    for (let run = 0; run < 2; run++) {
+      expect(await hf.commands.execute(Reconcile.from({ limit: 2, ackWindowMs: 0 }))).toMatchObject({ examined: 2, synced: 2, remaining: 2 });
+    }
+    const described = site.fake.callsTo('describe').slice(before).map((c) => c.input.requestId);
+    expect(described.sort()).toEqual(ids);
+  });
+});
