@@ -1,0 +1,20 @@
+// Mutation testing (`npm run test:mutation`): plants small bugs in the library's source one at a time and
+// runs the unit tests that cover each; a mutant the suite does not fail "survives" and is a missing test
+// or an equivalent change. Run on demand, not in `npm test` (docs/reliability.md, "Mutation testing").
+// `npm run test:mutation -- --mutate src/kernel/retry.ts` narrows a run to one file.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts', related: true },
+  coverageAnalysis: 'perTest',
+  mutate: ['src/kernel/**/*.ts', 'src/domain/**/*.ts', 'src/application/**/*.ts', '!src/**/index.ts', '!src/**/*.d.ts'],
+  ignoreStatic: true,
+  concurrency: 2,
+  timeoutMS: 20_000,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+  tempDirName: '.tmp/stryker',
+  cleanTempDir: 'always',
+};
