@@ -11,7 +11,8 @@ export interface Migration {
 
 /**
  * The adapter's schema, version by version. Applied versions are never edited: a change is a new
- * entry. Text that is sorted or compared uses COLLATE "C" (code-point order, like JavaScript).
+ * entry. Text that is sorted or compared uses COLLATE "C" (code-point order, as `compareCodePoints` of
+ * hostfactory-kernel/storage; JavaScript's `<` compares UTF-16 code units instead).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {

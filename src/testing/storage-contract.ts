@@ -2,6 +2,7 @@ import type { Storage } from '../application/storage/storage';
 import { aggregateCases, type CaseBody } from './storage-contract/aggregate.cases';
 import { batchCases } from './storage-contract/batch.cases';
 import { readModelCases } from './storage-contract/read-model.cases';
+import { semanticsCases } from './storage-contract/semantics.cases';
 import { strictnessCases } from './storage-contract/strictness.cases';
 import { transactionCases } from './storage-contract/transaction.cases';
 
@@ -28,7 +29,7 @@ export interface StorageContractCase {
  * one `it` per case.
  */
 export function storageContract<S extends Storage>(options: StorageContractOptions<S>): StorageContractCase[] {
-  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases, ...batchCases, ...strictnessCases };
+  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases, ...batchCases, ...strictnessCases, ...semanticsCases };
   return Object.entries(bodies).map(([name, body]) => ({
     name,
     run: async () => {

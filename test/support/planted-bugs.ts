@@ -4,7 +4,7 @@ import type { Transaction } from '../../src/application/storage/unit-of-work';
 import { checkReadModelQuery, type Request } from '../../src/application/storage/index';
 import { ConcurrencyConflictError } from '../../src/index';
 import { createInMemoryStorage } from '../../src/testing';
-import { compareDocuments, valueAt } from '../../src/testing/in-memory/read-model-query';
+import { compareReadModelDocuments as compareDocuments, valueAt } from '../../src/application/storage/read-model-query';
 
 /**
  * Storage adapters that each break one rule of docs/ports.md the way real adapters have, built by

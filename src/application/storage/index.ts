@@ -23,6 +23,7 @@ export {
   MAX_QUERY_LIMIT,
 } from './adapter-checks';
 export type { CheckedQuery, CheckedFilter, RangeBounds, Scalar } from './adapter-checks';
+export { matchesReadModelFilter, compareReadModelDocuments, compareReadModelValues, compareCodePoints, equalityKey, valueAt } from './read-model-query';
 export { KeyLocks } from './key-locks';
 export type { LockTicket } from './key-locks';
 

@@ -9,7 +9,7 @@ import { ValidationError } from '../../kernel/errors';
 import { checkDistinctIds } from '../../application/storage/batch';
 import { checkDocumentId, isFencedOut } from '../../application/storage/adapter-checks';
 import { checkReadModelQuery, type CheckedFilter } from '../../application/storage/adapter-checks';
-import { compareDocuments, equalityKey, matches, valueAt } from './read-model-query';
+import { compareReadModelDocuments as compareDocuments, equalityKey, matchesReadModelFilter as matches, valueAt } from '../../application/storage/read-model-query';
 
 interface Collection {
   readonly documents: Map<string, ReadModelDocument>;
