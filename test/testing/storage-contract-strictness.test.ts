@@ -13,9 +13,13 @@ const EXPECTED: Record<keyof typeof plantedBugs, Record<string, RegExp>> = {
   },
   looseRanges: {
     'query: ranges compare numbers with numbers and strings with strings only': /range \{"gt":5\}.*should match only values of the bound's type/,
+    'query: string ranges compare by code point, as UTF-8 bytes do': /a range gt U\+FFFF should match U\+1F600/,
   },
   insertionOrderTies: {
     'query: ties, and a query without sort, are ordered by ascending id, not by insertion': /without sort should return documents by ascending id, not in insertion order/,
+    'query: one field of mixed types sorts null/missing, false, true, numbers, strings by code point, then objects and arrays': /ties by ascending id/,
+    // Its second range has no sort: the two matches must come by ascending id.
+    'query: string ranges compare by code point, as UTF-8 bytes do': /a range lt U\+1F600, gte "a" should match/,
   },
   requestTiesByInsertion: {
     'requests: finders order requests created at the same instant by id': /findByStatus should order requests with equal createdAt by id, not insertion order/,
