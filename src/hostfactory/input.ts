@@ -6,7 +6,7 @@ import {
   RequestMachines,
   RequestReturnMachines,
 } from '../application';
-import { MAX_TEMPLATE_CAPACITY, parseTemplateDefinition } from '../domain';
+import { checkText, MAX_TEMPLATE_CAPACITY, parseTemplateDefinition } from '../domain';
 import { Issues } from '../domain/shared/validation';
 import { isKernelError, ValidationError } from '../kernel';
 import { isRecord, joinPath, movedPaths, pathUnder, underPath } from '../kernel/issue-paths';
@@ -97,7 +97,8 @@ function idString(problems: Issues, value: unknown, path: string, required: bool
     problems.add(path, 'maxLength', `${path} must be at most ${L.maxIdLength} characters (got ${value.length})`);
     return undefined;
   }
-  return value;
+  // The one rule for stored text (docs/domain.md, "Text"): no NUL, no lone surrogate.
+  return checkText(problems, path, value, 'id') ? value : undefined;
 }
 
 function machineReferences(problems: Issues, value: unknown, required: boolean): WireMachineReference[] {
