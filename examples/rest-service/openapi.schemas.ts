@@ -163,7 +163,7 @@ export const OPENAPI_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   RequestStatus: object({ ...requestFields, machines: { type: 'array', items: ref('RequestMachine') } }),
   RequestPage: page('Request'),
   MachineReference: object(
-    { machineId: { type: 'string', minLength: 1, maxLength: 255 }, name: { type: 'string', minLength: 1, maxLength: 255 } },
+    { machineId: { type: 'string', minLength: 1, maxLength: 256 }, name: { type: 'string', minLength: 1, maxLength: 256 } },
     [],
   ),
   ReturnMachinesBody: object({ machines: { type: 'array', minItems: 1, maxItems: 10000, items: ref('MachineReference') } }),

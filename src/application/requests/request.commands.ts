@@ -49,11 +49,11 @@ export class RequestMachines extends Command<{ requestId: string }> {
   @Max(86_400)
   timeoutSeconds?: number;
 
-  /** Repeating a call with the same key answers the first request's id and provisions once. */
+  /** Repeating a call with the same key answers the first request's id and provisions once. 1–256 code points of storable text. */
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(200)
+  @MaxLength(256)
   @StorableText()
   idempotencyKey?: string;
 }
@@ -63,7 +63,7 @@ export class MachineReference {
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(255)
+  @MaxLength(256)
   @StorableText()
   machineId?: string;
 
@@ -71,7 +71,7 @@ export class MachineReference {
   @ValidateIf((reference: MachineReference) => reference.machineId === undefined || reference.name !== undefined)
   @IsString()
   @MinLength(1)
-  @MaxLength(255)
+  @MaxLength(256)
   @StorableText()
   name?: string;
 }

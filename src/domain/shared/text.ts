@@ -133,15 +133,15 @@ function truncate(text: string, limit: number): string {
 const DIGEST_HEX = 24;
 
 /**
- * The cloud's machine id made storable, unique and stable. An id that follows the rule, has no
- * surrounding blanks, is not empty and holds no U+FFFD is kept as is. Any other id becomes its
- * normalised text (blanks trimmed, cut to fit) followed by U+FFFD and 24 hex digits of the SHA-256
- * of its UTF-16 code units: the same id always gives the same result, two different ids never share
- * one in practice, and no kept id can equal a rewritten one (only rewritten ids hold U+FFFD).
- * Providers that must recognise their ids later compare against this function's answer.
+ * The cloud's machine id made storable, unique and stable. A non-empty id that follows the rule and
+ * has no surrounding blanks is kept as is. Any other id becomes its normalised text (blanks trimmed,
+ * cut to fit) followed by U+FFFD and 24 hex digits of the SHA-256 of its UTF-16 code units: the same
+ * id always gives the same result, two different ids never share one in practice, and the result is
+ * kept as is when given again, so a provider that reports back the id it was handed names the same
+ * machine. Providers that must recognise their ids later compare against this function's answer.
  */
 export function normaliseMachineId(id: string): string {
-  if (id !== '' && id.trim() === id && !id.includes(REPLACEMENT_CHARACTER) && textProblem(id, 'id') === undefined) return id;
+  if (id !== '' && id.trim() === id && textProblem(id, 'id') === undefined) return id;
   const digest = createHash('sha256').update(Buffer.from(id, 'utf16le')).digest('hex').slice(0, DIGEST_HEX);
   const room = TEXT_LIMITS.id - 1 - DIGEST_HEX;
   return `${truncate(id.replace(UNSTORABLE, REPLACEMENT_CHARACTER).trim(), room)}${REPLACEMENT_CHARACTER}${digest}`;
