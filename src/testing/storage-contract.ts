@@ -3,6 +3,7 @@ import { aggregateCases, type CaseBody } from './storage-contract/aggregate.case
 import { batchCases } from './storage-contract/batch.cases';
 import { readModelCases } from './storage-contract/read-model.cases';
 import { strictnessCases } from './storage-contract/strictness.cases';
+import { textCases } from './storage-contract/text.cases';
 import { transactionCases } from './storage-contract/transaction.cases';
 
 /** What {@link storageContract} needs: a name for reports and a way to make (and dispose of) a fresh, empty storage. */
@@ -28,7 +29,7 @@ export interface StorageContractCase {
  * one `it` per case.
  */
 export function storageContract<S extends Storage>(options: StorageContractOptions<S>): StorageContractCase[] {
-  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases, ...batchCases, ...strictnessCases };
+  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases, ...batchCases, ...strictnessCases, ...textCases };
   return Object.entries(bodies).map(([name, body]) => ({
     name,
     run: async () => {
