@@ -4,6 +4,7 @@ import {
   CreateTemplate,
   GetMachine,
   GetRequest,
+  Reconcile,
   RequestMachines,
   RequestReturnMachines,
   SyncRequest,
@@ -17,7 +18,7 @@ import {
   type Storage,
 } from '../../src/index';
 import { textProblem } from '../../src/application/storage/index';
-import { sequentialIds } from '../../src/testing/index';
+import { ManualClock, sequentialIds } from '../../src/testing/index';
 import { templateInput } from './templates';
 
 /*
@@ -91,9 +92,9 @@ function stringsIn(value: unknown, out: string[] = []): string[] {
  * one per case); `dispose` runs after each case.
  */
 export function hostileTextCases(create: () => Promise<Storage>, dispose: (storage: Storage) => Promise<void> | void = () => undefined): void {
-  async function withFactory(provider: ProviderPort, body: (hf: HostFactory, storage: Storage) => Promise<void>): Promise<void> {
+  async function withFactory(provider: ProviderPort, body: (hf: HostFactory, storage: Storage) => Promise<void>, clock = new ManualClock()): Promise<void> {
     const storage = await create();
-    const hf = createHostFactory({ storage, provider, ids: sequentialIds() });
+    const hf = createHostFactory({ storage, provider, ids: sequentialIds(), clock });
     try {
       await hf.commands.execute(CreateTemplate.from({ template: templateInput() }));
       await body(hf, storage);
@@ -138,6 +139,20 @@ export function hostileTextCases(create: () => Promise<Storage>, dispose: (stora
       const events = await storage.eventLog.readAfter(0, 1000);
       for (const text of stringsIn(events.map((e) => e.event))) expect(textProblem(text, 'reason')).toBeUndefined();
     });
+  });
+
+  it('settles an abandoned request whose cloud answers unstorable text: every machine returned, no error', async () => {
+    const cloud = hostileCloud();
+    const clock = new ManualClock();
+    await withFactory(cloud, async (hf) => {
+      const { requestId } = await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 4 }));
+      clock.advance({ minutes: 15 });
+      const run = await hf.commands.execute(Reconcile.from({}));
+      expect(run).toMatchObject({ abandoned: 1, machinesReturned: HOSTILE_IDS.length, errors: 0 });
+      expect([...cloud.terminated].sort()).toEqual(HOSTILE_IDS.map(normaliseMachineId).sort());
+      expect((await hf.queries.execute(GetRequest.from({ requestId }))).status).toBe('cancelled');
+      expect((await hf.commands.execute(Reconcile.from({}))).errors).toBe(0);
+    }, clock);
   });
 
   it('refuses a host\'s unstorable text with VALIDATION_FAILED naming the field, and writes nothing', async () => {
