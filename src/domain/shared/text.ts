@@ -10,7 +10,7 @@ import { joinPath, type Issues } from './validation';
  */
 
 /** Longest stored text of each kind, in Unicode code points (see docs/domain.md, "Text"). */
-export const TEXT_LIMITS = {
+export const TEXT_LIMITS = Object.freeze({
   /** Machine ids and provider resource ids (≤ 1,024 bytes as UTF-8). */
   id: 256,
   /** Machine names, instance types, resource and cloud host ids of a machine. */
@@ -23,7 +23,7 @@ export const TEXT_LIMITS = {
   tagValue: 256,
   /** Status reasons, cancel reasons, provider messages. */
   reason: 1000,
-} as const;
+} as const);
 
 /** The kinds of stored text, each with its limit in {@link TEXT_LIMITS}. */
 export type TextKind = keyof typeof TEXT_LIMITS;
@@ -90,21 +90,26 @@ function unstorable(text: string): TextProblem | undefined {
 }
 
 /**
- * Adds an issue for every string inside `value` (object keys included, at any depth up to 64)
- * holding a NUL or a lone surrogate; lengths are the caller's rule. For free-form documents such as
- * a template's attributes and provider settings.
+ * Adds an issue for every string inside `value` (object keys included, down to 64 levels, each
+ * object visited once, so a cycle or a shared branch costs nothing more) holding a NUL or a lone
+ * surrogate; lengths are the caller's rule. For free-form documents such as a template.
  */
-export function checkStorableStrings(issues: Issues, path: string, value: unknown, depth = 0): void {
+export function checkStorableStrings(issues: Issues, path: string, value: unknown): void {
+  walkStrings(issues, path, value, 0, new WeakSet());
+}
+
+function walkStrings(issues: Issues, path: string, value: unknown, depth: number, seen: WeakSet<object>): void {
   if (typeof value === 'string') {
     const problem = unstorable(value);
     if (problem !== undefined) issues.add(path, problem.constraint, problem.message);
     return;
   }
-  if (typeof value !== 'object' || value === null || depth >= 64) return;
+  if (typeof value !== 'object' || value === null || depth >= 64 || seen.has(value)) return;
+  seen.add(value);
   for (const [key, item] of Object.entries(value)) {
     const problem = unstorable(key);
     if (problem !== undefined) issues.add(joinPath(path, key), problem.constraint, `its key ${problem.message}`);
-    else checkStorableStrings(issues, joinPath(path, Array.isArray(value) ? Number(key) : key), item, depth + 1);
+    else walkStrings(issues, joinPath(path, Array.isArray(value) ? Number(key) : key), item, depth + 1, seen);
   }
 }
 
