@@ -4,7 +4,8 @@ import type { ProviderMachine, ProvisionResult, ReclaimNotice, TerminateResult }
 /*
  * The cloud's text made storable before anything records it (docs/domain.md, "Text"): a NUL, a lone
  * surrogate or an overlong name in a provider's answer is normalised, never a failed transaction.
- * Values of the wrong type are left as they are, for the domain to refuse as before.
+ * Blank facts and resource ids say nothing and are dropped. Values of the wrong type are left as
+ * they are, for the domain to refuse as before.
  */
 
 function text<T>(value: T, kind: TextKind): T {
@@ -32,7 +33,8 @@ export function normaliseMachine(report: ProviderMachine): ProviderMachine {
   const out: Record<string, unknown> = { ...report, machineId: machineId(report.machineId) };
   if (report.statusReason !== undefined) out.statusReason = text(report.statusReason, 'reason');
   for (const key of ['name', 'resourceId', 'instanceType', 'cloudHostId'] as const) {
-    if (report[key] !== undefined) out[key] = text(report[key], 'name');
+    // A blank fact says nothing: recorded as unknown rather than refused.
+    if (report[key] !== undefined) out[key] = typeof report[key] === 'string' && report[key].trim() === '' ? null : text(report[key], 'name');
   }
   if (report.instanceTags !== undefined) out.instanceTags = tags(report.instanceTags);
   return out as unknown as ProviderMachine;
@@ -51,7 +53,7 @@ export function normaliseProviderAnswer(operation: string, answer: unknown): unk
       if (typeof result !== 'object' || result === null) return answer;
       return {
         ...result,
-        resourceIds: Array.isArray(result.resourceIds) ? result.resourceIds.map(machineId) : result.resourceIds,
+        resourceIds: Array.isArray(result.resourceIds) ? result.resourceIds.filter((id) => typeof id !== 'string' || id.trim() !== '').map(machineId) : result.resourceIds,
         machines: Array.isArray(result.machines) ? result.machines.map(normaliseMachine) : result.machines,
       };
     }
