@@ -7,8 +7,8 @@ import { templateInput } from '../support/templates';
 describe('text from the cloud and from hosts, on the in-memory storage', () => {
   hostileTextCases(async () => createInMemoryStorage());
 
-  it('records blank facts and resource ids from the cloud as unknown instead of failing the sync', async () => {
-    const blank = { machineId: 'i-1', status: 'running' as const, name: '  ', instanceType: '', cloudHostId: '\t', resourceId: ' ' };
+  it('records blank facts, blank resource ids, garbled addresses and launch times from the cloud as unknown instead of failing the sync', async () => {
+    const blank = { machineId: 'i-1', status: 'running' as const, name: '  ', instanceType: '', cloudHostId: '\t', resourceId: ' ', privateIpAddress: '10.0.0.300', publicIpAddress: 'n/a\u0000', launchTime: new Date('garbage') };
     const cloud: ProviderPort = {
       provision: async () => ({ resourceIds: ['', ' ', 'fleet-1'], machines: [blank] }),
       describe: async () => [blank],
@@ -22,7 +22,7 @@ describe('text from the cloud and from hosts, on the in-memory storage', () => {
       const done = await hf.commands.execute(SyncRequest.from({ requestId }));
       expect({ status: done.status, resourceIds: done.resourceIds }).toEqual({ status: 'completed', resourceIds: ['fleet-1'] });
       const machine = await hf.queries.execute(GetMachine.from({ machineId: 'i-1' }));
-      expect([machine.name, machine.instanceType, machine.cloudHostId, machine.resourceId]).toEqual([null, null, null, null]);
+      expect([machine.name, machine.instanceType, machine.cloudHostId, machine.resourceId, machine.privateIpAddress, machine.publicIpAddress, machine.launchTime]).toEqual([null, null, null, null, null, null, null]);
     } finally {
       hf.dispose();
     }

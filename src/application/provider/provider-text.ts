@@ -1,10 +1,12 @@
-import { normaliseMachineId, normaliseText, type TextKind } from '../../domain';
+import { isKernelError } from '../../kernel';
+import { normaliseMachineId, normaliseText, parseIpAddress, type TextKind } from '../../domain';
 import type { ProviderMachine, ProvisionResult, ReclaimNotice, TerminateResult } from './provider.port';
 
 /*
  * The cloud's text made storable before anything records it (docs/domain.md, "Text"): a NUL, a lone
  * surrogate or an overlong name in a provider's answer is normalised, never a failed transaction.
- * Blank facts and resource ids say nothing and are dropped. Values of the wrong type are left as
+ * Blank facts and resource ids, and addresses or launch times that are not one, say nothing and are
+ * recorded as unknown. Values of the wrong type are left as
  * they are, for the domain to refuse as before.
  */
 
@@ -27,6 +29,16 @@ function tags(value: Readonly<Record<string, string>> | undefined): Readonly<Rec
   return out;
 }
 
+function isIpAddress(value: string): boolean {
+  try {
+    parseIpAddress(value);
+    return true;
+  } catch (error) {
+    if (isKernelError(error, 'VALIDATION_FAILED')) return false;
+    throw error;
+  }
+}
+
 /** One machine report with its text normalised (its id through `normaliseMachineId`). */
 export function normaliseMachine(report: ProviderMachine): ProviderMachine {
   if (typeof report !== 'object' || report === null) return report;
@@ -37,6 +49,11 @@ export function normaliseMachine(report: ProviderMachine): ProviderMachine {
     if (report[key] !== undefined) out[key] = typeof report[key] === 'string' && report[key].trim() === '' ? null : text(report[key], 'name');
   }
   if (report.instanceTags !== undefined) out.instanceTags = tags(report.instanceTags);
+  // An address or a launch time the cloud garbled is unknown, not a reason to refuse the report.
+  for (const key of ['privateIpAddress', 'publicIpAddress'] as const) {
+    if (typeof report[key] === 'string' && !isIpAddress(report[key])) out[key] = null;
+  }
+  if (report.launchTime instanceof Date && Number.isNaN(report.launchTime.getTime())) out.launchTime = null;
   return out as unknown as ProviderMachine;
 }
 
