@@ -8,7 +8,7 @@ describe('text from the cloud and from hosts, on the in-memory storage', () => {
   hostileTextCases(async () => createInMemoryStorage());
 
   it('records blank facts, blank resource ids, garbled addresses and launch times from the cloud as unknown instead of failing the sync', async () => {
-    const blank = { machineId: 'i-1', status: 'running' as const, name: '  ', instanceType: '', cloudHostId: '\t', resourceId: ' ', privateIpAddress: '10.0.0.300', publicIpAddress: 'n/a\u0000', launchTime: new Date('garbage') };
+    const blank = { machineId: 'i-1', status: 'running' as const, name: '  ', instanceType: '', cloudHostId: '\t', resourceId: ' ', privateIpAddress: '10.0.0.300', publicIpAddress: 'n/a\u0000', launchTime: new Date('garbage'), instanceTags: { '': 'x', team: 'a' } };
     const cloud: ProviderPort = {
       provision: async () => ({ resourceIds: ['', ' ', 'fleet-1'], machines: [blank] }),
       describe: async () => [blank],
@@ -23,6 +23,7 @@ describe('text from the cloud and from hosts, on the in-memory storage', () => {
       expect({ status: done.status, resourceIds: done.resourceIds }).toEqual({ status: 'completed', resourceIds: ['fleet-1'] });
       const machine = await hf.queries.execute(GetMachine.from({ machineId: 'i-1' }));
       expect([machine.name, machine.instanceType, machine.cloudHostId, machine.resourceId, machine.privateIpAddress, machine.publicIpAddress, machine.launchTime]).toEqual([null, null, null, null, null, null, null]);
+      expect(machine.instanceTags).toEqual({ team: 'a' });
     } finally {
       hf.dispose();
     }

@@ -5,9 +5,9 @@ import type { ProviderMachine, ProvisionResult, ReclaimNotice, TerminateResult }
 /*
  * The cloud's text made storable before anything records it (docs/domain.md, "Text"): a NUL, a lone
  * surrogate or an overlong name in a provider's answer is normalised, never a failed transaction.
- * Blank facts and resource ids, and addresses or launch times that are not one, say nothing and are
- * recorded as unknown. Values of the wrong type are left as
- * they are, for the domain to refuse as before.
+ * Blank facts, resource ids and tag keys, and addresses or launch times that are not one, say
+ * nothing and are recorded as unknown. Values of the wrong type are left as they are, for the
+ * domain to refuse as before.
  */
 
 function text<T>(value: T, kind: TextKind): T {
@@ -23,8 +23,8 @@ function tags(value: Readonly<Record<string, string>> | undefined): Readonly<Rec
   const out: Record<string, string> = {};
   for (const [key, raw] of Object.entries(value)) {
     const normalised = normaliseText(key, 'tagKey');
-    // Two keys that normalise alike keep the first value, as the cloud listed them.
-    if (!Object.hasOwn(out, normalised)) out[normalised] = text(raw, 'tagValue');
+    // Two keys that normalise alike keep the first value, as the cloud listed them; an empty key names nothing.
+    if (normalised !== '' && !Object.hasOwn(out, normalised)) out[normalised] = text(raw, 'tagValue');
   }
   return out;
 }
