@@ -48,8 +48,9 @@ export async function appendCommitOrdered(client: PoolClient, tables: SchemaTabl
   // snapshots, so this works under REPEATABLE READ too. A failure between this statement and
   // COMMIT (a lost connection) can leave a gap, never a reordering. The lock subquery has a
   // volatile target list, so it is never flattened and takes the lock before the sequence is read.
-  // Values are inlined as literals (standard_conforming_strings on) so that `then` (the COMMIT)
-  // can travel in the same simple query: one round trip for the append and the commit.
+  // Values are inlined as escape-string literals (E'...', read alike whatever standard_conforming_strings
+  // says) so that `then` (the COMMIT) can travel in the same simple query: one round trip for the
+  // append and the commit; a simple query cannot carry parameters.
   const sequence = literal(tables.eventPositions);
   await client.query(
     `INSERT INTO ${tables.events} (position, event_id, aggregate_type, aggregate_id, aggregate_version, type, event)

@@ -40,9 +40,15 @@ export function schemaTables(schema: string): SchemaTables {
   };
 }
 
-/** A SQL string literal (standard_conforming_strings on: only quotes are doubled). */
+/**
+ * A SQL escape-string literal (`E'...'`, backslashes and quotes doubled). Its meaning does not depend
+ * on `standard_conforming_strings` or `backslash_quote`, unlike a plain `'...'` literal, which a
+ * server running with `standard_conforming_strings = off` reads with backslash escapes (`a\b`
+ * would become a backspace). Throws on NUL, which no SQL text can hold (the domain never stores one).
+ */
 export function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
+  if (text.includes('\u0000')) throw new TypeError('a SQL literal cannot hold NUL (U+0000)');
+  return `E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
 /**

@@ -151,7 +151,7 @@ export const OPENAPI_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
       tags: stringMap,
       priority: { type: 'integer' },
       timeoutSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 },
-      idempotencyKey: { type: 'string', minLength: 1, maxLength: 200, description: 'Prefer the Idempotency-Key header.' },
+      idempotencyKey: { type: 'string', minLength: 1, maxLength: 256, description: 'Prefer the Idempotency-Key header.' },
     },
     ['templateId', 'machineCount'],
   ),
@@ -163,7 +163,7 @@ export const OPENAPI_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   RequestStatus: object({ ...requestFields, machines: { type: 'array', items: ref('RequestMachine') } }),
   RequestPage: page('Request'),
   MachineReference: object(
-    { machineId: { type: 'string', minLength: 1, maxLength: 255 }, name: { type: 'string', minLength: 1, maxLength: 255 } },
+    { machineId: { type: 'string', minLength: 1, maxLength: 256 }, name: { type: 'string', minLength: 1, maxLength: 256 } },
     [],
   ),
   ReturnMachinesBody: object({ machines: { type: 'array', minItems: 1, maxItems: 10000, items: ref('MachineReference') } }),

@@ -17,6 +17,18 @@ export {
 } from './shared/ids';
 export type { Tags } from './shared/tags';
 export { parseTags, formatTags, isWireSafe, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH } from './shared/tags';
+export type { TextKind, TextProblem } from './shared/text';
+export {
+  TEXT_LIMITS,
+  REPLACEMENT_CHARACTER,
+  TRUNCATION_MARKER,
+  codePointLength,
+  textProblem,
+  checkText,
+  checkStorableStrings,
+  normaliseText,
+  normaliseMachineId,
+} from './shared/text';
 export type { IpAddress } from './shared/ip-address';
 export { parseIpAddress } from './shared/ip-address';
 export type { JsonValue } from './shared/json';

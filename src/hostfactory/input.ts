@@ -6,7 +6,7 @@ import {
   RequestMachines,
   RequestReturnMachines,
 } from '../application';
-import { MAX_TEMPLATE_CAPACITY, parseTemplateDefinition } from '../domain';
+import { checkText, codePointLength, MAX_TEMPLATE_CAPACITY, parseTemplateDefinition, TEXT_LIMITS, textProblem } from '../domain';
 import { Issues } from '../domain/shared/validation';
 import { isKernelError, ValidationError } from '../kernel';
 import { isRecord, joinPath, movedPaths, pathUnder, underPath } from '../kernel/issue-paths';
@@ -31,8 +31,8 @@ export const HOSTFACTORY_INPUT_LIMITS = Object.freeze({
   maxTemplates: MAX_TEMPLATES_PER_DOCUMENT,
   /** Largest `machineCount` (the largest capacity a template can have). */
   maxMachineCount: MAX_TEMPLATE_CAPACITY,
-  /** Longest id or host name accepted. */
-  maxIdLength: 255,
+  /** Longest id or host name accepted, in Unicode code points (`TEXT_LIMITS.id`: the longest machine id stored). */
+  maxIdLength: TEXT_LIMITS.id,
   /** Largest `-f` file `runHostFactoryOperation` reads, in bytes. */
   maxFileBytes: 16 * 1024 * 1024,
 });
@@ -93,11 +93,14 @@ function idString(problems: Issues, value: unknown, path: string, required: bool
     problems.add(path, 'isNotEmpty', `${path} must be a non-empty string, got ${describe(value)}`);
     return undefined;
   }
-  if (value.length > L.maxIdLength) {
-    problems.add(path, 'maxLength', `${path} must be at most ${L.maxIdLength} characters (got ${value.length})`);
+  // The one rule for stored text (docs/domain.md, "Text"): no NUL, no lone surrogate, at most
+  // maxIdLength code points.
+  const problem = textProblem(value, 'id');
+  if (problem?.constraint === 'textLength') {
+    problems.add(path, 'maxLength', `${path} must be at most ${L.maxIdLength} characters (Unicode code points), got ${codePointLength(value)}`);
     return undefined;
   }
-  return value;
+  return checkText(problems, path, value, 'id') ? value : undefined;
 }
 
 function machineReferences(problems: Issues, value: unknown, required: boolean): WireMachineReference[] {

@@ -8,7 +8,7 @@ const SCHEMA = 'https://json-schema.org/draft/2020-12/schema';
 const BASE = 'urn:hostfactory-kernel:hostfactory:';
 
 const nonEmpty = { type: 'string', minLength: 1 } as const;
-const id = { type: 'string', minLength: 1, maxLength: 255 } as const;
+const id = { type: 'string', minLength: 1, maxLength: 256 } as const;
 const tagsString = { type: 'string', description: '"k=v;k=v"' } as const;
 const machineReference = {
   type: 'object',

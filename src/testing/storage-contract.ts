@@ -4,6 +4,7 @@ import { batchCases } from './storage-contract/batch.cases';
 import { readModelCases } from './storage-contract/read-model.cases';
 import { semanticsCases } from './storage-contract/semantics.cases';
 import { strictnessCases } from './storage-contract/strictness.cases';
+import { textCases } from './storage-contract/text.cases';
 import { transactionCases } from './storage-contract/transaction.cases';
 
 /** What {@link storageContract} needs: a name for reports and a way to make (and dispose of) a fresh, empty storage. */
@@ -29,7 +30,7 @@ export interface StorageContractCase {
  * one `it` per case.
  */
 export function storageContract<S extends Storage>(options: StorageContractOptions<S>): StorageContractCase[] {
-  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases, ...batchCases, ...strictnessCases, ...semanticsCases };
+  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases, ...batchCases, ...strictnessCases, ...semanticsCases, ...textCases };
   return Object.entries(bodies).map(([name, body]) => ({
     name,
     run: async () => {

@@ -26,16 +26,21 @@ const WRONG: Record<string, [string, unknown][]> = {
     ['a numeric requestId', { requests: [{ requestId: 1 }] }],
     ['no requests', {}],
     ['a huge array', { requests: many(HOSTFACTORY_INPUT_LIMITS.maxRequests + 1, (i) => ({ requestId: `req-${i}` })) }],
+    ['a requestId holding NUL', { requests: [{ requestId: 'req-\u0000' }] }],
   ],
   requestReturnMachines: [
     ['machines as a number', { machines: 3 }],
     ['a machine without name', { machines: [{ machineId: 'i-1' }] }],
     ['an empty list', { machines: [] }],
     ['a huge array', { machines: many(HOSTFACTORY_INPUT_LIMITS.maxMachines + 1, (i) => ({ name: `h-${i}` })) }],
+    ['a name holding a lone surrogate', { machines: [{ name: 'h-\uD800' }] }],
+    ['a machineId holding NUL', { machines: [{ name: 'h-1', machineId: 'i-\u0000' }] }],
+    ['a name of 257 code points', { machines: [{ name: '\u{1F600}'.repeat(257) }] }],
   ],
   getReturnRequests: [
     ['machines as a string', { machines: 'h1' }],
     ['a numeric name', { machines: [{ name: 1 }] }],
+    ['a name holding NUL', { machines: [{ name: 'h-\u0000' }] }],
     ['a huge array', { machines: many(HOSTFACTORY_INPUT_LIMITS.maxMachines + 1, (i) => ({ name: `h-${i}` })) }],
   ],
 };
@@ -102,6 +107,11 @@ describe('bad input to the provider scripts', () => {
     it.each(WRONG[operation]!)('refuses %s', async (_, input) => {
       expectRefused(await site.run(operation, input));
     });
+  });
+
+  it('names the field holding NUL or a lone surrogate (docs/domain.md, "Text")', async () => {
+    const result = await site.run('requestReturnMachines', { machines: [{ name: 'h-1' }, { name: 'h-\uDC00' }] });
+    expect(result.document.message).toMatch(/machines\[1\]\.name: must be valid Unicode; found a lone surrogate \(U\+DC00\) at index 2/);
   });
 
   it('names the field and the fix for machineCount "3"', async () => {

@@ -4,7 +4,8 @@ import { jsonTextOf } from '../support/json-text';
 /*
  * Inputs for the differential validation test, in the shapes of test/reliability/hostile-input:
  * hostile JSON text (parsed, so `__proto__` and friends become own keys), prototype-reaching and
- * inherited-name keys, numbers at the edges, lone surrogates, deep and wide values; and values no
+ * inherited-name keys, numbers at the edges, lone surrogates, strings of surrogate pairs and
+ * variation selectors next to every length bound, deep and wide values; and values no
  * JSON parser makes, set on an instance directly.
  */
 
@@ -18,8 +19,25 @@ const nastyScalarText = fc.constantFrom(
   '"web"', '"shop"', '"small"', '"i-1"', '"req-1"', '"running"', '"failed"', '{}', '[]', '[{}]', '["a"]', '[1,2]',
 );
 
+/**
+ * Pieces whose UTF-16 length differs from what class-validator's `isLength` counts (a surrogate pair
+ * or a character with a variation selector counts once), next to plain ones and lone halves.
+ */
+const LENGTH_PIECES = ['a', 'a', 'a', '\u{1F600}', 'a\uFE0F', '\u{1F5A5}\uFE0F', '\uFE0E', '\uFE0F', 'e\u0301', '\uD800', '\uDC00'];
+/** The length bounds of the fixtures and of the library's messages (MinLength/MaxLength). */
+const LENGTH_BOUNDS = [1, 2, 5, 8, 64, 200, 256, 1000];
+
+/**
+ * JSON strings one piece short of, exactly at, or one past a length bound, repeating a pattern of
+ * uneven pieces: where a rule counting UTF-16 units instead of `isLength`'s units answers otherwise.
+ */
+const nearLengthBound = fc
+  .tuple(fc.constantFrom(...LENGTH_BOUNDS), fc.constantFrom(-1, 0, 1), fc.array(fc.constantFrom(...LENGTH_PIECES), { minLength: 1, maxLength: 4 }))
+  .map(([bound, delta, pattern]) => JSON.stringify(Array.from({ length: Math.max(0, bound + delta) }, (_, i) => pattern[i % pattern.length]).join('')));
+
 const scalarText = fc.oneof(
   { weight: 6, arbitrary: nastyScalarText },
+  { weight: 3, arbitrary: nearLengthBound },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }).map((s) => JSON.stringify(s)) },
   { weight: 1, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)) },
   { weight: 1, arbitrary: fc.integer({ min: -5, max: 200 }).map(String) },
@@ -57,7 +75,8 @@ export function hostileEdits(sample: Sample, keys: readonly string[]): fc.Arbitr
     kind: fc.constantFrom('set', 'set', 'delete'),
     at: fc.nat({ max: paths.length - 1 }),
     key: keyText([...keys, ...Object.keys(sample)]),
-    value: jsonText(keys),
+    // A string next to a length bound straight on a key, as well as anywhere inside hostile JSON.
+    value: fc.oneof({ weight: 3, arbitrary: jsonText(keys) }, { weight: 1, arbitrary: nearLengthBound }),
   });
   return fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) => {
     const input = structuredClone(sample);

@@ -3,11 +3,13 @@ import { MACHINE_STATUSES, type MachineStatus } from '../../domain';
 import { Query } from '../../kernel';
 import type { MachineDto } from '../read-models/machine.dto';
 import { PagedQuery } from '../read-models/paged-query';
+import { StorableText } from '../storable-text';
 
 /** One machine (`MACHINE_NOT_FOUND` if there is none). */
 export class GetMachine extends Query<MachineDto> {
   @IsString()
   @MinLength(1)
+  @StorableText()
   machineId!: string;
 }
 
@@ -15,10 +17,12 @@ export class GetMachine extends Query<MachineDto> {
 export class ListMachines extends PagedQuery<MachineDto> {
   @IsOptional()
   @IsString()
+  @StorableText()
   requestId?: string;
 
   @IsOptional()
   @IsString()
+  @StorableText()
   templateId?: string;
 
   @IsOptional()

@@ -1,11 +1,13 @@
-import { ProviderError } from '../../domain';
+import { normaliseText, ProviderError } from '../../domain';
 import { isKernelError, TimeoutError } from '../../kernel';
 import { instrumented } from '../../kernel/scope';
 import type { Runtime } from '../runtime';
+import { normaliseProviderAnswer } from './provider-text';
 
 /**
  * Calls the provider with the configured time limit. A throw becomes `PROVIDER_ERROR` carrying the
- * provider's message (and `requestId`); a call past the limit becomes `TIMEOUT`.
+ * provider's message (and `requestId`); a call past the limit becomes `TIMEOUT`. The answer's text
+ * (and the error's message) is made storable first: the cloud's odd text is recorded, never refused.
  */
 export function callProvider<T>(runtime: Runtime, operation: string, requestId: string | undefined, call: () => Promise<T>): Promise<T> {
   return instrumented({ kind: 'provider', operation, requestId }, () => callWithLimit(runtime, operation, requestId, call), runtime.instrumentation);
@@ -20,10 +22,10 @@ async function callWithLimit<T>(runtime: Runtime, operation: string, requestId: 
   const work = Promise.resolve().then(call);
   work.catch(() => undefined);
   try {
-    return await Promise.race([work, expired]);
+    return normaliseProviderAnswer(operation, await Promise.race([work, expired])) as T;
   } catch (error) {
     if (isKernelError(error, 'TIMEOUT')) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = normaliseText(error instanceof Error ? error.message : String(error), 'reason');
     throw new ProviderError(`The provider failed in ${operation}: ${message}`, {
       ...(requestId === undefined ? {} : { requestId }),
       cause: error,

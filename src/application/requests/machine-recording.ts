@@ -1,4 +1,4 @@
-import { Machine, type DomainContext, type MachineReport, type Request, type Template } from '../../domain';
+import { Machine, normaliseText, type DomainContext, type MachineReport, type Request, type Template } from '../../domain';
 import { isKernelError, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
 import { callProvider } from '../provider/provider-call';
@@ -24,7 +24,8 @@ export function askToProvision(runtime: Runtime, request: Request, template: Tem
 
 /** Fails request `requestId` (unless already terminal) with the message of the provider error that refused it. */
 export async function failOnRefusal(runtime: Runtime, requestId: string, error: unknown, context: HandlerContext): Promise<void> {
-  const message = isKernelError(error) ? error.message : String(error);
+  // The message quotes the cloud: made storable (and cut to a reason's length) before it is recorded.
+  const message = normaliseText(isKernelError(error) ? error.message : String(error), 'reason');
   await recordInSession(runtime.storage, async (session) => {
     const stored = await session.request(requestId);
     if (stored !== undefined && !stored.isTerminal) stored.fail(message, domainContext(runtime, context));

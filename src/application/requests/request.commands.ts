@@ -20,6 +20,7 @@ import {
 import { REQUEST_STATUSES, type RequestStatus } from '../../domain';
 import { Command } from '../../kernel';
 import type { RequestDto } from '../read-models/request.dto';
+import { StorableText } from '../storable-text';
 
 /** Asks the provider for machines of a template. Resolves to the new (or, with an idempotency key, the first) request's id. */
 export class RequestMachines extends Command<{ requestId: string }> {
@@ -48,11 +49,12 @@ export class RequestMachines extends Command<{ requestId: string }> {
   @Max(86_400)
   timeoutSeconds?: number;
 
-  /** Repeating a call with the same key answers the first request's id and provisions once. */
+  /** Repeating a call with the same key answers the first request's id and provisions once. 1–256 code points of storable text. */
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(200)
+  @MaxLength(256)
+  @StorableText()
   idempotencyKey?: string;
 }
 
@@ -61,14 +63,16 @@ export class MachineReference {
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(255)
+  @MaxLength(256)
+  @StorableText()
   machineId?: string;
 
   /** Required unless `machineId` is given. */
   @ValidateIf((reference: MachineReference) => reference.machineId === undefined || reference.name !== undefined)
   @IsString()
   @MinLength(1)
-  @MaxLength(255)
+  @MaxLength(256)
+  @StorableText()
   name?: string;
 }
 
@@ -102,6 +106,7 @@ export class RequestReturnMachines extends Command<ReturnMachinesResult> {
 export class SyncRequest extends Command<RequestDto> {
   @IsString()
   @MinLength(1)
+  @StorableText()
   requestId!: string;
 
   /** Record the request as acknowledged by its requester. Default true; a reconciler's own syncs pass false. */
@@ -128,11 +133,13 @@ export class SyncReclaimNotices extends Command<{ notices: number; refreshed: nu
 export class CancelRequest extends Command<RequestDto> {
   @IsString()
   @MinLength(1)
+  @StorableText()
   requestId!: string;
 
   @IsOptional()
   @IsString()
   @MaxLength(1000)
+  @StorableText()
   reason?: string;
 }
 
@@ -140,6 +147,7 @@ export class CancelRequest extends Command<RequestDto> {
 export class UpdateRequestStatus extends Command<RequestDto> {
   @IsString()
   @MinLength(1)
+  @StorableText()
   requestId!: string;
 
   @IsIn(REQUEST_STATUSES)
@@ -148,5 +156,6 @@ export class UpdateRequestStatus extends Command<RequestDto> {
   @IsString()
   @MinLength(1)
   @MaxLength(1000)
+  @StorableText()
   reason!: string;
 }

@@ -6,11 +6,13 @@ import { PagedQuery } from '../read-models/paged-query';
 import type { RequestDto, RequestStatusDto } from '../read-models/request.dto';
 import type { ReclaimDto } from '../read-models/machine.dto';
 import { MachineReference } from './request.commands';
+import { StorableText } from '../storable-text';
 
 /** One request (`REQUEST_NOT_FOUND` if there is none). */
 export class GetRequest extends Query<RequestDto> {
   @IsString()
   @MinLength(1)
+  @StorableText()
   requestId!: string;
 }
 
@@ -18,6 +20,7 @@ export class GetRequest extends Query<RequestDto> {
 export class GetRequestStatus extends Query<RequestStatusDto> {
   @IsString()
   @MinLength(1)
+  @StorableText()
   requestId!: string;
 
   @IsOptional()
@@ -37,6 +40,7 @@ export class ListRequests extends PagedQuery<RequestDto> {
 
   @IsOptional()
   @IsString()
+  @StorableText()
   templateId?: string;
 }
 

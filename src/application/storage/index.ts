@@ -43,3 +43,7 @@ export type { RequestStatus } from '../../domain/request/request-status';
 export { MACHINE_STATUSES, holdsCapacity } from '../../domain/machine/machine-status';
 export type { MachineStatus } from '../../domain/machine/machine-status';
 export { ConcurrencyConflictError } from '../../domain/shared/errors';
+
+// The one rule for stored text (docs/domain.md, "Text"): what every adapter is given and must keep as is.
+export { TEXT_LIMITS, textProblem, normaliseText, normaliseMachineId } from '../../domain/shared/text';
+export type { TextKind, TextProblem } from '../../domain/shared/text';

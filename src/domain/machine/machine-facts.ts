@@ -1,12 +1,13 @@
 import { parseIpAddress } from '../shared/ip-address';
 import { parseTags, type Tags } from '../shared/tags';
+import { checkText } from '../shared/text';
 import { Issues, collect, show } from '../shared/validation';
 import type { MachineStatus } from './machine-status';
 
 /** How a machine is billed. */
 export type MachinePriceType = 'ondemand' | 'spot';
 
-/** Facts the provider reports and may later update; `null` = not known. Dates are ISO strings. */
+/** Facts the provider reports and may later update; `null` = not known. Dates are ISO strings; text is storable (see `TEXT_LIMITS`). */
 export interface MachineFacts {
   /** Host name Symphony knows the machine by. */
   readonly name: string | null;
@@ -60,7 +61,7 @@ function parseTextFact(input: MachineFactsInput, key: (typeof TEXT_FACTS)[number
   if (value === undefined) return;
   if (value !== null && (typeof value !== 'string' || value.trim() === '')) {
     issues.add(key, 'isNotEmpty', `must be a non-empty string or null, got ${show(value)}`);
-  } else facts[key] = value;
+  } else if (value === null || checkText(issues, key, value, 'name')) facts[key] = value;
 }
 
 /** Validates the facts present in `input` (JSON form); collects problems into `issues`. */

@@ -3,6 +3,7 @@ import { parseMachineId, parseRequestId, parseTemplateId } from '../shared/ids';
 import { cloneJson, jsonEqual } from '../shared/json';
 import type { DomainContext } from '../shared/ports';
 import type { Tags } from '../shared/tags';
+import { checkText } from '../shared/text';
 import { Issues, checkSchema, collect, show } from '../shared/validation';
 import {
   MACHINE_FACT_FIELDS,
@@ -218,5 +219,5 @@ function toDate(iso: string | null): Date | null {
 function checkReason(issues: Issues, reason: unknown): void {
   if (reason !== undefined && reason !== null && typeof reason !== 'string') {
     issues.add('statusReason', 'isString', `must be a string, got ${show(reason)}`);
-  }
+  } else if (typeof reason === 'string') checkText(issues, 'statusReason', reason, 'reason');
 }

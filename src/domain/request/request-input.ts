@@ -1,6 +1,7 @@
 import type { RequestType } from '../shared/ids';
 import { parseRequestId } from '../shared/ids';
 import { parseTags } from '../shared/tags';
+import { checkText, TEXT_LIMITS } from '../shared/text';
 import { type Issues, collect, show } from '../shared/validation';
 import type { CapacityTerms } from '../template/template-capacity';
 import { DEFAULT_REQUEST_TIMEOUT_SECONDS, MAX_REQUEST_TIMEOUT_SECONDS, type RequestLimits, type RequestState } from './request-state';
@@ -13,7 +14,7 @@ export interface RequestOptions {
   timeoutSeconds?: number;
   tags?: string | Readonly<Record<string, string>>;
   priority?: number;
-  /** Caller key for idempotent creation (1–256 characters); stored, not checked for uniqueness here. */
+  /** Caller key for idempotent creation (1–256 code points of storable text); stored, not checked for uniqueness here. */
   idempotencyKey?: string;
 }
 
@@ -50,8 +51,8 @@ export function parseOptions(input: RequestOptions, type: RequestType, issues: I
   if (priority !== null && !Number.isSafeInteger(priority)) issues.add('priority', 'isInt', `must be an integer, got ${show(priority)}`);
   const tags = collect(issues, () => parseTags(input.tags, 'tags')) ?? {};
   const idempotencyKey = input.idempotencyKey ?? null;
-  if (idempotencyKey !== null && (typeof idempotencyKey !== 'string' || idempotencyKey.length < 1 || idempotencyKey.length > 256)) {
-    issues.add('idempotencyKey', 'length', `must be 1-256 characters, got ${show(idempotencyKey)}`);
-  }
+  if (idempotencyKey !== null && (typeof idempotencyKey !== 'string' || idempotencyKey.length < 1)) {
+    issues.add('idempotencyKey', 'length', `must be 1-${TEXT_LIMITS.idempotencyKey} characters, got ${show(idempotencyKey)}`);
+  } else if (idempotencyKey !== null) checkText(issues, 'idempotencyKey', idempotencyKey, 'idempotencyKey');
   return { requestId, tags, priority, timeoutSeconds, idempotencyKey };
 }

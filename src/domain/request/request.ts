@@ -4,6 +4,7 @@ import { newRequestId, parseMachineId, type RequestType } from '../shared/ids';
 import { cloneJson } from '../shared/json';
 import type { DomainContext } from '../shared/ports';
 import type { Tags } from '../shared/tags';
+import { checkText } from '../shared/text';
 import { Issues, checkSchema, collect, joinPath, show } from '../shared/validation';
 import type { AcquireRequestInput, ReturnRequestInput } from './request-input';
 import { admitAcquire, admitReturn, type NewRequestFields } from './request-admission';
@@ -125,7 +126,8 @@ export class Request extends AggregateRoot<RequestEvent> {
     resourceIds.forEach((id, index) => {
       if (typeof id !== 'string' || id.trim() === '') {
         issues.add(joinPath('resourceIds', index), 'isNotEmpty', `must be a non-empty string, got ${show(id)}`);
-      } else if (!this.#state.resourceIds.includes(id) && !addedResourceIds.includes(id)) addedResourceIds.push(id);
+      } else if (!checkText(issues, joinPath('resourceIds', index), id, 'id')) return;
+      else if (!this.#state.resourceIds.includes(id) && !addedResourceIds.includes(id)) addedResourceIds.push(id);
     });
     issues.throwIfAny('attached machines');
     if (addedMachineIds.length === 0 && addedResourceIds.length === 0) return;
@@ -163,6 +165,7 @@ export class Request extends AggregateRoot<RequestEvent> {
         return;
       }
       const reason = typeof message === 'string' && message.trim() !== '' ? message : 'The provider refused to terminate the machine.';
+      if (!checkText(issues, `${path}.message`, reason, 'reason')) return;
       if (this.#state.terminationFailures[machineId] === reason || added.some((f) => f.machineId === machineId)) return;
       added.push({ machineId, message: reason });
     });
@@ -241,6 +244,9 @@ export class Request extends AggregateRoot<RequestEvent> {
     if (!isRequestStatus(to)) {
       throw new ValidationError('request status', [{ path: 'status', constraint: 'isRequestStatus', message: `is not a request status: ${show(to)}` }]);
     }
+    const issues = new Issues();
+    checkText(issues, 'reason', reason, 'reason');
+    issues.throwIfAny('request status reason');
     if (to === this.#state.status) return;
     assertRequestMove(this.requestId, this.#state.status, to);
     this.beginChange();

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../kernel/errors';
 import type { IdGenerator } from './ports';
+import { textProblem } from './text';
 import { show } from './validation';
 
 /** Canonical lower-case UUID v4. */
@@ -16,7 +17,7 @@ export type RequestId = string;
 /** 1–64 characters of `0-9 A-Z a-z - _`; see {@link parseTemplateId}. */
 export type TemplateId = string;
 
-/** The provider's instance id (non-empty, no surrounding blanks, ≤ 256 chars); see {@link parseMachineId}. */
+/** The provider's instance id (non-empty, no surrounding blanks, storable text of ≤ 256 code points); see {@link parseMachineId}. */
 export type MachineId = string;
 
 /** True when `value` is a canonical lower-case UUID v4. */
@@ -74,11 +75,20 @@ export function parseTemplateId(value: unknown, field = 'templateId'): TemplateI
   return value;
 }
 
-/** Validates a machine id (non-empty, untrimmed blanks refused, ≤ 256 chars); throws VALIDATION_FAILED naming `field`. */
+/**
+ * Validates a machine id: non-empty, no surrounding blanks, storable text (no NUL, no lone surrogate,
+ * at most 256 code points); throws VALIDATION_FAILED naming `field`. Cloud ids go through
+ * `normaliseMachineId` first.
+ */
 export function parseMachineId(value: unknown, field = 'machineId'): MachineId {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 256 || value.trim() !== value) {
+  const problem = typeof value === 'string' ? textProblem(value, 'id') : undefined;
+  if (typeof value !== 'string' || value.length === 0 || problem !== undefined || value.trim() !== value) {
     throw new ValidationError('machine id', [
-      { path: field, constraint: 'isMachineId', message: `must be the provider's instance id (1-256 characters, no surrounding blanks), got ${show(value)}` },
+      {
+        path: field,
+        constraint: problem?.constraint === 'storableText' ? 'storableText' : 'isMachineId',
+        message: `must be the provider's instance id (1-256 characters, no surrounding blanks${problem === undefined ? '' : `; it ${problem.message}`}), got ${show(value)}`,
+      },
     ]);
   }
   return value;

@@ -1,12 +1,13 @@
+import { TEXT_LIMITS, textProblem } from './text';
 import { Issues, isRecord, joinPath, show } from './validation';
 
-/** Key/value labels (instance tags, request tags). Keys 1–128 characters, values at most 256. */
+/** Key/value labels (instance tags, request tags). Keys 1–128 code points, values at most 256; both storable text. */
 export type Tags = Readonly<Record<string, string>>;
 
 /** Longest tag key accepted. */
-export const MAX_TAG_KEY_LENGTH = 128;
+export const MAX_TAG_KEY_LENGTH = TEXT_LIMITS.tagKey;
 /** Longest tag value accepted. */
-export const MAX_TAG_VALUE_LENGTH = 256;
+export const MAX_TAG_VALUE_LENGTH = TEXT_LIMITS.tagValue;
 
 /**
  * Parses tags from the wire form `"k1=v1;k2=v2"` (blank entries ignored, value may contain `=`) or
@@ -17,16 +18,19 @@ export function parseTags(value: unknown, field = 'tags'): Tags {
   const issues = new Issues();
   const tags: Record<string, string> = {};
   const put = (key: string, raw: unknown, path: string): void => {
-    if (key.length < 1 || key.length > MAX_TAG_KEY_LENGTH) {
-      issues.add(path, 'tagKeyLength', `tag keys must be 1-${MAX_TAG_KEY_LENGTH} characters, got ${show(key)}`);
+    const keyProblem = textProblem(key, 'tagKey');
+    if (key.length < 1 || keyProblem !== undefined) {
+      if (keyProblem?.constraint === 'storableText') issues.add(path, 'storableText', `tag keys ${keyProblem.message}`);
+      else issues.add(path, 'tagKeyLength', `tag keys must be 1-${MAX_TAG_KEY_LENGTH} characters (Unicode code points), got ${show(key)}`);
       return;
     }
     if (typeof raw !== 'string') {
       issues.add(path, 'isString', `tag values must be strings, got ${show(raw)}`);
       return;
     }
-    if (raw.length > MAX_TAG_VALUE_LENGTH) {
-      issues.add(path, 'tagValueLength', `tag values must be at most ${MAX_TAG_VALUE_LENGTH} characters (got ${raw.length})`);
+    const valueProblem = textProblem(raw, 'tagValue');
+    if (valueProblem !== undefined) {
+      issues.add(path, valueProblem.constraint === 'textLength' ? 'tagValueLength' : 'storableText', `tag values ${valueProblem.message}`);
       return;
     }
     if (Object.hasOwn(tags, key)) {

@@ -1,3 +1,4 @@
+import { checkStorableStrings } from '../shared/text';
 import { parseTemplateId, type TemplateId } from '../shared/ids';
 import { isJsonValue, type JsonValue } from '../shared/json';
 import { parseTags, type Tags } from '../shared/tags';
@@ -131,6 +132,8 @@ export function parseTemplateDefinition(input: unknown): TemplateDefinition {
     providerConfig,
     active: active as boolean,
   };
+  // Every string a template stores, keys included: no NUL, no lone surrogate (docs/domain.md, "Text").
+  checkStorableStrings(issues, '', definition);
   issues.throwIfAny('template');
   return definition;
 }

@@ -150,6 +150,11 @@ export const batchCases: Record<string, CaseBody> = {
     await putDocuments(store, 'things', [{ id: 'a', _position: 4, v: 'a4' }, { id: 'b', _position: 6, v: 'b6' }, { id: 'c', _position: 1, v: 'c1' }]);
     const stored = await store.getMany<{ id: string; v: string }>('things', ['a', 'b', 'c']);
     assert.deepEqual(stored.map((d) => d.v), ['a5', 'b6', 'c1'], 'putMany replaced a document with a higher _position, or skipped a newer one');
+    // 9 < 10 and 99 < 100 as numbers, the other way round as text.
+    await putDocuments(store, 'things', [{ id: 'd', _position: 10, v: 'd10' }, { id: 'e', _position: 9, v: 'e9' }, { id: 'f', _position: 100, v: 'f100' }, { id: 'g', _position: 99, v: 'g99' }]);
+    await putDocuments(store, 'things', [{ id: 'd', _position: 9, v: 'd9' }, { id: 'e', _position: 10, v: 'e10' }, { id: 'f', _position: 99, v: 'f99' }, { id: 'g', _position: 100, v: 'g100' }]);
+    const crossed = await store.getMany<{ id: string; v: string }>('things', ['d', 'e', 'f', 'g']);
+    assert.deepEqual(crossed.map((d) => d.v), ['d10', 'e10', 'f100', 'g100'], 'putMany compared _position 9/10 or 99/100 as text: positions are numbers');
   },
 
   'read models: putMany with a repeated or missing id is VALIDATION_FAILED and writes nothing': async (storage) => {

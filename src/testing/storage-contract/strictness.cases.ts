@@ -107,6 +107,16 @@ export const strictnessCases: Record<string, CaseBody> = {
     await put({ id: 'd1', state: 'again from event 42', _position: 42 });
     await put({ id: 'd1', state: 'from event 43', _position: 43 });
     assert.equal((await storage.readModels.get<{ id: string; state: string }>(C, 'd1'))?.state, 'from event 43', 'a put with a higher _position must replace the document');
+    // Positions that order one way as numbers and the other as text: an adapter comparing them as text fails here.
+    for (const [low, high] of [[9, 10], [99, 100]] as const) {
+      const id = `d-${low}`;
+      await put({ id, state: `from event ${high}`, _position: high });
+      await put({ id, state: `from event ${low}`, _position: low });
+      assert.equal((await storage.readModels.get<{ id: string; state: string }>(C, id))?.state, `from event ${high}`, `a put with _position ${low} replaced a document at _position ${high}: positions are numbers, not text`);
+      await put({ id: `${id}-up`, state: `from event ${low}`, _position: low });
+      await put({ id: `${id}-up`, state: `from event ${high}`, _position: high });
+      assert.equal((await storage.readModels.get<{ id: string; state: string }>(C, `${id}-up`))?.state, `from event ${high}`, `a put with _position ${high} did not replace a document at _position ${low}: positions are numbers, not text`);
+    }
     await put({ id: 'd2', state: 'plain' });
     await put({ id: 'd2', state: 'plain again' });
     assert.equal((await storage.readModels.get<{ id: string; state: string }>(C, 'd2'))?.state, 'plain again', 'documents without _position must still be replaced by every put');
