@@ -61,11 +61,12 @@ function createEmptyFile(path: string): void {
 function entryProblem(path: string, { allowLinks = false } = {}): string | undefined {
   let stat;
   try {
-    stat = lstatSync(path);
+    // No exception for an absent file: most companions are absent, and every call checks them.
+    stat = lstatSync(path, { throwIfNoEntry: false });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? 'absent' : `not examinable (${String(code)})`;
+    return `not examinable (${String((error as NodeJS.ErrnoException).code)})`;
   }
+  if (stat === undefined) return 'absent';
   if (stat.isSymbolicLink()) return 'a symbolic link';
   if (!stat.isFile()) return 'not a regular file';
   const uid = currentUid();
