@@ -96,9 +96,10 @@ describe('files planted in the work and log directories', () => {
     const huge = join(d.root, 'huge.bin');
     sparse(huge, 1024 ** 3);
     const report = join(d.root, 'max-rss');
-    const env = { ...preload(d, 'max-rss.cjs', `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, String(process.resourceUsage().maxRSS)));`) };
+    const env = preload(d, 'max-rss.cjs', `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, String(process.resourceUsage().maxRSS)));`);
     for (const plant of [() => symlinkSync(huge, cache), () => sparse(cache, 1024 ** 3)]) {
       rmSync(cache);
+      rmSync(report, { force: true });
       plant();
       const result = await d.run('getAvailableTemplates', {}, { env });
       expect(result.exitCode, result.stderr).toBe(0);
