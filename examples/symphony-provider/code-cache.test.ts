@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -157,6 +157,25 @@ describe('loadWithCodeCache: the provider bundle through a V8 code cache', () =>
     expect(blocked.cache).toBe('untrusted');
     expect(blocked.saveCache()).toBe(false);
     expect(readdirSync(cacheDir).sort()).toEqual(['provider-cache.key', expect.stringMatching(/\.v8cache$/)]); // no temporary file left behind
+  });
+
+  it('removes the temporary files of calls killed while writing the cache, once they are a minute old, and nothing else', () => {
+    const { root, cacheDir, load } = site();
+    const file = load().cacheFile!;
+    const name = (n: number) => `${file}.${n.toString(16).padStart(32, '0')}.tmp`;
+    const old = new Date(Date.now() - 120_000);
+    writeFileSync(name(1), 'left by a killed call');
+    utimesSync(name(1), old, old);
+    writeFileSync(name(2), 'being written right now');
+    writeFileSync(join(root, 'victim'), 'precious');
+    symlinkSync(join(root, 'victim'), name(3));
+    writeFileSync(`${file}.old.tmp`, 'not one of ours');
+    utimesSync(`${file}.old.tmp`, old, old);
+    expect(load().saveCache()).toBe(true);
+    const left = readdirSync(cacheDir).sort();
+    expect(left).not.toContain(name(1).slice(cacheDir.length + 1));
+    for (const kept of [name(2), name(3), `${file}.old.tmp`]) expect(left).toContain(kept.slice(cacheDir.length + 1));
+    expect(readFileSync(join(root, 'victim'), 'utf8')).toBe('precious');
   });
 
   it('keeps the cache file inside the directory whatever the operation name', () => {

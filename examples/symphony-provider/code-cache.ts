@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { createOwnFile, readOwnFile, removeEntry, replaceOwnFile } from './private-files';
+import { createOwnFile, readOwnFile, removeEntry, removeStaleTemporaries, replaceOwnFile } from './private-files';
 
 /**
  * How the cache file of a load was found: used (`hit`), absent, written by another bundle or Node
@@ -60,6 +60,8 @@ const HEADER_BYTES = MAGIC.length + KEY_BYTES + MAC_BYTES;
 /** The secret the caches of a directory are signed with: 32 random bytes, mode 0600, created once. */
 const SECRET_FILE = 'provider-cache.key';
 const SECRET_BYTES = 32;
+/** A temporary file this old was left by a killed call (writing one takes milliseconds). */
+const STALE_TEMPORARY_MS = 60_000;
 /** No cache of the provider comes near this (about 0.5 MiB); a larger file is refused unread. */
 const MAX_CACHE_BYTES = 32 * 1024 * 1024;
 
@@ -111,6 +113,8 @@ export function loadWithCodeCache(options: CodeCacheOptions): LoadedBundle {
       if (cacheFile === undefined || secret === undefined || cache === 'hit' || saved) return false;
       const data = script.createCachedData();
       saved = replaceOwnFile(cacheFile, Buffer.concat([MAGIC, key, mac(secret, key, data), data]));
+      // A call killed while writing leaves its temporary file: the next writer removes it.
+      removeStaleTemporaries(cacheFile, STALE_TEMPORARY_MS);
       return saved;
     },
   };

@@ -13,7 +13,8 @@
  *   into place; rename replaces a link planted at the destination instead of following it.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, linkSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** Why {@link readOwnFile} gave no bytes. */
 export type RefusedFile = 'absent' | 'not-a-file' | 'foreign' | 'too-large' | 'unreadable';
@@ -119,6 +120,27 @@ export function createOwnFile(path: string, data: Buffer, mode = 0o600): boolean
     return false;
   } finally {
     removeQuietly(temporary);
+  }
+}
+
+/**
+ * Removes the temporary files of `path` (`<path>.<32 hex digits>.tmp`) older than `ageMs` that are
+ * regular files of this user: left by a process killed between writing one and renaming it. Links
+ * and other users' entries are left alone. Never throws.
+ */
+export function removeStaleTemporaries(path: string, ageMs: number): void {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  try {
+    const now = Date.now();
+    const uid = currentUid();
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(prefix) || !/^[0-9a-f]{32}\.tmp$/.test(name.slice(prefix.length))) continue;
+      const stat = lstatSync(join(dir, name), { throwIfNoEntry: false });
+      if (stat?.isFile() === true && (uid === undefined || stat.uid === uid) && now - stat.mtimeMs > ageMs) removeEntry(join(dir, name));
+    }
+  } catch {
+    // an unreadable directory: nothing to tidy
   }
 }
 
