@@ -73,7 +73,7 @@ export class SqliteDatabase {
     } catch (error) {
       writer?.close();
       if (isBusy(error)) throw busyError(filename, busyTimeoutMs, 'opening and migrating the database', error);
-      throw openError(filename, error) ?? error;
+      throw storageError(filename, error, 'open') ?? error;
     }
   }
 
@@ -111,16 +111,23 @@ export class SqliteDatabase {
 
   /** Runs `write` in a write transaction of its own (used for read-model writes). */
   async write<T>(write: (db: Database.Database) => T): Promise<T> {
-    const lease = await this.lease();
+    const lease = await this.lease().catch((error: unknown) => {
+      throw this.failure(error);
+    });
     let result: T;
     try {
       result = write(lease.db);
+      lease.commit();
     } catch (error) {
       lease.rollback();
-      throw error;
+      throw this.failure(error);
     }
-    lease.commit();
     return result;
+  }
+
+  /** `error` as STORAGE_UNAVAILABLE or STORAGE_CORRUPT when it is SQLite failing to write the file (disk full, read-only, I/O), else as it is. */
+  failure(error: unknown): unknown {
+    return storageError(this.filename, error, 'write') ?? error;
   }
 
   /** Throws STORAGE_CLOSED once {@link close} was called. */
@@ -172,10 +179,11 @@ export function isBusy(error: unknown): boolean {
 }
 
 /**
- * The adapter error for a file SQLite cannot use (damaged, not a database, not openable, disk full),
- * naming the file by its base name only: the directory may come from the environment.
+ * The adapter error for a file SQLite cannot use (damaged, not a database, not openable or writable,
+ * disk full, I/O error), naming the file by its base name only: the directory may come from the
+ * environment. Undefined for any other error. `doing` says whether the file was being opened or written.
  */
-function openError(filename: string, error: unknown): SqliteStorageError | undefined {
+export function storageError(filename: string, error: unknown, doing: 'open' | 'write'): SqliteStorageError | undefined {
   if (!(error instanceof Database.SqliteError)) return undefined;
   const name = basename(filename);
   if (error.code === 'SQLITE_NOTADB' || error.code.startsWith('SQLITE_CORRUPT')) {
@@ -189,8 +197,10 @@ function openError(filename: string, error: unknown): SqliteStorageError | undef
   if (error.code.startsWith('SQLITE_CANTOPEN') || error.code.startsWith('SQLITE_READONLY') || error.code.startsWith('SQLITE_PERM') || error.code === 'SQLITE_FULL' || error.code.startsWith('SQLITE_IOERR')) {
     return new SqliteStorageError(
       'STORAGE_UNAVAILABLE',
-      `The SQLite database ${name} cannot be opened for writing (${error.code}): check that its directory exists, is writable by this user and has free space.`,
-      { filename, sqliteCode: error.code },
+      doing === 'open'
+        ? `The SQLite database ${name} cannot be opened for writing (${error.code}): check that its directory exists, is writable by this user and has free space.`
+        : `The SQLite database ${name} could not be written (${error.code}: the disk is full, or the file or its directory is read-only or failing). Nothing of this call was recorded: free space, or make the file and its directory writable by this user, then retry.`,
+      { filename, sqliteCode: error.code, doing },
       error,
     );
   }

@@ -27,7 +27,7 @@ export class SqliteUnitOfWork implements UnitOfWork {
       await scope.commit();
     } catch (error) {
       await scope.rollback();
-      throw error;
+      throw this.database.failure(error);
     }
     return result;
   }

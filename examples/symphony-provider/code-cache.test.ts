@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadWithCodeCache } from './code-cache';
 
-const MAGIC = Buffer.from('HFV8CC01');
+const MAGIC = Buffer.from('HFV8CC02');
+const HEADER_BYTES = MAGIC.length + 20 + 32;
 
 describe('loadWithCodeCache: the provider bundle through a V8 code cache', () => {
   const roots: string[] = [];
@@ -33,7 +34,7 @@ describe('loadWithCodeCache: the provider bundle through a V8 code cache', () =>
     expect(first.cache).toBe('miss');
     expect(exportsOf(first)).toEqual({ answer: 42, sum: 42, here: join(root, 'x') });
     expect(first.saveCache()).toBe(true);
-    expect(readdirSync(cacheDir)).toEqual([expect.stringMatching(/^provider-getRequestStatus-[0-9a-f]{8}\.v8cache$/)]);
+    expect(readdirSync(cacheDir).sort()).toEqual(['provider-cache.key', expect.stringMatching(/^provider-getRequestStatus-[0-9a-f]{8}\.v8cache$/)]);
     expect(readFileSync(first.cacheFile!).subarray(0, MAGIC.length)).toEqual(MAGIC);
 
     const second = load();
@@ -93,14 +94,16 @@ describe('loadWithCodeCache: the provider bundle through a V8 code cache', () =>
   });
 
   it('reports a cache V8 refuses (its payload was made for another source) and rewrites it', () => {
-    const { bundle, load } = site();
+    const { bundle, cacheDir, load } = site();
     const first = load();
     first.saveCache();
-    const payload = readFileSync(first.cacheFile!).subarray(MAGIC.length + 40);
+    const payload = readFileSync(first.cacheFile!).subarray(HEADER_BYTES);
     writeFileSync(bundle, `'use strict';\nmodule.exports = { answer: 7, sum: 7, here: '' };\n`);
-    const sha1 = (...parts: (string | Buffer)[]) => parts.reduce((hash, part) => hash.update(part), createHash('sha1')).digest();
-    const key = sha1(`${process.version}\0${process.arch}\0`, readFileSync(bundle));
-    writeFileSync(first.cacheFile!, Buffer.concat([MAGIC, key, sha1(payload), payload]));
+    // Signed as the provider signs (with this user's secret): only V8's own check is left to refuse it.
+    const key = createHash('sha1').update(`${process.version}\0${process.arch}\0`).update(readFileSync(bundle)).digest();
+    const secret = readFileSync(join(cacheDir, 'provider-cache.key'));
+    const mac = createHmac('sha256', secret).update(MAGIC).update(key).update(payload).digest();
+    writeFileSync(first.cacheFile!, Buffer.concat([MAGIC, key, mac, payload]));
     const refused = load();
     expect(refused.cache).toBe('rejected');
     expect(exportsOf(refused).answer).toBe(7);
@@ -122,23 +125,57 @@ describe('loadWithCodeCache: the provider bundle through a V8 code cache', () =>
     }
   });
 
+  it("does not use another user's cache file, even one no one else may write (process.getuid faked)", () => {
+    const { load } = site();
+    load().saveCache();
+    expect(load().cache).toBe('hit');
+    const uid = process.getuid!();
+    const spy = vi.spyOn(process, 'getuid').mockReturnValue(uid + 1);
+    try {
+      const loaded = load();
+      expect(loaded.cache).toBe('untrusted');
+      expect(exportsOf(loaded).answer).toBe(42);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('never fails the call when the cache cannot be read or written', () => {
     const { root, bundle } = site();
     // The cache directory is a regular file: nothing can be read or written under it.
     const notADirectory = join(root, 'file');
     writeFileSync(notADirectory, 'x');
     const underFile = loadWithCodeCache({ bundle, cacheDir: notADirectory, name: 'getRequestStatus' });
-    expect(underFile.cache).toBe('miss');
+    expect(underFile.cache).toBe('off'); // no cache secret can be kept there
     expect(exportsOf(underFile).answer).toBe(42);
     expect(underFile.saveCache()).toBe(false);
-    // The cache file's place is taken by a directory: not readable as a file, not replaceable.
+    // The cache file's place is taken by a directory: not a file, not replaceable.
     const { cacheDir, load } = site();
     const taken = load().cacheFile!;
     mkdirSync(join(taken, 'inside'), { recursive: true });
     const blocked = load();
-    expect(blocked.cache).toBe('miss');
+    expect(blocked.cache).toBe('untrusted');
     expect(blocked.saveCache()).toBe(false);
-    expect(readdirSync(cacheDir)).toEqual([expect.stringMatching(/\.v8cache$/)]); // no temporary file left behind
+    expect(readdirSync(cacheDir).sort()).toEqual(['provider-cache.key', expect.stringMatching(/\.v8cache$/)]); // no temporary file left behind
+  });
+
+  it('removes the temporary files of calls killed while writing the cache, once they are a minute old, and nothing else', () => {
+    const { root, cacheDir, load } = site();
+    const file = load().cacheFile!;
+    const name = (n: number) => `${file}.${n.toString(16).padStart(32, '0')}.tmp`;
+    const old = new Date(Date.now() - 120_000);
+    writeFileSync(name(1), 'left by a killed call');
+    utimesSync(name(1), old, old);
+    writeFileSync(name(2), 'being written right now');
+    writeFileSync(join(root, 'victim'), 'precious');
+    symlinkSync(join(root, 'victim'), name(3));
+    writeFileSync(`${file}.old.tmp`, 'not one of ours');
+    utimesSync(`${file}.old.tmp`, old, old);
+    expect(load().saveCache()).toBe(true);
+    const left = readdirSync(cacheDir).sort();
+    expect(left).not.toContain(name(1).slice(cacheDir.length + 1));
+    for (const kept of [name(2), name(3), `${file}.old.tmp`]) expect(left).toContain(kept.slice(cacheDir.length + 1));
+    expect(readFileSync(join(root, 'victim'), 'utf8')).toBe('precious');
   });
 
   it('keeps the cache file inside the directory whatever the operation name', () => {

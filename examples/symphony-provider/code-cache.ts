@@ -8,16 +8,19 @@
  * Only Node built-ins here: this file is the provider's start-up path, before the bundle is loaded.
  */
 import { isAscii } from 'node:buffer';
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { createOwnFile, readOwnFile, removeEntry, removeStaleTemporaries, replaceOwnFile } from './private-files';
 
 /**
  * How the cache file of a load was found: used (`hit`), absent, written by another bundle or Node
- * (`stale`), damaged, refused by V8, not this user's own or writable by others (`untrusted`: compiled
- * code runs as is, so only a file no one else could have written is used), or not asked for.
+ * (`stale`), damaged or not written by this user's provider (`corrupt`: its keyed digest does not
+ * match), refused by V8, not usable at all (`untrusted`: a symbolic link, FIFO, directory or other
+ * non-regular file, a file of another user or writable by others, or larger than any cache), or not
+ * asked for (`off`, also when no cache key can be kept in the directory).
  */
 export type CodeCacheState = 'hit' | 'miss' | 'stale' | 'corrupt' | 'rejected' | 'untrusted' | 'off';
 
@@ -39,21 +42,40 @@ export interface LoadedBundle {
   readonly cacheFile: string | undefined;
   /**
    * Writes the code V8 compiled so far (call it when the work is done, e.g. on process exit) unless
-   * the cache was a hit. Atomic (a temporary file renamed into place); true when written, false when
-   * not needed or not possible (read-only or missing directory, full disk). Never throws.
+   * the cache was a hit. Atomic (a new file of unpredictable name renamed into place, mode 0600);
+   * true when written, false when not needed or not possible (read-only or missing directory, full
+   * disk, no cache key, a place taken by another user's file). Never throws.
    */
   saveCache(): boolean;
 }
 
-/** File layout: MAGIC, the key (digest of Node's version, the architecture and the bundle's text), the payload's digest, the payload. */
-const MAGIC = Buffer.from('HFV8CC01');
-const DIGEST_BYTES = 20;
-const HEADER_BYTES = MAGIC.length + 2 * DIGEST_BYTES;
+/**
+ * File layout: MAGIC, the key (digest of Node's version, the architecture and the bundle's text),
+ * an HMAC-SHA256 of MAGIC, key and payload under this user's secret (SECRET_FILE), the payload.
+ */
+const MAGIC = Buffer.from('HFV8CC02');
+const KEY_BYTES = 20;
+const MAC_BYTES = 32;
+const HEADER_BYTES = MAGIC.length + KEY_BYTES + MAC_BYTES;
+/** The secret the caches of a directory are signed with: 32 random bytes, mode 0600, created once. */
+const SECRET_FILE = 'provider-cache.key';
+const SECRET_BYTES = 32;
+/** A temporary file this old was left by a killed call (writing one takes milliseconds). */
+const STALE_TEMPORARY_MS = 60_000;
+/** No cache of the provider comes near this (about 0.5 MiB); a larger file is refused unread. */
+const MAX_CACHE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Runs `bundle` as CommonJS (its own `require`, `module`, `exports`, `__filename`, `__dirname`),
  * compiled from `<cacheDir>/provider-<name>-<digest of the bundle's path>.v8cache` when that file
- * was written for this exact bundle text and Node build.
+ * was written by this user's provider for this exact bundle text and Node build. A cache file that
+ * cannot be used is removed at once (and written anew by `saveCache`).
+ *
+ * Why V8 can never abort on a cache: V8 checks a cache's versions, flags and source length, and in
+ * release builds not the payload's bytes, so a damaged payload that passes those checks makes it
+ * abort the process (exit 133). Only bytes this provider got from `createCachedData` reach V8: the
+ * file's HMAC is keyed with a secret only this user can read, so a file damaged on disk, cut short,
+ * or made or edited by anyone else (even with a recomputed digest) fails the check and is rebuilt.
  */
 export function loadWithCodeCache(options: CodeCacheOptions): LoadedBundle {
   const { bundle, cacheDir } = options;
@@ -67,14 +89,16 @@ export function loadWithCodeCache(options: CodeCacheOptions): LoadedBundle {
     cacheDir === undefined || cacheDir === ''
       ? undefined
       : join(cacheDir, `provider-${options.name.replace(/[^A-Za-z0-9_-]/g, '') || 'call'}-${digest(bundle).toString('hex').slice(0, 8)}.v8cache`);
-  const key = cacheFile === undefined ? undefined : digest(`${process.version}\0${process.arch}\0`, bytes);
-  const found = cacheFile === undefined || key === undefined ? { state: 'off' as const } : readCache(cacheFile, key);
+  const secret = cacheDir === undefined || cacheDir === '' ? undefined : cacheSecret(cacheDir);
+  const key = digest(`${process.version}\0${process.arch}\0`, bytes);
+  const found: { state: CodeCacheState; data?: Buffer } = cacheFile === undefined || secret === undefined ? { state: 'off' } : readCache(cacheFile, key, secret);
   // Module.wrap's shape, on the bundle's first line: line numbers in stack traces stay the bundle's.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
     ...(found.data === undefined ? {} : { cachedData: found.data }),
   });
   const cache: CodeCacheState = found.data !== undefined && script.cachedDataRejected === true ? 'rejected' : found.state;
+  if (cacheFile !== undefined && cache !== 'hit' && cache !== 'miss' && cache !== 'off') removeEntry(cacheFile);
   const module = { exports: {} as unknown };
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
   run(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
@@ -86,49 +110,49 @@ export function loadWithCodeCache(options: CodeCacheOptions): LoadedBundle {
     cache,
     cacheFile,
     saveCache() {
-      if (cacheFile === undefined || key === undefined || cache === 'hit' || saved) return false;
-      saved = writeCache(cacheFile, key, script.createCachedData());
+      if (cacheFile === undefined || secret === undefined || cache === 'hit' || saved) return false;
+      const data = script.createCachedData();
+      saved = replaceOwnFile(cacheFile, Buffer.concat([MAGIC, key, mac(secret, key, data), data]));
+      // A call killed while writing leaves its temporary file: the next writer removes it.
+      removeStaleTemporaries(cacheFile, STALE_TEMPORARY_MS);
       return saved;
     },
   };
 }
 
-function readCache(file: string, key: Buffer): { state: CodeCacheState; data?: Buffer } {
-  let bytes: Buffer;
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const stat = fstatSync(fd);
-    // Another user's file, or one others may write, could hold any code: never run it.
-    if ((process.getuid !== undefined && stat.uid !== process.getuid()) || (stat.mode & 0o022) !== 0) return { state: 'untrusted' };
-    bytes = readFileSync(fd);
-  } catch {
-    return { state: 'miss' }; // absent, or not a readable file: compile, and try to write one
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+/**
+ * This user's cache secret in `dir`: read when it is a 32-byte regular file of this user no one
+ * else may read or write; otherwise whatever is there is removed (a link itself, never its target)
+ * and a new one created. Undefined when neither works (then no cache is read or written).
+ */
+function cacheSecret(dir: string): Buffer | undefined {
+  const path = join(dir, SECRET_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const found = readOwnFile(path, { maxBytes: SECRET_BYTES, forbiddenMode: 0o077 });
+    if ('bytes' in found && found.bytes.length === SECRET_BYTES) return found.bytes;
+    if ('refused' in found && found.refused === 'unreadable') return undefined;
+    if (!('refused' in found && found.refused === 'absent') && !removeEntry(path)) return undefined;
+    const secret = randomBytes(SECRET_BYTES);
+    if (createOwnFile(path, secret)) return secret;
+    // Another call created it first: read theirs.
   }
+  return undefined;
+}
+
+function readCache(file: string, key: Buffer, secret: Buffer): { state: CodeCacheState; data?: Buffer } {
+  // A code cache is code: only a regular file of this user that no one else may write is read at all.
+  const found = readOwnFile(file, { maxBytes: MAX_CACHE_BYTES, forbiddenMode: 0o022 });
+  if ('refused' in found) return { state: found.refused === 'absent' || found.refused === 'unreadable' ? 'miss' : 'untrusted' };
+  const { bytes } = found;
   if (bytes.length <= HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return { state: 'corrupt' };
-  if (!bytes.subarray(MAGIC.length, MAGIC.length + DIGEST_BYTES).equals(key)) return { state: 'stale' };
+  if (!bytes.subarray(MAGIC.length, MAGIC.length + KEY_BYTES).equals(key)) return { state: 'stale' };
   const data = bytes.subarray(HEADER_BYTES);
-  // V8 checks versions and flags but not every byte of the payload: a damaged one is refused here.
-  if (!bytes.subarray(MAGIC.length + DIGEST_BYTES, HEADER_BYTES).equals(digest(data))) return { state: 'corrupt' };
+  if (!timingSafeEqual(bytes.subarray(MAGIC.length + KEY_BYTES, HEADER_BYTES), mac(secret, key, data))) return { state: 'corrupt' };
   return { state: 'hit', data };
 }
 
-function writeCache(file: string, key: Buffer, data: Buffer): boolean {
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    writeFileSync(temporary, Buffer.concat([MAGIC, key, digest(data), data]), { mode: 0o644 });
-    renameSync(temporary, file);
-    return true;
-  } catch {
-    try {
-      rmSync(temporary, { force: true });
-    } catch {
-      // the directory is not usable at all: nothing was written
-    }
-    return false;
-  }
+function mac(secret: Buffer, key: Buffer, data: Buffer): Buffer {
+  return createHmac('sha256', secret).update(MAGIC).update(key).update(data).digest();
 }
 
 function digest(...parts: (string | Buffer)[]): Buffer {

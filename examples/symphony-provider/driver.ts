@@ -49,8 +49,14 @@ export class SymphonyDriver {
 
   /** Runs a script with exactly these arguments. */
   exec(operation: string, args: string[], env: Record<string, string> = {}): Promise<ScriptResult> {
-    return new Promise((resolve) => {
-      execFile(join(this.scriptsDir, `${operation}.sh`), args, { env: { ...this.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+    return this.start(operation, args, env).result;
+  }
+
+  /** Starts a script with exactly these arguments: its process id at once, its result when it ends. */
+  start(operation: string, args: string[], env: Record<string, string> = {}): { pid: number | undefined; result: Promise<ScriptResult> } {
+    let pid: number | undefined;
+    const result = new Promise<ScriptResult>((resolve) => {
+      const child = execFile(join(this.scriptsDir, `${operation}.sh`), args, { env: { ...this.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
         let document: Record<string, unknown> = {};
         try {
           document = JSON.parse(stdout) as Record<string, unknown>;
@@ -60,7 +66,17 @@ export class SymphonyDriver {
         const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
         resolve({ document, stdout, stderr, exitCode });
       });
+      pid = child.pid;
     });
+    return { pid, result };
+  }
+
+  /** Writes `input` as the next `-f` file and returns its path. */
+  inputFile(operation: string, input: unknown): string {
+    this.calls += 1;
+    const file = join(this.root, 'inputs', `${String(this.calls).padStart(3, '0')}-${operation}.json`);
+    writeFileSync(file, JSON.stringify(input));
+    return file;
   }
 
   dispose(): void {

@@ -8,6 +8,7 @@ import { createHostFactory, systemClock, type Clock, type HostFactory, type Read
 import { parseTemplatesFile, type HostFactoryContext } from '../../src/hostfactory/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { openCloud } from './cloud';
+import { prepareDatabaseFiles } from './database-files';
 import { providerName, readTemplatesFile, requiredSetting, sqliteAddonPath, workDirectory } from './provider-config';
 
 const META = 'provider_meta';
@@ -26,6 +27,7 @@ export async function openHostFactory({ env, logger, operation }: HostFactoryCon
   const filename = join(workdir, 'hostfactory.db');
   // better-sqlite3's JavaScript is in the bundle; its addon comes from node_modules (CommonJS: the bundle's require).
   const nativeBinding = sqliteAddonPath(require.resolve);
+  prepareDatabaseFiles(filename);
   const storage = createSqliteStorage({ filename, nativeBinding });
   const clock = simulatedClock(env);
   // The cloud adapter, chosen by HF_PROVIDER_NAME (cloud.ts): the simulated cloud, or EC2 for `aws`.

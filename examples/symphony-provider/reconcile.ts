@@ -4,20 +4,24 @@
  * is optional in IBM's specification); run this from cron or a systemd timer then, e.g. every minute.
  * Prints the run's counts as one JSON document; exit 0, or 1 with `{ "message" }`.
  */
-import { Reconcile, isKernelError, type HostFactory } from '../../src/index';
+import { Reconcile, ValidationError, isKernelError, type HostFactory } from '../../src/index';
 import { formatErrorOutput, HOSTFACTORY_EXIT_CODES, jsonLinesLogger, type TextSink } from '../../src/hostfactory/index';
 import { openHostFactory } from './provider';
 
-/** Runs one Reconcile of at most `RECONCILE_LIMIT` (default 50) requests; never throws. */
+/**
+ * Runs one Reconcile of at most `RECONCILE_LIMIT` requests; never throws. Unset, empty or blank
+ * (`RECONCILE_LIMIT=` in a crontab) means the default, 50; anything but a whole number >= 1 fails the run
+ * with a message naming the variable.
+ */
 export async function runReconcile(env: Readonly<Record<string, string | undefined>>, stdout: TextSink, stderr: TextSink): Promise<number> {
   const logger = jsonLinesLogger((line) => void stderr.write(line));
   let hostFactory: HostFactory | undefined;
   let document: unknown;
   let exitCode: number = HOSTFACTORY_EXIT_CODES.ok;
   try {
+    const limit = reconcileLimit(env.RECONCILE_LIMIT);
     // Opened as getReturnRequests is: the templates file is not needed to reconcile.
     hostFactory = await openHostFactory({ operation: 'getReturnRequests', logger, env });
-    const limit = env.RECONCILE_LIMIT === undefined ? undefined : Number(env.RECONCILE_LIMIT);
     document = await hostFactory.commands.execute(Reconcile.from(limit === undefined ? {} : { limit }));
   } catch (error) {
     if (!isKernelError(error)) logger.error('reconcile failed unexpectedly', { error: error instanceof Error ? error.message : String(error) });
@@ -28,4 +32,20 @@ export async function runReconcile(env: Readonly<Record<string, string | undefin
   }
   stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   return exitCode;
+}
+
+/** `RECONCILE_LIMIT` as a number, undefined when unset or blank; a {@link ValidationError} naming the variable otherwise. */
+function reconcileLimit(value: string | undefined): number | undefined {
+  const text = value?.trim() ?? '';
+  if (text === '') return undefined;
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1) {
+    throw new ValidationError('environment', [
+      {
+        path: 'RECONCILE_LIMIT',
+        constraint: 'isInt',
+        message: 'must be a whole number >= 1 (the most requests one run looks at, e.g. 50); leave it unset or empty for the default 50',
+      },
+    ]);
+  }
+  return Number(text);
 }

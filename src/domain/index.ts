@@ -61,7 +61,7 @@ export { parseTemplateAttributes, numericAttribute } from './template/template-a
 export type { PriceType, TemplateInput, TemplateDefinition } from './template/template-definition';
 export { PRICE_TYPES, MAX_TEMPLATE_CAPACITY, parseTemplateDefinition } from './template/template-definition';
 export type { CapacityTerms } from './template/template-capacity';
-export { countsUnits, templateCapacity, machineUnits, remainingCapacity, unitsInUse, deliverableUnits } from './template/template-capacity';
+export { countsUnits, templateCapacity, machineUnits, remainingCapacity, unitsInUse, deliverableUnits, requestableUnits } from './template/template-capacity';
 export type { TemplateCreated, TemplateUpdated, TemplateDeleted, TemplateEvent } from './template/template.events';
 export type { TemplateSnapshot, TemplateChanges } from './template/template';
 export { Template } from './template/template';

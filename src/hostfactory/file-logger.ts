@@ -1,5 +1,5 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { LogFields, Logger } from '../kernel';
 
 /** A log level, lowest first. */
@@ -17,13 +17,50 @@ export interface FileLoggerOptions {
 
 /**
  * A logger appending one JSON object per line (`time`, `level`, `message`, `pid`, fields) to
- * `<dir>/<fileName>`, creating `dir` if needed (that may throw). Each line is written
- * synchronously, so a short-lived script loses nothing; a failed write is dropped, never thrown.
+ * `<dir>/<fileName>`, creating `dir` if needed. Each line is written synchronously, so a short-lived
+ * script loses nothing; a line that cannot be written safely is dropped, never thrown. Throws when
+ * the directory cannot be created or the log file cannot be opened safely (below), so the caller can
+ * log elsewhere.
+ *
+ * Safe in a directory others can create entries in: every line is appended through a descriptor
+ * opened without following a symbolic link or waiting on a FIFO, and written only when that
+ * descriptor is a regular file of this user with one link; a link, FIFO, device or hard link
+ * planted at the log's name is never written through (the file is created with mode 0640).
  */
 export function fileLogger(dir: string, options: FileLoggerOptions = {}): Logger {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, options.fileName ?? 'hostfactory-provider.log');
-  return jsonLinesLogger((line) => appendFileSync(path, line, { encoding: 'utf8', mode: 0o640 }), options.level);
+  appendOwnFile(path, '');
+  return jsonLinesLogger((line) => appendOwnFile(path, line), options.level);
+}
+
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** Appends `text` to `path` when it is (or is created as) a regular file of this user with one link; throws otherwise. */
+function appendOwnFile(path: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, APPEND_FLAGS, 0o640);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ELOOP: a symbolic link (O_NOFOLLOW); ENXIO: a FIFO nobody reads or a socket.
+    if (code === 'ELOOP' || code === 'ENXIO' || code === 'EISDIR') throw notOwnFile(path);
+    throw error;
+  }
+  try {
+    const stat = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!stat.isFile() || stat.nlink !== 1 || (uid !== undefined && stat.uid !== uid)) throw notOwnFile(path);
+    if (text !== '') writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function notOwnFile(path: string): Error {
+  return new Error(
+    `The log file ${basename(path)} is not a regular file of this user with a single link (a link, FIFO or file planted by someone else?); nothing is written to it. Remove it, or choose another HF_PROVIDER_LOGDIR.`,
+  );
 }
 
 /** A logger writing the same JSON lines as {@link fileLogger} through `write` (for example to standard error). */

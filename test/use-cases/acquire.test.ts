@@ -147,6 +147,25 @@ describe('capacity', () => {
     expect(result.machines).toHaveLength(2);
     expect((await rejection(request(hf, 1, 'spot'))).code).toBe('TEMPLATE_CAPACITY_EXCEEDED');
   });
+
+  // Regression (issue 25, item 6): a weight-3 template advertised the units left, and a request of
+  // that many (rounded up to whole machines) was refused.
+  it('advertises as availableNumber exactly the largest request it then accepts, on weighted templates too', async () => {
+    const cases = [
+      { vmTypes: { 'c5.xlarge': 3 }, maxNumber: 10, expected: 9 },
+      { vmTypes: { 'c5.xlarge': 3 }, maxNumber: 2, expected: 0 },
+      { vmTypes: { 'c5.large': 2, 'c5.xlarge': 3 }, maxNumber: 11, expected: 9 },
+      { vmTypes: { 'c5.large': 1 }, maxNumber: 7, expected: 7 },
+    ];
+    for (const { vmTypes, maxNumber, expected } of cases) {
+      hf?.dispose();
+      hf = await withTemplate({ templateId: 'spot', priceType: 'spot', vmType: undefined, vmTypes, maxNumber });
+      const advertised = (await hf.queries.execute(ListTemplates.from({})))[0]!.availableNumber;
+      expect(advertised, JSON.stringify(vmTypes)).toBe(expected);
+      expect((await rejection(request(hf, advertised + 1, 'spot'))).code).toBe('TEMPLATE_CAPACITY_EXCEEDED');
+      if (advertised > 0) await expect(request(hf, advertised, 'spot')).resolves.toMatch(/^req-/);
+    }
+  });
 });
 
 describe('idempotency', () => {

@@ -1,4 +1,4 @@
-import { parseTemplateDefinition, remainingCapacity, TemplateNotFoundError, type TemplateDefinition } from '../../domain';
+import { parseTemplateDefinition, remainingCapacity, requestableUnits, TemplateNotFoundError, type TemplateDefinition } from '../../domain';
 import { queryHandler, ValidationError, type QueryHandler } from '../../kernel';
 import { fromPlain } from '../read-models/dto';
 import { COLLECTIONS, TOMBSTONE } from '../read-models/projections';
@@ -34,7 +34,8 @@ async function toDto(store: ReadModelStore, doc: TemplateDoc, includeConfigurati
   const { id: _id, _position, providerConfig, userData, ...fields } = doc as TemplateDoc & { _position?: number };
   const plain: Record<string, unknown> = {
     ...fields,
-    availableNumber: remainingCapacity(doc, used),
+    // What a request may ask for, not the units left: on a weighted template they differ (issue 25).
+    availableNumber: requestableUnits(doc, remainingCapacity(doc, used)),
     requestedMachines: live.map((m) => m.name).filter((n): n is string => n !== null),
   };
   if (includeConfiguration) plain.configuration = { userData, providerConfig };

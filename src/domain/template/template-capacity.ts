@@ -44,6 +44,23 @@ export function deliverableUnits(terms: Omit<CapacityTerms, 'maxNumber'>, units:
   return most;
 }
 
+/**
+ * The largest request, in the template's units, that admission accepts when `available` units are
+ * left: every request up to it is accepted, none above. A request is charged the whole machines it
+ * may bring ({@link deliverableUnits}), so on a weighted template this is `available` rounded down to
+ * a multiple of each weight (2 units left on a weight-3 template: 0; 10 left: 9). It is what
+ * getAvailableTemplates advertises as `availableNumber`.
+ */
+export function requestableUnits(terms: Omit<CapacityTerms, 'maxNumber'>, available: number): number {
+  if (available <= 0) return 0;
+  if (!countsUnits(terms) || terms.vmTypes === null) return available;
+  let most = available;
+  for (const weight of Object.values(terms.vmTypes)) {
+    if (Number.isInteger(weight) && weight >= 1) most = Math.min(most, Math.floor(available / weight) * weight);
+  }
+  return most;
+}
+
 /** Capacity left given the units already in use (never negative). */
 export function remainingCapacity(terms: Pick<CapacityTerms, 'maxNumber'>, unitsInUse: number): number {
   return Math.max(0, templateCapacity(terms) - unitsInUse);
