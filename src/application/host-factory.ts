@@ -89,6 +89,7 @@ const DEFAULT_LIMITS: Required<HostFactoryLimits> = Object.freeze({
   providerTimeoutMs: 30_000,
   maxMachinesPerReturn: 1000,
   ackWindowMs: 900_000,
+  releaseWindowMs: 1_800_000,
 });
 
 /**

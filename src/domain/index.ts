@@ -65,7 +65,7 @@ export {
   canRequestMove,
   assertRequestMove,
 } from './request/request-status';
-export type { RequestState, MachineView, RequestLimits, TerminationFailure } from './request/request-state';
+export type { RequestState, RequestRelease, MachineView, RequestLimits, TerminationFailure } from './request/request-state';
 export {
   DEFAULT_REQUEST_TIMEOUT_SECONDS,
   MAX_REQUEST_TIMEOUT_SECONDS,
@@ -81,6 +81,8 @@ export type {
   RequestTerminationResent,
   RequestAcknowledged,
   RequestCompleted,
+  RequestReleaseStarted,
+  RequestReleased,
   RequestEvent,
 } from './request/request.events';
 export type { RequestSnapshot } from './request/request';
