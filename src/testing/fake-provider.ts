@@ -22,7 +22,7 @@ import {
   type FakeMachine,
   type MachineRecord,
 } from './fake-provider/fake-machine';
-import { launchMachines } from './fake-provider/launch';
+import { cancelFleet, launchMachines } from './fake-provider/launch';
 import { ManualClock } from './manual-clock';
 
 export type { FakeBehaviour, FakeProviderMethod, ScriptTarget } from './fake-provider/behaviour';
@@ -180,21 +180,9 @@ export class FakeProvider implements ProviderPort {
     await this.#interrupt('cancelProvision', [this.#scripts.resolve(request?.templateId, input.requestId)]);
     if (request === undefined) return { released: [] };
     this.#launchIfDue(request);
-    const released: string[] = [];
-    if (request.cancelledAt === null) {
-      request.cancelledAt = this.clock.now().getTime();
-      if (request.pendingLaunch?.despiteCancel !== true) request.pendingLaunch = null;
-      released.push(...request.resourceIds);
-    }
     const terminateAfterSyncs = this.#scripts.resolve(request.templateId, input.requestId).terminateAfterSyncs ?? 0;
-    for (const machine of request.machineIds.map((id) => this.#machine(id))) {
-      if (['shutting-down', 'terminated', 'failed'].includes(machine.status)) continue;
-      machine.status = 'shutting-down';
-      machine.statusReason = `provision of ${input.requestId} cancelled`;
-      machine.shutdownSyncsLeft = terminateAfterSyncs;
-      released.push(machine.machineId);
-    }
-    return { released };
+    const machines = request.machineIds.map((id) => this.#machine(id));
+    return { released: cancelFleet(request, machines, input.requestId, this.clock.now().getTime(), terminateAfterSyncs) };
   }
 
   /** The scheduled reclaim notices, each with the whole seconds of grace left by the clock (never negative). */
