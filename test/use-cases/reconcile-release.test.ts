@@ -105,6 +105,22 @@ describe('Reconcile releases what settled requests started', () => {
     expect(site.fake.callsTo('cancelProvision')).toEqual([]);
   });
 
+  it('checks a release from two processes at once without returning a machine twice', async () => {
+    site = openSite();
+    site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000 });
+    const requestId = await abandonedFleet();
+    const a = processOn(site, withoutCancel(site.fake));
+    const b = processOn(site, withoutCancel(site.fake));
+    site.clock.advance(ACK_WINDOW);
+    await a.commands.execute(Reconcile.from({}));
+    site.clock.advance({ minutes: 6 });
+    const [ra, rb] = await Promise.all([a.commands.execute(Reconcile.from({})), b.commands.execute(Reconcile.from({}))]);
+    expect(ra.machinesReturned + rb.machinesReturned).toBe(2);
+    expect(ra.errors + rb.errors).toBe(0);
+    expect(ra.conflicts + rb.conflicts).toBe(1);
+    for (const machine of site.fake.machines(requestId)) expect(site.fake.terminateCount(machine.machineId)).toBe(1);
+  });
+
   it('keeps a release open past its window while the cloud still runs a machine of the request', async () => {
     site = openSite();
     site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000, launchDespiteCancel: true, terminateAfterSyncs: 1_000 });

@@ -56,6 +56,7 @@ export class ReconcileHandler implements CommandHandler<Reconcile> {
       if (settledNow.has(release.requestId)) continue;
       await this.guarded(release.requestId, result, async () => {
         const check = await checkRelease(this.runtime, release.requestId, context);
+        if (check.conflict) result.conflicts += 1;
         if (!check.checked) return;
         result.releasing += 1;
         if (check.released) result.released += 1;

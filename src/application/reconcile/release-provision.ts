@@ -45,8 +45,10 @@ export async function releasesInProgress(runtime: Runtime, limit: number): Promi
 
 /** What one release check did. */
 export interface ReleaseCheck {
-  /** False when the request had no release in progress or changed meanwhile (nothing done). */
+  /** False when the request had no release in progress (a read model behind) or changed meanwhile (nothing recorded). */
   readonly checked: boolean;
+  /** True when the request changed between the read and the commit (another process checked it). */
+  readonly conflict: boolean;
   /** True when the release is over: the window passed and the cloud reports nothing of the request alive. */
   readonly released: boolean;
   /** Machines found alive and handed to a return request by this check. */
@@ -58,11 +60,11 @@ export interface ReleaseCheck {
  * describes it, and in one commit attaches machines seen for the first time, claims the live ones
  * for a return request and confirms the release when its window has passed and nothing runs; then
  * terminates what it claimed. A provider failure escapes before anything is recorded (the next run
- * checks again); a concurrent change of the request is `{ checked: false }`.
+ * checks again); a concurrent change of the request is `{ checked: false, conflict: true }`.
  */
 export async function checkRelease(runtime: Runtime, requestId: string, context: HandlerContext | undefined): Promise<ReleaseCheck> {
   const seen = await runtime.storage.unitOfWork.transaction((tx) => tx.requests.get(requestId));
-  if (seen === undefined || !seen.releasePending) return { checked: false, released: false, machinesReturned: 0 };
+  if (seen === undefined || !seen.releasePending) return { checked: false, conflict: false, released: false, machinesReturned: 0 };
   await cancelProvision(runtime, seen);
   const reports = await callProvider(runtime, 'describe', requestId, () =>
     runtime.provider.describe({ requestId, resourceIds: [...seen.resourceIds], machineIds: [...seen.machineIds] }),
@@ -76,7 +78,7 @@ export async function checkRelease(runtime: Runtime, requestId: string, context:
     const released = request.confirmRelease(alive(reports), ctx);
     return { returnId: returned?.requestId, machineIds: live.map((m) => m.machineId), released };
   });
-  if (claim === undefined) return { checked: false, released: false, machinesReturned: 0 };
+  if (claim === undefined) return { checked: false, conflict: true, released: false, machinesReturned: 0 };
   if (claim.returnId !== undefined) {
     runtime.logger.warn(`request ${requestId} was settled, yet the cloud runs ${claim.machineIds.length} machine(s) of it; return request ${claim.returnId} terminates them`, {
       requestId,
@@ -85,7 +87,7 @@ export async function checkRelease(runtime: Runtime, requestId: string, context:
     });
     await terminateClaimed(runtime, requestId, claim.returnId, claim.machineIds, context);
   }
-  return { checked: true, released: claim.released, machinesReturned: claim.machineIds.length };
+  return { checked: true, conflict: false, released: claim.released, machinesReturned: claim.machineIds.length };
 }
 
 /** Machines the cloud reports in a status that still runs. */
