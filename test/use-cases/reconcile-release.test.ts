@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, SyncRequest, type ProviderPort } from '../../src/application';
 import { isKernelError } from '../../src/kernel';
-import type { FakeProvider } from '../../src/testing';
+import { createTestHostFactory, FakeProvider as Fake, type FakeProvider } from '../../src/testing';
 import { templateInput } from '../support/templates';
 import { availableNumber, closeSite, dyingAfterProvision, openSite, processOn, until, type SharedSite } from './reconcile-support';
 
@@ -167,5 +167,18 @@ describe('Reconcile releases what settled requests started', () => {
     expect(cancelled).toContain(requestId);
     site.clock.advance(RELEASE_WINDOW_MS);
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 2, released: 2 });
+  });
+
+  it('refuses a release window or a cancelProvision it cannot use, naming the setting', () => {
+    site = openSite();
+    for (const releaseWindowMs of [-1, 1.5, Number.NaN, 8 * 86_400_000]) {
+      expect(() => createTestHostFactory({ limits: { releaseWindowMs } })).toThrow(expect.objectContaining({
+        code: 'INVALID_CONFIGURATION',
+        message: expect.stringMatching(/limits\.releaseWindowMs \(an integer of milliseconds from 0 to 604800000, got /),
+      }));
+    }
+    const odd = Object.assign(withoutCancel(new Fake()), { cancelProvision: 'yes' }) as unknown as ProviderPort;
+    expect(() => createTestHostFactory({ provider: odd })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIGURATION', message: expect.stringMatching(/provider\.cancelProvision\(\)/) }));
+    createTestHostFactory({ limits: { releaseWindowMs: 0 } }).dispose();
   });
 });
