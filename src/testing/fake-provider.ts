@@ -35,7 +35,8 @@ import type { FakeProviderOptions, ReclaimOptions, RequestRecord, ScheduledRecla
 /**
  * An in-memory cloud implementing {@link ProviderPort} with real state, scriptable per template or
  * per request (see {@link FakeBehaviour}), deterministic (ids from counters, time from `clock`), and
- * recording every call. Unscripted machines start `pending` and are `running` at the first describe.
+ * recording every call. Unscripted machines start `pending` and are `running` at the first describe;
+ * a fleet scripted with `launchAfterMs` launches them late, and `cancelProvision` cancels it.
  * Scripts are read when they take effect, so scripting mid-test changes what happens next.
  */
 export class FakeProvider implements ProviderPort {

@@ -19,8 +19,8 @@ export interface Settled {
 /**
  * Settles an acquire request whose requester never asked about it by id: finds its machines through
  * the provider by request id (describe covers machines created since the last call), attaches them,
- * claims the live ones for a new return request and cancels the acquire request with the reason, all
- * and begins the release of its provision, all in one commit; then asks the provider to terminate
+ * claims the live ones for a new return request, cancels the acquire request with the reason and
+ * begins the release of its provision, all in one commit; then asks the provider to terminate
  * them and to cancel the provision (a fleet may still launch machines). Two processes settling the
  * same request race on the request's version: one commits, the other gets `CONCURRENCY_CONFLICT` and
  * terminates nothing. A lost terminate call is re-sent by the next sync of the return request; a
