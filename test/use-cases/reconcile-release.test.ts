@@ -169,6 +169,29 @@ describe('Reconcile releases what settled requests started', () => {
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 2, released: 2 });
   });
 
+  it('still settles abandoned requests when the releases cannot be listed, counting the failure', async () => {
+    site = openSite();
+    site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000 });
+    await abandonedFleet();
+    const models = site.memory.readModels;
+    const readModels = new Proxy(models, {
+      get(target, key) {
+        if (key === 'query') {
+          return async (collection: string, query: Parameters<typeof models.query>[1]) => {
+            if (collection === 'releases') throw new Error('read models offline');
+            return target.query(collection, query);
+          };
+        }
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const hf = createTestHostFactory({ storage: { unitOfWork: site.memory.unitOfWork, eventLog: site.memory.eventLog, readModels }, provider: site.fake, clock: site.clock });
+    site.opened.push(hf);
+    site.clock.advance(ACK_WINDOW);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, releasing: 0, errors: 1 });
+  });
+
   it('refuses a release window or a cancelProvision it cannot use, naming the setting', () => {
     site = openSite();
     for (const releaseWindowMs of [-1, 1.5, Number.NaN, 8 * 86_400_000]) {

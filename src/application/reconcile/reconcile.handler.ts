@@ -23,7 +23,7 @@ const CURSOR_ID = 'cursor';
  * unacknowledged acquire request past the window is settled as abandoned; one inside the window is
  * left alone; any other is synced without acknowledging it. Then, within the same budget, up to
  * `limit` releases in progress (oldest first) are checked. A conflict or failure on one request is
- * counted and the run goes on; nothing escapes but a failure to read the open requests or releases.
+ * counted and the run goes on; nothing escapes but a failure to read the open requests.
  */
 @commandHandler(Reconcile, { inject: [RUNTIME] })
 export class ReconcileHandler implements CommandHandler<Reconcile> {
@@ -51,7 +51,21 @@ export class ReconcileHandler implements CommandHandler<Reconcile> {
     result.remaining = open.length - result.examined;
     if (last !== undefined) await this.saveCursor(last);
 
-    for (const release of await releasesInProgress(this.runtime, command.limit ?? DEFAULT_RECONCILE_LIMIT)) {
+    if (!spent()) await this.checkReleases(command, result, settledNow, spent, context);
+    return result;
+  }
+
+  /** Checks up to `limit` releases in progress; a failure to list them is counted and logged, not thrown. */
+  private async checkReleases(command: Reconcile, result: ReconcileResult, settledNow: ReadonlySet<string>, spent: () => boolean, context: HandlerContext): Promise<void> {
+    let releases: Awaited<ReturnType<typeof releasesInProgress>>;
+    try {
+      releases = await releasesInProgress(this.runtime, command.limit ?? DEFAULT_RECONCILE_LIMIT);
+    } catch (error) {
+      result.errors += 1;
+      this.runtime.logger.warn('listing the releases in progress failed; the next run retries', { error: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    for (const release of releases) {
       if (spent()) break;
       if (settledNow.has(release.requestId)) continue;
       await this.guarded(release.requestId, result, async () => {
@@ -63,7 +77,6 @@ export class ReconcileHandler implements CommandHandler<Reconcile> {
         result.machinesReturned += check.machinesReturned;
       });
     }
-    return result;
   }
 
   /** Runs one request's step: a conflict or failure is counted (and logged), never thrown. */
