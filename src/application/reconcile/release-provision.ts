@@ -11,7 +11,7 @@ import { liveMachines } from './live-machines';
 
 /*
  * Releasing what a settled acquire request's provision started (docs/reliability.md, "Releasing
- * abandoned and failed requests"): the provider is asked to cancel the provision, and the request is
+ * settled requests"): the provider is asked to cancel the provision, and the request is
  * described again on every Reconcile run until its release window has passed and the cloud reports
  * nothing of it alive, so machines a fleet launches after the request was settled are still found,
  * attached and returned.
