@@ -82,6 +82,8 @@ export type {
   TerminateInput,
   TerminateResult,
   ReclaimNotice,
+  CancelProvisionInput,
+  CancelProvisionResult,
 } from './application/provider/provider.port';
 export type { Projection } from './application/read-models/projections';
 export type { ProjectionLag } from './application/read-models/projector';

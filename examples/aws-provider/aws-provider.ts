@@ -1,6 +1,17 @@
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CreateTagsCommand, DescribeSpotInstanceRequestsCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
-import type { DescribeInput, ProviderMachine, ProviderPort, ProvisionInput, ProvisionResult, ReclaimNotice, TerminateInput, TerminateResult } from '../../src/index';
+import type {
+  CancelProvisionInput,
+  CancelProvisionResult,
+  DescribeInput,
+  ProviderMachine,
+  ProviderPort,
+  ProvisionInput,
+  ProvisionResult,
+  ReclaimNotice,
+  TerminateInput,
+  TerminateResult,
+} from '../../src/index';
 import { AwsProviderError, ec2Call } from './errors';
 import { createAutoScalingGroup, detachFromGroups, GROUP_TAG, groupExists, groupName } from './auto-scaling';
 import { ec2Fleets, shortfall, spotFleets, type FleetView } from './fleets';
@@ -8,7 +19,7 @@ import { chunks, describeInstanceIds, findInstances, forKnownIds, IDS_PER_CALL, 
 import { createEc2Fleet, requestSpotFleet, runInstances, type Launched, type LaunchOrder } from './launchers';
 import { launchSettings } from './launch-settings';
 import { launchFailed, providerMachine } from './machine-facts';
-import { releaseFinishedRequests } from './release';
+import { cancelRequest, releaseFinishedRequests } from './release';
 import { REQUEST_TAG, requestTags, RETURN_TAG, tagMap } from './tags';
 
 /** Options of {@link AwsEc2Provider}. */
@@ -149,6 +160,17 @@ export class AwsEc2Provider implements ProviderPort {
       // Best effort (see releaseFinishedRequests): the terminations above stand either way.
     }
     return { accepted, failed };
+  }
+
+  /**
+   * Releases everything provision made for the request, found by its tag as well as by
+   * `resourceIds`: request-type EC2 Fleets deleted and Spot Fleets cancelled with their instances,
+   * its Auto Scaling group, the spot requests and instances tagged with it, and its launch
+   * templates (also one left by a provision killed before its fleet existed). Idempotent; a request
+   * EC2 knows nothing of releases nothing. See docs/aws-provider.md for where moto differs.
+   */
+  async cancelProvision(input: CancelProvisionInput): Promise<CancelProvisionResult> {
+    return { released: await cancelRequest(this.client, { requestId: input.requestId, resourceIds: input.resourceIds, pageSize: this.pageSize, autoScaling: this.autoScaling }) };
   }
 
   /** Detaches instances that belong to an Auto Scaling group, so it does not replace them. */

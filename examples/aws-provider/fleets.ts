@@ -1,4 +1,6 @@
 import {
+  CancelSpotFleetRequestsCommand,
+  DeleteFleetsCommand,
   DescribeFleetInstancesCommand,
   DescribeFleetsCommand,
   DescribeSpotFleetInstancesCommand,
@@ -6,7 +8,7 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import type { ProviderMachine } from '../../src/index';
-import { ec2Call } from './errors';
+import { AwsProviderError, ec2Call } from './errors';
 import { REQUEST_TAG, tagMap, UNITS_TAG } from './tags';
 
 /** A fleet of one request, as EC2 reports it now. */
@@ -130,4 +132,33 @@ export function shortfall(fleet: FleetView, launchedTypes: readonly string[]): P
     statusReason: reason,
     resourceId: fleet.fleetId,
   }));
+}
+
+/** EC2 error codes of a fleet that is already gone or already being deleted. */
+const FLEET_GONE = new Set(['fleetIdDoesNotExist', 'fleetNotInDeletableState', 'InvalidFleetId.NotFound', 'InvalidSpotFleetRequestId.NotFound', 'fleetRequestIdDoesNotExist', 'fleetRequestNotInCancellableState']);
+
+/**
+ * Deletes EC2 Fleets with their instances (`TerminateInstances`: a request-type fleet stops
+ * launching and its instances go; an instant fleet can only be deleted that way). Fleets already
+ * deleted or unknown are fine; any other refusal throws. Returns the fleets EC2 accepted.
+ */
+export async function deleteEc2Fleets(client: EC2Client, fleetIds: readonly string[]): Promise<string[]> {
+  if (fleetIds.length === 0) return [];
+  const answer = await ec2Call('DeleteFleets', () => client.send(new DeleteFleetsCommand({ FleetIds: [...fleetIds], TerminateInstances: true })));
+  const refused = (answer.UnsuccessfulFleetDeletions ?? []).filter((u) => !FLEET_GONE.has(u.Error?.Code ?? ''));
+  if (refused.length > 0) {
+    throw new AwsProviderError('AWS_CALL_FAILED', `DeleteFleets refused ${refused.map((u) => `${u.FleetId}: ${u.Error?.Code}: ${u.Error?.Message}`).join('; ')}`);
+  }
+  return (answer.SuccessfulFleetDeletions ?? []).map((s) => s.FleetId!).filter(Boolean);
+}
+
+/** Cancels Spot Fleet requests with their instances; like {@link deleteEc2Fleets} for Spot Fleets. */
+export async function cancelSpotFleets(client: EC2Client, fleetIds: readonly string[]): Promise<string[]> {
+  if (fleetIds.length === 0) return [];
+  const answer = await ec2Call('CancelSpotFleetRequests', () => client.send(new CancelSpotFleetRequestsCommand({ SpotFleetRequestIds: [...fleetIds], TerminateInstances: true })));
+  const refused = (answer.UnsuccessfulFleetRequests ?? []).filter((u) => !FLEET_GONE.has(u.Error?.Code ?? ''));
+  if (refused.length > 0) {
+    throw new AwsProviderError('AWS_CALL_FAILED', `CancelSpotFleetRequests refused ${refused.map((u) => `${u.SpotFleetRequestId}: ${u.Error?.Code}: ${u.Error?.Message}`).join('; ')}`);
+  }
+  return (answer.SuccessfulFleetRequests ?? []).map((s) => s.SpotFleetRequestId!).filter(Boolean);
 }

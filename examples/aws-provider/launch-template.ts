@@ -1,13 +1,17 @@
 import {
   CreateLaunchTemplateCommand,
+  DeleteLaunchTemplateCommand,
   DescribeImagesCommand,
+  DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
   type EC2Client,
+  type Filter,
+  type LaunchTemplate,
   type RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
 import { ec2Call, ec2ErrorCode } from './errors';
 import type { LaunchSettings } from './launch-settings';
-import { clientToken, tagList } from './tags';
+import { clientToken, REQUEST_TAG, tagList, tagMap } from './tags';
 
 /** The launch template the adapter makes for one request's fleet. */
 export function launchTemplateName(requestId: string): string {
@@ -71,4 +75,40 @@ export async function rootVolume(client: EC2Client, settings: LaunchSettings): P
       Ebs: { VolumeSize: size, DeleteOnTermination: true, ...(type === null ? {} : { VolumeType: type as 'gp3' }), ...(iops === null ? {} : { Iops: iops }) },
     }],
   };
+}
+
+/**
+ * Deletes every launch template the adapter made for the request: those tagged with it (a template
+ * whose fleet was never created, because the process died in between, is found this way) and the one
+ * of its derived name. Templates already gone are fine. Returns the ids deleted.
+ */
+export async function deleteRequestLaunchTemplates(client: EC2Client, requestId: string, pageSize: number): Promise<string[]> {
+  const name = launchTemplateName(requestId);
+  const byTag = await findLaunchTemplates(client, { Name: `tag:${REQUEST_TAG}`, Values: [requestId] }, pageSize);
+  const byName = await findLaunchTemplates(client, { Name: 'launch-template-name', Values: [name] }, pageSize);
+  // Checked again here: an emulator that ignores a filter must not hand us other requests' templates.
+  const ours = [...byTag.filter((t) => tagMap(t.Tags)[REQUEST_TAG] === requestId), ...byName.filter((t) => t.LaunchTemplateName === name)];
+  const deleted: string[] = [];
+  for (const id of new Set(ours.map((t) => t.LaunchTemplateId!))) {
+    try {
+      await ec2Call(`DeleteLaunchTemplate ${id}`, () => client.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id })));
+      deleted.push(id);
+    } catch (error) {
+      const code = ec2ErrorCode((error as { cause?: unknown }).cause);
+      if (code !== 'InvalidLaunchTemplateId.NotFound' && code !== 'InvalidLaunchTemplateName.NotFoundException') throw error;
+    }
+  }
+  return deleted;
+}
+
+/** Launch templates matching one filter, page by page (a filter matching nothing is an empty list, not an error). */
+async function findLaunchTemplates(client: EC2Client, filter: Filter, pageSize: number): Promise<LaunchTemplate[]> {
+  const found: LaunchTemplate[] = [];
+  let token: string | undefined;
+  do {
+    const page = await ec2Call('DescribeLaunchTemplates', () => client.send(new DescribeLaunchTemplatesCommand({ Filters: [filter], MaxResults: pageSize, NextToken: token })));
+    found.push(...(page.LaunchTemplates ?? []));
+    token = page.NextToken || undefined;
+  } while (token !== undefined);
+  return found;
 }

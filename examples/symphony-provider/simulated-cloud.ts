@@ -1,5 +1,17 @@
 import Database from 'better-sqlite3';
-import type { DescribeInput, ProviderMachine, ProviderPort, ProvisionInput, ProvisionResult, ReclaimNotice, TerminateInput, TerminateResult, TemplateSnapshot } from '../../src/index';
+import type {
+  CancelProvisionInput,
+  CancelProvisionResult,
+  DescribeInput,
+  ProviderMachine,
+  ProviderPort,
+  ProvisionInput,
+  ProvisionResult,
+  ReclaimNotice,
+  TerminateInput,
+  TerminateResult,
+  TemplateSnapshot,
+} from '../../src/index';
 
 /**
  * A pretend cloud for the example provider. Its state lives in SQLite tables next to the host
@@ -13,6 +25,9 @@ import type { DescribeInput, ProviderMachine, ProviderPort, ProvisionInput, Prov
  * - `simTerminateSeconds` (default 1): shutting-down → terminated after this long;
  * - `simReclaimAfterSeconds` (spot templates only): running machines get a reclaim notice after this
  *   long, with `simReclaimGraceSeconds` (default 120) of grace.
+ *
+ * `cancelProvision` terminates every machine of the request that is not failed or already
+ * terminating (the simulated fleet launches everything at provision, so nothing else is left).
  */
 export interface SimulatedCloud extends ProviderPort {
   close(): void;
@@ -146,6 +161,15 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
         for (const id of input.machineIds) mark.run(at, id);
       }).immediate();
       return { accepted: [...input.machineIds], failed: [] };
+    },
+    async cancelProvision(input: CancelProvisionInput): Promise<CancelProvisionResult> {
+      const at = now();
+      const released = db.transaction((): string[] => {
+        const live = db.prepare<[string], { machine_id: string }>('SELECT machine_id FROM sim_machines WHERE request_id = ? AND terminate_at IS NULL AND fails = 0').all(input.requestId);
+        db.prepare('UPDATE sim_machines SET terminate_at = ? WHERE request_id = ? AND terminate_at IS NULL AND fails = 0').run(at, input.requestId);
+        return live.map((row) => row.machine_id);
+      }).immediate();
+      return { released };
     },
     async reclaimNotices(): Promise<ReclaimNotice[]> {
       const at = now();

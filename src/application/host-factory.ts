@@ -84,11 +84,15 @@ export interface HostFactory {
   dispose(): void;
 }
 
+/** Longest `limits.releaseWindowMs` accepted (seven days). */
+const MAX_RELEASE_WINDOW_MS = 7 * 86_400_000;
+
 const DEFAULT_LIMITS: Required<HostFactoryLimits> = Object.freeze({
   maxPerRequest: 100,
   providerTimeoutMs: 30_000,
   maxMachinesPerReturn: 1000,
   ackWindowMs: 900_000,
+  releaseWindowMs: 1_800_000,
 });
 
 /**
@@ -205,13 +209,19 @@ function checkPorts(options: HostFactoryOptions): void {
       need('storage.readModels', options.storage.readModels, ['get', 'getMany', 'put', 'delete', 'query']);
     }
     need('provider', options.provider, ['provision', 'describe', 'terminate', 'reclaimNotices']);
+    const cancel = (options.provider as Partial<ProviderPort> | undefined)?.cancelProvision;
+    if (cancel !== undefined && typeof cancel !== 'function') missing.push('provider.cancelProvision() (optional, but then a function)');
+    const window = options.limits?.releaseWindowMs;
+    if (window !== undefined && !(Number.isInteger(window) && window >= 0 && window <= MAX_RELEASE_WINDOW_MS)) {
+      missing.push(`limits.releaseWindowMs (an integer of milliseconds from 0 to ${MAX_RELEASE_WINDOW_MS}, got ${String(window)})`);
+    }
     if (options.clock !== undefined) need('clock', options.clock, ['now']);
     if (options.ids !== undefined) need('ids', options.ids, ['uuid']);
   }
   if (missing.length > 0) {
     throw new KernelError(
       'INVALID_CONFIGURATION',
-      `createHostFactory() is missing required ports: ${missing.join(', ')}. Pass a storage adapter ({ unitOfWork, eventLog, readModels }) and a provider adapter implementing ProviderPort.`,
+      `createHostFactory() is missing required ports or has invalid settings: ${missing.join(', ')}. Pass a storage adapter ({ unitOfWork, eventLog, readModels }) and a provider adapter implementing ProviderPort.`,
       { details: { missing } },
     );
   }

@@ -25,6 +25,8 @@ export type {
   TerminateInput,
   TerminateResult,
   ReclaimNotice,
+  CancelProvisionInput,
+  CancelProvisionResult,
 } from './provider/provider.port';
 export { STORAGE, PROVIDER, CLOCK, ID_GENERATOR, LIMITS } from './tokens';
 export type { HostFactoryLimits } from './tokens';
@@ -60,6 +62,6 @@ export { RequestDto, RequestStatusDto, RequestMachineDto } from './read-models/r
 export { MachineDto, ReclaimDto } from './read-models/machine.dto';
 export { Page } from './read-models/page';
 export { toPlain, fromPlain, IsoDate } from './read-models/dto';
-export { COLLECTIONS, DEFAULT_PROJECTIONS, templatesProjection, requestsProjection, machinesProjection } from './read-models/projections';
+export { COLLECTIONS, DEFAULT_PROJECTIONS, templatesProjection, requestsProjection, machinesProjection, releasesProjection } from './read-models/projections';
 export type { Projection } from './read-models/projections';
 export type { ProjectionLag } from './read-models/projector';

@@ -77,7 +77,7 @@ export {
   canRequestMove,
   assertRequestMove,
 } from './request/request-status';
-export type { RequestState, MachineView, RequestLimits, TerminationFailure } from './request/request-state';
+export type { RequestState, RequestRelease, MachineView, RequestLimits, TerminationFailure } from './request/request-state';
 export {
   DEFAULT_REQUEST_TIMEOUT_SECONDS,
   MAX_REQUEST_TIMEOUT_SECONDS,
@@ -93,6 +93,8 @@ export type {
   RequestTerminationResent,
   RequestAcknowledged,
   RequestCompleted,
+  RequestReleaseStarted,
+  RequestReleased,
   RequestEvent,
 } from './request/request.events';
 export type { RequestSnapshot } from './request/request';

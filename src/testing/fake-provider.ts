@@ -1,4 +1,6 @@
 import type {
+  CancelProvisionInput,
+  CancelProvisionResult,
   DescribeInput,
   ProviderMachine,
   ProviderPort,
@@ -8,20 +10,19 @@ import type {
   TerminateInput,
   TerminateResult,
 } from '../application/provider/provider.port';
-import { countsUnits, machineUnits, type Clock } from '../domain';
-import { ScriptBook, pickInstanceType, refusesTermination, type FakeBehaviour, type FakeProviderMethod, type ScriptTarget } from './fake-provider/behaviour';
+import type { Clock } from '../domain';
+import { ScriptBook, refusesTermination, type FakeBehaviour, type FakeProviderMethod, type ScriptTarget } from './fake-provider/behaviour';
 import { CallLog, type FakeProviderCall, type FakeProviderCallMethod } from './fake-provider/call-log';
 import {
   bootIfDue,
-  machineIdentity,
   markTerminated,
-  newMachineRecord,
   shutDownIfDue,
   toFakeMachine,
   toProviderMachine,
   type FakeMachine,
   type MachineRecord,
 } from './fake-provider/fake-machine';
+import { cancelFleet, launchMachines } from './fake-provider/launch';
 import { ManualClock } from './manual-clock';
 
 export type { FakeBehaviour, FakeProviderMethod, ScriptTarget } from './fake-provider/behaviour';
@@ -34,7 +35,8 @@ import type { FakeProviderOptions, ReclaimOptions, RequestRecord, ScheduledRecla
 /**
  * An in-memory cloud implementing {@link ProviderPort} with real state, scriptable per template or
  * per request (see {@link FakeBehaviour}), deterministic (ids from counters, time from `clock`), and
- * recording every call. Unscripted machines start `pending` and are `running` at the first describe.
+ * recording every call. Unscripted machines start `pending` and are `running` at the first describe;
+ * a fleet scripted with `launchAfterMs` launches them late, and `cancelProvision` cancels it.
  * Scripts are read when they take effect, so scripting mid-test changes what happens next.
  */
 export class FakeProvider implements ProviderPort {
@@ -98,7 +100,10 @@ export class FakeProvider implements ProviderPort {
     const behaviour = this.#scripts.resolve(input.template.templateId, input.requestId);
     await this.#interrupt('provision', [behaviour]);
     const existing = this.#requests.get(input.requestId);
-    if (existing !== undefined) return this.#provisioned(existing);
+    if (existing !== undefined) {
+      this.#launchIfDue(existing);
+      return this.#provisioned(existing);
+    }
     if (behaviour.capacityError !== undefined) throw Object.assign(new Error(behaviour.capacityError), { name: 'InsufficientInstanceCapacity' });
     if (!Number.isInteger(input.count) || input.count < 1) {
       throw new RangeError(`FakeProvider.provision: count must be an integer ≥ 1, got ${String(input.count)}`);
@@ -114,6 +119,7 @@ export class FakeProvider implements ProviderPort {
    */
   async describe(input: DescribeInput): Promise<ProviderMachine[]> {
     this.#record({ method: 'describe', input, at: this.clock.now() });
+    for (const request of this.#requests.values()) this.#launchIfDue(request);
     const targets = this.#describeTargets(input);
     const request = this.#requests.get(input.requestId);
     await this.#interrupt('describe', [
@@ -161,6 +167,23 @@ export class FakeProvider implements ProviderPort {
       accepted.push(machineId);
     }
     return { accepted, failed };
+  }
+
+  /**
+   * Releases what provision started for the request: its fleet (a launch still to come never
+   * happens, unless scripted `launchDespiteCancel`) and its machines (shutting down, then
+   * terminated, as by `terminate`, refusals ignored). Idempotent: `released` lists what this call
+   * released (the fleet id and machine ids), empty for a repeat or a request the fake never saw.
+   */
+  async cancelProvision(input: CancelProvisionInput): Promise<CancelProvisionResult> {
+    this.#record({ method: 'cancelProvision', input, at: this.clock.now() });
+    const request = this.#requests.get(input.requestId);
+    await this.#interrupt('cancelProvision', [this.#scripts.resolve(request?.templateId, input.requestId)]);
+    if (request === undefined) return { released: [] };
+    this.#launchIfDue(request);
+    const terminateAfterSyncs = this.#scripts.resolve(request.templateId, input.requestId).terminateAfterSyncs ?? 0;
+    const machines = request.machineIds.map((id) => this.#machine(id));
+    return { released: cancelFleet(request, machines, input.requestId, this.clock.now().getTime(), terminateAfterSyncs) };
   }
 
   /** The scheduled reclaim notices, each with the whole seconds of grace left by the clock (never negative). */
@@ -230,32 +253,35 @@ export class FakeProvider implements ProviderPort {
   }
 
   #create(input: ProvisionInput, behaviour: FakeBehaviour): RequestRecord {
-    const { template } = input;
     const resourceId = `fleet-fake${String(++this.#resourceSerial).padStart(4, '0')}`;
-    const request: RequestRecord = { templateId: template.templateId, resourceIds: [resourceId], machineIds: [] };
-    const weighted = countsUnits(template) && template.vmTypes !== null;
-    const launchTime = this.clock.now().getTime();
-    for (let units = 0, index = 0; units < input.count; index += 1) {
-      const instanceType = pickInstanceType(template, behaviour, index, weighted);
-      units += weighted ? machineUnits(template, instanceType) : 1;
-      const machine = newMachineRecord({
-        ...machineIdentity(++this.#machineSerial),
-        requestId: input.requestId,
-        templateId: template.templateId,
-        index,
-        resourceId,
-        instanceType,
-        priceType: behaviour.priceType ?? (template.priceType === 'spot' ? 'spot' : 'ondemand'),
-        instanceTags: { ...template.instanceTags, ...input.tags },
-        launchTime,
-      });
-      bootIfDue(machine, behaviour, launchTime);
+    const now = this.clock.now().getTime();
+    const late = behaviour.launchAfterMs !== undefined && behaviour.launchAfterMs > 0;
+    const request: RequestRecord = {
+      templateId: input.template.templateId,
+      resourceIds: [resourceId],
+      machineIds: [],
+      pendingLaunch: late ? { at: now + behaviour.launchAfterMs!, input: structuredClone(input), despiteCancel: behaviour.launchDespiteCancel === true } : null,
+      cancelledAt: null,
+    };
+    this.#requests.set(input.requestId, request);
+    this.#resources.set(resourceId, input.requestId);
+    if (!late) this.#launch(request, input, behaviour, now);
+    return request;
+  }
+
+  /** Launches an asynchronous fleet's machines once its time has come (a cancelled fleet's, only if scripted to). */
+  #launchIfDue(request: RequestRecord): void {
+    const pending = request.pendingLaunch;
+    if (pending === null || this.clock.now().getTime() < pending.at) return;
+    request.pendingLaunch = null;
+    this.#launch(request, pending.input, this.#scripts.resolve(request.templateId, pending.input.requestId), pending.at);
+  }
+
+  #launch(request: RequestRecord, input: ProvisionInput, behaviour: FakeBehaviour, launchTime: number): void {
+    for (const machine of launchMachines(input, behaviour, request.resourceIds[0]!, launchTime, () => ++this.#machineSerial)) {
       this.#machines.set(machine.machineId, machine);
       request.machineIds.push(machine.machineId);
     }
-    this.#requests.set(input.requestId, request);
-    this.#resources.set(resourceId, input.requestId);
-    return request;
   }
 
   #provisioned(request: RequestRecord): ProvisionResult {

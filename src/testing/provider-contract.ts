@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ProviderPort } from '../application/provider/provider.port';
 import { Template, type TemplateInput, type TemplateSnapshot } from '../domain';
 import { MANUAL_CLOCK_START, sequentialIds } from './manual-clock';
+import { cancelCases } from './provider-contract/cancel-cases';
 import { faultCases, shapeCases, type CaseContext, type ProviderCaseBody } from './provider-contract/cases';
 
 /** What `create` may return instead of a bare provider: the provider plus the hooks some cases use. */
@@ -27,6 +28,11 @@ export interface ProviderContractOptions {
   readonly count?: number;
   /** Include the cases that need a failure on purpose (default true); `false` for an adapter that cannot be made to fail. */
   readonly faults?: boolean;
+  /**
+   * Include the cases of the optional `cancelProvision` (default true: they fail, naming the fix, for
+   * a provider without it); `false` for an adapter that does not implement it.
+   */
+  readonly cancel?: boolean;
   /** Describes to try before machines provision reported must be visible (default 5), for eventually consistent clouds. */
   readonly describeAttempts?: number;
   /** Real-time wait between those describes (default 0). */
@@ -41,12 +47,16 @@ export interface ProviderContractCase {
 
 /**
  * The conformance suite for a {@link ProviderPort} adapter: result shapes, provision idempotency,
- * describe of unknown ids, terminate idempotency, and (unless `faults: false`) errors carrying
- * messages. Each case runs on a provider from `create()`, uses random request ids, terminates the
+ * describe of unknown ids, terminate idempotency, `cancelProvision` (unless `cancel: false`), and
+ * (unless `faults: false`) errors carrying messages. Each case runs on a provider from `create()`, uses random request ids, terminates the
  * machines it made and then calls `destroy`. Usable from any runner; for vitest, `runProviderContract` from `hostfactory-kernel/testing/vitest`.
  */
 export function providerContract(options: ProviderContractOptions): ProviderContractCase[] {
-  const bodies: Record<string, ProviderCaseBody> = { ...shapeCases, ...(options.faults === false ? {} : faultCases) };
+  const bodies: Record<string, ProviderCaseBody> = {
+    ...shapeCases,
+    ...(options.cancel === false ? {} : cancelCases),
+    ...(options.faults === false ? {} : faultCases),
+  };
   return Object.entries(bodies).map(([name, body]) => ({ name, run: () => runCase(options, body) }));
 }
 

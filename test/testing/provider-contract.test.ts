@@ -30,6 +30,7 @@ function terminateThrowsOnSecondCall(inner: ProviderPort): ProviderPort {
     provision: (input) => inner.provision(input),
     describe: (input) => inner.describe(input),
     reclaimNotices: () => inner.reclaimNotices(),
+    cancelProvision: (input) => inner.cancelProvision!(input),
     terminate: async (input) => {
       terminates += 1;
       if (terminates >= 2) throw new Error('InvalidInstanceID.NotFound: i-fake0001 is already terminating');
@@ -52,6 +53,21 @@ async function failures(options: ProviderContractOptions): Promise<Map<string, s
 }
 
 const IDEMPOTENT_TERMINATE = 'terminate is idempotent: a second call for the same machines accepts the same set';
+const CANCEL_UNKNOWN = 'cancelProvision of a request the cloud never saw resolves and releases nothing';
+const CANCEL_BY_ID = 'cancelProvision finds what provision started by request id alone and leaves nothing running';
+const CANCEL_TWICE = 'cancelProvision is idempotent: a repeat resolves and nothing runs again';
+const CANCEL_CASES = [CANCEL_UNKNOWN, CANCEL_BY_ID, CANCEL_TWICE];
+
+/** The fake without `cancelProvision`, or with one replaced: a host adapter as it may be. */
+function withCancel(inner: FakeProvider, cancelProvision?: ProviderPort['cancelProvision']): ProviderPort {
+  return {
+    provision: (input) => inner.provision(input),
+    describe: (input) => inner.describe(input),
+    terminate: (input) => inner.terminate(input),
+    reclaimNotices: () => inner.reclaimNotices(),
+    ...(cancelProvision === undefined ? {} : { cancelProvision }),
+  };
+}
 const FAILING_PROVISION = 'a failing provision rejects with an Error carrying a message';
 
 describe('providerContract', () => {
@@ -151,6 +167,37 @@ describe('providerContract', () => {
     const failed = await failures({ name: 'sloppy', create: sloppy, faults: false });
     expect(failed.get('describe of unknown machine ids neither throws nor returns them')).toMatch(/describe returned the unknown machine i-contract-never-created-0001/);
     expect(failed.get('provision is idempotent per requestId: a repeat creates nothing new')).toMatch(/should return the same resource ids/);
+  });
+
+  it('holds every provider to the cancel cases unless cancel: false, naming the fix when cancelProvision is missing', async () => {
+    const all = providerContract({ name: 'x', create: () => new FakeProvider() }).map((c) => c.name);
+    expect(all).toEqual(expect.arrayContaining(CANCEL_CASES));
+    expect(providerContract({ name: 'x', create: () => new FakeProvider(), cancel: false }).map((c) => c.name)).toEqual(all.filter((n) => !CANCEL_CASES.includes(n)));
+    const failed = await failures({ name: 'no cancel', create: () => withCancel(new FakeProvider()), faults: false });
+    expect([...failed.keys()]).toEqual(CANCEL_CASES);
+    for (const name of CANCEL_CASES) expect(failed.get(name)).toMatch(/needs ProviderPort\.cancelProvision .*implement it, or pass cancel: false/);
+    expect(await failures({ name: 'no cancel, opted out', create: () => withCancel(new FakeProvider()), faults: false, cancel: false })).toEqual(new Map());
+  });
+
+  it('fails the cancel cases for a cancel that leaves machines running, throws on a repeat, or claims releases for an unknown request', async () => {
+    const inert = await failures({ name: 'inert', create: () => withCancel(new FakeProvider(), async () => ({ released: [] })), faults: false });
+    expect([...inert.keys()]).toEqual([CANCEL_BY_ID, CANCEL_TWICE]);
+    expect(inert.get(CANCEL_BY_ID)).toMatch(/after cancelProvision by request id alone: after 5 describes these machines of req-\S+ still run: .*'i-fake0001', 'running'/);
+
+    const once = (): ProviderPort => {
+      const inner = new FakeProvider();
+      let calls = 0;
+      return withCancel(inner, async (input) => {
+        if (++calls > 1) throw new Error('InvalidFleetId.NotFound: fleet-fake0001 is already deleted');
+        return inner.cancelProvision(input);
+      });
+    };
+    const repeat = await failures({ name: 'not idempotent', create: once, faults: false });
+    expect([...repeat.keys()]).toEqual([CANCEL_TWICE]);
+    expect(repeat.get(CANCEL_TWICE)).toMatch(/the second cancelProvision of the same request threw .*InvalidFleetId\.NotFound.*must resolve, idempotently/);
+
+    const boastful = await failures({ name: 'boastful', create: () => withCancel(new FakeProvider(), async () => ({ released: ['fleet-other'] })), faults: false });
+    expect(boastful.get(CANCEL_UNKNOWN)).toMatch(/should release nothing, got \[ 'fleet-other' \]/);
   });
 
   it('fails the fault case when the failing provision resolves or rejects without a message', async () => {

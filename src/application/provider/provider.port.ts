@@ -60,6 +60,22 @@ export interface TerminateResult {
   readonly failed: readonly { readonly machineId: string; readonly message: string }[];
 }
 
+/** Input of {@link ProviderPort.cancelProvision}. */
+export interface CancelProvisionInput {
+  /** The acquire request whose provision is cancelled (the id `provision` was given). */
+  readonly requestId: string;
+  /** Handles recorded for it (may be empty: the call that returned them may have died, so find the rest by request id). */
+  readonly resourceIds: readonly string[];
+  /** Machines attached to it. */
+  readonly machineIds: readonly string[];
+}
+
+/** What {@link ProviderPort.cancelProvision} did. */
+export interface CancelProvisionResult {
+  /** Provider-side handles this call released or found already gone (fleets, groups, templates, instances); empty when the cloud knew nothing left. */
+  readonly released: readonly string[];
+}
+
 /** A machine the cloud is about to take back (for example a spot interruption notice). */
 export interface ReclaimNotice {
   readonly machineId: string;
@@ -87,4 +103,13 @@ export interface ProviderPort {
   terminate(input: TerminateInput): Promise<TerminateResult>;
   /** Machines the cloud will take back, with their grace periods. */
   reclaimNotices(): Promise<ReclaimNotice[]>;
+  /**
+   * Optional. Releases everything `provision` started for an acquire request the library settled
+   * failed or abandoned: fleets (deleted with their instances), groups, launch templates, pending
+   * spot requests, instances, found by request id as well as by `resourceIds`. Idempotent; safe
+   * after a crash mid-call and for a request the cloud knows nothing of (resolves). A throw is
+   * retried by the next `Reconcile`. Without it the library still describes the request during its
+   * release window and terminates every machine it finds (see docs/ports.md).
+   */
+  cancelProvision?(input: CancelProvisionInput): Promise<CancelProvisionResult>;
 }

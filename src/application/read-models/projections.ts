@@ -11,6 +11,8 @@ export const COLLECTIONS = Object.freeze({
   checkpoints: 'projection_checkpoints',
   /** Where `Reconcile` remembers how far its rotation over the open requests got. */
   reconciler: 'reconciler',
+  /** One document per acquire request whose provision release began: `status` `releasing` until the cloud confirms, then `released`. */
+  releases: 'releases',
 });
 
 /**
@@ -122,8 +124,29 @@ export const machinesProjection: Projection = {
   },
 };
 
+/**
+ * The `releases` read model, `Reconcile`'s work list of settled acquire requests whose provision is
+ * being released: `{ id, requestId, status: 'releasing' | 'released', createdAt (the start), until,
+ * releasedAt }`. Only requests whose release began have a document, so the list stays short.
+ */
+export const releasesProjection: Projection = {
+  name: 'releases',
+  collections: [COLLECTIONS.releases],
+  async apply(stored, store) {
+    const event = stored.event as DomainEvent;
+    if (event.aggregateType !== 'Request') return;
+    const e = event as RequestEvent;
+    switch (e.type) {
+      case 'RequestReleaseStarted':
+        return create(store, COLLECTIONS.releases, stored, { requestId: e.aggregateId, status: 'releasing', createdAt: e.data.release.since, until: e.data.release.until, releasedAt: null });
+      case 'RequestReleased':
+        return patch(store, COLLECTIONS.releases, stored, { status: 'released', releasedAt: e.data.release.releasedAt });
+    }
+  },
+};
+
 /** The projections every host factory runs, in the order they are fed. */
-export const DEFAULT_PROJECTIONS: readonly Projection[] = [templatesProjection, requestsProjection, machinesProjection];
+export const DEFAULT_PROJECTIONS: readonly Projection[] = [templatesProjection, requestsProjection, machinesProjection, releasesProjection];
 
 /**
  * The library's own projections and the one aggregate type each reads. They are pure functions of
@@ -135,4 +158,5 @@ export const LIBRARY_PROJECTION_AGGREGATE: ReadonlyMap<Projection, DomainEvent['
   [templatesProjection, 'Template'],
   [requestsProjection, 'Request'],
   [machinesProjection, 'Machine'],
+  [releasesProjection, 'Request'],
 ]);

@@ -24,13 +24,18 @@ export interface ReconcileResult {
   errors: number;
   /** Open requests left for later runs (the limit or the time budget was reached). */
   remaining: number;
+  /** Settled requests whose release was checked: their provision cancelled again and described for machines launched late. */
+  releasing: number;
+  /** Releases that ended in this run: the window passed and the cloud reports nothing of the request alive. */
+  released: number;
 }
 
 /**
  * Brings storage and the cloud back into agreement, a bounded slice at a time: looks at up to
  * `limit` open requests, in a rotation that reaches every open request (oldest first, resuming
  * after the last one a previous run reached), syncs each with the provider, and settles acquire
- * requests nobody acknowledged within `ackWindowMs`. Safe to run from several processes at once.
+ * requests nobody acknowledged within `ackWindowMs`; then checks up to `limit` settled requests whose
+ * provision is being released (see `limits.releaseWindowMs`). Safe to run from several processes at once.
  */
 export class Reconcile extends Command<ReconcileResult> {
   /** Most requests looked at in this run. Default {@link DEFAULT_RECONCILE_LIMIT}. */

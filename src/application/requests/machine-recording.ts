@@ -22,14 +22,31 @@ export function askToProvision(runtime: Runtime, request: Request, template: Tem
   );
 }
 
-/** Fails request `requestId` (unless already terminal) with the message of the provider error that refused it. */
+/**
+ * Fails request `requestId` (unless already terminal) with the message of the provider error that
+ * refused it, and begins the release of whatever the refused call may have left behind.
+ */
 export async function failOnRefusal(runtime: Runtime, requestId: string, error: unknown, context: HandlerContext): Promise<void> {
   // The message quotes the cloud: made storable (and cut to a reason's length) before it is recorded.
   const message = normaliseText(isKernelError(error) ? error.message : String(error), 'reason');
   await recordInSession(runtime.storage, async (session) => {
     const stored = await session.request(requestId);
-    if (stored !== undefined && !stored.isTerminal) stored.fail(message, domainContext(runtime, context));
+    if (stored === undefined || stored.isTerminal) return;
+    const ctx = domainContext(runtime, context);
+    stored.fail(message, ctx);
+    beginReleaseIfSettled(runtime, stored, ctx);
   });
+}
+
+/**
+ * Begins the release of `request` (in the caller's session) when it is an acquire request settled
+ * failed or cancelled and none began yet; its window ends `limits.releaseWindowMs` from now.
+ * `Reconcile` then cancels its provision and describes it until the cloud confirms nothing runs.
+ */
+export function beginReleaseIfSettled(runtime: Runtime, request: Request, ctx: DomainContext): void {
+  if (request.type !== 'acquire' || request.release !== null) return;
+  if (request.status !== 'failed' && request.status !== 'cancelled') return;
+  request.beginRelease(new Date(ctx.now.getTime() + runtime.limits.releaseWindowMs), ctx);
 }
 
 /** A callback that logs a provider report the domain refused to apply, with the request it came from. */

@@ -5,7 +5,7 @@ import type { RequestDto } from '../read-models/request.dto';
 import { callProvider } from '../provider/provider-call';
 import { domainContext, type Runtime } from '../runtime';
 import { inSession, type Session } from '../session';
-import { attachedMachines, askToProvision, logRejectedReport, recordProvisioned, upsertMachines } from './machine-recording';
+import { attachedMachines, askToProvision, beginReleaseIfSettled, logRejectedReport, recordProvisioned, upsertMachines } from './machine-recording';
 import { requestDtoOf } from './request-dto';
 import type { SyncRequest } from './request.commands';
 
@@ -73,10 +73,12 @@ async function recordAnswer(
     const onRejected = logRejectedReport(runtime, current.requestId);
     if (answer.kind === 'provisioned') {
       await recordProvisioned(session, current, answer.template, answer.result, ctx, onRejected);
-      return current;
+    } else {
+      if (refused.length > 0) current.recordTerminationFailures(refused, ctx);
+      await applyReports(session, current, template, answer.kind === 'described' ? answer.reports : [], ctx, onRejected);
     }
-    if (refused.length > 0) current.recordTerminationFailures(refused, ctx);
-    await applyReports(session, current, template, answer.kind === 'described' ? answer.reports : [], ctx, onRejected);
+    // A request derived failed may still have fleets or launch templates at the provider.
+    beginReleaseIfSettled(runtime, current, ctx);
     return current;
   });
 }

@@ -33,6 +33,25 @@ export interface RequestState {
   readonly acknowledgedAt: string | null;
   readonly startedAt: string | null;
   readonly completedAt: string | null;
+  /**
+   * Acquire requests settled `failed` or `cancelled` whose provision is being released (see
+   * {@link RequestRelease}); absent when no release was ever begun (every snapshot before it existed).
+   */
+  readonly release?: RequestRelease | null;
+}
+
+/**
+ * The release of what an acquire request's provision started, begun when the request was settled
+ * `failed` or abandoned: the request is described again until `until` at least, and until the cloud
+ * reports nothing of it alive; then `releasedAt` is set. All instants are ISO-8601 text.
+ */
+export interface RequestRelease {
+  /** When the release began (the settling commit). */
+  readonly since: string;
+  /** The end of the watch window: no release is confirmed before it. */
+  readonly until: string;
+  /** When the cloud was seen with nothing of the request alive after `until`; `null` while watched. */
+  readonly releasedAt: string | null;
 }
 
 /** What a request needs to know about one of its machines; a Machine aggregate fits. */

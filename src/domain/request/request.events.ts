@@ -1,5 +1,5 @@
 import type { DomainEventBase } from '../shared/event-base';
-import type { RequestState, TerminationFailure } from './request-state';
+import type { RequestRelease, RequestState, TerminationFailure } from './request-state';
 import type { RequestStatus } from './request-status';
 
 /** A request was created; carries the whole initial request. */
@@ -44,6 +44,19 @@ export type RequestAcknowledged = DomainEventBase<'RequestAcknowledged', 'Reques
 }>;
 
 /**
+ * The release of what a settled acquire request's provision started began: the request is
+ * described again until `release.until` at least (see `Request.beginRelease`).
+ */
+export type RequestReleaseStarted = DomainEventBase<'RequestReleaseStarted', 'Request', {
+  readonly release: RequestRelease;
+}>;
+
+/** The cloud reported nothing of the request alive after its watch window: its release is over. */
+export type RequestReleased = DomainEventBase<'RequestReleased', 'Request', {
+  readonly release: RequestRelease;
+}>;
+
+/**
  * The request reached a terminal status (recorded right after that RequestStatusChanged). Counts are
  * machines judged by the result table; `null` when the move was not derived from machine state.
  */
@@ -63,4 +76,6 @@ export type RequestEvent =
   | RequestTerminationFailed
   | RequestTerminationResent
   | RequestAcknowledged
-  | RequestCompleted;
+  | RequestCompleted
+  | RequestReleaseStarted
+  | RequestReleased;

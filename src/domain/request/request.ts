@@ -9,7 +9,7 @@ import { Issues, checkSchema, collect, joinPath, show } from '../shared/validati
 import type { AcquireRequestInput, ReturnRequestInput } from './request-input';
 import { admitAcquire, admitReturn, type NewRequestFields } from './request-admission';
 import { deriveRequestOutcome, requestDeadline, type RequestProgress } from './request-outcome';
-import type { MachineView, RequestState, TerminationFailure } from './request-state';
+import type { MachineView, RequestRelease, RequestState, TerminationFailure } from './request-state';
 import { assertRequestMove, isRequestStatus, isTerminalRequestStatus, type RequestStatus } from './request-status';
 import type { RequestEvent } from './request.events';
 
@@ -98,6 +98,10 @@ export class Request extends AggregateRoot<RequestEvent> {
   get completedAt(): Date | null { return this.#state.completedAt === null ? null : new Date(this.#state.completedAt); }
   /** `createdAt + timeoutSeconds`. */
   get deadline(): Date { return requestDeadline(this.#state); }
+  /** The release of what its provision started (acquire requests settled failed or abandoned); `null` when none began. */
+  get release(): RequestRelease | null { return this.#state.release == null ? null : { ...this.#state.release }; }
+  /** True while a release has begun and the cloud has not yet confirmed nothing of the request runs. */
+  get releasePending(): boolean { return this.#state.release != null && this.#state.release.releasedAt === null; }
   /** True in completed, partial, failed, cancelled and timeout. */
   get isTerminal(): boolean { return isTerminalRequestStatus(this.#state.status); }
 
@@ -234,6 +238,49 @@ export class Request extends AggregateRoot<RequestEvent> {
   /** → cancelled (from pending or in_progress). Machines stay attached; see docs/domain.md. No-op when already cancelled. */
   cancel(reason: string, ctx: DomainContext): void {
     this.changeStatus('cancelled', reason.trim() === '' ? 'The request was cancelled.' : reason, ctx);
+  }
+
+  /**
+   * Begins releasing what the provision of this acquire request started, once it is settled
+   * `failed` or `cancelled`: it is described again until `until` (a fleet can launch late) and
+   * until the cloud reports nothing of it alive (see {@link confirmRelease}). VALIDATION_FAILED for a
+   * return request, another status, or `until` before `ctx.now`. Records RequestReleaseStarted;
+   * no-op when a release already began (its window is kept).
+   */
+  beginRelease(until: Date, ctx: DomainContext): void {
+    const issues = new Issues();
+    if (this.#state.type !== 'acquire' || (this.#state.status !== 'failed' && this.#state.status !== 'cancelled')) {
+      issues.add('', 'isSettledAcquire', `request ${this.requestId} is ${this.#state.type} ${this.#state.status}; only an acquire request settled failed or cancelled releases its provision`);
+    }
+    if (!(until instanceof Date) || Number.isNaN(until.getTime()) || until.getTime() < ctx.now.getTime()) {
+      issues.add('until', 'notBeforeNow', `must be a date at or after ${ctx.now.toISOString()}, got ${show(until)}`);
+    }
+    issues.throwIfAny('release');
+    if (this.#state.release != null) return;
+    const release: RequestRelease = { since: ctx.now.toISOString(), until: until.toISOString(), releasedAt: null };
+    this.beginChange();
+    this.#state = { ...this.#state, release };
+    this.record('RequestReleaseStarted', { release: { ...release } }, ctx);
+  }
+
+  /**
+   * Ends the release once its window has passed (`ctx.now` ≥ `until`) and the cloud reports none of
+   * the request's machines alive (`alive`: the ids it still reports in a status that runs). Returns
+   * true when the release is over (now or before); false, changing nothing, while it must go on.
+   * Records RequestReleased. VALIDATION_FAILED when no release began.
+   */
+  confirmRelease(alive: readonly string[], ctx: DomainContext): boolean {
+    const release = this.#state.release;
+    if (release == null) {
+      throw new ValidationError('release', [{ path: '', constraint: 'releaseBegun', message: `request ${this.requestId} has no release to confirm; call beginRelease first` }]);
+    }
+    if (release.releasedAt !== null) return true;
+    if (ctx.now.getTime() < Date.parse(release.until) || alive.length > 0) return false;
+    const released: RequestRelease = { ...release, releasedAt: ctx.now.toISOString() };
+    this.beginChange();
+    this.#state = { ...this.#state, release: released };
+    this.record('RequestReleased', { release: { ...released } }, ctx);
+    return true;
   }
 
   /**

@@ -25,6 +25,8 @@ export const DOMAIN_EVENT_TYPES = [
   'RequestTerminationResent',
   'RequestAcknowledged',
   'RequestCompleted',
+  'RequestReleaseStarted',
+  'RequestReleased',
   'MachineCreated',
   'MachineStatusChanged',
   'MachineUpdated',

@@ -1,7 +1,7 @@
 import type { TemplateSnapshot } from '../../domain';
 
 /** A provider method a {@link FakeBehaviour} can make throw or hang. */
-export type FakeProviderMethod = 'provision' | 'describe' | 'terminate';
+export type FakeProviderMethod = 'provision' | 'describe' | 'terminate' | 'cancelProvision';
 
 /**
  * How the {@link FakeProvider} behaves for a template or a request. Every key is optional; a key
@@ -35,6 +35,14 @@ export interface FakeBehaviour {
   readonly instanceTypes?: readonly string[];
   /** Price type reported for new machines (default `spot` for spot templates, else `ondemand`). */
   readonly priceType?: 'ondemand' | 'spot';
+  /**
+   * An asynchronous fleet: provision returns the fleet's id and no machine; the machines are
+   * launched (`pending`, launch time then) by the first call at least this long after provision.
+   * A cancelled provision launches nothing, unless `launchDespiteCancel`.
+   */
+  readonly launchAfterMs?: number;
+  /** With `launchAfterMs`: the launch was under way when the provision was cancelled, so the machines still appear (as EC2 can launch instances of a fleet being deleted). */
+  readonly launchDespiteCancel?: boolean;
 }
 
 /** Which scripts a {@link FakeBehaviour} applies to: every request of a template, or one request. */
@@ -101,7 +109,7 @@ export function pickInstanceType(template: TemplateSnapshot, behaviour: FakeBeha
 }
 
 function checkBehaviour(behaviour: FakeBehaviour): FakeBehaviour {
-  for (const key of ['bootAfterSyncs', 'bootAfterMs', 'terminateAfterSyncs'] as const) {
+  for (const key of ['bootAfterSyncs', 'bootAfterMs', 'terminateAfterSyncs', 'launchAfterMs'] as const) {
     const value = behaviour[key];
     if (value !== undefined && !(value >= 0)) throw new RangeError(`FakeProvider.script: ${key} must be a number ≥ 0, got ${String(value)}`);
   }

@@ -1,10 +1,11 @@
-import type { DescribeInput, ProvisionInput, TerminateInput } from '../../application/provider/provider.port';
+import type { CancelProvisionInput, DescribeInput, ProvisionInput, TerminateInput } from '../../application/provider/provider.port';
 
 /** One recorded call to the {@link FakeProvider}: the method, a deep copy of its input, and the clock time it was made. */
 export type FakeProviderCall =
   | { readonly method: 'provision'; readonly input: ProvisionInput; readonly at: Date }
   | { readonly method: 'describe'; readonly input: DescribeInput; readonly at: Date }
   | { readonly method: 'terminate'; readonly input: TerminateInput; readonly at: Date }
+  | { readonly method: 'cancelProvision'; readonly input: CancelProvisionInput; readonly at: Date }
   | { readonly method: 'reclaimNotices'; readonly input: undefined; readonly at: Date };
 
 /** A method name of {@link FakeProviderCall}. */

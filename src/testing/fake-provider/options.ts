@@ -1,3 +1,4 @@
+import type { ProvisionInput } from '../../application/provider/provider.port';
 import type { Clock } from '../../domain';
 import type { FakeBehaviour } from './behaviour';
 
@@ -21,6 +22,10 @@ export interface RequestRecord {
   readonly templateId: string;
   readonly resourceIds: readonly string[];
   readonly machineIds: string[];
+  /** An asynchronous fleet's launch still to come: when, and what provision asked for. */
+  pendingLaunch: { readonly at: number; readonly input: ProvisionInput; readonly despiteCancel: boolean } | null;
+  /** When its provision was cancelled (its resources released); `null` until then. */
+  cancelledAt: number | null;
 }
 
 /** A reclaim notice the fake will report, counted down from `scheduledAt`. */

@@ -23,22 +23,22 @@ export type ProviderCaseBody = (ctx: CaseContext) => Promise<void>;
 const UNKNOWN_MACHINE = 'i-contract-never-created-0001';
 
 /** A fresh acquire request id. Random on purpose: a real cloud may keep idempotency tokens across runs. */
-function newRequestId(): string {
+export function newRequestId(): string {
   return `req-${randomUUID()}`;
 }
 
-async function pause(ms: number): Promise<void> {
+export async function pause(ms: number): Promise<void> {
   if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-interface Provisioned {
+export interface Provisioned {
   readonly requestId: string;
   readonly result: ProvisionResult;
   readonly machines: ProviderMachine[];
 }
 
 /** Provisions `count` units and describes until every machine provision reported (and at least one) is described. */
-async function provisionAndDescribe(ctx: CaseContext): Promise<Provisioned> {
+export async function provisionAndDescribe(ctx: CaseContext): Promise<Provisioned> {
   const requestId = newRequestId();
   const result = await ctx.provider.provision({ requestId, template: ctx.template, count: ctx.count, tags: { contract: 'provider' } });
   checkProvisionResult(result, 'provision');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import type { ProviderMachine, ProvisionResult, ReclaimNotice, TerminateResult } from '../../application/provider/provider.port';
+import type { CancelProvisionResult, ProviderMachine, ProvisionResult, ReclaimNotice, TerminateResult } from '../../application/provider/provider.port';
 import { MACHINE_STATUSES, isMachineStatus } from '../../domain';
 import { isRecord } from '../../kernel/issue-paths';
 
@@ -91,4 +91,13 @@ export function checkReclaimNotices(value: unknown, what: string): asserts value
 export function checkError(error: unknown, what: string): asserts error is Error {
   assert.ok(error instanceof Error, `${what}: should reject with an Error, rejected with ${show(error)}`);
   assert.ok(error.message.trim() !== '', `${what}: the Error should carry a message saying what went wrong, got an empty message (${error.name})`);
+}
+
+/** Fails unless `value` is a {@link CancelProvisionResult}: `released`, an array of non-empty strings. */
+export function checkCancelResult(value: unknown, what: string): asserts value is CancelProvisionResult {
+  assert.ok(isRecord(value), `${what}: should resolve to { released }, got ${show(value)}`);
+  assert.ok(
+    Array.isArray(value.released) && value.released.every((id) => typeof id === 'string' && id !== ''),
+    `${what}: released should be an array of non-empty strings, got ${show(value.released)}`,
+  );
 }

@@ -76,6 +76,22 @@ export const aggregateCases: Record<string, CaseBody> = {
     assert.deepEqual(r?.toSnapshot(), ret.toSnapshot(), 'the stored return request differs from the one saved');
   },
 
+  'requests: a request whose release began reads back with its release, and a later confirmation replaces it': async (storage) => {
+    const f = new Fixtures();
+    const acquire = f.acquire(TEMPLATE);
+    acquire.cancel('Abandoned: nobody asked', f.at(900));
+    acquire.beginRelease(new Date(f.at(2700).now), f.at(900));
+    await seed(storage, acquire);
+    const stored = await read(storage, (tx) => tx.requests.get(acquire.requestId));
+    assert.deepEqual(stored?.toSnapshot(), acquire.toSnapshot(), 'the stored request lost or changed its release (store the whole snapshot)');
+    assert.equal(stored?.releasePending, true, 'the stored request should still be releasing');
+    const before = stored!.version;
+    assert.equal(stored!.confirmRelease([], f.at(2700)), true);
+    await storage.unitOfWork.transaction((tx) => tx.requests.save(stored!, before));
+    const confirmed = await read(storage, (tx) => tx.requests.get(acquire.requestId));
+    assert.deepEqual(confirmed?.release, stored!.release, 'the confirmed release did not replace the stored one');
+  },
+
   'requests: getMany returns those that exist, in the order asked': async (storage) => {
     const f = new Fixtures();
     const [r1, r2] = [f.acquire(TEMPLATE), f.acquire(TEMPLATE)];
