@@ -44,8 +44,11 @@ export interface Reservation {
 interface Entry {
   readonly at: number;
   readonly count: number;
+  readonly idempotencyKey: string | undefined;
   requestId?: string;
 }
+
+const NOTHING_HELD: Reservation = { commit: () => undefined, release: () => undefined };
 
 const HOUR_MS = 3_600_000;
 
@@ -72,13 +75,18 @@ export class CallerLimits {
     }
   }
 
-  /** Holds `machineCount` against `caller`'s hour; throws {@link MachineLimitError} or {@link RateLimitedError}. */
-  reserve(caller: Principal, machineCount: number): Reservation {
+  /**
+   * Holds `machineCount` against `caller`'s hour; throws {@link MachineLimitError} or
+   * {@link RateLimitedError}. A retry with an `idempotencyKey` already held this hour holds nothing
+   * more (it answers the first request), so a client retrying after a lost reply is never refused.
+   */
+  reserve(caller: Principal, machineCount: number, idempotencyKey?: string): Reservation {
     if (machineCount > this.maxMachinesPerRequest) throw new MachineLimitError(machineCount, this.maxMachinesPerRequest);
     const now = this.now();
     this.sweep(now);
     const key = `${caller.tenant}\u0000${caller.subject}`;
     const entries = (this.callers.get(key) ?? []).filter((e) => e.at > now - HOUR_MS);
+    if (idempotencyKey !== undefined && entries.some((e) => e.idempotencyKey === idempotencyKey)) return NOTHING_HELD;
     let used = entries.reduce((sum, e) => sum + e.count, 0);
     if (used + machineCount > this.maxMachinesPerHour) {
       // The oldest reservations leave the window first: wait until enough of them have.
@@ -91,7 +99,7 @@ export class CallerLimits {
       this.callers.set(key, entries);
       throw new RateLimitedError(machineCount, this.maxMachinesPerHour, Math.max(1, Math.ceil((retryAt - now) / 1000)));
     }
-    const entry: Entry = { at: now, count: machineCount };
+    const entry: Entry = { at: now, count: machineCount, idempotencyKey };
     entries.push(entry);
     this.callers.set(key, entries);
     const release = () => {

@@ -30,7 +30,7 @@ export function requestRoutes(api: FastifyInstance, hostFactory: HostFactory, li
     const checked = RequestMachines.from(input);
     // Idempotency keys are per tenant: another tenant's key never answers this tenant's request.
     const command = checked.idempotencyKey === undefined ? checked : RequestMachines.from({ ...(input as object), idempotencyKey: tenantKey(principal.tenant, checked.idempotencyKey) });
-    const reservation = limits.reserve(principal, command.machineCount);
+    const reservation = limits.reserve(principal, command.machineCount, command.idempotencyKey);
     let result: { requestId: string };
     try {
       result = await commands.execute(command, dispatch(request));
