@@ -89,6 +89,38 @@ describe('REST tenancy: a tenant sees only its own requests', () => {
   });
 });
 
+describe('REST tenancy: a tenant reaches only its own machines', () => {
+  it('reads, lists and returns only machines of its own requests; another tenant’s are not found', async () => {
+    const { hostFactory } = await serveWithTemplate();
+    const ofAlice = await requestMachines(alice, 2);
+    const ofBob = await requestMachines(bob, 1);
+    const done = (await call('GET', `/api/v1/requests/${ofAlice}`, alice)).body;
+    expect(done.status).toBe('completed');
+    const [first, second] = done.machines as { machineId: string; name: string }[];
+    const bobs = (await call('GET', `/api/v1/requests/${ofBob}`, bob)).body.machines[0] as { machineId: string; name: string };
+
+    expect((await call('GET', `/api/v1/machines/${first!.machineId}`, alice)).body).toMatchObject({ machineId: first!.machineId });
+    expect((await call('GET', `/api/v1/machines/${first!.machineId}`, bob)).body).toMatchObject({ status: 404, code: 'MACHINE_NOT_FOUND' });
+    expect((await call('GET', `/api/v1/machines?requestId=${ofAlice}`, alice)).body.total).toBe(2);
+    expect((await call('GET', `/api/v1/machines?requestId=${ofAlice}`, bob)).body).toEqual({ items: [], total: 0, limit: 50, offset: 0 });
+    expect((await call('GET', '/api/v1/machines', bob)).body).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'requestId' }] });
+    expect((await call('GET', '/api/v1/machines', admin)).body.total).toBe(3);
+
+    // Bob naming only Alice's machines (by id and by host name): not found, nothing sent to the cloud.
+    const refused = await call('POST', '/api/v1/machines/return', bob, { body: { machines: [{ machineId: first!.machineId }, { name: second!.name }] } });
+    expect(refused.body).toMatchObject({ status: 404, code: 'MACHINE_NOT_FOUND' });
+    // Mixed: his own goes back, hers is reported as not found and stays.
+    const mixed = await call('POST', '/api/v1/machines/return', bob, { body: { machines: [{ name: bobs.name }, { name: second!.name }] } });
+    expect(mixed.status).toBe(202);
+    expect(mixed.body.notFound).toEqual([second!.name]);
+    expect(hostFactory.fake!.callsTo('terminate').flatMap((c) => JSON.stringify(c))).not.toContain(second!.machineId);
+    expect((await call('GET', `/api/v1/machines/${second!.machineId}`, alice)).body.returnRequestId).toBeNull();
+    expect((await call('GET', `/api/v1/machines/${bobs.machineId}`, bob)).body.returnRequestId).toBe(mixed.body.requestId);
+    // Alice returns her own.
+    expect((await call('POST', '/api/v1/machines/return', alice, { body: { machines: [{ name: second!.name }] } })).status).toBe(202);
+  });
+});
+
 describe('REST tenancy: the caller is stored with every event', () => {
   it('records subject, tenant and scopes of whoever asked on each event of the request, and of each poll', async () => {
     await serveWithTemplate();

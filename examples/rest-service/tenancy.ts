@@ -1,10 +1,13 @@
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateNested } from 'class-validator';
 import { Query, type HostFactory, type Projection, type ReadModelDocument, type ReadModelStore, type RequestStatus, type RequestType } from '../../src/index';
-import { REQUEST_STATUSES } from '../../src/application/storage/index';
+import { REQUEST_STATUSES, type StoredEvent } from '../../src/application/storage/index';
 import type { Principal } from './auth';
 
 /** The collection of {@link requestOwnersProjection}: one document per request a caller made. */
 export const REQUEST_OWNERS = 'rest_request_owners';
+/** Its second collection: one document per machine of an owned request (the request's owner). */
+export const MACHINE_OWNERS = 'rest_machine_owners';
 
 /** Who made a request, and the fields a tenant's list filters and sorts on. */
 export interface RequestOwner {
@@ -12,6 +15,8 @@ export interface RequestOwner {
   readonly tenant: string;
   readonly subject: string;
 }
+
+type MachineOwnerDoc = ReadModelDocument & { tenant: string; requestId: string; name: string | null; _position: number };
 
 type OwnerDoc = ReadModelDocument & {
   tenant: string;
@@ -27,13 +32,16 @@ type OwnerDoc = ReadModelDocument & {
  * The service's own read model: the owner of every request, from the principal its `RequestCreated`
  * event carries (`metadata.principal`), plus status, type, template and creation time so a tenant's
  * list filters and pages like `ListRequests`. Requests made without a principal (the reconciler, a
- * host's own code) have no owner: only the admin scope sees them. Idempotent by position.
+ * host's own code) have no owner: only the admin scope sees them. A machine belongs to the owner of
+ * the request it was created for (whoever polled when it appeared); its host name is kept to resolve
+ * returns by name. Idempotent by position.
  */
 export const requestOwnersProjection: Projection = {
   name: 'rest-request-owners',
-  collections: [REQUEST_OWNERS],
+  collections: [REQUEST_OWNERS, MACHINE_OWNERS],
   async apply(stored, store) {
     const event = stored.event;
+    if (event.aggregateType === 'Machine') return applyToMachine(stored, store);
     if (event.aggregateType !== 'Request') return;
     const current = await store.get<OwnerDoc>(REQUEST_OWNERS, event.aggregateId);
     if (current !== undefined && current._position >= stored.position) return;
@@ -47,6 +55,21 @@ export const requestOwnersProjection: Projection = {
     }
   },
 };
+
+async function applyToMachine(stored: StoredEvent, store: ReadModelStore): Promise<void> {
+  const event = stored.event;
+  if (event.aggregateType !== 'Machine') return;
+  const current = await store.get<MachineOwnerDoc>(MACHINE_OWNERS, event.aggregateId);
+  if (current !== undefined && current._position >= stored.position) return;
+  if (event.type === 'MachineCreated') {
+    const { requestId, name } = event.data.machine;
+    const owner = await store.get<OwnerDoc>(REQUEST_OWNERS, requestId);
+    if (owner === undefined) return;
+    await store.put(MACHINE_OWNERS, { id: event.aggregateId, tenant: owner.tenant, requestId, name, _position: stored.position });
+  } else if ((event.type === 'MachineUpdated' || event.type === 'MachineStatusChanged') && current !== undefined && event.data.facts.name !== undefined) {
+    await store.put(MACHINE_OWNERS, { ...current, name: event.data.facts.name, _position: stored.position });
+  }
+}
 
 /** The owner of one request (`null`: none recorded). */
 export class GetRequestOwner extends Query<RequestOwner | null> {
@@ -93,8 +116,28 @@ export class ListOwnedRequests extends Query<OwnedRequestPage> {
   offset?: number;
 }
 
+/** A machine as `RequestReturnMachines` names it: by id, or by host name. */
+export class MachineRef {
+  @IsOptional()
+  @IsString()
+  machineId?: string;
+
+  @IsOptional()
+  @IsString()
+  name?: string;
+}
+
+/** The tenant owning each machine reference, in order (`null`: unknown or unowned). */
+export class GetMachineOwners extends Query<(string | null)[]> {
+  @IsArray()
+  @ArrayMaxSize(10_000)
+  @ValidateNested({ each: true })
+  @Type(() => MachineRef)
+  machines!: MachineRef[];
+}
+
 /**
- * Routes {@link GetRequestOwner} and {@link ListOwnedRequests} on `hostFactory`'s query bus, reading
+ * Routes {@link GetRequestOwner}, {@link GetMachineOwners} and {@link ListOwnedRequests} on `hostFactory`'s query bus, reading
  * `readModels` (the host factory's storage). Going through the bus, they see the read models caught
  * up with the caller's own commands, like the library's queries.
  */
@@ -103,6 +146,28 @@ export function registerTenancyQueries(hostFactory: HostFactory, readModels: Rea
     async handle(query) {
       const doc = await readModels.get<OwnerDoc>(REQUEST_OWNERS, query.requestId);
       return doc === undefined ? null : { requestId: doc.id, tenant: doc.tenant, subject: doc.subject };
+    },
+  });
+  hostFactory.queries.register(GetMachineOwners, {
+    async handle(query) {
+      const ids = query.machines.flatMap((m) => (m.machineId === undefined ? [] : [m.machineId]));
+      const names = query.machines.flatMap((m) => (m.machineId === undefined && m.name !== undefined ? [m.name] : []));
+      const byId = new Map((await readModels.getMany<MachineOwnerDoc>(MACHINE_OWNERS, ids)).map((d) => [d.id, d.tenant]));
+      // Clouds reuse host names: a name is a tenant's only when every machine that had it was that tenant's.
+      const byName = new Map<string, Set<string>>();
+      for (let at = 0; at < names.length; at += 500) {
+        const chunk = names.slice(at, at + 500);
+        for (let offset = 0; ; offset += 1000) {
+          const page = await readModels.query<MachineOwnerDoc>(MACHINE_OWNERS, { filters: [{ field: 'name', in: chunk }], limit: 1000, offset });
+          for (const doc of page.items) if (doc.name !== null) byName.set(doc.name, (byName.get(doc.name) ?? new Set()).add(doc.tenant));
+          if (offset + page.items.length >= page.total || page.items.length === 0) break;
+        }
+      }
+      const onlyOwner = (name: string | undefined) => {
+        const tenants = byName.get(name ?? '');
+        return tenants?.size === 1 ? [...tenants][0]! : null;
+      };
+      return query.machines.map((m) => (m.machineId === undefined ? onlyOwner(m.name) : (byId.get(m.machineId) ?? null)));
     },
   });
   hostFactory.queries.register(ListOwnedRequests, {
