@@ -94,7 +94,7 @@ describe('REST security: authentication', () => {
     expect(JSON.stringify(logger.lines)).not.toContain(expired.split('.')[2]);
   });
 
-  it('answers hostile tokens 401 before verifying anything, dispatching nothing', async () => {
+  it('answers hostile tokens 401, each refused for its own reason (oversized ones unparsed), dispatching nothing', async () => {
     const { logger } = await serve();
     const valid = await token();
     const [header, payload] = valid.split('.') as [string, string, string];
