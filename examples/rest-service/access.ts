@@ -97,7 +97,7 @@ export function installAccessControl(app: FastifyInstance, verifier: TokenVerifi
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
       logger.warn('authentication refused', { ...where, code: error.code, reason: error.reason, remoteAddress: request.ip });
-      throw Object.assign(error, { httpHeaders: { 'www-authenticate': error.code === 'INVALID_TOKEN' ? 'Bearer realm="hostfactory", error="invalid_token"' : 'Bearer realm="hostfactory"' } });
+      throw error;
     }
     if (level !== 'authenticated' && !hasScope(request.principal, level)) {
       const { subject, tenant } = request.principal;

@@ -64,6 +64,9 @@ export interface TokenVerifier {
  * `INVALID_TOKEN` (anything wrong with it); `reason` says what, for the service log only.
  */
 export class AuthenticationError extends KernelError {
+  /** The RFC 6750 challenge the error handler sends as `WWW-Authenticate`. */
+  readonly httpHeaders: Readonly<Record<string, string>>;
+
   constructor(
     code: 'AUTHENTICATION_REQUIRED' | 'INVALID_TOKEN',
     readonly reason: string,
@@ -74,6 +77,7 @@ export class AuthenticationError extends KernelError {
         ? 'This route needs a bearer token: send Authorization: Bearer <token> from your identity provider.'
         : 'The bearer token was refused. Get a new token for this service from your identity provider.',
     );
+    this.httpHeaders = { 'www-authenticate': code === 'INVALID_TOKEN' ? 'Bearer realm="hostfactory", error="invalid_token"' : 'Bearer realm="hostfactory"' };
   }
 }
 
