@@ -27,12 +27,21 @@ export interface AppOptions {
   readonly auth: AuthOptions | TokenVerifier;
   /** Per-caller machine limits; default 100 per request, 500 per hour. */
   readonly limits?: CallerLimitOptions;
+  /** Serve HTTPS and require a client certificate signed by `clientCa` (mutual TLS); bearer tokens are still required. */
+  readonly tls?: MutualTlsOptions;
   /** Where 5xx failures are logged with their stack and correlation id. Default: silent. */
   readonly logger?: Logger;
   /** Prefix of problem `type` URIs (point it at your error documentation). */
   readonly problemTypeBase?: string;
   /** A pino logger for Fastify's request log. Default: no request log. */
   readonly log?: FastifyBaseLogger;
+}
+
+/** Mutual TLS: the service's key and certificate (PEM), and the CA (PEM) that signs client certificates. */
+export interface MutualTlsOptions {
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+  readonly clientCa: string | Buffer;
 }
 
 /** One route as registered: its method, Fastify URL pattern (`/api/v1/templates/:templateId`) and who may call it. */
@@ -58,7 +67,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const verifier = 'verify' in options.auth ? options.auth : createTokenVerifier(options.auth);
   const limits = new CallerLimits(options.limits);
   const logger = options.logger ?? silentLogger;
-  const common = { bodyLimit: BODY_LIMIT_BYTES, exposeHeadRoutes: false, return503OnClosing: true } as const;
+  const { tls } = options;
+  // A client without a certificate signed by clientCa fails the TLS handshake: no request is read.
+  const https = tls === undefined ? {} : { https: { key: tls.key, cert: tls.cert, ca: tls.clientCa, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' as const } };
+  const common = { bodyLimit: BODY_LIMIT_BYTES, exposeHeadRoutes: false, return503OnClosing: true, ...https } as const;
   const app = (options.log === undefined ? Fastify({ ...common, logger: false }) : Fastify({ ...common, loggerInstance: options.log })) as unknown as FastifyInstance;
   const routes: RegisteredRoute[] = [];
   ROUTES.set(app, routes);

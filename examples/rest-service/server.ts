@@ -15,8 +15,12 @@
  * AUTH_ALGORITHMS=RS256,ES256) the service trusts your identity provider. Without any AUTH_* variable
  * it runs in demo mode: it makes a signing key at start (never a stored secret), writes the private
  * half to a file only this user can read, and prints the command that mints a token with it.
+ *
+ * Mutual TLS: set TLS_KEY_FILE, TLS_CERT_FILE (the service's PEM key and certificate) and
+ * TLS_CLIENT_CA_FILE (the CA that signs client certificates) to serve HTTPS and refuse clients without
+ * a certificate of that CA; bearer tokens are still required.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +28,7 @@ import type { Storage } from '../../src/index';
 import { createInMemoryStorage } from '../../src/testing/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { SCOPES } from './access';
+import type { MutualTlsOptions } from './app';
 import { ASYMMETRIC_ALGORITHMS, type AuthOptions, type TokenAlgorithm } from './auth';
 import { startRestService } from './service';
 import { createTokenIssuer } from './token-issuer';
@@ -48,6 +53,15 @@ function authFromEnv(env: NodeJS.ProcessEnv): AuthOptions | undefined {
   return { issuer, audience, keys: jwksFile ? { jwksFile } : { jwksUrl: jwksUrl! }, ...(algorithms === undefined ? {} : { algorithms }) };
 }
 
+/** Mutual TLS from TLS_KEY_FILE, TLS_CERT_FILE and TLS_CLIENT_CA_FILE (all three or none). */
+function tlsFromEnv(env: NodeJS.ProcessEnv): MutualTlsOptions | undefined {
+  const files = [env.TLS_KEY_FILE, env.TLS_CERT_FILE, env.TLS_CLIENT_CA_FILE];
+  if (files.every((f) => f === undefined || f === '')) return undefined;
+  if (files.some((f) => f === undefined || f === '')) throw new Error('Set all of TLS_KEY_FILE, TLS_CERT_FILE and TLS_CLIENT_CA_FILE for mutual TLS, or none of them');
+  const [key, cert, clientCa] = files.map((f) => readFileSync(f!)) as [Buffer, Buffer, Buffer];
+  return { key, cert, clientCa };
+}
+
 /** Demo mode: a key made now; its private half in a new 0700 directory, readable by this user only. */
 async function demoAuth(): Promise<{ auth: AuthOptions; keyFile: string; dir: string }> {
   const issuer = await createTokenIssuer({ issuer: 'urn:hostfactory-rest-example:demo-issuer', audience: 'hostfactory-rest-example' });
@@ -70,7 +84,8 @@ async function main(): Promise<void> {
   const demo = configured === undefined ? await demoAuth() : undefined;
   const auth = configured ?? demo!.auth;
   const telemetry = startTelemetry();
-  const service = await startRestService({ storage, port: portFromEnv(process.env.PORT), log, instrumentation: telemetry.instrumentation, auth });
+  const tls = tlsFromEnv(process.env);
+  const service = await startRestService({ storage, port: portFromEnv(process.env.PORT), log, instrumentation: telemetry.instrumentation, auth, ...(tls === undefined ? {} : { tls }) });
   const failed = service.imported.filter((t) => t.action === 'failed');
   console.log(`hostfactory REST example listening on ${service.url}/api/v1 (OpenAPI: ${service.url}/api/v1/openapi.json)`);
   const where = memory ? 'in memory (lost on exit)' : `SQLite ${filename}${filename === given ? '' : ' (recreated at each start)'}`;

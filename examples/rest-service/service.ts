@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createHostFactory, ImportTemplates, silentLogger, systemClock, type HostFactory, type ImportedTemplate, type Logger, type Storage } from '../../src/index';
 import { FakeProvider } from '../../src/testing/index';
 import type { Instrumentation } from '../../src/otel/index';
-import { buildApp } from './app';
+import { buildApp, type MutualTlsOptions } from './app';
 import type { AuthOptions } from './auth';
 import type { CallerLimitOptions } from './caller-limits';
 import { requestOwnersProjection } from './tenancy';
@@ -46,6 +46,8 @@ export interface RestServiceOptions {
   readonly auth: AuthOptions;
   /** Per-caller machine limits; default 100 per request, 500 per hour. */
   readonly limits?: CallerLimitOptions;
+  /** Serve HTTPS and require client certificates of this CA (mutual TLS). */
+  readonly tls?: MutualTlsOptions;
   /** Where the library logs. Default: `log` through {@link pinoLogger}, else silent. */
   readonly logger?: Logger;
   /**
@@ -65,7 +67,7 @@ export interface RestService {
   readonly hostFactory: HostFactory;
   /** The simulated cloud: no real machine is ever started. */
   readonly provider: FakeProvider;
-  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  /** Base URL, e.g. `http://127.0.0.1:8080` (`https://` with `tls`). */
   readonly url: string;
   /** What importing {@link SAMPLE_TEMPLATES} did to each. */
   readonly imported: readonly ImportedTemplate[];
@@ -96,6 +98,7 @@ export async function startRestService(options: RestServiceOptions): Promise<Res
       auth: options.auth,
       logger,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
       ...(options.log === undefined ? {} : { log: options.log }),
     });
   } catch (error) {
