@@ -51,7 +51,8 @@ export function requestRoutes(api: FastifyInstance, hostFactory: HostFactory, li
     const query = ListRequests.from(input);
     const principal = principalOf(request);
     if (isAdmin(principal)) return await queries.execute(query, dispatch(request));
-    const owned = await queries.execute(ListOwnedRequests.from(bodyWith(input, { tenant: principal.tenant }, 'the token')), dispatch(request));
+    // The tenant comes from the principal dispatch() carries, read by the handler (tenancy.ts).
+    const owned = await queries.execute(ListOwnedRequests.from(input), dispatch(request));
     const items = await Promise.all(owned.requestIds.map((requestId) => queries.execute(GetRequest.from({ requestId }), dispatch(request))));
     return Page.of(items, owned.total, owned.limit, owned.offset);
   });

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../src/index';
 import { SCOPES } from './access';
 import type { CallerLimitOptions } from './caller-limits';
+import { ListOwnedRequests } from './tenancy';
 import { callWith, serveTestApp, token, type CallOptions, type Reply, type Served } from './test-harness';
 import { templateInput } from '../../test/support/templates';
 
@@ -86,6 +87,18 @@ describe('REST tenancy: a tenant sees only its own requests', () => {
     expect(other).not.toBe(first);
     expect(hostFactory.fake!.callsTo('provision')).toHaveLength(2);
     expect((await call('GET', `/api/v1/requests/${other}`, bob)).status).toBe(200);
+  });
+});
+
+describe('REST tenancy: host handlers read the caller from the dispatch', () => {
+  it('ListOwnedRequests lists the tenant of the dispatch’s principal, and refuses a dispatch without one', async () => {
+    const { hostFactory } = await serveWithTemplate();
+    const ofAlice = await requestMachines(alice, 1);
+    await requestMachines(bob, 1);
+    const asAlice = { metadata: { principal: { subject: 'alice', tenant: 'team-a', scopes: [SCOPES.read] } } };
+    expect(await hostFactory.queries.execute(ListOwnedRequests.from({}), asAlice)).toEqual({ requestIds: [ofAlice], total: 1, limit: 50, offset: 0 });
+    await expect(hostFactory.queries.execute(ListOwnedRequests.from({}))).rejects.toMatchObject({ code: 'UNAUTHENTICATED_DISPATCH' });
+    expect(() => ListOwnedRequests.from({ tenant: 'team-b' })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 });
 

@@ -1,7 +1,8 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateNested } from 'class-validator';
-import { Query, type HostFactory, type Projection, type ReadModelDocument, type ReadModelStore, type RequestStatus, type RequestType } from '../../src/index';
+import { KernelError, Query, type HostFactory, type Projection, type ReadModelDocument, type ReadModelStore, type RequestStatus, type RequestType } from '../../src/index';
 import { REQUEST_STATUSES, type StoredEvent } from '../../src/application/storage/index';
+import { dispatchPrincipal } from './access';
 import type { Principal } from './auth';
 
 /** The collection of {@link requestOwnersProjection}: one document per request a caller made. */
@@ -86,12 +87,11 @@ export interface OwnedRequestPage {
   readonly offset: number;
 }
 
-/** The ids of one tenant's requests, filtered and paged like `ListRequests`. */
+/**
+ * The ids of the caller's tenant's requests, filtered and paged like `ListRequests`. The tenant is
+ * not a field: the handler takes it from the dispatch's principal, so no caller can name another.
+ */
 export class ListOwnedRequests extends Query<OwnedRequestPage> {
-  @IsString()
-  @MinLength(1)
-  tenant!: string;
-
   @IsOptional()
   @IsIn(REQUEST_STATUSES)
   status?: RequestStatus;
@@ -171,8 +171,10 @@ export function registerTenancyQueries(hostFactory: HostFactory, readModels: Rea
     },
   });
   hostFactory.queries.register(ListOwnedRequests, {
-    async handle(query) {
-      const filters = [{ field: 'tenant', eq: query.tenant }];
+    async handle(query, context) {
+      const principal = dispatchPrincipal(context);
+      if (principal === undefined) throw new KernelError('UNAUTHENTICATED_DISPATCH', 'ListOwnedRequests lists the caller’s requests: dispatch it with metadata.principal (http-input.ts dispatch()).');
+      const filters = [{ field: 'tenant', eq: principal.tenant }];
       if (query.status !== undefined) filters.push({ field: 'status', eq: query.status });
       if (query.type !== undefined) filters.push({ field: 'type', eq: query.type });
       if (query.templateId !== undefined) filters.push({ field: 'templateId', eq: query.templateId });
