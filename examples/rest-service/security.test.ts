@@ -76,6 +76,9 @@ describe('REST security: authentication', () => {
         expectRefused(await call(method, path, { ...options, token: bearer }), bearer === null ? 'AUTHENTICATION_REQUIRED' : 'INVALID_TOKEN', `${method} ${path} with ${what}`);
       }
     }
+    // An unknown URL needs a token too, so routes cannot be enumerated without one.
+    expectRefused(await call('GET', '/api/v1/nothing-here', { token: null }), 'AUTHENTICATION_REQUIRED', 'unknown route');
+    expect((await call('GET', '/api/v1/nothing-here', { token: await token() })).body).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND' });
     expect(dispatched).toEqual([]);
     expect(await served!.hostFactory.storage.eventLog.head()).toBe(0);
     // Health stays open (load balancers probe it without credentials).
