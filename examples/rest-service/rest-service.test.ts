@@ -137,6 +137,12 @@ describe('REST service: the machine lifecycle over HTTP', () => {
     expect(page.body).toMatchObject({ total: 2, limit: 1, offset: 1, items: [{ requestId }] });
     expectSchema('RequestPage', page.body);
     expect((await call('GET', '/api/v1/machines?status=running')).body.total).toBe(1);
+
+    const reconciled = await call('POST', '/api/v1/reconcile', { body: { limit: 10 } });
+    expect(reconciled.status, reconciled.text).toBe(200);
+    expect(reconciled.body).toMatchObject({ errors: 0, conflicts: 0 });
+    expectSchema('ReconcileResult', reconciled.body);
+    expectProblem(await call('POST', '/api/v1/reconcile', { body: { limit: 0 } }), 400, 'VALIDATION_FAILED');
   });
 
   it('reads, updates with If-Match, validates and deletes templates', async () => {
