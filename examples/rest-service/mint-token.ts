@@ -3,10 +3,8 @@
  * prints a token signed with the demo key `server.ts` wrote (demo mode only; a real deployment gets
  * tokens from its identity provider).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { JWK } from 'jose';
-import { tokenIssuerFromJwk } from './token-issuer';
+import { mintWithKeyFile } from './server-config';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -16,10 +14,8 @@ async function main(): Promise<void> {
   if (!values.key || !values.tenant || !values.subject || !Number.isInteger(ttl) || ttl < 1 || ttl > 86_400) {
     throw new Error('usage: --key FILE --tenant TENANT --subject SUBJECT [--scope "hostfactory:read ..."] [--ttl 1-86400 seconds]');
   }
-  const { issuer, audience, privateJwk } = JSON.parse(readFileSync(values.key, 'utf8')) as { issuer: string; audience: string; privateJwk: JWK };
-  const signer = await tokenIssuerFromJwk({ issuer, audience, privateJwk });
   const scopes = values.scope.split(' ').filter((s) => s !== '');
-  console.log(await signer.mint({ subject: values.subject, tenant: values.tenant, scopes, expiresInSeconds: ttl }));
+  console.log(await mintWithKeyFile(values.key, { subject: values.subject, tenant: values.tenant, scopes, expiresInSeconds: ttl }));
 }
 
 main().catch((error: unknown) => {

@@ -20,7 +20,7 @@
  * TLS_CLIENT_CA_FILE (the CA that signs client certificates) to serve HTTPS and refuse clients without
  * a certificate of that CA; bearer tokens are still required.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { pino } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,10 +28,8 @@ import type { Storage } from '../../src/index';
 import { createInMemoryStorage } from '../../src/testing/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { SCOPES } from './access';
-import type { MutualTlsOptions } from './app';
-import { ASYMMETRIC_ALGORITHMS, type AuthOptions, type TokenAlgorithm } from './auth';
+import { authFromEnv, demoAuth, tlsFromEnv } from './server-config';
 import { startRestService } from './service';
-import { createTokenIssuer } from './token-issuer';
 import { startTelemetry } from './telemetry';
 
 function portFromEnv(value: string | undefined): number {
@@ -39,36 +37,6 @@ function portFromEnv(value: string | undefined): number {
   const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
   if (!(port >= 0 && port <= 65_535)) throw new Error(`PORT must be an integer 0-65535, got "${value}"`);
   return port;
-}
-
-/** The identity provider the environment names, or undefined when no AUTH_* variable is set (demo mode). */
-function authFromEnv(env: NodeJS.ProcessEnv): AuthOptions | undefined {
-  const { AUTH_ISSUER: issuer, AUTH_AUDIENCE: audience, AUTH_JWKS_FILE: jwksFile, AUTH_JWKS_URL: jwksUrl, AUTH_ALGORITHMS: algs } = env;
-  if ([issuer, audience, jwksFile, jwksUrl, algs].every((v) => v === undefined || v === '')) return undefined;
-  if (!issuer || !audience || (!jwksFile && !jwksUrl) || (jwksFile && jwksUrl)) {
-    throw new Error('Set AUTH_ISSUER, AUTH_AUDIENCE and one of AUTH_JWKS_FILE or AUTH_JWKS_URL (or no AUTH_* variable for the demo key)');
-  }
-  const algorithms = algs ? (algs.split(',').map((a) => a.trim()) as TokenAlgorithm[]) : undefined;
-  for (const alg of algorithms ?? []) if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) throw new Error(`AUTH_ALGORITHMS: "${alg}" is not one of ${ASYMMETRIC_ALGORITHMS.join(', ')}`);
-  return { issuer, audience, keys: jwksFile ? { jwksFile } : { jwksUrl: jwksUrl! }, ...(algorithms === undefined ? {} : { algorithms }) };
-}
-
-/** Mutual TLS from TLS_KEY_FILE, TLS_CERT_FILE and TLS_CLIENT_CA_FILE (all three or none). */
-function tlsFromEnv(env: NodeJS.ProcessEnv): MutualTlsOptions | undefined {
-  const files = [env.TLS_KEY_FILE, env.TLS_CERT_FILE, env.TLS_CLIENT_CA_FILE];
-  if (files.every((f) => f === undefined || f === '')) return undefined;
-  if (files.some((f) => f === undefined || f === '')) throw new Error('Set all of TLS_KEY_FILE, TLS_CERT_FILE and TLS_CLIENT_CA_FILE for mutual TLS, or none of them');
-  const [key, cert, clientCa] = files.map((f) => readFileSync(f!)) as [Buffer, Buffer, Buffer];
-  return { key, cert, clientCa };
-}
-
-/** Demo mode: a key made now; its private half in a new 0700 directory, readable by this user only. */
-async function demoAuth(): Promise<{ auth: AuthOptions; keyFile: string; dir: string }> {
-  const issuer = await createTokenIssuer({ issuer: 'urn:hostfactory-rest-example:demo-issuer', audience: 'hostfactory-rest-example' });
-  const dir = mkdtempSync(join(tmpdir(), 'hostfactory-rest-demo-'));
-  const keyFile = join(dir, 'signing-key.json');
-  writeFileSync(keyFile, JSON.stringify({ issuer: issuer.issuer, audience: issuer.audience, privateJwk: issuer.privateJwk }), { mode: 0o600, flag: 'wx' });
-  return { auth: { issuer: issuer.issuer, audience: issuer.audience, keys: { jwks: issuer.jwks } }, keyFile, dir };
 }
 
 async function main(): Promise<void> {
@@ -81,7 +49,7 @@ async function main(): Promise<void> {
   // One pino logger for Fastify's request log and the library's log lines (JSON on standard error).
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
   const configured = authFromEnv(process.env);
-  const demo = configured === undefined ? await demoAuth() : undefined;
+  const demo = configured === undefined ? await demoAuth(tmpdir()) : undefined;
   const auth = configured ?? demo!.auth;
   const telemetry = startTelemetry();
   const tls = tlsFromEnv(process.env);
