@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KernelError, type DispatchContext, type Logger } from '../../src/index';
-import { AuthenticationError, type Principal, type TokenVerifier } from './auth';
+import { AuthenticationError, KeySetUnavailableError, type Principal, type TokenVerifier } from './auth';
 import { pathOf } from './errors';
 
 /** The scopes this service checks; `admin` grants every route and every tenant's requests. */
@@ -95,8 +95,8 @@ export function installAccessControl(app: FastifyInstance, verifier: TokenVerifi
     try {
       request.principal = await verifier.verify(request.headers.authorization);
     } catch (error) {
-      if (!(error instanceof AuthenticationError)) throw error;
-      logger.warn('authentication refused', { ...where, code: error.code, reason: error.reason, remoteAddress: request.ip });
+      if (error instanceof KeySetUnavailableError) logger.error('cannot check tokens: key set unavailable', { ...where, reason: error.reason });
+      else if (error instanceof AuthenticationError) logger.warn('authentication refused', { ...where, code: error.code, reason: error.reason, remoteAddress: request.ip });
       throw error;
     }
     if (level !== 'authenticated' && !hasScope(request.principal, level)) {

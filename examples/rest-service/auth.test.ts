@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestHostFactory } from '../../src/testing/index';
 import { buildApp } from './app';
 import { createTokenVerifier, type AuthOptions } from './auth';
-import { TEST_AUDIENCE, TEST_ISSUER, testAuth, testIssuer, token } from './test-harness';
+import { callWith, serveTestApp, TEST_AUDIENCE, TEST_ISSUER, testAuth, testIssuer, token } from './test-harness';
 import { requestOwnersProjection } from './tenancy';
 import { createTokenIssuer } from './token-issuer';
 
@@ -82,6 +82,40 @@ describe('token verification settings', () => {
       expect(error.code).toBe('INVALID_TOKEN');
     }
     expect(fetches).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('an unreachable key set', () => {
+  it('answers 503 AUTHENTICATION_UNAVAILABLE with Retry-After, not 401, when the JWKS URL hangs, fails or is closed, dispatching nothing', async () => {
+    const server: Server = createServer((request, response) => {
+      if (request.url === '/hang') return; // never answers
+      response.statusCode = 500;
+      response.end('oops');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(resolve);
+    }));
+    const port = (server.address() as AddressInfo).port;
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+
+    for (const url of [`http://127.0.0.1:${port}/hang`, `http://127.0.0.1:${port}/fail`, `http://127.0.0.1:${closedPort}/jwks`]) {
+      const served = await serveTestApp({ app: { auth: { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, keys: { jwksUrl: url, timeoutMs: 200 } } } });
+      try {
+        const reply = await callWith(served.base, await token(), 'POST', '/api/v1/requests', { body: { templateId: 'small', machineCount: 1 } });
+        expect(reply.status, `${url}: ${reply.text}`).toBe(503);
+        expect(reply.body).toMatchObject({ code: 'AUTHENTICATION_UNAVAILABLE' });
+        expect(reply.headers.get('retry-after')).toBe('30');
+        expect(served.logger.lines).toContainEqual(expect.objectContaining({ level: 'error', message: 'cannot check tokens: key set unavailable' }));
+        expect(await served.hostFactory.storage.eventLog.head()).toBe(0);
+      } finally {
+        await served.close();
+      }
+    }
   });
 });
 

@@ -55,7 +55,10 @@ export interface Principal {
 
 /** Checks a bearer token and names its caller. */
 export interface TokenVerifier {
-  /** The caller of a valid `Authorization: Bearer …` header; throws {@link AuthenticationError} otherwise. */
+  /**
+   * The caller of a valid `Authorization: Bearer …` header; throws {@link AuthenticationError}
+   * otherwise, or {@link KeySetUnavailableError} when a remote key set cannot be read.
+   */
   verify(authorization: string | undefined): Promise<Principal>;
 }
 
@@ -81,6 +84,25 @@ export class AuthenticationError extends KernelError {
   }
 }
 
+/**
+ * The key set could not be read (the JWKS URL timed out, failed or answered garbage): 503
+ * `AUTHENTICATION_UNAVAILABLE` with `Retry-After`. Nothing is admitted meanwhile (fail closed), but
+ * the caller learns it is the service's fault, not its token's.
+ */
+export class KeySetUnavailableError extends KernelError {
+  readonly httpHeaders: Readonly<Record<string, string>> = { 'retry-after': '30' };
+
+  constructor(
+    readonly reason: string,
+    cause: unknown,
+  ) {
+    super('AUTHENTICATION_UNAVAILABLE', 'The service cannot check tokens right now (its key set is unreachable). Retry later; your token was not judged.', { cause });
+  }
+}
+
+/** jose codes that mean the remote key set failed, not the token. */
+const KEY_SET_FAULTS = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC']);
+
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
 
 /**
@@ -101,6 +123,7 @@ export function createTokenVerifier(options: AuthOptions): TokenVerifier {
   const tenantClaim = options.tenantClaim ?? 'tenant';
   const rolesClaim = options.rolesClaim ?? 'roles';
   const keys = keySet(options.keys);
+  const remote = 'jwksUrl' in options.keys;
   const verifyOptions = { issuer: options.issuer, audience: options.audience, algorithms, clockTolerance: tolerance, requiredClaims: ['exp', 'sub', tenantClaim] };
 
   return {
@@ -114,6 +137,8 @@ export function createTokenVerifier(options: AuthOptions): TokenVerifier {
       try {
         ({ payload } = await jwtVerify(token, keys, verifyOptions));
       } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (remote && (typeof code !== 'string' || KEY_SET_FAULTS.has(code))) throw new KeySetUnavailableError(reasonOf(error), error);
         throw new AuthenticationError('INVALID_TOKEN', reasonOf(error));
       }
       return principalFrom(payload, tenantClaim, rolesClaim, options.roleScopes ?? {});
@@ -163,7 +188,7 @@ function readJwksFile(file: string): JSONWebKeySet {
 /** The jose error code (`ERR_JWT_EXPIRED`, `ERR_JWS_SIGNATURE_VERIFICATION_FAILED`…) and claim, for the log. */
 function reasonOf(error: unknown): string {
   const { code, claim } = (error ?? {}) as { code?: unknown; claim?: unknown };
-  if (typeof code !== 'string') return 'unverifiable token';
+  if (typeof code !== 'string') return error instanceof Error ? `${error.name}: ${error.message}` : 'unverifiable token';
   return typeof claim === 'string' ? `${code} (${claim})` : code;
 }
 

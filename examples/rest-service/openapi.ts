@@ -24,6 +24,7 @@ const PROBLEM_STATUSES: Record<number, string> = {
   401: 'No bearer token (AUTHENTICATION_REQUIRED) or a refused one (INVALID_TOKEN: expired, not yet valid, wrong issuer or audience, not signed by a trusted key, malformed); WWW-Authenticate says Bearer. Nothing was done.',
   403: 'The token lacks the scope of the route (INSUFFICIENT_SCOPE, `details.requiredScope`). Nothing was done.',
   429: 'The caller asked for more machines in the last hour than it may (RATE_LIMITED); Retry-After gives the seconds to wait.',
+  503: 'Tokens cannot be checked now: the JWKS URL is unreachable (AUTHENTICATION_UNAVAILABLE); retry after Retry-After. Nothing was done.',
   404: 'No such template, request, machine or route (*_NOT_FOUND).',
   409: 'Conflicts with the current state: CONCURRENCY_CONFLICT, TEMPLATE_ALREADY_EXISTS, TEMPLATE_IN_USE, TEMPLATE_INACTIVE, INVALID_*_STATE_TRANSITION.',
   413: 'The body is larger than 1 MiB (PAYLOAD_TOO_LARGE).',
@@ -50,7 +51,7 @@ const BEARER = 'bearerAuth';
 function secured(level: RouteAccess, operation: Omit<OpenApiOperation, 'security'>): OpenApiOperation {
   if (level === 'public') return { ...operation, security: [] };
   const scopes = level === 'authenticated' ? [] : [level];
-  const refusals = level === 'authenticated' ? problems(401) : problems(401, 403);
+  const refusals = level === 'authenticated' ? problems(401, 503) : problems(401, 403, 503);
   return { ...operation, responses: { ...operation.responses, ...refusals }, security: [{ [BEARER]: scopes }] };
 }
 const withBody = [...always, 413, 415] as const;
