@@ -10,7 +10,7 @@ export const REQUEST_OWNERS = 'rest_request_owners';
 /** Its second collection: one document per machine of an owned request (the request's owner). */
 export const MACHINE_OWNERS = 'rest_machine_owners';
 
-/** Who made a request, and the fields a tenant's list filters and sorts on. */
+/** Who made a request: its tenant and subject. */
 export interface RequestOwner {
   readonly requestId: string;
   readonly tenant: string;
@@ -34,8 +34,8 @@ type OwnerDoc = ReadModelDocument & {
  * event carries (`metadata.principal`), plus status, type, template and creation time so a tenant's
  * list filters and pages like `ListRequests`. Requests made without a principal (the reconciler, a
  * host's own code) have no owner: only the admin scope sees them. A machine belongs to the owner of
- * the request it was created for (whoever polled when it appeared); its host name is kept to resolve
- * returns by name. Idempotent by position.
+ * the request it was created for (not to whoever polled when it appeared); its host name is kept to
+ * resolve returns by name. Idempotent by position.
  */
 export const requestOwnersProjection: Projection = {
   name: 'rest-request-owners',
