@@ -38,6 +38,13 @@ const BY_CODE: Readonly<Record<string, HttpMapping>> = {
   INVALID_REQUEST_STATE_TRANSITION: { status: 409, title: 'Invalid request state transition' },
   INVALID_MACHINE_STATE_TRANSITION: { status: 409, title: 'Invalid machine state transition' },
   TEMPLATE_CAPACITY_EXCEEDED: { status: 422, title: 'Template capacity exceeded' },
+  // Access control (access.ts, auth.ts, caller-limits.ts); a 401 never says what was wrong with the token.
+  AUTHENTICATION_REQUIRED: { status: 401, title: 'Authentication required' },
+  INVALID_TOKEN: { status: 401, title: 'Invalid token' },
+  INSUFFICIENT_SCOPE: { status: 403, title: 'Insufficient scope' },
+  MACHINE_LIMIT_EXCEEDED: { status: 422, title: 'Machine limit exceeded' },
+  RATE_LIMITED: { status: 429, title: 'Too many machines requested' },
+  AUTHENTICATION_UNAVAILABLE: { status: 503, title: 'Cannot check tokens' },
   PROVIDER_ERROR: { status: 502, title: 'Cloud provider error' },
   TIMEOUT: { status: 504, title: 'Timed out' },
 };
@@ -119,6 +126,9 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
     }
+    // WWW-Authenticate on 401/403, Retry-After on 429 and 503 (auth.ts, access.ts, caller-limits.ts).
+    const headers = isKernelError(error) ? (error as { httpHeaders?: unknown }).httpHeaders : undefined;
+    if (problem.status !== 500 && typeof headers === 'object' && headers !== null) reply.headers(headers as Record<string, string>);
     return sendProblem(reply, problem);
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>

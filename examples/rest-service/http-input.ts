@@ -31,9 +31,16 @@ export function assignCorrelationId(request: FastifyRequest, reply: { header(nam
   }
 }
 
-/** Dispatch options carrying the request's correlation id into the command or query (and its events). */
+/**
+ * Dispatch options carrying the request's correlation id and its authenticated caller
+ * (`metadata.principal`: subject, tenant, scopes) into the command or query; the library stores both
+ * with every event the command records.
+ */
 export function dispatch(request: FastifyRequest): ExecuteOptions {
-  return { correlationId: request.correlationId };
+  const principal = request.principal;
+  return principal === undefined
+    ? { correlationId: request.correlationId }
+    : { correlationId: request.correlationId, metadata: { principal: { subject: principal.subject, tenant: principal.tenant, scopes: [...principal.scopes] } } };
 }
 
 /** How a query-string parameter is converted before `from()` validates it. */

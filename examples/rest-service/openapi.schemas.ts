@@ -170,6 +170,19 @@ export const OPENAPI_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   ReturnMachinesResult: object({ requestId: { type: 'string' }, notFound: strings, alreadyReturning: strings }),
   Machine: object(machineFields),
   MachinePage: page('Machine'),
+  ReconcileBody: object(
+    {
+      limit: { type: 'integer', minimum: 1, maximum: 1000 },
+      budgetMs: { type: 'integer', minimum: 1, maximum: 600000 },
+      ackWindowMs: { type: 'integer', minimum: 0, maximum: 604800000 },
+    },
+    [],
+  ),
+  ReconcileResult: object(
+    Object.fromEntries(
+      ['examined', 'synced', 'closed', 'abandoned', 'machinesReturned', 'awaitingAcknowledgement', 'conflicts', 'errors', 'remaining'].map((name) => [name, { type: 'integer', minimum: 0 }]),
+    ),
+  ),
   Health: object({
     status: { enum: ['ok', 'degraded'] },
     projections: { type: 'array', items: object({ projection: { type: 'string' }, position: { type: 'integer' }, failing: { type: 'boolean' } }) },

@@ -1,68 +1,44 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { GetMachine, type LogFields, type Logger, type ReconcileResult } from '../../src/index';
-import { createInMemoryStorage, createTestHostFactory, type TestHostFactory, type TestHostFactoryOptions } from '../../src/testing/index';
-import { BODY_LIMIT_BYTES, buildApp, registeredRoutes } from './app';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GetMachine, type ReconcileResult } from '../../src/index';
+import { createInMemoryStorage, type TestHostFactory, type TestHostFactoryOptions } from '../../src/testing/index';
+import { BODY_LIMIT_BYTES, registeredRoutes } from './app';
 import { statusForCode } from './errors';
 import { OPENAPI_DOCUMENT, type OpenApiMethod } from './openapi';
 import { SAMPLE_TEMPLATES, startRestService } from './service';
+import { callWith, RecordingLogger, serveTestApp, testAuth, token, type CallOptions, type Reply, type Served } from './test-harness';
 import { templateInput } from '../../test/support/templates';
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: any;
-}
-
-interface CallOptions {
-  body?: unknown;
-  raw?: string;
-  contentType?: string;
-  headers?: Record<string, string>;
-}
-
-/** Log lines written through the app's logger. */
-class RecordingLogger implements Logger {
-  readonly lines: { level: string; message: string; fields?: LogFields }[] = [];
-  debug = (message: string, fields?: LogFields) => void this.lines.push({ level: 'debug', message, fields });
-  info = (message: string, fields?: LogFields) => void this.lines.push({ level: 'info', message, fields });
-  warn = (message: string, fields?: LogFields) => void this.lines.push({ level: 'warn', message, fields });
-  error = (message: string, fields?: LogFields) => void this.lines.push({ level: 'error', message, fields });
-}
-
+let served: Served | undefined;
 let hf: TestHostFactory | undefined;
 let app: FastifyInstance | undefined;
 let base = '';
 let logger: RecordingLogger;
+/** These tests call as an operator holding every scope; security.test.ts checks each refusal. */
+let adminToken: string;
+
+beforeAll(async () => {
+  adminToken = await token();
+});
 
 afterEach(async () => {
-  await app?.close();
-  hf?.dispose();
+  await served?.close();
+  served = undefined;
   app = undefined;
   hf = undefined;
 });
 
 /** A test host factory served on a loopback port. */
 async function serve(options: TestHostFactoryOptions = {}): Promise<TestHostFactory> {
-  hf = createTestHostFactory(options);
-  logger = new RecordingLogger();
-  app = buildApp({ hostFactory: hf, logger });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
-  return hf;
+  served = await serveTestApp({ hostFactory: options });
+  ({ hostFactory: hf, app, base, logger } = served);
+  return served.hostFactory;
 }
 
 async function call(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
-  const headers: Record<string, string> = { ...options.headers };
-  let payload: string | undefined = options.raw;
-  if (options.body !== undefined) payload = JSON.stringify(options.body);
-  if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-  const response = await fetch(`${base}${path}`, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
-  const text = await response.text();
-  const isJson = /json/.test(response.headers.get('content-type') ?? '');
-  return { status: response.status, headers: response.headers, text, body: isJson && text !== '' ? JSON.parse(text) : undefined };
+  return callWith(base, adminToken, method, path, options);
 }
 
 async function withTemplate(options: TestHostFactoryOptions = {}, overrides: Record<string, unknown> = {}): Promise<TestHostFactory> {
@@ -161,6 +137,12 @@ describe('REST service: the machine lifecycle over HTTP', () => {
     expect(page.body).toMatchObject({ total: 2, limit: 1, offset: 1, items: [{ requestId }] });
     expectSchema('RequestPage', page.body);
     expect((await call('GET', '/api/v1/machines?status=running')).body.total).toBe(1);
+
+    const reconciled = await call('POST', '/api/v1/reconcile', { body: { limit: 10 } });
+    expect(reconciled.status, reconciled.text).toBe(200);
+    expect(reconciled.body).toMatchObject({ errors: 0, conflicts: 0 });
+    expectSchema('ReconcileResult', reconciled.body);
+    expectProblem(await call('POST', '/api/v1/reconcile', { body: { limit: 0 } }), 400, 'VALIDATION_FAILED');
   });
 
   it('reads, updates with If-Match, validates and deletes templates', async () => {
@@ -449,6 +431,14 @@ describe('REST service: OpenAPI document', () => {
     const routes = registeredRoutes(app!).map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);
     expect(new Set(routes).size).toBe(routes.length);
     expect(routes.sort()).toEqual(operations().map((o) => o.key).sort());
+    // Each operation declares the access its route enforces (access.ts): none, any token, or the route's scope.
+    for (const route of registeredRoutes(app!)) {
+      const key = `${route.method.toLowerCase()} ${route.url.replace(/:(\w+)/g, '{$1}')}`;
+      const operation = operations().find((o) => `${o.key.split(' ')[0]!.toLowerCase()} ${o.path}` === key)!.operation;
+      const expected = route.access === 'public' ? [] : [{ bearerAuth: route.access === 'authenticated' ? [] : [route.access] }];
+      expect(operation.security, key).toEqual(expected);
+      if (route.access !== 'public') expect(Object.keys(operation.responses), key).toContain('401');
+    }
   });
 
   it('is well-formed: unique operation ids, declared path parameters, resolvable references, compilable schemas', () => {
@@ -477,11 +467,11 @@ describe('REST service: OpenAPI document', () => {
 
 describe('REST service: the runnable server', () => {
   it('imports the sample templates and serves them on 127.0.0.1', async () => {
-    const service = await startRestService({ storage: createInMemoryStorage(), port: 0 });
+    const service = await startRestService({ storage: createInMemoryStorage(), port: 0, auth: await testAuth() });
     try {
       expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(service.imported.map((t) => t.action)).toEqual(['created', 'created', 'created']);
-      const response = await fetch(`${service.url}/api/v1/templates`);
+      const response = await fetch(`${service.url}/api/v1/templates`, { headers: { authorization: `Bearer ${adminToken}` } });
       const { templates } = (await response.json()) as { templates: { templateId: string }[] };
       expect(templates.map((t) => t.templateId).sort()).toEqual(SAMPLE_TEMPLATES.templates.map((t) => t.templateId).sort());
       expect((await fetch(`${service.url}/health`)).status).toBe(200);
@@ -491,7 +481,7 @@ describe('REST service: the runnable server', () => {
   });
 
   it('runs the reconciler while it serves, and stops it on close', async () => {
-    const service = await startRestService({ storage: createInMemoryStorage(), port: 0, reconcileEveryMs: 100 });
+    const service = await startRestService({ storage: createInMemoryStorage(), port: 0, reconcileEveryMs: 100, auth: await testAuth() });
     try {
       expect(service.hostFactory.reconciler.running).toBe(true);
       const reconciled = new Promise<ReconcileResult>((resolve) => service.hostFactory.reconciler.start({ everyMs: 100, onRun: resolve }));

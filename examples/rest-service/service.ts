@@ -2,7 +2,10 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createHostFactory, ImportTemplates, silentLogger, systemClock, type HostFactory, type ImportedTemplate, type Logger, type Storage } from '../../src/index';
 import { FakeProvider } from '../../src/testing/index';
 import type { Instrumentation } from '../../src/otel/index';
-import { buildApp } from './app';
+import { buildApp, type MutualTlsOptions } from './app';
+import type { AuthOptions } from './auth';
+import type { CallerLimitOptions } from './caller-limits';
+import { requestOwnersProjection } from './tenancy';
 import { pinoLogger, traceRequests } from './telemetry';
 
 /** Templates imported at start-up so a fresh service has something to request machines from. */
@@ -39,6 +42,12 @@ export interface RestServiceOptions {
   readonly storage: Storage;
   /** TCP port on 127.0.0.1; 0 picks a free one. */
   readonly port: number;
+  /** How bearer tokens are checked (`server.ts` builds these from the environment, or a demo key). */
+  readonly auth: AuthOptions;
+  /** Per-caller machine limits; default 100 per request, 500 per hour. */
+  readonly limits?: CallerLimitOptions;
+  /** Serve HTTPS and require client certificates of this CA (mutual TLS). */
+  readonly tls?: MutualTlsOptions;
   /** Where the library logs. Default: `log` through {@link pinoLogger}, else silent. */
   readonly logger?: Logger;
   /**
@@ -58,7 +67,7 @@ export interface RestService {
   readonly hostFactory: HostFactory;
   /** The simulated cloud: no real machine is ever started. */
   readonly provider: FakeProvider;
-  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  /** Base URL, e.g. `http://127.0.0.1:8080` (`https://` with `tls`). */
   readonly url: string;
   /** What importing {@link SAMPLE_TEMPLATES} did to each. */
   readonly imported: readonly ImportedTemplate[];
@@ -78,9 +87,25 @@ export async function startRestService(options: RestServiceOptions): Promise<Res
     storage: options.storage,
     provider,
     logger,
+    projections: [requestOwnersProjection],
     ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
   });
-  const app = buildApp({ hostFactory, logger, ...(options.log === undefined ? {} : { log: options.log }) });
+  let app: ReturnType<typeof buildApp>;
+  try {
+    app = buildApp({
+      hostFactory,
+      readModels: options.storage.readModels,
+      auth: options.auth,
+      logger,
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...(options.log === undefined ? {} : { log: options.log }),
+    });
+  } catch (error) {
+    hostFactory.dispose();
+    provider.dispose();
+    throw error;
+  }
   if (options.instrumentation !== undefined) traceRequests(app);
   try {
     const { templates } = await hostFactory.commands.execute(ImportTemplates.from({ document: SAMPLE_TEMPLATES }), { correlationId: 'startup-import' });

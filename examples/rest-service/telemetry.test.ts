@@ -5,6 +5,7 @@ import { LOGGER } from '../../src/index';
 import { createInMemoryStorage } from '../../src/testing/index';
 import { telemetry, type Telemetry } from '../../test/otel/support';
 import { startRestService, type RestService } from './service';
+import { testAuth, token } from './test-harness';
 
 /** A pino logger whose JSON lines land in `lines`. */
 function memoryPino(lines: Record<string, unknown>[]) {
@@ -27,10 +28,10 @@ describe('the REST service with OpenTelemetry and pino', () => {
 
   it('traces a POST /requests as an HTTP span holding its command, provider call and projections, under the request correlation id', async () => {
     otel = telemetry({ global: true });
-    service = await startRestService({ storage: createInMemoryStorage(), port: 0, instrumentation: otel.instrumentation });
+    service = await startRestService({ storage: createInMemoryStorage(), port: 0, instrumentation: otel.instrumentation, auth: await testAuth() });
     const response = await fetch(`${service.url}/api/v1/requests`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-correlation-id': 'rest-trace-1' },
+      headers: { 'content-type': 'application/json', 'x-correlation-id': 'rest-trace-1', authorization: `Bearer ${await token()}` },
       body: JSON.stringify({ templateId: 'small-ondemand', machineCount: 1 }),
     });
     expect(response.status).toBe(202);
@@ -48,11 +49,18 @@ describe('the REST service with OpenTelemetry and pino', () => {
   it("writes the library's log lines and Fastify's request log through one pino logger", async () => {
     const lines: Record<string, unknown>[] = [];
     const log = memoryPino(lines);
-    service = await startRestService({ storage: createInMemoryStorage(), port: 0, log });
-    await fetch(`${service.url}/api/v1/templates`);
+    service = await startRestService({ storage: createInMemoryStorage(), port: 0, log, auth: await testAuth() });
+    const bearer = await token();
+    expect((await fetch(`${service.url}/api/v1/templates`, { headers: { authorization: `Bearer ${bearer}` } })).status).toBe(200);
+    const expired = await token({ expiresInSeconds: -600 });
+    expect((await fetch(`${service.url}/api/v1/templates`, { headers: { authorization: `Bearer ${expired}` } })).status).toBe(401);
     // The Logger the host factory's kernel binds (and its handlers and middleware log through).
     service.hostFactory.container.get(LOGGER).warn('library line', { requestId: 'req-1' });
     expect(lines.some((l) => l.msg === 'incoming request')).toBe(true);
     expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'library line', requestId: 'req-1' }));
+    // A refusal is logged with its reason; no token (nor its signature) ever reaches the log.
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'authentication refused', code: 'INVALID_TOKEN', reason: expect.stringContaining('ERR_JWT_EXPIRED') }));
+    const logged = JSON.stringify(lines);
+    for (const secret of [bearer, expired, bearer.split('.')[2]!, expired.split('.')[2]!]) expect(logged).not.toContain(secret);
   });
 });

@@ -23,14 +23,22 @@ export interface Runtime {
 export const RUNTIME = new Token<Runtime>('hostfactory-kernel.runtime');
 
 /**
- * The domain context of one command: the clock read once, ids, and the dispatch's tracing ids (its
- * correlation, and its `messageId` as the causation of every event it records).
+ * The domain context of one command: the clock read once, ids, the dispatch's tracing ids (its
+ * correlation, and its `messageId` as the causation of every event it records) and its caller
+ * metadata when it has any (stored with each event: who asked).
  */
 export function domainContext(runtime: Runtime, context: HandlerContext | undefined): DomainContext {
+  const metadata = context?.metadata;
   return {
     now: runtime.clock.now(),
     ids: runtime.ids,
     ...(context === undefined ? {} : { correlationId: context.correlationId }),
     causationId: context === undefined ? runtime.ids.uuid() : context.messageId,
+    ...(metadata === undefined || isEmpty(metadata) ? {} : { metadata }),
   };
+}
+
+function isEmpty(record: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }

@@ -82,6 +82,7 @@ export abstract class AggregateRoot<E extends AnyEvent> {
       occurredAt: ctx.now.toISOString(),
       ...(ctx.correlationId === undefined ? {} : { correlationId: ctx.correlationId }),
       ...(ctx.causationId === undefined ? {} : { causationId: ctx.causationId }),
+      ...(ctx.metadata === undefined ? {} : { metadata: ctx.metadata }),
       data,
     };
     this.#recorded.push(event as E);

@@ -24,6 +24,11 @@ export interface DomainEventBase<TType extends string, TAggregate extends Aggreg
   /** Id of the command that caused the change. */
   readonly causationId?: string;
   /**
+   * The caller's metadata given to the command's dispatch (`execute(…, { metadata })`), when it had
+   * any: who asked for the change (e.g. `{ principal: { subject, tenant, scopes } }`).
+   */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /**
    * The trace the event was committed in, as W3C Trace Context headers, when the host factory runs
    * with instrumentation; its projections, handlers and relays continue that trace.
    */

@@ -32,4 +32,9 @@ export interface DomainContext {
   readonly correlationId?: string;
   /** Id of the command that caused the call; copied onto every event recorded during it. */
   readonly causationId?: string;
+  /**
+   * Who asked, as JSON data (the dispatch's `ExecuteOptions.metadata`, e.g. an authenticated
+   * principal); copied onto every event recorded during the call. Absent or empty: not copied.
+   */
+  readonly metadata?: Readonly<Record<string, unknown>>;
 }
