@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Reconcile, type ReconcileResult } from '../../src/index';
-import { createTestHostFactory, type TestHostFactory } from '../../src/testing/index';
-import { buildApp } from './app';
+import type { TestHostFactory } from '../../src/testing/index';
+import { callWith, serveTestApp, token, type Served } from './test-harness';
 import { templateInput } from '../../test/support/templates';
 
-const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const WINDOW_MS = 900_000; // the host factory's default limits.ackWindowMs
 
 /**
@@ -14,15 +13,19 @@ const WINDOW_MS = 900_000; // the host factory's default limits.ackWindowMs
  * `GET /requests/:requestId` once is what acknowledges it (docs/rest-service.md, section 4).
  */
 describe('REST service: which route acknowledges a request', () => {
-  let hf: TestHostFactory | undefined;
-  afterEach(() => hf?.dispose());
+  let served: Served | undefined;
+  afterEach(async () => {
+    await served?.close();
+    served = undefined;
+  });
 
   async function site() {
-    hf = createTestHostFactory();
-    const app = buildApp({ hostFactory: hf, logger: silent });
+    served = await serveTestApp();
+    const hf = served.hostFactory;
+    const bearer = await token();
     const call = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-      const reply = await app.inject({ method, url, ...(body === undefined ? {} : { payload: body as object }) });
-      return { status: reply.statusCode, body: JSON.parse(reply.body) as any };
+      const reply = await callWith(served!.base, bearer, method, url, body === undefined ? {} : { body });
+      return { status: reply.status, body: reply.body as any };
     };
     expect((await call('POST', '/api/v1/templates', { template: templateInput() })).status).toBe(201);
     hf.fake!.script({ templateId: 'small' }, { bootAfterSyncs: 1 });
