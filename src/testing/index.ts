@@ -9,7 +9,7 @@ import 'reflect-metadata';
 export { createTestHostFactory } from './test-host-factory';
 export type { TestHostFactory, TestHostFactoryOptions } from './test-host-factory';
 export { scenario } from './scenario';
-export type { Scenario, ScenarioWhen, ScenarioOutcome, ScenarioOptions, GivenStep, ExpectedEvent, ExpectedSubset } from './scenario';
+export type { Scenario, ScenarioWhen, ScenarioOutcome, ScenarioOptions, GivenStep, ExpectedEvent, ExpectedSubset, AsymmetricMatcher } from './scenario';
 export { createInMemoryStorage } from './in-memory-storage';
 export type { InMemoryStorage, StorageCounts } from './in-memory-storage';
 export { storageContract } from './storage-contract';

@@ -8,7 +8,7 @@ import { actualLine, eventDiff, type ExpectedShape } from './scenario/render';
 import { createTestHostFactory, type TestHostFactory, type TestHostFactoryOptions } from './test-host-factory';
 import type { ExpectedEvent, GivenStep, Scenario, ScenarioOptions, ScenarioOutcome, ScenarioWhen } from './scenario/scenario.types';
 
-export type { ExpectedSubset, ExpectedEvent, GivenStep, ScenarioOutcome, ScenarioOptions, ScenarioWhen, Scenario } from './scenario/scenario.types';
+export type { AsymmetricMatcher, ExpectedSubset, ExpectedEvent, GivenStep, ScenarioOutcome, ScenarioOptions, ScenarioWhen, Scenario } from './scenario/scenario.types';
 
 type Step = { kind: 'commands'; commands: Command<unknown>[] } | { kind: 'events'; events: DomainEvent[] } | { kind: 'call'; call: (hf: TestHostFactory) => unknown };
 
