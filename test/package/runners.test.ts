@@ -1,6 +1,6 @@
 // The test kit in every runner a host uses: each fixture project of test/runners (Jest + ts-jest with
-// fake timers, Jest + @swc/jest with legacy fake timers, node --test + tsx with mock timers, Mocha +
-// tsx) installs its pinned runner from its own lockfile and the packed tarball, runs the shared suite
+// fake timers, Jest + @swc/jest, node --test + tsx with mock timers, Mocha + tsx, vitest 3 with fake
+// timers) installs its pinned runner from its own lockfile and the packed tarball, runs the shared suite
 // green, and reports the failing-event-handler spec as a failed test naming the handler.
 //
 // Installing four runners takes minutes on a cold npm cache, so this runs under CI=true (and fails
@@ -23,6 +23,8 @@ interface Fixture {
   /** The command that runs the green suite, and the one that runs the spec that must fail. */
   readonly green: readonly string[];
   readonly red: readonly string[];
+  /** Extra environment for the red run. */
+  readonly redEnv?: Record<string, string>;
 }
 
 const FIXTURES: readonly Fixture[] = [
@@ -39,6 +41,8 @@ const FIXTURES: readonly Fixture[] = [
     green: [NPM, 'test'],
     red: [NPX, 'mocha', '--no-config', '--node-option', 'import=tsx', '--node-option', 'import=reflect-metadata', '--extension', 'ts', 'failing/handler.spec.ts'],
   },
+  // The vitest bindings on an older major; installing it next to the tarball also proves the peer range admits it.
+  { name: 'vitest-3', green: [NPM, 'test'], red: [NPX, 'vitest', 'run'], redEnv: { HOSTFACTORY_SPECS: 'failing/**/*.spec.ts' } },
 ];
 
 const SCRATCH = mkdtempSync(join(tmpdir(), 'hostfactory-kernel-runners-'));
@@ -49,10 +53,10 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_ENV' && key !== 'TEST'));
 }
 
-async function inFixture(fixture: Fixture, command: readonly string[], timeoutMs = 300_000): Promise<RunResult & { code: number }> {
+async function inFixture(fixture: Fixture, command: readonly string[], env: Record<string, string> = {}, timeoutMs = 300_000): Promise<RunResult & { code: number }> {
   const [file, ...args] = command as [string, ...string[]];
   const saved = process.env;
-  process.env = cleanEnv();
+  process.env = { ...cleanEnv(), ...env };
   try {
     return { ...(await run(file, args, join(SCRATCH, fixture.name), timeoutMs)), code: 0 };
   } catch (error) {
@@ -93,7 +97,7 @@ describe.skipIf(!ENABLED)('the test kit under each runner fixture', () => {
       }, 300_000);
 
       it('fails the spec whose event handler fails, naming the handler and its error', async () => {
-        const result = await inFixture(fixture, fixture.red);
+        const result = await inFixture(fixture, fixture.red, fixture.redEnv);
         expect(result.code).toBe(1);
         expect(result.stderr).toContain('settle(): an event handler failed');
         expect(result.stderr).toContain('BrokenAuditSink on TemplateCreated: the audit sink is down');
