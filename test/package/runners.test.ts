@@ -45,7 +45,8 @@ const FIXTURES: readonly Fixture[] = [
   { name: 'vitest-3', green: [NPM, 'test'], red: [NPX, 'vitest', 'run'], redEnv: { HOSTFACTORY_SPECS: 'failing/**/*.spec.ts' } },
 ];
 
-const SCRATCH = mkdtempSync(join(tmpdir(), 'hostfactory-kernel-runners-'));
+/** A scratch folder outside the repository, made only when the fixtures run. */
+let SCRATCH = '';
 let tarball = '';
 
 /** A child's environment without this vitest run's variables, as a developer's shell would have it. */
@@ -76,6 +77,7 @@ async function install(fixture: Fixture): Promise<void> {
 
 describe.skipIf(!ENABLED)('the test kit under each runner fixture', () => {
   beforeAll(async () => {
+    SCRATCH = mkdtempSync(join(tmpdir(), 'hostfactory-kernel-runners-'));
     await ensureBuilt();
     mkdirSync(join(SCRATCH, 'pack'), { recursive: true });
     await run(NPM, ['pack', '--silent', '--pack-destination', join(SCRATCH, 'pack')], ROOT, 180_000);
@@ -85,7 +87,7 @@ describe.skipIf(!ENABLED)('the test kit under each runner fixture', () => {
   }, 240_000);
 
   // Four node_modules trees: removing them can take a minute on a busy disk.
-  afterAll(() => rm(SCRATCH, { recursive: true, force: true }), 300_000);
+  afterAll(() => (SCRATCH === '' ? undefined : rm(SCRATCH, { recursive: true, force: true })), 300_000);
 
   for (const fixture of FIXTURES) {
     describe(fixture.name, () => {
