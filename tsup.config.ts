@@ -1,4 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
+
+// `hostfactory-kernel/testing/vitest` is ESM only (vitest refuses `require`): its CommonJS build is
+// a module that throws, naming the runner-neutral functions of `hostfactory-kernel/testing`.
+const VITEST_REQUIRE_STUB = fileURLToPath(new URL('./src/testing/vitest-require.ts', import.meta.url));
 
 // Built with swc (tsup picks it when @swc/core is installed and emitDecoratorMetadata is on),
 // so decorated classes keep their metadata in dist exactly as they do under vitest.
@@ -21,4 +26,9 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   external: ['typedi', 'reflect-metadata', 'class-validator', 'class-transformer', 'vitest', '@opentelemetry/api'],
+  esbuildOptions(options, { format }) {
+    if (format === 'cjs' && options.entryPoints !== undefined && !Array.isArray(options.entryPoints)) {
+      options.entryPoints = { ...options.entryPoints, 'testing/vitest': VITEST_REQUIRE_STUB };
+    }
+  },
 });

@@ -1,14 +1,15 @@
 /**
  * Test support for hosts and for this library (`hostfactory-kernel/testing`): a ready test host
  * factory, in-memory adapters with real semantics, a scriptable fake cloud, a manual clock, and the
- * conformance suites a host's own adapters can run. Vitest bindings live in `./testing/vitest`.
+ * conformance suites a host's own adapters can run, declared with any test runner
+ * (`runStorageContract(options, { describe, it })`). Vitest-only shortcuts live in `./testing/vitest`.
  */
 // class-transformer and typedi decorators need the Reflect metadata API; load it before them.
 import 'reflect-metadata';
 export { createTestHostFactory } from './test-host-factory';
 export type { TestHostFactory, TestHostFactoryOptions } from './test-host-factory';
 export { scenario } from './scenario';
-export type { Scenario, ScenarioWhen, ScenarioOutcome, ScenarioOptions, GivenStep, ExpectedEvent, ExpectedSubset } from './scenario';
+export type { Scenario, ScenarioWhen, ScenarioOutcome, ScenarioOptions, GivenStep, ExpectedEvent, ExpectedSubset, AsymmetricMatcher } from './scenario';
 export { createInMemoryStorage } from './in-memory-storage';
 export type { InMemoryStorage, StorageCounts } from './in-memory-storage';
 export { storageContract } from './storage-contract';
@@ -27,4 +28,6 @@ export type {
   FakeMachine,
 } from './fake-provider';
 export { providerContract, sampleTemplateSnapshot } from './provider-contract';
+export { runStorageContract, runProviderContract } from './contract-runner';
+export type { TestRunner } from './contract-runner';
 export type { ProviderContractOptions, ProviderContractSubject, ProviderContractCase } from './provider-contract';

@@ -48,8 +48,9 @@ export interface ProviderContractCase {
 /**
  * The conformance suite for a {@link ProviderPort} adapter: result shapes, provision idempotency,
  * describe of unknown ids, terminate idempotency, `cancelProvision` (unless `cancel: false`), and
- * (unless `faults: false`) errors carrying messages. Each case runs on a provider from `create()`, uses random request ids, terminates the
- * machines it made and then calls `destroy`. Usable from any runner; for vitest, `runProviderContract` from `hostfactory-kernel/testing/vitest`.
+ * (unless `faults: false`) errors carrying messages. Each case runs on a provider from `create()`,
+ * uses random request ids, terminates the machines it made and then calls `destroy`. Usable from any
+ * runner; `runProviderContract(options, { describe, it })` declares one test per case.
  */
 export function providerContract(options: ProviderContractOptions): ProviderContractCase[] {
   const bodies: Record<string, ProviderCaseBody> = {

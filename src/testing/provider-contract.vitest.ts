@@ -1,12 +1,12 @@
 import { describe, it } from 'vitest';
-import { providerContract, type ProviderContractOptions } from './provider-contract';
+import { runProviderContract as runWith } from './contract-runner';
+import type { ProviderContractOptions } from './provider-contract';
 
 /**
  * Declares the provider contract as a vitest suite: one `describe(name)` with an `it` per case.
- * Call it at the top level of a test file. Only this module imports vitest.
+ * Call it at the top level of a test file. Other runners: `runProviderContract(options, { describe, it })`
+ * from `hostfactory-kernel/testing`.
  */
 export function runProviderContract(options: ProviderContractOptions): void {
-  describe(`provider contract: ${options.name}`, () => {
-    for (const contractCase of providerContract(options)) it(contractCase.name, contractCase.run);
-  });
+  runWith(options, { describe, it });
 }

@@ -2,30 +2,52 @@ import { RUNTIME } from '../application/runtime';
 import type { StoredEvent } from '../application/storage/event-log';
 import { isDomainEvent, type DomainEvent, type DomainEventType } from '../domain';
 import { Command, isKernelError, Query, type KernelError, type ResultOf } from '../kernel';
+import { deadline, onNextTurn } from './real-timers';
 import { describeError, mismatch, show } from './scenario/match';
 import { actualLine, eventDiff, type ExpectedShape } from './scenario/render';
 import { createTestHostFactory, type TestHostFactory, type TestHostFactoryOptions } from './test-host-factory';
 import type { ExpectedEvent, GivenStep, Scenario, ScenarioOptions, ScenarioOutcome, ScenarioWhen } from './scenario/scenario.types';
 
-export type { ExpectedSubset, ExpectedEvent, GivenStep, ScenarioOutcome, ScenarioOptions, ScenarioWhen, Scenario } from './scenario/scenario.types';
+export type { AsymmetricMatcher, ExpectedSubset, ExpectedEvent, GivenStep, ScenarioOutcome, ScenarioOptions, ScenarioWhen, Scenario } from './scenario/scenario.types';
 
 type Step = { kind: 'commands'; commands: Command<unknown>[] } | { kind: 'events'; events: DomainEvent[] } | { kind: 'call'; call: (hf: TestHostFactory) => unknown };
 
 /**
  * Starts a scenario on `hostFactory` (or on a new `createTestHostFactory(options)`). Steps run in
  * the order their `then…` forms are called, one at a time; givens already run are not repeated.
+ * A host factory the scenario made itself is disposed once its last step settles (no `when` step
+ * left unjudged by the next turn of the event loop); a `when` after that throws. A host factory
+ * you pass stays yours to dispose.
  */
 export function scenario(hostFactory?: TestHostFactory | TestHostFactoryOptions, options: ScenarioOptions = {}): Scenario {
-  const hf = isTestHostFactory(hostFactory) ? hostFactory : createTestHostFactory(hostFactory);
+  const given = isTestHostFactory(hostFactory) ? hostFactory : undefined;
+  let made: TestHostFactory | undefined;
+  // Made on first use, so a scenario refused while being declared leaves nothing behind.
+  const host = (): TestHostFactory => given ?? (made ??= createTestHostFactory(hostFactory as TestHostFactoryOptions | undefined));
   const timeoutMs = options.timeoutMs ?? 5_000;
   const steps: Step[] = [];
   let ran = 0;
   let givenEventsAppended = false;
   let queue: Promise<unknown> = Promise.resolve();
+  let declared = 0;
+  let settled = 0;
+  let disposed = false;
+
+  const stepSettled = (): void => {
+    settled += 1;
+    if (given !== undefined || settled < declared) return;
+    // Wait one real turn: `await s.when(a).then(…); await s.when(b)…` declares b before it runs.
+    onNextTurn(() => {
+      if (disposed || settled < declared) return;
+      disposed = true;
+      made?.dispose();
+    });
+  };
 
   const runGivens = async (upTo: number): Promise<void> => {
     for (; ran < upTo; ran++) {
       const step = steps[ran]!;
+      const hf = host();
       if (step.kind === 'commands') {
         for (const command of step.commands) {
           try {
@@ -45,7 +67,9 @@ export function scenario(hostFactory?: TestHostFactory | TestHostFactoryOptions,
   };
 
   const self: Scenario = {
-    hostFactory: hf,
+    get hostFactory() {
+      return host();
+    },
     given(...items) {
       for (const item of items) {
         if (item instanceof Command) steps.push({ kind: 'commands', commands: [item] });
@@ -67,13 +91,24 @@ export function scenario(hostFactory?: TestHostFactory | TestHostFactoryOptions,
       return this;
     },
     when(subject: Command<unknown> | Query<unknown> | ((hf: TestHostFactory) => unknown)) {
+      if (disposed) {
+        throw new Error(
+          'Scenario: this scenario made its own host factory and disposed it once its last step settled. ' +
+            'To add steps after other awaits, pass one: scenario(createTestHostFactory()), and dispose it yourself (afterEach).',
+        );
+      }
+      declared += 1;
       const upTo = steps.length;
       const label = typeof subject === 'function' ? `when action ${subject.name || '(anonymous)'}` : `when ${nameOf(subject)}`;
       let outcome: Promise<ScenarioOutcome<unknown>> | undefined;
       const run = () => {
         outcome ??= (queue = queue.catch(() => undefined).then(async () => {
-          await runGivens(upTo);
-          return act(hf, subject, timeoutMs, label);
+          try {
+            await runGivens(upTo);
+            return await act(host(), subject, timeoutMs, label);
+          } finally {
+            stepSettled();
+          }
         })) as Promise<ScenarioOutcome<unknown>>;
         return outcome;
       };
@@ -96,9 +131,8 @@ async function act(hf: TestHostFactory, subject: Command<unknown> | Query<unknow
   );
   await hf.settle({ timeoutMs });
   if (!captured.done) {
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([work, expired]).finally(() => clearTimeout(timer));
+    const { expired, cancel } = deadline(timeoutMs);
+    await Promise.race([work, expired]).finally(cancel);
     if (!captured.done) throw new Error(`Scenario ${label}: the step did not finish within ${timeoutMs} ms.`);
     await hf.settle({ timeoutMs });
   }

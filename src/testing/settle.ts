@@ -1,6 +1,7 @@
 import type { HostFactory } from '../application/host-factory';
 import type { Storage } from '../application/storage/storage';
-import { KernelError, type CommandBus, type EventBus, type EventMessage, type QueryBus } from '../kernel';
+import { KernelError, type CommandBus, type EventBus, type EventFailure, type EventMessage, type PublishReport, type QueryBus } from '../kernel';
+import { deadline, nextTurn, now } from './real-timers';
 import { describeError } from './scenario/match';
 
 interface Activity {
@@ -16,6 +17,7 @@ interface Activity {
  */
 export class ActivityTracker {
   readonly #active = new Set<Activity>();
+  readonly #failures: EventFailure[] = [];
 
   /** Tracks every dispatch through these two buses until it settles. */
   watchBuses(commands: CommandBus, queries: QueryBus): void {
@@ -32,8 +34,17 @@ export class ActivityTracker {
     events.publish = ((batch: EventMessage | readonly EventMessage[], options?: { correlationId?: string }) => {
       const list: readonly EventMessage[] = Array.isArray(batch) ? batch : [batch as EventMessage];
       const types = [...new Set(list.map((e) => e?.type))].join(', ');
-      return this.#track(`event-bus delivery of ${types || 'nothing'}`, publish(batch, options));
+      const delivery = publish(batch, options).then((report: PublishReport) => {
+        this.#failures.push(...report.failed);
+        return report;
+      });
+      return this.#track(`event-bus delivery of ${types || 'nothing'}`, delivery);
     }) as EventBus['publish'];
+  }
+
+  /** The event-handler failures seen since the last call, oldest first; the list is emptied. */
+  takeFailures(): EventFailure[] {
+    return this.#failures.splice(0);
   }
 
   /** Promises of what is in flight now. */
@@ -51,24 +62,29 @@ export class ActivityTracker {
   }
 
   #track<T>(label: string, work: Promise<T>): Promise<T> {
-    const activity: Activity = { label, since: performance.now(), done: work };
+    const activity: Activity = { label, since: now(), done: work };
     this.#active.add(activity);
     return work.finally(() => this.#active.delete(activity));
   }
 }
 
+/** How {@link settle} waits: its real-time limit, and whether event-handler failures reject it. */
+export interface SettleOptions {
+  readonly timeoutMs: number;
+  readonly failOnEventHandlerErrors: boolean;
+}
+
 /**
  * Waits until nothing is in flight and every projection has applied the whole log (the projector
  * delivers to the event bus in the same round), repeating while the work it waits on commits more.
- * Rejects with `PROJECTION_FAILED` as soon as a projection stops on an error, and with `TIMEOUT`
- * listing what is still pending after `timeoutMs`.
+ * Rejects with `PROJECTION_FAILED` as soon as a projection stops on an error, with
+ * `EVENT_HANDLER_FAILED` once settled when an event handler failed since the last `settle()` (unless
+ * turned off), and with `TIMEOUT` listing what is still pending after `timeoutMs` of real time.
  */
-export async function settle(hostFactory: HostFactory, storage: Storage, tracker: ActivityTracker, timeoutMs: number): Promise<void> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), timeoutMs);
-  });
+export async function settle(hostFactory: HostFactory, storage: Storage, tracker: ActivityTracker, options: SettleOptions): Promise<void> {
+  const { timeoutMs } = options;
+  const started = now();
+  const { expired, cancel } = deadline(timeoutMs);
   try {
     for (;;) {
       const round = (async () => {
@@ -88,23 +104,43 @@ export async function settle(hostFactory: HostFactory, storage: Storage, tracker
           { details: { projection: failing.projection, position: failing.position + 1 }, cause: failing.error },
         );
       }
-      if (tracker.idle && status.every((p) => p.position >= head)) return;
+      if (tracker.idle && status.every((p) => p.position >= head)) {
+        const failures = tracker.takeFailures();
+        if (failures.length > 0 && options.failOnEventHandlerErrors) throw handlerFailure(failures);
+        return;
+      }
       // Something committed or started meanwhile: go round again, letting timers and I/O run first.
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
-    const pending = await pendingWork(hostFactory, storage, tracker, performance.now());
+    const pending = await pendingWork(hostFactory, storage, tracker, now());
+    const failed = tracker.takeFailures().map((f) => `event handler ${f.handler} failed on ${f.eventType}: ${describeError(f.error)}`);
     throw new KernelError(
       'TIMEOUT',
-      `settle() timed out after ${timeoutMs} ms (${Math.round(performance.now() - started)} ms elapsed); still pending:\n  - ${pending.join('\n  - ')}`,
-      { details: { pending, timeoutMs } },
+      `settle() timed out after ${timeoutMs} ms (${Math.round(now() - started)} ms elapsed); still pending:\n  - ${pending.join('\n  - ')}` +
+        (failed.length > 0 && options.failOnEventHandlerErrors ? `\nmeanwhile:\n  - ${failed.join('\n  - ')}` : ''),
+      { details: { pending, timeoutMs, ...(failed.length > 0 ? { failed } : {}) } },
     );
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
 }
 
+/** `EVENT_HANDLER_FAILED` listing each failed delivery; `cause` is the error (or an AggregateError of them all). */
+function handlerFailure(failures: readonly EventFailure[]): KernelError {
+  const lines = failures.map((f) => `${f.handler} on ${f.eventType}: ${describeError(f.error)}`);
+  const cause = failures.length === 1 ? failures[0]!.error : new AggregateError(failures.map((f) => f.error), `${failures.length} event handler failures`);
+  return new KernelError(
+    'EVENT_HANDLER_FAILED',
+    `settle(): ${failures.length === 1 ? 'an event handler' : `${failures.length} event handler deliveries`} failed:\n  - ${lines.join('\n  - ')}\n` +
+      'Fix the handler, or bind what it injects in hf.container (hf.verify() lists what is unbound). ' +
+      'To let handlers fail without failing settle(), pass createTestHostFactory({ failOnEventHandlerErrors: false }).',
+    { details: { failures: failures.map((f) => ({ handler: f.handler, eventType: f.eventType, error: describeError(f.error) })) }, cause },
+  );
+}
+
 async function pendingWork(hostFactory: HostFactory, storage: Storage, tracker: ActivityTracker, now: number): Promise<string[]> {
-  const head = await Promise.race([storage.eventLog.head(), new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 100))]);
+  const { expired, cancel } = deadline(100);
+  const head = await Promise.race([storage.eventLog.head(), expired.then(() => Number.NaN)]).finally(cancel);
   const behind = hostFactory
     .projectionStatus()
     .filter((p) => !(p.position >= head) || p.error !== undefined)

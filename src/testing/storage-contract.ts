@@ -26,8 +26,8 @@ export interface StorageContractCase {
 /**
  * The conformance suite for a {@link Storage} adapter: every rule of the storage ports as a
  * separate case, each on its own storage from `create()` and `destroy`ed afterwards. Usable from
- * any test runner; for vitest, `runStorageContract` from `hostfactory-kernel/testing/vitest` declares
- * one `it` per case.
+ * any test runner; `runStorageContract(options, { describe, it })` declares one test per case with
+ * any runner's functions.
  */
 export function storageContract<S extends Storage>(options: StorageContractOptions<S>): StorageContractCase[] {
   const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases, ...batchCases, ...strictnessCases, ...semanticsCases, ...textCases };

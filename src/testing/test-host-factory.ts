@@ -10,6 +10,12 @@ import { ActivityTracker, settle } from './settle';
 export interface TestHostFactoryOptions extends Partial<HostFactoryOptions> {
   /** Where the clock starts; ignored when `clock` is given. */
   startAt?: Date;
+  /**
+   * Whether `settle()` (and so every `scenario` step) rejects with `EVENT_HANDLER_FAILED` when an
+   * event handler failed or could not be built since the last `settle()`. Default true; pass false
+   * to let handlers fail quietly (failures still reach `onEventError` and the logger).
+   */
+  failOnEventHandlerErrors?: boolean;
 }
 
 /** A host factory on in-memory ports, with handles to its fakes and test controls. */
@@ -28,7 +34,9 @@ export interface TestHostFactory extends HostFactory {
    * Resolves once every command and query dispatched so far has finished, every committed event has
    * been applied by every projection and delivered on the event bus, and that work committed nothing
    * more, so tests never sleep. Rejects with `PROJECTION_FAILED` when a projection stops on an
-   * error, and with `TIMEOUT` (default 5000 ms) listing what is still pending. Never call it from a handler.
+   * error, with `EVENT_HANDLER_FAILED` listing every event handler that failed since the last
+   * `settle()` (see `failOnEventHandlerErrors`), and with `TIMEOUT` (default 5000 ms of real time,
+   * fake timers or not) listing what is still pending. Never call it from a handler.
    */
   settle(options?: { timeoutMs?: number }): Promise<void>;
   /** Releases the kernel and its container, and disposes the fake provider (hung calls reject). */
@@ -64,7 +72,7 @@ export function createTestHostFactory(options: TestHostFactoryOptions = {}): Tes
       if (clock === undefined) throw new KernelError('INVALID_CONFIGURATION', 'advance() needs the test kit’s ManualClock; you passed your own clock, move it yourself.');
       return clock.advance(duration);
     },
-    settle: ({ timeoutMs = 5_000 } = {}) => settle(hostFactory, storage, tracker, timeoutMs),
+    settle: ({ timeoutMs = 5_000 } = {}) => settle(hostFactory, storage, tracker, { timeoutMs, failOnEventHandlerErrors: options.failOnEventHandlerErrors !== false }),
     dispose() {
       hostFactory.dispose();
       fake?.dispose();

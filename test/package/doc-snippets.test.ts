@@ -24,6 +24,8 @@ function snippetsOf(doc: string): Snippet[] {
   const found: Snippet[] = [];
   for (const match of text.matchAll(FENCE)) {
     if ((match[2] ?? '').trim().split(/\s+/).includes('fragment')) continue;
+    // A copy of a runner fixture's file: compiled and run by its runner (test/docs/testing-runners-doc.test.ts).
+    if (/(^|\s)fixture=/.test(match[2] ?? '')) continue;
     const line = text.slice(0, match.index).split('\n').length + 1;
     const file = `${doc.replace(/[/.]/g, '_')}_L${line}.ts`;
     found.push({ doc, line, file, code: match[3] ?? '' });

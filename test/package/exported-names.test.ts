@@ -74,8 +74,11 @@ describe('the public surface', () => {
       expect(declaredNames(join(ROOT, conditions.require.types)).all, subpath).toEqual(esmDeclared.all);
       const esm = Object.keys((await import(pathToFileURL(join(ROOT, conditions.import.default)).href)) as object).sort();
       expect(esm, `${subpath} (ESM)`).toEqual(esmDeclared.values);
-      // vitest refuses to be require()d, so the CommonJS vitest bindings cannot load inside a test.
-      if (subpath === './testing/vitest') continue;
+      // ESM only: its require condition throws, naming the runner-neutral entry (test/package/vitest-entry.test.ts).
+      if (subpath === './testing/vitest') {
+        expect(() => require(join(ROOT, conditions.require.default)), subpath).toThrow(/runs only inside vitest.*hostfactory-kernel\/testing/);
+        continue;
+      }
       const cjs = Object.keys(require(join(ROOT, conditions.require.default)) as object).filter((k) => k !== '__esModule').sort();
       expect(cjs, `${subpath} (CJS)`).toEqual(esmDeclared.values);
     }

@@ -94,6 +94,8 @@ function createSystem(options: { projectionDownFor?: number; handlerDownFor?: nu
     limits: { providerTimeoutMs: PROVIDER_TIMEOUT_MS },
     projections: [recorder, flaky],
     handlers: [FlakyAuditHandler],
+    // The audit handler fails on purpose; the outage is judged by what it delivered afterwards.
+    failOnEventHandlerErrors: false,
   });
   hf.container.set(AUDIT, audit);
   return { hf, plan, memory, recorder, flaky, name, audit, outage, ids: {}, errors: [] };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { ProviderMachine, ProviderPort, ProvisionResult } from '../../application/provider/provider.port';
 import type { TemplateSnapshot } from '../../domain';
+import { sleep } from '../real-timers';
 import { checkError, checkMachines, checkProvisionResult, checkReclaimNotices, checkTerminateResult, show } from './checks';
 
 /** What a case body gets: the provider under test and the resolved options. */
@@ -27,8 +28,9 @@ export function newRequestId(): string {
   return `req-${randomUUID()}`;
 }
 
+/** Waits `ms` of real time, fake timers or not. */
 export async function pause(ms: number): Promise<void> {
-  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+  if (ms > 0) await sleep(ms);
 }
 
 export interface Provisioned {

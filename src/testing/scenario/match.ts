@@ -1,9 +1,9 @@
 import { isKernelError } from '../../kernel/errors';
 import { isPlainObject } from '../../kernel/issue-paths';
 
-/** Something like vitest's `expect.any(String)`: any object with an `asymmetricMatch` method. */
-interface AsymmetricMatcher {
-  asymmetricMatch(actual: unknown): boolean;
+/** Something like vitest's or Jest's `expect.any(String)`: any object with an `asymmetricMatch` method. */
+export interface AsymmetricMatcher {
+  asymmetricMatch(other: unknown): boolean;
 }
 
 /** True for objects with an `asymmetricMatch` method (vitest, jest and jasmine matchers). */
@@ -67,28 +67,41 @@ export function pick(actual: unknown, shape: unknown): unknown {
   return actual;
 }
 
-/** Compact JSON for messages: matchers by their own name, Dates as ISO strings, RegExps as `/…/`, long text cut. */
+/** Compact JSON for messages: matchers by name and sample (`StringMatching /abc/`), Dates as ISO strings, RegExps as `/…/`, long text cut. */
 export function show(value: unknown, max = 240): string {
   if (value === undefined) return 'undefined';
+  const matchers: string[] = [];
   const text =
     JSON.stringify(value, function (this: unknown, key: string) {
       // Read the raw value: JSON.stringify has already applied Date#toJSON to the argument.
       const raw = key === '' ? value : (this as Record<string, unknown>)[key];
-      if (isMatcher(raw)) return `<${matcherName(raw)}>`;
+      if (isMatcher(raw)) return `${MATCHER_MARK}${matchers.push(matcherText(raw)) - 1}${MATCHER_MARK}`;
       if (raw instanceof RegExp) return String(raw);
       if (raw instanceof Date) return Number.isNaN(raw.getTime()) ? 'Invalid Date' : raw.toISOString();
       if (typeof raw === 'bigint') return `${raw}n`;
       if (raw === undefined) return undefined;
       return raw;
-    }) ?? String(value);
+    })?.replace(MATCHER_SLOT, (_, index: string) => matchers[Number(index)]!) ?? String(value);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function matcherName(matcher: AsymmetricMatcher): string {
-  const named = matcher as { toAsymmetricMatcher?: () => string; toString(): string };
+// A matcher is printed unquoted in place of the placeholder JSON.stringify quoted.
+const MATCHER_MARK = '\u2063matcher\u2063';
+const MATCHER_SLOT = new RegExp(`"${MATCHER_MARK}(\\d+)${MATCHER_MARK}"`, 'g');
+
+/**
+ * How Jest's and vitest's printers name a matcher: its own `toAsymmetricMatcher()` text
+ * (`Any<String>`, `NumberCloseTo 1.5 (2 digits)`), else its `toString()` (`StringMatching`) followed by
+ * its `sample` (`/abc/`, `{"a":1}`), else its class name.
+ */
+function matcherText(matcher: AsymmetricMatcher): string {
+  const named = matcher as { toAsymmetricMatcher?: () => string; toString(): string; sample?: unknown };
   if (typeof named.toAsymmetricMatcher === 'function') return named.toAsymmetricMatcher();
   const text = named.toString();
-  return text === '[object Object]' ? 'matcher' : text;
+  const name = text === '[object Object]' ? matcher.constructor?.name || 'matcher' : text;
+  if (!('sample' in named)) return name;
+  const sample = named.sample;
+  return `${name} ${sample instanceof RegExp ? String(sample) : typeof sample === 'function' ? sample.name : show(sample, 120)}`;
 }
 
 /** A thrown value in one line for a failure message: `CODE: message` for the library's errors, `TypeError: message`, or a plain Error's message. */

@@ -1,28 +1,34 @@
 import type { DomainEvent, DomainEventType } from '../../domain';
 import type { Command, KernelError, Query, ResultOf } from '../../kernel';
 import type { TestHostFactory } from '../test-host-factory';
+import type { AsymmetricMatcher } from './match';
+
+export type { AsymmetricMatcher } from './match';
 
 /**
  * A deep subset of `T` for expectations: objects need only some keys, strings may be a RegExp, and
- * any value may be an asymmetric matcher such as vitest's `expect.any(String)`.
+ * any value may be an asymmetric matcher, any object with `asymmetricMatch(other)`: Jest's
+ * (`expect.stringMatching(/abc/)`, typed), vitest's (`expect.any(String)`) or your own.
  */
-export type ExpectedSubset<T> = T extends string
-  ? T | RegExp
-  : T extends readonly (infer U)[]
-    ? readonly ExpectedSubset<U>[]
-    : T extends object
-      ? { readonly [K in keyof T]?: ExpectedSubset<T[K]> }
-      : T;
+export type ExpectedSubset<T> =
+  | AsymmetricMatcher
+  | (T extends string
+      ? T | RegExp
+      : T extends readonly (infer U)[]
+        ? readonly ExpectedSubset<U>[]
+        : T extends object
+          ? { readonly [K in keyof T]?: ExpectedSubset<T[K]> }
+          : T);
 
 type ExpectedEventOf<E extends DomainEvent> = {
   readonly type: E['type'];
   readonly aggregateType?: E['aggregateType'];
-  readonly aggregateId?: string | RegExp;
-  readonly aggregateVersion?: number;
-  readonly eventId?: string | RegExp;
-  readonly occurredAt?: string | Date | RegExp;
-  readonly correlationId?: string | RegExp;
-  readonly causationId?: string | RegExp;
+  readonly aggregateId?: string | RegExp | AsymmetricMatcher;
+  readonly aggregateVersion?: number | AsymmetricMatcher;
+  readonly eventId?: string | RegExp | AsymmetricMatcher;
+  readonly occurredAt?: string | Date | RegExp | AsymmetricMatcher;
+  readonly correlationId?: string | RegExp | AsymmetricMatcher;
+  readonly causationId?: string | RegExp | AsymmetricMatcher;
   readonly data?: ExpectedSubset<E['data']>;
 };
 

@@ -10,6 +10,7 @@ import {
 } from '../../domain';
 import { isKernelError } from '../../kernel/errors';
 import type { Storage } from '../../application/storage/storage';
+import { deadline, sleep } from '../real-timers';
 import type { Transaction } from '../../application/storage/unit-of-work';
 
 /** The instant every fixture is created at (plus the offset given). */
@@ -105,16 +106,16 @@ export async function expectCode(promise: Promise<unknown>, code: string, what: 
   return error as Error & { details: Record<string, unknown> };
 }
 
-/** Rejects with a message naming `what` unless `promise` settles within `ms`. */
+/** Rejects with a message naming `what` unless `promise` settles within `ms` of real time (fake timers or not). */
 export async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms);
+  const { expired, cancel } = deadline(ms);
+  const timeout = expired.then((): never => {
+    throw new Error(`${what}: still waiting after ${ms} ms`);
   });
   try {
     return await Promise.race([promise, timeout]);
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
 }
 
@@ -125,9 +126,9 @@ export function gate(): { opened: Promise<void>; open(): void } {
   return { opened, open };
 }
 
-/** Waits `ms` of real time. */
+/** Waits `ms` of real time, fake timers or not. */
 export function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return sleep(ms);
 }
 
 /** The ids of `aggregates`, sorted, for order-insensitive comparison. */

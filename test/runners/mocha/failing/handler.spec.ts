@@ -1,0 +1,3 @@
+import { failingSuite } from '../shared/failing-handler.ts';
+
+failingSuite({ it });

@@ -1,0 +1,3 @@
+import { kitSuite } from '../shared/kit-suite.ts';
+
+kitSuite({ describe, it, afterEach });

@@ -1,0 +1,4 @@
+import { it } from 'vitest';
+import { failingSuite } from '../shared/failing-handler';
+
+failingSuite({ it });
