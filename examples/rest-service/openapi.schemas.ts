@@ -180,7 +180,7 @@ export const OPENAPI_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   ),
   ReconcileResult: object(
     Object.fromEntries(
-      ['examined', 'synced', 'closed', 'abandoned', 'machinesReturned', 'awaitingAcknowledgement', 'conflicts', 'errors', 'remaining'].map((name) => [name, { type: 'integer', minimum: 0 }]),
+      ['examined', 'synced', 'closed', 'abandoned', 'machinesReturned', 'awaitingAcknowledgement', 'conflicts', 'errors', 'remaining', 'releasing', 'released'].map((name) => [name, { type: 'integer', minimum: 0 }]),
     ),
   ),
   Health: object({
