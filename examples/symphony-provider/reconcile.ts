@@ -5,7 +5,7 @@
  * Prints the run's counts as one JSON document; exit 0, or 1 with `{ "message" }`.
  */
 import { Reconcile, isKernelError, type HostFactory } from '../../src/index';
-import { formatErrorOutput, HOSTFACTORY_EXIT_CODES, jsonLinesLogger, type TextSink } from '../../src/hostfactory/index';
+import { formatErrorOutput, HOSTFACTORY_EXIT_CODES, jsonLinesLogger, providerTimeBudget, resolveProviderEnvironment, type TextSink } from '../../src/hostfactory/index';
 import { openHostFactory } from './provider';
 
 /** Runs one Reconcile of at most `RECONCILE_LIMIT` (default 50) requests; never throws. */
@@ -16,7 +16,8 @@ export async function runReconcile(env: Readonly<Record<string, string | undefin
   let exitCode: number = HOSTFACTORY_EXIT_CODES.ok;
   try {
     // Opened as getReturnRequests is: the templates file is not needed to reconcile.
-    hostFactory = await openHostFactory({ operation: 'getReturnRequests', logger, env });
+    const provider = resolveProviderEnvironment(env);
+    hostFactory = await openHostFactory({ operation: 'getReturnRequests', logger, env, provider, budget: providerTimeBudget(provider.actionTimeoutMs) });
     const limit = env.RECONCILE_LIMIT === undefined ? undefined : Number(env.RECONCILE_LIMIT);
     document = await hostFactory.commands.execute(Reconcile.from(limit === undefined ? {} : { limit }));
   } catch (error) {
