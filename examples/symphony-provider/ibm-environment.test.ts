@@ -1,24 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SymphonyDriver, type DriverOptions, type ScriptResult } from './driver';
-import { buildProvider, expectValid, pollUntilDone, sampleTemplates, scripts } from './test-support';
+import { buildProvider, expectValid, filesUnder, pollUntilDone, sampleTemplates, scripts } from './test-support';
 
 beforeAll(buildProvider, 120_000);
-
-/** Every file under `root` (relative paths) except the driver's input files. */
-export function filesUnder(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.push(relative(root, path));
-    }
-  };
-  walk(root);
-  return out.filter((path) => !path.startsWith('inputs')).sort();
-}
 
 /** A failed call that says `pattern`, exit 1, shows no directory, and wrote nothing. */
 function expectRefused(driver: SymphonyDriver, result: ScriptResult, pattern: RegExp, before: string[]): void {

@@ -15,6 +15,8 @@ export type {
   WireRequestStatus,
   WireRequestStatusEntry,
   WireReturnRequest,
+  WireLsfReturnRequest,
+  GetReturnRequestsLsfOutput,
   GetAvailableTemplatesOutput,
   RequestIdOutput,
   GetRequestStatusOutput,
@@ -46,6 +48,7 @@ export {
   formatRequestReturnMachinesOutput,
   formatGetRequestStatusOutput,
   formatGetReturnRequestsOutput,
+  formatGetReturnRequestsLsfOutput,
 } from './output';
 export { HOSTFACTORY_EXIT_CODES, formatErrorOutput } from './errors';
 export { HOSTFACTORY_SCHEMAS, ERROR_OUTPUT_SCHEMA } from './schemas';

@@ -3,6 +3,7 @@ import { formatTags, type MachineStatus, type RequestStatus } from '../domain';
 import type {
   GetAvailableTemplatesOutput,
   GetRequestStatusOutput,
+  GetReturnRequestsLsfOutput,
   GetReturnRequestsOutput,
   RequestIdOutput,
   WireAttribute,
@@ -175,5 +176,18 @@ export function formatGetReturnRequestsOutput(reclaims: readonly Pick<ReclaimDto
     status: 'complete',
     message: message ?? (reclaims.length > 0 ? HOSTFACTORY_MESSAGES.getReturnRequests : HOSTFACTORY_MESSAGES.getReturnRequestsNone),
     requests: reclaims.map((r) => ({ machine: r.machine, gracePeriod: Math.max(0, Math.floor(r.gracePeriod)) })),
+  };
+}
+
+/**
+ * The getReturnRequests answer in LSF's resource connector dialect: `status` `complete` and the hosts
+ * the provider wants back, each as `{ machine, machineId }` (LSF's ebrokerd matches both; it has no
+ * grace period). An empty list is the normal answer.
+ */
+export function formatGetReturnRequestsLsfOutput(reclaims: readonly Pick<ReclaimDto, 'machine' | 'machineId'>[], message?: string): GetReturnRequestsLsfOutput {
+  return {
+    status: 'complete',
+    message: message ?? (reclaims.length > 0 ? HOSTFACTORY_MESSAGES.getReturnRequests : HOSTFACTORY_MESSAGES.getReturnRequestsNone),
+    requests: reclaims.map((r) => ({ machine: r.machine, machineId: r.machineId ?? r.machine })),
   };
 }

@@ -127,8 +127,11 @@ async function run(
   let hostFactory: HostFactory | undefined;
   try {
     hostFactory = await io.createHostFactory({ operation, ...call });
-    const reconcile = call.provider?.actionTimeoutMs === undefined ? {} : { reconcile: { budgetMs: call.budget.reconcileBudgetMs } };
-    return await runParsedOperation(parsedOperations(hostFactory, reconcile, logger), parsed);
+    const options = {
+      ...(call.provider?.actionTimeoutMs === undefined ? {} : { reconcile: { budgetMs: call.budget.reconcileBudgetMs } }),
+      ...(call.provider === undefined ? {} : { dialect: call.provider.product }),
+    };
+    return await runParsedOperation(parsedOperations(hostFactory, options, logger), parsed);
   } catch (error) {
     logger.error(`${operation}: the host factory could not be created`, { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
     return { ok: false, document: formatErrorOutput(error, operation), exitCode: HOSTFACTORY_EXIT_CODES.failed };

@@ -220,6 +220,27 @@ export const HOSTFACTORY_SCHEMAS = Object.freeze({
     },
     additionalProperties: false,
   },
+  'lsf.getReturnRequests.output': {
+    $schema: SCHEMA,
+    $id: `${BASE}lsf.getReturnRequests.output`,
+    title: 'getReturnRequests output, LSF resource connector dialect',
+    type: 'object',
+    required: ['status', 'message', 'requests'],
+    properties: {
+      status: { const: 'complete' },
+      message: { type: 'string' },
+      requests: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['machine', 'machineId'],
+          properties: { machine: nonEmpty, machineId: nonEmpty },
+          additionalProperties: false,
+        },
+      },
+    },
+    additionalProperties: false,
+  },
   'error.output': ERROR_OUTPUT_SCHEMA,
   'templates.file': {
     $schema: SCHEMA,

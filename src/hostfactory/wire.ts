@@ -113,13 +113,26 @@ export interface GetReturnRequestsOutput {
   requests: WireReturnRequest[];
 }
 
+/** One host the provider wants back, in LSF's dialect: its host name and machine id. */
+export interface WireLsfReturnRequest {
+  machine: string;
+  machineId: string;
+}
+
+/** getReturnRequests output in LSF's resource connector dialect. */
+export interface GetReturnRequestsLsfOutput {
+  status: 'complete';
+  message: string;
+  requests: WireLsfReturnRequest[];
+}
+
 /** The document every operation prints when it fails (with a non-zero exit). */
 export interface ErrorOutput {
   message: string;
 }
 
 /** Any document one of the five operations prints. */
-export type HostFactoryOutput = GetAvailableTemplatesOutput | RequestIdOutput | GetRequestStatusOutput | GetReturnRequestsOutput | ErrorOutput;
+export type HostFactoryOutput = GetAvailableTemplatesOutput | RequestIdOutput | GetRequestStatusOutput | GetReturnRequestsOutput | GetReturnRequestsLsfOutput | ErrorOutput;
 
 /** Canonical requestMachines input. */
 export interface RequestMachinesInputDocument {
