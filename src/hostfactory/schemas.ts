@@ -19,7 +19,7 @@ const machineReferences = { anyOf: [{ type: 'array', maxItems: 10_000, items: ma
 
 const attribute = {
   type: 'array',
-  prefixItems: [{ enum: ['String', 'Numeric'] }, { type: 'string' }],
+  prefixItems: [{ enum: ['String', 'Numeric', 'Boolean'] }, { type: 'string' }],
   minItems: 2,
   maxItems: 2,
 } as const;
@@ -38,11 +38,13 @@ const wireTemplate = {
     availableNumber: { type: 'integer', minimum: 0, maximum: 10_000 },
     attributes: {
       type: 'object',
-      required: ['type', 'ncpus', 'nram'],
+      required: ['type', 'ncpus'],
+      anyOf: [{ required: ['nram'] }, { required: ['mem'] }],
       properties: {
         type: pair('String'),
         ncpus: pair('Numeric'),
         nram: pair('Numeric'),
+        mem: pair('Numeric'),
       },
       additionalProperties: attribute,
     },
@@ -255,7 +257,8 @@ export const HOSTFACTORY_SCHEMAS = Object.freeze({
           maxNumber: { type: 'integer', minimum: -1, maximum: 10_000 },
           attributes: {
             type: 'object',
-            required: ['type', 'ncpus', 'nram'],
+            required: ['type', 'ncpus'],
+            anyOf: [{ required: ['nram'] }, { required: ['mem'] }],
             additionalProperties: { anyOf: [attribute, { type: 'string' }, { type: 'number' }] },
           },
           priceType: { enum: ['ondemand', 'spot', 'heterogeneous', null] },

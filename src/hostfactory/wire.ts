@@ -15,8 +15,8 @@ export const HOSTFACTORY_OPERATIONS: readonly HostFactoryOperation[] = Object.fr
   'getReturnRequests',
 ]);
 
-/** An attribute on the wire: `["String", "X86_64"]` or `["Numeric", "2"]`. */
-export type WireAttribute = readonly [kind: 'String' | 'Numeric', value: string];
+/** An attribute on the wire: `["String", "X86_64"]`, `["Numeric", "2"]` or `["Boolean", "1"]`. */
+export type WireAttribute = readonly [kind: 'String' | 'Numeric' | 'Boolean', value: string];
 
 /** One template of a getAvailableTemplates answer; provider keys ride along next to the Symphony ones. */
 export interface WireTemplate {
