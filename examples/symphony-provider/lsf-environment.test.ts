@@ -24,11 +24,12 @@ describe('the provider under LSF\'s resource connector (ebrokerd\'s environment,
     expect(Object.keys(d.env).filter((k) => k.startsWith('HF_'))).toEqual([]);
     const offered = await d.run('getAvailableTemplates', {});
     expectValid('getAvailableTemplates', offered, 'lsf');
-    const requested = await d.run('requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 2 } });
+    const requested = await d.run('requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 2 }, rc_account: 'proj-7', userData: { LSF_JOB_ID: '4711' } });
     expectValid('requestMachines', requested, 'lsf');
     const done = await pollUntilDone(d, requested.document.requestId as string, {}, 'lsf');
-    const machines = (done.document.requests as { machines: Machine[] }[])[0]!.machines;
+    const machines = (done.document.requests as { machines: (Machine & { rcAccount?: string })[] }[])[0]!.machines;
     expect(machines.map((m) => m.result)).toEqual(['succeed', 'succeed']);
+    expect(machines.map((m) => m.rcAccount)).toEqual(['proj-7', 'proj-7']);
     const held = machines.map((m) => ({ name: m.name, machineId: m.machineId }));
 
     const none = await d.run('getReturnRequests', { machines: held });

@@ -78,6 +78,7 @@ const wireMachine = {
     priceType: { enum: ['ondemand', 'spot'] },
     instanceTags: tagsString,
     cloudHostId: { type: ['string', 'null'] },
+    rcAccount: { type: 'string', pattern: '^[A-Za-z0-9_.:/@+=-]{1,128}$' },
     message: { type: 'string' },
   },
   additionalProperties: false,
@@ -128,6 +129,10 @@ export const HOSTFACTORY_SCHEMAS = Object.freeze({
       },
     },
     type: 'object',
+    properties: {
+      rc_account: { anyOf: [{ type: 'string', pattern: '^[A-Za-z0-9_.:/@+=-]{1,128}$' }, { type: 'null' }] },
+      userData: { anyOf: [{ type: 'string' }, { type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' } }, { type: 'null' }] },
+    },
     anyOf: [
       { required: ['template'], properties: { template: { $ref: '#/$defs/body' } } },
       { not: { required: ['template'] }, $ref: '#/$defs/body' },

@@ -81,6 +81,8 @@ export interface WireMachine {
   /** `"k=v;k=v"` (`""` for none). */
   instanceTags: string;
   cloudHostId: string | null;
+  /** The request's account (`rc_account`), on every machine of a request that has one. */
+  rcAccount?: string;
   /** Non-empty whenever `result` is `fail`. */
   message: string;
 }
@@ -134,9 +136,11 @@ export interface ErrorOutput {
 /** Any document one of the five operations prints. */
 export type HostFactoryOutput = GetAvailableTemplatesOutput | RequestIdOutput | GetRequestStatusOutput | GetReturnRequestsOutput | GetReturnRequestsLsfOutput | ErrorOutput;
 
-/** Canonical requestMachines input. */
+/** Canonical requestMachines input; IBM's plug-ins add `rc_account` and `userData`. */
 export interface RequestMachinesInputDocument {
   template: { templateId: string; machineCount: number };
+  rc_account?: string;
+  userData?: string | { readonly [key: string]: unknown };
 }
 
 /** Canonical getRequestStatus input. */

@@ -1,5 +1,6 @@
 import type { RequestType } from '../shared/ids';
 import type { Tags } from '../shared/tags';
+import type { RequestUserData } from './request-input';
 import type { MachineStatus } from '../machine/machine-status';
 import type { RequestStatus } from './request-status';
 
@@ -17,6 +18,10 @@ export interface RequestState {
   readonly resourceIds: readonly string[];
   readonly tags: Tags;
   readonly priority: number | null;
+  /** Acquire: the account the machines are charged to (LSF's `rc_account`); absent when not given. */
+  readonly rcAccount?: string;
+  /** Acquire: the caller's user data for the machines (an object of named values or a string); absent when not given. */
+  readonly userData?: RequestUserData;
   /** Caller key that makes creation idempotent (the use case looks it up); `null` when none. */
   readonly idempotencyKey: string | null;
   /** Return requests: machine id → the provider's reason for refusing to terminate it. */
