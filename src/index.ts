@@ -93,6 +93,7 @@ export type { Tags } from './domain/shared/tags';
 export type { JsonValue } from './domain/shared/json';
 export type { PriceType, TemplateInput } from './domain/template/template-definition';
 export type { TemplateSnapshot } from './domain/template/template';
+export type { RequestUserData } from './domain/request/request-input';
 export type { RequestStatus } from './domain/request/request-status';
 export type { MachineStatus } from './domain/machine/machine-status';
 export type { MachineResult } from './domain/machine/machine-result';

@@ -6,6 +6,7 @@ import type { TemplateInput } from '../../../src/index';
 import { sampleTemplateSnapshot } from '../../../src/testing/index';
 import { loadAwsProviderConfig, parseAwsProviderConfig } from '../config';
 import { launchSettings } from '../launch-settings';
+import { renderUserData } from '../user-data';
 import { clientToken } from '../tags';
 
 describe('awsprov_config.json', () => {
@@ -64,5 +65,38 @@ describe('template keys the adapter reads', () => {
     expect(token).not.toBe(clientToken('req-2', 'RunInstances:subnet-a'));
     expect(token).not.toBe(clientToken('req-1', 'RunInstances:subnet-b'));
     expect(token.length).toBeLessThanOrEqual(64);
+  });
+});
+
+describe('the user data an instance receives (IBM\'s AWS plug-in style)', () => {
+  const decode = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64').toString('utf8'));
+  const template = (userData?: string) => sampleTemplateSnapshot({ imageId: 'ami-12345678', templateId: 'Template-1', ...(userData === undefined ? {} : { userData }) });
+
+  it('exports the template\'s k=v;k=v, the rc_account, the template id and each request value, single-quoted', () => {
+    const script = decode(renderUserData({ template: template('zone=us_west_2a;tier=gold'), rcAccount: 'proj-7', userData: { LSF_JOB_ID: '4711', SLOTS: 4, quote: "it's; $(rm -rf /)" } }));
+    expect(script).toBe(
+      [
+        '#!/bin/bash',
+        "export zone='us_west_2a'",
+        "export tier='gold'",
+        "export rc_account='proj-7'",
+        "export template_id='Template-1'",
+        "export LSF_JOB_ID='4711'",
+        "export SLOTS='4'",
+        "export quote='it'\\''s; $(rm -rf /)'",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps a template script, inserting the exports after its #! line; passes it unchanged when the request has no values; a string userData is HF_USER_DATA', () => {
+    expect(decode(renderUserData({ template: template('#!/bin/sh\necho hi'), userData: 'raw text' }))).toBe("#!/bin/sh\nexport template_id='Template-1'\nexport HF_USER_DATA='raw text'\necho hi");
+    expect(decode(renderUserData({ template: template('#!/bin/sh\necho hi') }))).toBe('#!/bin/sh\necho hi');
+    expect(renderUserData({ template: template() })).toBeNull();
+  });
+
+  it('refuses a template userData that is neither k=v;k=v nor a script, and a result past EC2\'s 16 KiB', () => {
+    expect(() => renderUserData({ template: template('bad key=1'), rcAccount: 'a' })).toThrow(expect.objectContaining({ code: 'AWS_TEMPLATE_INVALID', field: 'userData' }));
+    expect(() => renderUserData({ template: template('a=1'), userData: { BIG: 'x'.repeat(16_400) } })).toThrow(/EC2 takes at most 16384/);
   });
 });
