@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TemplateInput } from '../../../src/index';
 import { sampleTemplateSnapshot } from '../../../src/testing/index';
-import { loadAwsProviderConfig, parseAwsProviderConfig } from '../config';
+import { clientSettings, loadAwsProviderConfig, parseAwsProviderConfig } from '../config';
 import { launchSettings } from '../launch-settings';
 import { renderUserData } from '../user-data';
 import { clientToken } from '../tags';
@@ -98,5 +98,53 @@ describe('the user data an instance receives (IBM\'s AWS plug-in style)', () => 
   it('refuses a template userData that is neither k=v;k=v nor a script, and a result past EC2\'s 16 KiB', () => {
     expect(() => renderUserData({ template: template('bad key=1'), rcAccount: 'a' })).toThrow(expect.objectContaining({ code: 'AWS_TEMPLATE_INVALID', field: 'userData' }));
     expect(() => renderUserData({ template: template('a=1'), userData: { BIG: 'x'.repeat(16_400) } })).toThrow(/EC2 takes at most 16384/);
+  });
+});
+
+describe('awsprov_config.json with the keys IBM\'s AWS plug-in documents', () => {
+  const ibm = {
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL: 'https://ec2.us-east-1.amazonaws.com:443',
+    AWS_CREDENTIAL_FILE: '/home/aws/credentials',
+    AWS_REQUEST_RETRY_ATTEMPTS: 2,
+    AWS_CONNECTION_TIMEOUT_MS: 5000,
+    AWS_INSTANCE_PENDING_TIMEOUT_SEC: 300,
+    AWS_DESCRIBE_REQUEST_RETRY_ATTEMPTS: 1,
+    AWS_DESCRIBE_REQUEST_INTERVAL: 100,
+    AWS_KEY_FILE: '/home/aws/',
+    ACCEPT_PROPAGATED_LOG_SETTING: 'false',
+  };
+
+  it('maps them onto the SDK: region, endpoint, credentials from the file, retries + 1 attempts, the connection timeout', async () => {
+    const config = parseAwsProviderConfig(ibm);
+    expect(config).toEqual({ region: 'us-east-1', endpoint: 'https://ec2.us-east-1.amazonaws.com:443', credentialFile: '/home/aws/credentials', maxAttempts: 3, connectionTimeoutMs: 5000 });
+    const settings = clientSettings(config);
+    expect(settings).toMatchObject({ region: 'us-east-1', endpoint: 'https://ec2.us-east-1.amazonaws.com:443', maxAttempts: 3, requestHandler: { connectionTimeout: 5000 } });
+    expect(typeof settings.credentials).toBe('function');
+  });
+
+  it('reads credentials from AWS_CREDENTIAL_FILE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hf-awscreds-'));
+    try {
+      writeFileSync(join(dir, 'credentials'), '[default]\naws_access_key_id=AKIDFROMFILE\naws_secret_access_key=from-file\n');
+      const settings = clientSettings(parseAwsProviderConfig({ AWS_REGION: 'us-east-1', AWS_CREDENTIAL_FILE: join(dir, 'credentials') }));
+      const credentials = await (settings.credentials as () => Promise<{ accessKeyId: string }>)();
+      expect(credentials.accessKeyId).toBe('AKIDFROMFILE');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unknown key, a proxy key and a bad value, naming the key', () => {
+    const refused = (value: unknown, field: string, message: RegExp) => {
+      expect(() => parseAwsProviderConfig(value)).toThrow(expect.objectContaining({ code: 'AWS_CONFIG_INVALID', field }));
+      expect(() => parseAwsProviderConfig(value)).toThrow(message);
+    };
+    refused({ ...ibm, AWS_SECRET_SAUCE: 1 }, 'AWS_SECRET_SAUCE', /AWS_SECRET_SAUCE is not a setting \(known: .*IBM's AWS_REGION/);
+    refused({ ...ibm, AWS_PROXY_HOST: 'proxy' }, 'AWS_PROXY_HOST', /AWS_PROXY_HOST is not supported by this example/);
+    refused({ ...ibm, AWS_REQUEST_RETRY_ATTEMPTS: 11 }, 'AWS_REQUEST_RETRY_ATTEMPTS', /must be an integer from 0 to 10 \(IBM's awsprov_config.json key\)/);
+    refused({ ...ibm, AWS_INSTANCE_PENDING_TIMEOUT_SEC: 60 }, 'AWS_INSTANCE_PENDING_TIMEOUT_SEC', /from 180 to 10000/);
+    refused({ ...ibm, AWS_CREDENTIAL_FILE: 'relative/credentials' }, 'AWS_CREDENTIAL_FILE', /must be an absolute path/);
+    refused({ ...ibm, region: 'eu-west-1' }, 'AWS_REGION', /AWS_REGION and region set the same thing/);
   });
 });
