@@ -1,10 +1,12 @@
 import type { RequestType } from '../shared/ids';
 import { parseRequestId } from '../shared/ids';
-import { isJsonValue, type JsonValue } from '../shared/json';
+import { isJsonValue } from '../shared/json';
 import { parseTags } from '../shared/tags';
 import { type Issues, collect, show } from '../shared/validation';
 import type { CapacityTerms } from '../template/template-capacity';
-import { DEFAULT_REQUEST_TIMEOUT_SECONDS, MAX_REQUEST_TIMEOUT_SECONDS, type RequestLimits, type RequestState } from './request-state';
+import { DEFAULT_REQUEST_TIMEOUT_SECONDS, MAX_REQUEST_TIMEOUT_SECONDS, type RequestLimits, type RequestState, type RequestUserData } from './request-state';
+
+export type { RequestUserData } from './request-state';
 
 /** Caller data common to both request types. */
 export interface RequestOptions {
@@ -64,9 +66,6 @@ export interface RequestAccountInput {
   /** An object whose keys are shell variable names (`^[A-Za-z_][A-Za-z0-9_]{0,63}$`), or a string; at most 16 KiB as JSON. */
   userData?: RequestUserData;
 }
-
-/** User data of a request: an object of named values (LSF sends one) or a string. */
-export type RequestUserData = string | { readonly [key: string]: JsonValue };
 
 /** Limits on `rcAccount` and `userData`. */
 export const REQUEST_ACCOUNT_LIMITS = Object.freeze({ maxRcAccountLength: 128, maxUserDataBytes: 16_384 });

@@ -1,8 +1,11 @@
 import type { RequestType } from '../shared/ids';
 import type { Tags } from '../shared/tags';
-import type { RequestUserData } from './request-input';
+import type { JsonValue } from '../shared/json';
 import type { MachineStatus } from '../machine/machine-status';
 import type { RequestStatus } from './request-status';
+
+/** User data of a request: an object of named values or a string. */
+export type RequestUserData = string | { readonly [key: string]: JsonValue };
 
 /** The whole state of a request as JSON data (the snapshot without `schemaVersion`/`version`). */
 export interface RequestState {
