@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** What one provider script run gave back. */
 export interface ScriptResult {
@@ -77,7 +77,8 @@ export class SymphonyDriver {
     this.inputs = join(r, options.root === undefined ? 'inputs' : `inputs-${name}`);
     mkdirSync(this.inputs, { recursive: true });
     mkdirSync(dirname(this.templatesPath), { recursive: true });
-    copyFileSync(templatesFile, this.templatesPath);
+    // A templates file already in place (installed by register.mjs) is used as it is.
+    if (resolve(templatesFile) !== resolve(this.templatesPath)) copyFileSync(templatesFile, this.templatesPath);
   }
 
   /** The SQLite file the provider keeps its state in. */
