@@ -1,6 +1,8 @@
-import { hostname } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectProduct, providerTimeBudget, resolveProviderEnvironment } from '../../src/hostfactory';
+import { detectProduct, providerTimeBudget, resolveProviderEnvironment, runHostFactoryOperation, type HostFactoryContext } from '../../src/hostfactory';
 import { isKernelError } from '../../src/index';
 
 const SYMPHONY = { HF_PROVIDER_NAME: 'grid1', HF_CONFDIR: '/hf/conf', HF_WORKDIR: '/hf/work', HF_LOGDIR: '/hf/log' };
@@ -105,5 +107,28 @@ describe('providerTimeBudget', () => {
       expect(reconcileBudgetMs).toBeLessThanOrEqual(10_000);
     }
     expect(providerTimeBudget(60_000)).toEqual({ providerTimeoutMs: 10_800, reconcileBudgetMs: 10_000 });
+  });
+});
+
+describe('runHostFactoryOperation and HF_PROVIDER_ACTION_TIMEOUT', () => {
+  it('hands the host a provider timeout fitted inside the action timeout, and the provider environment it read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hf-budget-'));
+    try {
+      let seen: HostFactoryContext | undefined;
+      const exitCode = await runHostFactoryOperation('getAvailableTemplates', [], {
+        createHostFactory: (context) => {
+          seen = context;
+          throw new Error('stop here');
+        },
+        stdout: { write: () => true },
+        stderr: { write: () => true },
+        env: { ...SYMPHONY, HF_LOGDIR: dir, HF_PROVIDER_ACTION_TIMEOUT: '10' },
+      });
+      expect(exitCode).toBe(1);
+      expect(seen?.budget).toEqual({ providerTimeoutMs: 1600, reconcileBudgetMs: 1600 });
+      expect(seen?.provider).toMatchObject({ product: 'symphony', name: 'grid1', actionTimeoutMs: 10_000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
