@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectProduct, providerTimeBudget, resolveProviderEnvironment, runHostFactoryOperation, type HostFactoryContext } from '../../src/hostfactory';
+import { detectProduct, openStateDirectory, providerTimeBudget, resolveProviderEnvironment, runHostFactoryOperation, type HostFactoryContext } from '../../src/hostfactory';
 import { isKernelError } from '../../src/index';
 
 const SYMPHONY = { HF_PROVIDER_NAME: 'grid1', HF_CONFDIR: '/hf/conf', HF_WORKDIR: '/hf/work', HF_LOGDIR: '/hf/log' };
@@ -129,6 +129,26 @@ describe('runHostFactoryOperation and HF_PROVIDER_ACTION_TIMEOUT', () => {
       expect(seen?.provider).toMatchObject({ product: 'symphony', name: 'grid1', actionTimeoutMs: 10_000 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('openStateDirectory', () => {
+  it('creates the provider\'s own directory (0700) and refuses a symbolic link planted in its place, naming the variable only', () => {
+    const root = mkdtempSync(join(tmpdir(), 'hf-state-'));
+    try {
+      const env = resolveProviderEnvironment({ PROVIDER_NAME: 'sim', PRO_CONF_DIR: join(root, 'conf'), PRO_DATA_DIR: join(root, 'data'), PRO_LSF_LOGDIR: join(root, 'log') });
+      expect(openStateDirectory(env)).toBe(join(root, 'data', 'sim'));
+      expect(statSync(join(root, 'data', 'sim')).mode & 0o777).toBe(0o700);
+      const other = resolveProviderEnvironment({ PROVIDER_NAME: 'planted', PRO_CONF_DIR: join(root, 'conf'), PRO_DATA_DIR: join(root, 'data'), PRO_LSF_LOGDIR: join(root, 'log') });
+      mkdirSync(join(root, 'elsewhere'));
+      symlinkSync(join(root, 'elsewhere'), join(root, 'data', 'planted'));
+      const error = codeOf(() => openStateDirectory(other));
+      expect(error).toMatchObject({ code: 'PROVIDER_DIRECTORY_UNUSABLE', variable: '$PRO_DATA_DIR/${PROVIDER_NAME}' });
+      expect(error.message).toMatch(/is a symbolic link, which is never followed/);
+      expect(error.message).not.toContain(root);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
