@@ -96,6 +96,7 @@ export { TEXT_LIMITS, normaliseMachineId } from './domain/shared/text';
 export type { JsonValue } from './domain/shared/json';
 export type { PriceType, TemplateInput } from './domain/template/template-definition';
 export type { TemplateSnapshot } from './domain/template/template';
+export type { RequestUserData } from './domain/request/request-input';
 export type { RequestStatus } from './domain/request/request-status';
 export type { MachineStatus } from './domain/machine/machine-status';
 export type { MachineResult } from './domain/machine/machine-result';

@@ -53,7 +53,7 @@ export class AwsEc2Provider implements ProviderPort {
 
   /** Launches the request's units, unless EC2 already has instances or a fleet tagged with the request (then reports those). */
   async provision(input: ProvisionInput): Promise<ProvisionResult> {
-    const settings = launchSettings(input.template);
+    const settings = launchSettings(input.template, input);
     if (settings.api === 'ASG' && this.autoScaling === undefined) {
       throw new AwsProviderError('AWS_CONFIG_INVALID', `template ${input.template.templateId} uses providerApi ASG, but the provider was made without an Auto Scaling client`, 'providerApi');
     }
@@ -63,7 +63,7 @@ export class AwsEc2Provider implements ProviderPort {
       settings,
       requestId: input.requestId,
       count: input.count,
-      tags: requestTags(input.requestId, input.template.templateId, input.template.instanceTags, input.tags),
+      tags: requestTags(input.requestId, input.template.templateId, input.template.instanceTags, input.tags, input.rcAccount),
     };
     const launched: Launched =
       settings.api === 'RunInstances' ? await runInstances(this.client, order)

@@ -1,5 +1,6 @@
-import type { TemplateSnapshot } from '../../src/index';
+import type { ProvisionInput, TemplateSnapshot } from '../../src/index';
 import { AwsProviderError } from './errors';
+import { renderUserData } from './user-data';
 
 /** The provider APIs this adapter implements (the template's `providerApi`). */
 export type ProviderApi = 'RunInstances' | 'EC2Fleet' | 'SpotFleet' | 'ASG';
@@ -32,10 +33,10 @@ export interface LaunchSettings {
 const APIS: readonly ProviderApi[] = ['RunInstances', 'EC2Fleet', 'SpotFleet', 'ASG'];
 
 /**
- * Reads the template keys the adapter uses. Throws AWS_TEMPLATE_INVALID naming the key when the
+ * Reads the template keys the adapter uses, with the user data rendered for `request` (user-data.ts). Throws AWS_TEMPLATE_INVALID naming the key when the
  * template cannot be launched as written (no image, an unknown providerApi, a SpotFleet without role).
  */
-export function launchSettings(template: TemplateSnapshot): LaunchSettings {
+export function launchSettings(template: TemplateSnapshot, request: Pick<ProvisionInput, 'rcAccount' | 'userData'> = {}): LaunchSettings {
   const config = template.providerConfig;
   const fail = (field: string, what: string): never => {
     throw new AwsProviderError('AWS_TEMPLATE_INVALID', `template ${template.templateId}: ${field} ${what}`, field);
@@ -66,7 +67,7 @@ export function launchSettings(template: TemplateSnapshot): LaunchSettings {
     subnetIds: template.subnetIds,
     securityGroupIds: template.securityGroupIds,
     keyName: template.keyName,
-    userData: template.userData === null ? null : Buffer.from(template.userData, 'utf8').toString('base64'),
+    userData: renderUserData({ template, ...request }),
     rootVolume: typeof size === 'number' ? { size, type: text('volumeType'), iops: typeof config.iops === 'number' ? config.iops : null } : null,
     launchTemplate: launchTemplateId === null ? null : { id: launchTemplateId, version: text('launchTemplateVersion') ?? '$Default' },
     maxSpotPrice: text('maxSpotPrice'),

@@ -7,6 +7,8 @@ export const REQUEST_TAG = 'hostfactory:request-id';
 export const TEMPLATE_TAG = 'hostfactory:template-id';
 /** Tag on fleets: the units the request asked for (a fleet that stops short is judged against it). */
 export const UNITS_TAG = 'hostfactory:units';
+/** Tag naming the account the machines are charged to (the request's `rc_account`), as IBM's AWS plug-in tags it. */
+export const RC_ACCOUNT_TAG = 'RC_ACCOUNT';
 /** Tag set on an instance just before the adapter terminates it: the return request that asked. */
 export const RETURN_TAG = 'hostfactory:return-request-id';
 
@@ -18,14 +20,15 @@ export function clientToken(requestId: string, call: string): string {
   return `hf-${createHash('sha256').update(`${call}\n${requestId}`).digest('hex').slice(0, 48)}`;
 }
 
-/** The tags every instance and fleet of a request carries: template `instanceTags`, request tags, then the adapter's own. */
+/** The tags every instance and fleet of a request carries: template `instanceTags`, request tags, `RC_ACCOUNT` when given, then the adapter's own. */
 export function requestTags(
   requestId: string,
   templateId: string,
   templateTags: Readonly<Record<string, string>>,
   callerTags: Readonly<Record<string, string>>,
+  rcAccount?: string,
 ): Record<string, string> {
-  return { ...templateTags, ...callerTags, [REQUEST_TAG]: requestId, [TEMPLATE_TAG]: templateId };
+  return { ...templateTags, ...callerTags, ...(rcAccount === undefined ? {} : { [RC_ACCOUNT_TAG]: rcAccount }), [REQUEST_TAG]: requestId, [TEMPLATE_TAG]: templateId };
 }
 
 /** A tag map as EC2's `[{ Key, Value }]`. */

@@ -32,7 +32,7 @@ describe('configuration and storage failures of the example provider (issue 14, 
     return { driver, requestId, names };
   }
 
-  const templatesFile = (driver: SymphonyDriver) => join(driver.root, 'conf', 'simprov_templates.json');
+  const templatesFile = (driver: SymphonyDriver) => driver.templatesPath;
 
   it('keeps getRequestStatus, requestReturnMachines and getReturnRequests working with a half-written templates file', async () => {
     const { driver, requestId, names } = await siteWithRunningMachines();
@@ -76,14 +76,14 @@ describe('configuration and storage failures of the example provider (issue 14, 
     expectSafeError(driver, await driver.run('getAvailableTemplates', {}), /templates\[1\]\.maxNumber/);
   }, 60_000);
 
-  it('names an unset HF_PROVIDER_WORKDIR or HF_PROVIDER_CONFDIR', async () => {
+  it('names an unset HF_PROVIDER_WORKDIR or HF_PROVIDER_CONFDIR without its HF_* root, and an unusable work directory', async () => {
     const driver = new SymphonyDriver(scripts, sampleTemplates);
     drivers.push(driver);
-    expectSafeError(driver, await driver.run('getAvailableTemplates', {}, { env: { HF_PROVIDER_WORKDIR: '' } }), /^HF_PROVIDER_WORKDIR is not set: /);
-    expectSafeError(driver, await driver.run('getAvailableTemplates', {}, { env: { HF_PROVIDER_CONFDIR: '' } }), /^HF_PROVIDER_CONFDIR is not set: /);
+    expectSafeError(driver, await driver.run('getAvailableTemplates', {}, { env: { HF_PROVIDER_WORKDIR: '' } }), /^Neither HF_PROVIDER_WORKDIR nor HF_WORKDIR is set: /);
+    expectSafeError(driver, await driver.run('getAvailableTemplates', {}, { env: { HF_PROVIDER_CONFDIR: '' } }), /^Neither HF_PROVIDER_CONFDIR nor HF_CONFDIR is set: /);
     const blocker = join(driver.root, 'a-file');
     writeFileSync(blocker, '');
-    expectSafeError(driver, await driver.run('getAvailableTemplates', {}, { env: { HF_PROVIDER_WORKDIR: join(blocker, 'work') } }), /^HF_PROVIDER_WORKDIR cannot be used \(ENOTDIR\)/);
+    expectSafeError(driver, await driver.run('getAvailableTemplates', {}, { env: { HF_PROVIDER_WORKDIR: join(blocker, 'work') } }), /^The provider's state directory \(\$HF_PROVIDER_WORKDIR\) cannot be created \(ENOTDIR\)/);
   }, 60_000);
 
   it('names a corrupt database by its file name only', async () => {

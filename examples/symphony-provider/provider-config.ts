@@ -1,10 +1,11 @@
 /**
- * The example provider's configuration: the environment Symphony sets and the templates file.
+ * The example provider's configuration: the templates file and the SQLite addon (the environment
+ * Symphony or LSF sets is read by the library: `resolveProviderEnvironment`).
  * Every failure is a {@link ProviderConfigError} whose message names what is wrong (which variable,
  * which file, which line and column) without quoting file content, environment values or paths:
  * the provider prints it on stdout, where Symphony shows it to anyone reading its logs.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { version as BUNDLED_SQLITE_VERSION } from 'better-sqlite3/package.json';
 import { KernelError } from '../../src/index';
@@ -12,8 +13,6 @@ import { parseJsonText } from '../../src/hostfactory/index';
 
 /** Stable codes of {@link ProviderConfigError}. */
 export type ProviderConfigErrorCode =
-  | 'CONFIGURATION_MISSING'
-  | 'WORKDIR_UNUSABLE'
   | 'TEMPLATES_FILE_MISSING'
   | 'TEMPLATES_FILE_UNREADABLE'
   | 'TEMPLATES_FILE_INVALID_JSON'
@@ -29,49 +28,23 @@ export class ProviderConfigError extends KernelError {
   }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** How messages name the templates file: by the variables it comes from, never by their values. */
-const TEMPLATES_FILE = '$HF_PROVIDER_CONFDIR/${HF_PROVIDER_NAME}prov_templates.json';
-
-/** The value of a variable Symphony sets for provider scripts; CONFIGURATION_MISSING when unset or empty. */
-export function requiredSetting(env: Env, name: 'HF_PROVIDER_WORKDIR' | 'HF_PROVIDER_CONFDIR'): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') {
-    throw new ProviderConfigError('CONFIGURATION_MISSING', `${name} is not set: Symphony sets it for provider scripts; set it yourself to run one by hand.`, { variable: name });
-  }
-  return value;
-}
-
-/** The work directory, created when missing; WORKDIR_UNUSABLE when it cannot be. */
-export function workDirectory(env: Env): string {
-  const dir = requiredSetting(env, 'HF_PROVIDER_WORKDIR');
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new ProviderConfigError('WORKDIR_UNUSABLE', `HF_PROVIDER_WORKDIR cannot be used (${code}): it must be a directory this user can create and write.`, { variable: 'HF_PROVIDER_WORKDIR', errno: code }, error);
-  }
-  return dir;
-}
-
-/** The provider name part of the templates file name (`HF_PROVIDER_NAME`, default `sim`), reduced to safe characters. */
-export function providerName(env: Env): string {
-  return (env.HF_PROVIDER_NAME ?? '').replace(/[^A-Za-z0-9_.-]/g, '') || 'sim';
-}
+/** The example's error for a missing templates file names the sample that shows the format. */
+const SAMPLE = "the example's sample/simprov_templates.json";
 
 /**
- * Reads and parses the templates file at `path`: its text (for change detection) and its JSON value.
- * TEMPLATES_FILE_MISSING, TEMPLATES_FILE_UNREADABLE or TEMPLATES_FILE_INVALID_JSON (with line and column).
+ * Reads and parses the templates file at `path` (named in messages as `described`, from the variables
+ * it comes from): its text (for change detection) and its JSON value. TEMPLATES_FILE_MISSING,
+ * TEMPLATES_FILE_UNREADABLE or TEMPLATES_FILE_INVALID_JSON (with line and column).
  */
-export function readTemplatesFile(path: string): { text: string; document: unknown } {
+export function readTemplatesFile(path: string, described: string): { text: string; document: unknown } {
+  const TEMPLATES_FILE = described;
   let text: string;
   try {
     text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
     if (code === 'ENOENT') {
-      throw new ProviderConfigError('TEMPLATES_FILE_MISSING', `The templates file (${TEMPLATES_FILE}) does not exist: create it (the example's sample/simprov_templates.json shows the format).`, { file: 'templates' }, error);
+      throw new ProviderConfigError('TEMPLATES_FILE_MISSING', `The templates file (${TEMPLATES_FILE}) does not exist: create it (${SAMPLE} shows the format).`, { file: 'templates' }, error);
     }
     throw new ProviderConfigError('TEMPLATES_FILE_UNREADABLE', `The templates file (${TEMPLATES_FILE}) cannot be read (${code}): it must be a regular file this user can read.`, { file: 'templates', errno: code }, error);
   }

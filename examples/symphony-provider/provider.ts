@@ -1,15 +1,15 @@
 /**
  * How the example Symphony provider builds its host factory for one call. Uses only the library's
- * public API; the cloud adapter is chosen in `cloud.ts` by `HF_PROVIDER_NAME` (see README).
+ * public API; the cloud adapter is chosen in `cloud.ts` by the provider's name (see README).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createHostFactory, systemClock, type Clock, type HostFactory, type ReadModelStore } from '../../src/index';
-import { parseTemplatesFile, type HostFactoryContext } from '../../src/hostfactory/index';
+import { openStateDirectory, parseTemplatesFile, resolveProviderEnvironment, type HostFactoryContext } from '../../src/hostfactory/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { openCloud } from './cloud';
 import { prepareDatabaseFiles } from './database-files';
-import { providerName, readTemplatesFile, requiredSetting, sqliteAddonPath, workDirectory } from './provider-config';
+import { readTemplatesFile, sqliteAddonPath } from './provider-config';
 
 const META = 'provider_meta';
 
@@ -17,13 +17,16 @@ const META = 'provider_meta';
 const NEEDS_TEMPLATES: ReadonlySet<string> = new Set(['getAvailableTemplates', 'requestMachines']);
 
 /**
- * Builds the host factory for one call: SQLite state under the work directory, the simulated cloud,
+ * Builds the host factory for one call: SQLite state in the provider's own state directory
+ * (`openStateDirectory`: `HF_PROVIDER_WORKDIR`, `$HF_WORKDIR/providers/<name>/` or LSF's
+ * `$PRO_DATA_DIR/<name>/`), the simulated cloud,
  * and, for the two operations that read templates, the templates file (imported when it changed;
  * missing or broken, it fails them with a message that says what to fix). The other operations
  * neither read nor import it: they answer from storage, and start faster.
  */
-export async function openHostFactory({ env, logger, operation }: HostFactoryContext): Promise<HostFactory> {
-  const workdir = workDirectory(env);
+export async function openHostFactory({ env, logger, operation, provider = resolveProviderEnvironment(env), budget }: HostFactoryContext): Promise<HostFactory> {
+  // The only directory this provider writes: its own, never the product's shared roots.
+  const workdir = openStateDirectory(provider);
   const filename = join(workdir, 'hostfactory.db');
   // better-sqlite3's JavaScript is in the bundle; its addon comes from node_modules (CommonJS: the bundle's require).
   const nativeBinding = sqliteAddonPath(require.resolve);
@@ -33,7 +36,7 @@ export async function openHostFactory({ env, logger, operation }: HostFactoryCon
   // The cloud adapter, chosen by HF_PROVIDER_NAME (cloud.ts): the simulated cloud, or EC2 for `aws`.
   let cloud;
   try {
-    cloud = await openCloud(providerName(env), env, requiredSetting(env, 'HF_PROVIDER_CONFDIR'), filename, {
+    cloud = await openCloud(provider.name, env, provider.confDir, filename, {
       now: () => clock.now().getTime(),
       answerDelayMs: Number(env.SIM_PROVISION_ANSWER_MS ?? 0) || 0,
       nativeBinding,
@@ -42,7 +45,7 @@ export async function openHostFactory({ env, logger, operation }: HostFactoryCon
     storage.close();
     throw error;
   }
-  const providerTimeoutMs = Number(env.SIM_PROVIDER_TIMEOUT_MS ?? 30_000);
+  const providerTimeoutMs = env.SIM_PROVIDER_TIMEOUT_MS === undefined ? budget.providerTimeoutMs : Number(env.SIM_PROVIDER_TIMEOUT_MS);
   const hostFactory = createHostFactory({ storage, provider: cloud, clock, logger, limits: { providerTimeoutMs } });
   const dispose = hostFactory.dispose;
   const closing: HostFactory = {
@@ -55,8 +58,7 @@ export async function openHostFactory({ env, logger, operation }: HostFactoryCon
   };
   if (!NEEDS_TEMPLATES.has(operation)) return closing;
   try {
-    const path = join(requiredSetting(env, 'HF_PROVIDER_CONFDIR'), `${providerName(env)}prov_templates.json`);
-    await importTemplatesIfChanged(closing, storage.readModels, path);
+    await importTemplatesIfChanged(closing, storage.readModels, provider.templatesFile, provider.describe.templatesFile);
   } catch (error) {
     closing.dispose();
     throw error;
@@ -78,8 +80,8 @@ function simulatedClock(env: Readonly<Record<string, string | undefined>>): Cloc
  * Imports the templates file when its content changed since the last import (a hash kept in a
  * read-model document), so a call pays only for reading and hashing the file.
  */
-async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, path: string): Promise<void> {
-  const { text, document } = readTemplatesFile(path);
+async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, path: string, described: string): Promise<void> {
+  const { text, document } = readTemplatesFile(path, described);
   const hash = createHash('sha256').update(text).digest('hex');
   const seen = await store.get<{ id: string; hash: string }>(META, 'templates-file');
   if (seen?.hash === hash) return;

@@ -5,7 +5,7 @@
  * Prints the run's counts as one JSON document; exit 0, or 1 with `{ "message" }`.
  */
 import { Reconcile, ValidationError, isKernelError, type HostFactory } from '../../src/index';
-import { formatErrorOutput, HOSTFACTORY_EXIT_CODES, jsonLinesLogger, type TextSink } from '../../src/hostfactory/index';
+import { formatErrorOutput, HOSTFACTORY_EXIT_CODES, jsonLinesLogger, providerTimeBudget, resolveProviderEnvironment, type TextSink } from '../../src/hostfactory/index';
 import { openHostFactory } from './provider';
 
 /**
@@ -21,7 +21,8 @@ export async function runReconcile(env: Readonly<Record<string, string | undefin
   try {
     const limit = reconcileLimit(env.RECONCILE_LIMIT);
     // Opened as getReturnRequests is: the templates file is not needed to reconcile.
-    hostFactory = await openHostFactory({ operation: 'getReturnRequests', logger, env });
+    const provider = resolveProviderEnvironment(env);
+    hostFactory = await openHostFactory({ operation: 'getReturnRequests', logger, env, provider, budget: providerTimeBudget(provider.actionTimeoutMs) });
     document = await hostFactory.commands.execute(Reconcile.from(limit === undefined ? {} : { limit }));
   } catch (error) {
     if (!isKernelError(error)) logger.error('reconcile failed unexpectedly', { error: error instanceof Error ? error.message : String(error) });

@@ -1,15 +1,25 @@
 /**
  * The provider's start-up file, bundled to `.build/provider.cjs` (what the scripts run): it runs
  * the provider bundle (`.build/provider-main.cjs`, from `main.ts`) through V8's code cache kept in
- * `$HF_PROVIDER_WORKDIR`, one file per operation (`code-cache.ts`), and writes that cache when the
+ * the provider's state directory (`resolveProviderEnvironment`), one file per operation (`code-cache.ts`), and writes that cache when the
  * process exits if it was missing or unusable. Nothing here can fail a call that would otherwise work.
  */
 import { join } from 'node:path';
+import { resolveProviderEnvironment } from '../../src/hostfactory/provider-environment';
 import { loadWithCodeCache } from './code-cache';
+
+/** The provider's own state directory, or none (no cache) when the environment cannot be used: the call then says why. */
+function stateDirectory(): string | undefined {
+  try {
+    return resolveProviderEnvironment(process.env).stateDir;
+  } catch {
+    return undefined;
+  }
+}
 
 const loaded = loadWithCodeCache({
   bundle: join(__dirname, 'provider-main.cjs'),
-  cacheDir: process.env.HF_PROVIDER_WORKDIR,
+  cacheDir: stateDirectory(),
   name: process.argv[2] ?? '',
 });
 if (loaded.cache !== 'hit') process.once('exit', () => loaded.saveCache());

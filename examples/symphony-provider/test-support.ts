@@ -1,7 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { HOSTFACTORY_SCHEMAS } from '../../src/hostfactory/index';
@@ -36,9 +36,10 @@ export function buildProvider(): void {
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 const validators = Object.fromEntries(Object.entries(HOSTFACTORY_SCHEMAS).map(([name, schema]) => [name, ajv.compile(schema as object)]));
 
-/** Asserts `result` is a valid output document of `operation` (or an error document). */
-export function expectValid(operation: string, result: ScriptResult): void {
-  const name = result.exitCode === 0 ? `${operation}.output` : 'error.output';
+/** Asserts `result` is a valid output document of `operation` (or an error document), in Symphony's or LSF's dialect. */
+export function expectValid(operation: string, result: ScriptResult, dialect: 'symphony' | 'lsf' = 'symphony'): void {
+  const lsf = dialect === 'lsf' && Object.hasOwn(HOSTFACTORY_SCHEMAS, `lsf.${operation}.output`);
+  const name = result.exitCode === 0 ? `${lsf ? 'lsf.' : ''}${operation}.output` : 'error.output';
   const validate = validators[name] ?? validators[`${operation}Output`];
   expect(validate, `a schema named ${name}`).toBeDefined();
   const ok = validate!(result.document);
@@ -46,10 +47,10 @@ export function expectValid(operation: string, result: ScriptResult): void {
 }
 
 /** Polls getRequestStatus until the request is no longer `running`. */
-export async function pollUntilDone(driver: SymphonyDriver, requestId: string, env: Record<string, string> = {}): Promise<ScriptResult> {
+export async function pollUntilDone(driver: SymphonyDriver, requestId: string, env: Record<string, string> = {}, dialect: 'symphony' | 'lsf' = 'symphony'): Promise<ScriptResult> {
   for (let i = 0; i < 80; i++) {
     const result = await driver.run('getRequestStatus', { requests: [{ requestId }] }, { env });
-    expectValid('getRequestStatus', result);
+    expectValid('getRequestStatus', result, dialect);
     const entry = (result.document.requests as { status: string }[])[0]!;
     if (entry.status !== 'running') return result;
     await new Promise((r) => setTimeout(r, 250));
@@ -82,3 +83,18 @@ export async function expectConsistent(database: string): Promise<StoredEvent[]>
     storage.close();
   }
 }
+
+/** Every file under `root` (relative paths) except the driver's input files. */
+export function filesUnder(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else out.push(relative(root, path));
+    }
+  };
+  walk(root);
+  return out.filter((path) => !path.startsWith('inputs')).sort();
+}
+

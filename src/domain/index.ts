@@ -98,7 +98,8 @@ export type {
   RequestEvent,
 } from './request/request.events';
 export type { RequestSnapshot } from './request/request';
-export type { RequestOptions, AcquireTemplateTerms, AcquireRequestInput, ReturnRequestInput } from './request/request-input';
+export type { RequestOptions, AcquireTemplateTerms, AcquireRequestInput, ReturnRequestInput, RequestAccountInput, RequestUserData } from './request/request-input';
+export { collectRequestAccount, REQUEST_ACCOUNT_LIMITS } from './request/request-input';
 export { Request } from './request/request';
 
 // machine

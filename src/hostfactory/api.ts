@@ -1,7 +1,7 @@
 import type { HostFactory } from '../application';
 import { silentLogger } from '../kernel';
 import { answerWith, INPUT_PARSERS, parsedOperations, type HostFactoryApiOptions, type OperationResult } from './operations';
-import type { GetAvailableTemplatesOutput, GetRequestStatusOutput, GetReturnRequestsOutput, RequestIdOutput } from './wire';
+import type { GetAvailableTemplatesOutput, GetRequestStatusOutput, GetReturnRequestsLsfOutput, GetReturnRequestsOutput, RequestIdOutput } from './wire';
 
 /**
  * The five Symphony operations over a host factory. Each takes the parsed input document (untrusted
@@ -12,7 +12,8 @@ export interface HostFactoryApi {
   requestMachines(input: unknown): Promise<OperationResult<RequestIdOutput>>;
   getRequestStatus(input: unknown): Promise<OperationResult<GetRequestStatusOutput>>;
   requestReturnMachines(input: unknown): Promise<OperationResult<RequestIdOutput>>;
-  getReturnRequests(input?: unknown): Promise<OperationResult<GetReturnRequestsOutput>>;
+  /** Answers `GetReturnRequestsLsfOutput` when created with `dialect: 'lsf'`. */
+  getReturnRequests(input?: unknown): Promise<OperationResult<GetReturnRequestsOutput | GetReturnRequestsLsfOutput>>;
 }
 
 /**

@@ -15,6 +15,8 @@ export type {
   WireRequestStatus,
   WireRequestStatusEntry,
   WireReturnRequest,
+  WireLsfReturnRequest,
+  GetReturnRequestsLsfOutput,
   GetAvailableTemplatesOutput,
   RequestIdOutput,
   GetRequestStatusOutput,
@@ -46,6 +48,7 @@ export {
   formatRequestReturnMachinesOutput,
   formatGetRequestStatusOutput,
   formatGetReturnRequestsOutput,
+  formatGetReturnRequestsLsfOutput,
 } from './output';
 export { HOSTFACTORY_EXIT_CODES, formatErrorOutput } from './errors';
 export { HOSTFACTORY_SCHEMAS, ERROR_OUTPUT_SCHEMA } from './schemas';
@@ -58,4 +61,8 @@ export type { HostFactoryIo, HostFactoryContext, TextSink } from './run-operatio
 export { parseJsonText, locateJsonSyntaxError } from './json-text';
 export type { JsonSyntaxLocation } from './json-text';
 export { fileLogger, jsonLinesLogger } from './file-logger';
+export { detectProduct, resolveProviderEnvironment, ProviderEnvironmentError } from './provider-environment';
+export type { HostFactoryProduct, ProviderEnvironment, ProviderEnvironmentOptions, ProviderEnvironmentErrorCode } from './provider-environment';
+export { openStateDirectory, providerTimeBudget, DEFAULT_PROVIDER_TIME_BUDGET } from './provider-directories';
+export type { ProviderTimeBudget } from './provider-directories';
 export type { FileLoggerOptions, LogLevel } from './file-logger';

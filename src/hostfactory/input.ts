@@ -6,7 +6,7 @@ import {
   RequestMachines,
   RequestReturnMachines,
 } from '../application';
-import { checkText, codePointLength, MAX_TEMPLATE_CAPACITY, parseTemplateDefinition, TEXT_LIMITS, textProblem } from '../domain';
+import { checkText, codePointLength, collectRequestAccount, MAX_TEMPLATE_CAPACITY, parseTemplateDefinition, TEXT_LIMITS, textProblem } from '../domain';
 import { Issues } from '../domain/shared/validation';
 import { isKernelError, ValidationError } from '../kernel';
 import { isRecord, joinPath, movedPaths, pathUnder, underPath } from '../kernel/issue-paths';
@@ -129,6 +129,8 @@ export function parseGetAvailableTemplatesInput(input: unknown): ListTemplates {
  * requestMachines input `{ template: { templateId, machineCount } }` (or the flat
  * `{ templateId, machineCount }`) → the `RequestMachines` command. `machineCount` must be an integer
  * from 1 to 10000 (a string such as `"3"` is refused). Problems are reported at `template.machineCount`.
+ * IBM's plug-ins also send `rc_account` and `userData` at the top level: checked by
+ * `collectRequestAccount` (reported at `rc_account`, `userData`) and carried as `rcAccount`, `userData`.
  */
 export function parseRequestMachinesInput(input: unknown): RequestMachines {
   const subject = 'requestMachines input';
@@ -148,8 +150,9 @@ export function parseRequestMachinesInput(input: unknown): RequestMachines {
   else if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > L.maxMachineCount) {
     problems.add(countPath, 'isInt', `${countPath} must be a whole number from 1 to ${L.maxMachineCount}, got ${describe(count)}`);
   }
+  const account = collectRequestAccount({ rcAccount: top.rc_account as string, userData: top.userData as string }, problems, { rcAccount: 'rc_account', userData: 'userData' });
   problems.throwIfAny(subject);
-  return underPath(prefix, subject, () => RequestMachines.from({ templateId, machineCount: count }));
+  return underPath(prefix, subject, () => RequestMachines.from({ templateId, machineCount: count, ...account }));
 }
 
 /**
@@ -244,9 +247,13 @@ export function formatGetAvailableTemplatesInput(): Record<string, never> {
   return {};
 }
 
-/** The canonical requestMachines input for a parsed command (the nested variant). */
-export function formatRequestMachinesInput(command: Pick<RequestMachines, 'templateId' | 'machineCount'>): RequestMachinesInputDocument {
-  return { template: { templateId: command.templateId, machineCount: command.machineCount } };
+/** The canonical requestMachines input for a parsed command (the nested variant, with `rc_account` and `userData` when given). */
+export function formatRequestMachinesInput(command: Pick<RequestMachines, 'templateId' | 'machineCount'> & Partial<Pick<RequestMachines, 'rcAccount' | 'userData'>>): RequestMachinesInputDocument {
+  return {
+    template: { templateId: command.templateId, machineCount: command.machineCount },
+    ...(command.rcAccount === undefined ? {} : { rc_account: command.rcAccount }),
+    ...(command.userData === undefined ? {} : { userData: command.userData }),
+  };
 }
 
 /** The canonical getRequestStatus input for parsed ids. */

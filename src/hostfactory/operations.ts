@@ -11,6 +11,7 @@ import {
 import {
   formatGetAvailableTemplatesOutput,
   formatGetRequestStatusOutput,
+  formatGetReturnRequestsLsfOutput,
   formatGetReturnRequestsOutput,
   formatNoActiveMachinesOutput,
   formatRequestMachinesOutput,
@@ -18,10 +19,12 @@ import {
   formatRequestReturnMachinesOutput,
   formatRequestStatusEntry,
 } from './output';
+import type { HostFactoryProduct } from './provider-environment';
 import type {
   ErrorOutput,
   GetAvailableTemplatesOutput,
   GetRequestStatusOutput,
+  GetReturnRequestsLsfOutput,
   GetReturnRequestsOutput,
   HostFactoryOperation,
   RequestIdOutput,
@@ -53,6 +56,11 @@ export interface HostFactoryApiOptions {
    * Default `{ limit: 25, budgetMs: 10000 }`.
    */
   readonly reconcile?: false | { readonly limit?: number; readonly budgetMs?: number };
+  /**
+   * The product's document dialect. `'lsf'` (LSF's resource connector) answers getReturnRequests
+   * with `{ machine, machineId }` items instead of Symphony's `{ machine, gracePeriod }`. Default `'symphony'`.
+   */
+  readonly dialect?: HostFactoryProduct;
 }
 
 /** Each operation's input parser. */
@@ -71,7 +79,7 @@ interface Outputs {
   requestMachines: RequestIdOutput;
   getRequestStatus: GetRequestStatusOutput;
   requestReturnMachines: RequestIdOutput;
-  getReturnRequests: GetReturnRequestsOutput;
+  getReturnRequests: GetReturnRequestsOutput | GetReturnRequestsLsfOutput;
 }
 
 /** An operation with its parsed input. */
@@ -165,7 +173,7 @@ export function parsedOperations(hostFactory: Pick<HostFactory, 'commands' | 'qu
         }
         await reconcile();
         const wanted = await queries.execute(query);
-        const output = formatGetReturnRequestsOutput(wanted);
+        const output = options.dialect === 'lsf' ? formatGetReturnRequestsLsfOutput(wanted) : formatGetReturnRequestsOutput(wanted);
         return note === undefined ? output : { ...output, message: `${output.message} ${note}` };
       }),
   };

@@ -3,6 +3,7 @@ import { formatTags, type MachineStatus, type RequestStatus } from '../domain';
 import type {
   GetAvailableTemplatesOutput,
   GetRequestStatusOutput,
+  GetReturnRequestsLsfOutput,
   GetReturnRequestsOutput,
   RequestIdOutput,
   WireAttribute,
@@ -112,14 +113,14 @@ export function formatNoActiveMachinesOutput(names: readonly string[]): { messag
  * One request of the getRequestStatus answer: status mapped for Symphony, `message` saying why in
  * the error cases (`""` otherwise), each machine with `result`, wire `status`, `privateIpAddress`
  * (`null` while unknown), `launchtime` in epoch seconds (`0` while unknown) and a non-empty `message`
- * whenever `result` is `fail`. `note` is appended to the
+ * whenever `result` is `fail`, and `rcAccount` on every machine when the request has one. `note` is appended to the
  * message (used when the provider could not be asked and the stored state is shown).
  */
 export function formatRequestStatusEntry(request: RequestStatusDto, note?: string): WireRequestStatusEntry {
   const status = wireRequestStatus(request.status);
   const why = status === 'complete_with_error' ? request.statusMessage.trim() || `The request ended with status ${request.status}.` : '';
   const message = [why, note?.trim() ?? ''].filter((part) => part !== '').join(' ');
-  return { requestId: request.requestId, status, message, machines: request.machines.map(formatMachine) };
+  return { requestId: request.requestId, status, message, machines: request.machines.map((machine) => formatMachine(machine, request.rcAccount)) };
 }
 
 /** The getRequestStatus entry for an id no request has: `complete_with_error`, no machines, and why. */
@@ -137,7 +138,7 @@ export function formatGetRequestStatusOutput(entries: readonly WireRequestStatus
   return { requests: [...entries] };
 }
 
-function formatMachine(machine: RequestStatusDto['machines'][number]): WireMachine {
+function formatMachine(machine: RequestStatusDto['machines'][number], rcAccount: string | undefined): WireMachine {
   let message = machine.message?.trim() ?? '';
   if (machine.status === 'unknown' && message === '') message = 'The provider has lost track of this machine; it is checked again at the next status call.';
   if (machine.result === 'fail' && message === '') message = `The machine is ${machine.status}.`;
@@ -156,6 +157,7 @@ function formatMachine(machine: RequestStatusDto['machines'][number]): WireMachi
   if (machine.priceType) wire.priceType = machine.priceType;
   wire.instanceTags = formatTags(machine.instanceTags ?? {});
   wire.cloudHostId = machine.cloudHostId ?? null;
+  if (rcAccount !== undefined) wire.rcAccount = rcAccount;
   wire.message = message;
   return wire;
 }
@@ -175,5 +177,18 @@ export function formatGetReturnRequestsOutput(reclaims: readonly Pick<ReclaimDto
     status: 'complete',
     message: message ?? (reclaims.length > 0 ? HOSTFACTORY_MESSAGES.getReturnRequests : HOSTFACTORY_MESSAGES.getReturnRequestsNone),
     requests: reclaims.map((r) => ({ machine: r.machine, gracePeriod: Math.max(0, Math.floor(r.gracePeriod)) })),
+  };
+}
+
+/**
+ * The getReturnRequests answer in LSF's resource connector dialect: `status` `complete` and the hosts
+ * the provider wants back, each as `{ machine, machineId }` (LSF's ebrokerd matches both; it has no
+ * grace period). An empty list is the normal answer.
+ */
+export function formatGetReturnRequestsLsfOutput(reclaims: readonly Pick<ReclaimDto, 'machine' | 'machineId'>[], message?: string): GetReturnRequestsLsfOutput {
+  return {
+    status: 'complete',
+    message: message ?? (reclaims.length > 0 ? HOSTFACTORY_MESSAGES.getReturnRequests : HOSTFACTORY_MESSAGES.getReturnRequestsNone),
+    requests: reclaims.map((r) => ({ machine: r.machine, machineId: r.machineId ?? r.machine })),
   };
 }

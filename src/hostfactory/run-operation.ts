@@ -6,6 +6,8 @@ import { fileLogger, jsonLinesLogger } from './file-logger';
 import { parseJsonText } from './json-text';
 import { HOSTFACTORY_INPUT_LIMITS } from './input';
 import { parsedOperations, parseOperation, runParsedOperation, type OperationResult, type ParsedOperation } from './operations';
+import { providerTimeBudget, type ProviderTimeBudget } from './provider-directories';
+import { resolveProviderEnvironment, type HostFactoryProduct, type ProviderEnvironment } from './provider-environment';
 import { HOSTFACTORY_OPERATIONS, type HostFactoryOperation } from './wire';
 
 /** Where a text stream goes: `process.stdout`, `process.stderr`, or a test's collector. */
@@ -16,9 +18,13 @@ export interface TextSink {
 /** What {@link HostFactoryIo.createHostFactory} is told about the call it serves. */
 export interface HostFactoryContext {
   readonly operation: HostFactoryOperation;
-  /** Give this to `createHostFactory({ logger })`: it writes to `HF_PROVIDER_LOGDIR` or standard error, never stdout. */
+  /** Give this to `createHostFactory({ logger })`: it writes to the provider's log file or standard error, never stdout. */
   readonly logger: Logger;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The provider's directories and settings from its product's environment; absent with `environment: 'none'`. */
+  readonly provider?: ProviderEnvironment;
+  /** Give `providerTimeoutMs` to `createHostFactory({ limits })`: it fits the product's action timeout. */
+  readonly budget: ProviderTimeBudget;
 }
 
 /** The outside world of one provider script run. Only `createHostFactory`, `stdout` and `stderr` are required. */
@@ -27,10 +33,15 @@ export interface HostFactoryIo {
   createHostFactory(context: HostFactoryContext): HostFactory | Promise<HostFactory>;
   /** Receives exactly one JSON document. */
   readonly stdout: TextSink;
-  /** Receives log lines when `HF_PROVIDER_LOGDIR` is not set. */
+  /** Receives log lines when there is no provider log directory (or it cannot be used). */
   readonly stderr: TextSink;
-  /** Default `process.env`; `HF_PROVIDER_LOGDIR` and `HF_PROVIDER_NAME` choose the log file. */
+  /** Default `process.env`: the product's variables ({@link resolveProviderEnvironment}) choose the directories and the log file. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Whose environment to read: `'auto'` (default) detects Symphony or LSF, `'symphony'` or `'lsf'`
+   * forces one, `'none'` reads none (no `context.provider`; logs go to `stderr`).
+   */
+  readonly environment?: HostFactoryProduct | 'auto' | 'none';
   /** Reads the `-f` file. Default {@link readInputFile} (regular files only, at most 16 MiB). */
   readonly readFile?: (path: string) => Promise<string>;
   /** Overrides the log destination chosen from the environment. */
@@ -56,14 +67,27 @@ class RunError extends KernelError {
  * Runs one Symphony operation as its provider script does: reads `-f <file>` (also `--file`,
  * `-f=`), checks the input before creating the host factory (bad input writes nothing), runs it,
  * prints exactly one JSON document to `io.stdout` and returns the exit status (0 answered, 1 failed,
- * 2 called wrongly). Logs go to `HF_PROVIDER_LOGDIR` or `io.stderr`. Never throws, never exits.
+ * 2 called wrongly). The provider environment is read first (`io.environment`): a missing or bad
+ * variable is answered with one error document naming it, exit 1, before anything is written. Logs
+ * go to the provider's log file (`<name>-provider.log`) or `io.stderr`. Never throws, never exits.
  */
 export async function runHostFactoryOperation(operation: string, argv: readonly string[], io: HostFactoryIo): Promise<number> {
   const env = io.env ?? process.env;
-  const logger = io.logger ?? defaultLogger(env, io.stderr);
+  let provider: ProviderEnvironment | undefined;
+  let environmentError: unknown;
+  try {
+    const mode = io.environment ?? 'auto';
+    if (mode !== 'none') provider = resolveProviderEnvironment(env, mode === 'auto' ? {} : { product: mode });
+  } catch (error) {
+    environmentError = error;
+  }
+  const logger = io.logger ?? defaultLogger(provider, io.stderr);
   let result: OperationResult<unknown>;
   try {
-    result = await run(operation, argv, io, env, logger);
+    result =
+      environmentError === undefined
+        ? await run(operation, argv, io, { env, logger, budget: providerTimeBudget(provider?.actionTimeoutMs), ...(provider === undefined ? {} : { provider }) })
+        : refuseEnvironment(operation, environmentError, logger);
   } catch (error) {
     // run() answers every expected failure itself; this is the last guard for exactly one document.
     logger.error('the provider script failed unexpectedly', { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
@@ -74,13 +98,19 @@ export async function runHostFactoryOperation(operation: string, argv: readonly 
   return result.exitCode;
 }
 
+/** The answer when the provider environment cannot be used: nothing is read or written. */
+function refuseEnvironment(operation: string, error: unknown, logger: Logger): OperationResult<unknown> {
+  if (isKernelError(error)) logger.error(`${operation}: ${error.message}`, { operation, code: error.code, variable: error.details.variable });
+  return { ok: false, document: formatErrorOutput(error, isOperation(operation) ? operation : undefined), exitCode: HOSTFACTORY_EXIT_CODES.failed };
+}
+
 async function run(
   operation: string,
   argv: readonly string[],
   io: HostFactoryIo,
-  env: Readonly<Record<string, string | undefined>>,
-  logger: Logger,
+  call: Omit<HostFactoryContext, 'operation'>,
 ): Promise<OperationResult<unknown>> {
+  const { logger } = call;
   let parsed: ParsedOperation;
   try {
     if (!isOperation(operation)) {
@@ -96,8 +126,12 @@ async function run(
 
   let hostFactory: HostFactory | undefined;
   try {
-    hostFactory = await io.createHostFactory({ operation, logger, env });
-    return await runParsedOperation(parsedOperations(hostFactory, {}, logger), parsed);
+    hostFactory = await io.createHostFactory({ operation, ...call });
+    const options = {
+      ...(call.provider?.actionTimeoutMs === undefined ? {} : { reconcile: { budgetMs: call.budget.reconcileBudgetMs } }),
+      ...(call.provider === undefined ? {} : { dialect: call.provider.product }),
+    };
+    return await runParsedOperation(parsedOperations(hostFactory, options, logger), parsed);
   } catch (error) {
     logger.error(`${operation}: the host factory could not be created`, { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
     return { ok: false, document: formatErrorOutput(error, operation), exitCode: HOSTFACTORY_EXIT_CODES.failed };
@@ -190,15 +224,13 @@ export async function readInputFile(path: string, maxBytes: number = HOSTFACTORY
   }
 }
 
-function defaultLogger(env: Readonly<Record<string, string | undefined>>, stderr: TextSink): Logger {
-  const toStderr = jsonLinesLogger((line) => void stderr.write(line));
-  const dir = env.HF_PROVIDER_LOGDIR?.trim();
-  if (!dir) return toStderr;
-  const name = (env.HF_PROVIDER_NAME ?? '').replace(/[^A-Za-z0-9_.-]/g, '') || 'hostfactory';
+function defaultLogger(provider: ProviderEnvironment | undefined, stderr: TextSink): Logger {
+  const toStderr = jsonLinesLogger((line) => void stderr.write(line), provider?.logLevel);
+  if (provider === undefined) return toStderr;
   try {
-    return fileLogger(dir, { fileName: `${name}-provider.log` });
+    return fileLogger(provider.logDir, { fileName: provider.logFileName, level: provider.logLevel });
   } catch (error) {
-    toStderr.warn('HF_PROVIDER_LOGDIR cannot be used; logging to standard error instead', { error: errorText(error) });
+    toStderr.warn(`The log directory (${provider.describe.logDir}) cannot be used; logging to standard error instead`, { error: errorText(error) });
     return toStderr;
   }
 }

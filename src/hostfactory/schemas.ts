@@ -19,7 +19,7 @@ const machineReferences = { anyOf: [{ type: 'array', maxItems: 10_000, items: ma
 
 const attribute = {
   type: 'array',
-  prefixItems: [{ enum: ['String', 'Numeric'] }, { type: 'string' }],
+  prefixItems: [{ enum: ['String', 'Numeric', 'Boolean'] }, { type: 'string' }],
   minItems: 2,
   maxItems: 2,
 } as const;
@@ -38,11 +38,13 @@ const wireTemplate = {
     availableNumber: { type: 'integer', minimum: 0, maximum: 10_000 },
     attributes: {
       type: 'object',
-      required: ['type', 'ncpus', 'nram'],
+      required: ['type', 'ncpus'],
+      anyOf: [{ required: ['nram'] }, { required: ['mem'] }],
       properties: {
         type: pair('String'),
         ncpus: pair('Numeric'),
         nram: pair('Numeric'),
+        mem: pair('Numeric'),
       },
       additionalProperties: attribute,
     },
@@ -76,6 +78,7 @@ const wireMachine = {
     priceType: { enum: ['ondemand', 'spot'] },
     instanceTags: tagsString,
     cloudHostId: { type: ['string', 'null'] },
+    rcAccount: { type: 'string', pattern: '^[A-Za-z0-9_.:/@+=-]{1,128}$' },
     message: { type: 'string' },
   },
   additionalProperties: false,
@@ -126,6 +129,10 @@ export const HOSTFACTORY_SCHEMAS = Object.freeze({
       },
     },
     type: 'object',
+    properties: {
+      rc_account: { anyOf: [{ type: 'string', pattern: '^[A-Za-z0-9_.:/@+=-]{1,128}$' }, { type: 'null' }] },
+      userData: { anyOf: [{ type: 'string' }, { type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' } }, { type: 'null' }] },
+    },
     anyOf: [
       { required: ['template'], properties: { template: { $ref: '#/$defs/body' } } },
       { not: { required: ['template'] }, $ref: '#/$defs/body' },
@@ -220,6 +227,27 @@ export const HOSTFACTORY_SCHEMAS = Object.freeze({
     },
     additionalProperties: false,
   },
+  'lsf.getReturnRequests.output': {
+    $schema: SCHEMA,
+    $id: `${BASE}lsf.getReturnRequests.output`,
+    title: 'getReturnRequests output, LSF resource connector dialect',
+    type: 'object',
+    required: ['status', 'message', 'requests'],
+    properties: {
+      status: { const: 'complete' },
+      message: { type: 'string' },
+      requests: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['machine', 'machineId'],
+          properties: { machine: nonEmpty, machineId: nonEmpty },
+          additionalProperties: false,
+        },
+      },
+    },
+    additionalProperties: false,
+  },
   'error.output': ERROR_OUTPUT_SCHEMA,
   'templates.file': {
     $schema: SCHEMA,
@@ -234,7 +262,8 @@ export const HOSTFACTORY_SCHEMAS = Object.freeze({
           maxNumber: { type: 'integer', minimum: -1, maximum: 10_000 },
           attributes: {
             type: 'object',
-            required: ['type', 'ncpus', 'nram'],
+            required: ['type', 'ncpus'],
+            anyOf: [{ required: ['nram'] }, { required: ['mem'] }],
             additionalProperties: { anyOf: [attribute, { type: 'string' }, { type: 'number' }] },
           },
           priceType: { enum: ['ondemand', 'spot', 'heterogeneous', null] },

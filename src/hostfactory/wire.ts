@@ -15,8 +15,8 @@ export const HOSTFACTORY_OPERATIONS: readonly HostFactoryOperation[] = Object.fr
   'getReturnRequests',
 ]);
 
-/** An attribute on the wire: `["String", "X86_64"]` or `["Numeric", "2"]`. */
-export type WireAttribute = readonly [kind: 'String' | 'Numeric', value: string];
+/** An attribute on the wire: `["String", "X86_64"]`, `["Numeric", "2"]` or `["Boolean", "1"]`. */
+export type WireAttribute = readonly [kind: 'String' | 'Numeric' | 'Boolean', value: string];
 
 /** One template of a getAvailableTemplates answer; provider keys ride along next to the Symphony ones. */
 export interface WireTemplate {
@@ -81,6 +81,8 @@ export interface WireMachine {
   /** `"k=v;k=v"` (`""` for none). */
   instanceTags: string;
   cloudHostId: string | null;
+  /** The request's account (`rc_account`), on every machine of a request that has one. */
+  rcAccount?: string;
   /** Non-empty whenever `result` is `fail`. */
   message: string;
 }
@@ -113,17 +115,32 @@ export interface GetReturnRequestsOutput {
   requests: WireReturnRequest[];
 }
 
+/** One host the provider wants back, in LSF's dialect: its host name and machine id. */
+export interface WireLsfReturnRequest {
+  machine: string;
+  machineId: string;
+}
+
+/** getReturnRequests output in LSF's resource connector dialect. */
+export interface GetReturnRequestsLsfOutput {
+  status: 'complete';
+  message: string;
+  requests: WireLsfReturnRequest[];
+}
+
 /** The document every operation prints when it fails (with a non-zero exit). */
 export interface ErrorOutput {
   message: string;
 }
 
 /** Any document one of the five operations prints. */
-export type HostFactoryOutput = GetAvailableTemplatesOutput | RequestIdOutput | GetRequestStatusOutput | GetReturnRequestsOutput | ErrorOutput;
+export type HostFactoryOutput = GetAvailableTemplatesOutput | RequestIdOutput | GetRequestStatusOutput | GetReturnRequestsOutput | GetReturnRequestsLsfOutput | ErrorOutput;
 
-/** Canonical requestMachines input. */
+/** Canonical requestMachines input; IBM's plug-ins add `rc_account` and `userData`. */
 export interface RequestMachinesInputDocument {
   template: { templateId: string; machineCount: number };
+  rc_account?: string;
+  userData?: string | { readonly [key: string]: unknown };
 }
 
 /** Canonical getRequestStatus input. */

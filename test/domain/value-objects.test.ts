@@ -147,6 +147,19 @@ describe('Template attributes', () => {
     ).toEqual(['attributes.type', 'attributes.ncpus', 'attributes.x', 'attributes.y', 'attributes.nram']);
     expect(issuePaths(() => parseTemplateAttributes([]))).toEqual(['attributes']);
   });
+
+  it('accepts IBM\'s Boolean kind ("0" or "1"), LSF\'s mem in place of or with nram, ncores and nthreads, keeping each pair as given', () => {
+    const lsf = { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], mem: ['Numeric', '8192'], ncores: ['Numeric', '1'], nthreads: ['Numeric', '2'], awshost: ['Boolean', '1'], spot: ['Boolean', '0'] };
+    expect(parseTemplateAttributes(lsf)).toEqual(lsf);
+    expect(Object.keys(parseTemplateAttributes({ ...lsf, nram: ['Numeric', '8192'] }))).toContain('nram');
+  });
+
+  it('refuses a Boolean other than 0/1, a non-Numeric or non-positive mem/ncores/nthreads, and no memory attribute at all', () => {
+    const base = { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], mem: ['Numeric', '8192'] };
+    expect(issuePaths(() => parseTemplateAttributes({ ...base, awshost: ['Boolean', 'true'] }))).toEqual(['attributes.awshost']);
+    expect(issuePaths(() => parseTemplateAttributes({ ...base, mem: ['String', '8192'], ncores: 0, nthreads: ['Numeric', '-1'] }))).toEqual(['attributes.mem', 'attributes.ncores', 'attributes.nthreads']);
+    expect(issuePaths(() => parseTemplateAttributes({ type: 'X86_64', ncpus: 1 }))).toEqual(['attributes.nram']);
+  });
 });
 
 describe('Ports', () => {

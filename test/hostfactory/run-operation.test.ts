@@ -39,7 +39,7 @@ describe('runHostFactoryOperation', () => {
     for (const line of stderr.trim().split('\n')) expect(JSON.parse(line)).toMatchObject({ level: expect.any(String), message: expect.any(String) });
   });
 
-  it('writes logs as JSON lines under HF_PROVIDER_LOGDIR, never to stdout or stderr', async () => {
+  it('writes logs as JSON lines to <HF_PROVIDER_NAME>-provider.log under HF_PROVIDER_LOGDIR, never to stdout or stderr', async () => {
     const file = join(site.dir, 'in.json');
     writeFileSync(file, JSON.stringify({ template: { templateId: 'Grid-Nope', machineCount: 1 } }));
     let stdout = '';
@@ -48,7 +48,7 @@ describe('runHostFactoryOperation', () => {
       createHostFactory: ({ logger }) => createHostFactory({ storage: site.storage, provider: site.fake, clock: site.clock, logger }),
       stdout: { write: (s: string) => (stdout += s) },
       stderr: { write: (s: string) => (stderr += s) },
-      env: { HF_PROVIDER_LOGDIR: join(site.dir, 'logs'), HF_PROVIDER_NAME: 'gridaws' },
+      env: { HF_PROVIDER_LOGDIR: join(site.dir, 'logs'), HF_PROVIDER_NAME: 'gridaws', HF_CONFDIR: join(site.dir, 'conf'), HF_WORKDIR: join(site.dir, 'work') },
     });
     expect(exitCode).toBe(1);
     expect(JSON.parse(stdout)).toEqual({ message: expect.stringContaining('Grid-Nope') });
@@ -68,6 +68,7 @@ describe('runHostFactoryOperation', () => {
         stdout: { write: (s: string) => (stdout += s) },
         stderr: { write: () => true },
         env: {},
+        environment: 'none',
       }).then((exitCode) => ({ exitCode, document: JSON.parse(stdout) as { message: string } }));
     };
     const misconfigured = await run(() => createHostFactory({} as never));
@@ -92,6 +93,7 @@ describe('runHostFactoryOperation', () => {
       stdout: { write: () => true },
       stderr: { write: () => true },
       env: {},
+      environment: 'none',
     });
     expect(exitCode).toBe(0);
     expect(disposed).toBe(1);

@@ -66,6 +66,7 @@ export function createSite(): Site {
       stdout: { write: (chunk: string) => (stdout += chunk) },
       stderr: { write: (chunk: string) => (stderr += chunk) },
       env: {},
+      environment: 'none',
     });
     return { exitCode, document: JSON.parse(stdout) as Record<string, unknown>, stdout, stderr };
   };

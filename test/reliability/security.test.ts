@@ -39,12 +39,14 @@ const clock = new ManualClock();
 const fake = new FakeProvider({ clock });
 const ids = sequentialIds();
 
-async function run(operation: string, argv: string[], options: { logDir?: string; failCreate?: boolean } = {}) {
+async function run(operation: string, argv: string[], options: { logDir?: string; failCreate?: boolean; name?: string } = {}) {
   let stdout = '';
   let stderr = '';
   runs += 1;
-  const env = { HF_PROVIDER_LOGDIR: options.logDir, HF_PROVIDER_NAME: '../../escape', HF_SECRET_TOKEN: SECRET, HOME: root };
+  // Without a log directory the run reads no provider environment and logs to stderr.
+  const env = { HF_PROVIDER_LOGDIR: options.logDir, HF_PROVIDER_NAME: options.name ?? 'secure', HF_CONFDIR: join(root, 'conf'), HF_WORKDIR: join(root, 'work'), HF_SECRET_TOKEN: SECRET, HOME: root };
   const exitCode = await runHostFactoryOperation(operation, argv, {
+    environment: options.logDir === undefined ? 'none' : 'auto',
     createHostFactory: ({ logger }) => {
       if (options.failCreate) throw new Error(`database at postgres://admin:${SECRET}@db refused the connection`);
       return createHostFactory({ storage, provider: fake, clock, ids, logger });
@@ -213,13 +215,17 @@ describe('security', () => {
     expect(lines.join('\n')).not.toContain(marker);
   });
 
-  it('keeps HF_PROVIDER_NAME from steering the log file outside HF_PROVIDER_LOGDIR', async () => {
+  it('keeps HF_PROVIDER_NAME from steering the log file outside HF_PROVIDER_LOGDIR: a name with a path in it is refused, nothing written', async () => {
     const dir = join(root, 'logs-name');
-    await run('getAvailableTemplates', [], { logDir: dir });
-    const written = readdirSync(dir);
-    expect(written.length).toBe(1);
-    expect(written[0]).not.toContain('/');
-    expect(existsSync(join(root, 'escape-provider.log'))).toBe(false);
+    const before = tree(root);
+    const refused = await run('getAvailableTemplates', [], { logDir: dir, name: '../../escape' });
+    expect(refused.exitCode).toBe(1);
+    expect(JSON.parse(refused.stdout)).toEqual({ message: expect.stringMatching(/^HF_PROVIDER_NAME must be 1 to 64 letters, digits/) });
+    expect(refused.stdout).not.toContain('escape');
+    expect(existsSync(dir)).toBe(false);
+    expect([...tree(root).keys()]).toEqual([...before.keys()]);
     expect(existsSync(join(root, '..', 'escape-provider.log'))).toBe(false);
+    await run('getAvailableTemplates', [], { logDir: dir });
+    expect(readdirSync(dir)).toEqual(['secure-provider.log']);
   });
 });

@@ -1,7 +1,7 @@
-import { DescribeFleetsCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeSpotFleetRequestsCommand, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeFleetsCommand, DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeSpotFleetRequestsCommand, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { AwsEc2Provider } from '../aws-provider';
-import { REQUEST_TAG, RETURN_TAG, TEMPLATE_TAG } from '../tags';
+import { RC_ACCOUNT_TAG, REQUEST_TAG, RETURN_TAG, TEMPLATE_TAG } from '../tags';
 import { logAttempts } from './faults';
 import { API_TEMPLATES, motoClient, motoForTests, motoTemplate } from './support';
 
@@ -49,6 +49,22 @@ describe.skipIf(moto.skip)('the AWS EC2 provider against moto_server', () => {
       await provider.terminate({ requestId: `ret-${crypto.randomUUID()}`, machineIds: described.map((m) => m.machineId) });
     });
   }
+
+  it('tags every instance RC_ACCOUNT with the request\'s rc_account and hands it the rendered user data (template k=v;k=v plus the request\'s values)', async () => {
+    const template = motoTemplate(network, { templateId: 'aws-lsf', userData: 'zone=us_west_2a' });
+    const requestId = newRequestId();
+    await provider.provision({ requestId, template, count: 2, tags: {}, rcAccount: 'proj-7', userData: { LSF_JOB_ID: '4711' } });
+    const instances = await tagged(client, requestId);
+    expect(instances).toHaveLength(2);
+    for (const { id, tags } of instances) {
+      expect(tags[RC_ACCOUNT_TAG]).toBe('proj-7');
+      const attribute = await client.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' }));
+      expect(Buffer.from(attribute.UserData?.Value ?? '', 'base64').toString('utf8')).toBe(
+        "#!/bin/bash\nexport zone='us_west_2a'\nexport rc_account='proj-7'\nexport template_id='aws-lsf'\nexport LSF_JOB_ID='4711'\n",
+      );
+    }
+    await provider.terminate({ requestId: `ret-${crypto.randomUUID()}`, machineIds: instances.map((i) => i.id) });
+  });
 
   for (const api of ['EC2Fleet request', 'SpotFleet']) {
     it(`${api}: returning the last machine releases the fleet and the launch template, with no shortfall read into it`, async () => {

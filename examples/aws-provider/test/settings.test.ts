@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TemplateInput } from '../../../src/index';
 import { sampleTemplateSnapshot } from '../../../src/testing/index';
-import { loadAwsProviderConfig, parseAwsProviderConfig } from '../config';
+import { clientSettings, loadAwsProviderConfig, parseAwsProviderConfig } from '../config';
 import { launchSettings } from '../launch-settings';
+import { renderUserData } from '../user-data';
 import { clientToken } from '../tags';
 
 describe('awsprov_config.json', () => {
@@ -64,5 +65,86 @@ describe('template keys the adapter reads', () => {
     expect(token).not.toBe(clientToken('req-2', 'RunInstances:subnet-a'));
     expect(token).not.toBe(clientToken('req-1', 'RunInstances:subnet-b'));
     expect(token.length).toBeLessThanOrEqual(64);
+  });
+});
+
+describe('the user data an instance receives (IBM\'s AWS plug-in style)', () => {
+  const decode = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64').toString('utf8'));
+  const template = (userData?: string) => sampleTemplateSnapshot({ imageId: 'ami-12345678', templateId: 'Template-1', ...(userData === undefined ? {} : { userData }) });
+
+  it('exports the template\'s k=v;k=v, the rc_account, the template id and each request value, single-quoted', () => {
+    const script = decode(renderUserData({ template: template('zone=us_west_2a;tier=gold'), rcAccount: 'proj-7', userData: { LSF_JOB_ID: '4711', SLOTS: 4, quote: "it's; $(rm -rf /)" } }));
+    expect(script).toBe(
+      [
+        '#!/bin/bash',
+        "export zone='us_west_2a'",
+        "export tier='gold'",
+        "export rc_account='proj-7'",
+        "export template_id='Template-1'",
+        "export LSF_JOB_ID='4711'",
+        "export SLOTS='4'",
+        "export quote='it'\\''s; $(rm -rf /)'",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps a template script, inserting the exports after its #! line; passes it unchanged when the request has no values; a string userData is HF_USER_DATA', () => {
+    expect(decode(renderUserData({ template: template('#!/bin/sh\necho hi'), userData: 'raw text' }))).toBe("#!/bin/sh\nexport template_id='Template-1'\nexport HF_USER_DATA='raw text'\necho hi");
+    expect(decode(renderUserData({ template: template('#!/bin/sh\necho hi') }))).toBe('#!/bin/sh\necho hi');
+    expect(renderUserData({ template: template() })).toBeNull();
+  });
+
+  it('refuses a template userData that is neither k=v;k=v nor a script, and a result past EC2\'s 16 KiB', () => {
+    expect(() => renderUserData({ template: template('bad key=1'), rcAccount: 'a' })).toThrow(expect.objectContaining({ code: 'AWS_TEMPLATE_INVALID', field: 'userData' }));
+    expect(() => renderUserData({ template: template('a=1'), userData: { BIG: 'x'.repeat(16_400) } })).toThrow(/EC2 takes at most 16384/);
+  });
+});
+
+describe('awsprov_config.json with the keys IBM\'s AWS plug-in documents', () => {
+  const ibm = {
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL: 'https://ec2.us-east-1.amazonaws.com:443',
+    AWS_CREDENTIAL_FILE: '/home/aws/credentials',
+    AWS_REQUEST_RETRY_ATTEMPTS: 2,
+    AWS_CONNECTION_TIMEOUT_MS: 5000,
+    AWS_INSTANCE_PENDING_TIMEOUT_SEC: 300,
+    AWS_DESCRIBE_REQUEST_RETRY_ATTEMPTS: 1,
+    AWS_DESCRIBE_REQUEST_INTERVAL: 100,
+    AWS_KEY_FILE: '/home/aws/',
+    ACCEPT_PROPAGATED_LOG_SETTING: 'false',
+  };
+
+  it('maps them onto the SDK: region, endpoint, credentials from the file, retries + 1 attempts, the connection timeout', async () => {
+    const config = parseAwsProviderConfig(ibm);
+    expect(config).toEqual({ region: 'us-east-1', endpoint: 'https://ec2.us-east-1.amazonaws.com:443', credentialFile: '/home/aws/credentials', maxAttempts: 3, connectionTimeoutMs: 5000 });
+    const settings = clientSettings(config);
+    expect(settings).toMatchObject({ region: 'us-east-1', endpoint: 'https://ec2.us-east-1.amazonaws.com:443', maxAttempts: 3, requestHandler: { connectionTimeout: 5000 } });
+    expect(typeof settings.credentials).toBe('function');
+  });
+
+  it('reads credentials from AWS_CREDENTIAL_FILE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hf-awscreds-'));
+    try {
+      writeFileSync(join(dir, 'credentials'), '[default]\naws_access_key_id=AKIDFROMFILE\naws_secret_access_key=from-file\n');
+      const settings = clientSettings(parseAwsProviderConfig({ AWS_REGION: 'us-east-1', AWS_CREDENTIAL_FILE: join(dir, 'credentials') }));
+      const credentials = await (settings.credentials as () => Promise<{ accessKeyId: string }>)();
+      expect(credentials.accessKeyId).toBe('AKIDFROMFILE');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unknown key, a proxy key and a bad value, naming the key', () => {
+    const refused = (value: unknown, field: string, message: RegExp) => {
+      expect(() => parseAwsProviderConfig(value)).toThrow(expect.objectContaining({ code: 'AWS_CONFIG_INVALID', field }));
+      expect(() => parseAwsProviderConfig(value)).toThrow(message);
+    };
+    refused({ ...ibm, AWS_SECRET_SAUCE: 1 }, 'AWS_SECRET_SAUCE', /AWS_SECRET_SAUCE is not a setting \(known: .*IBM's AWS_REGION/);
+    refused({ ...ibm, AWS_PROXY_HOST: 'proxy' }, 'AWS_PROXY_HOST', /AWS_PROXY_HOST is not supported by this example/);
+    refused({ ...ibm, AWS_REQUEST_RETRY_ATTEMPTS: 11 }, 'AWS_REQUEST_RETRY_ATTEMPTS', /must be an integer from 0 to 10 \(IBM's awsprov_config.json key\)/);
+    refused({ ...ibm, AWS_INSTANCE_PENDING_TIMEOUT_SEC: 60 }, 'AWS_INSTANCE_PENDING_TIMEOUT_SEC', /from 180 to 10000/);
+    refused({ ...ibm, AWS_CREDENTIAL_FILE: 'relative/credentials' }, 'AWS_CREDENTIAL_FILE', /must be an absolute path/);
+    refused({ ...ibm, region: 'eu-west-1' }, 'AWS_REGION', /AWS_REGION and region set the same thing/);
   });
 });

@@ -1,4 +1,4 @@
-import type { MachineStatus, TemplateSnapshot } from '../../domain';
+import type { MachineStatus, RequestUserData, TemplateSnapshot } from '../../domain';
 
 /** What the cloud reports about one machine; absent facts are unknown, not cleared. */
 export interface ProviderMachine {
@@ -27,6 +27,10 @@ export interface ProvisionInput {
   /** Units to create: machines for ondemand templates, weights for spot/heterogeneous. */
   readonly count: number;
   readonly tags: Readonly<Record<string, string>>;
+  /** The account the machines are charged to (LSF's `rc_account`), when the request has one: tag the machines with it. */
+  readonly rcAccount?: string;
+  /** The request's user data (an object of named values or a string), when it has one: hand it to the machines. */
+  readonly userData?: RequestUserData;
 }
 
 /** What {@link ProviderPort.provision} started. */

@@ -1,4 +1,4 @@
-import type { MachineResult, RequestStatus, RequestType } from '../../domain';
+import type { MachineResult, RequestStatus, RequestType, RequestUserData } from '../../domain';
 import { Dto, Field, IsoDate, JsonField, NestedDtos } from './dto';
 import { MachineDto } from './machine.dto';
 
@@ -14,6 +14,10 @@ export class RequestDto {
   @Field() resourceIds!: string[];
   @JsonField() tags!: Record<string, string>;
   @Field() priority!: number | null;
+  /** The account of an acquire request (LSF's `rc_account`); absent when none was given. */
+  @Field() rcAccount?: string;
+  /** The caller's user data of an acquire request; absent when none was given. */
+  @JsonField() userData?: RequestUserData;
   @Field() timeoutSeconds!: number;
   @Field() status!: RequestStatus;
   @Field() statusMessage!: string;

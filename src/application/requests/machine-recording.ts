@@ -18,6 +18,8 @@ export function askToProvision(runtime: Runtime, request: Request, template: Tem
       template: template.toSnapshot(),
       count: request.requestedCount,
       tags: { ...request.tags },
+      ...(request.rcAccount === undefined ? {} : { rcAccount: request.rcAccount }),
+      ...(request.userData === undefined ? {} : { userData: request.userData }),
     }),
   );
 }

@@ -88,6 +88,8 @@ export class RequestMachinesHandler implements CommandHandler<RequestMachines> {
         ...(command.priority === undefined ? {} : { priority: command.priority }),
         ...(command.timeoutSeconds === undefined ? {} : { timeoutSeconds: command.timeoutSeconds }),
         ...(command.idempotencyKey === undefined ? {} : { idempotencyKey: command.idempotencyKey }),
+        ...(command.rcAccount === undefined ? {} : { rcAccount: command.rcAccount }),
+        ...(command.userData === undefined ? {} : { userData: command.userData }),
       },
       ctx,
     );

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import {
+  Allow,
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
@@ -17,7 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { REQUEST_STATUSES, type RequestStatus } from '../../domain';
+import { REQUEST_STATUSES, type RequestStatus, type RequestUserData } from '../../domain';
 import { Command } from '../../kernel';
 import type { RequestDto } from '../read-models/request.dto';
 import { StorableText } from '../storable-text';
@@ -56,6 +57,16 @@ export class RequestMachines extends Command<{ requestId: string }> {
   @MaxLength(256)
   @StorableText()
   idempotencyKey?: string;
+
+  /** The account the machines are charged to (LSF's `rc_account`; rules in `collectRequestAccount`), passed to `provision`. */
+  @IsOptional()
+  @IsString()
+  rcAccount?: string;
+
+  /** User data for the machines: an object of named values or a string (rules in `collectRequestAccount`), passed to `provision`. */
+  @IsOptional()
+  @Allow()
+  userData?: RequestUserData;
 }
 
 /** A machine to return: by provider id when given, else by host name. */

@@ -2,7 +2,7 @@ import { TemplateCapacityExceededError, TemplateInactiveError } from '../shared/
 import { parseMachineId } from '../shared/ids';
 import { Issues, collect, joinPath, show } from '../shared/validation';
 import { countsUnits, deliverableUnits, remainingCapacity, templateCapacity } from '../template/template-capacity';
-import { parseOptions, type AcquireRequestInput, type ReturnRequestInput } from './request-input';
+import { parseOptions, collectRequestAccount, type AcquireRequestInput, type ReturnRequestInput } from './request-input';
 import { DEFAULT_MAX_PER_REQUEST, type RequestState } from './request-state';
 
 /** The state a new request starts from, before the aggregate adds ids, status and dates. */
@@ -16,6 +16,7 @@ export type NewRequestFields = Omit<RequestState, 'resourceIds' | 'status' | 'st
 export function admitAcquire(input: AcquireRequestInput): NewRequestFields {
   const issues = new Issues();
   const common = parseOptions(input, 'acquire', issues);
+  const account = collectRequestAccount(input, issues);
   const { template, requestedCount, activeUnits } = input;
   const maxPerRequest = input.limits?.maxPerRequest ?? DEFAULT_MAX_PER_REQUEST;
   if (!Number.isInteger(requestedCount) || requestedCount < 1) {
@@ -45,6 +46,7 @@ export function admitAcquire(input: AcquireRequestInput): NewRequestFields {
   }
   return {
     ...common,
+    ...account,
     type: 'acquire',
     templateId: template.templateId,
     requestedCount,

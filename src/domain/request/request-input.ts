@@ -1,10 +1,13 @@
 import type { RequestType } from '../shared/ids';
 import { parseRequestId } from '../shared/ids';
+import { isJsonValue } from '../shared/json';
 import { parseTags } from '../shared/tags';
 import { checkText, TEXT_LIMITS } from '../shared/text';
 import { type Issues, collect, show } from '../shared/validation';
 import type { CapacityTerms } from '../template/template-capacity';
-import { DEFAULT_REQUEST_TIMEOUT_SECONDS, MAX_REQUEST_TIMEOUT_SECONDS, type RequestLimits, type RequestState } from './request-state';
+import { DEFAULT_REQUEST_TIMEOUT_SECONDS, MAX_REQUEST_TIMEOUT_SECONDS, type RequestLimits, type RequestState, type RequestUserData } from './request-state';
+
+export type { RequestUserData } from './request-state';
 
 /** Caller data common to both request types. */
 export interface RequestOptions {
@@ -25,7 +28,7 @@ export interface AcquireTemplateTerms extends CapacityTerms {
 }
 
 /** Input of {@link Request.createAcquire}. */
-export interface AcquireRequestInput extends RequestOptions {
+export interface AcquireRequestInput extends RequestOptions, RequestAccountInput {
   template: AcquireTemplateTerms;
   /** Units of the template already in use (live machines, plus what open requests still expect). */
   activeUnits: number;
@@ -55,4 +58,49 @@ export function parseOptions(input: RequestOptions, type: RequestType, issues: I
     issues.add('idempotencyKey', 'length', `must be 1-${TEXT_LIMITS.idempotencyKey} characters, got ${show(idempotencyKey)}`);
   } else if (idempotencyKey !== null) checkText(issues, 'idempotencyKey', idempotencyKey, 'idempotencyKey');
   return { requestId, tags, priority, timeoutSeconds, idempotencyKey };
+}
+
+/** What an IBM plug-in's requestMachines may add: the account (`rc_account`) and the user data. */
+export interface RequestAccountInput {
+  /** LSF's `rc_account`: 1–128 of `A-Z a-z 0-9 _ . - : / @ + =` (it becomes a cloud tag value). */
+  rcAccount?: string;
+  /** An object whose keys are shell variable names (`^[A-Za-z_][A-Za-z0-9_]{0,63}$`), or a string; at most 16 KiB as JSON. */
+  userData?: RequestUserData;
+}
+
+/** Limits on `rcAccount` and `userData`. */
+export const REQUEST_ACCOUNT_LIMITS = Object.freeze({ maxRcAccountLength: 128, maxUserDataBytes: 16_384 });
+
+const RC_ACCOUNT = /^[A-Za-z0-9_.:/@+=-]+$/;
+const USER_DATA_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Validates `rcAccount` and `userData`, collecting problems into `issues` under `paths` (the wire
+ * names them `rc_account` and `userData`); returns the fields to store (absent ones omitted).
+ * Messages never quote the values.
+ */
+export function collectRequestAccount(input: RequestAccountInput, issues: Issues, paths = { rcAccount: 'rcAccount', userData: 'userData' }): RequestAccountInput {
+  const out: RequestAccountInput = {};
+  const { rcAccount, userData } = input as { rcAccount?: unknown; userData?: unknown };
+  const max = REQUEST_ACCOUNT_LIMITS;
+  if (rcAccount !== undefined && rcAccount !== null) {
+    if (typeof rcAccount !== 'string' || rcAccount.length < 1 || rcAccount.length > max.maxRcAccountLength || !RC_ACCOUNT.test(rcAccount)) {
+      issues.add(paths.rcAccount, 'isAccount', `must be a string of 1 to ${max.maxRcAccountLength} letters, digits or _ . - : / @ + = (the account the machines are charged to), got ${typeof rcAccount === 'string' ? `a string of ${rcAccount.length} characters that breaks this rule` : show(rcAccount)}`);
+    } else out.rcAccount = rcAccount;
+  }
+  if (userData !== undefined && userData !== null) {
+    const isObject = typeof userData === 'object' && !Array.isArray(userData);
+    if (typeof userData !== 'string' && !isObject) {
+      issues.add(paths.userData, 'isUserData', `must be an object of named values or a string, got ${Array.isArray(userData) ? 'an array' : `a ${typeof userData}`}`);
+    } else if (!isJsonValue(userData)) {
+      issues.add(paths.userData, 'isJson', 'must be JSON data');
+    } else {
+      const badKeys = isObject ? Object.keys(userData).filter((key) => !USER_DATA_KEY.test(key)) : [];
+      const bytes = Buffer.byteLength(JSON.stringify(userData), 'utf8');
+      if (badKeys.length > 0) issues.add(paths.userData, 'isUserDataKey', `keys must be names of 1 to 64 letters, digits or _, not starting with a digit (each is exported to the instance as a variable); ${badKeys.length} key(s) break this rule`);
+      else if (bytes > max.maxUserDataBytes) issues.add(paths.userData, 'maxSize', `must be at most ${max.maxUserDataBytes} bytes as JSON, got ${bytes}: pass large data by reference (a URL or a file name)`);
+      else out.userData = userData as RequestUserData;
+    }
+  }
+  return out;
 }

@@ -1,7 +1,11 @@
 import type { RequestType } from '../shared/ids';
 import type { Tags } from '../shared/tags';
+import type { JsonValue } from '../shared/json';
 import type { MachineStatus } from '../machine/machine-status';
 import type { RequestStatus } from './request-status';
+
+/** User data of a request: an object of named values or a string. */
+export type RequestUserData = string | { readonly [key: string]: JsonValue };
 
 /** The whole state of a request as JSON data (the snapshot without `schemaVersion`/`version`). */
 export interface RequestState {
@@ -17,6 +21,10 @@ export interface RequestState {
   readonly resourceIds: readonly string[];
   readonly tags: Tags;
   readonly priority: number | null;
+  /** Acquire: the account the machines are charged to (LSF's `rc_account`); absent when not given. */
+  readonly rcAccount?: string;
+  /** Acquire: the caller's user data for the machines (an object of named values or a string); absent when not given. */
+  readonly userData?: RequestUserData;
   /** Caller key that makes creation idempotent (the use case looks it up); `null` when none. */
   readonly idempotencyKey: string | null;
   /** Return requests: machine id → the provider's reason for refusing to terminate it. */

@@ -5,6 +5,7 @@ import { cloneJson } from '../shared/json';
 import type { DomainContext } from '../shared/ports';
 import type { Tags } from '../shared/tags';
 import { checkText } from '../shared/text';
+import type { RequestUserData } from './request-input';
 import { Issues, checkSchema, collect, joinPath, show } from '../shared/validation';
 import type { AcquireRequestInput, ReturnRequestInput } from './request-input';
 import { admitAcquire, admitReturn, type NewRequestFields } from './request-admission';
@@ -85,6 +86,10 @@ export class Request extends AggregateRoot<RequestEvent> {
   get resourceIds(): readonly string[] { return frozenList(this.#state.resourceIds); }
   get tags(): Tags { return cloneJson(this.#state.tags); }
   get priority(): number | null { return this.#state.priority; }
+  /** The account of an acquire request (LSF's `rc_account`), when given. */
+  get rcAccount(): string | undefined { return this.#state.rcAccount; }
+  /** The caller's user data of an acquire request, when given (a copy). */
+  get userData(): RequestUserData | undefined { return this.#state.userData === undefined ? undefined : cloneJson(this.#state.userData); }
   get idempotencyKey(): string | null { return this.#state.idempotencyKey; }
   /** Return requests: machine id → the provider's reason for refusing to terminate it. */
   get terminationFailures(): Readonly<Record<string, string>> { return cloneJson(this.#state.terminationFailures); }

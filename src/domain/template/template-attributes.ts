@@ -1,12 +1,12 @@
 import { Issues, isRecord, joinPath, show } from '../shared/validation';
 
-/** Kind of a Symphony template attribute. */
-export type AttributeKind = 'String' | 'Numeric';
+/** Kind of a template attribute: IBM's `String`, `Numeric` and `Boolean` (value `"0"` or `"1"`). */
+export type AttributeKind = 'String' | 'Numeric' | 'Boolean';
 
 /** A normalised attribute: `[kind, value]` with the value as text (Symphony's form). */
 export type TemplateAttribute = readonly [AttributeKind, string];
 
-/** Normalised attributes; always contains `type` (String), `ncpus` and `nram` (Numeric, > 0). */
+/** Normalised attributes; always contains `type` (String), `ncpus` and `nram` or LSF's `mem` (Numeric, > 0). */
 export type TemplateAttributes = Readonly<Record<string, TemplateAttribute>>;
 
 /**
@@ -15,18 +15,21 @@ export type TemplateAttributes = Readonly<Record<string, TemplateAttribute>>;
  */
 export type TemplateAttributeInput = readonly (string | number)[] | string | number;
 
-/** Attributes whose plain values are always Numeric, even when written as strings. */
-const NUMERIC_ATTRIBUTES = new Set(['ncpus', 'nram', 'ncores']);
+/** Attributes whose plain values are always Numeric, even when written as strings; when given, they must be Numeric > 0. */
+const NUMERIC_ATTRIBUTES = new Set(['ncpus', 'nram', 'mem', 'ncores', 'nthreads']);
+const KINDS: readonly AttributeKind[] = ['String', 'Numeric', 'Boolean'];
+/** `type` and `ncpus` are required, and memory as Symphony's `nram`, LSF's `mem`, or both. */
 const REQUIRED: ReadonlyArray<readonly [string, AttributeKind]> = [
   ['type', 'String'],
   ['ncpus', 'Numeric'],
-  ['nram', 'Numeric'],
 ];
 
 /**
  * Normalises template attributes: plain numbers become `Numeric`, plain strings `String` (but
- * `ncpus`, `nram`, `ncores` are always `Numeric`), values become text. Requires `type`, and
- * `ncpus`/`nram` > 0. Throws VALIDATION_FAILED listing every problem under `field` (`attributes.ncpus`).
+ * `ncpus`, `nram`, `mem`, `ncores`, `nthreads` are always `Numeric`), values become text; a
+ * `[kind, "text"]` pair is kept as given. Kinds are `String`, `Numeric` and `Boolean` (`"0"` or
+ * `"1"`). Requires `type`, `ncpus` > 0 and `nram` or `mem` > 0 (both may be given). Throws
+ * VALIDATION_FAILED listing every problem under `field` (`attributes.ncpus`).
  */
 export function parseTemplateAttributes(value: unknown, field = 'attributes'): TemplateAttributes {
   const issues = new Issues();
@@ -40,10 +43,12 @@ export function parseTemplateAttributes(value: unknown, field = 'attributes'): T
     const attribute = normaliseOne(name, raw, path, issues);
     if (attribute !== undefined) result[name] = attribute;
   }
-  for (const [name, kind] of REQUIRED) {
+  const given = (name: string) => Object.hasOwn(value as object, name);
+  const checked = [...REQUIRED, ...[...NUMERIC_ATTRIBUTES].filter((name) => name !== 'ncpus' && given(name)).map((name) => [name, 'Numeric'] as const)];
+  for (const [name, kind] of checked) {
     const path = joinPath(field, name);
     const attribute = result[name];
-    if (!Object.hasOwn(value as object, name)) {
+    if (!given(name)) {
       issues.add(path, 'required', `the ${name} attribute is required (${kind})`);
     } else if (attribute !== undefined && attribute[0] !== kind) {
       issues.add(path, 'attributeKind', `${name} must be ${kind}, got ${attribute[0]}`);
@@ -52,6 +57,9 @@ export function parseTemplateAttributes(value: unknown, field = 'attributes'): T
     } else if (attribute !== undefined && attribute[1].trim() === '') {
       issues.add(path, 'isNotEmpty', `${name} must not be empty`);
     }
+  }
+  if (!given('nram') && !given('mem')) {
+    issues.add(joinPath(field, 'nram'), 'required', 'the nram attribute (Symphony) or mem attribute (LSF) is required (Numeric, MB)');
   }
   issues.throwIfAny('template attributes');
   return result;
@@ -71,8 +79,8 @@ function normaliseOne(name: string, raw: unknown, path: string, issues: Issues):
   }
   if (Array.isArray(raw) && raw.length === 2) {
     const [kind, text] = raw as [unknown, unknown];
-    if (kind !== 'String' && kind !== 'Numeric') {
-      return void issues.add(path, 'attributeKind', `kind must be "String" or "Numeric", got ${show(kind)}`);
+    if (!KINDS.includes(kind as AttributeKind)) {
+      return void issues.add(path, 'attributeKind', `kind must be "String", "Numeric" or "Boolean", got ${show(kind)}`);
     }
     if (typeof text !== 'string' && !(typeof text === 'number' && Number.isFinite(text))) {
       return void issues.add(path, 'attributeValue', `value must be a string or a finite number, got ${show(text)}`);
@@ -81,7 +89,10 @@ function normaliseOne(name: string, raw: unknown, path: string, issues: Issues):
     if (kind === 'Numeric' && (textValue.trim() === '' || !Number.isFinite(Number(textValue)))) {
       return void issues.add(path, 'isNumeric', `a Numeric attribute needs a number as its value, got ${show(text)}`);
     }
-    return [kind, textValue];
+    if (kind === 'Boolean' && textValue !== '0' && textValue !== '1') {
+      return void issues.add(path, 'isBooleanAttribute', `a Boolean attribute's value is "1" (true) or "0" (false), got ${show(text)}`);
+    }
+    return [kind as AttributeKind, textValue];
   }
   issues.add(path, 'attributeFormat', `must be [kind, value], a string or a number, got ${show(raw)}`);
   return undefined;

@@ -220,6 +220,15 @@ function checkProviderRanges(issues: Issues, config: Record<string, unknown>): v
   if (percent !== undefined && (typeof percent !== 'number' || !(percent >= 0 && percent <= 100))) {
     issues.add('percentOnDemand', 'isInRange', `must be a number from 0 to 100, got ${show(percent)}`);
   }
+  // IBM's template priority (higher first): a number `priority`, or LSF's string `Priority` ("10"); both kept verbatim.
+  const priority = config.priority;
+  if (priority !== undefined && (!Number.isInteger(priority) || (priority as number) < 0)) {
+    issues.add('priority', 'isInt', `must be a whole number >= 0 (higher is tried first), got ${show(priority)}`);
+  }
+  const lsfPriority = config.Priority;
+  if (lsfPriority !== undefined && (typeof lsfPriority !== 'string' || !/^\d{1,9}$/.test(lsfPriority.trim()))) {
+    issues.add('Priority', 'isNumberString', `LSF's Priority is a whole number >= 0 written as a string ("10"), got ${show(lsfPriority)}`);
+  }
   oneOf('volumeType', VOLUME_TYPES);
   oneOf('allocationStrategy', ALLOCATION_STRATEGIES);
   if (config.iops !== undefined && config.volumeType !== 'io1' && config.volumeType !== 'io2') {
