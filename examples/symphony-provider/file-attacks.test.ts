@@ -133,7 +133,7 @@ describe('files planted in the work and log directories', () => {
     expect(kept(cache)).toBe(true); // rebuilt, then used
   }, 60_000);
 
-  it("refuses a cache of another user (process.getuid faked, no root needed) and one others may write, and rebuilds it; refuses another user's database", async () => {
+  it("refuses a cache of another user (process.getuid faked, no root needed) and one others may write, and rebuilds it; refuses another user's state directory", async () => {
     const { d, cache, call } = await site();
     mark(cache);
     expect((await call()).exitCode).toBe(0);
@@ -144,7 +144,8 @@ describe('files planted in the work and log directories', () => {
     const foreign = await d.run('getAvailableTemplates', {}, { env });
     expect(kept(cache)).toBe(false); // removed and written again
     expect(foreign.exitCode).toBe(1);
-    expect(foreign.document.message).toMatch(/SQLite file hostfactory\.db in the work directory is owned by another user/);
+    // The state directory is checked before the database (database-files.test.ts checks the database alone).
+    expect(foreign.document.message).toMatch(/state directory \(\$HF_PROVIDER_WORKDIR\) belongs to another user/);
 
     expect((await call()).exitCode).toBe(0); // its own cache again, written by this call
     mark(cache);
