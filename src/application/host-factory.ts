@@ -42,9 +42,11 @@ export interface HostFactoryOptions {
   middleware?: readonly Middleware[];
   /**
    * The host's own decorated handler classes (commands, queries, event handlers), routed next to the
-   * use cases; as with `createKernel({ handlers })`, a class not listed here is never routed.
+   * use cases (default: none of the host's). `'decorated'` routes every handler class decorated in the
+   * process before the factory is created, as `createKernel()` does. A host class claiming a command
+   * or query a use case (or another host class) handles throws `DUPLICATE_HANDLER`.
    */
-  handlers?: readonly Constructor[];
+  handlers?: readonly Constructor[] | 'decorated';
   /** Extra projections fed from the event log next to the library's own. */
   projections?: readonly Projection[];
   /** Retries of a command that hit `CONCURRENCY_CONFLICT`. Default 3. */

@@ -1,6 +1,6 @@
 import { Container, ContainerInstance, Token } from 'typedi';
 import { KernelError } from './errors';
-import { registrationOf, type Constructor, type InjectionToken } from './registry';
+import { injectTokensOf, type Constructor, type InjectionToken } from './registry';
 
 /**
  * How a kernel builds handler classes, with typedi's public API only:
@@ -34,7 +34,7 @@ const OPAQUE_TYPES: ReadonlySet<unknown> = new Set([Object, String, Number, Bool
 
 /** The constructor parameters of `handler` and the token each one is injected from. */
 export function parametersOf(handler: Constructor, inject?: readonly InjectionToken[]): Parameters {
-  const explicit = inject ?? registrationOf(handler)?.inject;
+  const explicit = inject ?? injectTokensOf(handler);
   const typedi = typediInjections(handler);
   const paramTypes = readParamTypes(handler);
   let count = Math.max(handler.length, explicit?.length ?? 0, paramTypes?.length ?? 0);
