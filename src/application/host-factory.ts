@@ -21,7 +21,7 @@ import { createReconciler, type Reconciler } from './reconcile/reconciler';
 import { DEFAULT_PROJECTIONS, type Projection } from './read-models/projections';
 import { RUNTIME, type Runtime } from './runtime';
 import type { Storage } from './storage/storage';
-import { CLOCK, ID_GENERATOR, LIMITS, PROVIDER, STORAGE, type HostFactoryLimits } from './tokens';
+import type { HostFactoryLimits } from './tokens';
 
 /** Options of {@link createHostFactory}: the two required ports and optional overrides. */
 export interface HostFactoryOptions {
@@ -134,11 +134,6 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
   const runtime: Runtime = { storage: options.storage, provider: options.provider, clock, ids, limits, logger, projector, instrumentation };
   const { container } = kernel;
   container.set(RUNTIME, runtime);
-  container.set(STORAGE, options.storage);
-  container.set(PROVIDER, options.provider);
-  container.set(CLOCK, clock);
-  container.set(ID_GENERATOR, ids);
-  container.set(LIMITS, limits);
 
   const reconciler = createReconciler(kernel.commands, logger);
   return {

@@ -26,7 +26,6 @@ export type {
   TerminateResult,
   ReclaimNotice,
 } from './provider/provider.port';
-export { STORAGE, PROVIDER, CLOCK, ID_GENERATOR, LIMITS } from './tokens';
 export type { HostFactoryLimits } from './tokens';
 export { createHostFactory } from './host-factory';
 export type { HostFactory, HostFactoryOptions } from './host-factory';

@@ -8,7 +8,8 @@ export { Command, Query } from './message';
 export type { ResultOf, MessageClass, MessageInput } from './message';
 export { commandHandler, queryHandler, eventHandler } from './decorators';
 export type { HandlerClassDecorator } from './decorators';
-export type { Constructor, InjectionToken, HandlerOptions } from './registry';
+export { Inject } from './registry';
+export type { Constructor, InjectionToken, HandlerOptions, TokenReference } from './registry';
 export type {
   CommandHandler,
   QueryHandler,

@@ -42,7 +42,12 @@ interface ClassRecord {
 interface Registry {
   /** Every decorated handler class, in decoration order. */
   readonly classes: Map<Constructor, ClassRecord>;
+  /** Constructor parameter index → token, recorded by {@link Inject}, per class. */
+  readonly parameters: Map<Constructor, Map<number, TokenReference>>;
 }
+
+/** A token, or a function returning one (for a class declared further down the file). */
+export type TokenReference = InjectionToken | (() => InjectionToken);
 
 // One registry per process, shared by the ESM and CJS copies of this package (v2: class → facts;
 // v1, of 0.2, also kept a by-message map and is not read).
@@ -50,7 +55,7 @@ const REGISTRY_KEY = Symbol.for('hostfactory-kernel.registry.v2');
 
 function registry(): Registry {
   const holder = globalThis as typeof globalThis & { [REGISTRY_KEY]?: Registry };
-  return (holder[REGISTRY_KEY] ??= { classes: new Map() });
+  return (holder[REGISTRY_KEY] ??= { classes: new Map(), parameters: new Map() });
 }
 
 /** What `handler` handles, or undefined for a class no handler decorator has seen. */
@@ -114,4 +119,40 @@ function sameClaim(a: HandlerRegistration, b: HandlerRegistration): boolean {
 
 function sameTokens(a: readonly unknown[], b: readonly unknown[]): boolean {
   return a.length === b.length && a.every((token, i) => token === b[i]);
+}
+
+/** The tokens {@link Inject} recorded for the constructor parameters of `target`, by index. */
+export function injectedParametersOf(target: Constructor): ReadonlyMap<number, InjectionToken> | undefined {
+  const recorded = registry().parameters.get(target);
+  if (recorded === undefined) return undefined;
+  const tokens = new Map<number, InjectionToken>();
+  for (const [index, reference] of recorded) tokens.set(index, isLazy(reference) ? reference() : reference);
+  return tokens;
+}
+
+// A class has a prototype; an arrow function returning a token has none.
+function isLazy(reference: TokenReference): reference is () => InjectionToken {
+  return typeof reference === 'function' && reference.prototype === undefined;
+}
+
+/**
+ * Names the token a constructor parameter is injected from, for every class the kernel builds (its
+ * handlers and the classes they depend on): `constructor(@Inject(PROVIDER) provider: ProviderPort)`.
+ * Takes a typedi `Token`, a string id, a class, or `() => Class` for a class declared later. A legacy
+ * (`experimentalDecorators`) parameter decorator; with standard decorators use `{ inject }`. Records
+ * a fact about the class and nothing else. Throws `TypeError` on anything but a constructor parameter.
+ */
+export function Inject(token: TokenReference): (target: object, propertyKey: string | symbol | undefined, index: number) => void {
+  if (token === undefined || token === null || (typeof token !== 'function' && typeof token !== 'string' && typeof token !== 'object')) {
+    throw new TypeError('Inject() needs a token: a typedi Token, a string id, a class, or () => Class.');
+  }
+  return (target, propertyKey, index) => {
+    if (typeof target !== 'function' || propertyKey !== undefined || typeof index !== 'number') {
+      throw new TypeError('Inject() from hostfactory-kernel marks a constructor parameter; it does not inject properties or method parameters.');
+    }
+    const parameters = registry().parameters;
+    const recorded = parameters.get(target as Constructor) ?? new Map<number, TokenReference>();
+    recorded.set(index, token);
+    parameters.set(target as Constructor, recorded);
+  };
 }

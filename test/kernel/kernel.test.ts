@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { IsString } from 'class-validator';
-import { Container, Inject, Token } from 'typedi';
+import { Container, Token } from 'typedi';
 import { describe, expect, it } from 'vitest';
 import {
   Command,
@@ -14,6 +14,7 @@ import {
   queryHandler,
   type CommandHandler,
   type QueryHandler,
+  Inject,
 } from '../../src/kernel';
 import { disposedAfterEach } from '../support/kernels';
 import { CountLetters, Greet, GREETER, type Greeter } from './fixtures';

@@ -100,8 +100,8 @@ console.log(JSON.stringify({
   });
 
   it.each([
-    ['ESM', 'injection.mjs', `import 'reflect-metadata'; import { Container, Inject, Service, Token } from 'typedi'; import * as lib from 'hostfactory-kernel';`],
-    ['CJS', 'injection.cjs', `require('reflect-metadata'); const { Container, Inject, Service, Token } = require('typedi'); const lib = require('hostfactory-kernel');`],
+    ['ESM', 'injection.mjs', `import 'reflect-metadata'; import { Container, Service, Token } from 'typedi'; import * as lib from 'hostfactory-kernel';`],
+    ['CJS', 'injection.cjs', `require('reflect-metadata'); const { Container, Service, Token } = require('typedi'); const lib = require('hostfactory-kernel');`],
   ])('builds handlers from design:paramtypes and @Inject, and verify() explains dropped metadata, as %s', async (_format, file, imports) => {
     // What tsc emits with emitDecoratorMetadata is written out by hand (Reflect.defineMetadata); the
     // class without it is what esbuild or tsx emit for the same source.
@@ -123,7 +123,7 @@ class SaluteHandler {
   handle() { return this.greeting + ' #' + this.ledger.lines.length; }
 }
 Reflect.defineMetadata('design:paramtypes', [String, Ledger], SaluteHandler);
-Inject(GREETING)(SaluteHandler, undefined, 0);
+lib.Inject(GREETING)(SaluteHandler, undefined, 0);
 lib.commandHandler(Salute)(SaluteHandler);
 class TallyHandler {
   constructor(ledger) { this.ledger = ledger; }

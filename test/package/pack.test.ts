@@ -17,8 +17,8 @@ const PROJECT = join(SCRATCH, 'consumer');
 const TS_COMMON = `
 import 'reflect-metadata';
 import { IsInt, IsString, Min, MinLength } from 'class-validator';
-import { Container, Inject, Service, Token } from 'typedi';
-import { Command, commandHandler, createKernel, isKernelError, KernelVerificationError, type CommandHandler } from 'hostfactory-kernel';
+import { Container, Service, Token } from 'typedi';
+import { Command, commandHandler, createKernel, Inject, isKernelError, KernelVerificationError, type CommandHandler } from 'hostfactory-kernel';
 
 const GREETING = new Token<string>('greeting');
 

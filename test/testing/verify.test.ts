@@ -1,7 +1,7 @@
 // A host factory verifies the wiring of every handler, the host's included, and tells the host
 // the fix for the factory it actually called.
 import 'reflect-metadata';
-import { Inject, Token } from 'typedi';
+import { Token } from 'typedi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHostFactory, CreateTemplate, type HostFactory } from '../../src/application';
 import {
@@ -15,6 +15,7 @@ import {
   type CommandHandler,
   type EventHandler,
   type QueryHandler,
+  Inject,
 } from '../../src/kernel';
 import { createInMemoryStorage, createTestHostFactory, FakeProvider } from '../../src/testing';
 import { problemsOf } from '../support/kernels';
