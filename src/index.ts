@@ -57,6 +57,8 @@ export type {
   PublishReport,
   EventFailure,
   EventErrorListener,
+  EventDelivery,
+  PublishOptions,
   Kernel,
   KernelOptions,
   Middleware,

@@ -8,6 +8,7 @@ import {
   type CommandBus,
   type Constructor,
   type EventBus,
+  type EventDelivery,
   type EventErrorListener,
   type Instrumentation,
   type Logger,
@@ -54,6 +55,8 @@ export interface HostFactoryOptions {
   /** Bring the read models up to date before each query (one event-log head read when current). Default true. */
   catchUpBeforeQueries?: boolean;
   onEventError?: EventErrorListener;
+  /** How committed events reach the host's event handlers; as `createKernel({ eventDelivery })`. Default `'sequential'`. */
+  eventDelivery?: EventDelivery;
   /**
    * Traces and measures commands, queries, event handlers, projection batches and provider calls,
    * and stores the trace with each committed event: `instrumentation: openTelemetry()` from
@@ -123,6 +126,7 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
       // Events carry the correlation and causation of the work that recorded them: always scoped.
       dispatchContext: true,
       ...(options.onEventError === undefined ? {} : { onEventError: options.onEventError }),
+      ...(options.eventDelivery === undefined ? {} : { eventDelivery: options.eventDelivery }),
       ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     },
     { factory, builtIn: HOST_FACTORY_HANDLERS },

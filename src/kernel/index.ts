@@ -22,7 +22,7 @@ export type {
 } from './handler';
 export { CommandBus, QueryBus } from './buses';
 export { EventBus } from './event-bus';
-export type { PublishReport, EventFailure, EventErrorListener } from './event-bus';
+export type { PublishReport, EventFailure, EventErrorListener, EventDelivery, PublishOptions } from './event-bus';
 export { createKernel, LOGGER, COMMAND_BUS, QUERY_BUS, EVENT_BUS } from './kernel';
 export type { Kernel, KernelOptions } from './kernel';
 export { validation, logging, timeout, retry } from './middleware';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Container, Token, type ContainerInstance } from 'typedi';
 import { CommandBus, QueryBus } from './buses';
 import { KernelVerificationError, type KernelProblem } from './errors';
-import { EventBus, type EventErrorListener } from './event-bus';
+import { checkDelivery, EventBus, type EventDelivery, type EventErrorListener } from './event-bus';
 import { silentLogger, type Logger } from './logger';
 import { MessageBusCore } from './message-bus';
 import { isValidationMiddleware, validation, type Middleware } from './middleware';
@@ -41,6 +41,12 @@ export interface KernelOptions {
   logger?: Logger;
   /** Called for every failing event handler (after the logger). */
   onEventError?: EventErrorListener;
+  /**
+   * How `events.publish` runs handlers unless a call says otherwise: `'sequential'` (default),
+   * `{ parallel: n }` or `'stop-at-first-failure'` (see {@link EventDelivery}). Throws
+   * `INVALID_CONFIGURATION` for anything else.
+   */
+  eventDelivery?: EventDelivery;
   /**
    * Traces and measures every command, query and event handler (outside all middleware), e.g.
    * `openTelemetry()` from `hostfactory-kernel/otel`. Default: none, at no cost.
@@ -94,6 +100,7 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
   const listed = !takesAll;
   const taken = takesAll ? decoratedHandlers() : ((options.handlers as readonly Constructor[] | undefined) ?? []);
   const plan = planRoutes([...(origin.builtIn ?? []), ...taken], origin.factory, listed);
+  const delivery = options.eventDelivery === undefined ? 'sequential' : checkDelivery(options.eventDelivery, `${origin.factory}({ eventDelivery })`);
   // A kernel that would route two classes for one message is refused at once, before it takes a container (docs/kernel.md).
   if (plan.duplicates.length > 0) throw plan.duplicates[0];
   const ownsContainer = options.container === undefined;
@@ -111,7 +118,7 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
   const scoped = options.dispatchContext ?? instrumentation !== undefined;
   const commandCore = new MessageBusCore('command', container, middleware, fix, instrumentation, scoped);
   const queryCore = new MessageBusCore('query', container, middleware, fix, instrumentation, scoped);
-  const events = new EventBus(container, logger, options.onEventError, instrumentation, scoped);
+  const events = new EventBus(container, logger, options.onEventError, instrumentation, scoped, delivery);
   for (const handler of plan.handlers) {
     // Each kernel builds its own instance of each handler class, in its own container.
     if (!container.has(handler)) container.set({ id: handler, factory: (c: ContainerInstance) => construct(handler, c, where) });
