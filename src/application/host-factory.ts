@@ -9,6 +9,7 @@ import {
   type Constructor,
   type EventBus,
   type EventDelivery,
+  type ScopedService,
   type EventErrorListener,
   type Instrumentation,
   type Logger,
@@ -55,6 +56,12 @@ export interface HostFactoryOptions {
   /** Bring the read models up to date before each query (one event-log head read when current). Default true. */
   catchUpBeforeQueries?: boolean;
   onEventError?: EventErrorListener;
+  /**
+   * Services built once per top-level dispatch (the caller's user or tenant from `execute(…, {
+   * metadata })`, a transaction, a logger carrying the correlation id), shared by nested dispatches
+   * and disposed when it ends; as `createKernel({ scoped })`. Default: none.
+   */
+  scoped?: readonly ScopedService[];
   /** How committed events reach the host's event handlers; as `createKernel({ eventDelivery })`. Default `'sequential'`. */
   eventDelivery?: EventDelivery;
   /**
@@ -127,6 +134,7 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
       dispatchContext: true,
       ...(options.onEventError === undefined ? {} : { onEventError: options.onEventError }),
       ...(options.eventDelivery === undefined ? {} : { eventDelivery: options.eventDelivery }),
+      ...(options.scoped === undefined ? {} : { scoped: options.scoped }),
       ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     },
     { factory, builtIn: HOST_FACTORY_HANDLERS },

@@ -3,7 +3,8 @@ import type { EventContext, EventHandler, EventMessage } from './handler';
 import type { Logger } from './logger';
 import { instantiate } from './injection';
 import type { Instrumentation } from './instrumentation';
-import { eventScope, instrumented, runInScope, type CausationScope } from './scope';
+import { currentScope, eventScope, instrumented, runInScope, type CausationScope } from './scope';
+import { buildInScope, needsScope, ServiceScope, type ScopedServices } from './scoped-services';
 import { KernelError } from './errors';
 import type { Constructor } from './registry';
 
@@ -78,6 +79,8 @@ interface Subscription {
   readonly name: string;
   readonly source: Source;
   instance: EventHandler | undefined;
+  /** Whether the handler needs a scoped service, so is built for each delivery (known at first use). */
+  perDispatch?: boolean;
 }
 
 /**
@@ -96,6 +99,7 @@ export class EventBus {
     private readonly instrumentation?: Instrumentation,
     private readonly scoped = true,
     private readonly delivery: EventDelivery = 'sequential',
+    private readonly services?: ScopedServices,
   ) {}
 
   /** Adds `handler` (an instance, or a class built from this kernel's container) for `eventType`, in this kernel only. */
@@ -123,29 +127,47 @@ export class EventBus {
     const list: readonly EventMessage[] = Array.isArray(events) ? events : [events as EventMessage];
     const delivery = options.delivery === undefined ? this.delivery : checkDelivery(options.delivery, 'publish({ delivery })');
     const report: PublishReport = { delivered: 0, failed: [] };
-    if (typeof delivery === 'object') {
-      await this.deliverInParallel(list, options.correlationId, delivery.parallel, report);
+    if (this.services === undefined) {
+      await this.deliverAll(list, options.correlationId, delivery, report, undefined);
       return report;
     }
-    const stopAtFailure = delivery === 'stop-at-first-failure';
-    for (const event of list) {
-      const subscriptions = this.subscriptions.get(event?.type);
-      if (subscriptions === undefined) continue;
-      const context = this.contextOf(event, options.correlationId);
-      for (const subscription of subscriptions) {
-        if (!(await this.deliver(subscription, event, context, report)) && stopAtFailure) return report;
-      }
+    // In a kernel with scoped services, a publish made inside a dispatch shares its scope; one made
+    // outside any dispatch is a scope of its own, ended (its services disposed) when it is done.
+    const inherited = currentScope()?.services;
+    if (inherited !== undefined && inherited.services === this.services && !inherited.isEnded) {
+      await this.deliverAll(list, options.correlationId, delivery, report, inherited);
+      return report;
+    }
+    const origin = { kind: 'event', message: list, messageId: undefined, correlationId: options.correlationId, causationId: undefined, metadata: {} } as const;
+    const scope = new ServiceScope(this.services, origin);
+    try {
+      await this.deliverAll(list, options.correlationId, delivery, report, scope);
+    } finally {
+      await scope.end({ failed: report.failed.length > 0, ...(report.failed.length > 0 ? { error: report.failed[0]?.error } : {}) });
     }
     return report;
   }
 
+  private async deliverAll(list: readonly EventMessage[], correlationId: string | undefined, delivery: EventDelivery, report: PublishReport, services: ServiceScope | undefined): Promise<void> {
+    if (typeof delivery === 'object') return this.deliverInParallel(list, correlationId, delivery.parallel, report, services);
+    const stopAtFailure = delivery === 'stop-at-first-failure';
+    for (const event of list) {
+      const subscriptions = this.subscriptions.get(event?.type);
+      if (subscriptions === undefined) continue;
+      const context = this.contextOf(event, correlationId, services);
+      for (const subscription of subscriptions) {
+        if (!(await this.deliver(subscription, event, context, report)) && stopAtFailure) return;
+      }
+    }
+  }
+
   /** Every (event, handler) pair of `list`, started in order, at most `limit` at once. */
-  private async deliverInParallel(list: readonly EventMessage[], correlationId: string | undefined, limit: number, report: PublishReport): Promise<void> {
+  private async deliverInParallel(list: readonly EventMessage[], correlationId: string | undefined, limit: number, report: PublishReport, services: ServiceScope | undefined): Promise<void> {
     const pending: (() => Promise<boolean>)[] = [];
     for (const event of list) {
       const subscriptions = this.subscriptions.get(event?.type);
       if (subscriptions === undefined) continue;
-      const context = this.contextOf(event, correlationId);
+      const context = this.contextOf(event, correlationId, services);
       for (const subscription of subscriptions) pending.push(() => this.deliver(subscription, event, context, report));
     }
     let next = 0;
@@ -155,15 +177,16 @@ export class EventBus {
     await Promise.all(Array.from({ length: Math.min(limit, pending.length) }, worker));
   }
 
-  private contextOf(event: EventMessage, correlationId: string | undefined): DeliveryContext {
-    const scope = eventScope(event, this.instrumentation, correlationId);
+  private contextOf(event: EventMessage, correlationId: string | undefined, services: ServiceScope | undefined): DeliveryContext {
+    const scope = eventScope(event, this.instrumentation, correlationId, services);
     return { scope, context: { container: this.container, correlationId: scope.correlationId, messageId: scope.messageId } };
   }
 
   /** Runs one handler on one event; true when it succeeded. A failure is reported, never thrown. */
   private async deliver(subscription: Subscription, event: EventMessage, { scope, context }: DeliveryContext, report: PublishReport): Promise<boolean> {
     try {
-      const handler = this.resolve(subscription);
+      subscription.perDispatch ??= this.services !== undefined && typeof subscription.source === 'function' && needsScope(subscription.source, this.services);
+      const handler = subscription.perDispatch ? await buildInScope(subscription.source as Constructor<EventHandler>, scope.services as ServiceScope, 'kernel') : this.resolve(subscription);
       // Module-level functions, not named local closures (the build renames those at every call).
       await (this.scoped
         ? runInScope(scope, deliverInstrumented, this.instrumentation, subscription.name, handler, event, context)

@@ -24,6 +24,8 @@ export { CommandBus, QueryBus } from './buses';
 export { EventBus } from './event-bus';
 export type { PublishReport, EventFailure, EventErrorListener, EventDelivery, PublishOptions } from './event-bus';
 export { createKernel, LOGGER, COMMAND_BUS, QUERY_BUS, EVENT_BUS } from './kernel';
+export { scoped } from './scoped-services';
+export type { ScopedService, ScopedServiceContext, ScopeOutcome } from './scoped-services';
 export type { Kernel, KernelOptions } from './kernel';
 export { validation, logging, timeout, retry } from './middleware';
 export type { Middleware, LoggingOptions, RetryOptions } from './middleware';

@@ -121,9 +121,10 @@ export function parameterProblem(handler: Constructor, param: Parameter, analysi
  * Builds `handler` with its dependencies resolved from `container`. Throws `UNRESOLVED_DEPENDENCY`
  * naming the parameter and the token when one cannot be resolved (never typedi's raw error).
  */
-export function construct<T>(handler: Constructor<T>, container: ContainerInstance, where = 'kernel'): T {
+export function construct<T>(handler: Constructor<T>, container: ContainerInstance, where = 'kernel', overrides?: ReadonlyMap<number, unknown>): T {
   const analysis = parametersOf(handler);
   const args = analysis.params.map((param) => {
+    if (overrides?.has(param.index)) return overrides.get(param.index);
     try {
       if (param.resolve !== undefined) return param.resolve(container);
     } catch (error) {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Container, Token, type ContainerInstance } from 'typedi';
 import { CommandBus, QueryBus } from './buses';
-import { KernelVerificationError, type KernelProblem } from './errors';
+import { KernelError, KernelVerificationError, type KernelProblem } from './errors';
+import { scopeLeak, ScopedServices, type ScopedService } from './scoped-services';
 import { checkDelivery, EventBus, type EventDelivery, type EventErrorListener } from './event-bus';
 import { silentLogger, type Logger } from './logger';
 import { MessageBusCore } from './message-bus';
@@ -53,6 +54,12 @@ export interface KernelOptions {
    */
   instrumentation?: Instrumentation;
   /**
+   * Services built once per top-level dispatch from its context (correlation, causation, the caller's
+   * `metadata`), shared by every nested command, query and event handler, and disposed when it ends
+   * (see {@link ScopedService}). Declaring any turns `dispatchContext` on. Default: none.
+   */
+  scoped?: readonly ScopedService[];
+  /**
    * Run every dispatch and event delivery in an `AsyncLocalStorage` scope, so nested work inherits
    * its correlation and causation (docs/kernel.md). Default: on when `instrumentation` is given (and
    * always in a host factory), off otherwise, which spares a plain kernel Node 20's promise-hook cost;
@@ -100,6 +107,9 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
   const listed = !takesAll;
   const taken = takesAll ? decoratedHandlers() : ((options.handlers as readonly Constructor[] | undefined) ?? []);
   const plan = planRoutes([...(origin.builtIn ?? []), ...taken], origin.factory, listed);
+  if (options.scoped !== undefined && !Array.isArray(options.scoped)) {
+    throw new KernelError('INVALID_CONFIGURATION', `${origin.factory}({ scoped }) must be an array of { token, create } objects.`, { details: { option: 'scoped' } });
+  }
   const delivery = options.eventDelivery === undefined ? 'sequential' : checkDelivery(options.eventDelivery, `${origin.factory}({ eventDelivery })`);
   // A kernel that would route two classes for one message is refused at once, before it takes a container (docs/kernel.md).
   if (plan.duplicates.length > 0) throw plan.duplicates[0];
@@ -115,10 +125,12 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
 
   const fix = (kind: 'command' | 'query', name: string) => missingHandlerFix(origin.factory, bus, kind, name);
   const instrumentation = options.instrumentation;
-  const scoped = options.dispatchContext ?? instrumentation !== undefined;
-  const commandCore = new MessageBusCore('command', container, middleware, fix, instrumentation, scoped);
-  const queryCore = new MessageBusCore('query', container, middleware, fix, instrumentation, scoped);
-  const events = new EventBus(container, logger, options.onEventError, instrumentation, scoped, delivery);
+  const services = options.scoped === undefined || options.scoped.length === 0 ? undefined : new ScopedServices(options.scoped, container, logger);
+  // Nested dispatches find their top-level dispatch's services through the dispatch context.
+  const scoped = services !== undefined || (options.dispatchContext ?? instrumentation !== undefined);
+  const commandCore = new MessageBusCore('command', container, middleware, fix, instrumentation, scoped, services);
+  const queryCore = new MessageBusCore('query', container, middleware, fix, instrumentation, scoped, services);
+  const events = new EventBus(container, logger, options.onEventError, instrumentation, scoped, delivery, services);
   for (const handler of plan.handlers) {
     // Each kernel builds its own instance of each handler class, in its own container.
     if (!container.has(handler)) container.set({ id: handler, factory: (c: ContainerInstance) => construct(handler, c, where) });
@@ -140,7 +152,8 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
     container,
     verify() {
       const found: KernelProblem[] = listed ? [] : lateHandlers(plan, origin);
-      for (const handler of plan.handlers) found.push(...dependencyProblems(handler, container, where));
+      if (services !== undefined) found.push(...services.problems());
+      for (const handler of plan.handlers) found.push(...dependencyProblems(handler, container, where, services));
       if (found.length > 0) throw new KernelVerificationError(found);
     },
     dispose() {
@@ -178,13 +191,14 @@ function lateHandlers(plan: RoutePlan, origin: KernelOrigin): KernelProblem[] {
   return problems;
 }
 
-function dependencyProblems(handler: Constructor, container: ContainerInstance, where: string): KernelProblem[] {
+function dependencyProblems(handler: Constructor, container: ContainerInstance, where: string, services: ScopedServices | undefined): KernelProblem[] {
   const analysis = parametersOf(handler);
   const problems: KernelProblem[] = [];
   for (const param of analysis.params) {
-    const message = parameterProblem(handler, param, analysis, container, where);
+    const scopedToken = param.token !== undefined && services?.has(param.token) === true;
+    const message = scopedToken ? undefined : (parameterProblem(handler, param, analysis, container, where) ?? (services && scopeLeak(param.token, services, container)));
     if (message === undefined) continue;
-    problems.push({ code: 'UNRESOLVED_DEPENDENCY', handler: handler.name, parameter: param.index, token: tokenName(param.token), message });
+    problems.push({ code: 'UNRESOLVED_DEPENDENCY', handler: handler.name, parameter: param.index, token: tokenName(param.token), message: message.startsWith(handler.name) ? message : `${handler.name}: constructor parameter #${param.index}: ${message}` });
   }
   return problems;
 }

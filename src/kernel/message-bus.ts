@@ -7,6 +7,7 @@ import type { Instrumentation } from './instrumentation';
 import { currentScope, runInScope, type CausationScope } from './scope';
 import { randomUUID } from 'node:crypto';
 import type { Constructor } from './registry';
+import { buildInScope, needsScope, ServiceScope, type ScopedServices } from './scoped-services';
 
 interface Handles {
   handle(message: unknown, context: DispatchContext): unknown;
@@ -35,6 +36,8 @@ class Dispatch implements DispatchContext, CausationScope {
   readonly causationId: string | undefined;
   readonly metadata: Readonly<Record<string, unknown>>;
   signal: AbortSignal | undefined;
+  /** The scoped services of the top-level dispatch, in a kernel that declares some. */
+  services: ServiceScope | undefined = undefined;
 
   constructor(
     readonly kind: 'command' | 'query',
@@ -79,6 +82,8 @@ class Dispatch implements DispatchContext, CausationScope {
 /** Where one message class goes: its handler (resolved on first use) and its composed pipeline. */
 class Route {
   private instance: Handles | undefined;
+  /** Whether the handler needs a scoped service, so is built for each dispatch (known at first use). */
+  private perDispatch: boolean | undefined;
   readonly run: (context: DispatchContext) => Promise<unknown>;
 
   constructor(
@@ -87,9 +92,12 @@ class Route {
     readonly conflict: DuplicateHandlerError | undefined,
     container: ContainerInstance,
     middleware: readonly Middleware[],
+    services?: ScopedServices,
   ) {
     const terminal = (context: DispatchContext): Promise<unknown> => {
       try {
+        if (this.perDispatch === undefined) this.perDispatch = services !== undefined && typeof source === 'function' && needsScope(source, services);
+        if (this.perDispatch) return this.handleInScope(context, (context as Dispatch).services);
         const handler = this.instance ?? this.resolve(container);
         const result = handler.handle(context.message, context);
         return result instanceof Promise ? result : Promise.resolve(result);
@@ -98,6 +106,17 @@ class Route {
       }
     };
     this.run = compose(middleware, terminal);
+  }
+
+  /** Builds the handler for this dispatch's scope and runs it; never cached. */
+  private async handleInScope(context: DispatchContext, scope: ServiceScope | undefined): Promise<unknown> {
+    if (this.conflict) throw this.conflict;
+    if (scope === undefined) throw new KernelError('SCOPE_ENDED', `The handler of ${this.messageName} needs scoped services but runs outside a dispatch scope.`);
+    const handler = (await buildInScope(this.source as Constructor, scope, 'kernel')) as Handles;
+    if (typeof handler?.handle !== 'function') {
+      throw new KernelError('INVALID_HANDLER', `The handler for ${this.messageName} has no handle() method.`, { details: { message: this.messageName } });
+    }
+    return handler.handle(context.message, context);
   }
 
   private resolve(container: ContainerInstance): Handles {
@@ -134,11 +153,13 @@ export class MessageBusCore {
     private readonly instrumentation?: Instrumentation,
     /** Whether dispatches enter their scope (`KernelOptions.dispatchContext`). */
     private readonly scoped = true,
+    /** The kernel's scoped services, when it declares any (then `scoped` is true). */
+    private readonly services?: ScopedServices,
   ) {}
 
   /** Adds or replaces the route of `messageClass`. */
   route(messageClass: Constructor, source: Constructor | Handles, conflict?: DuplicateHandlerError): void {
-    this.routes.set(messageClass, new Route(messageClass.name, source, conflict, this.container, this.middleware));
+    this.routes.set(messageClass, new Route(messageClass.name, source, conflict, this.container, this.middleware, this.services));
   }
 
   /** The message classes this bus routes. */
@@ -166,7 +187,19 @@ export class MessageBusCore {
     }
     const instrumentation = this.instrumentation;
     // An unscoped kernel neither reads nor enters the scope (reading it costs even when it is empty).
-    const dispatch = new Dispatch(this.kind, message, route.messageName, this.container, options, this.scoped ? currentScope() : undefined, instrumentation);
+    const parent = this.scoped ? currentScope() : undefined;
+    const dispatch = new Dispatch(this.kind, message, route.messageName, this.container, options, parent, instrumentation);
+    if (this.services !== undefined) {
+      const inherited = parent?.services;
+      // A nested dispatch shares the scope of the top-level one; a top-level dispatch opens its own.
+      if (inherited !== undefined && inherited.services === this.services && !inherited.isEnded) dispatch.services = inherited;
+      else return withServiceScope((dispatch.services = new ServiceScope(this.services, dispatch)), this.run(route, dispatch));
+    }
+    return this.run(route, dispatch);
+  }
+
+  private run(route: Route, dispatch: Dispatch): Promise<unknown> {
+    const instrumentation = this.instrumentation;
     try {
       // Every dispatch runs in its own scope: what its handler starts inherits its ids (docs/kernel.md).
       if (instrumentation === undefined) return this.scoped ? runInScope(dispatch, route.run, dispatch) : route.run(dispatch);
@@ -178,4 +211,27 @@ export class MessageBusCore {
       return Promise.reject(error);
     }
   }
+}
+
+/**
+ * Settles a top-level dispatch's scope once its work settles: every scoped service created is
+ * disposed (also when the work failed, which then stays the error). A disposal failure after a
+ * success rejects the dispatch with `SCOPE_DISPOSE_FAILED`: a service that commits on dispose must
+ * not report success when the commit failed.
+ */
+async function withServiceScope(scope: ServiceScope, work: Promise<unknown>): Promise<unknown> {
+  let result: unknown;
+  try {
+    result = await work;
+  } catch (error) {
+    await scope.end({ failed: true, error });
+    throw error;
+  }
+  const failures = await scope.end({ failed: false });
+  if (failures.length > 0) {
+    throw new KernelError('SCOPE_DISPOSE_FAILED', `The dispatch succeeded but ${failures.length} scoped service(s) failed to dispose: ${failures.map((f) => (f instanceof Error ? f.message : String(f))).join('; ')}`, {
+      cause: failures[0],
+    });
+  }
+  return result;
 }
