@@ -4,7 +4,7 @@ import type { Logger } from './logger';
 import { instantiate } from './injection';
 import type { Instrumentation } from './instrumentation';
 import { currentScope, eventScope, instrumented, runInScope, type CausationScope } from './scope';
-import { buildInScope, needsScope, ServiceScope, type ScopedServices } from './scoped-services';
+import { scopedBuild, ServiceScope, type ScopedServices } from './scoped-services';
 import { KernelError } from './errors';
 import type { Constructor } from './registry';
 
@@ -79,8 +79,8 @@ interface Subscription {
   readonly name: string;
   readonly source: Source;
   instance: EventHandler | undefined;
-  /** Whether the handler needs a scoped service, so is built for each delivery (known at first use). */
-  perDispatch?: boolean;
+  /** How to build the handler for one delivery when it needs a scoped service, else false (known at first use). */
+  perDispatch: ((scope: ServiceScope) => Promise<EventHandler>) | false | undefined;
 }
 
 /**
@@ -106,7 +106,7 @@ export class EventBus {
   register<E extends EventMessage>(eventType: E['type'], handler: EventHandler<E> | Constructor<EventHandler<E>>): void {
     const list = this.subscriptions.get(eventType) ?? [];
     const name = typeof handler === 'function' ? handler.name : (handler.constructor?.name ?? 'handler');
-    list.push({ name, source: handler as Source, instance: undefined });
+    list.push({ name, source: handler as Source, instance: undefined, perDispatch: undefined });
     this.subscriptions.set(eventType, list);
   }
 
@@ -185,8 +185,8 @@ export class EventBus {
   /** Runs one handler on one event; true when it succeeded. A failure is reported, never thrown. */
   private async deliver(subscription: Subscription, event: EventMessage, { scope, context }: DeliveryContext, report: PublishReport): Promise<boolean> {
     try {
-      subscription.perDispatch ??= this.services !== undefined && typeof subscription.source === 'function' && needsScope(subscription.source, this.services);
-      const handler = subscription.perDispatch ? await buildInScope(subscription.source as Constructor<EventHandler>, scope.services as ServiceScope, 'kernel') : this.resolve(subscription);
+      subscription.perDispatch ??= (this.services !== undefined && typeof subscription.source === 'function' && scopedBuild(subscription.source, this.services, 'kernel')) || false;
+      const handler = subscription.perDispatch !== false ? await subscription.perDispatch(scope.services as ServiceScope) : this.resolve(subscription);
       // Module-level functions, not named local closures (the build renames those at every call).
       await (this.scoped
         ? runInScope(scope, deliverInstrumented, this.instrumentation, subscription.name, handler, event, context)

@@ -121,8 +121,13 @@ export function parameterProblem(handler: Constructor, param: Parameter, analysi
  * Builds `handler` with its dependencies resolved from `container`. Throws `UNRESOLVED_DEPENDENCY`
  * naming the parameter and the token when one cannot be resolved (never typedi's raw error).
  */
-export function construct<T>(handler: Constructor<T>, container: ContainerInstance, where = 'kernel', overrides?: ReadonlyMap<number, unknown>): T {
-  const analysis = parametersOf(handler);
+export function construct<T>(
+  handler: Constructor<T>,
+  container: ContainerInstance,
+  where = 'kernel',
+  overrides?: ReadonlyMap<number, unknown>,
+  analysis: Parameters = parametersOf(handler),
+): T {
   const args = analysis.params.map((param) => {
     if (overrides?.has(param.index)) return overrides.get(param.index);
     try {

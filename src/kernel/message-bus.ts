@@ -7,7 +7,7 @@ import type { Instrumentation } from './instrumentation';
 import { currentScope, runInScope, type CausationScope } from './scope';
 import { randomUUID } from 'node:crypto';
 import type { Constructor } from './registry';
-import { buildInScope, needsScope, ServiceScope, type ScopedServices } from './scoped-services';
+import { scopedBuild, ServiceScope, type ScopedServices } from './scoped-services';
 
 interface Handles {
   handle(message: unknown, context: DispatchContext): unknown;
@@ -36,9 +36,6 @@ class Dispatch implements DispatchContext, CausationScope {
   readonly causationId: string | undefined;
   readonly metadata: Readonly<Record<string, unknown>>;
   signal: AbortSignal | undefined;
-  /** The scoped services of the top-level dispatch, in a kernel that declares some. */
-  services: ServiceScope | undefined = undefined;
-
   constructor(
     readonly kind: 'command' | 'query',
     readonly message: unknown,
@@ -79,11 +76,17 @@ class Dispatch implements DispatchContext, CausationScope {
   }
 }
 
+/**
+ * A dispatch in a kernel that declares scoped services: it carries the scope, so that nested work
+ * finds it. A class of its own, so a kernel without scoped services keeps the smaller {@link Dispatch}.
+ */
+class ScopedDispatch extends Dispatch {
+  services: ServiceScope | undefined = undefined;
+}
+
 /** Where one message class goes: its handler (resolved on first use) and its composed pipeline. */
 class Route {
   private instance: Handles | undefined;
-  /** Whether the handler needs a scoped service, so is built for each dispatch (known at first use). */
-  private perDispatch: boolean | undefined;
   readonly run: (context: DispatchContext) => Promise<unknown>;
 
   constructor(
@@ -94,10 +97,11 @@ class Route {
     middleware: readonly Middleware[],
     services?: ScopedServices,
   ) {
+    const build = (services !== undefined && typeof source === 'function' && scopedBuild(source, services, 'kernel')) || undefined;
+    // A handler that needs a scoped service is built for each dispatch; the others keep the plain path.
+    const perDispatch = (context: DispatchContext): Promise<unknown> => this.handleInScope(build!, context, (context as ScopedDispatch).services);
     const terminal = (context: DispatchContext): Promise<unknown> => {
       try {
-        if (this.perDispatch === undefined) this.perDispatch = services !== undefined && typeof source === 'function' && needsScope(source, services);
-        if (this.perDispatch) return this.handleInScope(context, (context as Dispatch).services);
         const handler = this.instance ?? this.resolve(container);
         const result = handler.handle(context.message, context);
         return result instanceof Promise ? result : Promise.resolve(result);
@@ -105,14 +109,14 @@ class Route {
         return Promise.reject(error);
       }
     };
-    this.run = compose(middleware, terminal);
+    this.run = compose(middleware, build === undefined ? terminal : perDispatch);
   }
 
   /** Builds the handler for this dispatch's scope and runs it; never cached. */
-  private async handleInScope(context: DispatchContext, scope: ServiceScope | undefined): Promise<unknown> {
+  private async handleInScope(build: (scope: ServiceScope) => Promise<unknown>, context: DispatchContext, scope: ServiceScope | undefined): Promise<unknown> {
     if (this.conflict) throw this.conflict;
     if (scope === undefined) throw new KernelError('SCOPE_ENDED', `The handler of ${this.messageName} needs scoped services but runs outside a dispatch scope.`);
-    const handler = (await buildInScope(this.source as Constructor, scope, 'kernel')) as Handles;
+    const handler = (await build(scope)) as Handles;
     if (typeof handler?.handle !== 'function') {
       throw new KernelError('INVALID_HANDLER', `The handler for ${this.messageName} has no handle() method.`, { details: { message: this.messageName } });
     }
@@ -185,21 +189,10 @@ export class MessageBusCore {
       const name = typeof type === 'function' && type.name ? type.name : String(message);
       return Promise.reject(new HandlerNotFoundError(this.kind, name, this.missingHandlerFix?.(this.kind, name)));
     }
+    if (this.services !== undefined) return this.executeWithServices(this.services, route, message, options);
     const instrumentation = this.instrumentation;
     // An unscoped kernel neither reads nor enters the scope (reading it costs even when it is empty).
-    const parent = this.scoped ? currentScope() : undefined;
-    const dispatch = new Dispatch(this.kind, message, route.messageName, this.container, options, parent, instrumentation);
-    if (this.services !== undefined) {
-      const inherited = parent?.services;
-      // A nested dispatch shares the scope of the top-level one; a top-level dispatch opens its own.
-      if (inherited !== undefined && inherited.services === this.services && !inherited.isEnded) dispatch.services = inherited;
-      else return withServiceScope((dispatch.services = new ServiceScope(this.services, dispatch)), this.run(route, dispatch));
-    }
-    return this.run(route, dispatch);
-  }
-
-  private run(route: Route, dispatch: Dispatch): Promise<unknown> {
-    const instrumentation = this.instrumentation;
+    const dispatch = new Dispatch(this.kind, message, route.messageName, this.container, options, this.scoped ? currentScope() : undefined, instrumentation);
     try {
       // Every dispatch runs in its own scope: what its handler starts inherits its ids (docs/kernel.md).
       if (instrumentation === undefined) return this.scoped ? runInScope(dispatch, route.run, dispatch) : route.run(dispatch);
@@ -210,6 +203,26 @@ export class MessageBusCore {
       // A middleware that throws synchronously still yields a rejected promise, never a throw.
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * A dispatch in a kernel with scoped services (always in the dispatch context): a nested dispatch
+   * shares the scope of its top-level dispatch, a top-level dispatch opens one and ends it when done.
+   */
+  private executeWithServices(services: ScopedServices, route: Route, message: unknown, options: ExecuteOptions | undefined): Promise<unknown> {
+    const parent = currentScope();
+    const instrumentation = this.instrumentation;
+    const dispatch = new ScopedDispatch(this.kind, message, route.messageName, this.container, options, parent, instrumentation);
+    const inherited = parent?.services;
+    const top = inherited === undefined || inherited.services !== services || inherited.isEnded;
+    dispatch.services = top ? new ServiceScope(services, dispatch) : inherited;
+    let work: Promise<unknown>;
+    try {
+      work = instrumentation === undefined ? runInScope(dispatch, route.run, dispatch) : runInScope(dispatch, traced, instrumentation, this.kind, route, dispatch);
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    return top ? withServiceScope(dispatch.services, work) : work;
   }
 }
 

@@ -185,7 +185,8 @@ export class ServiceScope implements ScopedServiceContext {
   async end(outcome: ScopeOutcome): Promise<unknown[]> {
     this.ended = true;
     // A creation still in flight (a nested call the handler did not await) is waited for and disposed.
-    await Promise.allSettled(this.values.values());
+    if (this.values.size > this.created.length) await Promise.allSettled(this.values.values());
+    if (this.created.length === 0) return NO_FAILURES;
     const failures: unknown[] = [];
     for (let i = this.created.length - 1; i >= 0; i--) {
       const { service, value } = this.created[i]!;
@@ -202,6 +203,7 @@ export class ServiceScope implements ScopedServiceContext {
   }
 }
 
+const NO_FAILURES: unknown[] = [];
 const asyncDispose: symbol | undefined = (Symbol as { asyncDispose?: symbol }).asyncDispose;
 const syncDispose: symbol | undefined = (Symbol as { dispose?: symbol }).dispose;
 
@@ -214,18 +216,19 @@ async function disposeValue(service: ScopedService, value: unknown, outcome: Sco
   }
 }
 
-/** True when building `handler` needs a scoped service: it is then built once per dispatch. Internal. */
-export function needsScope(handler: Constructor, services: ScopedServices): boolean {
-  return parametersOf(handler).params.some((param) => param.token !== undefined && services.has(param.token));
-}
-
-/** Builds `handler` for one scope: its scoped parameters from `scope`, the others from the kernel's container. Internal. */
-export async function buildInScope<T>(handler: Constructor<T>, scope: ServiceScope, where: string): Promise<T> {
-  const overrides = new Map<number, unknown>();
-  for (const param of parametersOf(handler).params) {
-    if (param.token !== undefined && scope.services.has(param.token)) overrides.set(param.index, await scope.get(param.token as Token<unknown>));
-  }
-  return construct(handler, scope.services.container, where, overrides);
+/**
+ * How to build `handler` in a scope, or undefined when it needs no scoped service (it is then built
+ * once per kernel). Read once per route: the analysis reads metadata, too slow for every dispatch. Internal.
+ */
+export function scopedBuild<T>(handler: Constructor<T>, services: ScopedServices, where: string): ((scope: ServiceScope) => Promise<T>) | undefined {
+  const analysis = parametersOf(handler);
+  const scopedParams = analysis.params.filter((param) => param.token !== undefined && services.has(param.token));
+  if (scopedParams.length === 0) return undefined;
+  return async (scope) => {
+    const overrides = new Map<number, unknown>();
+    for (const param of scopedParams) overrides.set(param.index, await scope.get(param.token as Token<unknown>));
+    return construct(handler, scope.services.container, where, overrides, analysis);
+  };
 }
 
 /**
