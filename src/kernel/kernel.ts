@@ -123,7 +123,7 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
   const middleware = [...(options.middleware ?? [])];
   if (options.validation !== false && !middleware.some(isValidationMiddleware)) middleware.push(validation());
 
-  const fix = (kind: 'command' | 'query', name: string) => missingHandlerFix(origin.factory, bus, kind, name);
+  const fix = (kind: 'command' | 'query', name: string) => missingHandlerFix(origin.factory, bus, kind, name, takesAll);
   const instrumentation = options.instrumentation;
   const services = options.scoped === undefined || options.scoped.length === 0 ? undefined : new ScopedServices(options.scoped, container, logger);
   // Nested dispatches find their top-level dispatch's services through the dispatch context.
@@ -165,8 +165,10 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
 }
 
 /** What to do about a message nobody handles, for the factory the host called. */
-function missingHandlerFix(factory: KernelOrigin['factory'], bus: string, kind: 'command' | 'query', name: string): string {
-  return `List its @${kind}Handler class in ${factory}({ handlers: [...] }), or register one with ${bus}.${kind === 'command' ? 'commands' : 'queries'}.register(${name}, handler).`;
+function missingHandlerFix(factory: KernelOrigin['factory'], bus: string, kind: 'command' | 'query', name: string, takesAll: boolean): string {
+  const register = `register one with ${bus}.${kind === 'command' ? 'commands' : 'queries'}.register(${name}, handler)`;
+  if (takesAll) return `This kernel routes every @${kind}Handler class decorated before it was created: import the module that declares one before calling ${factory}(), or ${register}.`;
+  return `List its @${kind}Handler class in ${factory}({ handlers: [...] }), or ${register}.`;
 }
 
 /**

@@ -66,10 +66,15 @@ describe('createKernel()', () => {
 
   it('rejects HANDLER_NOT_FOUND naming the message and what to do', async () => {
     class Orphan extends Command<void> {}
-    const error = await kernel().commands.execute(new Orphan()).catch((e: unknown) => e);
+    const error = await kernel({ handlers: [] }).commands.execute(new Orphan()).catch((e: unknown) => e);
     expect(isKernelError(error, 'HANDLER_NOT_FOUND')).toBe(true);
     expect((error as Error).message).toBe(
       'No command handler for Orphan. List its @commandHandler class in createKernel({ handlers: [...] }), or register one with kernel.commands.register(Orphan, handler).',
+    );
+    // A kernel that takes every decorated handler points at the likely cause: a module not imported yet.
+    const everything = await kernel().commands.execute(new Orphan()).catch((e: unknown) => e);
+    expect((everything as Error).message).toBe(
+      'No command handler for Orphan. This kernel routes every @commandHandler class decorated before it was created: import the module that declares one before calling createKernel(), or register one with kernel.commands.register(Orphan, handler).',
     );
   });
 
