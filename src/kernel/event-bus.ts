@@ -80,7 +80,7 @@ interface Subscription {
   readonly source: Source;
   instance: EventHandler | undefined;
   /** How to build the handler for one delivery when it needs a scoped service, else false (known at first use). */
-  perDispatch: ((scope: ServiceScope) => Promise<EventHandler>) | false | undefined;
+  perDispatch: ((scope: ServiceScope) => EventHandler | Promise<EventHandler>) | false | undefined;
 }
 
 /**

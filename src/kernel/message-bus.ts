@@ -112,15 +112,25 @@ class Route {
     this.run = compose(middleware, build === undefined ? terminal : perDispatch);
   }
 
-  /** Builds the handler for this dispatch's scope and runs it; never cached. */
-  private async handleInScope(build: (scope: ServiceScope) => Promise<unknown>, context: DispatchContext, scope: ServiceScope | undefined): Promise<unknown> {
-    if (this.conflict) throw this.conflict;
-    if (scope === undefined) throw new KernelError('SCOPE_ENDED', `The handler of ${this.messageName} needs scoped services but runs outside a dispatch scope.`);
-    const handler = (await build(scope)) as Handles;
+  /** Builds the handler for this dispatch's scope and runs it; never cached. Without an await when it can. */
+  private handleInScope(build: (scope: ServiceScope) => unknown, context: DispatchContext, scope: ServiceScope | undefined): Promise<unknown> {
+    try {
+      if (this.conflict) throw this.conflict;
+      if (scope === undefined) throw new KernelError('SCOPE_ENDED', `The handler of ${this.messageName} needs scoped services but runs outside a dispatch scope.`);
+      const built = build(scope);
+      if (built instanceof Promise) return built.then((handler) => this.handleWith(handler as Handles, context));
+      return this.handleWith(built as Handles, context);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private handleWith(handler: Handles, context: DispatchContext): Promise<unknown> {
     if (typeof handler?.handle !== 'function') {
       throw new KernelError('INVALID_HANDLER', `The handler for ${this.messageName} has no handle() method.`, { details: { message: this.messageName } });
     }
-    return handler.handle(context.message, context);
+    const result = handler.handle(context.message, context);
+    return result instanceof Promise ? result : Promise.resolve(result);
   }
 
   private resolve(container: ContainerInstance): Handles {
@@ -232,19 +242,23 @@ export class MessageBusCore {
  * success rejects the dispatch with `SCOPE_DISPOSE_FAILED`: a service that commits on dispose must
  * not report success when the commit failed.
  */
-async function withServiceScope(scope: ServiceScope, work: Promise<unknown>): Promise<unknown> {
-  let result: unknown;
-  try {
-    result = await work;
-  } catch (error) {
-    await scope.end({ failed: true, error });
-    throw error;
-  }
-  const failures = await scope.end({ failed: false });
-  if (failures.length > 0) {
-    throw new KernelError('SCOPE_DISPOSE_FAILED', `The dispatch succeeded but ${failures.length} scoped service(s) failed to dispose: ${failures.map((f) => (f instanceof Error ? f.message : String(f))).join('; ')}`, {
-      cause: failures[0],
-    });
-  }
-  return result;
+function withServiceScope(scope: ServiceScope, work: Promise<unknown>): Promise<unknown> {
+  return work.then(
+    (result) => {
+      const failures = scope.end({ failed: false });
+      return Array.isArray(failures) ? afterDisposal(result, failures) : failures.then((f) => afterDisposal(result, f));
+    },
+    (error: unknown) => {
+      const ended = scope.end({ failed: true, error });
+      if (Array.isArray(ended)) throw error;
+      return ended.then(() => Promise.reject(error));
+    },
+  );
+}
+
+function afterDisposal(result: unknown, failures: readonly unknown[]): unknown {
+  if (failures.length === 0) return result;
+  throw new KernelError('SCOPE_DISPOSE_FAILED', `The dispatch succeeded but ${failures.length} scoped service(s) failed to dispose: ${failures.map((f) => (f instanceof Error ? f.message : String(f))).join('; ')}`, {
+    cause: failures[0],
+  });
 }

@@ -111,6 +111,8 @@ interface Created {
  */
 export class ServiceScope implements ScopedServiceContext {
   private readonly values = new Map<unknown, Promise<unknown>>();
+  /** Values whose `create` returned synchronously: read without an await on the hot path. */
+  readonly ready = new Map<unknown, unknown>();
   private readonly created: Created[] = [];
   private ended = false;
 
@@ -163,18 +165,28 @@ export class ServiceScope implements ScopedServiceContext {
     return value as Promise<T>;
   }
 
-  private async create(service: ScopedService): Promise<unknown> {
+  private create(service: ScopedService): Promise<unknown> {
     let value: unknown;
     try {
-      value = await service.create(this);
+      value = service.create(this);
     } catch (error) {
-      throw new KernelError('UNRESOLVED_DEPENDENCY', `The scoped service ${tokenName(service.token as InjectionToken)} could not be created: ${error instanceof Error ? error.message : String(error)}`, {
-        details: { token: tokenName(service.token as InjectionToken) },
-        cause: error,
-      });
+      return Promise.reject(creationFailed(service, error));
     }
-    this.created.push({ service, value });
-    return value;
+    if (!isThenable(value)) {
+      this.created.push({ service, value });
+      this.ready.set(service.token, value);
+      return Promise.resolve(value);
+    }
+    return Promise.resolve(value).then(
+      (created) => {
+        this.created.push({ service, value: created });
+        this.ready.set(service.token, created);
+        return created;
+      },
+      (error: unknown) => {
+        throw creationFailed(service, error);
+      },
+    );
   }
 
   /**
@@ -182,24 +194,39 @@ export class ServiceScope implements ScopedServiceContext {
    * the disposal failures (the caller decides whether they fail the dispatch). Values still being
    * created when the scope ends are disposed once they exist.
    */
-  async end(outcome: ScopeOutcome): Promise<unknown[]> {
+  end(outcome: ScopeOutcome): unknown[] | Promise<unknown[]> {
     this.ended = true;
     // A creation still in flight (a nested call the handler did not await) is waited for and disposed.
-    if (this.values.size > this.created.length) await Promise.allSettled(this.values.values());
-    if (this.created.length === 0) return NO_FAILURES;
-    const failures: unknown[] = [];
-    for (let i = this.created.length - 1; i >= 0; i--) {
+    if (this.values.size > this.created.length) return Promise.allSettled(this.values.values()).then(() => this.disposeAll(outcome));
+    return this.disposeAll(outcome);
+  }
+
+  /** Last created first; synchronous while no disposal returns a promise. */
+  private disposeAll(outcome: ScopeOutcome, from = this.created.length - 1, failures: unknown[] = []): unknown[] | Promise<unknown[]> {
+    for (let i = from; i >= 0; i--) {
       const { service, value } = this.created[i]!;
+      let pending: unknown;
       try {
-        await disposeValue(service, value, outcome);
+        pending = disposeValue(service, value, outcome);
       } catch (error) {
-        failures.push(error);
-        this.services.logger.error(`disposing the scoped service ${tokenName(service.token as InjectionToken)} failed`, {
-          error: error instanceof Error ? error.message : String(error),
-        });
+        this.disposeFailed(service, error, failures);
+        continue;
+      }
+      if (isThenable(pending)) {
+        return Promise.resolve(pending).then(
+          () => this.disposeAll(outcome, i - 1, failures),
+          (error: unknown) => (this.disposeFailed(service, error, failures), this.disposeAll(outcome, i - 1, failures)),
+        );
       }
     }
-    return failures;
+    return failures.length === 0 ? NO_FAILURES : failures;
+  }
+
+  private disposeFailed(service: ScopedService, error: unknown, failures: unknown[]): void {
+    failures.push(error);
+    this.services.logger.error(`disposing the scoped service ${tokenName(service.token as InjectionToken)} failed`, {
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 
@@ -207,28 +234,51 @@ const NO_FAILURES: unknown[] = [];
 const asyncDispose: symbol | undefined = (Symbol as { asyncDispose?: symbol }).asyncDispose;
 const syncDispose: symbol | undefined = (Symbol as { dispose?: symbol }).dispose;
 
-async function disposeValue(service: ScopedService, value: unknown, outcome: ScopeOutcome): Promise<void> {
-  if (service.dispose !== undefined) return void (await service.dispose(value, outcome));
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return;
+/** Disposes one value; returns what its dispose returned (a promise when it is asynchronous). */
+function disposeValue(service: ScopedService, value: unknown, outcome: ScopeOutcome): unknown {
+  if (service.dispose !== undefined) return service.dispose(value, outcome);
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
   const v = value as Record<PropertyKey, unknown>;
   for (const key of [asyncDispose, syncDispose, 'dispose']) {
-    if (key !== undefined && typeof v[key] === 'function') return void (await (v[key] as () => unknown).call(value));
+    if (key !== undefined && typeof v[key] === 'function') return (v[key] as () => unknown).call(value);
   }
+  return undefined;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function creationFailed(service: ScopedService, error: unknown): KernelError {
+  return new KernelError('UNRESOLVED_DEPENDENCY', `The scoped service ${tokenName(service.token as InjectionToken)} could not be created: ${error instanceof Error ? error.message : String(error)}`, {
+    details: { token: tokenName(service.token as InjectionToken) },
+    cause: error,
+  });
 }
 
 /**
  * How to build `handler` in a scope, or undefined when it needs no scoped service (it is then built
  * once per kernel). Read once per route: the analysis reads metadata, too slow for every dispatch. Internal.
  */
-export function scopedBuild<T>(handler: Constructor<T>, services: ScopedServices, where: string): ((scope: ServiceScope) => Promise<T>) | undefined {
+export function scopedBuild<T>(handler: Constructor<T>, services: ScopedServices, where: string): ((scope: ServiceScope) => T | Promise<T>) | undefined {
   const analysis = parametersOf(handler);
   const scopedParams = analysis.params.filter((param) => param.token !== undefined && services.has(param.token));
   if (scopedParams.length === 0) return undefined;
-  return async (scope) => {
-    const overrides = new Map<number, unknown>();
-    for (const param of scopedParams) overrides.set(param.index, await scope.get(param.token as Token<unknown>));
+  // Synchronous when every scoped value already exists or is created synchronously (no await, which
+  // costs the most per dispatch once promise hooks are on); a promise otherwise.
+  const build = (scope: ServiceScope, overrides: Map<number, unknown>, from: number): T | Promise<T> => {
+    for (let i = from; i < scopedParams.length; i++) {
+      const param = scopedParams[i]!;
+      const token = param.token as Token<unknown>;
+      if (!scope.ready.has(token)) {
+        const pending = scope.get(token);
+        if (!scope.ready.has(token)) return pending.then((value) => (overrides.set(param.index, value), build(scope, overrides, i + 1)));
+      }
+      overrides.set(param.index, scope.ready.get(token));
+    }
     return construct(handler, scope.services.container, where, overrides, analysis);
   };
+  return (scope) => build(scope, new Map(), 0);
 }
 
 /**

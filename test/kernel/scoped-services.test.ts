@@ -162,6 +162,34 @@ describe('scoped services', () => {
     expect(created).toBe(0);
   });
 
+  it('may be created and disposed asynchronously, once per scope even when nested work asks at the same time', async () => {
+    let created = 0;
+    const closed: boolean[] = [];
+    const k = kernel({
+      handlers: [BalanceHandler],
+      scoped: [
+        scoped(
+          CALLER,
+          async (context) => {
+            created++;
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            return new Caller(String(context.metadata.user), context.correlationId);
+          },
+          async (_caller, outcome) => {
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            closed.push(outcome.failed);
+          },
+        ),
+      ],
+    });
+    class Both extends Query<number[]> {}
+    k.queries.register(Both, { handle: () => Promise.all([k.queries.execute(new Balance()), k.queries.execute(new Balance())]) });
+    const [first, second] = await k.queries.execute(new Both(), { metadata: { user: 'ann' } });
+    expect(first).toBe(second);
+    expect(created).toBe(1);
+    expect(closed).toEqual([false]);
+  });
+
   it('give an event published outside any dispatch a scope of its own', async () => {
     const k = kernel({ handlers: [TransferredListener], scoped: [callerService, auditService] });
     const disposedBefore = Caller.disposed.length;
