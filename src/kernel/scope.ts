@@ -54,3 +54,12 @@ export function signal(workSignal: WorkSignal): void {
 export function instrumented<T>(unit: WorkUnit, work: () => Promise<T>, instrumentation = currentScope()?.instrumentation): Promise<T> {
   return instrumentation === undefined ? work() : instrumentation.wrap(unit, work);
 }
+
+/**
+ * Runs `work` outside any dispatch scope: what it starts inherits no ids and no scoped services.
+ * The projector delivers committed events this way, since whichever dispatch drains them is not the
+ * one that recorded them. Internal.
+ */
+export function outsideScope<T>(work: () => T): T {
+  return store.exit(work);
+}
