@@ -31,4 +31,11 @@ export default defineConfig({
       options.entryPoints = { ...options.entryPoints, 'testing/vitest': VITEST_REQUIRE_STUB };
     }
   },
+  // Decision: keep every function's and class's `name` (tsup's swc plugin turns this on anyway; it is
+  // written here so the choice is ours and visible). Errors and logs name classes (HANDLER_NOT_FOUND
+  // names the message class, DUPLICATE_HANDLER both handlers, verify() each handler), and a bundle
+  // would otherwise rename colliding classes (`Ledger2`). The cost: esbuild names each closure
+  // defined inside a function with a call when it is created, so hot paths use module-level
+  // functions instead of named local closures (src/kernel/message-bus.ts, event-bus.ts).
+  keepNames: true,
 });

@@ -37,7 +37,8 @@ class CountGreetingsHandler {
 }
 queryHandler(CountGreetings, { inject: [GREETINGS] })(CountGreetingsHandler);
 
-const kernel = createKernel({ handlers: [AddGreetingHandler, CountGreetingsHandler], middleware: [logging(stderrLogger('info'))] });
+// No list: the kernel routes every decorated handler (createKernel({ handlers: [...] }) routes only those).
+const kernel = createKernel({ middleware: [logging(stderrLogger('info'))] });
 kernel.container.set(GREETINGS, []);
 kernel.verify();
 

@@ -1,3 +1,4 @@
+import { routeOnlyWhenListed } from '../kernel/registry';
 import { ReconcileHandler } from './reconcile/reconcile.handler';
 import { GetMachineHandler, ListMachinesHandler } from './machines/machine.query-handlers';
 import { GetRequestHandler, GetRequestStatusHandler, GetReturnRequestsHandler, ListRequestsHandler, ListReturnRequestsHandler } from './requests/request.query-handlers';
@@ -34,3 +35,7 @@ export const HOST_FACTORY_HANDLERS = Object.freeze([
   GetReturnRequestsHandler,
 ]);
 
+
+// A host's own createKernel() (every decorated handler by default) must not pick these up: they
+// need a host factory's runtime. A host factory lists them itself.
+routeOnlyWhenListed(HOST_FACTORY_HANDLERS);

@@ -8,6 +8,8 @@ import {
   type CommandBus,
   type Constructor,
   type EventBus,
+  type EventDelivery,
+  type ScopedService,
   type EventErrorListener,
   type Instrumentation,
   type Logger,
@@ -21,7 +23,7 @@ import { createReconciler, type Reconciler } from './reconcile/reconciler';
 import { DEFAULT_PROJECTIONS, type Projection } from './read-models/projections';
 import { RUNTIME, type Runtime } from './runtime';
 import type { Storage } from './storage/storage';
-import { CLOCK, ID_GENERATOR, LIMITS, PROVIDER, STORAGE, type HostFactoryLimits } from './tokens';
+import type { HostFactoryLimits } from './tokens';
 
 /** Options of {@link createHostFactory}: the two required ports and optional overrides. */
 export interface HostFactoryOptions {
@@ -42,9 +44,11 @@ export interface HostFactoryOptions {
   middleware?: readonly Middleware[];
   /**
    * The host's own decorated handler classes (commands, queries, event handlers), routed next to the
-   * use cases; as with `createKernel({ handlers })`, a class not listed here is never routed.
+   * use cases (default: none of the host's). `'decorated'` routes every handler class decorated in the
+   * process before the factory is created, as `createKernel()` does. A host class claiming a command
+   * or query a use case (or another host class) handles throws `DUPLICATE_HANDLER`.
    */
-  handlers?: readonly Constructor[];
+  handlers?: readonly Constructor[] | 'decorated';
   /** Extra projections fed from the event log next to the library's own. */
   projections?: readonly Projection[];
   /** Retries of a command that hit `CONCURRENCY_CONFLICT`. Default 3. */
@@ -52,6 +56,14 @@ export interface HostFactoryOptions {
   /** Bring the read models up to date before each query (one event-log head read when current). Default true. */
   catchUpBeforeQueries?: boolean;
   onEventError?: EventErrorListener;
+  /**
+   * Services built once per top-level dispatch (the caller's user or tenant from `execute(…, {
+   * metadata })`, a transaction, a logger carrying the correlation id), shared by nested dispatches
+   * and disposed when it ends; as `createKernel({ scoped })`. Default: none.
+   */
+  scoped?: readonly ScopedService[];
+  /** How committed events reach the host's event handlers; as `createKernel({ eventDelivery })`. Default `'sequential'`. */
+  eventDelivery?: EventDelivery;
   /**
    * Traces and measures commands, queries, event handlers, projection batches and provider calls,
    * and stores the trace with each committed event: `instrumentation: openTelemetry()` from
@@ -125,6 +137,8 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
       // Events carry the correlation and causation of the work that recorded them: always scoped.
       dispatchContext: true,
       ...(options.onEventError === undefined ? {} : { onEventError: options.onEventError }),
+      ...(options.eventDelivery === undefined ? {} : { eventDelivery: options.eventDelivery }),
+      ...(options.scoped === undefined ? {} : { scoped: options.scoped }),
       ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     },
     { factory, builtIn: HOST_FACTORY_HANDLERS },
@@ -136,11 +150,6 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
   const runtime: Runtime = { storage: options.storage, provider: options.provider, clock, ids, limits, logger, projector, instrumentation };
   const { container } = kernel;
   container.set(RUNTIME, runtime);
-  container.set(STORAGE, options.storage);
-  container.set(PROVIDER, options.provider);
-  container.set(CLOCK, clock);
-  container.set(ID_GENERATOR, ids);
-  container.set(LIMITS, limits);
 
   const reconciler = createReconciler(kernel.commands, logger);
   return {

@@ -28,7 +28,6 @@ export type {
   CancelProvisionInput,
   CancelProvisionResult,
 } from './provider/provider.port';
-export { STORAGE, PROVIDER, CLOCK, ID_GENERATOR, LIMITS } from './tokens';
 export type { HostFactoryLimits } from './tokens';
 export { createHostFactory } from './host-factory';
 export type { HostFactory, HostFactoryOptions } from './host-factory';

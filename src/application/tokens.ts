@@ -1,7 +1,4 @@
-import { Token } from 'typedi';
-import type { Clock, IdGenerator, RequestLimits } from '../domain';
-import type { ProviderPort } from './provider/provider.port';
-import type { Storage } from './storage/storage';
+import type { RequestLimits } from '../domain';
 
 /** Limits a host factory applies; every field has a default. */
 export interface HostFactoryLimits extends RequestLimits {
@@ -22,14 +19,3 @@ export interface HostFactoryLimits extends RequestLimits {
    */
   readonly releaseWindowMs?: number;
 }
-
-/** The storage adapter bundle of a host factory's kernel. */
-export const STORAGE = new Token<Storage>('hostfactory-kernel.storage');
-/** The cloud provider adapter. */
-export const PROVIDER = new Token<ProviderPort>('hostfactory-kernel.provider');
-/** The clock the use cases read once per command. */
-export const CLOCK = new Token<Clock>('hostfactory-kernel.clock');
-/** Where ids (request ids, event ids) come from. */
-export const ID_GENERATOR = new Token<IdGenerator>('hostfactory-kernel.ids');
-/** The limits in force. */
-export const LIMITS = new Token<Required<HostFactoryLimits>>('hostfactory-kernel.limits');

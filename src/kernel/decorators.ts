@@ -9,9 +9,10 @@ import { annotate, type Constructor, type HandlerOptions } from './registry';
 export type HandlerClassDecorator<T> = (target: T, context?: ClassDecoratorContext) => void;
 
 /**
- * Records that a class handles `command`; nothing else changes until a kernel is given the class
- * (`createKernel({ handlers: [Class] })`). A different class already handling `command` throws
- * `DuplicateHandlerError`; decorating the same class again is a no-op.
+ * Records that a class handles `command` (self-registration): `createKernel()` routes every class so
+ * decorated, `createKernel({ handlers })` only those listed. Nothing else changes at decoration: a
+ * second class for `command` is judged by each kernel that would route both (`DUPLICATE_HANDLER` at
+ * its creation), never here. Decorating the same class again is a no-op.
  */
 export function commandHandler<C extends Command<unknown>>(
   command: abstract new (...args: never[]) => C,

@@ -122,11 +122,11 @@ export class HandlerNotFoundError extends KernelError {
 
 /** Two different handler classes claim the same message (`DUPLICATE_HANDLER`). */
 export class DuplicateHandlerError extends KernelError {
-  constructor(messageName: string, existing: string, duplicate: string) {
+  constructor(messageName: string, existing: string, duplicate: string, fix?: string) {
     super(
       'DUPLICATE_HANDLER',
-      `${messageName} already has the handler ${existing}; ${duplicate} cannot handle it too. ` +
-        `Keep one handler per command or query (remove one decorator, or list only one of them in createKernel({ handlers })).`,
+      `${messageName} already has the handler ${existing}; ${duplicate} cannot handle it too in one kernel. ` +
+        (fix ?? `Keep one handler per command or query (remove one decorator, or list only one of them in createKernel({ handlers })).`),
       { details: { message: messageName, existing, duplicate } },
     );
   }
@@ -143,7 +143,7 @@ export class TimeoutError extends KernelError {
 
 /** One problem found by `kernel.verify()`. */
 export interface KernelProblem {
-  code: 'DUPLICATE_HANDLER' | 'UNRESOLVED_DEPENDENCY';
+  code: 'DUPLICATE_HANDLER' | 'UNRESOLVED_DEPENDENCY' | 'UNROUTED_HANDLER' | 'INVALID_SCOPED_SERVICE';
   handler: string;
   message: string;
   /** Constructor parameter position, for `UNRESOLVED_DEPENDENCY`. */

@@ -8,7 +8,8 @@ export { Command, Query } from './message';
 export type { ResultOf, MessageClass, MessageInput } from './message';
 export { commandHandler, queryHandler, eventHandler } from './decorators';
 export type { HandlerClassDecorator } from './decorators';
-export type { Constructor, InjectionToken, HandlerOptions } from './registry';
+export { Inject } from './registry';
+export type { Constructor, InjectionToken, HandlerOptions, TokenReference } from './registry';
 export type {
   CommandHandler,
   QueryHandler,
@@ -21,8 +22,10 @@ export type {
 } from './handler';
 export { CommandBus, QueryBus } from './buses';
 export { EventBus } from './event-bus';
-export type { PublishReport, EventFailure, EventErrorListener } from './event-bus';
+export type { PublishReport, EventFailure, EventErrorListener, EventDelivery, PublishOptions } from './event-bus';
 export { createKernel, LOGGER, COMMAND_BUS, QUERY_BUS, EVENT_BUS } from './kernel';
+export { scoped } from './scoped-services';
+export type { ScopedService, ScopedServiceContext, ScopeOutcome } from './scoped-services';
 export type { Kernel, KernelOptions } from './kernel';
 export { validation, logging, timeout, retry } from './middleware';
 export type { Middleware, LoggingOptions, RetryOptions } from './middleware';

@@ -1,14 +1,15 @@
-import { Container, ContainerInstance, Token } from 'typedi';
+import { Token, type ContainerInstance } from 'typedi';
 import { KernelError } from './errors';
-import { registrationOf, type Constructor, type InjectionToken } from './registry';
+import { injectedParametersOf, injectTokensOf, type Constructor, type InjectionToken } from './registry';
 
 /**
  * How a kernel builds handler classes, with typedi's public API only:
- * - tokens come from the decorator's `{ inject }` option, typedi's `@Inject(token)` (read from the
- *   public `Container.handlers` list that typedi's own decorators fill) or the `design:paramtypes`
- *   metadata TypeScript emits with `emitDecoratorMetadata`, in that order;
+ * - tokens come from the decorator's `{ inject }` option, the kernel's own `@Inject(token)` parameter
+ *   decorator or the `design:paramtypes` metadata TypeScript emits with `emitDecoratorMetadata`, in
+ *   that order (typedi's `@Inject` keeps its tokens in typedi's own global handler list, which the
+ *   kernel does not read);
  * - each token is resolved with `container.get(token)` in the kernel's own container.
- * Nothing here writes to typedi's global container.
+ * Nothing here reads or writes typedi's global container.
  */
 
 /** Where one constructor parameter comes from. */
@@ -16,9 +17,9 @@ export interface Parameter {
   readonly index: number;
   /** The token the parameter is injected from; undefined when nothing names one. */
   readonly token: InjectionToken | undefined;
-  /** How the parameter was named: an explicit token, typedi's `@Inject`, or the emitted parameter type. */
-  readonly source: 'inject' | 'typedi' | 'paramtypes' | undefined;
-  /** Resolves the parameter (typedi's own `@Inject` factory, or `container.get(token)`). */
+  /** How the parameter was named: the decorator's `{ inject }`, the kernel's `@Inject`, or the emitted parameter type. */
+  readonly source: 'inject' | 'decorator' | 'paramtypes' | undefined;
+  /** Resolves the parameter in a kernel's container. */
   readonly resolve: ((container: ContainerInstance) => unknown) | undefined;
 }
 
@@ -34,22 +35,22 @@ const OPAQUE_TYPES: ReadonlySet<unknown> = new Set([Object, String, Number, Bool
 
 /** The constructor parameters of `handler` and the token each one is injected from. */
 export function parametersOf(handler: Constructor, inject?: readonly InjectionToken[]): Parameters {
-  const explicit = inject ?? registrationOf(handler)?.inject;
-  const typedi = typediInjections(handler);
+  const explicit = inject ?? injectTokensOf(handler);
+  const injected = injectedParametersOf(handler) ?? injectedParametersOf(Object.getPrototypeOf(handler) as Constructor);
   const paramTypes = readParamTypes(handler);
   let count = Math.max(handler.length, explicit?.length ?? 0, paramTypes?.length ?? 0);
-  for (const index of typedi.keys()) count = Math.max(count, index + 1);
+  for (const index of injected?.keys() ?? []) count = Math.max(count, index + 1);
   const params: Parameter[] = [];
-  for (let index = 0; index < count; index++) params.push(parameter(index, explicit?.[index], typedi.get(index), paramTypes?.[index]));
-  return { params, metadataMissing: paramTypes === undefined && params.some((p) => p.token === undefined && p.resolve === undefined) };
+  for (let index = 0; index < count; index++) params.push(parameter(index, explicit?.[index], injected?.get(index), paramTypes?.[index]));
+  return { params, metadataMissing: paramTypes === undefined && params.some((p) => p.token === undefined) };
 }
 
-function parameter(index: number, explicit: InjectionToken | undefined, typedi: TypediInjection | undefined, paramType: unknown): Parameter {
-  if (explicit !== undefined) return { index, token: explicit, source: 'inject', resolve: (c) => c.get(explicit as never) };
-  if (typedi !== undefined) return { index, token: typedi.token, source: 'typedi', resolve: typedi.value };
+function parameter(index: number, explicit: InjectionToken | undefined, injected: InjectionToken | undefined, paramType: unknown): Parameter {
+  if (explicit !== undefined) return { index, token: explicit, source: 'inject', resolve: (c) => resolveToken(c, explicit) };
+  if (injected !== undefined) return { index, token: injected, source: 'decorator', resolve: (c) => resolveToken(c, injected) };
   if (!OPAQUE_TYPES.has(paramType) && typeof paramType === 'function') {
     const type = paramType as Constructor;
-    return { index, token: type, source: 'paramtypes', resolve: (c) => c.get(type) };
+    return { index, token: type, source: 'paramtypes', resolve: (c) => resolveToken(c, type) };
   }
   return { index, token: undefined, source: undefined, resolve: undefined };
 }
@@ -58,51 +59,6 @@ function readParamTypes(handler: Constructor): readonly unknown[] | undefined {
   const reflect = Reflect as typeof Reflect & { getMetadata?: (key: string, target: object) => unknown };
   const types = typeof reflect.getMetadata === 'function' ? reflect.getMetadata('design:paramtypes', handler) : undefined;
   return Array.isArray(types) ? types : undefined;
-}
-
-interface TypediInjection {
-  /** The token typedi's factory asks for, when it asks for exactly one. */
-  readonly token: InjectionToken | undefined;
-  readonly value: (container: ContainerInstance) => unknown;
-}
-
-/**
- * typedi's `@Inject()` constructor-parameter handlers of `handler`, by index. `Container.handlers`
- * and the `Handler` type are declared public in typedi 0.10's type declarations (unlike the
- * `private` service list); it is only read here, never changed.
- */
-function typediInjections(handler: Constructor): Map<number, TypediInjection> {
-  const found = new Map<number, TypediInjection>();
-  for (const h of Container.handlers) {
-    // typedi applies a parent class's parameter handlers to a subclass without its own constructor.
-    if ((h.object !== handler && h.object !== Object.getPrototypeOf(handler)) || typeof h.index !== 'number') continue;
-    if (h.object === handler || !found.has(h.index)) found.set(h.index, { token: askedToken(h.value), value: h.value });
-  }
-  return found;
-}
-
-const STOP = Symbol('token recorded');
-
-/** A real, unregistered typedi container that records the first token asked of it and resolves nothing. */
-class TokenRecorder extends ContainerInstance {
-  asked: InjectionToken | undefined;
-  constructor() {
-    super('hostfactory-kernel:token-recorder');
-  }
-  override get(id: unknown): never {
-    this.asked = id as InjectionToken;
-    throw STOP;
-  }
-}
-
-function askedToken(value: (container: ContainerInstance) => unknown): InjectionToken | undefined {
-  const recorder = new TokenRecorder();
-  try {
-    value(recorder);
-  } catch (error) {
-    if (error !== STOP) return undefined;
-  }
-  return recorder.asked;
 }
 
 /** A printable name for a token. */
@@ -114,12 +70,33 @@ export function tokenName(token: InjectionToken | undefined): string {
 }
 
 /**
- * True when `container` can hand out `token`: bound there, or a class typedi knows globally
- * (`@Service()`). A value bound in the global container under a token does not count: typedi 0.10
- * copies the binding into a scoped container without its value and then fails to build it.
+ * True when `container` can hand out `token`: bound in the kernel's container, or a class (typedi
+ * builds a `@Service()` class, the kernel any other class, see {@link resolveToken}). Only the
+ * kernel's own container is asked: a value bound in typedi's global container under a token does not
+ * count (typedi 0.10 copies such a binding into a scoped container without its value).
  */
 export function canResolve(container: ContainerInstance, token: InjectionToken): boolean {
-  return container.has(token as never) || (typeof token === 'function' && Container.has(token as Constructor));
+  return typeof token === 'function' || container.has(token as never);
+}
+
+/**
+ * Resolves `token` in the kernel's `container` with typedi's public API. A class neither bound there
+ * nor a typedi `@Service()` is built by the kernel like a handler (its parameters resolved the same
+ * way) and kept in the container, so it is built once per kernel as a `@Service()` would be.
+ */
+export function resolveToken(container: ContainerInstance, token: InjectionToken, where = 'kernel'): unknown {
+  if (typeof token !== 'function' || container.has(token as Constructor)) return container.get(token as never);
+  const type = token as Constructor;
+  try {
+    return container.get(type);
+  } catch (error) {
+    // typedi copies a @Service() into the scoped container before building it: when the class is
+    // still unknown here, the error is about the class itself, not one of its dependencies.
+    if (!isTypediLookupError(error) || container.has(type)) throw error;
+  }
+  const value = construct(type, container, where);
+  container.set({ id: type, value });
+  return value;
 }
 
 /** Why a parameter cannot be resolved from `container`, as a sentence naming the fix; undefined when it can. */
@@ -133,21 +110,26 @@ export function parameterProblem(handler: Constructor, param: Parameter, analysi
         `or compile with a tool that emits decorator metadata (tsc with emitDecoratorMetadata).`
       );
     }
-    return `${at} has no injection token (its type is an interface, a union or a primitive, which typedi cannot resolve); add @Inject(TOKEN) to it or list the tokens in the decorator's { inject } option.`;
+    return `${at} has no injection token (its type is an interface, a union or a primitive, which typedi cannot resolve); add @Inject(TOKEN) from hostfactory-kernel to it (typedi's own @Inject is not read by the kernel) or list the tokens in the decorator's { inject } option.`;
   }
   if (param.token === undefined || canResolve(container, param.token)) return undefined;
   const token = tokenName(param.token);
-  const service = typeof param.token === 'function' ? ', or decorate that class with @Service()' : '';
-  return `${at} needs ${token}, which is not bound in this ${where}'s container; bind it with container.set(${token}, value)${service} before the first dispatch.`;
+  return `${at} needs ${token}, which is not bound in this ${where}'s container; bind it with container.set(${token}, value) before the first dispatch.`;
 }
 
 /**
  * Builds `handler` with its dependencies resolved from `container`. Throws `UNRESOLVED_DEPENDENCY`
  * naming the parameter and the token when one cannot be resolved (never typedi's raw error).
  */
-export function construct<T>(handler: Constructor<T>, container: ContainerInstance, where = 'kernel'): T {
-  const analysis = parametersOf(handler);
+export function construct<T>(
+  handler: Constructor<T>,
+  container: ContainerInstance,
+  where = 'kernel',
+  overrides?: ReadonlyMap<number, unknown>,
+  analysis: Parameters = parametersOf(handler),
+): T {
   const args = analysis.params.map((param) => {
+    if (overrides?.has(param.index)) return overrides.get(param.index);
     try {
       if (param.resolve !== undefined) return param.resolve(container);
     } catch (error) {

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Container, Token, type ContainerInstance } from 'typedi';
 import { CommandBus, QueryBus } from './buses';
-import { DuplicateHandlerError, KernelVerificationError, type KernelProblem } from './errors';
-import { EventBus, type EventErrorListener } from './event-bus';
+import { KernelError, KernelVerificationError, type KernelProblem } from './errors';
+import { scopeLeak, ScopedServices, type ScopedService } from './scoped-services';
+import { checkDelivery, EventBus, type EventDelivery, type EventErrorListener } from './event-bus';
 import { silentLogger, type Logger } from './logger';
 import { MessageBusCore } from './message-bus';
 import { isValidationMiddleware, validation, type Middleware } from './middleware';
 import type { Instrumentation } from './instrumentation';
 import { construct, parameterProblem, parametersOf, tokenName } from './injection';
-import { registrationOf, type Constructor, type HandlerRegistration } from './registry';
+import { decoratedHandlers, type Constructor } from './registry';
+import { planRoutes, type KernelFactoryName, type RoutePlan } from './routing';
 
 /** The token under which every kernel binds its {@link Logger}; handlers may `@Inject(LOGGER)` it. */
 export const LOGGER = new Token<Logger>('hostfactory-kernel.logger');
@@ -24,10 +26,11 @@ export interface KernelOptions {
   /** The typedi container to use. Default: a fresh `Container.of(<unique id>)`, reset by `dispose()`. */
   container?: ContainerInstance;
   /**
-   * The decorated handler classes this kernel routes, and only these (default: none). A decorator
-   * only records what a class handles; a kernel never picks up a class it was not given.
+   * The decorated handler classes this kernel routes, and only these; `'decorated'` (the default)
+   * routes every class decorated in the process before the kernel is created, except the library's
+   * own use cases. Throws `DUPLICATE_HANDLER` when two of them claim one command or query.
    */
-  handlers?: readonly Constructor[];
+  handlers?: readonly Constructor[] | 'decorated';
   /**
    * Middleware for commands and queries, first = outermost. The `validation()` middleware is added
    * innermost unless the list already has one or `validation` is `false`.
@@ -40,10 +43,22 @@ export interface KernelOptions {
   /** Called for every failing event handler (after the logger). */
   onEventError?: EventErrorListener;
   /**
+   * How `events.publish` runs handlers unless a call says otherwise: `'sequential'` (default),
+   * `{ parallel: n }` or `'stop-at-first-failure'` (see {@link EventDelivery}). Throws
+   * `INVALID_CONFIGURATION` for anything else.
+   */
+  eventDelivery?: EventDelivery;
+  /**
    * Traces and measures every command, query and event handler (outside all middleware), e.g.
    * `openTelemetry()` from `hostfactory-kernel/otel`. Default: none, at no cost.
    */
   instrumentation?: Instrumentation;
+  /**
+   * Services built once per top-level dispatch from its context (correlation, causation, the caller's
+   * `metadata`), shared by every nested command, query and event handler, and disposed when it ends
+   * (see {@link ScopedService}). Declaring any turns `dispatchContext` on. Default: none.
+   */
+  scoped?: readonly ScopedService[];
   /**
    * Run every dispatch and event delivery in an `AsyncLocalStorage` scope, so nested work inherits
    * its correlation and causation (docs/kernel.md). Default: on when `instrumentation` is given (and
@@ -81,13 +96,23 @@ export function createKernel(options: KernelOptions = {}): Kernel {
 
 /** Who builds a kernel, so that its errors name the fix for the factory the host called. Internal. */
 export interface KernelOrigin {
-  readonly factory: 'createKernel' | 'createHostFactory' | 'createTestHostFactory';
+  readonly factory: KernelFactoryName;
   /** Handler classes routed before the host's, not named in its errors (the library's use cases). */
   readonly builtIn?: readonly Constructor[];
 }
 
 /** {@link createKernel} for the library's own factories. Internal: not exported from the package. */
 export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kernel {
+  const takesAll = options.handlers === 'decorated' || (options.handlers === undefined && origin.factory === 'createKernel');
+  const listed = !takesAll;
+  const taken = takesAll ? decoratedHandlers() : ((options.handlers as readonly Constructor[] | undefined) ?? []);
+  const plan = planRoutes([...(origin.builtIn ?? []), ...taken], origin.factory, listed);
+  if (options.scoped !== undefined && !Array.isArray(options.scoped)) {
+    throw new KernelError('INVALID_CONFIGURATION', `${origin.factory}({ scoped }) must be an array of { token, create } objects.`, { details: { option: 'scoped' } });
+  }
+  const delivery = options.eventDelivery === undefined ? 'sequential' : checkDelivery(options.eventDelivery, `${origin.factory}({ eventDelivery })`);
+  // A kernel that would route two classes for one message is refused at once, before it takes a container (docs/kernel.md).
+  if (plan.duplicates.length > 0) throw plan.duplicates[0];
   const ownsContainer = options.container === undefined;
   const container = options.container ?? Container.of(`hostfactory-kernel:${++kernelCount}:${randomUUID()}`);
   const logger = options.logger ?? silentLogger;
@@ -98,39 +123,21 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
   const middleware = [...(options.middleware ?? [])];
   if (options.validation !== false && !middleware.some(isValidationMiddleware)) middleware.push(validation());
 
-  const fix = (kind: 'command' | 'query', name: string) => missingHandlerFix(origin.factory, bus, kind, name);
+  const fix = (kind: 'command' | 'query', name: string) => missingHandlerFix(origin.factory, bus, kind, name, takesAll);
   const instrumentation = options.instrumentation;
-  const scoped = options.dispatchContext ?? instrumentation !== undefined;
-  const commandCore = new MessageBusCore('command', container, middleware, fix, instrumentation, scoped);
-  const queryCore = new MessageBusCore('query', container, middleware, fix, instrumentation, scoped);
-  const events = new EventBus(container, logger, options.onEventError, instrumentation, scoped);
-  const problems: KernelProblem[] = [];
-  const handlerClasses = new Set<Constructor>();
-
-  const registrations = [...(origin.builtIn ?? []), ...(options.handlers ?? [])].map((h) => registrationOf(h) ?? notDecorated(h, origin.factory));
-  const claimed = new Map<Constructor, Constructor>();
-  for (const registration of registrations) {
-    const handler = registration.handler;
-    if (handlerClasses.has(handler)) continue;
-    handlerClasses.add(handler);
+  const services = options.scoped === undefined || options.scoped.length === 0 ? undefined : new ScopedServices(options.scoped, container, logger);
+  // Nested dispatches find their top-level dispatch's services through the dispatch context.
+  const scoped = services !== undefined || (options.dispatchContext ?? instrumentation !== undefined);
+  const commandCore = new MessageBusCore('command', container, middleware, fix, instrumentation, scoped, services);
+  const queryCore = new MessageBusCore('query', container, middleware, fix, instrumentation, scoped, services);
+  const events = new EventBus(container, logger, options.onEventError, instrumentation, scoped, delivery, services);
+  for (const handler of plan.handlers) {
     // Each kernel builds its own instance of each handler class, in its own container.
     if (!container.has(handler)) container.set({ id: handler, factory: (c: ContainerInstance) => construct(handler, c, where) });
-    if (registration.kind === 'event') {
-      for (const type of registration.eventTypes ?? []) events.register(type, handler as never);
-      continue;
-    }
-    const message = registration.message as Constructor;
-    const core = registration.kind === 'command' ? commandCore : queryCore;
-    const existing = claimed.get(message);
-    if (existing === undefined) {
-      claimed.set(message, handler);
-      core.route(message, handler);
-    } else if (existing !== handler) {
-      const conflict = new DuplicateHandlerError(message.name, existing.name, handler.name);
-      problems.push({ code: 'DUPLICATE_HANDLER', handler: handler.name, message: conflict.message });
-      core.route(message, existing, conflict);
-    }
   }
+  for (const [message, handler] of plan.commands) commandCore.route(message, handler);
+  for (const [message, handler] of plan.queries) queryCore.route(message, handler);
+  for (const { type, handler } of plan.events) events.register(type, handler as never);
 
   const commands = new CommandBus(commandCore);
   const queries = new QueryBus(queryCore);
@@ -144,8 +151,9 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
     events,
     container,
     verify() {
-      const found = [...problems];
-      for (const handler of handlerClasses) found.push(...dependencyProblems(handler, container, where));
+      const found: KernelProblem[] = listed ? [] : lateHandlers(plan, origin);
+      if (services !== undefined) found.push(...services.problems());
+      for (const handler of plan.handlers) found.push(...dependencyProblems(handler, container, where, services));
       if (found.length > 0) throw new KernelVerificationError(found);
     },
     dispose() {
@@ -157,27 +165,42 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
 }
 
 /** What to do about a message nobody handles, for the factory the host called. */
-function missingHandlerFix(factory: KernelOrigin['factory'], bus: string, kind: 'command' | 'query', name: string): string {
-  return `List its @${kind}Handler class in ${factory}({ handlers: [...] }), or register one with ${bus}.${kind === 'command' ? 'commands' : 'queries'}.register(${name}, handler).`;
+function missingHandlerFix(factory: KernelOrigin['factory'], bus: string, kind: 'command' | 'query', name: string, takesAll: boolean): string {
+  const register = `register one with ${bus}.${kind === 'command' ? 'commands' : 'queries'}.register(${name}, handler)`;
+  if (takesAll) return `This kernel routes every @${kind}Handler class decorated before it was created: import the module that declares one before calling ${factory}(), or ${register}.`;
+  return `List its @${kind}Handler class in ${factory}({ handlers: [...] }), or ${register}.`;
 }
 
-function notDecorated(handler: Constructor, factory: KernelOrigin['factory']): HandlerRegistration {
-  throw new KernelVerificationError([
-    {
-      code: 'UNRESOLVED_DEPENDENCY',
+/**
+ * For a kernel that takes every decorated class: the classes decorated after it was created, which it
+ * does not route. Judged with the same rule as at creation, so a late class claiming a message this
+ * kernel routes is a `DUPLICATE_HANDLER`.
+ */
+function lateHandlers(plan: RoutePlan, origin: KernelOrigin): KernelProblem[] {
+  const routed = new Set(plan.handlers);
+  const late = decoratedHandlers().filter((h) => !routed.has(h));
+  if (late.length === 0) return [];
+  const now = planRoutes([...plan.handlers, ...late], origin.factory, false);
+  const problems: KernelProblem[] = now.duplicates.map((d) => ({ code: 'DUPLICATE_HANDLER', handler: String(d.details.duplicate), message: d.message }));
+  for (const handler of late) {
+    if (problems.some((p) => p.handler === handler.name)) continue;
+    problems.push({
+      code: 'UNROUTED_HANDLER',
       handler: handler.name,
-      message: `${handler.name} is listed in ${factory}({ handlers }) but has no @commandHandler, @queryHandler or @eventHandler decorator.`,
-    },
-  ]);
+      message: `${handler.name} was decorated after this kernel was created, so the kernel does not route it. Import its module before calling ${origin.factory}(), or list the kernel's handlers explicitly.`,
+    });
+  }
+  return problems;
 }
 
-function dependencyProblems(handler: Constructor, container: ContainerInstance, where: string): KernelProblem[] {
+function dependencyProblems(handler: Constructor, container: ContainerInstance, where: string, services: ScopedServices | undefined): KernelProblem[] {
   const analysis = parametersOf(handler);
   const problems: KernelProblem[] = [];
   for (const param of analysis.params) {
-    const message = parameterProblem(handler, param, analysis, container, where);
+    const scopedToken = param.token !== undefined && services?.has(param.token) === true;
+    const message = scopedToken ? undefined : (parameterProblem(handler, param, analysis, container, where) ?? (services && scopeLeak(param.token, services, container)));
     if (message === undefined) continue;
-    problems.push({ code: 'UNRESOLVED_DEPENDENCY', handler: handler.name, parameter: param.index, token: tokenName(param.token), message });
+    problems.push({ code: 'UNRESOLVED_DEPENDENCY', handler: handler.name, parameter: param.index, token: tokenName(param.token), message: message.startsWith(handler.name) ? message : `${handler.name}: constructor parameter #${param.index}: ${message}` });
   }
   return problems;
 }

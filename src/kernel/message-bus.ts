@@ -7,6 +7,7 @@ import type { Instrumentation } from './instrumentation';
 import { currentScope, runInScope, type CausationScope } from './scope';
 import { randomUUID } from 'node:crypto';
 import type { Constructor } from './registry';
+import { scopedBuild, ServiceScope, type ScopedServices } from './scoped-services';
 
 interface Handles {
   handle(message: unknown, context: DispatchContext): unknown;
@@ -35,7 +36,6 @@ class Dispatch implements DispatchContext, CausationScope {
   readonly causationId: string | undefined;
   readonly metadata: Readonly<Record<string, unknown>>;
   signal: AbortSignal | undefined;
-
   constructor(
     readonly kind: 'command' | 'query',
     readonly message: unknown,
@@ -76,6 +76,14 @@ class Dispatch implements DispatchContext, CausationScope {
   }
 }
 
+/**
+ * A dispatch in a kernel that declares scoped services: it carries the scope, so that nested work
+ * finds it. A class of its own, so a kernel without scoped services keeps the smaller {@link Dispatch}.
+ */
+class ScopedDispatch extends Dispatch {
+  services: ServiceScope | undefined = undefined;
+}
+
 /** Where one message class goes: its handler (resolved on first use) and its composed pipeline. */
 class Route {
   private instance: Handles | undefined;
@@ -87,7 +95,11 @@ class Route {
     readonly conflict: DuplicateHandlerError | undefined,
     container: ContainerInstance,
     middleware: readonly Middleware[],
+    services?: ScopedServices,
   ) {
+    const build = (services !== undefined && typeof source === 'function' && scopedBuild(source, services, 'kernel')) || undefined;
+    // A handler that needs a scoped service is built for each dispatch; the others keep the plain path.
+    const perDispatch = (context: DispatchContext): Promise<unknown> => this.handleInScope(build!, context, (context as ScopedDispatch).services);
     const terminal = (context: DispatchContext): Promise<unknown> => {
       try {
         const handler = this.instance ?? this.resolve(container);
@@ -97,7 +109,28 @@ class Route {
         return Promise.reject(error);
       }
     };
-    this.run = compose(middleware, terminal);
+    this.run = compose(middleware, build === undefined ? terminal : perDispatch);
+  }
+
+  /** Builds the handler for this dispatch's scope and runs it; never cached. Without an await when it can. */
+  private handleInScope(build: (scope: ServiceScope) => unknown, context: DispatchContext, scope: ServiceScope | undefined): Promise<unknown> {
+    try {
+      if (this.conflict) throw this.conflict;
+      if (scope === undefined) throw new KernelError('SCOPE_ENDED', `The handler of ${this.messageName} needs scoped services but runs outside a dispatch scope.`);
+      const built = build(scope);
+      if (built instanceof Promise) return built.then((handler) => this.handleWith(handler as Handles, context));
+      return this.handleWith(built as Handles, context);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private handleWith(handler: Handles, context: DispatchContext): Promise<unknown> {
+    if (typeof handler?.handle !== 'function') {
+      throw new KernelError('INVALID_HANDLER', `The handler for ${this.messageName} has no handle() method.`, { details: { message: this.messageName } });
+    }
+    const result = handler.handle(context.message, context);
+    return result instanceof Promise ? result : Promise.resolve(result);
   }
 
   private resolve(container: ContainerInstance): Handles {
@@ -134,11 +167,13 @@ export class MessageBusCore {
     private readonly instrumentation?: Instrumentation,
     /** Whether dispatches enter their scope (`KernelOptions.dispatchContext`). */
     private readonly scoped = true,
+    /** The kernel's scoped services, when it declares any (then `scoped` is true). */
+    private readonly services?: ScopedServices,
   ) {}
 
   /** Adds or replaces the route of `messageClass`. */
   route(messageClass: Constructor, source: Constructor | Handles, conflict?: DuplicateHandlerError): void {
-    this.routes.set(messageClass, new Route(messageClass.name, source, conflict, this.container, this.middleware));
+    this.routes.set(messageClass, new Route(messageClass.name, source, conflict, this.container, this.middleware, this.services));
   }
 
   /** The message classes this bus routes. */
@@ -164,6 +199,7 @@ export class MessageBusCore {
       const name = typeof type === 'function' && type.name ? type.name : String(message);
       return Promise.reject(new HandlerNotFoundError(this.kind, name, this.missingHandlerFix?.(this.kind, name)));
     }
+    if (this.services !== undefined) return this.executeWithServices(this.services, route, message, options);
     const instrumentation = this.instrumentation;
     // An unscoped kernel neither reads nor enters the scope (reading it costs even when it is empty).
     const dispatch = new Dispatch(this.kind, message, route.messageName, this.container, options, this.scoped ? currentScope() : undefined, instrumentation);
@@ -178,4 +214,51 @@ export class MessageBusCore {
       return Promise.reject(error);
     }
   }
+
+  /**
+   * A dispatch in a kernel with scoped services (always in the dispatch context): a nested dispatch
+   * shares the scope of its top-level dispatch, a top-level dispatch opens one and ends it when done.
+   */
+  private executeWithServices(services: ScopedServices, route: Route, message: unknown, options: ExecuteOptions | undefined): Promise<unknown> {
+    const parent = currentScope();
+    const instrumentation = this.instrumentation;
+    const dispatch = new ScopedDispatch(this.kind, message, route.messageName, this.container, options, parent, instrumentation);
+    const inherited = parent?.services;
+    const top = inherited === undefined || inherited.services !== services || inherited.isEnded;
+    dispatch.services = top ? new ServiceScope(services, dispatch) : inherited;
+    let work: Promise<unknown>;
+    try {
+      work = instrumentation === undefined ? runInScope(dispatch, route.run, dispatch) : runInScope(dispatch, traced, instrumentation, this.kind, route, dispatch);
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    return top ? withServiceScope(dispatch.services, work) : work;
+  }
+}
+
+/**
+ * Settles a top-level dispatch's scope once its work settles: every scoped service created is
+ * disposed (also when the work failed, which then stays the error). A disposal failure after a
+ * success rejects the dispatch with `SCOPE_DISPOSE_FAILED`: a service that commits on dispose must
+ * not report success when the commit failed.
+ */
+function withServiceScope(scope: ServiceScope, work: Promise<unknown>): Promise<unknown> {
+  return work.then(
+    (result) => {
+      const failures = scope.end({ failed: false });
+      return Array.isArray(failures) ? afterDisposal(result, failures) : failures.then((f) => afterDisposal(result, f));
+    },
+    (error: unknown) => {
+      const ended = scope.end({ failed: true, error });
+      if (Array.isArray(ended)) throw error;
+      return ended.then(() => Promise.reject(error));
+    },
+  );
+}
+
+function afterDisposal(result: unknown, failures: readonly unknown[]): unknown {
+  if (failures.length === 0) return result;
+  throw new KernelError('SCOPE_DISPOSE_FAILED', `The dispatch succeeded but ${failures.length} scoped service(s) failed to dispose: ${failures.map((f) => (f instanceof Error ? f.message : String(f))).join('; ')}`, {
+    cause: failures[0],
+  });
 }

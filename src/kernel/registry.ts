@@ -1,5 +1,5 @@
 import type { Token } from 'typedi';
-import { DuplicateHandlerError, KernelError } from './errors';
+import { KernelError } from './errors';
 
 /** A class that can be constructed; handler classes and message classes are of this shape. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,7 +19,7 @@ export interface HandlerOptions {
   inject?: readonly InjectionToken[];
 }
 
-/** What a handler decorator recorded about a class. */
+/** One thing a decorated class handles: a command, a query, or a list of event types. */
 export interface HandlerRegistration {
   readonly kind: 'command' | 'query' | 'event';
   readonly handler: Constructor;
@@ -30,49 +30,129 @@ export interface HandlerRegistration {
   readonly inject?: readonly InjectionToken[];
 }
 
-interface Registry {
-  /** Every decorated handler class, in decoration order. */
-  readonly handlers: Map<Constructor, HandlerRegistration>;
-  /** Message class → the decorated handler class that claimed it. */
-  readonly byMessage: Map<Constructor, Constructor>;
+/** The facts recorded about one decorated class. Facts only: no rule is applied when they are recorded. */
+interface ClassRecord {
+  readonly handler: Constructor;
+  readonly claims: HandlerRegistration[];
+  inject: readonly InjectionToken[] | undefined;
+  /** Routed only by a kernel that lists the class (the library's own use cases). */
+  explicitOnly: boolean;
 }
 
-// One registry per process, shared by the ESM and CJS copies of this package.
-const REGISTRY_KEY = Symbol.for('hostfactory-kernel.registry.v1');
+interface Registry {
+  /** Every decorated handler class, in decoration order. */
+  readonly classes: Map<Constructor, ClassRecord>;
+  /** Constructor parameter index → token, recorded by {@link Inject}, per class. */
+  readonly parameters: Map<Constructor, Map<number, TokenReference>>;
+}
+
+/** A token, or a function returning one (for a class declared further down the file). */
+export type TokenReference = InjectionToken | (() => InjectionToken);
+
+// One registry per process, shared by the ESM and CJS copies of this package (v2: class → facts;
+// v1, of 0.2, also kept a by-message map and is not read).
+const REGISTRY_KEY = Symbol.for('hostfactory-kernel.registry.v2');
 
 function registry(): Registry {
   const holder = globalThis as typeof globalThis & { [REGISTRY_KEY]?: Registry };
-  return (holder[REGISTRY_KEY] ??= { handlers: new Map(), byMessage: new Map() });
+  return (holder[REGISTRY_KEY] ??= { classes: new Map(), parameters: new Map() });
 }
 
-/** The registration of a decorated handler class, or undefined for a plain class. */
-export function registrationOf(handler: Constructor): HandlerRegistration | undefined {
-  return registry().handlers.get(handler);
+/** What `handler` handles, or undefined for a class no handler decorator has seen. */
+export function registrationsOf(handler: Constructor): readonly HandlerRegistration[] | undefined {
+  return registry().classes.get(handler)?.claims;
+}
+
+/** The `{ inject }` tokens given to a handler class's decorator, if any. */
+export function injectTokensOf(handler: Constructor): readonly InjectionToken[] | undefined {
+  return registry().classes.get(handler)?.inject;
 }
 
 /**
- * Records `registration` in the cross-copy registry and nothing else: no container is touched until
- * a kernel takes the class. Throws `DUPLICATE_HANDLER` for a second class claiming the same message.
+ * Every class decorated so far in this process, in decoration order, except those a kernel routes
+ * only when listed (the library's own use cases): what `createKernel()` without `handlers` routes.
+ */
+export function decoratedHandlers(): Constructor[] {
+  const found: Constructor[] = [];
+  for (const record of registry().classes.values()) if (!record.explicitOnly) found.push(record.handler);
+  return found;
+}
+
+/** Keeps `handlers` out of {@link decoratedHandlers}: a kernel routes them only when it lists them. Internal. */
+export function routeOnlyWhenListed(handlers: readonly Constructor[]): void {
+  for (const handler of handlers) {
+    const record = registry().classes.get(handler);
+    if (record !== undefined) record.explicitOnly = true;
+  }
+}
+
+/**
+ * Records that `registration.handler` handles what the registration says, and nothing else: no
+ * container is touched and no other class is compared (duplicates are judged by each kernel). The
+ * same claim twice (a module evaluated twice) is recorded once. Throws `INVALID_HANDLER` only when
+ * one class is given two different `{ inject }` lists, which no kernel could honour both of.
  */
 export function annotate(registration: HandlerRegistration): void {
-  const reg = registry();
-  const known = reg.handlers.get(registration.handler);
-  if (known !== undefined) {
-    if (known.message === registration.message && known.kind === registration.kind) return;
-    throw new KernelError(
-      'DUPLICATE_HANDLER',
-      `${registration.handler.name} is decorated twice with different messages. Give each handler class one decorator.`,
-      { details: { handler: registration.handler.name } },
-    );
+  const classes = registry().classes;
+  const record = classes.get(registration.handler);
+  if (record === undefined) {
+    classes.set(registration.handler, { handler: registration.handler, claims: [registration], inject: registration.inject, explicitOnly: false });
+    return;
   }
-  if (registration.message !== undefined) {
-    const existing = reg.byMessage.get(registration.message);
-    if (existing !== undefined && existing !== registration.handler) {
-      // Kept (not routed) so that a kernel created after a caught error still reports it in verify().
-      reg.handlers.set(registration.handler, registration);
-      throw new DuplicateHandlerError(registration.message.name, existing.name, registration.handler.name);
+  if (registration.inject !== undefined) {
+    if (record.inject !== undefined && !sameTokens(record.inject, registration.inject)) {
+      throw new KernelError(
+        'INVALID_HANDLER',
+        `${registration.handler.name} is given two different { inject } lists by its decorators. Give the constructor's tokens once.`,
+        { details: { handler: registration.handler.name } },
+      );
     }
-    reg.byMessage.set(registration.message, registration.handler);
+    record.inject = registration.inject;
   }
-  reg.handlers.set(registration.handler, registration);
+  if (!record.claims.some((claim) => sameClaim(claim, registration))) record.claims.push(registration);
+}
+
+function sameClaim(a: HandlerRegistration, b: HandlerRegistration): boolean {
+  if (a.kind !== b.kind || a.message !== b.message) return false;
+  return a.kind !== 'event' || sameTokens(a.eventTypes ?? [], b.eventTypes ?? []);
+}
+
+function sameTokens(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((token, i) => token === b[i]);
+}
+
+/** The tokens {@link Inject} recorded for the constructor parameters of `target`, by index. */
+export function injectedParametersOf(target: Constructor): ReadonlyMap<number, InjectionToken> | undefined {
+  const recorded = registry().parameters.get(target);
+  if (recorded === undefined) return undefined;
+  const tokens = new Map<number, InjectionToken>();
+  for (const [index, reference] of recorded) tokens.set(index, isLazy(reference) ? reference() : reference);
+  return tokens;
+}
+
+// A class has a prototype; an arrow function returning a token has none.
+function isLazy(reference: TokenReference): reference is () => InjectionToken {
+  return typeof reference === 'function' && reference.prototype === undefined;
+}
+
+/**
+ * Names the token a constructor parameter is injected from, for every class the kernel builds (its
+ * handlers and the classes they depend on): `constructor(@Inject(PROVIDER) provider: ProviderPort)`.
+ * Takes a typedi `Token`, a string id, a class, or `() => Class` for a class declared later. A legacy
+ * (`experimentalDecorators`) parameter decorator; with standard decorators use `{ inject }`. Records
+ * a fact about the class and nothing else. Throws `TypeError` on anything but a constructor parameter.
+ */
+export function Inject(token: TokenReference): (target: object, propertyKey: string | symbol | undefined, index: number) => void {
+  if (token === undefined || token === null || (typeof token !== 'function' && typeof token !== 'string' && typeof token !== 'object')) {
+    throw new TypeError('Inject() needs a token: a typedi Token, a string id, a class, or () => Class.');
+  }
+  return (target, propertyKey, index) => {
+    if (typeof target !== 'function' || propertyKey !== undefined || typeof index !== 'number') {
+      throw new TypeError('Inject() from hostfactory-kernel marks a constructor parameter; it does not inject properties or method parameters.');
+    }
+    const parameters = registry().parameters;
+    const recorded = parameters.get(target as Constructor) ?? new Map<number, TokenReference>();
+    recorded.set(index, token);
+    parameters.set(target as Constructor, recorded);
+  };
 }

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Instrumentation, WorkSignal, WorkUnit } from './instrumentation';
+import type { ServiceScope } from './scoped-services';
 
 /**
  * The message whose handling is running now, as the work it starts sees it: a command or query
@@ -13,6 +14,8 @@ export interface CausationScope {
   readonly messageId: string | undefined;
   /** The instrumentation of the kernel doing the work, if any. */
   readonly instrumentation: Instrumentation | undefined;
+  /** The scoped services of the top-level dispatch this work belongs to, in a kernel that declares some. */
+  readonly services?: ServiceScope | undefined;
 }
 
 // One store per process, even when the ESM and CJS builds are both loaded, so that a dispatch made
@@ -32,12 +35,13 @@ export function runInScope<A extends unknown[], T>(scope: CausationScope, work: 
 }
 
 /** The scope of delivering one stored event: its correlation, and its id as the causation. Internal. */
-export function eventScope(event: unknown, instrumentation: Instrumentation | undefined, correlationId?: string): CausationScope {
+export function eventScope(event: unknown, instrumentation: Instrumentation | undefined, correlationId?: string, services?: ServiceScope): CausationScope {
   const e = event as { eventId?: unknown; correlationId?: unknown };
   return {
     correlationId: correlationId ?? (typeof e.correlationId === 'string' ? e.correlationId : undefined),
     messageId: typeof e.eventId === 'string' ? e.eventId : undefined,
     instrumentation,
+    services,
   };
 }
 
@@ -49,4 +53,13 @@ export function signal(workSignal: WorkSignal): void {
 /** Runs `work` wrapped by the current work's instrumentation (none: runs it as is). Internal. */
 export function instrumented<T>(unit: WorkUnit, work: () => Promise<T>, instrumentation = currentScope()?.instrumentation): Promise<T> {
   return instrumentation === undefined ? work() : instrumentation.wrap(unit, work);
+}
+
+/**
+ * Runs `work` outside any dispatch scope: what it starts inherits no ids and no scoped services.
+ * The projector delivers committed events this way, since whichever dispatch drains them is not the
+ * one that recorded them. Internal.
+ */
+export function outsideScope<T>(work: () => T): T {
+  return store.exit(work);
 }

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { Inject } from 'typedi';
 import { describe, expect, it, vi } from 'vitest';
-import { createKernel, eventHandler, type EventHandler } from '../../src/kernel';
+import { createKernel, eventHandler, type EventHandler, Inject } from '../../src/kernel';
 import { GREETER, type Greeter } from './fixtures';
 
 interface MachineStarted {

@@ -1,8 +1,8 @@
-// How a kernel builds handler classes: typedi's @Inject, @Service and emitted parameter types, in
+// How a kernel builds handler classes: the kernel's @Inject, typedi's @Service and emitted parameter types, in
 // the kernel's own container, with nothing written to typedi's global container.
 import 'reflect-metadata';
 import { IsString } from 'class-validator';
-import { Container, Inject, Service, Token } from 'typedi';
+import { Container, Service, Token } from 'typedi';
 import { describe, expect, it } from 'vitest';
 import {
   Command,
@@ -13,6 +13,7 @@ import {
   type CommandHandler,
   type EventHandler,
   type Kernel,
+  Inject,
 } from '../../src/kernel';
 import { disposedAfterEach, problemsOf } from '../support/kernels';
 import { GREETER, type Greeter } from './fixtures';
@@ -70,7 +71,7 @@ describe('building handlers', () => {
     expect(a.container.get(Ledger)).not.toBe(b.container.get(Ledger));
   });
 
-  it('mixes emitted types and typedi @Inject(token) parameters', async () => {
+  it('mixes emitted types and @Inject(token) parameters', async () => {
     const k = kernel({ handlers: [RecordHandler, SaluteHandler] });
     k.container.set(GREETER, { greet: (n: string) => `hi ${n}` });
     expect(problemsOf(k)).toEqual([]);
@@ -121,7 +122,7 @@ describe('building handlers', () => {
 });
 
 describe('kernel.verify() on parameters it cannot resolve', () => {
-  it('names an unbound @Inject token and an unknown class type, each with its position', () => {
+  it('names an unbound @Inject token with its position, and builds a class no container knows', async () => {
     class Audit extends Command<void> {}
     @commandHandler(Audit)
     class AuditHandler implements CommandHandler<Audit> {
@@ -134,9 +135,19 @@ describe('kernel.verify() on parameters it cannot resolve', () => {
     const problems = problemsOf(kernel({ handlers: [AuditHandler] }));
     expect(problems).toEqual([
       expect.objectContaining({ code: 'UNRESOLVED_DEPENDENCY', handler: 'AuditHandler', parameter: 0, token: 'Token(test.greeter)' }),
-      expect.objectContaining({ code: 'UNRESOLVED_DEPENDENCY', handler: 'AuditHandler', parameter: 1, token: 'Unbound' }),
     ]);
-    expect(problems[1]?.message).toContain('or decorate that class with @Service()');
+    // Unbound has no @Service() and is bound nowhere: the kernel builds it, once per kernel, without
+    // asking typedi's global container.
+    const k = kernel({ handlers: [AuditHandler] });
+    k.container.set(GREETER, { greet: () => '' });
+    expect(problemsOf(k)).toEqual([]);
+    const seen: Unbound[] = [];
+    k.commands.register(Audit, { handle: () => void seen.push(k.container.get(AuditHandler).unbound) });
+    await k.commands.execute(new Audit());
+    await k.commands.execute(new Audit());
+    expect(seen[0]).toBeInstanceOf(Unbound);
+    expect(seen[1]).toBe(seen[0]);
+    expect(Container.has(Unbound)).toBe(false);
   });
 
   it('explains a parameter typed as an interface, which no container can resolve', () => {
@@ -230,5 +241,53 @@ describe('global state', () => {
     } finally {
       Container.remove(GLOBAL_GREETER);
     }
+  });
+});
+
+describe('the kernel’s own @Inject', () => {
+  it('takes a class declared further down the file as () => Class', async () => {
+    class Count extends Command<number> {}
+    @commandHandler(Count)
+    class CountHandler implements CommandHandler<Count> {
+      constructor(@Inject(() => Counter) private readonly counter: { next(): number }) {}
+      handle() {
+        return this.counter.next();
+      }
+    }
+    class Counter {
+      private n = 0;
+      next() {
+        return ++this.n;
+      }
+    }
+    const k = kernel({ handlers: [CountHandler] });
+    expect(problemsOf(k)).toEqual([]);
+    await k.commands.execute(new Count());
+    await expect(k.commands.execute(new Count())).resolves.toBe(2);
+  });
+
+  it('refuses to decorate anything but a constructor parameter', () => {
+    class Holder {
+      method(_x: unknown) {}
+    }
+    expect(() => Inject(GREETER)(Holder.prototype, 'method', 0)).toThrow(/constructor parameter/);
+    expect(() => Inject(undefined as never)).toThrow(TypeError);
+  });
+
+  it('is needed instead of typedi’s @Inject, which the kernel does not read: verify() says so', async () => {
+    const { Inject: TypediInject } = await import('typedi');
+    class Shout extends Command<void> {}
+    class ShoutHandler implements CommandHandler<Shout> {
+      constructor(readonly greeter: Greeter) {}
+      handle() {}
+    }
+    TypediInject(GREETER)(ShoutHandler, undefined as never, 0);
+    Reflect.defineMetadata('design:paramtypes', [Object], ShoutHandler);
+    commandHandler(Shout)(ShoutHandler);
+    const k = kernel({ handlers: [ShoutHandler] });
+    k.container.set(GREETER, { greet: () => '' });
+    expect(problemsOf(k)).toEqual([
+      expect.objectContaining({ handler: 'ShoutHandler', parameter: 0, message: expect.stringContaining("typedi's own @Inject is not read") }),
+    ]);
   });
 });

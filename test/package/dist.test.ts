@@ -39,7 +39,7 @@ describe('the built package', () => {
     expect(cjs).toEqual(expectedReport());
   });
 
-  it('shares the handler registry and the error brand between the ESM and CJS copies loaded in one process', async () => {
+  it('shares the record of decorated handlers and the error brand between the ESM and CJS copies loaded in one process', async () => {
     const source = `
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
@@ -65,7 +65,10 @@ const capture = async (fn) => { try { await fn(); } catch (error) { return error
 const kernel = cjs.createKernel({ handlers: [PingHandler] });
 const result = await kernel.commands.execute(new Ping('x'));
 const invalid = await capture(() => kernel.commands.execute(new Ping(42)));
-const duplicate = await capture(() => cjs.commandHandler(Ping)(OtherPingHandler));
+// Decorating a second handler through the other copy is recorded, not judged...
+const atDecoration = await capture(() => cjs.commandHandler(Ping)(OtherPingHandler));
+// ...and a kernel from either copy that takes every decorated handler refuses both.
+const duplicate = await capture(() => esm.createKernel());
 const missing = await capture(() => cjs.createKernel({ handlers: [] }).commands.execute(new Ping('x')));
 console.log(JSON.stringify({
   copiesDiffer: esm.createKernel !== cjs.createKernel,
@@ -73,6 +76,7 @@ console.log(JSON.stringify({
   invalidCode: invalid?.code,
   // Ping extends the ESM Command, so its validate() throws the ESM ValidationError.
   cjsRecognisesEsmError: cjs.isKernelError(invalid, 'VALIDATION_FAILED'),
+  atDecoration: atDecoration === undefined,
   duplicateCode: duplicate?.code,
   duplicateNamesBoth: /PingHandler/.test(duplicate?.message) && /OtherPingHandler/.test(duplicate?.message),
   // The CJS kernel throws the CJS HandlerNotFoundError.
@@ -86,6 +90,7 @@ console.log(JSON.stringify({
       result: 'pong:x',
       invalidCode: 'VALIDATION_FAILED',
       cjsRecognisesEsmError: true,
+      atDecoration: true,
       duplicateCode: 'DUPLICATE_HANDLER',
       duplicateNamesBoth: true,
       esmRecognisesCjsError: true,
@@ -95,8 +100,8 @@ console.log(JSON.stringify({
   });
 
   it.each([
-    ['ESM', 'injection.mjs', `import 'reflect-metadata'; import { Container, Inject, Service, Token } from 'typedi'; import * as lib from 'hostfactory-kernel';`],
-    ['CJS', 'injection.cjs', `require('reflect-metadata'); const { Container, Inject, Service, Token } = require('typedi'); const lib = require('hostfactory-kernel');`],
+    ['ESM', 'injection.mjs', `import 'reflect-metadata'; import { Container, Service, Token } from 'typedi'; import * as lib from 'hostfactory-kernel';`],
+    ['CJS', 'injection.cjs', `require('reflect-metadata'); const { Container, Service, Token } = require('typedi'); const lib = require('hostfactory-kernel');`],
   ])('builds handlers from design:paramtypes and @Inject, and verify() explains dropped metadata, as %s', async (_format, file, imports) => {
     // What tsc emits with emitDecoratorMetadata is written out by hand (Reflect.defineMetadata); the
     // class without it is what esbuild or tsx emit for the same source.
@@ -118,7 +123,7 @@ class SaluteHandler {
   handle() { return this.greeting + ' #' + this.ledger.lines.length; }
 }
 Reflect.defineMetadata('design:paramtypes', [String, Ledger], SaluteHandler);
-Inject(GREETING)(SaluteHandler, undefined, 0);
+lib.Inject(GREETING)(SaluteHandler, undefined, 0);
 lib.commandHandler(Salute)(SaluteHandler);
 class TallyHandler {
   constructor(ledger) { this.ledger = ledger; }

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cjsConsumer, esmConsumer, expectedReport } from './consumer';
 import { ensureBuilt, ROOT, run, runNodeJson } from './helpers';
+import { expectedKernelReport, KERNEL_PROGRAM } from './kernel-program';
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** The peers a user installs next to the package, at the ranges package.json declares. */
@@ -17,8 +18,8 @@ const PROJECT = join(SCRATCH, 'consumer');
 const TS_COMMON = `
 import 'reflect-metadata';
 import { IsInt, IsString, Min, MinLength } from 'class-validator';
-import { Container, Inject, Service, Token } from 'typedi';
-import { Command, commandHandler, createKernel, isKernelError, KernelVerificationError, type CommandHandler } from 'hostfactory-kernel';
+import { Container, Service, Token } from 'typedi';
+import { Command, commandHandler, createKernel, Inject, isKernelError, KernelVerificationError, type CommandHandler } from 'hostfactory-kernel';
 
 const GREETING = new Token<string>('greeting');
 
@@ -101,6 +102,9 @@ const TSCONFIG = {
   },
   files: ['main.mts', 'main.cts'],
 };
+
+/** The kernel program of issue 23 (kernel-program.ts), compiled on its own as ESM and CJS. */
+const KERNEL_TSCONFIG = { ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, outDir: 'out-kernel' }, files: ['kernel.mts', 'kernel.cts'] };
 
 async function installPackage(tarball: string): Promise<void> {
   const args = ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball, ...PEERS];
@@ -213,5 +217,14 @@ describe('the packed tarball installed in a fresh project', () => {
     };
     expect(await runNodeJson(join(PROJECT, 'out', 'main.mjs'), PROJECT)).toEqual(expected);
     expect(await runNodeJson(join(PROJECT, 'out', 'main.cjs'), PROJECT)).toEqual(expected);
+  });
+
+  it('self-registers, isolates kernels, judges duplicates per kernel, scopes services to a dispatch and delivers events by strategy, as ESM and CJS', async () => {
+    writeFileSync(join(PROJECT, 'kernel.mts'), `${KERNEL_PROGRAM}\nawait main();\n`);
+    writeFileSync(join(PROJECT, 'kernel.cts'), `${KERNEL_PROGRAM}\nvoid main();\n`);
+    writeFileSync(join(PROJECT, 'tsconfig.kernel.json'), JSON.stringify(KERNEL_TSCONFIG, null, 2));
+    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PROJECT, 'tsconfig.kernel.json')], PROJECT);
+    expect(await runNodeJson(join(PROJECT, 'out-kernel', 'kernel.mjs'), PROJECT)).toEqual(expectedKernelReport());
+    expect(await runNodeJson(join(PROJECT, 'out-kernel', 'kernel.cjs'), PROJECT)).toEqual(expectedKernelReport());
   });
 });

@@ -1,7 +1,7 @@
 // A host factory verifies the wiring of every handler, the host's included, and tells the host
 // the fix for the factory it actually called.
 import 'reflect-metadata';
-import { Inject, Token } from 'typedi';
+import { Token } from 'typedi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHostFactory, CreateTemplate, type HostFactory } from '../../src/application';
 import {
@@ -15,6 +15,7 @@ import {
   type CommandHandler,
   type EventHandler,
   type QueryHandler,
+  Inject,
 } from '../../src/kernel';
 import { createInMemoryStorage, createTestHostFactory, FakeProvider } from '../../src/testing';
 import { problemsOf } from '../support/kernels';
@@ -64,7 +65,7 @@ function track<T extends { dispose(): void }>(value: T): T {
 }
 
 
-type Handlers = readonly (new (...args: never[]) => unknown)[];
+type Handlers = readonly (new (...args: never[]) => unknown)[] | 'decorated';
 const hostFactory = (handlers?: Handlers): HostFactory =>
   createHostFactory({ storage: createInMemoryStorage(), provider: new FakeProvider(), ...(handlers ? { handlers } : {}) });
 const testHostFactory = (handlers?: Handlers): HostFactory => createTestHostFactory(handlers ? { handlers } : {});
@@ -123,7 +124,7 @@ describe.each(factories)('%s(...).verify()', (factory, create) => {
 });
 
 describe('which host handlers a factory takes', () => {
-  it('is the same rule for createKernel, createHostFactory and createTestHostFactory: exactly the listed ones', async () => {
+  it('is the same rule for createKernel, createHostFactory and createTestHostFactory given a list: exactly the listed ones', async () => {
     const mailed: string[] = [];
     const mailer = { send: (text: string) => void mailed.push(text) };
     const kernel = track(createKernel({ handlers: [NotifyHandler] }));
@@ -134,10 +135,22 @@ describe('which host handlers a factory takes', () => {
       await target.commands.execute(new Notify());
     }
     expect(mailed).toEqual(['hello', 'hello', 'hello']);
-    for (const bare of [createKernel(), hostFactory(), testHostFactory()]) {
+    for (const bare of [createKernel({ handlers: [] }), hostFactory(), testHostFactory()]) {
       track(bare);
       const error = await bare.commands.execute(new Notify()).catch((e: unknown) => e);
       expect(isKernelError(error, 'HANDLER_NOT_FOUND')).toBe(true);
     }
+  });
+
+  it('without a list: a host factory routes the use cases alone, a plain kernel every decorated handler', async () => {
+    const mailed: string[] = [];
+    const kernel = track(createKernel());
+    kernel.container.set(MAILER, { send: (text: string) => void mailed.push(text) });
+    await kernel.commands.execute(new Notify());
+    expect(mailed).toEqual(['hello']);
+    const all = track(testHostFactory('decorated'));
+    all.container.set(MAILER, { send: (text: string) => void mailed.push(text) });
+    await all.commands.execute(new Notify());
+    expect(mailed).toEqual(['hello', 'hello']);
   });
 });

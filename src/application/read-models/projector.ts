@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { EventBus, Logger } from '../../kernel';
+import type { EventBus, EventMessage, Logger } from '../../kernel';
 import { type Instrumentation, type ProjectionLagSample } from '../../kernel/instrumentation';
-import { eventScope, runInScope } from '../../kernel/scope';
+import { eventScope, outsideScope, runInScope } from '../../kernel/scope';
 import type { StoredEvent } from '../storage/event-log';
 import type { Storage } from '../storage/storage';
 import { putDocuments } from '../storage/batch';
@@ -201,6 +201,15 @@ export class Projector {
     });
   }
 
+  /**
+   * Committed events reach the event bus outside the dispatch that happens to drain them: it is not
+   * the one that recorded them, so its scoped services (its caller, its transaction) must not leak
+   * into their handlers. The events carry their own correlation and causation.
+   */
+  private deliver(events: readonly EventMessage[]): Promise<unknown> {
+    return outsideScope(() => this.events.publish(events));
+  }
+
   private async publish(): Promise<void> {
     if (this.published === undefined) return;
     const tail = this.tail;
@@ -210,14 +219,14 @@ export class Projector {
       const batch = tail.events.filter((s) => s.position > this.published!);
       if (batch.length === 0) return;
       this.published = batch[batch.length - 1]!.position;
-      await this.events.publish(batch.map((s) => s.event));
+      await this.deliver(batch.map((s) => s.event));
       return;
     }
     for (;;) {
       const batch = await this.storage.eventLog.readAfter(this.published, BATCH);
       if (batch.length === 0) return;
       this.published = batch[batch.length - 1]!.position;
-      await this.events.publish(batch.map((s) => s.event));
+      await this.deliver(batch.map((s) => s.event));
       if (batch.length < BATCH) return;
     }
   }
