@@ -1,15 +1,17 @@
-import { Token, type ContainerInstance } from 'typedi';
+import { Container, Token, type ContainerInstance } from 'typedi';
 import { KernelError } from './errors';
 import { injectedParametersOf, injectTokensOf, type Constructor, type InjectionToken } from './registry';
 
 /**
  * How a kernel builds handler classes, with typedi's public API only:
  * - tokens come from the decorator's `{ inject }` option, the kernel's own `@Inject(token)` parameter
- *   decorator or the `design:paramtypes` metadata TypeScript emits with `emitDecoratorMetadata`, in
- *   that order (typedi's `@Inject` keeps its tokens in typedi's own global handler list, which the
- *   kernel does not read);
- * - each token is resolved with `container.get(token)` in the kernel's own container.
- * Nothing here reads or writes typedi's global container.
+ *   decorator, typedi's own `@Inject(token)`, or the `design:paramtypes` metadata TypeScript emits with
+ *   `emitDecoratorMetadata`, in that order;
+ * - each token is resolved with `container.get(token)` in the kernel's own container. typedi's
+ *   `@Inject` records a parameter in `Container.handlers` (typedi's public list of its decorators'
+ *   records) with a `value(container)` that resolves it: the kernel calls that with its own container,
+ *   as typedi itself does, so the token stays typedi's to know.
+ * Nothing here reads or writes the services of typedi's global container.
  */
 
 /** Where one constructor parameter comes from. */
@@ -17,8 +19,8 @@ export interface Parameter {
   readonly index: number;
   /** The token the parameter is injected from; undefined when nothing names one. */
   readonly token: InjectionToken | undefined;
-  /** How the parameter was named: the decorator's `{ inject }`, the kernel's `@Inject`, or the emitted parameter type. */
-  readonly source: 'inject' | 'decorator' | 'paramtypes' | undefined;
+  /** How the parameter was named: the decorator's `{ inject }`, the kernel's `@Inject`, typedi's `@Inject`, or the emitted parameter type. */
+  readonly source: 'inject' | 'decorator' | 'typedi' | 'paramtypes' | undefined;
   /** Resolves the parameter in a kernel's container. */
   readonly resolve: ((container: ContainerInstance) => unknown) | undefined;
 }
@@ -40,14 +42,35 @@ export function parametersOf(handler: Constructor, inject?: readonly InjectionTo
   const paramTypes = readParamTypes(handler);
   let count = Math.max(handler.length, explicit?.length ?? 0, paramTypes?.length ?? 0);
   for (const index of injected?.keys() ?? []) count = Math.max(count, index + 1);
+  const typedi = typediParameters(handler);
+  for (const index of typedi.keys()) count = Math.max(count, index + 1);
   const params: Parameter[] = [];
-  for (let index = 0; index < count; index++) params.push(parameter(index, explicit?.[index], injected?.get(index), paramTypes?.[index]));
-  return { params, metadataMissing: paramTypes === undefined && params.some((p) => p.token === undefined) };
+  for (let index = 0; index < count; index++) params.push(parameter(index, explicit?.[index], injected?.get(index), typedi.get(index), paramTypes?.[index]));
+  return { params, metadataMissing: paramTypes === undefined && params.some((p) => p.resolve === undefined) };
 }
 
-function parameter(index: number, explicit: InjectionToken | undefined, injected: InjectionToken | undefined, paramType: unknown): Parameter {
+/** A parameter record of typedi's `@Inject`: `value(container)` resolves it in the container given. */
+interface TypediParameterRecord {
+  readonly object: unknown;
+  readonly index?: number;
+  readonly value: (container: ContainerInstance) => unknown;
+}
+
+/** typedi's `@Inject` records for the constructor parameters of `handler` (or of the class it extends), by index. */
+function typediParameters(handler: Constructor): Map<number, TypediParameterRecord> {
+  const found = new Map<number, TypediParameterRecord>();
+  const parent = Object.getPrototypeOf(handler) as unknown;
+  for (const record of (Container as unknown as { handlers?: readonly TypediParameterRecord[] }).handlers ?? []) {
+    if (typeof record.index !== 'number' || typeof record.value !== 'function') continue;
+    if (record.object === handler || (record.object === parent && !found.has(record.index))) found.set(record.index, record);
+  }
+  return found;
+}
+
+function parameter(index: number, explicit: InjectionToken | undefined, injected: InjectionToken | undefined, typedi: TypediParameterRecord | undefined, paramType: unknown): Parameter {
   if (explicit !== undefined) return { index, token: explicit, source: 'inject', resolve: (c) => resolveToken(c, explicit) };
   if (injected !== undefined) return { index, token: injected, source: 'decorator', resolve: (c) => resolveToken(c, injected) };
+  if (typedi !== undefined) return { index, token: undefined, source: 'typedi', resolve: (c) => typedi.value(c) };
   if (!OPAQUE_TYPES.has(paramType) && typeof paramType === 'function') {
     const type = paramType as Constructor;
     return { index, token: type, source: 'paramtypes', resolve: (c) => resolveToken(c, type) };
@@ -110,7 +133,7 @@ export function parameterProblem(handler: Constructor, param: Parameter, analysi
         `or compile with a tool that emits decorator metadata (tsc with emitDecoratorMetadata).`
       );
     }
-    return `${at} has no injection token (its type is an interface, a union or a primitive, which typedi cannot resolve); add @Inject(TOKEN) from hostfactory-kernel to it (typedi's own @Inject is not read by the kernel) or list the tokens in the decorator's { inject } option.`;
+    return `${at} has no injection token (its type is an interface, a union or a primitive, which typedi cannot resolve); add @Inject(TOKEN) to it (the kernel's or typedi's) or list the tokens in the decorator's { inject } option.`;
   }
   if (param.token === undefined || canResolve(container, param.token)) return undefined;
   const token = tokenName(param.token);
