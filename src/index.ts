@@ -95,7 +95,6 @@ export { systemClock, randomIds } from './domain/shared/ports';
 export type { Clock, IdGenerator } from './domain/shared/ports';
 export type { RequestType, RequestId, TemplateId, MachineId } from './domain/shared/ids';
 export type { Tags } from './domain/shared/tags';
-export { TEXT_LIMITS, normaliseMachineId } from './domain/shared/text';
 export type { JsonValue } from './domain/shared/json';
 export type { PriceType, TemplateInput } from './domain/template/template-definition';
 export type { TemplateSnapshot } from './domain/template/template';

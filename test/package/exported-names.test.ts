@@ -13,7 +13,10 @@ import { ensureBuilt, ROOT } from './helpers';
  * it shows up in review. Regenerate with `UPDATE_PUBLIC_NAMES=1 npx vitest run test/package/exported-names.test.ts`.
  */
 const PINNED = join(ROOT, 'test', 'package', 'public-names.json');
-const ROOT_LIMIT = 150;
+// 150 for 0.2.0's surface; 155 since 0.3 added what a host now implements or writes at the root: the
+// provider's cancelProvision types, a request's userData type, and the kernel's Inject and scoped
+// services (text rules and other adapter helpers went to ./storage instead).
+const ROOT_LIMIT = 155;
 
 interface Condition {
   readonly types: string;

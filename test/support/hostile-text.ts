@@ -8,16 +8,14 @@ import {
   RequestMachines,
   RequestReturnMachines,
   SyncRequest,
-  TEXT_LIMITS,
   createHostFactory,
   isKernelError,
-  normaliseMachineId,
   type HostFactory,
   type ProviderMachine,
   type ProviderPort,
   type Storage,
 } from '../../src/index';
-import { textProblem } from '../../src/application/storage/index';
+import { normaliseMachineId, TEXT_LIMITS, textProblem } from '../../src/application/storage/index';
 import { ManualClock, sequentialIds } from '../../src/testing/index';
 import { templateInput } from './templates';
 

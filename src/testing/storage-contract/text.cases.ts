@@ -46,8 +46,8 @@ export const textCases: Record<string, CaseBody> = {
       await tx.machines.findByName(NAME),
       await tx.machines.findByRequest(request.requestId),
     ] as const);
-    assert.deepEqual(byId?.toSnapshot(), machine.toSnapshot(), 'a machine with a 256-code-point id, name and tags at their limits, and a 1,000-code-point reason, did not read back identical');
-    assert.deepEqual(byKey?.toSnapshot(), request.toSnapshot(), 'findByIdempotencyKey did not find (or changed) the request with a 256-code-point key holding backslashes, quotes and newlines');
+    assert.deepEqual(asJson(byId?.toSnapshot()), asJson(machine.toSnapshot()), 'a machine with a 256-code-point id, name and tags at their limits, and a 1,000-code-point reason, did not read back identical');
+    assert.deepEqual(asJson(byKey?.toSnapshot()), asJson(request.toSnapshot()), 'findByIdempotencyKey did not find (or changed) the request with a 256-code-point key holding backslashes, quotes and newlines');
     assert.deepEqual(many.map((m) => m.machineId), [MACHINE_ID], 'getMany did not find the machine by its 256-code-point id');
     assert.deepEqual(byName.map((m) => m.machineId), [MACHINE_ID], 'findByName did not find the machine by its 256-code-point name');
     assert.deepEqual(byRequest.map((m) => m.name), [NAME], 'findByRequest changed the machine name');
@@ -65,7 +65,7 @@ export const textCases: Record<string, CaseBody> = {
       tx.outbox.append(events);
     });
     const log = await storage.eventLog.readAfter(0, 100);
-    assert.deepEqual(log.map((e) => e.event), appended, 'an event read back from the log differs from the one appended: a rebuild would diverge from the snapshot');
+    assert.deepEqual(asJson(log.map((e) => e.event)), asJson(appended), 'an event read back from the log differs from the one appended: a rebuild would diverge from the snapshot');
   },
 
   'text: read-model documents keep any storable text, and equality filters match it exactly': async (storage) => {
@@ -74,10 +74,19 @@ export const textCases: Record<string, CaseBody> = {
       { id: 'plain', name: `${NAME.slice(0, -2)}x`, status: TRICKY.replace('\\b', 'b'), nested: { reason: 'r' } },
     ];
     for (const doc of docs) await storage.readModels.put('contract_text', doc);
-    assert.deepEqual(await storage.readModels.get('contract_text', docs[0]!.id), docs[0], 'a read-model document with backslashes, quotes, newlines and astral text did not read back identical');
+    assert.deepEqual(asJson(await storage.readModels.get('contract_text', docs[0]!.id)), asJson(docs[0]), 'a read-model document with backslashes, quotes, newlines and astral text did not read back identical');
     const byName = await storage.readModels.query('contract_text', { filters: [{ field: 'name', eq: NAME }] });
     assert.deepEqual(byName.items.map((d) => d.id), [docs[0]!.id], 'an equality filter on a 256-code-point name did not match exactly one document');
     const byStatus = await storage.readModels.query('contract_text', { filters: [{ field: 'status', in: [TRICKY] }] });
     assert.deepEqual(byStatus.items.map((d) => d.id), [docs[0]!.id], 'an "in" filter on text with backslashes did not match exactly');
   },
 };
+
+/**
+ * The value as plain JSON data made here: compares what an adapter returns with what was given by
+ * content only, whichever realm built the objects (Jest runs a test file in a VM context of its own,
+ * where strict deep equality would also compare the two realms' prototypes).
+ */
+function asJson(value: unknown): unknown {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
