@@ -58,6 +58,10 @@ if [[ "$version" != "v$line."* ]]; then
 fi
 
 # 2. A copy of the work tree, keeping only its node_modules from an earlier run.
+if ! git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  echo "Node $line: $repo is not a git work tree; the copy is made of the files git tracks or would track" >&2
+  exit 2
+fi
 work="$cache/work-$line"
 mkdir -p "$work"
 find "$work" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
