@@ -2,14 +2,17 @@
 // bench/results/latest.json, written by bench/run.mjs): every block between
 // `<!-- bench:begin NAME -->` and `<!-- bench:end -->` is replaced, so nothing in those blocks is
 // typed by hand. Blocks: `run` (commit, machine, load average), `summary` (every target, one run),
-// and `suite:NAME` (what that suite printed). `render` is also used by test/docs to check the doc.
-import { readFileSync, writeFileSync } from 'node:fs';
+// `suite:NAME` (what that suite printed), and `node-lines` (the per-line table of
+// bench/results/node-lines.json, written by `npm run bench:lines`). `render` is also used by
+// test/docs to check the doc.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { nodeLinesTable } from './lib/node-lines-table.mjs';
 
 const BLOCK = /(<!-- bench:begin ([\w:-]+) -->\n)[\s\S]*?(<!-- bench:end -->)/g;
 
 /** The markdown of block `name` for `results`. */
-export function block(name, { run, targets, outputs }) {
+export function block(name, { run, targets, outputs, nodeLines }) {
   if (name === 'run') {
     const m = run.machine;
     const loaded = run.loadAverage.start[0] > m.nproc || run.loadAverage.end[0] > m.nproc;
@@ -31,6 +34,14 @@ export function block(name, { run, targets, outputs }) {
     const text = outputs[suite];
     return text === undefined ? `(the ${suite} suite did not run)` : ['```text', text, '```'].join('\n');
   }
+  if (name === 'node-lines') {
+    if (nodeLines === undefined) return '(no per-line run yet: `npm run bench:lines` writes bench/results/node-lines.json)';
+    return [
+      `From \`bench/results/node-lines.json\`: one \`npm run bench:lines\` run of commit \`${nodeLines.commit.slice(0, 12)}\`${nodeLines.dirty ? ' (with uncommitted changes to the code under test)' : ''}, started ${nodeLines.startedAt.slice(0, 16).replace('T', ' ')} UTC, on ${nodeLines.lines[0].results.run.machine.cpu}, nproc ${nodeLines.lines[0].results.run.machine.nproc}.`,
+      '',
+      nodeLinesTable(nodeLines.lines),
+    ].join('\n');
+  }
   throw new Error(`docs/benchmarks.md names an unknown bench block "${name}"`);
 }
 
@@ -45,7 +56,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const check = args.includes('--check');
   const file = args.find((a) => a !== '--check') ?? fileURLToPath(new URL('./results/latest.json', import.meta.url));
   const doc = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
-  const results = JSON.parse(readFileSync(file, 'utf8'));
+  const linesFile = fileURLToPath(new URL('./results/node-lines.json', import.meta.url));
+  const nodeLines = existsSync(linesFile) ? JSON.parse(readFileSync(linesFile, 'utf8')) : undefined;
+  const results = { ...JSON.parse(readFileSync(file, 'utf8')), nodeLines };
   const before = readFileSync(doc, 'utf8');
   const after = render(before, results);
   const blocks = [...before.matchAll(BLOCK)].map((m) => m[2]);

@@ -5,14 +5,26 @@
 // writes bench/results/latest.json (committed) and the docs; any other run writes
 // bench/.build/results/latest.json only. BENCH_QUICK=1: smaller sizes and fewer rounds.
 // BENCH_STRICT=1: a FAIL exits non-zero (a shared, noisy machine can flip a close target).
+// BENCH_NODE=22: the whole run on that supported Node line instead, in the line's copy of the work
+// tree (.ci/node-line.sh; combine with BENCH_SUITES=kernel,cold-start for the figures
+// `npm run bench:lines` compares); such a run never replaces the committed results.
+// BENCH_RESULTS_OUT=<file>: also copy the run's results file there (bench/lines.mjs reads it).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { buildBenchAdapters, buildBenchProjections } from './build.mjs';
 import { QUICK, RESULTS_DIR, machine, verdict } from './lib/common.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+
+const line = process.env.BENCH_NODE || undefined;
+if (line !== undefined && line !== '' && line !== process.versions.node.split('.')[0]) {
+  // Another line: the same command there, with that line's Node, node_modules and builds.
+  const env = { ...process.env, BENCH_NODE: line };
+  const child = spawnSync('bash', [here('../.ci/node-line.sh'), line, 'npm', 'run', 'bench'], { stdio: 'inherit', env });
+  process.exit(child.status ?? 1);
+}
 const ALL_SUITES = ['kernel', 'cold-start', 'validation', 'scale', 'batching', 'memory', 'otel'];
 const SUITES = (process.env.BENCH_SUITES ?? ALL_SUITES.join(',')).split(',');
 const FULL = !QUICK && ALL_SUITES.every((s) => SUITES.includes(s));
@@ -80,11 +92,12 @@ for (const suite of SUITES) {
   if (existsSync(file)) figures[suite] = JSON.parse(readFileSync(file, 'utf8'));
 }
 // Only a complete run (every suite, each exiting 0) replaces the committed results and the docs.
-const complete = FULL && process.exitCode !== 1;
+const complete = FULL && process.exitCode !== 1 && line === undefined;
 const OUT = complete ? here('./results/latest.json') : `${RESULTS_DIR}latest.json`;
 mkdirSync(fileURLToPath(new URL('.', `file://${OUT}`)), { recursive: true });
 writeFileSync(OUT, `${JSON.stringify({ run, targets, outputs, figures }, null, 1)}\n`);
 console.log(`\nresults: ${OUT}`);
+if (process.env.BENCH_RESULTS_OUT) copyFileSync(OUT, process.env.BENCH_RESULTS_OUT);
 if (complete) {
   for (const script of ['./chart.mjs', './report.mjs']) {
     const child = spawnSync(process.execPath, [here(script), OUT], { stdio: 'inherit' });

@@ -64,7 +64,15 @@ export async function run(command: string, args: readonly string[], cwd: string,
 
 /** Runs a Node script and parses the one JSON document it prints on its last stdout line. */
 export async function runNodeJson<T = Record<string, unknown>>(script: string, cwd: string): Promise<T> {
-  const { stdout } = await run(process.execPath, [script], cwd);
+  return (await runNodeReport<T>(script, cwd)).report;
+}
+
+/**
+ * Runs a Node script on the Node running the tests (the line under test) and returns the JSON
+ * document of its last stdout line with everything it wrote to stderr (warnings included).
+ */
+export async function runNodeReport<T = Record<string, unknown>>(script: string, cwd: string): Promise<{ report: T; stderr: string }> {
+  const { stdout, stderr } = await run(process.execPath, [script], cwd);
   const last = stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(last) as T;
+  return { report: JSON.parse(last) as T, stderr };
 }

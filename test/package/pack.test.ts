@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cjsConsumer, esmConsumer, expectedReport } from './consumer';
-import { ensureBuilt, ROOT, run, runNodeJson } from './helpers';
+import { ensureBuilt, ROOT, run, runNodeJson, runNodeReport } from './helpers';
 import { expectedKernelReport, KERNEL_PROGRAM } from './kernel-program';
+import { expectedRequireEsmReport, REQUIRE_ESM_FILES } from './require-esm-consumer';
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** The peers a user installs next to the package, at the ranges package.json declares. */
@@ -191,15 +192,27 @@ describe('what the packed tarball carries for a host developer', () => {
   });
 });
 
-describe('the packed tarball installed in a fresh project', () => {
-  it('works for an ES module consumer', async () => {
+// Every supported line runs these (`.ci/run`, `npm run test:node -- 22`): what differs by line shows here.
+describe(`the packed tarball installed in a fresh project, on Node ${process.version}`, () => {
+  it('works for an ES module consumer, without a warning', async () => {
     writeFileSync(join(PROJECT, 'consumer.mjs'), esmConsumer('hostfactory-kernel'));
-    expect(await runNodeJson(join(PROJECT, 'consumer.mjs'), PROJECT)).toEqual(expectedReport());
+    const { report, stderr } = await runNodeReport(join(PROJECT, 'consumer.mjs'), PROJECT);
+    expect(report).toEqual(expectedReport());
+    expect(stderr).toBe('');
   });
 
-  it('works for a CommonJS consumer', async () => {
+  it('works for a CommonJS consumer, without a warning', async () => {
     writeFileSync(join(PROJECT, 'consumer.cjs'), cjsConsumer('hostfactory-kernel'));
-    expect(await runNodeJson(join(PROJECT, 'consumer.cjs'), PROJECT)).toEqual(expectedReport());
+    const { report, stderr } = await runNodeReport(join(PROJECT, 'consumer.cjs'), PROJECT);
+    expect(report).toEqual(expectedReport());
+    expect(stderr).toBe('');
+  });
+
+  it('serves a CommonJS service that require()s its ES module handlers: both copies loaded, one causation scope', async () => {
+    for (const [name, source] of Object.entries(REQUIRE_ESM_FILES)) writeFileSync(join(PROJECT, name), source);
+    const { report, stderr } = await runNodeReport(join(PROJECT, 'service.cjs'), PROJECT);
+    expect(report).toEqual(expectedRequireEsmReport());
+    expect(stderr).toBe('');
   });
 
   it('type-checks and runs a TypeScript consumer with legacy decorators against both declaration files', async () => {
