@@ -25,6 +25,23 @@ const attribute = {
 } as const;
 
 /** A required attribute: `[kind, non-empty value]`. */
+/** A getReturnRequests answer (`{ status, message, requests }`) whose request entries are `entry`, in each product's dialect. */
+function returnRequestsOutput<E extends { readonly required: readonly string[]; readonly properties: object }>(name: string, title: string, entry: E) {
+  return {
+    $schema: SCHEMA,
+    $id: `${BASE}${name}`,
+    title,
+    type: 'object',
+    required: ['status', 'message', 'requests'],
+    properties: {
+      status: { const: 'complete' },
+      message: { type: 'string' },
+      requests: { type: 'array', items: { type: 'object', ...entry, additionalProperties: false } },
+    },
+    additionalProperties: false,
+  } as const;
+}
+
 function pair(kind: 'String' | 'Numeric') {
   return { type: 'array', prefixItems: [{ const: kind }, nonEmpty], minItems: 2, maxItems: 2 } as const;
 }
@@ -206,48 +223,14 @@ export const HOSTFACTORY_SCHEMAS = Object.freeze({
     type: ['object', 'null'],
     properties: { machines: { anyOf: [machineReferences, { type: 'null' }] } },
   },
-  'getReturnRequests.output': {
-    $schema: SCHEMA,
-    $id: `${BASE}getReturnRequests.output`,
-    title: 'getReturnRequests output',
-    type: 'object',
-    required: ['status', 'message', 'requests'],
-    properties: {
-      status: { const: 'complete' },
-      message: { type: 'string' },
-      requests: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['machine', 'gracePeriod'],
-          properties: { machine: nonEmpty, gracePeriod: { type: 'integer', minimum: 0 } },
-          additionalProperties: false,
-        },
-      },
-    },
-    additionalProperties: false,
-  },
-  'lsf.getReturnRequests.output': {
-    $schema: SCHEMA,
-    $id: `${BASE}lsf.getReturnRequests.output`,
-    title: 'getReturnRequests output, LSF resource connector dialect',
-    type: 'object',
-    required: ['status', 'message', 'requests'],
-    properties: {
-      status: { const: 'complete' },
-      message: { type: 'string' },
-      requests: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['machine', 'machineId'],
-          properties: { machine: nonEmpty, machineId: nonEmpty },
-          additionalProperties: false,
-        },
-      },
-    },
-    additionalProperties: false,
-  },
+  'getReturnRequests.output': returnRequestsOutput('getReturnRequests.output', 'getReturnRequests output', {
+    required: ['machine', 'gracePeriod'],
+    properties: { machine: nonEmpty, gracePeriod: { type: 'integer', minimum: 0 } },
+  }),
+  'lsf.getReturnRequests.output': returnRequestsOutput('lsf.getReturnRequests.output', 'getReturnRequests output, LSF resource connector dialect', {
+    required: ['machine', 'machineId'],
+    properties: { machine: nonEmpty, machineId: nonEmpty },
+  }),
   'error.output': ERROR_OUTPUT_SCHEMA,
   'templates.file': {
     $schema: SCHEMA,

@@ -118,14 +118,7 @@ export class ServiceScope implements ScopedServiceContext {
 
   constructor(
     readonly services: ScopedServices,
-    private readonly origin: {
-      readonly kind: 'command' | 'query' | 'event';
-      readonly message: unknown;
-      readonly messageId: string | undefined;
-      readonly correlationId: string | undefined;
-      readonly causationId: string | undefined;
-      readonly metadata: Readonly<Record<string, unknown>>;
-    },
+    private readonly origin: Omit<ScopedServiceContext, 'container' | 'get'>,
   ) {}
 
   get kind() { return this.origin.kind; }
