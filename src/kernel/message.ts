@@ -1,5 +1,5 @@
-import { plainToInstance, type ClassTransformOptions } from 'class-transformer';
 import { ValidationError } from './errors';
+import { toInstance } from './instance-plan';
 import { collectIssues, deepFreeze, inspectPlain } from './validation';
 
 /** Type-only key of a message's result type; never present at run time. */
@@ -7,16 +7,7 @@ declare const RESULT: unique symbol;
 /** Type-only key that keeps commands and queries apart structurally. */
 declare const KIND: unique symbol;
 
-/**
- * class-transformer options for untrusted input: no implicit conversion (a `"3"` stays a string
- * and fails `@IsInt`), extra keys kept so validation can reject them, declared defaults applied.
- */
-export const TRANSFORM_OPTIONS: ClassTransformOptions = Object.freeze({
-  enableImplicitConversion: false,
-  excludeExtraneousValues: false,
-  exposeDefaultValues: true,
-  enableCircularCheck: false,
-});
+export { TRANSFORM_OPTIONS } from './instance-plan';
 
 /** Shared behaviour of commands and queries: validation and construction from untrusted data. */
 abstract class Message<TResult> {
@@ -52,7 +43,7 @@ abstract class Message<TResult> {
   static from<M extends Message<unknown>>(this: new (...args: any[]) => M, plain: unknown): M {
     const problems = inspectPlain(plain);
     if (problems.length > 0) throw new ValidationError(this.name, problems);
-    const instance = plainToInstance(this, plain, TRANSFORM_OPTIONS) as M;
+    const instance = toInstance(this, plain as object);
     instance.validate();
     deepFreeze(instance);
     // A private field stays writable on a frozen object, and no one else can set it.
