@@ -27,6 +27,8 @@ export type {
   RequestReturnMachinesInputDocument,
   GetReturnRequestsInputDocument,
 } from './wire';
+/** The domain's bounds on a request's fields, which the commands, the parsers and the schemas all read. */
+export { REQUEST_LIMITS } from '../domain';
 export {
   HOSTFACTORY_INPUT_LIMITS,
   parseGetAvailableTemplatesInput,

@@ -6,7 +6,7 @@ import {
   RequestMachines,
   RequestReturnMachines,
 } from '../application';
-import { checkText, codePointLength, collectRequestAccount, MAX_TEMPLATE_CAPACITY, parseTemplateDefinition, TEXT_LIMITS, textProblem } from '../domain';
+import { checkText, codePointLength, collectRequestAccount, parseTemplateDefinition, REQUEST_LIMITS, textProblem } from '../domain';
 import { isKernelError, ValidationError } from '../kernel';
 import { describeValue, Issues, isRecord, joinPath, movedPaths, pathUnder, underPath } from '../kernel/validation';
 import type {
@@ -25,13 +25,13 @@ export const HOSTFACTORY_INPUT_LIMITS = Object.freeze({
   /** Most request ids one getRequestStatus call may name. */
   maxRequests: 1000,
   /** Most machines one requestReturnMachines or getReturnRequests call may name. */
-  maxMachines: 10_000,
+  maxMachines: REQUEST_LIMITS.maxMachinesPerCall,
   /** Most templates one templates file may hold. */
   maxTemplates: MAX_TEMPLATES_PER_DOCUMENT,
   /** Largest `machineCount` (the largest capacity a template can have). */
-  maxMachineCount: MAX_TEMPLATE_CAPACITY,
-  /** Longest id or host name accepted, in Unicode code points (`TEXT_LIMITS.id`: the longest machine id stored). */
-  maxIdLength: TEXT_LIMITS.id,
+  maxMachineCount: REQUEST_LIMITS.maxMachineCount,
+  /** Longest id or host name accepted, in Unicode code points (the longest machine id stored). */
+  maxIdLength: REQUEST_LIMITS.maxMachineReferenceLength,
   /** Largest `-f` file `runHostFactoryOperation` reads, in bytes. */
   maxFileBytes: 16 * 1024 * 1024,
 });
@@ -138,8 +138,8 @@ export function parseRequestMachinesInput(input: unknown): RequestMachines {
   const count = body.machineCount;
   const countPath = joinPath(prefix, 'machineCount');
   if (count === undefined || count === null) problems.add(countPath, 'isDefined', `${countPath} is required: the number of machines to create`);
-  else if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > L.maxMachineCount) {
-    problems.add(countPath, 'isInt', `${countPath} must be a whole number from 1 to ${L.maxMachineCount}, got ${describeValue(count)}${typeof count === 'string' ? ' (write it as a JSON number, without quotes)' : ''}`);
+  else if (typeof count !== 'number' || !Number.isInteger(count) || count < REQUEST_LIMITS.minMachineCount || count > L.maxMachineCount) {
+    problems.add(countPath, 'isInt', `${countPath} must be a whole number from ${REQUEST_LIMITS.minMachineCount} to ${L.maxMachineCount}, got ${describeValue(count)}${typeof count === 'string' ? ' (write it as a JSON number, without quotes)' : ''}`);
   }
   const account = collectRequestAccount({ rcAccount: top.rc_account as string, userData: top.userData as string }, problems, { rcAccount: 'rc_account', userData: 'userData' });
   problems.throwIfAny(subject);

@@ -1,6 +1,7 @@
 import { TemplateCapacityExceededError, TemplateInactiveError } from '../shared/errors';
 import { parseMachineId } from '../shared/ids';
 import { Issues, collect, joinPath, describeValue } from '../../kernel/validation';
+import { REQUEST_LIMITS } from './request-limits';
 import { countsUnits, deliverableUnits, remainingCapacity, templateCapacity } from '../template/template-capacity';
 import { parseOptions, collectRequestAccount, type AcquireRequestInput, type ReturnRequestInput } from './request-input';
 import { DEFAULT_MAX_PER_REQUEST, type RequestState } from './request-state';
@@ -19,8 +20,8 @@ export function admitAcquire(input: AcquireRequestInput): NewRequestFields {
   const account = collectRequestAccount(input, issues);
   const { template, requestedCount, activeUnits } = input;
   const maxPerRequest = input.limits?.maxPerRequest ?? DEFAULT_MAX_PER_REQUEST;
-  if (!Number.isInteger(requestedCount) || requestedCount < 1) {
-    issues.add('requestedCount', 'isInt', `must be an integer >= 1, got ${describeValue(requestedCount)}`);
+  if (!Number.isInteger(requestedCount) || requestedCount < REQUEST_LIMITS.minMachineCount || requestedCount > REQUEST_LIMITS.maxMachineCount) {
+    issues.add('requestedCount', 'isInt', `must be an integer from ${REQUEST_LIMITS.minMachineCount} to ${REQUEST_LIMITS.maxMachineCount}, got ${describeValue(requestedCount)}`);
   }
   if (!Number.isInteger(activeUnits) || activeUnits < 0) {
     issues.add('activeUnits', 'isInt', `must be an integer >= 0, got ${describeValue(activeUnits)}`);

@@ -5,6 +5,7 @@ import { parseTags } from '../shared/tags';
 import { checkText, TEXT_LIMITS } from '../shared/text';
 import { type Issues, collect, describeValue } from '../../kernel/validation';
 import type { CapacityTerms } from '../template/template-capacity';
+import { REQUEST_LIMITS } from './request-limits';
 import { DEFAULT_REQUEST_TIMEOUT_SECONDS, MAX_REQUEST_TIMEOUT_SECONDS, type RequestLimits, type RequestState, type RequestUserData } from './request-state';
 
 export type { RequestUserData } from './request-state';
@@ -69,7 +70,7 @@ export interface RequestAccountInput {
 }
 
 /** Limits on `rcAccount` and `userData`. */
-export const REQUEST_ACCOUNT_LIMITS = Object.freeze({ maxRcAccountLength: 128, maxUserDataBytes: 16_384 });
+export const REQUEST_ACCOUNT_LIMITS = Object.freeze({ maxRcAccountLength: REQUEST_LIMITS.maxRcAccountLength, maxUserDataBytes: REQUEST_LIMITS.maxUserDataBytes });
 
 const RC_ACCOUNT = /^[A-Za-z0-9_.:/@+=-]+$/;
 const USER_DATA_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;

@@ -6,7 +6,8 @@ import { describeValue } from '../../kernel/validation';
 /** Canonical lower-case UUID v4. */
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const REQUEST_ID = /^(req|ret)-(.+)$/;
-const TEMPLATE_ID = /^[0-9A-Za-z_-]{1,64}$/;
+/** What a template id is made of: 1–64 of `0-9 A-Z a-z - _` (the commands and the wire schemas read it). */
+export const TEMPLATE_ID = /^[0-9A-Za-z_-]{1,64}$/;
 
 /** Whether a request acquires machines or hands them back. */
 export type RequestType = 'acquire' | 'return';
