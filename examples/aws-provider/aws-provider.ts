@@ -18,7 +18,7 @@ import { ec2Fleets, shortfall, spotFleets, type FleetView } from './fleets';
 import { chunks, describeInstanceIds, findInstances, forKnownIds, IDS_PER_CALL, type FoundInstance } from './instances';
 import { createEc2Fleet, requestSpotFleet, runInstances, type Launched, type LaunchOrder } from './launchers';
 import { launchSettings } from './launch-settings';
-import { launchFailed, providerMachine } from './machine-facts';
+import { launchFailed, pendingTooLong, providerMachine, stuckLaunch } from './machine-facts';
 import { cancelRequest, releaseFinishedRequests } from './release';
 import { REQUEST_TAG, requestTags, RETURN_TAG, tagMap } from './tags';
 
@@ -28,6 +28,10 @@ export interface AwsEc2ProviderOptions {
   readonly pageSize?: number;
   /** The Auto Scaling client, for templates with `providerApi: "ASG"` (and detaching their instances on return). */
   readonly autoScaling?: AutoScalingClient;
+  /** An instance still `pending` this many seconds after launch is terminated and reported failed (IBM's `AWS_INSTANCE_PENDING_TIMEOUT_SEC`). Default: never. */
+  readonly pendingTimeoutSeconds?: number;
+  /** The clock `pendingTimeoutSeconds` is measured on, in epoch milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** Seconds between a spot interruption notice and the interruption (EC2's two-minute warning). */
@@ -45,10 +49,14 @@ const STOPPED_STATES = ['stopping', 'stopped', 'shutting-down', 'terminated'];
 export class AwsEc2Provider implements ProviderPort {
   private readonly pageSize: number;
   private readonly autoScaling: AutoScalingClient | undefined;
+  private readonly pendingTimeoutSeconds: number | undefined;
+  private readonly now: () => number;
 
   constructor(readonly client: EC2Client, options: AwsEc2ProviderOptions = {}) {
     this.pageSize = options.pageSize ?? 1000;
     this.autoScaling = options.autoScaling;
+    this.pendingTimeoutSeconds = options.pendingTimeoutSeconds;
+    this.now = options.now ?? Date.now;
   }
 
   /** Launches the request's units, unless EC2 already has instances or a fleet tagged with the request (then reports those). */
@@ -105,7 +113,24 @@ export class AwsEc2Provider implements ProviderPort {
     const known = new Set(instances.map((f) => f.instance.InstanceId));
     const named = [...input.machineIds, ...fleets.flatMap((f) => f.instanceIds)].filter((id) => id.startsWith('i-') && !known.has(id));
     const more = await describeInstanceIds(this.client, [...new Set(named)]);
-    return this.machines([...instances, ...more], fleets);
+    return this.machines(await this.endStuckLaunches([...instances, ...more]), fleets);
+  }
+
+  /**
+   * Terminates the instances pending longer than `pendingTimeoutSeconds` (as IBM's plug-in does
+   * with AWS_INSTANCE_PENDING_TIMEOUT_SEC) and marks them so they are reported failed. A failed
+   * TerminateInstances fails the describe: the next one tries again.
+   */
+  private async endStuckLaunches(found: FoundInstance[]): Promise<FoundInstance[]> {
+    const timeout = this.pendingTimeoutSeconds;
+    if (timeout === undefined) return found;
+    const stuck = found.filter(({ instance }) => pendingTooLong(instance, timeout, this.now())).map(({ instance }) => instance.InstanceId!);
+    for (const batch of chunks(stuck, IDS_PER_CALL)) {
+      await forKnownIds(batch, async (ids) => {
+        await ec2Call('TerminateInstances (pending too long)', () => this.client.send(new TerminateInstancesCommand({ InstanceIds: ids })));
+      });
+    }
+    return found.map((f) => (stuck.includes(f.instance.InstanceId!) ? { ...f, instance: stuckLaunch(f.instance, timeout) } : f));
   }
 
   /**

@@ -4,6 +4,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { parseJsonText } from '../../src/hostfactory/json-text';
+import { describeValue } from '../../src/kernel/index';
 import { AwsProviderError } from './errors';
 
 /** Name of the provider configuration file, beside the templates file. */
@@ -30,13 +31,16 @@ export interface AwsProviderConfig {
   readonly credentialFile?: string;
   /** Milliseconds to wait for a connection to be established (SDK `requestHandler.connectionTimeout`). */
   readonly connectionTimeoutMs?: number;
+  /** Seconds an instance may stay `pending` before it is terminated and reported failed (180–10000; default: no limit). */
+  readonly pendingTimeoutSeconds?: number;
 }
 
-const KEYS = new Set(['region', 'endpoint', 'profile', 'retryMode', 'maxAttempts', 'pageSize', 'credentialFile', 'connectionTimeoutMs']);
+const KEYS = new Set(['region', 'endpoint', 'profile', 'retryMode', 'maxAttempts', 'pageSize', 'credentialFile', 'connectionTimeoutMs', 'pendingTimeoutSeconds']);
 
 /**
- * The keys of IBM's own AWS plug-in (`awsprov_config.json` as IBM documents it) and what each maps to;
- * `null`: accepted and checked, with no effect in this example (why in docs/aws-provider.md).
+ * The keys of IBM's own AWS plug-in (`awsprov_config.json` as IBM documents it) and the setting each
+ * maps to; `null`: checked and dropped, because the value asks for exactly what this example does
+ * (ACCEPT_PROPAGATED_LOG_SETTING true: the log level is HF_LOGLEVEL). Every key takes effect or is refused.
  */
 const IBM_KEYS: Readonly<Record<string, { readonly to: keyof AwsProviderConfig | null; readonly check: (v: unknown) => string | undefined; readonly map?: (v: unknown) => unknown }>> = {
   AWS_REGION: { to: 'region', check: nonEmptyString },
@@ -44,16 +48,19 @@ const IBM_KEYS: Readonly<Record<string, { readonly to: keyof AwsProviderConfig |
   AWS_CREDENTIAL_FILE: { to: 'credentialFile', check: absolutePath },
   AWS_REQUEST_RETRY_ATTEMPTS: { to: 'maxAttempts', check: intIn(0, 10), map: (v) => (v as number) + 1 },
   AWS_CONNECTION_TIMEOUT_MS: { to: 'connectionTimeoutMs', check: intIn(1, 2_147_483_647) },
-  AWS_INSTANCE_PENDING_TIMEOUT_SEC: { to: null, check: intIn(180, 10_000) },
-  AWS_DESCRIBE_REQUEST_RETRY_ATTEMPTS: { to: null, check: intIn(0, 10) },
-  AWS_DESCRIBE_REQUEST_INTERVAL: { to: null, check: intIn(0, 10_000) },
-  AWS_KEY_FILE: { to: null, check: absolutePath },
-  ACCEPT_PROPAGATED_LOG_SETTING: { to: null, check: (v) => (v === true || v === false || v === 'true' || v === 'false' ? undefined : 'must be true or false') },
+  AWS_INSTANCE_PENDING_TIMEOUT_SEC: { to: 'pendingTimeoutSeconds', check: intIn(180, 10_000) },
+  ACCEPT_PROPAGATED_LOG_SETTING: {
+    to: null,
+    check: (v) => (v === true || v === 'true' ? undefined : 'must be true here: this provider always logs at the host factory\'s HF_LOGLEVEL (set true, or remove the key)'),
+  },
 };
-/** IBM keys this example refuses, with why. */
+/** IBM keys this example refuses, with why and what to do instead. */
 const REFUSED_IBM_KEYS: Readonly<Record<string, string>> = {
   AWS_PROXY_HOST: 'is not supported by this example: set HTTPS_PROXY for a proxy-aware agent in your own adapter',
   AWS_PROXY_PORT: 'is not supported by this example: set HTTPS_PROXY for a proxy-aware agent in your own adapter',
+  AWS_DESCRIBE_REQUEST_RETRY_ATTEMPTS: 'is not supported: describe calls retry with every other call (set AWS_REQUEST_RETRY_ATTEMPTS), and the next getRequestStatus asks again; remove the key',
+  AWS_DESCRIBE_REQUEST_INTERVAL: 'is not supported: the SDK spaces retries with its own backoff (see AWS_REQUEST_RETRY_ATTEMPTS); remove the key',
+  AWS_KEY_FILE: 'is not used: this provider never reads key pair files (EC2 gets the template\'s keyName); remove the key',
 };
 
 function nonEmptyString(v: unknown): string | undefined {
@@ -98,17 +105,18 @@ export function parseAwsProviderConfig(value: unknown, source = AWS_CONFIG_FILE)
   const raw = fromIbmKeys(value as Record<string, unknown>, bad);
   for (const key of Object.keys(raw)) if (!KEYS.has(key)) bad(key, `is not a setting (known: ${[...KEYS].join(', ')}, or IBM's ${Object.keys(IBM_KEYS).join(', ')}); credentials belong in the SDK's chain or a credential file, not here`);
   for (const key of ['region', 'endpoint', 'profile'] as const) {
-    if (raw[key] !== undefined && (typeof raw[key] !== 'string' || raw[key] === '')) bad(key, `must be a non-empty string, got ${JSON.stringify(raw[key])}`);
+    if (raw[key] !== undefined && (typeof raw[key] !== 'string' || raw[key] === '')) bad(key, `must be a non-empty string, got ${describeValue(raw[key])}`);
   }
-  if (raw.endpoint !== undefined && !/^https?:\/\//.test(raw.endpoint as string)) bad('endpoint', `must be an http(s) URL, got ${JSON.stringify(raw.endpoint)}`);
-  if (raw.retryMode !== undefined && raw.retryMode !== 'standard' && raw.retryMode !== 'adaptive') bad('retryMode', `must be "standard" or "adaptive", got ${JSON.stringify(raw.retryMode)}`);
+  if (raw.endpoint !== undefined && !/^https?:\/\//.test(raw.endpoint as string)) bad('endpoint', `must be an http(s) URL, got ${describeValue(raw.endpoint)}`);
+  if (raw.retryMode !== undefined && raw.retryMode !== 'standard' && raw.retryMode !== 'adaptive') bad('retryMode', `must be "standard" or "adaptive", got ${describeValue(raw.retryMode)}`);
   const intIn = (key: string, min: number, max: number): void => {
     const v = raw[key];
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < min || (v as number) > max)) bad(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < min || (v as number) > max)) bad(key, `must be an integer from ${min} to ${max}, got ${describeValue(v)}`);
   };
   intIn('maxAttempts', 1, 20);
   intIn('pageSize', 5, 1000);
   intIn('connectionTimeoutMs', 1, 2_147_483_647);
+  intIn('pendingTimeoutSeconds', 180, 10_000);
   if (raw.credentialFile !== undefined && (typeof raw.credentialFile !== 'string' || !raw.credentialFile.startsWith('/'))) bad('credentialFile', 'must be an absolute path');
   return raw as AwsProviderConfig;
 }

@@ -16,7 +16,11 @@ export function openAwsProvider(confdir: string): AwsEc2Provider & { close(): vo
   const config = loadAwsProviderConfig(confdir);
   const client = createEc2Client(config);
   const autoScaling = createAutoScalingClient(config);
-  const provider = new AwsEc2Provider(client, { autoScaling, ...(config.pageSize === undefined ? {} : { pageSize: config.pageSize }) });
+  const provider = new AwsEc2Provider(client, {
+    autoScaling,
+    ...(config.pageSize === undefined ? {} : { pageSize: config.pageSize }),
+    ...(config.pendingTimeoutSeconds === undefined ? {} : { pendingTimeoutSeconds: config.pendingTimeoutSeconds }),
+  });
   return Object.assign(provider, {
     close: () => {
       client.destroy();

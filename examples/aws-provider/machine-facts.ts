@@ -9,6 +9,8 @@ const LAUNCH_FAILURES = new Set([
   'Client.VolumeLimitExceeded',
   'Client.InternalError',
   'Client.InvalidSnapshot.NotFound',
+  // Ours: the adapter ended a launch that stayed pending too long (see stuckLaunch).
+  'Client.PendingTimeout',
 ]);
 
 /** True when EC2 ended the instance because its launch failed (state reason above). */
@@ -33,6 +35,21 @@ export function machineStatus(instance: Instance): MachineStatus {
     case 'terminated': return 'terminated';
     default: return 'unknown';
   }
+}
+
+/** True when `instance` is still pending more than `timeoutSeconds` after its launch, at `now` (epoch ms). */
+export function pendingTooLong(instance: Instance, timeoutSeconds: number, now: number): boolean {
+  const launched = instance.LaunchTime?.getTime();
+  return instance.State?.Name === 'pending' && launched !== undefined && now - launched > timeoutSeconds * 1000;
+}
+
+/** The instance as terminated for a launch that never left pending: reported as a failed slot with why. */
+export function stuckLaunch(instance: Instance, timeoutSeconds: number): Instance {
+  return {
+    ...instance,
+    State: { Name: 'terminated', Code: 48 },
+    StateReason: { Code: 'Client.PendingTimeout', Message: `the instance stayed pending longer than ${timeoutSeconds} s (AWS_INSTANCE_PENDING_TIMEOUT_SEC) and was terminated` },
+  };
 }
 
 /** What the port reports about one instance; `resourceId` is the fleet or reservation it came from. */

@@ -1,4 +1,5 @@
 import { MACHINE_STATUSES, REQUEST_STATUSES } from '../../src/application/storage/index';
+import { REQUEST_LIMITS } from '../../src/hostfactory';
 
 /** A JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1). */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -147,11 +148,11 @@ export const OPENAPI_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   RequestMachinesBody: object(
     {
       templateId: { type: 'string', pattern: '^[0-9A-Za-z_-]{1,64}$' },
-      machineCount: { type: 'integer', minimum: 1 },
+      machineCount: { type: 'integer', minimum: REQUEST_LIMITS.minMachineCount, maximum: REQUEST_LIMITS.maxMachineCount },
       tags: stringMap,
       priority: { type: 'integer' },
-      timeoutSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 },
-      idempotencyKey: { type: 'string', minLength: 1, maxLength: 256, description: 'Prefer the Idempotency-Key header.' },
+      timeoutSeconds: { type: 'integer', minimum: 1, maximum: REQUEST_LIMITS.maxTimeoutSeconds, default: 3600 },
+      idempotencyKey: { type: 'string', minLength: 1, maxLength: REQUEST_LIMITS.maxIdempotencyKeyLength, description: 'Prefer the Idempotency-Key header.' },
     },
     ['templateId', 'machineCount'],
   ),
@@ -163,10 +164,10 @@ export const OPENAPI_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   RequestStatus: object({ ...requestFields, machines: { type: 'array', items: ref('RequestMachine') } }),
   RequestPage: page('Request'),
   MachineReference: object(
-    { machineId: { type: 'string', minLength: 1, maxLength: 256 }, name: { type: 'string', minLength: 1, maxLength: 256 } },
+    { machineId: { type: 'string', minLength: 1, maxLength: REQUEST_LIMITS.maxMachineReferenceLength }, name: { type: 'string', minLength: 1, maxLength: REQUEST_LIMITS.maxMachineReferenceLength } },
     [],
   ),
-  ReturnMachinesBody: object({ machines: { type: 'array', minItems: 1, maxItems: 10000, items: ref('MachineReference') } }),
+  ReturnMachinesBody: object({ machines: { type: 'array', minItems: 1, maxItems: REQUEST_LIMITS.maxMachinesPerCall, items: ref('MachineReference') } }),
   ReturnMachinesResult: object({ requestId: { type: 'string' }, notFound: strings, alreadyReturning: strings }),
   Machine: object(machineFields),
   MachinePage: page('Machine'),

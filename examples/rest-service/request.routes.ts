@@ -74,7 +74,7 @@ export function requestRoutes(api: FastifyInstance, hostFactory: HostFactory, li
   });
 }
 
-/** The idempotency key stored for `tenant`'s `key`: a hash, so it fits the 200-character limit. */
+/** The idempotency key stored for `tenant`'s `key`: a hash (46 characters), so it fits `REQUEST_LIMITS.maxIdempotencyKeyLength` whatever the caller's key. */
 function tenantKey(tenant: string, key: string): string {
   return `t1-${createHash('sha256').update(tenant).update('\u0000').update(key).digest('base64url')}`;
 }

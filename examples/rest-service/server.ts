@@ -35,7 +35,7 @@ import { startTelemetry } from './telemetry';
 function portFromEnv(value: string | undefined): number {
   if (value === undefined || value === '') return 8080;
   const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(port >= 0 && port <= 65_535)) throw new Error(`PORT must be an integer 0-65535, got "${value}"`);
+  if (!(port >= 0 && port <= 65_535)) throw new Error('PORT must be a whole number from 0 to 65535: correct the variable (its value is not shown)');
   return port;
 }
 

@@ -22,5 +22,9 @@ const run =
         createHostFactory: openHostFactory,
       });
 void run.then((code) => {
-  process.exitCode = code;
+  // Exit now, not when the event loop drains: a provider call abandoned at its timeout (a socket the
+  // cloud never answers) would keep the process alive until Symphony kills it at
+  // HF_PROVIDER_ACTION_TIMEOUT, and a killed script is a failed call. The document and the log are
+  // written synchronously, and the code cache is saved on 'exit'.
+  process.exit(code);
 });

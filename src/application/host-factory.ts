@@ -22,6 +22,8 @@ import { Projector, type ProjectionLag } from './read-models/projector';
 import { createReconciler, type Reconciler } from './reconcile/reconciler';
 import { DEFAULT_PROJECTIONS, type Projection } from './read-models/projections';
 import { RUNTIME, type Runtime } from './runtime';
+import { GetReturnRequests } from './requests/request.queries';
+import { collectReturnRequests, reportRequestStatus, type RequestStatusReport, type ReturnRequestsOptions, type ReturnRequestsReport } from './requests/status-reports';
 import type { Storage } from './storage/storage';
 import type { HostFactoryLimits } from './tokens';
 
@@ -93,6 +95,18 @@ export interface HostFactory {
   projectionStatus(): ProjectionLag[];
   /** Runs `Reconcile` on an interval for a long-running host (`start({ everyMs })`, `stop()`); `dispose()` stops it. */
   readonly reconciler: Reconciler;
+  /**
+   * The status of each request, in order, fresh from the provider (the use case behind Symphony's
+   * getRequestStatus, for any front end): `status: null` for an unknown id; when the provider cannot
+   * be asked, the stored status with `staleReason`. Never throws for one request's sync failure.
+   */
+  requestStatus(requestIds: readonly string[]): Promise<RequestStatusReport[]>;
+  /**
+   * The machines the cloud wants back (the use case behind Symphony's getReturnRequests, for any
+   * front end): fetches new reclaim notices and refreshes `machines` (the hosts the caller
+   * holds), runs one bounded Reconcile (unless `reconcile: false`), then lists them.
+   */
+  returnRequests(machines?: readonly { readonly name?: string; readonly machineId?: string }[], options?: Pick<ReturnRequestsOptions, 'reconcile'>): Promise<ReturnRequestsReport>;
   dispose(): void;
 }
 
@@ -152,8 +166,11 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
   container.set(RUNTIME, runtime);
 
   const reconciler = createReconciler(kernel.commands, logger);
+  const buses = { commands: kernel.commands, queries: kernel.queries };
   return {
     reconciler,
+    requestStatus: (requestIds) => reportRequestStatus(buses, requestIds, logger),
+    returnRequests: (machines = [], use = {}) => collectReturnRequests(buses, GetReturnRequests.from({ machines: machines.map((m) => ({ ...m })) }), { ...use, logger }),
     commands: kernel.commands,
     queries: kernel.queries,
     events: kernel.events,

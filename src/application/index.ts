@@ -55,6 +55,8 @@ export type { Reconciler, ReconcilerOptions } from './reconcile/reconciler';
 export { GetMachine, ListMachines } from './machines/machine.queries';
 export { CAPACITY_HOLDING_STATUSES, committedUnits } from './requests/capacity';
 export { NoActiveMachinesError } from './requests/request.errors';
+export { reportRequestStatus, collectReturnRequests, RETURN_REQUESTS_RECONCILE } from './requests/status-reports';
+export type { RequestStatusReport, ReturnRequestsReport, ReturnRequestsOptions, UseCaseBuses } from './requests/status-reports';
 
 export { TemplateDto } from './read-models/template.dto';
 export { RequestDto, RequestStatusDto, RequestMachineDto } from './read-models/request.dto';

@@ -14,6 +14,7 @@ export {
   requestTypeOf,
   parseTemplateId,
   parseMachineId,
+  TEMPLATE_ID,
 } from './shared/ids';
 export type { Tags } from './shared/tags';
 export { parseTags, formatTags, isWireSafe, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH } from './shared/tags';
@@ -100,6 +101,7 @@ export type {
 export type { RequestSnapshot } from './request/request';
 export type { RequestOptions, AcquireTemplateTerms, AcquireRequestInput, ReturnRequestInput, RequestAccountInput, RequestUserData } from './request/request-input';
 export { collectRequestAccount, REQUEST_ACCOUNT_LIMITS } from './request/request-input';
+export { REQUEST_LIMITS } from './request/request-limits';
 export { Request } from './request/request';
 
 // machine

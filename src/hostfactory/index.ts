@@ -27,6 +27,8 @@ export type {
   RequestReturnMachinesInputDocument,
   GetReturnRequestsInputDocument,
 } from './wire';
+/** The domain's bounds on a request's fields, which the commands, the parsers and the schemas all read. */
+export { REQUEST_LIMITS } from '../domain';
 export {
   HOSTFACTORY_INPUT_LIMITS,
   parseGetAvailableTemplatesInput,
@@ -63,6 +65,6 @@ export type { JsonSyntaxLocation } from './json-text';
 export { fileLogger, jsonLinesLogger } from './file-logger';
 export { detectProduct, resolveProviderEnvironment, ProviderEnvironmentError } from './provider-environment';
 export type { HostFactoryProduct, ProviderEnvironment, ProviderEnvironmentOptions, ProviderEnvironmentErrorCode } from './provider-environment';
-export { openStateDirectory, providerTimeBudget, DEFAULT_PROVIDER_TIME_BUDGET } from './provider-directories';
+export { openStateDirectory, providerTimeBudget, DEFAULT_PROVIDER_TIME_BUDGET, configuredActionTimeoutMs, HOSTFACTORY_CONF_FILE } from './provider-directories';
 export type { ProviderTimeBudget } from './provider-directories';
 export type { FileLoggerOptions, LogLevel } from './file-logger';

@@ -6,10 +6,9 @@ import {
   RequestMachines,
   RequestReturnMachines,
 } from '../application';
-import { checkText, codePointLength, collectRequestAccount, MAX_TEMPLATE_CAPACITY, parseTemplateDefinition, TEXT_LIMITS, textProblem } from '../domain';
-import { Issues } from '../domain/shared/validation';
+import { checkText, codePointLength, collectRequestAccount, parseTemplateDefinition, REQUEST_LIMITS, textProblem } from '../domain';
 import { isKernelError, ValidationError } from '../kernel';
-import { isRecord, joinPath, movedPaths, pathUnder, underPath } from '../kernel/issue-paths';
+import { describeValue, Issues, isRecord, joinPath, movedPaths, pathUnder, underPath } from '../kernel/validation';
 import type {
   GetRequestStatusInputDocument,
   GetReturnRequestsInputDocument,
@@ -26,13 +25,13 @@ export const HOSTFACTORY_INPUT_LIMITS = Object.freeze({
   /** Most request ids one getRequestStatus call may name. */
   maxRequests: 1000,
   /** Most machines one requestReturnMachines or getReturnRequests call may name. */
-  maxMachines: 10_000,
+  maxMachines: REQUEST_LIMITS.maxMachinesPerCall,
   /** Most templates one templates file may hold. */
   maxTemplates: MAX_TEMPLATES_PER_DOCUMENT,
   /** Largest `machineCount` (the largest capacity a template can have). */
-  maxMachineCount: MAX_TEMPLATE_CAPACITY,
-  /** Longest id or host name accepted, in Unicode code points (`TEXT_LIMITS.id`: the longest machine id stored). */
-  maxIdLength: TEXT_LIMITS.id,
+  maxMachineCount: REQUEST_LIMITS.maxMachineCount,
+  /** Longest id or host name accepted, in Unicode code points (the longest machine id stored). */
+  maxIdLength: REQUEST_LIMITS.maxMachineReferenceLength,
   /** Largest `-f` file `runHostFactoryOperation` reads, in bytes. */
   maxFileBytes: 16 * 1024 * 1024,
 });
@@ -50,19 +49,11 @@ export interface TemplatesFileOptions {
 
 const L = HOSTFACTORY_INPUT_LIMITS;
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value.length > 40 ? `a string "${value.slice(0, 37)}..."` : `the string "${value}"`;
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
-  return typeof value;
-}
-
 /** The top of an input document: a JSON object (`{}` when `optional` and absent). */
 function documentObject(input: unknown, subject: string, optional = false): Record<string, unknown> {
   if (optional && (input === undefined || input === null)) return {};
   if (isRecord(input)) return input;
-  throw new ValidationError(subject, [{ path: '', constraint: 'isObject', message: `the input must be a JSON object, got ${describe(input)}` }]);
+  throw new ValidationError(subject, [{ path: '', constraint: 'isObject', message: `the input must be a JSON object, got ${describeValue(input)}` }]);
 }
 
 /** A list given as an array, or as a single object (the IBM reference draws some lists that way). */
@@ -74,7 +65,7 @@ function list(problems: Issues, value: unknown, path: string, max: number, requi
   }
   const items = Array.isArray(value) ? value : isRecord(value) ? [value] : undefined;
   if (items === undefined) {
-    problems.add(path, 'isArray', `${label} must be an array of objects, got ${describe(value)}`);
+    problems.add(path, 'isArray', `${label} must be an array of objects, got ${describeValue(value)}`);
     return undefined;
   }
   if (items.length > max) {
@@ -90,7 +81,7 @@ function idString(problems: Issues, value: unknown, path: string, required: bool
     return undefined;
   }
   if (typeof value !== 'string' || value.trim() === '') {
-    problems.add(path, 'isNotEmpty', `${path} must be a non-empty string, got ${describe(value)}`);
+    problems.add(path, 'isNotEmpty', `${path} must be a non-empty string, got ${describeValue(value)}`);
     return undefined;
   }
   // The one rule for stored text (docs/domain.md, "Text"): no NUL, no lone surrogate, at most
@@ -108,7 +99,7 @@ function machineReferences(problems: Issues, value: unknown, required: boolean):
   const references: WireMachineReference[] = [];
   items.forEach((item, index) => {
     const path = joinPath('machines', index);
-    if (!isRecord(item)) return problems.add(path, 'isObject', `${path} must be an object { "name", "machineId" }, got ${describe(item)}`);
+    if (!isRecord(item)) return problems.add(path, 'isObject', `${path} must be an object { "name", "machineId" }, got ${describeValue(item)}`);
     const name = idString(problems, item.name, joinPath(path, 'name'), true);
     const machineId = idString(problems, item.machineId, joinPath(path, 'machineId'), false);
     if (name !== undefined) references.push(machineId === undefined ? { name } : { name, machineId });
@@ -138,7 +129,7 @@ export function parseRequestMachinesInput(input: unknown): RequestMachines {
   const nested = top.template !== undefined;
   const problems = new Issues();
   if (nested && !isRecord(top.template)) {
-    problems.add('template', 'isObject', `template must be an object { "templateId", "machineCount" }, got ${describe(top.template)}`);
+    problems.add('template', 'isObject', `template must be an object { "templateId", "machineCount" }, got ${describeValue(top.template)}`);
     problems.throwIfAny(subject);
   }
   const body = (nested ? top.template : top) as Record<string, unknown>;
@@ -147,8 +138,8 @@ export function parseRequestMachinesInput(input: unknown): RequestMachines {
   const count = body.machineCount;
   const countPath = joinPath(prefix, 'machineCount');
   if (count === undefined || count === null) problems.add(countPath, 'isDefined', `${countPath} is required: the number of machines to create`);
-  else if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > L.maxMachineCount) {
-    problems.add(countPath, 'isInt', `${countPath} must be a whole number from 1 to ${L.maxMachineCount}, got ${describe(count)}`);
+  else if (typeof count !== 'number' || !Number.isInteger(count) || count < REQUEST_LIMITS.minMachineCount || count > L.maxMachineCount) {
+    problems.add(countPath, 'isInt', `${countPath} must be a whole number from ${REQUEST_LIMITS.minMachineCount} to ${L.maxMachineCount}, got ${describeValue(count)}${typeof count === 'string' ? ' (write it as a JSON number, without quotes)' : ''}`);
   }
   const account = collectRequestAccount({ rcAccount: top.rc_account as string, userData: top.userData as string }, problems, { rcAccount: 'rc_account', userData: 'userData' });
   problems.throwIfAny(subject);
@@ -168,7 +159,7 @@ export function parseGetRequestStatusInput(input: unknown): GetRequestStatusInpu
   const requestIds: string[] = [];
   (items ?? []).forEach((item, index) => {
     const path = joinPath('requests', index);
-    if (!isRecord(item)) return problems.add(path, 'isObject', `${path} must be an object { "requestId" }, got ${describe(item)}`);
+    if (!isRecord(item)) return problems.add(path, 'isObject', `${path} must be an object { "requestId" }, got ${describeValue(item)}`);
     const id = idString(problems, item.requestId, joinPath(path, 'requestId'), true);
     if (id !== undefined) requestIds.push(id);
   });
@@ -212,7 +203,7 @@ export function parseTemplatesFile(input: unknown, options: TemplatesFileOptions
   const subject = 'templates file';
   const bare = Array.isArray(input);
   if (!bare && !isRecord(input)) {
-    throw new ValidationError(subject, [{ path: '', constraint: 'isObject', message: `a templates file must be { "templates": [ ... ] }, got ${describe(input)}` }]);
+    throw new ValidationError(subject, [{ path: '', constraint: 'isObject', message: `a templates file must be { "templates": [ ... ] }, got ${describeValue(input)}` }]);
   }
   const problems = new Issues();
   const base = bare ? '' : 'templates';

@@ -1,4 +1,4 @@
-import { GetRequestStatus, Reconcile, SyncReclaimNotices, SyncRequest, type HostFactory, type RequestStatusDto } from '../application';
+import { collectReturnRequests, reportRequestStatus, type UseCaseBuses } from '../application';
 import { isKernelError, type Logger } from '../kernel';
 import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
 import {
@@ -11,13 +11,12 @@ import {
 import {
   formatGetAvailableTemplatesOutput,
   formatGetRequestStatusOutput,
-  formatGetReturnRequestsLsfOutput,
-  formatGetReturnRequestsOutput,
+  formatGetReturnRequestsLsfReport,
+  formatGetReturnRequestsReport,
   formatNoActiveMachinesOutput,
   formatRequestMachinesOutput,
-  formatRequestNotFoundEntry,
   formatRequestReturnMachinesOutput,
-  formatRequestStatusEntry,
+  formatRequestStatusReport,
 } from './output';
 import type { HostFactoryProduct } from './provider-environment';
 import type {
@@ -28,7 +27,6 @@ import type {
   GetReturnRequestsOutput,
   HostFactoryOperation,
   RequestIdOutput,
-  WireRequestStatusEntry,
 } from './wire';
 
 /*
@@ -98,43 +96,10 @@ export function runParsedOperation(operations: ParsedOperations, parsed: ParsedO
   return (operations[parsed.operation] as (input: ParsedOperation['input']) => Promise<OperationResult<unknown>>)(parsed.input);
 }
 
-const DEFAULT_API_RECONCILE = { limit: 25, budgetMs: 10_000 };
-
 /** The five operations over a host factory's buses, on parsed input. */
-export function parsedOperations(hostFactory: Pick<HostFactory, 'commands' | 'queries'>, options: HostFactoryApiOptions, logger: Logger): ParsedOperations {
+export function parsedOperations(hostFactory: UseCaseBuses, options: HostFactoryApiOptions, logger: Logger): ParsedOperations {
   const { commands, queries } = hostFactory;
   const answer = <O extends HostFactoryOperation>(operation: O, work: () => Promise<Outputs[O] | Answered>) => answerWith(logger, operation, work);
-
-  /** One bounded Reconcile run; its failure is logged and never fails the operation. */
-  async function reconcile(): Promise<void> {
-    if (options.reconcile === false) return;
-    try {
-      const result = await commands.execute(Reconcile.from({ ...DEFAULT_API_RECONCILE, ...options.reconcile }));
-      if (result.abandoned + result.errors + result.conflicts > 0) logger.info('getReturnRequests reconciled open requests', { ...result });
-    } catch (error) {
-      logger.warn('getReturnRequests could not reconcile open requests; the next call tries again', { error: errorText(error) });
-    }
-  }
-
-  async function statusOf(requestId: string): Promise<WireRequestStatusEntry> {
-    let note: string | undefined;
-    try {
-      await commands.execute(SyncRequest.from({ requestId }));
-    } catch (error) {
-      if (isKernelError(error, 'REQUEST_NOT_FOUND')) return formatRequestNotFoundEntry(requestId);
-      logger.warn(`getRequestStatus could not synchronise ${requestId}; answering from stored state`, { requestId, error: errorText(error) });
-      const reason = isKernelError(error) ? error.message : 'an unexpected error (see the provider log)';
-      note = `The provider could not be asked for fresh status, so this is the last known state: ${reason}`;
-    }
-    let status: RequestStatusDto;
-    try {
-      status = await queries.execute(GetRequestStatus.from({ requestId }));
-    } catch (error) {
-      if (isKernelError(error, 'REQUEST_NOT_FOUND')) return formatRequestNotFoundEntry(requestId);
-      throw error;
-    }
-    return formatRequestStatusEntry(status, note);
-  }
 
   return {
     getAvailableTemplates: (query) => answer('getAvailableTemplates', async () => formatGetAvailableTemplatesOutput(await queries.execute(query))),
@@ -142,12 +107,7 @@ export function parsedOperations(hostFactory: Pick<HostFactory, 'commands' | 'qu
     requestMachines: (command) => answer('requestMachines', async () => formatRequestMachinesOutput(await commands.execute(command))),
 
     getRequestStatus: ({ requestIds }) =>
-      answer('getRequestStatus', async () => {
-        const entries: WireRequestStatusEntry[] = [];
-        // One at a time: each sync is a provider call plus a commit; order follows the input.
-        for (const requestId of requestIds) entries.push(await statusOf(requestId));
-        return formatGetRequestStatusOutput(entries);
-      }),
+      answer('getRequestStatus', async () => formatGetRequestStatusOutput((await reportRequestStatus(hostFactory, requestIds, logger)).map(formatRequestStatusReport))),
 
     requestReturnMachines: (command) =>
       answer('requestReturnMachines', async () => {
@@ -162,19 +122,8 @@ export function parsedOperations(hostFactory: Pick<HostFactory, 'commands' | 'qu
 
     getReturnRequests: (query) =>
       answer('getReturnRequests', async () => {
-        const machines = (query.machines ?? []).map(({ machineId, name }) => ({ ...(machineId === undefined ? {} : { machineId }), ...(name === undefined ? {} : { name }) }));
-        let note: string | undefined;
-        try {
-          // The held hosts too: one the cloud took back behind Symphony's back is corrected and listed.
-          await commands.execute(SyncReclaimNotices.from({ machines }));
-        } catch (error) {
-          logger.warn('getReturnRequests could not fetch reclaim notices; answering from the recorded ones', { error: errorText(error) });
-          note = `The cloud could not be asked for new notices, so these are the last recorded ones: ${isKernelError(error) ? error.message : 'an unexpected error (see the provider log)'}`;
-        }
-        await reconcile();
-        const wanted = await queries.execute(query);
-        const output = options.dialect === 'lsf' ? formatGetReturnRequestsLsfOutput(wanted) : formatGetReturnRequestsOutput(wanted);
-        return note === undefined ? output : { ...output, message: `${output.message} ${note}` };
+        const report = await collectReturnRequests(hostFactory, query, { logger, ...(options.reconcile === undefined ? {} : { reconcile: options.reconcile }) });
+        return options.dialect === 'lsf' ? formatGetReturnRequestsLsfReport(report) : formatGetReturnRequestsReport(report);
       }),
   };
 }

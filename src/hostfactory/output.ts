@@ -1,4 +1,5 @@
 import type { ReclaimDto, RequestStatusDto, ReturnMachinesResult, TemplateDto } from '../application';
+import type { RequestStatusReport, ReturnRequestsReport } from '../application';
 import { formatTags, type MachineStatus, type RequestStatus } from '../domain';
 import type {
   GetAvailableTemplatesOutput,
@@ -133,6 +134,17 @@ export function formatRequestNotFoundEntry(requestId: string, message?: string):
   };
 }
 
+/**
+ * One request of the getRequestStatus answer from the use case's report: the not-found entry when no
+ * request has the id, else {@link formatRequestStatusEntry}, noting the stale reason when the provider
+ * could not be asked.
+ */
+export function formatRequestStatusReport(report: RequestStatusReport): WireRequestStatusEntry {
+  if (report.status === null) return formatRequestNotFoundEntry(report.requestId);
+  const note = report.staleReason === undefined ? undefined : `The provider could not be asked for fresh status, so this is the last known state: ${report.staleReason}`;
+  return formatRequestStatusEntry(report.status, note);
+}
+
 /** The getRequestStatus answer. */
 export function formatGetRequestStatusOutput(entries: readonly WireRequestStatusEntry[]): GetRequestStatusOutput {
   return { requests: [...entries] };
@@ -191,4 +203,20 @@ export function formatGetReturnRequestsLsfOutput(reclaims: readonly Pick<Reclaim
     message: message ?? (reclaims.length > 0 ? HOSTFACTORY_MESSAGES.getReturnRequests : HOSTFACTORY_MESSAGES.getReturnRequestsNone),
     requests: reclaims.map((r) => ({ machine: r.machine, machineId: r.machineId ?? r.machine })),
   };
+}
+
+/** The note appended to a getReturnRequests message when the cloud could not be asked. */
+function withStaleNote<O extends { message: string }>(output: O, report: ReturnRequestsReport): O {
+  if (report.staleReason === undefined) return output;
+  return { ...output, message: `${output.message} The cloud could not be asked for new notices, so these are the last recorded ones: ${report.staleReason}` };
+}
+
+/** The getReturnRequests answer (Symphony's dialect) from the use case's report. */
+export function formatGetReturnRequestsReport(report: ReturnRequestsReport): GetReturnRequestsOutput {
+  return withStaleNote(formatGetReturnRequestsOutput(report.reclaims), report);
+}
+
+/** The getReturnRequests answer in LSF's dialect from the use case's report. */
+export function formatGetReturnRequestsLsfReport(report: ReturnRequestsReport): GetReturnRequestsLsfOutput {
+  return withStaleNote(formatGetReturnRequestsLsfOutput(report.reclaims), report);
 }

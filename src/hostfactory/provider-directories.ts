@@ -1,4 +1,5 @@
-import { accessSync, constants, lstatSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ProviderEnvironmentError, type ProviderEnvironment } from './provider-environment';
 
 /**
@@ -59,4 +60,29 @@ export function providerTimeBudget(actionTimeoutMs: number | undefined, defaults
   const usable = Math.max(0, actionTimeoutMs - Math.max(2_000, actionTimeoutMs / 10));
   const share = Math.max(100, Math.floor(usable / 5));
   return Object.freeze({ providerTimeoutMs: Math.min(defaults.providerTimeoutMs, share), reconcileBudgetMs: Math.min(defaults.reconcileBudgetMs, share) });
+}
+
+/** Symphony's host factory configuration file in `$HF_CONFDIR`, where IBM documents `HF_PROVIDER_ACTION_TIMEOUT`. */
+export const HOSTFACTORY_CONF_FILE = 'hostfactoryconf.json';
+
+/**
+ * Symphony's action timeout (ms) from `$HF_CONFDIR/hostfactoryconf.json`, for when the environment
+ * does not carry `HF_PROVIDER_ACTION_TIMEOUT`: IBM documents it as a parameter of that file, in whole
+ * seconds, and does not say that scripts receive it. An absent, unreadable, oversized or malformed
+ * file, or a value that is not 1–86400 whole seconds, gives undefined (the defaults then apply, which
+ * fit inside Symphony's usual 300 s); the file is Symphony's, so its faults are not the provider's.
+ */
+export function configuredActionTimeoutMs(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const confdir = env.HF_CONFDIR?.trim();
+  if (confdir === undefined || !confdir.startsWith('/')) return undefined;
+  const file = join(confdir, HOSTFACTORY_CONF_FILE);
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile() || stat.size > 1_048_576) return undefined;
+    const value: unknown = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null)?.HF_PROVIDER_ACTION_TIMEOUT;
+    const seconds = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+    return typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 1 && seconds <= 86_400 ? seconds * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }

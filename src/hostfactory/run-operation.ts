@@ -6,7 +6,7 @@ import { fileLogger, jsonLinesLogger } from './file-logger';
 import { parseJsonText } from './json-text';
 import { HOSTFACTORY_INPUT_LIMITS } from './input';
 import { parsedOperations, parseOperation, runParsedOperation, type OperationResult, type ParsedOperation } from './operations';
-import { providerTimeBudget, type ProviderTimeBudget } from './provider-directories';
+import { configuredActionTimeoutMs, providerTimeBudget, type ProviderTimeBudget } from './provider-directories';
 import { resolveProviderEnvironment, type HostFactoryProduct, type ProviderEnvironment } from './provider-environment';
 import { HOSTFACTORY_OPERATIONS, type HostFactoryOperation } from './wire';
 
@@ -78,6 +78,10 @@ export async function runHostFactoryOperation(operation: string, argv: readonly 
   try {
     const mode = io.environment ?? 'auto';
     if (mode !== 'none') provider = resolveProviderEnvironment(env, mode === 'auto' ? {} : { product: mode });
+    if (provider?.product === 'symphony' && provider.actionTimeoutMs === undefined) {
+      const configured = configuredActionTimeoutMs(env);
+      if (configured !== undefined) provider = { ...provider, actionTimeoutMs: configured };
+    }
   } catch (error) {
     environmentError = error;
   }

@@ -4,18 +4,22 @@
  * inputs describe every variant the parse functions accept.
  */
 
+import { MAX_TEMPLATES_PER_DOCUMENT } from '../application';
+import { MAX_TEMPLATE_CAPACITY, REQUEST_LIMITS, TEMPLATE_ID } from '../domain';
+
 const SCHEMA = 'https://json-schema.org/draft/2020-12/schema';
 const BASE = 'urn:hostfactory-kernel:hostfactory:';
 
+const RC_ACCOUNT_PATTERN = `^[A-Za-z0-9_.:/@+=-]{1,${REQUEST_LIMITS.maxRcAccountLength}}$`;
 const nonEmpty = { type: 'string', minLength: 1 } as const;
-const id = { type: 'string', minLength: 1, maxLength: 256 } as const;
+const id = { type: 'string', minLength: 1, maxLength: REQUEST_LIMITS.maxMachineReferenceLength } as const;
 const tagsString = { type: 'string', description: '"k=v;k=v"' } as const;
 const machineReference = {
   type: 'object',
   required: ['name'],
   properties: { name: id, machineId: { anyOf: [id, { type: 'null' }] } },
 } as const;
-const machineReferences = { anyOf: [{ type: 'array', maxItems: 10_000, items: machineReference }, machineReference] } as const;
+const machineReferences = { anyOf: [{ type: 'array', maxItems: REQUEST_LIMITS.maxMachinesPerCall, items: machineReference }, machineReference] } as const;
 
 const attribute = {
   type: 'array',
@@ -50,9 +54,9 @@ const wireTemplate = {
   type: 'object',
   required: ['templateId', 'maxNumber', 'availableNumber', 'attributes', 'priceType'],
   properties: {
-    templateId: { type: 'string', pattern: '^[0-9A-Za-z_-]{1,64}$' },
-    maxNumber: { type: 'integer', minimum: -1, maximum: 10_000 },
-    availableNumber: { type: 'integer', minimum: 0, maximum: 10_000 },
+    templateId: { type: 'string', pattern: TEMPLATE_ID.source },
+    maxNumber: { type: 'integer', minimum: -1, maximum: MAX_TEMPLATE_CAPACITY },
+    availableNumber: { type: 'integer', minimum: 0, maximum: MAX_TEMPLATE_CAPACITY },
     attributes: {
       type: 'object',
       required: ['type', 'ncpus'],
@@ -95,7 +99,7 @@ const wireMachine = {
     priceType: { enum: ['ondemand', 'spot'] },
     instanceTags: tagsString,
     cloudHostId: { type: ['string', 'null'] },
-    rcAccount: { type: 'string', pattern: '^[A-Za-z0-9_.:/@+=-]{1,128}$' },
+    rcAccount: { type: 'string', pattern: RC_ACCOUNT_PATTERN },
     message: { type: 'string' },
   },
   additionalProperties: false,
@@ -142,12 +146,12 @@ export const HOSTFACTORY_SCHEMAS = Object.freeze({
       body: {
         type: 'object',
         required: ['templateId', 'machineCount'],
-        properties: { templateId: id, machineCount: { type: 'integer', minimum: 1, maximum: 10_000 } },
+        properties: { templateId: id, machineCount: { type: 'integer', minimum: REQUEST_LIMITS.minMachineCount, maximum: REQUEST_LIMITS.maxMachineCount } },
       },
     },
     type: 'object',
     properties: {
-      rc_account: { anyOf: [{ type: 'string', pattern: '^[A-Za-z0-9_.:/@+=-]{1,128}$' }, { type: 'null' }] },
+      rc_account: { anyOf: [{ type: 'string', pattern: RC_ACCOUNT_PATTERN }, { type: 'null' }] },
       userData: { anyOf: [{ type: 'string' }, { type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' } }, { type: 'null' }] },
     },
     anyOf: [
@@ -241,8 +245,8 @@ export const HOSTFACTORY_SCHEMAS = Object.freeze({
         type: 'object',
         required: ['templateId', 'maxNumber', 'attributes'],
         properties: {
-          templateId: { type: 'string', pattern: '^[0-9A-Za-z_-]{1,64}$' },
-          maxNumber: { type: 'integer', minimum: -1, maximum: 10_000 },
+          templateId: { type: 'string', pattern: TEMPLATE_ID.source },
+          maxNumber: { type: 'integer', minimum: -1, maximum: MAX_TEMPLATE_CAPACITY },
           attributes: {
             type: 'object',
             required: ['type', 'ncpus'],
@@ -266,9 +270,9 @@ export const HOSTFACTORY_SCHEMAS = Object.freeze({
       {
         type: 'object',
         required: ['templates'],
-        properties: { templates: { anyOf: [{ type: 'array', maxItems: 10_000, items: { $ref: '#/$defs/template' } }, { $ref: '#/$defs/template' }] } },
+        properties: { templates: { anyOf: [{ type: 'array', maxItems: MAX_TEMPLATES_PER_DOCUMENT, items: { $ref: '#/$defs/template' } }, { $ref: '#/$defs/template' }] } },
       },
-      { type: 'array', maxItems: 10_000, items: { $ref: '#/$defs/template' } },
+      { type: 'array', maxItems: MAX_TEMPLATES_PER_DOCUMENT, items: { $ref: '#/$defs/template' } },
     ],
   },
 } as const);

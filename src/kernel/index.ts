@@ -42,3 +42,5 @@ export {
   KernelVerificationError,
 } from './errors';
 export type { KernelErrorJSON, KernelErrorOptions, ValidationIssue, KernelProblem } from './errors';
+/** Names a value in an error message by kind and size (`a string of 6 characters`), never by content: for a host's own parsers. */
+export { describeValue } from './validation';

@@ -1,6 +1,7 @@
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importGraph, layerOf, SRC } from './source-graph';
+import { importGraph, layerOf, sourceFiles, SRC } from './source-graph';
 
 /*
  * The shape of `src`: layers import one way (kernel ← domain ← application ← hostfactory, testing)
@@ -66,5 +67,21 @@ describe('the import graph of src', () => {
   it('detects a circle when one exists (self-check of the walker)', () => {
     const fake = new Map([['a', ['b']], ['b', ['a']], ['c', []]]);
     expect(cycles(fake).length).toBe(1);
+  });
+});
+
+describe('the Symphony layer (src/hostfactory)', () => {
+  // Wire-only: it parses documents, dispatches the parsed message or calls a use case, and formats the
+  // answer. Sequencing syncs, reconciles and reads is a use case's job (src/application), so a REST
+  // host gets the same behaviour.
+  const USE_CASE_STEPS = ['SyncRequest', 'SyncReclaimNotices', 'Reconcile', 'GetRequestStatus'];
+
+  it('names none of the commands and queries the use cases sequence', () => {
+    const found: string[] = [];
+    for (const file of sourceFiles(join(SRC, 'hostfactory'))) {
+      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      for (const name of USE_CASE_STEPS) if (new RegExp(`\\b${name}\\b(?!Dto)`).test(code)) found.push(`${relative(SRC, file)}: ${name}`);
+    }
+    expect(found).toEqual([]);
   });
 });

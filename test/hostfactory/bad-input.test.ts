@@ -117,7 +117,7 @@ describe('bad input to the provider scripts', () => {
   it('names the field and the fix for machineCount "3"', async () => {
     const result = await site.run('requestMachines', { template: { templateId: 'Grid-OnDemand', machineCount: '3' } });
     expect(result.document.message).toBe(
-      'Invalid requestMachines input: template.machineCount must be a whole number from 1 to 10000, got the string "3". Correct these fields and try again.',
+      'Invalid requestMachines input: template.machineCount must be a whole number from 1 to 10000, got a string of 1 character (write it as a JSON number, without quotes). Correct these fields and try again.',
     );
   });
 

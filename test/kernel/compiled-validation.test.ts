@@ -5,11 +5,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as library from '../reliability/library';
 import { Command, commandHandler, createKernel, Query, ValidationError } from '../../src/kernel';
-import { validateCompiled, type ErrorNode } from '../../src/kernel/compiled-validation';
+import { validateCompiled, type ErrorNode } from '../../src/kernel/validation/compiled';
 import { TRANSFORM_OPTIONS } from '../../src/kernel/message';
-import { inspectPlain, toIssues, VALIDATOR_OPTIONS } from '../../src/kernel/validation';
-import { hasPlan, planOf } from '../../src/kernel/validation-plan';
-import { specialise } from '../../src/kernel/validation-rules';
+import { inspectPlain, toIssues, VALIDATOR_OPTIONS } from '../../src/kernel/validation/validate';
+import { hasPlan, planOf } from '../../src/kernel/validation/plan';
+import { specialise } from '../../src/kernel/validation/rules';
 import { hostileEdits, jsValue, type Sample } from './validation-inputs';
 import { Order, Part, VALIDATION_FIXTURES } from './validation-fixtures';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/kernel';
-import { joinPath, movedPaths, pathUnder, underPath } from '../../src/kernel/issue-paths';
+import { joinPath, movedPaths, pathUnder, underPath } from '../../src/kernel/validation/issue-paths';
 
 describe('issue paths', () => {
   it('joins a key with a dot, an index with brackets, and a key at the top alone', () => {

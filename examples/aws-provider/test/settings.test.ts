@@ -109,15 +109,12 @@ describe('awsprov_config.json with the keys IBM\'s AWS plug-in documents', () =>
     AWS_REQUEST_RETRY_ATTEMPTS: 2,
     AWS_CONNECTION_TIMEOUT_MS: 5000,
     AWS_INSTANCE_PENDING_TIMEOUT_SEC: 300,
-    AWS_DESCRIBE_REQUEST_RETRY_ATTEMPTS: 1,
-    AWS_DESCRIBE_REQUEST_INTERVAL: 100,
-    AWS_KEY_FILE: '/home/aws/',
-    ACCEPT_PROPAGATED_LOG_SETTING: 'false',
+    ACCEPT_PROPAGATED_LOG_SETTING: 'true',
   };
 
   it('maps them onto the SDK: region, endpoint, credentials from the file, retries + 1 attempts, the connection timeout', async () => {
     const config = parseAwsProviderConfig(ibm);
-    expect(config).toEqual({ region: 'us-east-1', endpoint: 'https://ec2.us-east-1.amazonaws.com:443', credentialFile: '/home/aws/credentials', maxAttempts: 3, connectionTimeoutMs: 5000 });
+    expect(config).toEqual({ region: 'us-east-1', endpoint: 'https://ec2.us-east-1.amazonaws.com:443', credentialFile: '/home/aws/credentials', maxAttempts: 3, connectionTimeoutMs: 5000, pendingTimeoutSeconds: 300 });
     const settings = clientSettings(config);
     expect(settings).toMatchObject({ region: 'us-east-1', endpoint: 'https://ec2.us-east-1.amazonaws.com:443', maxAttempts: 3, requestHandler: { connectionTimeout: 5000 } });
     expect(typeof settings.credentials).toBe('function');
@@ -146,5 +143,12 @@ describe('awsprov_config.json with the keys IBM\'s AWS plug-in documents', () =>
     refused({ ...ibm, AWS_INSTANCE_PENDING_TIMEOUT_SEC: 60 }, 'AWS_INSTANCE_PENDING_TIMEOUT_SEC', /from 180 to 10000/);
     refused({ ...ibm, AWS_CREDENTIAL_FILE: 'relative/credentials' }, 'AWS_CREDENTIAL_FILE', /must be an absolute path/);
     refused({ ...ibm, region: 'eu-west-1' }, 'AWS_REGION', /AWS_REGION and region set the same thing/);
+    // Every documented key takes effect or is refused: none is accepted and ignored.
+    refused({ ...ibm, AWS_DESCRIBE_REQUEST_RETRY_ATTEMPTS: 1 }, 'AWS_DESCRIBE_REQUEST_RETRY_ATTEMPTS', /is not supported: describe calls retry with every other call \(set AWS_REQUEST_RETRY_ATTEMPTS\)/);
+    refused({ ...ibm, AWS_DESCRIBE_REQUEST_INTERVAL: 100 }, 'AWS_DESCRIBE_REQUEST_INTERVAL', /is not supported: the SDK spaces retries/);
+    refused({ ...ibm, AWS_KEY_FILE: '/home/aws/' }, 'AWS_KEY_FILE', /is not used: this provider never reads key pair files/);
+    refused({ ...ibm, ACCEPT_PROPAGATED_LOG_SETTING: 'false' }, 'ACCEPT_PROPAGATED_LOG_SETTING', /must be true here: this provider always logs at the host factory's HF_LOGLEVEL/);
+    // A value is described, never quoted (the file may sit next to secrets).
+    expect(() => parseAwsProviderConfig({ endpoint: 'ftp://user:hunter2@host' })).toThrow(/endpoint must be an http\(s\) URL, got a string of 23 characters$/);
   });
 });

@@ -1,6 +1,6 @@
 import { Expose, instanceToPlain, plainToInstance, Transform, Type, type ClassConstructor } from 'class-transformer';
 import { cloneJson } from '../../domain/shared/json';
-import { isPlainObject } from '../../kernel/issue-paths';
+import { isPlainObject } from '../../kernel/validation';
 
 // Reading plain data, only @Expose()d fields cross the boundary; no implicit conversion. Writing a
 // DTO out, every field it has is written (DTOs hold nothing else): `excludeAll` there would also

@@ -18,7 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { REQUEST_STATUSES, type RequestStatus, type RequestUserData } from '../../domain';
+import { REQUEST_LIMITS, REQUEST_STATUSES, TEMPLATE_ID, TEXT_LIMITS, type RequestStatus, type RequestUserData } from '../../domain';
 import { Command } from '../../kernel';
 import type { RequestDto } from '../read-models/request.dto';
 import { StorableText } from '../storable-text';
@@ -26,12 +26,13 @@ import { StorableText } from '../storable-text';
 /** Asks the provider for machines of a template. Resolves to the new (or, with an idempotency key, the first) request's id. */
 export class RequestMachines extends Command<{ requestId: string }> {
   @IsString()
-  @Matches(/^[0-9A-Za-z_-]{1,64}$/, { message: 'templateId must be 1-64 characters of 0-9 A-Z a-z - _' })
+  @Matches(TEMPLATE_ID, { message: 'templateId must be 1-64 characters of 0-9 A-Z a-z - _' })
   templateId!: string;
 
   /** Machines (ondemand) or units (spot/heterogeneous) to acquire. */
   @IsInt()
-  @Min(1)
+  @Min(REQUEST_LIMITS.minMachineCount)
+  @Max(REQUEST_LIMITS.maxMachineCount)
   machineCount!: number;
 
   /** Caller tags for the request: a map of strings (a `"k=v;k=v"` string is refused: turn it into a map with `parseTags`). */
@@ -47,20 +48,21 @@ export class RequestMachines extends Command<{ requestId: string }> {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(86_400)
+  @Max(REQUEST_LIMITS.maxTimeoutSeconds)
   timeoutSeconds?: number;
 
   /** Repeating a call with the same key answers the first request's id and provisions once. 1–256 code points of storable text. */
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(256)
+  @MaxLength(REQUEST_LIMITS.maxIdempotencyKeyLength)
   @StorableText()
   idempotencyKey?: string;
 
   /** The account the machines are charged to (LSF's `rc_account`; rules in `collectRequestAccount`), passed to `provision`. */
   @IsOptional()
   @IsString()
+  @MaxLength(REQUEST_LIMITS.maxRcAccountLength)
   rcAccount?: string;
 
   /** User data for the machines: an object of named values or a string (rules in `collectRequestAccount`), passed to `provision`. */
@@ -74,7 +76,7 @@ export class MachineReference {
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(256)
+  @MaxLength(REQUEST_LIMITS.maxMachineReferenceLength)
   @StorableText()
   machineId?: string;
 
@@ -82,7 +84,7 @@ export class MachineReference {
   @ValidateIf((reference: MachineReference) => reference.machineId === undefined || reference.name !== undefined)
   @IsString()
   @MinLength(1)
-  @MaxLength(256)
+  @MaxLength(REQUEST_LIMITS.maxMachineReferenceLength)
   @StorableText()
   name?: string;
 }
@@ -103,7 +105,7 @@ export interface ReturnMachinesResult {
 export class RequestReturnMachines extends Command<ReturnMachinesResult> {
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(10_000)
+  @ArrayMaxSize(REQUEST_LIMITS.maxMachinesPerCall)
   @ValidateNested({ each: true })
   @Type(() => MachineReference)
   machines!: MachineReference[];
@@ -134,7 +136,7 @@ export class SyncRequest extends Command<RequestDto> {
 export class SyncReclaimNotices extends Command<{ notices: number; refreshed: number }> {
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(10_000)
+  @ArrayMaxSize(REQUEST_LIMITS.maxMachinesPerCall)
   @ValidateNested({ each: true })
   @Type(() => MachineReference)
   machines?: MachineReference[];
@@ -149,7 +151,7 @@ export class CancelRequest extends Command<RequestDto> {
 
   @IsOptional()
   @IsString()
-  @MaxLength(1000)
+  @MaxLength(TEXT_LIMITS.reason)
   @StorableText()
   reason?: string;
 }
@@ -166,7 +168,7 @@ export class UpdateRequestStatus extends Command<RequestDto> {
 
   @IsString()
   @MinLength(1)
-  @MaxLength(1000)
+  @MaxLength(TEXT_LIMITS.reason)
   @StorableText()
   reason!: string;
 }

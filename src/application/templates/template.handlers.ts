@@ -1,6 +1,6 @@
 import { ConcurrencyConflictError, parseTemplateDefinition, Template, TemplateAlreadyExistsError, TemplateNotFoundError } from '../../domain';
 import { commandHandler, isKernelError, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
-import { underPath } from '../../kernel/issue-paths';
+import { underPath } from '../../kernel/validation';
 import { domainContext, RUNTIME, type Runtime } from '../runtime';
 import { inSession, Session } from '../session';
 import {

@@ -1,7 +1,7 @@
 import { parseIpAddress } from '../shared/ip-address';
 import { parseTags, type Tags } from '../shared/tags';
 import { checkText } from '../shared/text';
-import { Issues, collect, show } from '../shared/validation';
+import { Issues, collect, describeValue } from '../../kernel/validation';
 import type { MachineStatus } from './machine-status';
 
 /** How a machine is billed. */
@@ -60,7 +60,7 @@ function parseTextFact(input: MachineFactsInput, key: (typeof TEXT_FACTS)[number
   const value = input[key];
   if (value === undefined) return;
   if (value !== null && (typeof value !== 'string' || value.trim() === '')) {
-    issues.add(key, 'isNotEmpty', `must be a non-empty string or null, got ${show(value)}`);
+    issues.add(key, 'isNotEmpty', `must be a non-empty string or null, got ${describeValue(value)}`);
   } else if (value === null || checkText(issues, key, value, 'name')) facts[key] = value;
 }
 
@@ -70,7 +70,7 @@ export function parseMachineFacts(input: MachineFactsInput, issues: Issues): Par
   for (const key of TEXT_FACTS) parseTextFact(input, key, issues, facts);
   if (input.priceType !== undefined) {
     if (input.priceType !== null && input.priceType !== 'ondemand' && input.priceType !== 'spot') {
-      issues.add('priceType', 'isIn', `must be ondemand or spot, got ${show(input.priceType)}`);
+      issues.add('priceType', 'isIn', `must be ondemand or spot, got ${describeValue(input.priceType)}`);
     } else facts.priceType = input.priceType;
   }
   for (const key of ['privateIpAddress', 'publicIpAddress'] as const) {
@@ -88,7 +88,7 @@ export function parseInstant(value: Date | string | null, path: string, issues: 
   if (value === null) return null;
   const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) {
-    issues.add(path, 'isDate', `must be a valid date or ISO-8601 text, got ${show(value)}`);
+    issues.add(path, 'isDate', `must be a valid date or ISO-8601 text, got ${describeValue(value)}`);
     return null;
   }
   return date.toISOString();

@@ -4,7 +4,7 @@ import { cloneJson, jsonEqual } from '../shared/json';
 import type { DomainContext } from '../shared/ports';
 import type { Tags } from '../shared/tags';
 import { checkText } from '../shared/text';
-import { Issues, checkSchema, collect, show } from '../shared/validation';
+import { Issues, checkSchema, collect, describeValue } from '../../kernel/validation';
 import {
   MACHINE_FACT_FIELDS,
   parseMachineFacts,
@@ -57,10 +57,10 @@ export class Machine extends AggregateRoot<MachineEvent> {
     const requestId = collect(issues, () => parseRequestId(input.requestId, 'acquire')) ?? '';
     const templateId = collect(issues, () => parseTemplateId(input.templateId)) ?? '';
     const status = input.status ?? 'pending';
-    if (!isMachineStatus(status)) issues.add('status', 'isMachineStatus', `is not a machine status: ${show(status)}`);
+    if (!isMachineStatus(status)) issues.add('status', 'isMachineStatus', `is not a machine status: ${describeValue(status)}`);
     const providerApi = input.providerApi ?? null;
     if (providerApi !== null && (typeof providerApi !== 'string' || providerApi === '')) {
-      issues.add('providerApi', 'isNotEmpty', `must be a non-empty string, got ${show(providerApi)}`);
+      issues.add('providerApi', 'isNotEmpty', `must be a non-empty string, got ${describeValue(providerApi)}`);
     }
     const facts = parseMachineFacts(input, issues);
     checkReason(issues, input.statusReason);
@@ -163,7 +163,7 @@ export class Machine extends AggregateRoot<MachineEvent> {
   report(report: MachineReport, ctx: DomainContext): void {
     const issues = new Issues();
     if (report.status !== undefined && !isMachineStatus(report.status)) {
-      issues.add('status', 'isMachineStatus', `is not a machine status: ${show(report.status)}`);
+      issues.add('status', 'isMachineStatus', `is not a machine status: ${describeValue(report.status)}`);
     }
     const reported = parseMachineFacts(report, issues);
     checkReason(issues, report.statusReason);
@@ -218,6 +218,6 @@ function toDate(iso: string | null): Date | null {
 
 function checkReason(issues: Issues, reason: unknown): void {
   if (reason !== undefined && reason !== null && typeof reason !== 'string') {
-    issues.add('statusReason', 'isString', `must be a string, got ${show(reason)}`);
+    issues.add('statusReason', 'isString', `must be a string, got ${describeValue(reason)}`);
   } else if (typeof reason === 'string') checkText(issues, 'statusReason', reason, 'reason');
 }

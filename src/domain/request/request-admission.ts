@@ -1,6 +1,7 @@
 import { TemplateCapacityExceededError, TemplateInactiveError } from '../shared/errors';
 import { parseMachineId } from '../shared/ids';
-import { Issues, collect, joinPath, show } from '../shared/validation';
+import { Issues, collect, joinPath, describeValue } from '../../kernel/validation';
+import { REQUEST_LIMITS } from './request-limits';
 import { countsUnits, deliverableUnits, remainingCapacity, templateCapacity } from '../template/template-capacity';
 import { parseOptions, collectRequestAccount, type AcquireRequestInput, type ReturnRequestInput } from './request-input';
 import { DEFAULT_MAX_PER_REQUEST, type RequestState } from './request-state';
@@ -19,14 +20,14 @@ export function admitAcquire(input: AcquireRequestInput): NewRequestFields {
   const account = collectRequestAccount(input, issues);
   const { template, requestedCount, activeUnits } = input;
   const maxPerRequest = input.limits?.maxPerRequest ?? DEFAULT_MAX_PER_REQUEST;
-  if (!Number.isInteger(requestedCount) || requestedCount < 1) {
-    issues.add('requestedCount', 'isInt', `must be an integer >= 1, got ${show(requestedCount)}`);
+  if (!Number.isInteger(requestedCount) || requestedCount < REQUEST_LIMITS.minMachineCount || requestedCount > REQUEST_LIMITS.maxMachineCount) {
+    issues.add('requestedCount', 'isInt', `must be an integer from ${REQUEST_LIMITS.minMachineCount} to ${REQUEST_LIMITS.maxMachineCount}, got ${describeValue(requestedCount)}`);
   }
   if (!Number.isInteger(activeUnits) || activeUnits < 0) {
-    issues.add('activeUnits', 'isInt', `must be an integer >= 0, got ${show(activeUnits)}`);
+    issues.add('activeUnits', 'isInt', `must be an integer >= 0, got ${describeValue(activeUnits)}`);
   }
   if (!Number.isInteger(maxPerRequest) || maxPerRequest < 1) {
-    issues.add('limits.maxPerRequest', 'isInt', `must be an integer >= 1, got ${show(maxPerRequest)}`);
+    issues.add('limits.maxPerRequest', 'isInt', `must be an integer >= 1, got ${describeValue(maxPerRequest)}`);
   }
   issues.throwIfAny('acquire request');
   if (!template.active) throw new TemplateInactiveError(template.templateId);
@@ -66,7 +67,7 @@ export function admitReturn(input: ReturnRequestInput): NewRequestFields {
   machineIds.forEach((id, index) => {
     const path = joinPath('machineIds', index);
     if (collect(issues, () => parseMachineId(id, path)) === undefined) return;
-    if (seen.has(id)) issues.add(path, 'unique', `machine ${show(id)} is named twice`);
+    if (seen.has(id)) issues.add(path, 'unique', `machine "${id}" is named twice`);
     seen.add(id);
   });
   issues.throwIfAny('return request');

@@ -3,8 +3,9 @@ import { parseRequestId } from '../shared/ids';
 import { isJsonValue } from '../shared/json';
 import { parseTags } from '../shared/tags';
 import { checkText, TEXT_LIMITS } from '../shared/text';
-import { type Issues, collect, show } from '../shared/validation';
+import { type Issues, collect, describeValue } from '../../kernel/validation';
 import type { CapacityTerms } from '../template/template-capacity';
+import { REQUEST_LIMITS } from './request-limits';
 import { DEFAULT_REQUEST_TIMEOUT_SECONDS, MAX_REQUEST_TIMEOUT_SECONDS, type RequestLimits, type RequestState, type RequestUserData } from './request-state';
 
 export type { RequestUserData } from './request-state';
@@ -48,14 +49,14 @@ export function parseOptions(input: RequestOptions, type: RequestType, issues: I
   const requestId = input.requestId === undefined ? '' : (collect(issues, () => parseRequestId(input.requestId, type)) ?? '');
   const timeoutSeconds = input.timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_REQUEST_TIMEOUT_SECONDS) {
-    issues.add('timeoutSeconds', 'isInt', `must be an integer from 1 to ${MAX_REQUEST_TIMEOUT_SECONDS}, got ${show(timeoutSeconds)}`);
+    issues.add('timeoutSeconds', 'isInt', `must be an integer from 1 to ${MAX_REQUEST_TIMEOUT_SECONDS}, got ${describeValue(timeoutSeconds)}`);
   }
   const priority = input.priority ?? null;
-  if (priority !== null && !Number.isSafeInteger(priority)) issues.add('priority', 'isInt', `must be an integer, got ${show(priority)}`);
+  if (priority !== null && !Number.isSafeInteger(priority)) issues.add('priority', 'isInt', `must be an integer, got ${describeValue(priority)}`);
   const tags = collect(issues, () => parseTags(input.tags, 'tags')) ?? {};
   const idempotencyKey = input.idempotencyKey ?? null;
   if (idempotencyKey !== null && (typeof idempotencyKey !== 'string' || idempotencyKey.length < 1)) {
-    issues.add('idempotencyKey', 'length', `must be 1-${TEXT_LIMITS.idempotencyKey} characters, got ${show(idempotencyKey)}`);
+    issues.add('idempotencyKey', 'length', `must be 1-${TEXT_LIMITS.idempotencyKey} characters, got ${describeValue(idempotencyKey)}`);
   } else if (idempotencyKey !== null) checkText(issues, 'idempotencyKey', idempotencyKey, 'idempotencyKey');
   return { requestId, tags, priority, timeoutSeconds, idempotencyKey };
 }
@@ -69,7 +70,7 @@ export interface RequestAccountInput {
 }
 
 /** Limits on `rcAccount` and `userData`. */
-export const REQUEST_ACCOUNT_LIMITS = Object.freeze({ maxRcAccountLength: 128, maxUserDataBytes: 16_384 });
+export const REQUEST_ACCOUNT_LIMITS = Object.freeze({ maxRcAccountLength: REQUEST_LIMITS.maxRcAccountLength, maxUserDataBytes: REQUEST_LIMITS.maxUserDataBytes });
 
 const RC_ACCOUNT = /^[A-Za-z0-9_.:/@+=-]+$/;
 const USER_DATA_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -85,7 +86,7 @@ export function collectRequestAccount(input: RequestAccountInput, issues: Issues
   const max = REQUEST_ACCOUNT_LIMITS;
   if (rcAccount !== undefined && rcAccount !== null) {
     if (typeof rcAccount !== 'string' || rcAccount.length < 1 || rcAccount.length > max.maxRcAccountLength || !RC_ACCOUNT.test(rcAccount)) {
-      issues.add(paths.rcAccount, 'isAccount', `must be a string of 1 to ${max.maxRcAccountLength} letters, digits or _ . - : / @ + = (the account the machines are charged to), got ${typeof rcAccount === 'string' ? `a string of ${rcAccount.length} characters that breaks this rule` : show(rcAccount)}`);
+      issues.add(paths.rcAccount, 'isAccount', `must be a string of 1 to ${max.maxRcAccountLength} letters, digits or _ . - : / @ + = (the account the machines are charged to), got ${typeof rcAccount === 'string' ? `a string of ${rcAccount.length} characters that breaks this rule` : describeValue(rcAccount)}`);
     } else out.rcAccount = rcAccount;
   }
   if (userData !== undefined && userData !== null) {

@@ -6,7 +6,7 @@ import type { DomainContext } from '../shared/ports';
 import type { Tags } from '../shared/tags';
 import { checkText } from '../shared/text';
 import type { RequestUserData } from './request-input';
-import { Issues, checkSchema, collect, joinPath, show } from '../shared/validation';
+import { Issues, checkSchema, collect, joinPath, describeValue } from '../../kernel/validation';
 import type { AcquireRequestInput, ReturnRequestInput } from './request-input';
 import { admitAcquire, admitReturn, type NewRequestFields } from './request-admission';
 import { deriveRequestOutcome, requestDeadline, type RequestProgress } from './request-outcome';
@@ -129,12 +129,12 @@ export class Request extends AggregateRoot<RequestEvent> {
       if (collect(issues, () => parseMachineId(id, path)) === undefined) return;
       if (this.#state.machineIds.includes(id) || addedMachineIds.includes(id)) return;
       if (this.#state.type === 'return') {
-        issues.add(path, 'fixedAtCreation', `return request ${this.requestId} did not name machine ${show(id)}; its machines are fixed at creation`);
+        issues.add(path, 'fixedAtCreation', `return request ${this.requestId} did not name machine "${id}"; its machines are fixed at creation`);
       } else addedMachineIds.push(id);
     });
     resourceIds.forEach((id, index) => {
       if (typeof id !== 'string' || id.trim() === '') {
-        issues.add(joinPath('resourceIds', index), 'isNotEmpty', `must be a non-empty string, got ${show(id)}`);
+        issues.add(joinPath('resourceIds', index), 'isNotEmpty', `must be a non-empty string, got ${describeValue(id)}`);
       } else if (!checkText(issues, joinPath('resourceIds', index), id, 'id')) return;
       else if (!this.#state.resourceIds.includes(id) && !addedResourceIds.includes(id)) addedResourceIds.push(id);
     });
@@ -170,7 +170,7 @@ export class Request extends AggregateRoot<RequestEvent> {
     failures.forEach(({ machineId, message }, index) => {
       const path = joinPath('failures', index);
       if (!this.#state.machineIds.includes(machineId)) {
-        issues.add(`${path}.machineId`, 'namedByRequest', `request ${this.requestId} does not name machine ${show(machineId)}`);
+        issues.add(`${path}.machineId`, 'namedByRequest', `request ${this.requestId} does not name machine "${machineId}"`);
         return;
       }
       const reason = typeof message === 'string' && message.trim() !== '' ? message : 'The provider refused to terminate the machine.';
@@ -214,7 +214,7 @@ export class Request extends AggregateRoot<RequestEvent> {
       issues.add('', 'isReturnInProgress', `request ${this.requestId} is ${this.#state.type} ${this.#state.status}; only a return request in progress re-sends termination`);
     }
     machineIds.forEach((id, index) => {
-      if (!this.#state.machineIds.includes(id)) issues.add(joinPath('machineIds', index), 'namedByRequest', `request ${this.requestId} does not name machine ${show(id)}`);
+      if (!this.#state.machineIds.includes(id)) issues.add(joinPath('machineIds', index), 'namedByRequest', `request ${this.requestId} does not name machine "${id}"`);
     });
     issues.throwIfAny('termination re-send');
     if (machineIds.length === 0) return;
@@ -258,7 +258,7 @@ export class Request extends AggregateRoot<RequestEvent> {
       issues.add('', 'isSettledAcquire', `request ${this.requestId} is ${this.#state.type} ${this.#state.status}; only an acquire request settled failed or cancelled releases its provision`);
     }
     if (!(until instanceof Date) || Number.isNaN(until.getTime()) || until.getTime() < ctx.now.getTime()) {
-      issues.add('until', 'notBeforeNow', `must be a date at or after ${ctx.now.toISOString()}, got ${show(until)}`);
+      issues.add('until', 'notBeforeNow', `must be a date at or after ${ctx.now.toISOString()}, got ${describeValue(until)}`);
     }
     issues.throwIfAny('release');
     if (this.#state.release != null) return;
@@ -294,7 +294,7 @@ export class Request extends AggregateRoot<RequestEvent> {
    */
   changeStatus(to: RequestStatus, reason: string, ctx: DomainContext): void {
     if (!isRequestStatus(to)) {
-      throw new ValidationError('request status', [{ path: 'status', constraint: 'isRequestStatus', message: `is not a request status: ${show(to)}` }]);
+      throw new ValidationError('request status', [{ path: 'status', constraint: 'isRequestStatus', message: `is not a request status: ${describeValue(to)}` }]);
     }
     const issues = new Issues();
     checkText(issues, 'reason', reason, 'reason');

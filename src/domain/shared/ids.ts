@@ -1,12 +1,13 @@
 import { ValidationError } from '../../kernel/errors';
 import type { IdGenerator } from './ports';
 import { textProblem } from './text';
-import { show } from './validation';
+import { describeValue } from '../../kernel/validation';
 
 /** Canonical lower-case UUID v4. */
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const REQUEST_ID = /^(req|ret)-(.+)$/;
-const TEMPLATE_ID = /^[0-9A-Za-z_-]{1,64}$/;
+/** What a template id is made of: 1–64 of `0-9 A-Z a-z - _` (the commands and the wire schemas read it). */
+export const TEMPLATE_ID = /^[0-9A-Za-z_-]{1,64}$/;
 
 /** Whether a request acquires machines or hands them back. */
 export type RequestType = 'acquire' | 'return';
@@ -33,7 +34,7 @@ export function newRequestId(type: RequestType, ids: IdGenerator): RequestId {
   const uuid = ids.uuid();
   if (!isUuidV4(uuid)) {
     throw new ValidationError('generated id', [
-      { path: 'uuid', constraint: 'isUuidV4', message: `the id generator returned ${show(uuid)}, not a lower-case UUID v4` },
+      { path: 'uuid', constraint: 'isUuidV4', message: `the id generator returned ${describeValue(uuid)}, not a lower-case UUID v4` },
     ]);
   }
   return `${requestIdPrefix(type)}-${uuid}`;
@@ -54,7 +55,7 @@ export function parseRequestId(value: unknown, expectedType?: RequestType, field
   if (match === null || !prefixOk || !isUuidV4(match[2])) {
     const shape = expectedType === undefined ? '`req-<uuid>` or `ret-<uuid>`' : `\`${requestIdPrefix(expectedType)}-<uuid>\``;
     throw new ValidationError('request id', [
-      { path: field, constraint: 'isRequestId', message: `must be ${shape} with a lower-case UUID v4, got ${show(value)}` },
+      { path: field, constraint: 'isRequestId', message: `must be ${shape} with a lower-case UUID v4, got ${describeValue(value)}` },
     ]);
   }
   return value as string;
@@ -69,7 +70,7 @@ export function requestTypeOf(requestId: RequestId): RequestType {
 export function parseTemplateId(value: unknown, field = 'templateId'): TemplateId {
   if (typeof value !== 'string' || !TEMPLATE_ID.test(value)) {
     throw new ValidationError('template id', [
-      { path: field, constraint: 'isTemplateId', message: `must be 1-64 characters of 0-9 A-Z a-z - _, got ${show(value)}` },
+      { path: field, constraint: 'isTemplateId', message: `must be 1-64 characters of 0-9 A-Z a-z - _, got ${describeValue(value)}` },
     ]);
   }
   return value;
@@ -87,7 +88,7 @@ export function parseMachineId(value: unknown, field = 'machineId'): MachineId {
       {
         path: field,
         constraint: problem?.constraint === 'storableText' ? 'storableText' : 'isMachineId',
-        message: `must be the provider's instance id (1-256 characters, no surrounding blanks${problem === undefined ? '' : `; it ${problem.message}`}), got ${show(value)}`,
+        message: `must be the provider's instance id (1-256 characters, no surrounding blanks${problem === undefined ? '' : `; it ${problem.message}`}), got ${describeValue(value)}`,
       },
     ]);
   }

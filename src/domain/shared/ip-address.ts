@@ -1,6 +1,6 @@
 import { isIP } from 'class-validator';
 import { ValidationError } from '../../kernel/errors';
-import { show } from './validation';
+import { describeValue } from '../../kernel/validation';
 
 /** An IPv4 or IPv6 address in text form; see {@link parseIpAddress}. */
 export type IpAddress = string;
@@ -13,7 +13,7 @@ export type IpAddress = string;
 export function parseIpAddress(value: unknown, field = 'ipAddress'): IpAddress {
   if (typeof value !== 'string' || !isIP(value)) {
     throw new ValidationError('IP address', [
-      { path: field, constraint: 'isIp', message: `must be an IPv4 or IPv6 address, got ${show(value)}` },
+      { path: field, constraint: 'isIp', message: `must be an IPv4 or IPv6 address, got ${describeValue(value)}` },
     ]);
   }
   return value;

@@ -1,4 +1,4 @@
-import { isPlainObject } from '../../kernel/issue-paths';
+import { isPlainObject } from '../../kernel/validation';
 
 /** A value that survives `JSON.stringify`/`JSON.parse` unchanged. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };

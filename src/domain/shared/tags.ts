@@ -1,5 +1,5 @@
 import { TEXT_LIMITS, textProblem } from './text';
-import { Issues, isRecord, joinPath, show } from './validation';
+import { Issues, isRecord, joinPath, describeValue } from '../../kernel/validation';
 
 /** Key/value labels (instance tags, request tags). Keys 1–128 code points, values at most 256; both storable text. */
 export type Tags = Readonly<Record<string, string>>;
@@ -21,11 +21,11 @@ export function parseTags(value: unknown, field = 'tags'): Tags {
     const keyProblem = textProblem(key, 'tagKey');
     if (key.length < 1 || keyProblem !== undefined) {
       if (keyProblem?.constraint === 'storableText') issues.add(path, 'storableText', `tag keys ${keyProblem.message}`);
-      else issues.add(path, 'tagKeyLength', `tag keys must be 1-${MAX_TAG_KEY_LENGTH} characters (Unicode code points), got ${show(key)}`);
+      else issues.add(path, 'tagKeyLength', `tag keys must be 1-${MAX_TAG_KEY_LENGTH} characters (Unicode code points), got ${describeValue(key)}`);
       return;
     }
     if (typeof raw !== 'string') {
-      issues.add(path, 'isString', `tag values must be strings, got ${show(raw)}`);
+      issues.add(path, 'isString', `tag values must be strings, got ${describeValue(raw)}`);
       return;
     }
     const valueProblem = textProblem(raw, 'tagValue');
@@ -34,7 +34,7 @@ export function parseTags(value: unknown, field = 'tags'): Tags {
       return;
     }
     if (Object.hasOwn(tags, key)) {
-      issues.add(path, 'uniqueTagKey', `tag key ${show(key)} is given twice`);
+      issues.add(path, 'uniqueTagKey', 'a tag key is given twice (keys are compared after trimming blanks); keep one');
       return;
     }
     tags[key] = raw;
@@ -46,7 +46,7 @@ export function parseTags(value: unknown, field = 'tags'): Tags {
       if (entry.trim() === '') return;
       const eq = entry.indexOf('=');
       if (eq < 0) {
-        issues.add(joinPath(field, index), 'tagFormat', `each tag must be key=value, got ${show(entry)}`);
+        issues.add(joinPath(field, index), 'tagFormat', `each tag must be key=value, got ${describeValue(entry)}`);
         return;
       }
       const key = entry.slice(0, eq).trim();
@@ -55,7 +55,7 @@ export function parseTags(value: unknown, field = 'tags'): Tags {
   } else if (isRecord(value)) {
     for (const [key, raw] of Object.entries(value)) put(key, raw, joinPath(field, key));
   } else {
-    issues.add(field, 'isTags', `must be a "k=v;k=v" string or a map of strings, got ${show(value)}`);
+    issues.add(field, 'isTags', `must be a "k=v;k=v" string or a map of strings, got ${describeValue(value)}`);
   }
   issues.throwIfAny('tags');
   return tags;

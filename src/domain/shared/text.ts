@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { joinPath, type Issues } from './validation';
+import { joinPath, type Issues } from '../../kernel/validation';
 
 /*
  * The one rule for text the library stores: well-formed Unicode (no lone surrogate), no NUL, and

@@ -1,4 +1,4 @@
-import { Issues, isRecord, joinPath, show } from '../shared/validation';
+import { Issues, isRecord, joinPath, describeValue } from '../../kernel/validation';
 
 /** Kind of a template attribute: IBM's `String`, `Numeric` and `Boolean` (value `"0"` or `"1"`). */
 export type AttributeKind = 'String' | 'Numeric' | 'Boolean';
@@ -35,7 +35,7 @@ export function parseTemplateAttributes(value: unknown, field = 'attributes'): T
   const issues = new Issues();
   const result: Record<string, TemplateAttribute> = {};
   if (!isRecord(value)) {
-    issues.add(field, 'isObject', `must be a map of attribute name to [kind, value], got ${show(value)}`);
+    issues.add(field, 'isObject', `must be a map of attribute name to [kind, value], got ${describeValue(value)}`);
     issues.throwIfAny('template attributes');
   }
   for (const [name, raw] of Object.entries(value as Record<string, unknown>)) {
@@ -53,7 +53,7 @@ export function parseTemplateAttributes(value: unknown, field = 'attributes'): T
     } else if (attribute !== undefined && attribute[0] !== kind) {
       issues.add(path, 'attributeKind', `${name} must be ${kind}, got ${attribute[0]}`);
     } else if (attribute !== undefined && kind === 'Numeric' && !(Number(attribute[1]) > 0)) {
-      issues.add(path, 'isPositive', `${name} must be greater than 0, got ${show(attribute[1])}`);
+      issues.add(path, 'isPositive', `${name} must be greater than 0, got ${describeValue(attribute[1])}`);
     } else if (attribute !== undefined && attribute[1].trim() === '') {
       issues.add(path, 'isNotEmpty', `${name} must not be empty`);
     }
@@ -67,34 +67,34 @@ export function parseTemplateAttributes(value: unknown, field = 'attributes'): T
 
 function normaliseOne(name: string, raw: unknown, path: string, issues: Issues): TemplateAttribute | undefined {
   if (typeof raw === 'number') {
-    if (!Number.isFinite(raw)) return void issues.add(path, 'isFinite', `must be a finite number, got ${show(raw)}`);
+    if (!Number.isFinite(raw)) return void issues.add(path, 'isFinite', `must be a finite number, got ${describeValue(raw)}`);
     return ['Numeric', String(raw)];
   }
   if (typeof raw === 'string') {
     if (!NUMERIC_ATTRIBUTES.has(name)) return ['String', raw];
     if (raw.trim() === '' || !Number.isFinite(Number(raw))) {
-      return void issues.add(path, 'isNumeric', `${name} is Numeric and needs a number, got ${show(raw)}`);
+      return void issues.add(path, 'isNumeric', `${name} is Numeric and needs a number, got ${describeValue(raw)}`);
     }
     return ['Numeric', raw.trim()];
   }
   if (Array.isArray(raw) && raw.length === 2) {
     const [kind, text] = raw as [unknown, unknown];
     if (!KINDS.includes(kind as AttributeKind)) {
-      return void issues.add(path, 'attributeKind', `kind must be "String", "Numeric" or "Boolean", got ${show(kind)}`);
+      return void issues.add(path, 'attributeKind', `kind must be "String", "Numeric" or "Boolean", got ${describeValue(kind)}`);
     }
     if (typeof text !== 'string' && !(typeof text === 'number' && Number.isFinite(text))) {
-      return void issues.add(path, 'attributeValue', `value must be a string or a finite number, got ${show(text)}`);
+      return void issues.add(path, 'attributeValue', `value must be a string or a finite number, got ${describeValue(text)}`);
     }
     const textValue = String(text);
     if (kind === 'Numeric' && (textValue.trim() === '' || !Number.isFinite(Number(textValue)))) {
-      return void issues.add(path, 'isNumeric', `a Numeric attribute needs a number as its value, got ${show(text)}`);
+      return void issues.add(path, 'isNumeric', `a Numeric attribute needs a number as its value, got ${describeValue(text)}`);
     }
     if (kind === 'Boolean' && textValue !== '0' && textValue !== '1') {
-      return void issues.add(path, 'isBooleanAttribute', `a Boolean attribute's value is "1" (true) or "0" (false), got ${show(text)}`);
+      return void issues.add(path, 'isBooleanAttribute', `a Boolean attribute's value is "1" (true) or "0" (false), got ${describeValue(text)}`);
     }
     return [kind as AttributeKind, textValue];
   }
-  issues.add(path, 'attributeFormat', `must be [kind, value], a string or a number, got ${show(raw)}`);
+  issues.add(path, 'attributeFormat', `must be [kind, value], a string or a number, got ${describeValue(raw)}`);
   return undefined;
 }
 

@@ -2,7 +2,7 @@ import { checkStorableStrings } from '../shared/text';
 import { parseTemplateId, type TemplateId } from '../shared/ids';
 import { isJsonValue, type JsonValue } from '../shared/json';
 import { parseTags, type Tags } from '../shared/tags';
-import { Issues, collect, isRecord, joinPath, show } from '../shared/validation';
+import { Issues, collect, isRecord, joinPath, describeValue } from '../../kernel/validation';
 import { parseTemplateAttributes, type TemplateAttributeInput, type TemplateAttributes } from './template-attributes';
 
 /** How machines of a template are bought. */
@@ -77,7 +77,7 @@ const ALLOCATION_STRATEGIES = ['capacityOptimized', 'capacityOptimizedPrioritize
 export function parseTemplateDefinition(input: unknown): TemplateDefinition {
   const issues = new Issues();
   if (!isRecord(input)) {
-    issues.add('', 'isObject', `a template must be an object, got ${show(input)}`);
+    issues.add('', 'isObject', `a template must be an object, got ${describeValue(input)}`);
     issues.throwIfAny('template');
   }
   const raw = input as Record<string, unknown>;
@@ -86,12 +86,12 @@ export function parseTemplateDefinition(input: unknown): TemplateDefinition {
   const templateId = collect(issues, () => parseTemplateId(raw.templateId));
   const maxNumber = get('maxNumber');
   if (!Number.isInteger(maxNumber) || (maxNumber as number) < -1 || (maxNumber as number) > MAX_TEMPLATE_CAPACITY) {
-    issues.add('maxNumber', 'isInt', `must be an integer from -1 (unlimited) to ${MAX_TEMPLATE_CAPACITY}, got ${show(maxNumber)}`);
+    issues.add('maxNumber', 'isInt', `must be an integer from -1 (unlimited) to ${MAX_TEMPLATE_CAPACITY}, got ${describeValue(maxNumber)}`);
   }
   const attributes = collect(issues, () => parseTemplateAttributes(raw.attributes));
   const priceType = get('priceType') ?? 'ondemand';
   if (!PRICE_TYPES.includes(priceType as PriceType)) {
-    issues.add('priceType', 'isIn', `must be one of ${PRICE_TYPES.join(', ')}, got ${show(priceType)}`);
+    issues.add('priceType', 'isIn', `must be one of ${PRICE_TYPES.join(', ')}, got ${describeValue(priceType)}`);
   }
   const vmType = optionalString(issues, 'vmType', get('vmType'));
   const vmTypes = parseVmTypes(issues, get('vmTypes'));
@@ -110,9 +110,9 @@ export function parseTemplateDefinition(input: unknown): TemplateDefinition {
   const securityGroupIds = stringList(issues, 'securityGroupIds', get('securityGroupIds'));
   const instanceTags = collect(issues, () => parseTags(get('instanceTags'), 'instanceTags'));
   const active = get('active') ?? true;
-  if (typeof active !== 'boolean') issues.add('active', 'isBoolean', `must be true or false, got ${show(active)}`);
+  if (typeof active !== 'boolean') issues.add('active', 'isBoolean', `must be true or false, got ${describeValue(active)}`);
   const userData = get('userData');
-  if (userData !== undefined && typeof userData !== 'string') issues.add('userData', 'isString', `must be a string, got ${show(userData)}`);
+  if (userData !== undefined && typeof userData !== 'string') issues.add('userData', 'isString', `must be a string, got ${describeValue(userData)}`);
 
   const providerConfig = parseProviderConfig(issues, raw);
   const definition: TemplateDefinition = {
@@ -141,7 +141,7 @@ export function parseTemplateDefinition(input: unknown): TemplateDefinition {
 function optionalString(issues: Issues, path: string, value: unknown): string | null {
   if (value === undefined) return null;
   if (typeof value !== 'string' || value.trim() === '') {
-    issues.add(path, 'isNotEmpty', `must be a non-empty string, got ${show(value)}`);
+    issues.add(path, 'isNotEmpty', `must be a non-empty string, got ${describeValue(value)}`);
     return null;
   }
   return value;
@@ -150,12 +150,12 @@ function optionalString(issues: Issues, path: string, value: unknown): string | 
 function stringList(issues: Issues, path: string, value: unknown): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
-    issues.add(path, 'isArray', `must be a list of strings, got ${show(value)}`);
+    issues.add(path, 'isArray', `must be a list of strings, got ${describeValue(value)}`);
     return [];
   }
   value.forEach((item, index) => {
     if (typeof item !== 'string' || item.trim() === '') {
-      issues.add(joinPath(path, index), 'isNotEmpty', `must be a non-empty string, got ${show(item)}`);
+      issues.add(joinPath(path, index), 'isNotEmpty', `must be a non-empty string, got ${describeValue(item)}`);
     }
   });
   return [...new Set(value.filter((item): item is string => typeof item === 'string'))];
@@ -164,14 +164,14 @@ function stringList(issues: Issues, path: string, value: unknown): string[] {
 function parseVmTypes(issues: Issues, value: unknown): Record<string, number> | null {
   if (value === undefined) return null;
   if (!isRecord(value) || Object.keys(value).length === 0) {
-    issues.add('vmTypes', 'isWeightMap', `must map at least one instance type to an integer weight >= 1, got ${show(value)}`);
+    issues.add('vmTypes', 'isWeightMap', `must map at least one instance type to an integer weight >= 1, got ${describeValue(value)}`);
     return null;
   }
   const weights: Record<string, number> = {};
   for (const [instanceType, weight] of Object.entries(value)) {
     if (instanceType.trim() === '') issues.add('vmTypes', 'isNotEmpty', 'instance type names must not be empty');
     else if (!Number.isInteger(weight) || (weight as number) < 1) {
-      issues.add(joinPath('vmTypes', instanceType), 'isInt', `the weight must be an integer >= 1, got ${show(weight)}`);
+      issues.add(joinPath('vmTypes', instanceType), 'isInt', `the weight must be an integer >= 1, got ${describeValue(weight)}`);
     } else weights[instanceType] = weight as number;
   }
   return weights;
@@ -188,7 +188,7 @@ function parseProviderConfig(issues: Issues, raw: Record<string, unknown>): Reco
         else config[key] = nested[key];
       }
     }
-    else issues.add('providerConfig', 'isObject', `must be an object, got ${show(nested)}`);
+    else issues.add('providerConfig', 'isObject', `must be an object, got ${describeValue(nested)}`);
   }
   for (const [key, value] of Object.entries(raw)) {
     // A "__proto__" key (JSON.parse makes it an own key) would set the prototype of `config`.
@@ -197,7 +197,7 @@ function parseProviderConfig(issues: Issues, raw: Record<string, unknown>): Reco
   }
   for (const [key, value] of Object.entries(config)) {
     if (value === undefined) delete config[key];
-    else if (!isJsonValue(value)) issues.add(key, 'isJson', `provider settings must be JSON data, got ${show(value)}`);
+    else if (!isJsonValue(value)) issues.add(key, 'isJson', `provider settings must be JSON data, got ${describeValue(value)}`);
   }
   checkProviderRanges(issues, config);
   return config as Record<string, JsonValue>;
@@ -207,31 +207,31 @@ function checkProviderRanges(issues: Issues, config: Record<string, unknown>): v
   const intIn = (key: string, min: number, max: number): void => {
     const v = config[key];
     if (v !== undefined && (!Number.isInteger(v) || (v as number) < min || (v as number) > max)) {
-      issues.add(key, 'isInt', `must be an integer from ${min} to ${max}, got ${show(v)}`);
+      issues.add(key, 'isInt', `must be an integer from ${min} to ${max}, got ${describeValue(v)}`);
     }
   };
   const oneOf = (key: string, allowed: readonly string[]): void => {
     const v = config[key];
-    if (v !== undefined && !allowed.includes(v as string)) issues.add(key, 'isIn', `must be one of ${allowed.join(', ')}, got ${show(v)}`);
+    if (v !== undefined && !allowed.includes(v as string)) issues.add(key, 'isIn', `must be one of ${allowed.join(', ')}, got ${describeValue(v)}`);
   };
   intIn('rootDeviceVolumeSize', 1, 16_384);
   intIn('iops', 100, 64_000);
   const percent = config.percentOnDemand;
   if (percent !== undefined && (typeof percent !== 'number' || !(percent >= 0 && percent <= 100))) {
-    issues.add('percentOnDemand', 'isInRange', `must be a number from 0 to 100, got ${show(percent)}`);
+    issues.add('percentOnDemand', 'isInRange', `must be a number from 0 to 100, got ${describeValue(percent)}`);
   }
   // IBM's template priority (higher first): a number `priority`, or LSF's string `Priority` ("10"); both kept verbatim.
   const priority = config.priority;
   if (priority !== undefined && (!Number.isInteger(priority) || (priority as number) < 0)) {
-    issues.add('priority', 'isInt', `must be a whole number >= 0 (higher is tried first), got ${show(priority)}`);
+    issues.add('priority', 'isInt', `must be a whole number >= 0 (higher is tried first), got ${describeValue(priority)}`);
   }
   const lsfPriority = config.Priority;
   if (lsfPriority !== undefined && (typeof lsfPriority !== 'string' || !/^\d{1,9}$/.test(lsfPriority.trim()))) {
-    issues.add('Priority', 'isNumberString', `LSF's Priority is a whole number >= 0 written as a string ("10"), got ${show(lsfPriority)}`);
+    issues.add('Priority', 'isNumberString', `LSF's Priority is a whole number >= 0 written as a string ("10"), got ${describeValue(lsfPriority)}`);
   }
   oneOf('volumeType', VOLUME_TYPES);
   oneOf('allocationStrategy', ALLOCATION_STRATEGIES);
   if (config.iops !== undefined && config.volumeType !== 'io1' && config.volumeType !== 'io2') {
-    issues.add('iops', 'requiresProvisionedIops', `iops applies only with volumeType io1 or io2, got volumeType ${show(config.volumeType ?? null)}`);
+    issues.add('iops', 'requiresProvisionedIops', `iops applies only with volumeType io1 or io2, not with the volumeType given`);
   }
 }

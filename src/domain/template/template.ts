@@ -4,7 +4,7 @@ import { TemplateInUseError, TemplateNotFoundError } from '../shared/errors';
 import { cloneJson, jsonEqual, type JsonValue } from '../shared/json';
 import type { DomainContext } from '../shared/ports';
 import type { Tags } from '../shared/tags';
-import { checkSchema } from '../shared/validation';
+import { checkSchema } from '../../kernel/validation';
 import type { TemplateAttributes } from './template-attributes';
 import { parseTemplateDefinition, type PriceType, type TemplateDefinition, type TemplateInput } from './template-definition';
 import type { TemplateEvent } from './template.events';

@@ -1,5 +1,5 @@
 import { isKernelError } from '../../kernel/errors';
-import { isPlainObject } from '../../kernel/issue-paths';
+import { isPlainObject } from '../../kernel/validation';
 
 /** Something like vitest's or Jest's `expect.any(String)`: any object with an `asymmetricMatch` method. */
 export interface AsymmetricMatcher {

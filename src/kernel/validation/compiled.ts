@@ -1,5 +1,5 @@
 import { validateSync, ValidationTypes, type ValidationArguments, type ValidatorOptions } from 'class-validator';
-import { planToValidate, type CompiledRule, type RuleMetadata } from './validation-plan';
+import { planToValidate, type CompiledRule, type RuleMetadata } from './plan';
 
 /*
  * Runs validation plans (validation-plan.ts) the way class-validator's ValidationExecutor runs its

@@ -1,4 +1,4 @@
-import { ValidationError, type ValidationIssue } from './errors';
+import { ValidationError, type ValidationIssue } from '../errors';
 
 /*
  * Where in an input a problem sits, written one way everywhere: `a.b`, `a[2]`, `b` at the top.

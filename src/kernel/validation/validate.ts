@@ -1,6 +1,6 @@
 import type { ValidatorOptions } from 'class-validator';
-import { validateCompiled, type ErrorNode } from './compiled-validation';
-import { ValidationError, type ValidationIssue } from './errors';
+import { validateCompiled, type ErrorNode } from './compiled';
+import { ValidationError, type ValidationIssue } from '../errors';
 import { joinPath } from './issue-paths';
 
 /**

@@ -1,5 +1,5 @@
 import { getMetadataStorage, ValidationTypes, type ValidationArguments } from 'class-validator';
-import { BUILT_IN_RULES, specialise } from './validation-rules';
+import { BUILT_IN_RULES, specialise } from './rules';
 
 /*
  * A validation plan: what class-validator would do for one class, worked out once from its public
