@@ -3,12 +3,26 @@ import { defineConfig } from 'vitest/config';
 // The unit tests that exercise src/kernel, src/domain and src/application in-process, for mutation testing
 // (stryker.config.mjs). Tests that spawn the built package or the provider scripts run the bundle in
 // dist/ or examples/*/.build, which a mutant of src/ does not reach, so they are left out.
+const INCLUDE = ['test/kernel/**/*.test.ts', 'test/domain/**/*.test.ts', 'test/use-cases/**/*.test.ts', 'test/testing/**/*.test.ts', 'test/hostfactory/**/*.test.ts', 'test/otel/**/*.test.ts', 'test/reliability/**/*.test.ts'];
+
+// These start child processes on the built package (dist/), which a mutant of src/ never reaches.
+const SPAWNING = ['test/reliability/load.test.ts', 'test/reliability/security.test.ts', 'test/hostfactory/run-operation.test.ts'];
+
+// Files whose tests read process-wide state (every handler decorated in the process, the OpenTelemetry
+// globals) and so need a module graph of their own. Every other file shares one per worker: Stryker
+// reruns the covering files for each mutant, and loading the library, class-validator and fast-check
+// afresh for each file cost about seven times the tests themselves (docs/reliability.md).
+const NEEDS_ISOLATION = ['test/kernel/causation.test.ts', 'test/kernel/kernel.test.ts', 'test/kernel/self-registration.test.ts', 'test/use-cases/read-models.test.ts', 'test/otel/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/kernel/**/*.test.ts', 'test/domain/**/*.test.ts', 'test/use-cases/**/*.test.ts', 'test/testing/**/*.test.ts', 'test/hostfactory/**/*.test.ts', 'test/otel/**/*.test.ts', 'test/reliability/**/*.test.ts'],
-    // These start child processes on the built package (dist/), which a mutant of src/ never reaches.
-    exclude: ['test/reliability/load.test.ts', 'test/reliability/security.test.ts', 'test/hostfactory/run-operation.test.ts'],
+    // Instrumented code is several times slower; the reliability suites' wall-clock bounds scale with it.
+    env: { HOSTFACTORY_TIME_BOUND_FACTOR: '10' },
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'shared', include: INCLUDE, exclude: [...SPAWNING, ...NEEDS_ISOLATION], isolate: false } },
+      { extends: true, test: { name: 'isolated', include: NEEDS_ISOLATION, isolate: true } },
+    ],
   },
 });

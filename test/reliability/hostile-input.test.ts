@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as library from './library';
 import * as symphony from '../../src/hostfactory';
 import { Command, isKernelError, Query, ValidationError } from '../../src/kernel';
-import { bump, prototypeFingerprint, recordFigures, scale } from './support';
+import { bump, prototypeFingerprint, recordFigures, scale, TIME_BOUND_FACTOR } from './support';
 import { templateInput } from '../support/templates';
 
 /**
@@ -25,7 +25,7 @@ interface Target {
 type MessageClass = { name: string; from(plain: unknown): unknown; prototype: object };
 
 const RUNS = scale(100, 3_000);
-const MAX_MS_PER_INPUT = 2_000;
+const MAX_MS_PER_INPUT = 2_000 * TIME_BOUND_FACTOR;
 
 const isMessageClass = (value: unknown): value is MessageClass =>
   typeof value === 'function' &&

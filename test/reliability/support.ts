@@ -5,6 +5,13 @@ import { isKernelError } from '../../src/kernel';
 /** True under `npm run stress` (`STRESS=1`): the reliability suites then run their large counts. */
 export const STRESS = process.env.STRESS === '1';
 
+/**
+ * Multiplies the suites' wall-clock bounds (a hang or a super-linear parse fails them). The mutation run
+ * (`vitest.mutation.config.ts`) sets `HOSTFACTORY_TIME_BOUND_FACTOR`: Stryker's instrumented code runs
+ * several times slower, and its own timeout catches a mutant that hangs.
+ */
+export const TIME_BOUND_FACTOR = Number(process.env.HOSTFACTORY_TIME_BOUND_FACTOR ?? '1') || 1;
+
 /** `normal` in `npm test`, `stress` under `STRESS=1`. */
 export function scale(normal: number, stress: number): number {
   return STRESS ? stress : normal;

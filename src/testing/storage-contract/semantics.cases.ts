@@ -4,7 +4,7 @@ import { compareReadModelDocuments } from '../../application/storage/read-model-
 import type { ReadModelDocument } from '../../application/storage/read-model-store';
 import type { Transaction } from '../../application/storage/unit-of-work';
 import type { CaseBody } from './aggregate.cases';
-import { Fixtures, expectCode, read, within } from './fixtures';
+import { Fixtures, expectCode, gate, pause, read, within } from './fixtures';
 
 const C = 'contract_semantics';
 const WAIT_MS = 5_000;
@@ -30,8 +30,8 @@ const MIXED: ReadModelDocument[] = [
 
 /*
  * The query and transaction rules an adapter can break while every other case passes (issue 27):
- * the order of mixed types in one field, strings by code point, one lock key per transaction, and
- * no use of a transaction after it ended.
+ * the order of mixed types in one field, strings by code point, one lock key per transaction, a lock
+ * held by one transaction at a time however many wait, and no use of a transaction after it ended.
  */
 export const semanticsCases: Record<string, CaseBody> = {
   'query: one field of mixed types sorts null/missing, false, true, numbers, strings by code point, then objects and arrays': async (storage) => {
@@ -64,6 +64,38 @@ export const semanticsCases: Record<string, CaseBody> = {
     // Neither key stays held: the refused one was never taken, the other ended with its transaction.
     await within(WAIT_MS, storage.unitOfWork.transaction((tx) => tx.lock('capacity:t-b')), 'taking the key a refused lock() named');
     await within(WAIT_MS, storage.unitOfWork.transaction((tx) => tx.lock('capacity:t-a')), 'taking the key of a transaction that ended');
+  },
+
+  'locks: three transactions on one key hold it one at a time, in the order they asked': async (storage) => {
+    // A lock table that forgets the key when its first holder leaves lets the third in beside the second.
+    const steps: string[] = [];
+    const firstHeld = gate();
+    const secondHeld = gate();
+    const secondMayEnd = gate();
+    const first = storage.unitOfWork.transaction(async (tx) => {
+      await tx.lock('capacity:t-a');
+      steps.push('first locked');
+      firstHeld.open();
+      await pause(20);
+      steps.push('first done');
+    });
+    await within(WAIT_MS, firstHeld.opened, 'the first transaction taking a free lock');
+    const second = storage.unitOfWork.transaction(async (tx) => {
+      await tx.lock('capacity:t-a');
+      steps.push('second locked');
+      secondHeld.open();
+      await secondMayEnd.opened;
+      steps.push('second done');
+    });
+    await within(WAIT_MS, secondHeld.opened, 'the second transaction taking the lock the first released');
+    const third = storage.unitOfWork.transaction(async (tx) => {
+      await tx.lock('capacity:t-a');
+      steps.push('third locked');
+    });
+    await pause(50);
+    secondMayEnd.open();
+    await within(WAIT_MS, Promise.all([first, second, third]), 'three transactions taking the same lock');
+    assert.deepEqual(steps, ['first locked', 'first done', 'second locked', 'second done', 'third locked'], 'the third transaction got the lock while the second held it');
   },
 
   'transactions: a transaction used after it ended rejects and writes nothing': async (storage) => {
