@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventBus, EventMessage, Logger } from '../../kernel';
 import { type Instrumentation, type ProjectionLagSample } from '../../kernel/instrumentation';
 import { eventScope, outsideScope, runInScope } from '../../kernel/scope';
-import type { StoredEvent } from '../storage/event-log';
+import { readStoredEvents, type StoredEvent } from '../storage/event-log';
 import type { Storage } from '../storage/storage';
 import { putDocuments } from '../storage/batch';
 import { BatchedReadModelStore } from './batched-store';
@@ -131,7 +131,7 @@ export class Projector {
       const active = this.projections.filter((p) => !errors.has(p.name));
       if (active.length === 0) break;
       const from = Math.min(...active.map((p) => positions.get(p.name)!));
-      const batch = await this.storage.eventLog.readAfter(from, BATCH);
+      const batch = readStoredEvents(await this.storage.eventLog.readAfter(from, BATCH));
       this.tail = batch.length < BATCH ? { after: from, events: batch } : undefined;
       if (batch.length === 0) break;
       const buffered = new BatchedReadModelStore(store, [...new Set(batch.map((s) => s.event.aggregateId))]);
@@ -223,7 +223,7 @@ export class Projector {
       return;
     }
     for (;;) {
-      const batch = await this.storage.eventLog.readAfter(this.published, BATCH);
+      const batch = readStoredEvents(await this.storage.eventLog.readAfter(this.published, BATCH));
       if (batch.length === 0) return;
       this.published = batch[batch.length - 1]!.position;
       await this.deliver(batch.map((s) => s.event));

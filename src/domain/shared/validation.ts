@@ -55,12 +55,3 @@ function describeShallow(value: unknown): string {
   }
   return typeof value === 'symbol' ? value.toString() : String(value);
 }
-
-/** Throws VALIDATION_FAILED unless a stored snapshot has schema version 1. */
-export function checkSchema(subject: string, schemaVersion: unknown): void {
-  if (schemaVersion !== 1) {
-    throw new ValidationError(subject, [
-      { path: 'schemaVersion', constraint: 'equals', message: `this release reads schema version 1, got ${String(schemaVersion)}; migrate the stored data` },
-    ]);
-  }
-}
