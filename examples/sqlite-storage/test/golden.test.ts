@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GOLDEN_DIR, GOLDEN_RELEASES, checkGoldenData } from '../../../test/support/golden';
+import { GOLDEN_DIR, GOLDEN_RELEASES, GoldenCloud, checkGoldenData, goldenAnswers } from '../../../test/support/golden';
+import { SyncRequest, createHostFactory, isKernelError } from '../../../src/index';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from '../migrations';
 import { createSqliteStorage } from '../sqlite-storage';
 
@@ -53,6 +54,30 @@ describe.each(GOLDEN_RELEASES)('the SQLite example on the stored data of %s', (r
       await checkGoldenData(storage, release);
     } finally {
       storage.close();
+    }
+  });
+});
+
+describe('the SQLite example on a record a newer release wrote', () => {
+  it('refuses the snapshot where the aggregate is loaded, naming type and versions, and writes nothing', async () => {
+    const release = GOLDEN_RELEASES.at(-1)!;
+    const filename = copyOf(release);
+    const [open] = goldenAnswers(release).openRequestIds;
+    const raw = new Database(filename);
+    raw.prepare("UPDATE requests SET snapshot = json_set(snapshot, '$.schemaVersion', 2) WHERE id = ?").run(open);
+    const head = raw.prepare<[], { n: number }>('SELECT count(*) AS n FROM events').get()!.n;
+    const storage = createSqliteStorage({ filename });
+    const factory = createHostFactory({ storage, provider: new GoldenCloud(goldenAnswers(release).cloud) });
+    try {
+      const error = await factory.commands.execute(SyncRequest.from({ requestId: open! })).catch((e: unknown) => e);
+      expect(isKernelError(error, 'SCHEMA_VERSION_UNSUPPORTED'), String(error)).toBe(true);
+      expect((error as { details: unknown }).details).toEqual({ kind: 'snapshot', type: 'Request', storedVersion: 2, supportedVersion: 1, oldestVersion: 1 });
+      expect(raw.prepare<[], { n: number }>('SELECT count(*) AS n FROM events').get()!.n).toBe(head);
+      expect(raw.prepare<[string], { v: number }>("SELECT json_extract(snapshot, '$.schemaVersion') AS v FROM requests WHERE id = ?").get(open!)!.v).toBe(2);
+    } finally {
+      factory.dispose();
+      storage.close();
+      raw.close();
     }
   });
 });

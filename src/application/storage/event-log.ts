@@ -25,8 +25,22 @@ export interface EventLog {
  * of skipping it.
  */
 export function readStoredEvents(batch: readonly StoredEvent[]): StoredEvent[] {
-  return batch.map((stored) => {
-    const event = readStoredEvent(stored.event);
-    return event === stored.event ? stored : { position: stored.position, event };
-  });
+  const { events, unreadable } = readableEvents(batch);
+  if (unreadable !== undefined) throw unreadable.error;
+  return events;
+}
+
+/** @internal The readable events at the start of `batch`, and the first one that is not, with why. */
+export function readableEvents(batch: readonly StoredEvent[]): { events: StoredEvent[]; unreadable?: { position: number; error: unknown } } {
+  const events: StoredEvent[] = [];
+  for (const stored of batch) {
+    let event: DomainEvent;
+    try {
+      event = readStoredEvent(stored.event);
+    } catch (error) {
+      return { events, unreadable: { position: stored.position, error } };
+    }
+    events.push(event === stored.event ? stored : { position: stored.position, event });
+  }
+  return { events };
 }
