@@ -7,9 +7,9 @@
  *   node cycle.cjs <out-dir> [<postgres-url> <schema>]
  *
  * Writes <out-dir>/sqlite.db (a compacted copy of the SQLite example's database) and
- * <out-dir>/answers.json: what that release answered to GetRequestStatus and ListRequests (the same on
- * both storages, or the cycle fails), and the
- * fake cloud's machines (so a later release can continue the open requests against the same cloud).
+ * <out-dir>/answers.json: what that release answered to GetRequestStatus and ListRequests (the same
+ * on both storages, or the cycle fails) and its fake cloud's machines (so a later release can
+ * continue the open requests against the same cloud).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
