@@ -90,8 +90,10 @@ export function createUpcasters(chains: readonly UpcasterChain<unknown>[] = []):
   return {
     supportedVersion: (kind, type) => byKey.get(`${kind}:${type}`)?.version ?? 1,
     upcast<R extends object>(kind: StoredKind, type: string, record: object): R {
-      const chain = byKey.get(`${kind}:${type}`);
       const stored = (record as { schemaVersion?: unknown }).schemaVersion;
+      // The common case on every read (no chains, a version-1 record) builds no key.
+      if (byKey.size === 0 && (stored === 1 || (stored === undefined && kind === 'event'))) return record as R;
+      const chain = byKey.get(`${kind}:${type}`);
       const version = stored === undefined && kind === 'event' ? 1 : stored;
       const supported = chain?.version ?? 1;
       if (version === supported) return record as R;
