@@ -45,7 +45,7 @@ describe('Stored data of a release newer than this one', () => {
   it('stops the projections just before it (never skipped), reports it, and keeps answering from what was built', async () => {
     const { hf, requestId, first } = await withOneRequest();
     const head = await hf.storage.eventLog.head();
-    await commitAsNewerRelease(hf, [{ ...first, eventId: 'e-newer', schemaVersion: 3 } as DomainEvent]);
+    await commitAsNewerRelease(hf, [{ ...first, eventId: 'e-newer', schemaVersion: 3 } as unknown as DomainEvent]);
     await hf.catchUp();
     const status = hf.projectionStatus();
     expect(status.length).toBeGreaterThan(0);
