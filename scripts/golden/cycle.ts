@@ -7,7 +7,8 @@
  *   node cycle.cjs <out-dir> [<postgres-url> <schema>]
  *
  * Writes <out-dir>/sqlite.db (a compacted copy of the SQLite example's database) and
- * <out-dir>/answers.json: what that release answered to GetRequestStatus and ListRequests (the same
+ * <out-dir>/answers.json: what that release answered to GetRequestStatus (also as the Symphony
+ * getRequestStatus document) and ListRequests (the same
  * on both storages, or the cycle fails) and its fake cloud's machines (so a later release can
  * continue the open requests against the same cloud).
  */
@@ -26,6 +27,7 @@ import {
   type Storage,
 } from '../../src/index';
 import { FakeProvider, ManualClock, sequentialIds } from '../../src/testing/index';
+import { formatGetRequestStatusOutput, formatRequestStatusEntry } from '../../src/hostfactory/output';
 import { createSqliteStorage } from '../../examples/sqlite-storage/sqlite-storage';
 import { createPostgresStorage } from '../../examples/postgres-storage/postgres-storage';
 
@@ -77,11 +79,18 @@ async function cycle(storage: Storage): Promise<Record<string, unknown>> {
     await factory.catchUp();
     const requestIds = [returned.requestId, held.requestId, back.requestId, open.requestId, openReturn.requestId];
     const status: Record<string, unknown> = {};
-    for (const requestId of requestIds) status[requestId] = plain(await queries.execute(GetRequestStatus.from({ requestId })));
+    const entries = [];
+    for (const requestId of requestIds) {
+      const answer = await queries.execute(GetRequestStatus.from({ requestId }));
+      status[requestId] = plain(answer);
+      entries.push(formatRequestStatusEntry(answer));
+    }
     return {
       requestIds,
       openRequestIds: [open.requestId, openReturn.requestId],
       getRequestStatus: status,
+      // The Symphony getRequestStatus document of every request, as the release formatted it.
+      getRequestStatusWire: plain(formatGetRequestStatusOutput(entries)),
       listRequests: {
         all: plain(await queries.execute(ListRequests.from({}))),
         acquire: plain(await queries.execute(ListRequests.from({ type: 'acquire' }))),

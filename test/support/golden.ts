@@ -13,6 +13,7 @@ import {
   type ProviderPort,
   type Storage,
 } from '../../src/index';
+import { formatGetRequestStatusOutput, formatRequestStatusEntry } from '../../src/hostfactory/output';
 import { ManualClock } from '../../src/testing/index';
 
 /*
@@ -42,6 +43,8 @@ export interface GoldenAnswers {
   readonly requestIds: readonly string[];
   readonly openRequestIds: readonly string[];
   readonly getRequestStatus: Readonly<Record<string, Record<string, unknown>>>;
+  /** The Symphony getRequestStatus document of every request (the provider's answer on the wire). */
+  readonly getRequestStatusWire: Record<string, unknown>;
   readonly listRequests: Readonly<Record<'all' | 'acquire' | 'return', Record<string, unknown>>>;
   readonly clock: string;
   readonly cloud: readonly CloudMachine[];
@@ -108,7 +111,7 @@ async function everyAnswer(factory: HostFactory, requestIds: readonly string[]):
 /**
  * Runs the golden checks on `storage` opened on `release`'s stored data: the current build answers
  * GetRequestStatus and ListRequests with every field the release answered, unchanged (fields added
- * since are allowed); the open requests continue to completion against the release's cloud; and
+ * since are allowed), and formats the same Symphony getRequestStatus document; the open requests continue to completion against the release's cloud; and
  * rebuilding the read models from the log gives the same answers.
  */
 export async function checkGoldenData(storage: Storage, release: string): Promise<void> {
@@ -117,10 +120,14 @@ export async function checkGoldenData(storage: Storage, release: string): Promis
   const clock = new ManualClock(answers.clock);
   const factory = createHostFactory({ storage, provider: cloud, clock });
   try {
+    const entries = [];
     for (const requestId of answers.requestIds) {
-      const now = plain(await factory.queries.execute(GetRequestStatus.from({ requestId })));
-      expect(now, `GetRequestStatus ${requestId} as ${release} answered it`).toMatchObject(answers.getRequestStatus[requestId]!);
+      const answer = await factory.queries.execute(GetRequestStatus.from({ requestId }));
+      expect(plain(answer), `GetRequestStatus ${requestId} as ${release} answered it`).toMatchObject(answers.getRequestStatus[requestId]!);
+      entries.push(formatRequestStatusEntry(answer));
     }
+    // What Symphony reads is a contract: the same document, field for field.
+    expect(plain(formatGetRequestStatusOutput(entries)), `the getRequestStatus document as ${release} wrote it`).toEqual(answers.getRequestStatusWire);
     for (const [name, query] of [['all', {}], ['acquire', { type: 'acquire' }], ['return', { type: 'return' }]] as const) {
       const now = plain(await factory.queries.execute(ListRequests.from(query)));
       expect(now, `ListRequests ${name} as ${release} answered it`).toMatchObject(answers.listRequests[name]);
