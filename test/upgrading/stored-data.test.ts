@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CreateTemplate, GetRequestStatus, ListRequests, RequestMachines, SyncRequest, isKernelError, type DomainEvent } from '../../src/index';
-import { DOMAIN_UPCASTERS, readStoredEvent, readStoredEvents } from '../../src/application/storage/index';
+import { DOMAIN_EVENT_TYPES, DOMAIN_UPCASTERS, Machine, Request, Template, readStoredEvent, readStoredEvents } from '../../src/application/storage/index';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing/index';
 import { templateInput } from '../support/templates';
 
@@ -58,5 +59,20 @@ describe('Stored data of a release newer than this one', () => {
     expect(hf.projectionStatus().map((p) => p.position)).toEqual(status.map(() => head));
     expect((await hf.queries.execute(ListRequests.from({}))).total).toBe(1);
     hf.dispose();
+  });
+
+  it('is refused for every domain event type and every aggregate snapshot, whatever the version above the supported one', () => {
+    const restore = { Template: Template.restore, Request: Request.restore, Machine: Machine.restore } as const;
+    fc.assert(
+      fc.property(fc.constantFrom(...DOMAIN_EVENT_TYPES), fc.constantFrom('Template', 'Request', 'Machine' as const), fc.integer({ min: 1, max: 2 ** 31 }), (type, aggregate, above) => {
+        const eventVersion = DOMAIN_UPCASTERS.supportedVersion('event', type) + above;
+        expect(codeOf(() => readStoredEvent({ type, schemaVersion: eventVersion, data: {} }))).toEqual({
+          code: 'SCHEMA_VERSION_UNSUPPORTED',
+          details: { kind: 'event', type, storedVersion: eventVersion, supportedVersion: eventVersion - above, oldestVersion: 1 },
+        });
+        const snapshotVersion = DOMAIN_UPCASTERS.supportedVersion('snapshot', aggregate) + above;
+        expect(codeOf(() => restore[aggregate]({ schemaVersion: snapshotVersion } as never)).details).toMatchObject({ type: aggregate, storedVersion: snapshotVersion });
+      }),
+    );
   });
 });
