@@ -113,4 +113,27 @@ describe('Upcasters', () => {
       expect(() => build()).toThrow(expect.objectContaining({ code: 'INVALID_CONFIGURATION' }));
     }
   });
+
+  it('report a step that throws or returns no object as UPCAST_FAILED, naming the step, with its error as cause', () => {
+    const broken = new Error('size is not a number');
+    const chains = [
+      upcasterChain<Traced>('event', 'Throws').then((): Traced => {
+        throw broken;
+      }),
+      upcasterChain<Traced>('event', 'ReturnsNothing').then(() => undefined as unknown as Traced),
+    ];
+    const upcasters = createUpcasters(chains);
+    for (const [type, cause] of [['Throws', broken], ['ReturnsNothing', undefined]] as const) {
+      let error: unknown;
+      try {
+        upcasters.upcast('event', type, { trail: [] });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isKernelError(error, 'UPCAST_FAILED'), String(error)).toBe(true);
+      expect(error).toMatchObject({ details: { kind: 'event', type, from: 1 } });
+      expect((error as { cause?: unknown }).cause).toBe(cause);
+      expect((error as Error).message).toContain(`event ${type} from schema version 1`);
+    }
+  });
 });

@@ -71,7 +71,9 @@ export interface Upcasters {
    * `record` (a stored event, or a snapshot of aggregate `type`) at the supported version: itself
    * when already there, else a new object (the stored one is never changed). An event without
    * `schemaVersion` is at version 1; a snapshot must carry one. Throws SCHEMA_VERSION_UNSUPPORTED
-   * for a version above the supported one, below the chain's oldest, or not an integer.
+   * for a version above the supported one, below the chain's oldest, or not an integer, and
+   * UPCAST_FAILED (details `kind`, `type`, `from`; the step's error as `cause`) when a step throws or
+   * returns no object.
    */
   upcast<R extends object>(kind: StoredKind, type: string, record: object): R;
 }
@@ -102,9 +104,7 @@ export function createUpcasters(chains: readonly UpcasterChain<unknown>[] = []):
         throw new SchemaVersionUnsupportedError(kind, type, version, supported, oldest);
       }
       let current: object = record;
-      for (const step of chain!.steps.slice(version - oldest)) {
-        current = { ...(step.upcast as (r: object) => object)(current), schemaVersion: step.from + 1 };
-      }
+      for (const step of chain!.steps.slice(version - oldest)) current = runStep(step, current);
       return current as R;
     },
   };
@@ -130,6 +130,26 @@ export class SchemaVersionUnsupportedError extends KernelError {
       details: { kind, type, storedVersion: storedVersion ?? null, supportedVersion, oldestVersion },
     });
   }
+}
+
+/** One step, its result stamped with the next version. A step that throws or returns no object is UPCAST_FAILED. */
+function runStep(step: Upcaster, record: object): object {
+  let result: unknown;
+  try {
+    result = (step.upcast as (r: object) => unknown)(record);
+  } catch (error) {
+    throw upcastFailed(step, `threw: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) throw upcastFailed(step, `returned ${result === null ? 'null' : Array.isArray(result) ? 'an array' : typeof result}, not an object`);
+  return { ...result, schemaVersion: step.from + 1 };
+}
+
+function upcastFailed(step: Upcaster, what: string, cause?: unknown): KernelError {
+  return new KernelError(
+    'UPCAST_FAILED',
+    `The upcaster of ${step.kind} ${step.type} from schema version ${step.from} ${what}. Fix that step; the stored record was not changed.`,
+    { details: { kind: step.kind, type: step.type, from: step.from }, ...(cause === undefined ? {} : { cause }) },
+  );
 }
 
 function configuration(message: string, details: Record<string, unknown>): KernelError {
