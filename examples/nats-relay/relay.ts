@@ -1,6 +1,6 @@
 import { headers, nanos, type JetStreamClient, type JetStreamManager, type PubAck } from 'nats';
 import type { DomainEvent } from '../../src/index';
-import type { EventLog, StoredEvent } from '../../src/application/storage/index';
+import { readStoredEvents, type EventLog, type StoredEvent } from '../../src/application/storage/index';
 import { tracedSend } from './tracing';
 
 /** Where a relay remembers the last position it published (and had acknowledged). */
@@ -58,10 +58,14 @@ export class OutboxRelay {
     this.#batchSize = options.batchSize ?? 100;
   }
 
-  /** Publishes the next batch after the checkpoint and saves the new checkpoint. */
+  /**
+   * Publishes the next batch after the checkpoint and saves the new checkpoint. Events are published
+   * as this release reads them (upcast to the current schema); a batch holding an event this release
+   * cannot read rejects with SCHEMA_VERSION_UNSUPPORTED and publishes nothing of it.
+   */
   async relayBatch(): Promise<RelayRound> {
     this.#position ??= await this.options.checkpoint.load();
-    const batch = await this.options.eventLog.readAfter(this.#position, this.#batchSize);
+    const batch = readStoredEvents(await this.options.eventLog.readAfter(this.#position, this.#batchSize));
     let duplicates = 0;
     for (const stored of batch) if ((await this.publish(stored)).duplicate) duplicates += 1;
     const last = batch.at(-1);

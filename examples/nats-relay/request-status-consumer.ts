@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { AckPolicy, DeliverPolicy, nanos, type JetStreamClient, type JetStreamManager, type JsMsg } from 'nats';
-import type { StoredEvent } from '../../src/application/storage/index';
+import { readStoredEvent, type StoredEvent } from '../../src/application/storage/index';
 import { tracedProcess } from './tracing';
 
 /** What a {@link RequestStatusConsumer} did with one message. */
@@ -93,9 +93,16 @@ export class RequestStatusConsumer {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
-  /** Applies and acknowledges one JetStream message, continuing the trace of its `traceparent`; a message that fails to apply is left for redelivery. */
+  /**
+   * Applies and acknowledges one JetStream message, continuing the trace of its `traceparent`; a
+   * message that fails to apply is left for redelivery. The event is read as this release reads
+   * stored events (upcast; SCHEMA_VERSION_UNSUPPORTED when a newer relay sent it: upgrade the consumer).
+   */
   async handle(message: JsMsg): Promise<Applied> {
-    const outcome = await tracedProcess(message.subject, message.headers, () => this.apply(message.json<StoredEvent>(), message.seq));
+    const outcome = await tracedProcess(message.subject, message.headers, () => {
+      const { position, event } = message.json<StoredEvent>();
+      return this.apply({ position, event: readStoredEvent(event) }, message.seq);
+    });
     await message.ackAck();
     return outcome;
   }

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { KernelError } from '../../src/index';
 import { equalitySql, INDEXED_FIELDS } from './read-model-sql';
 import { literal, lockKey, type SchemaTables } from './sql';
 
@@ -100,6 +101,7 @@ export async function migrate(pool: Pool, t: SchemaTables, migrations: readonly 
     );
     const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${t.migrations}`);
     const done = new Set(rows.map((r) => r.version));
+    requireKnownSchema(t, done, migrations);
     const applied: number[] = [];
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(migration.version)) continue;
@@ -115,4 +117,19 @@ export async function migrate(pool: Pool, t: SchemaTables, migrations: readonly 
   } finally {
     client.release(broken);
   }
+}
+
+/**
+ * Forward-only: a schema a newer release migrated (a recorded version this code does not have) is
+ * refused with STORAGE_SCHEMA_MISMATCH before anything runs; upgrade the process, never the other way.
+ */
+function requireKnownSchema(t: SchemaTables, done: ReadonlySet<number>, migrations: readonly Migration[]): void {
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const stored = Math.max(0, ...done);
+  if (stored <= known) return;
+  throw new KernelError(
+    'STORAGE_SCHEMA_MISMATCH',
+    `The schema "${t.schema}" is at version ${stored}, newer than this adapter knows (${known}); a newer release migrated it. Upgrade this process instead of downgrading the database.`,
+    { details: { schema: t.schema, schemaVersion: stored, expected: known } },
+  );
 }

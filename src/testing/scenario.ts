@@ -1,5 +1,5 @@
 import { RUNTIME } from '../application/runtime';
-import type { StoredEvent } from '../application/storage/event-log';
+import { readStoredEvents, type StoredEvent } from '../application/storage/event-log';
 import { isDomainEvent, type DomainEvent, type DomainEventType } from '../domain';
 import { Command, isKernelError, Query, type KernelError, type ResultOf } from '../kernel';
 import { deadline, onNextTurn } from './real-timers';
@@ -217,7 +217,7 @@ async function appendEvents(hf: TestHostFactory, events: readonly DomainEvent[])
 async function readAfter(hf: TestHostFactory, position: number): Promise<StoredEvent[]> {
   const all: StoredEvent[] = [];
   for (let after = position; ; ) {
-    const batch = await hf.storage.eventLog.readAfter(after, 500);
+    const batch = readStoredEvents(await hf.storage.eventLog.readAfter(after, 500));
     all.push(...batch);
     if (batch.length < 500) return all;
     after = batch[batch.length - 1]!.position;

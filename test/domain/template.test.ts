@@ -172,7 +172,8 @@ describe('Template', () => {
     expect(restored.pullEvents()).toEqual([]);
   });
 
-  it('refuses a snapshot of another schema version', () => {
-    expect(issuePaths(() => Template.restore({ ...aTemplate().toSnapshot(), schemaVersion: 2 as 1 }))).toEqual(['schemaVersion']);
+  it('refuses a snapshot of a schema version this release does not know', () => {
+    const { error } = given(aTemplate()).when(() => Template.restore({ ...aTemplate().toSnapshot(), schemaVersion: 2 as 1 })).thenFailsWith('SCHEMA_VERSION_UNSUPPORTED');
+    expect(error.details).toEqual({ kind: 'snapshot', type: 'Template', storedVersion: 2, supportedVersion: 1, oldestVersion: 1 });
   });
 });

@@ -26,6 +26,7 @@ import {
   systemClock,
 } from '../../src/domain';
 import { KernelError, isKernelError } from '../../src/kernel/errors';
+import { SchemaVersionUnsupportedError } from '../../src/domain/shared/upcasting';
 import { sequentialIds } from './support/context';
 import { issuePaths } from './support/given';
 
@@ -182,6 +183,7 @@ describe('Domain errors', () => {
     [new InvalidMachineStateTransitionError('i-1', 'terminated', 'running', []), 'INVALID_MACHINE_STATE_TRANSITION', { from: 'terminated', to: 'running' }],
     [new ConcurrencyConflictError('Request', 'req-1', 3, 4), 'CONCURRENCY_CONFLICT', { aggregateType: 'Request', id: 'req-1', expectedVersion: 3, actualVersion: 4 }],
     [new ProviderError('RequestLimitExceeded', { requestId: 'req-1', cause: new Error('throttled') }), 'PROVIDER_ERROR', { requestId: 'req-1' }],
+    [new SchemaVersionUnsupportedError('snapshot', 'Request', 3, 2, 1), 'SCHEMA_VERSION_UNSUPPORTED', { type: 'Request', storedVersion: 3, supportedVersion: 2 }],
   ];
 
   it('has one class per domain code', () => {

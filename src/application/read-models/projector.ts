@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventBus, EventMessage, Logger } from '../../kernel';
 import { type Instrumentation, type ProjectionLagSample } from '../../kernel/instrumentation';
 import { eventScope, outsideScope, runInScope } from '../../kernel/scope';
-import type { StoredEvent } from '../storage/event-log';
+import { readableEvents, type StoredEvent } from '../storage/event-log';
 import type { Storage } from '../storage/storage';
 import { putDocuments } from '../storage/batch';
 import { BatchedReadModelStore } from './batched-store';
@@ -131,9 +131,13 @@ export class Projector {
       const active = this.projections.filter((p) => !errors.has(p.name));
       if (active.length === 0) break;
       const from = Math.min(...active.map((p) => positions.get(p.name)!));
-      const batch = await this.storage.eventLog.readAfter(from, BATCH);
-      this.tail = batch.length < BATCH ? { after: from, events: batch } : undefined;
-      if (batch.length === 0) break;
+      // An event this release cannot read stops every projection just before it (never skipped).
+      const { events: batch, unreadable } = readableEvents(await this.storage.eventLog.readAfter(from, BATCH));
+      this.tail = batch.length < BATCH && unreadable === undefined ? { after: from, events: batch } : undefined;
+      if (batch.length === 0) {
+        if (unreadable !== undefined) this.#stopAt(unreadable.error, active, positions, errors);
+        break;
+      }
       const buffered = new BatchedReadModelStore(store, [...new Set(batch.map((s) => s.event.aggregateId))]);
       const moved: { id: string; position: number }[] = [];
       for (const projection of active) {
@@ -165,6 +169,10 @@ export class Projector {
       // process never delivers these events again (another process may, idempotently).
       for (const { id, position } of moved) this.checkpoints.set(id, position);
       await putDocuments(store, COLLECTIONS.checkpoints, moved);
+      if (unreadable !== undefined) {
+        this.#stopAt(unreadable.error, active, positions, errors);
+        break;
+      }
       if (batch.length < BATCH) break;
     }
     let lowest = Number.POSITIVE_INFINITY;
@@ -191,6 +199,15 @@ export class Projector {
       if (applied === undefined) throw error;
     }
     return applied!;
+  }
+
+  /** Records `error` (an unreadable event) as the failure of every projection still running, where each stands. */
+  #stopAt(error: unknown, active: readonly Projection[], positions: ReadonlyMap<string, number>, errors: Map<string, unknown>): void {
+    for (const projection of active) {
+      if (errors.has(projection.name)) continue;
+      errors.set(projection.name, error);
+      this.#failed(projection.name, positions.get(projection.name)!, error);
+    }
   }
 
   #failed(name: string, position: number, error: unknown): void {
@@ -223,11 +240,12 @@ export class Projector {
       return;
     }
     for (;;) {
-      const batch = await this.storage.eventLog.readAfter(this.published, BATCH);
+      // Host handlers get the events before one this release cannot read; the projections report it.
+      const { events: batch, unreadable } = readableEvents(await this.storage.eventLog.readAfter(this.published, BATCH));
       if (batch.length === 0) return;
       this.published = batch[batch.length - 1]!.position;
       await this.deliver(batch.map((s) => s.event));
-      if (batch.length < BATCH) return;
+      if (batch.length < BATCH || unreadable !== undefined) return;
     }
   }
 }

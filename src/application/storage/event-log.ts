@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../../domain';
+import { readStoredEvent } from '../../domain/shared/stored-schemas';
 
 /** A committed event and its position in the log (1, 2, 3, … in commit order, never reused). */
 export interface StoredEvent {
@@ -15,4 +16,31 @@ export interface EventLog {
   readAfter(after: number, limit: number): Promise<StoredEvent[]>;
   /** The highest committed position, 0 when empty. */
   head(): Promise<number>;
+}
+
+/**
+ * A batch read from an {@link EventLog} as this release reads it: each event through
+ * `readStoredEvent` (upcast to the current schema; the same objects when already current). Throws
+ * SCHEMA_VERSION_UNSUPPORTED for an event this release cannot read, so a reader stops at it instead
+ * of skipping it.
+ */
+export function readStoredEvents(batch: readonly StoredEvent[]): StoredEvent[] {
+  const { events, unreadable } = readableEvents(batch);
+  if (unreadable !== undefined) throw unreadable.error;
+  return events;
+}
+
+/** @internal The readable events at the start of `batch`, and the first one that is not, with why. */
+export function readableEvents(batch: readonly StoredEvent[]): { events: StoredEvent[]; unreadable?: { position: number; error: unknown } } {
+  const events: StoredEvent[] = [];
+  for (const stored of batch) {
+    let event: DomainEvent;
+    try {
+      event = readStoredEvent(stored.event);
+    } catch (error) {
+      return { events, unreadable: { position: stored.position, error } };
+    }
+    events.push(event === stored.event ? stored : { position: stored.position, event });
+  }
+  return { events };
 }

@@ -11,6 +11,7 @@ export type { TemplateRepository, RequestRepository, MachineRepository, MachineS
 export { saveMachines, putDocuments, checkDistinctIds } from './batch';
 export type { UnitOfWork, Transaction, Outbox } from './unit-of-work';
 export type { EventLog, StoredEvent } from './event-log';
+export { readStoredEvents } from './event-log';
 export type { ReadModelStore, ReadModelDocument, ReadModelFilter, ReadModelQuery, ReadModelPage } from './read-model-store';
 export {
   checkReadModelQuery,
@@ -43,6 +44,11 @@ export type { RequestStatus } from '../../domain/request/request-status';
 export { MACHINE_STATUSES, holdsCapacity } from '../../domain/machine/machine-status';
 export type { MachineStatus } from '../../domain/machine/machine-status';
 export { ConcurrencyConflictError } from '../../domain/shared/errors';
+
+// Reading stored data written by older releases (docs/upgrading.md).
+export { upcasterChain, createUpcasters, SchemaVersionUnsupportedError } from '../../domain/shared/upcasting';
+export type { StoredKind, Upcaster, UpcasterChain, Upcasters } from '../../domain/shared/upcasting';
+export { DOMAIN_UPCASTERS, readStoredEvent, readStoredSnapshot } from '../../domain/shared/stored-schemas';
 
 // The one rule for stored text (docs/domain.md, "Text"): what every adapter is given and must keep as is.
 export { TEXT_LIMITS, textProblem, normaliseText, normaliseMachineId } from '../../domain/shared/text';

@@ -2,9 +2,10 @@ import { AggregateRoot } from '../shared/domain-event';
 import { parseMachineId, parseRequestId, parseTemplateId } from '../shared/ids';
 import { cloneJson, jsonEqual } from '../shared/json';
 import type { DomainContext } from '../shared/ports';
+import { readStoredSnapshot } from '../shared/stored-schemas';
 import type { Tags } from '../shared/tags';
 import { checkText } from '../shared/text';
-import { Issues, checkSchema, collect, describeValue } from '../../kernel/validation';
+import { Issues, collect, describeValue } from '../../kernel/validation';
 import {
   MACHINE_FACT_FIELDS,
   parseMachineFacts,
@@ -94,9 +95,9 @@ export class Machine extends AggregateRoot<MachineEvent> {
     return machine;
   }
 
-  /** Rebuilds a machine from its snapshot; records nothing. Throws VALIDATION_FAILED for another schema. */
+  /** Rebuilds a machine from its snapshot; records nothing. Upcasts an older schema; throws SCHEMA_VERSION_UNSUPPORTED for one this release cannot read. */
   static restore(snapshot: MachineSnapshot): Machine {
-    checkSchema('machine snapshot', snapshot.schemaVersion);
+    snapshot = readStoredSnapshot('Machine', snapshot);
     const s = snapshot;
     // Field by field (every one a string, number or null but the tags map, which is copied): a
     // query or sync restores every machine of a request, and this is several times cheaper than a

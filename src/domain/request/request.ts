@@ -2,11 +2,12 @@ import { ValidationError } from '../../kernel/errors';
 import { AggregateRoot } from '../shared/domain-event';
 import { newRequestId, parseMachineId, type RequestType } from '../shared/ids';
 import { cloneJson } from '../shared/json';
+import { readStoredSnapshot } from '../shared/stored-schemas';
 import type { DomainContext } from '../shared/ports';
 import type { Tags } from '../shared/tags';
 import { checkText } from '../shared/text';
 import type { RequestUserData } from './request-input';
-import { Issues, checkSchema, collect, joinPath, describeValue } from '../../kernel/validation';
+import { Issues, collect, joinPath, describeValue } from '../../kernel/validation';
 import type { AcquireRequestInput, ReturnRequestInput } from './request-input';
 import { admitAcquire, admitReturn, type NewRequestFields } from './request-admission';
 import { deriveRequestOutcome, requestDeadline, type RequestProgress } from './request-outcome';
@@ -62,9 +63,9 @@ export class Request extends AggregateRoot<RequestEvent> {
     return request;
   }
 
-  /** Rebuilds a request from its snapshot; records nothing. Throws VALIDATION_FAILED for another schema. */
+  /** Rebuilds a request from its snapshot; records nothing. Upcasts an older schema; throws SCHEMA_VERSION_UNSUPPORTED for one this release cannot read. */
   static restore(snapshot: RequestSnapshot): Request {
-    checkSchema('request snapshot', snapshot.schemaVersion);
+    snapshot = readStoredSnapshot('Request', snapshot);
     const { schemaVersion: _s, version, ...state } = cloneJson(snapshot);
     // Written before acknowledgement was recorded: count it acknowledged, so no reconciler settles it.
     return new Request({ ...state, acknowledgedAt: state.acknowledgedAt === undefined ? state.createdAt : state.acknowledgedAt }, version);

@@ -3,8 +3,8 @@ import { AggregateRoot } from '../shared/domain-event';
 import { TemplateInUseError, TemplateNotFoundError } from '../shared/errors';
 import { cloneJson, jsonEqual, type JsonValue } from '../shared/json';
 import type { DomainContext } from '../shared/ports';
+import { readStoredSnapshot } from '../shared/stored-schemas';
 import type { Tags } from '../shared/tags';
-import { checkSchema } from '../../kernel/validation';
 import type { TemplateAttributes } from './template-attributes';
 import { parseTemplateDefinition, type PriceType, type TemplateDefinition, type TemplateInput } from './template-definition';
 import type { TemplateEvent } from './template.events';
@@ -50,9 +50,9 @@ export class Template extends AggregateRoot<TemplateEvent> {
     return template;
   }
 
-  /** Rebuilds a template from its snapshot; records nothing. Throws VALIDATION_FAILED for another schema. */
+  /** Rebuilds a template from its snapshot; records nothing. Upcasts an older schema; throws SCHEMA_VERSION_UNSUPPORTED for one this release cannot read. */
   static restore(snapshot: TemplateSnapshot): Template {
-    checkSchema('template snapshot', snapshot.schemaVersion);
+    snapshot = readStoredSnapshot('Template', snapshot);
     const { schemaVersion: _s, version, createdAt, updatedAt, deletedAt, ...definition } = cloneJson(snapshot);
     return new Template(
       {

@@ -6,5 +6,5 @@
  * (`REQUEST_LIMITS`, `TEXT_LIMITS`, …): commands and wire parsers read them from there.
  */
 export { VALIDATOR_OPTIONS, MAX_INPUT_DEPTH, MAX_INPUT_KEYS, assertValid, collectIssues, deepFreeze, inspectPlain, toIssues } from './validate';
-export { Issues, collect, checkSchema, describeValue } from './issues';
+export { Issues, collect, describeValue } from './issues';
 export { isRecord, isPlainObject, joinPath, pathUnder, underPath, movedPaths } from './issue-paths';

@@ -63,12 +63,3 @@ export function describeValue(value: unknown): string {
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
-
-/** Throws VALIDATION_FAILED unless a stored snapshot has schema version 1. */
-export function checkSchema(subject: string, schemaVersion: unknown): void {
-  if (schemaVersion !== 1) {
-    throw new ValidationError(subject, [
-      { path: 'schemaVersion', constraint: 'equals', message: `this release reads schema version 1, got ${String(schemaVersion)}; migrate the stored data` },
-    ]);
-  }
-}
