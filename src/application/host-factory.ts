@@ -19,6 +19,7 @@ import {
 import { HOST_FACTORY_HANDLERS } from './handlers';
 import type { ProviderPort } from './provider/provider.port';
 import { Projector, type ProjectionLag } from './read-models/projector';
+import { createHostProcessors, type HostProcessors, type HostProcessorSettings } from './processors/host-processors';
 import { createReconciler, type Reconciler } from './reconcile/reconciler';
 import { DEFAULT_PROJECTIONS, type Projection } from './read-models/projections';
 import { RUNTIME, type Runtime } from './runtime';
@@ -70,6 +71,8 @@ export interface HostFactoryOptions {
    * `hostfactory-kernel/otel`. Default: none.
    */
   instrumentation?: Instrumentation;
+  /** Lease, poll and owner settings of the processors that run durable event handlers (docs/processors.md). */
+  processors?: HostProcessorSettings;
 }
 
 /** A wired host factory: typed buses over the use cases, and its read-model controls. */
@@ -93,6 +96,11 @@ export interface HostFactory {
   projectionStatus(): ProjectionLag[];
   /** Runs `Reconcile` on an interval for a long-running host (`start({ everyMs })`, `stop()`); `dispose()` stops it. */
   readonly reconciler: Reconciler;
+  /**
+   * The checkpointed processors of the durable event handlers (`@eventHandler(…, { durable })`).
+   * They run only after `processors.start()` (on each replica that should take part); `dispose()` stops them.
+   */
+  readonly processors: HostProcessors;
   dispose(): void;
 }
 
@@ -152,8 +160,16 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
   container.set(RUNTIME, runtime);
 
   const reconciler = createReconciler(kernel.commands, logger);
+  let processors: HostProcessors;
+  try {
+    processors = createHostProcessors(kernel.durable, options.storage, container, options.processors ?? {}, logger);
+  } catch (error) {
+    kernel.dispose();
+    throw error;
+  }
   return {
     reconciler,
+    processors,
     commands: kernel.commands,
     queries: kernel.queries,
     events: kernel.events,
@@ -164,6 +180,7 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
     projectionStatus: () => projector.status(),
     dispose: () => {
       void reconciler.stop();
+      void processors.stop();
       unwatch?.();
       kernel.dispose();
     },

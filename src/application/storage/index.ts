@@ -11,6 +11,7 @@ export type { TemplateRepository, RequestRepository, MachineRepository, MachineS
 export { saveMachines, putDocuments, checkDistinctIds } from './batch';
 export type { UnitOfWork, Transaction, Outbox } from './unit-of-work';
 export type { EventLog, StoredEvent } from './event-log';
+export type { ProcessorStore, ProcessorClaim, ProcessorState, DeadLetter } from './processor-store';
 export type { ReadModelStore, ReadModelDocument, ReadModelFilter, ReadModelQuery, ReadModelPage } from './read-model-store';
 export {
   checkReadModelQuery,
