@@ -158,6 +158,8 @@ export class EventProcessor {
       throw new ValidationError('processor rebuild', [{ path: 'position', constraint: 'isInt', message: `must be a whole number >= 0, got ${String(position)}` }]);
     }
     for (let p = 0; p < this.#o.partitions; p += 1) await this.#o.store.reset(this.key(p), position);
+    // This replica's claims are fenced out now; forget them so the next round claims anew.
+    for (const partition of [...this.#held.keys()]) this.#drop(partition, 'the processor is rebuilding');
   }
 
   async #run(): Promise<void> {
