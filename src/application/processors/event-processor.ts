@@ -1,35 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { KernelError, isKernelError, ValidationError, type ValidationIssue } from '../../kernel/errors';
-import { silentLogger, type Logger } from '../../kernel/logger';
-import type { EventLog, StoredEvent } from '../storage/event-log';
+import { KernelError, isKernelError, ValidationError } from '../../kernel/errors';
+import type { StoredEvent } from '../storage/event-log';
 import type { DeadLetter, ProcessorClaim, ProcessorState, ProcessorStore } from '../storage/processor-store';
 import { deliverWithRetries, errorText, partitionOf, replayLetter, streamOf, type ProcessorHandler, type RetryPolicy } from './delivery';
-import { isProcessorName, leaseLost } from './processor-errors';
-
-/** Options of an {@link EventProcessor}; every duration is in milliseconds. */
-export interface EventProcessorOptions {
-  /** Letters, digits, `.`, `_`, `-` (1–100): the checkpoint's key, the same on every replica. */
-  readonly name: string;
-  readonly handle: ProcessorHandler;
-  readonly eventLog: EventLog;
-  readonly store: ProcessorStore;
-  /** Independent partitions (by aggregate), each run by one replica at a time. Default 1, at most 256. */
-  readonly partitions?: number;
-  /** Events read per batch. Default 100. */
-  readonly batchSize?: number;
-  /** How long a claim lasts without renewal: the failover time after a replica dies. Default 10 000. */
-  readonly leaseMs?: number;
-  /** Pause between rounds when there is nothing to do (and the claim/renew cadence). Default 200. */
-  readonly pollMs?: number;
-  /** Handler attempts before an event becomes a dead letter. Default 5. */
-  readonly attempts?: number;
-  /** First retry wait, doubled each attempt up to `maxBackoffMs`. Defaults 100 and 5 000. */
-  readonly backoffMs?: number;
-  readonly maxBackoffMs?: number;
-  /** This replica's id in leases. Default: a random UUID per processor object. */
-  readonly owner?: string;
-  readonly logger?: Logger;
-}
+import { leaseLost } from './processor-errors';
+import { checkOptions, sleep, withDefaults, type EventProcessorOptions, type ProcessorSettings } from './processor-options';
 
 /** What {@link EventProcessor.replayDeadLetters} did. */
 export interface ReplayReport {
@@ -54,7 +29,7 @@ interface Held {
 export class EventProcessor {
   readonly name: string;
   readonly owner: string;
-  readonly #o: Required<Omit<EventProcessorOptions, 'owner' | 'name'>>;
+  readonly #o: ProcessorSettings;
   readonly #held = new Map<number, Held>();
   #loop: Promise<void> | undefined;
   #stopping = false;
@@ -64,7 +39,7 @@ export class EventProcessor {
     checkOptions(options);
     this.name = options.name;
     this.owner = options.owner ?? randomUUID();
-    this.#o = { partitions: 1, batchSize: 100, leaseMs: 10_000, pollMs: 200, attempts: 5, backoffMs: 100, maxBackoffMs: 5000, logger: silentLogger, ...withoutUndefined(options) };
+    this.#o = withDefaults(options);
   }
 
   /** The store key of `partition`. */
@@ -288,28 +263,4 @@ export class EventProcessor {
       this.#wakers.add(done);
     });
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function withoutUndefined<T extends object>(options: T): T {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as T;
-}
-
-const LIMITS: Record<string, [number, number]> = { partitions: [1, 256], batchSize: [1, 10_000], leaseMs: [100, 3_600_000], pollMs: [1, 60_000], attempts: [1, 1000], backoffMs: [0, 3_600_000], maxBackoffMs: [0, 3_600_000] };
-
-/** Throws `VALIDATION_FAILED` naming every bad option and its allowed range. */
-function checkOptions(options: EventProcessorOptions): void {
-  const issues: ValidationIssue[] = [];
-  if (!isProcessorName(options?.name)) issues.push({ path: 'name', constraint: 'processorName', message: `must be 1-100 letters, digits, ".", "_" or "-", got ${JSON.stringify(options?.name)}` });
-  if (typeof options?.handle !== 'function') issues.push({ path: 'handle', constraint: 'isFunction', message: 'must be a function (stored, context) => Promise<void>' });
-  for (const [option, [min, max]] of Object.entries(LIMITS)) {
-    const value = (options as unknown as Record<string, unknown>)?.[option];
-    if (value !== undefined && (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max)) {
-      issues.push({ path: option, constraint: 'isInt', message: `must be a whole number from ${min} to ${max}, got ${String(value)}` });
-    }
-  }
-  if (issues.length > 0) throw new ValidationError('event processor options', issues);
 }

@@ -6,7 +6,8 @@
 import 'reflect-metadata';
 
 export { EventProcessor } from './event-processor';
-export type { EventProcessorOptions, ReplayReport } from './event-processor';
+export type { ReplayReport } from './event-processor';
+export type { EventProcessorOptions } from './processor-options';
 export type { ProcessorContext, ProcessorHandler } from './delivery';
 export type { DurableEventContext, HostProcessors, HostProcessorSettings } from './host-processors';
 export { runProcessorCommand } from './operator-command';

@@ -2,6 +2,7 @@ import type { DeadLetter, ProcessorClaim, ProcessorState, ProcessorStore } from 
 import type { Transaction } from '../../application/storage/unit-of-work';
 import { checkClaimArguments, deadLetterNotFound, leaseLost } from '../../application/processors/processor-errors';
 import type { InMemoryUnitOfWork } from './unit-of-work';
+import { now as realNow } from '../real-timers';
 
 interface Row {
   position: number;
@@ -12,7 +13,8 @@ interface Row {
 
 /**
  * Checkpoints, leases and dead letters in process memory. Moves of a checkpoint commit in the same
- * synchronous step as the unit of work's writes. `now` is the lease clock (default `Date.now`).
+ * synchronous step as the unit of work's writes. `now` is the lease clock in ms (default: Node's
+ * monotonic clock, which fake timers do not freeze, so leases expire in real time as on a server).
  */
 export class InMemoryProcessorStore implements ProcessorStore {
   readonly #rows = new Map<string, Row>();
@@ -20,7 +22,7 @@ export class InMemoryProcessorStore implements ProcessorStore {
 
   constructor(
     private readonly unitOfWork: InMemoryUnitOfWork,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = realNow,
   ) {}
 
   async claim(processor: string, owner: string, leaseMs: number): Promise<ProcessorClaim | undefined> {
