@@ -103,6 +103,12 @@ export const MIGRATIONS: readonly Migration[] = [
         failed_at text NOT NULL,
         PRIMARY KEY (processor, position)
       );
+      CREATE TABLE ${t.processorMembers} (
+        name text COLLATE "C" NOT NULL,
+        owner text NOT NULL,
+        until timestamptz NOT NULL,
+        PRIMARY KEY (name, owner)
+      );
     `,
   },
 ];

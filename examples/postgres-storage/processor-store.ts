@@ -114,6 +114,25 @@ export class PostgresProcessorStore implements ProcessorStore {
     );
   }
 
+  async heartbeat(name: string, owner: string, ttlMs: number): Promise<number> {
+    checkClaimArguments(name, owner, ttlMs);
+    const t = this.tables.processorMembers;
+    // One statement: refresh this member, forget long-expired ones, count the live ones.
+    const { rows } = await this.pool.query<{ live: string }>(
+      `WITH beat AS (
+         INSERT INTO ${t} (name, owner, until) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+         ON CONFLICT (name, owner) DO UPDATE SET until = excluded.until RETURNING owner),
+       gone AS (DELETE FROM ${t} WHERE name = $1 AND until < now() - interval '1 hour')
+       SELECT (SELECT count(*) FROM ${t} WHERE name = $1 AND until > now() AND owner <> $2) + 1 AS live`,
+      [name, owner, ttlMs],
+    );
+    return Number(rows[0]!.live);
+  }
+
+  async leave(name: string, owner: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.tables.processorMembers} WHERE name = $1 AND owner = $2`, [name, owner]);
+  }
+
   async states(name: string): Promise<ProcessorState[]> {
     const { rows } = await this.pool.query<{ name: string; position: string; epoch: string; owner: string | null; remaining: string }>(
       `SELECT name, position, epoch, CASE WHEN lease_until > now() THEN owner END AS owner,

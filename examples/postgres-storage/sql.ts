@@ -14,6 +14,8 @@ export interface SchemaTables {
   /** Event processors: checkpoint, epoch and lease per processor key. */
   readonly processors: string;
   readonly deadLetters: string;
+  /** Replicas running each processor, with the expiry of their membership. */
+  readonly processorMembers: string;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -42,6 +44,7 @@ export function schemaTables(schema: string): SchemaTables {
     readModels: q('read_models'),
     processors: q('processors'),
     deadLetters: q('processor_dead_letters'),
+    processorMembers: q('processor_members'),
   };
 }
 

@@ -125,6 +125,13 @@ export const MIGRATIONS: readonly Migration[] = [
         failed_at TEXT NOT NULL,
         PRIMARY KEY (processor, position)
       ) STRICT;
+
+      CREATE TABLE processor_members (
+        name  TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        until INTEGER NOT NULL,
+        PRIMARY KEY (name, owner)
+      ) STRICT;
     `,
   },
 ];

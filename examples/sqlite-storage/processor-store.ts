@@ -109,6 +109,20 @@ export class SqliteProcessorStore implements ProcessorStore {
     });
   }
 
+  async heartbeat(name: string, owner: string, ttlMs: number): Promise<number> {
+    checkClaimArguments(name, owner, ttlMs);
+    return this.#write((db) => {
+      const now = Date.now();
+      db.prepare('INSERT INTO processor_members (name, owner, until) VALUES (?, ?, ?) ON CONFLICT (name, owner) DO UPDATE SET until = excluded.until').run(name, owner, now + ttlMs);
+      db.prepare('DELETE FROM processor_members WHERE name = ? AND until <= ?').run(name, now);
+      return db.prepare<[string], { live: number }>('SELECT count(*) AS live FROM processor_members WHERE name = ?').get(name)!.live;
+    });
+  }
+
+  async leave(name: string, owner: string): Promise<void> {
+    await this.#write((db) => db.prepare('DELETE FROM processor_members WHERE name = ? AND owner = ?').run(name, owner));
+  }
+
   /** Runs `step` on the writer connection in a transaction of its own. */
   #write<T>(step: (db: Database.Database) => T): Promise<T> {
     return this.unitOfWork.transaction(async (tx: SqliteTransaction) => step(await tx.database()));

@@ -27,7 +27,7 @@ describe.skipIf(pgState.skip)('PostgreSQL storage', () => {
       name: 'postgres adapter',
       create: async () => {
         const t = storage.tables;
-        for (const table of [t.templates, t.requests, t.machines, t.events, t.readModels, t.processors, t.deadLetters]) await pool.query(`DELETE FROM ${table}`);
+        for (const table of [t.templates, t.requests, t.machines, t.events, t.readModels, t.processors, t.deadLetters, t.processorMembers]) await pool.query(`DELETE FROM ${table}`);
         await pool.query(`SELECT setval($1, 0)`, [t.eventPositions]);
         return storage;
       },

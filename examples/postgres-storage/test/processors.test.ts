@@ -107,13 +107,15 @@ describe.skipIf(pgState.skip)('event processors on one PostgreSQL', () => {
       leaseMs: LEASE_MS,
       failoverMs,
       killedPartitions: victim.partitions.length,
-      handledBySurvivors: results.map((r) => r.handled),
+      // The three survivors, then the restarted process (which joins and takes its share).
+      handledPerProcess: results.map((r) => r.handled),
     };
     console.log(`processors-run ${JSON.stringify(figures)}`);
     expect(duplicates).toBe(0);
     expect([Number(totals!.distinct), Number(totals!.min), Number(totals!.max)]).toEqual([EVENTS, 1, EVENTS]);
     expect(disorder).toEqual([]);
     expect(failoverMs).toBeLessThan(LEASE_MS + 5000);
+    expect(results.at(-1)!.handled, 'the restarted process should take a share of the partitions').toBeGreaterThan(0);
   }, 120_000);
 
   it('dead-letters an event after its attempts and replays it exactly once, after the events that passed it', async () => {

@@ -151,9 +151,13 @@ export class EventProcessor {
     }
     for (const held of this.#held.values()) await this.#o.store.release(held.claim).catch(() => undefined);
     this.#held.clear();
+    await this.#o.store.leave(this.name, this.owner).catch(() => undefined);
   }
 
-  /** Renews held claims, gives one up above this replica's fair share, and claims one free key below it. */
+  /**
+   * Renews this replica's membership and held claims, gives one key up above its fair share
+   * (partitions ÷ live members, rounded up), and claims one free key below it.
+   */
   async #balance(): Promise<void> {
     const { store, leaseMs, partitions } = this.#o;
     for (const [partition, held] of this.#held) {
@@ -161,10 +165,9 @@ export class EventProcessor {
       if (await store.renew(held.claim, leaseMs)) held.renewedAt = Date.now();
       else this.#drop(partition, 'its lease was lost');
     }
+    const members = await store.heartbeat(this.name, this.owner, leaseMs);
     const states = await store.states(this.name);
-    const owners = new Set(states.flatMap((s) => (s.owner === undefined ? [] : [s.owner])));
-    owners.add(this.owner);
-    const share = Math.ceil(partitions / owners.size);
+    const share = Math.ceil(partitions / Math.max(1, members));
     if (this.#held.size > share) {
       const [partition, held] = [...this.#held.entries()].pop()!;
       await store.release(held.claim);

@@ -79,4 +79,11 @@ export interface ProcessorStore {
   reset(processor: string, position: number): Promise<void>;
   /** Every key whose name is `name` or starts with `name#`, sorted by key. */
   states(name: string): Promise<ProcessorState[]>;
+  /**
+   * Records that `owner` runs processor `name` for the next `ttlMs`, and resolves to the number of
+   * owners whose membership has not expired (this one included): replicas divide the partitions by it.
+   */
+  heartbeat(name: string, owner: string, ttlMs: number): Promise<number>;
+  /** Ends `owner`'s membership of `name` at once (a replica that stops). */
+  leave(name: string, owner: string): Promise<void>;
 }

@@ -19,6 +19,8 @@ interface Row {
 export class InMemoryProcessorStore implements ProcessorStore {
   readonly #rows = new Map<string, Row>();
   readonly #letters = new Map<string, DeadLetter>();
+  /** Processor name → owner → membership expiry. */
+  readonly #members = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly unitOfWork: InMemoryUnitOfWork,
@@ -97,6 +99,20 @@ export class InMemoryProcessorStore implements ProcessorStore {
         const live = row.owner !== undefined && row.leaseUntil > now;
         return { processor, position: row.position, epoch: row.epoch, owner: live ? row.owner : undefined, leaseRemainingMs: live ? row.leaseUntil - now : 0 };
       });
+  }
+
+  async heartbeat(name: string, owner: string, ttlMs: number): Promise<number> {
+    checkClaimArguments(name, owner, ttlMs);
+    const now = this.now();
+    const members = this.#members.get(name) ?? new Map<string, number>();
+    this.#members.set(name, members);
+    members.set(owner, now + ttlMs);
+    for (const [member, until] of members) if (until <= now) members.delete(member);
+    return members.size;
+  }
+
+  async leave(name: string, owner: string): Promise<void> {
+    this.#members.get(name)?.delete(owner);
   }
 
   #current(claim: ProcessorClaim): Row | undefined {

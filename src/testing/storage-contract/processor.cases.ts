@@ -124,6 +124,19 @@ export const processorCases: Record<string, CaseBody> = {
     assert.equal(next?.position, 6, 'the next claim starts from the reset position');
   },
 
+  'processors: heartbeat counts the live members of a processor; leave and expiry end a membership': async (storage) => {
+    const store = storeOf(storage);
+    assert.equal(await store.heartbeat('billing', 'replica-a', 60_000), 1, 'the first member counts itself');
+    assert.equal(await store.heartbeat('billing', 'replica-b', 60_000), 2, 'a second member sees both');
+    assert.equal(await store.heartbeat('billing', 'replica-c', 100), 3, 'a third member sees all three');
+    assert.equal(await store.heartbeat('billing2', 'replica-a', 60_000), 1, 'members are counted per processor name');
+    assert.equal(await store.heartbeat('billing', 'replica-a', 60_000), 3, 'a heartbeat again does not count its member twice');
+    await pause(250);
+    assert.equal(await store.heartbeat('billing', 'replica-a', 60_000), 2, 'an expired membership no longer counts');
+    await store.leave('billing', 'replica-b');
+    assert.equal(await store.heartbeat('billing', 'replica-a', 60_000), 1, 'a member that left no longer counts');
+  },
+
   'processors: a claim with a bad key, owner or lease is refused naming each field': async (storage) => {
     const store = storeOf(storage);
     const error = await expectCode(store.claim('bad name!', '', 0), 'VALIDATION_FAILED', 'claim with bad arguments');
