@@ -16,6 +16,7 @@ export default defineConfig({
     'hostfactory/index': 'src/hostfactory/index.ts',
     'storage/index': 'src/application/storage/index.ts',
     'otel/index': 'src/otel/index.ts',
+    'processors/index': 'src/application/processors/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

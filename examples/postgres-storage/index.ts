@@ -10,6 +10,8 @@ export { PostgresEventLog, appendCommitOrdered } from './event-log';
 export { PostgresReadModelStore } from './read-model-store';
 export type { ReadModelStoreOptions } from './read-model-store';
 export { PostgresUnitOfWork } from './unit-of-work';
+export type { PostgresTransaction } from './unit-of-work';
+export { PostgresProcessorStore } from './processor-store';
 export { schemaTables, lockKey } from './sql';
 export type { SchemaTables } from './sql';
 export { countingPool } from './counting-pool';

@@ -82,6 +82,36 @@ export const MIGRATIONS: readonly Migration[] = [
       ${INDEXED_FIELDS.map((field) => `CREATE INDEX ${`read_models_${field.toLowerCase()}`} ON ${t.readModels} (collection, (${equalitySql(field)}));`).join('\n      ')}
     `,
   },
+  // Self-contained: event processors (docs/processors.md) touch no table of version 1.
+  {
+    version: 2,
+    name: 'event processors: checkpoints, leases and dead letters',
+    sql: (t) => `
+      CREATE TABLE ${t.processors} (
+        name text COLLATE "C" PRIMARY KEY,
+        position bigint NOT NULL DEFAULT 0,
+        epoch bigint NOT NULL DEFAULT 0,
+        owner text,
+        lease_until timestamptz
+      );
+      CREATE TABLE ${t.deadLetters} (
+        processor text COLLATE "C" NOT NULL,
+        position bigint NOT NULL,
+        stream text NOT NULL,
+        event jsonb NOT NULL,
+        attempts integer NOT NULL,
+        error text NOT NULL,
+        failed_at text NOT NULL,
+        PRIMARY KEY (processor, position)
+      );
+      CREATE TABLE ${t.processorMembers} (
+        name text COLLATE "C" NOT NULL,
+        owner text NOT NULL,
+        until timestamptz NOT NULL,
+        PRIMARY KEY (name, owner)
+      );
+    `,
+  },
 ];
 
 /**

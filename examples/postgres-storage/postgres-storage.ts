@@ -5,6 +5,7 @@ import { migrate } from './migrations';
 import { PostgresReadModelStore, type ReadModelStoreOptions } from './read-model-store';
 import { schemaTables, type SchemaTables } from './sql';
 import { PostgresUnitOfWork } from './unit-of-work';
+import { PostgresProcessorStore } from './processor-store';
 
 /** Where {@link createPostgresStorage} connects: a pool the host owns, or a connection string (the storage then owns its pool). */
 export type PostgresConnection = { readonly pool: pg.Pool } | { readonly connectionString: string; readonly poolSize?: number };
@@ -21,6 +22,8 @@ export type PostgresStorageOptions = PostgresConnection & {
 
 /** A {@link Storage} on PostgreSQL, shareable by any number of processes, plus its pool and tables. */
 export interface PostgresStorage extends Storage {
+  readonly unitOfWork: PostgresUnitOfWork;
+  readonly processors: PostgresProcessorStore;
   readonly pool: pg.Pool;
   readonly tables: SchemaTables;
   /** Ends the pool if the storage created it; a pool passed in stays open (its owner ends it). */
@@ -42,8 +45,10 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     if (owned) await pool.end();
     throw error;
   }
+  const unitOfWork = new PostgresUnitOfWork(pool, tables);
   return {
-    unitOfWork: new PostgresUnitOfWork(pool, tables),
+    unitOfWork,
+    processors: new PostgresProcessorStore(pool, tables, unitOfWork),
     eventLog: new PostgresEventLog(pool, tables),
     readModels: new PostgresReadModelStore(pool, tables, options.readModels),
     pool,

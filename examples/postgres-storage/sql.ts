@@ -11,6 +11,11 @@ export interface SchemaTables {
   /** The sequence holding the last position handed out. */
   readonly eventPositions: string;
   readonly readModels: string;
+  /** Event processors: checkpoint, epoch and lease per processor key. */
+  readonly processors: string;
+  readonly deadLetters: string;
+  /** Replicas running each processor, with the expiry of their membership. */
+  readonly processorMembers: string;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -37,6 +42,9 @@ export function schemaTables(schema: string): SchemaTables {
     events: q('events'),
     eventPositions: q('event_positions'),
     readModels: q('read_models'),
+    processors: q('processors'),
+    deadLetters: q('processor_dead_letters'),
+    processorMembers: q('processor_members'),
   };
 }
 

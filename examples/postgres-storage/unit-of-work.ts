@@ -1,9 +1,18 @@
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { KernelError, ValidationError, type DomainEvent } from '../../src/index';
 import { type Transaction, type UnitOfWork } from '../../src/application/storage/index';
 import { appendCommitOrdered } from './event-log';
 import { machineRepository, requestRepository, templateRepository, type TransactionScope } from './repositories';
 import { literal, lockKey, sqlState, type SchemaTables } from './sql';
+
+/**
+ * The `tx` this adapter's `transaction(work)` hands to `work`: the ports' {@link Transaction} plus
+ * `query`, a statement on the transaction's own connection, for a host's own tables (a durable
+ * event handler's writes commit with its processor's checkpoint this way).
+ */
+export interface PostgresTransaction extends Transaction {
+  query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+}
 
 /** SQLSTATEs after which running the command again can succeed: deadlock detected, serialization failure. */
 const RETRIABLE = new Set(['40P01', '40001']);
@@ -23,12 +32,13 @@ export class PostgresUnitOfWork implements UnitOfWork {
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const state = new TransactionState(client, this.tables);
-    const tx: Transaction = {
+    const tx: PostgresTransaction = {
       templates: templateRepository(state.scope),
       requests: requestRepository(state.scope),
       machines: machineRepository(state.scope),
       outbox: { append: (appended) => state.append(appended) },
       lock: (key) => state.lock(key),
+      query: (sql, params = []) => state.scope.query(sql, params),
     };
     let broken: Error | undefined;
     try {

@@ -102,6 +102,38 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX read_models_created_at ON read_models (collection, ${CREATED_AT});
     `,
   },
+  // Self-contained: event processors (docs/processors.md) touch no table of versions 1-3.
+  {
+    version: 4,
+    name: 'event processors: checkpoints, leases and dead letters',
+    sql: `
+      CREATE TABLE processors (
+        name        TEXT PRIMARY KEY,
+        position    INTEGER NOT NULL DEFAULT 0,
+        epoch       INTEGER NOT NULL DEFAULT 0,
+        owner       TEXT,
+        lease_until INTEGER
+      ) STRICT;
+
+      CREATE TABLE processor_dead_letters (
+        processor TEXT NOT NULL,
+        position  INTEGER NOT NULL,
+        stream    TEXT NOT NULL,
+        event     TEXT NOT NULL CHECK (json_valid(event)),
+        attempts  INTEGER NOT NULL,
+        error     TEXT NOT NULL,
+        failed_at TEXT NOT NULL,
+        PRIMARY KEY (processor, position)
+      ) STRICT;
+
+      CREATE TABLE processor_members (
+        name  TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        until INTEGER NOT NULL,
+        PRIMARY KEY (name, owner)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version this code expects (the last migration). */

@@ -3,6 +3,10 @@ import { SqliteDatabase } from './database';
 import { SqliteEventLog } from './event-log';
 import { SqliteReadModelStore } from './read-model-store';
 import { SqliteUnitOfWork } from './unit-of-work';
+import { SqliteProcessorStore } from './processor-store';
+
+export type { SqliteTransaction } from './unit-of-work';
+export { SqliteProcessorStore } from './processor-store';
 
 export { SqliteStorageError } from './errors';
 export type { SqliteStorageErrorCode } from './errors';
@@ -26,6 +30,8 @@ export interface SqliteStorageOptions {
 
 /** A {@link Storage} on one SQLite file; `close()` releases its connections (call it once, at shutdown). */
 export interface SqliteStorage extends Storage {
+  readonly unitOfWork: SqliteUnitOfWork;
+  readonly processors: SqliteProcessorStore;
   readonly filename: string;
   close(): void;
 }
@@ -38,9 +44,11 @@ export interface SqliteStorage extends Storage {
  */
 export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   const database = SqliteDatabase.open(options);
+  const unitOfWork = new SqliteUnitOfWork(database);
   return {
     filename: database.filename,
-    unitOfWork: new SqliteUnitOfWork(database),
+    unitOfWork,
+    processors: new SqliteProcessorStore(unitOfWork),
     eventLog: new SqliteEventLog(database),
     readModels: new SqliteReadModelStore(database),
     close: () => database.close(),

@@ -7,6 +7,16 @@ import { appendEvents, pendingEvent, type PendingEvent } from './event-log';
 import { machineRepository, requestRepository, templateRepository, type RepositoryScope } from './repositories';
 
 /**
+ * The `tx` this adapter's `transaction(work)` hands to `work`: the ports' {@link Transaction} plus
+ * `database()`, the writer connection under this transaction's write lock, for a host's own tables
+ * (a durable event handler's writes commit with its processor's checkpoint this way).
+ */
+export interface SqliteTransaction extends Transaction {
+  /** Takes the write lock (if not yet held) and resolves to the connection to run statements on. */
+  database(): Promise<Database.Database>;
+}
+
+/**
  * `transaction(work)` on SQLite. A transaction reads committed data from the read-only connection
  * until it first writes, or first touches data after `tx.lock(key)`; from then on it holds the
  * write lock (`BEGIN IMMEDIATE` on the writer) and reads and writes there until COMMIT or ROLLBACK.
@@ -18,7 +28,7 @@ export class SqliteUnitOfWork implements UnitOfWork {
 
   constructor(private readonly database: SqliteDatabase) {}
 
-  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: SqliteTransaction) => Promise<T>): Promise<T> {
     this.database.assertOpen();
     const scope = new TransactionScope(this.database, this.#keys);
     let result: T;
@@ -34,7 +44,7 @@ export class SqliteUnitOfWork implements UnitOfWork {
 }
 
 class TransactionScope implements RepositoryScope {
-  readonly tx: Transaction;
+  readonly tx: SqliteTransaction;
   #open = true;
   #lease: WriterLease | undefined;
   #leasing: Promise<WriterLease> | undefined;
@@ -58,6 +68,7 @@ class TransactionScope implements RepositoryScope {
         },
       },
       lock: (key) => this.#takeLock(key),
+      database: () => this.writing(),
     };
   }
 

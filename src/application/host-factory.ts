@@ -19,6 +19,7 @@ import {
 import { HOST_FACTORY_HANDLERS } from './handlers';
 import type { ProviderPort } from './provider/provider.port';
 import { Projector, type ProjectionLag } from './read-models/projector';
+import { createHostProcessors, type HostProcessors, type HostProcessorSettings } from './processors/host-processors';
 import { createReconciler, type Reconciler } from './reconcile/reconciler';
 import { DEFAULT_PROJECTIONS, type Projection } from './read-models/projections';
 import { RUNTIME, type Runtime } from './runtime';
@@ -72,6 +73,8 @@ export interface HostFactoryOptions {
    * `hostfactory-kernel/otel`. Default: none.
    */
   instrumentation?: Instrumentation;
+  /** Lease, poll and owner settings of the processors that run durable event handlers (docs/processors.md). */
+  processors?: HostProcessorSettings;
 }
 
 /** A wired host factory: typed buses over the use cases, and its read-model controls. */
@@ -107,6 +110,11 @@ export interface HostFactory {
    * holds), runs one bounded Reconcile (unless `reconcile: false`), then lists them.
    */
   returnRequests(machines?: readonly { readonly name?: string; readonly machineId?: string }[], options?: Pick<ReturnRequestsOptions, 'reconcile'>): Promise<ReturnRequestsReport>;
+  /**
+   * The checkpointed processors of the durable event handlers (`@eventHandler(…, { durable })`).
+   * They run only after `processors.start()` (on each replica that should take part); `dispose()` stops them.
+   */
+  readonly processors: HostProcessors;
   dispose(): void;
 }
 
@@ -167,8 +175,16 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
 
   const reconciler = createReconciler(kernel.commands, logger);
   const buses = { commands: kernel.commands, queries: kernel.queries };
+  let processors: HostProcessors;
+  try {
+    processors = createHostProcessors(kernel.durable, options.storage, container, options.processors ?? {}, logger);
+  } catch (error) {
+    kernel.dispose();
+    throw error;
+  }
   return {
     reconciler,
+    processors,
     requestStatus: (requestIds) => reportRequestStatus(buses, requestIds, logger),
     returnRequests: (machines = [], use = {}) => collectReturnRequests(buses, GetReturnRequests.from({ machines: machines.map((m) => ({ ...m })) }), { ...use, logger }),
     commands: kernel.commands,
@@ -181,6 +197,7 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
     projectionStatus: () => projector.status(),
     dispose: () => {
       void reconciler.stop();
+      void processors.stop();
       unwatch?.();
       kernel.dispose();
     },

@@ -1,6 +1,6 @@
 import type { Command, Query } from './message';
 import type { CommandHandler, EventHandler, EventMessage, QueryHandler } from './handler';
-import { annotate, type Constructor, type HandlerOptions } from './registry';
+import { annotate, type Constructor, type EventHandlerOptions, type HandlerOptions } from './registry';
 
 /**
  * A class decorator usable both as a legacy (`experimentalDecorators`) and a standard (TC39)
@@ -33,13 +33,16 @@ export function queryHandler<Q extends Query<unknown>>(
  * Marks a class as a handler of the given event types (their `type` strings). Any number of
  * handlers may listen to one type; they run in registration order. Pass `{ inject }` as the last
  * argument when the constructor takes dependencies and the host compiles standard decorators.
+ * `{ durable: true }` (or settings) makes it durable: a host factory runs it in a checkpointed
+ * processor instead of in-process (docs/processors.md); a plain kernel does not deliver it.
  */
 export function eventHandler<E extends EventMessage = EventMessage>(
-  ...args: [...eventTypes: string[]] | [...eventTypes: string[], options: HandlerOptions]
+  ...args: [...eventTypes: string[]] | [...eventTypes: string[], options: EventHandlerOptions]
 ): HandlerClassDecorator<Constructor<EventHandler<E>>> {
   const last = args[args.length - 1];
-  const options: HandlerOptions = typeof last === 'object' && last !== null ? last : {};
+  const options: EventHandlerOptions = typeof last === 'object' && last !== null ? last : {};
   const eventTypes = (args as readonly unknown[]).filter((a): a is string => typeof a === 'string');
   if (eventTypes.length === 0) throw new TypeError('@eventHandler() needs at least one event type');
-  return (target) => annotate({ kind: 'event', handler: target, eventTypes, inject: options.inject });
+  const durable = options.durable === true ? {} : typeof options.durable === 'object' && options.durable !== null ? { ...options.durable } : undefined;
+  return (target) => annotate({ kind: 'event', handler: target, eventTypes, inject: options.inject, ...(durable === undefined ? {} : { durable }) });
 }

@@ -10,7 +10,7 @@ import { isValidationMiddleware, validation, type Middleware } from './middlewar
 import type { Instrumentation } from './instrumentation';
 import { construct, parameterProblem, parametersOf, tokenName } from './injection';
 import { decoratedHandlers, type Constructor } from './registry';
-import { planRoutes, type KernelFactoryName, type RoutePlan } from './routing';
+import { planRoutes, type DurableRoute, type KernelFactoryName, type RoutePlan } from './routing';
 
 /** The token under which every kernel binds its {@link Logger}; handlers may `@Inject(LOGGER)` it. */
 export const LOGGER = new Token<Logger>('hostfactory-kernel.logger');
@@ -102,7 +102,7 @@ export interface KernelOrigin {
 }
 
 /** {@link createKernel} for the library's own factories. Internal: not exported from the package. */
-export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kernel {
+export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kernel & { readonly durable: readonly DurableRoute[] } {
   const takesAll = options.handlers === 'decorated' || (options.handlers === undefined && origin.factory === 'createKernel');
   const listed = !takesAll;
   const taken = takesAll ? decoratedHandlers() : ((options.handlers as readonly Constructor[] | undefined) ?? []);
@@ -150,6 +150,7 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
     queries,
     events,
     container,
+    durable: plan.durable,
     verify() {
       const found: KernelProblem[] = listed ? [] : lateHandlers(plan, origin);
       if (services !== undefined) found.push(...services.problems());

@@ -19,6 +19,34 @@ export interface HandlerOptions {
   inject?: readonly InjectionToken[];
 }
 
+/**
+ * Settings of a durable event handler (`@eventHandler('T', { durable: { … } })`): it runs in a
+ * checkpointed processor of a host factory instead of in-process (docs/processors.md). Every field
+ * is optional; unset ones take the processor defaults.
+ */
+export interface DurableHandlerSettings {
+  /** The processor's name (its checkpoint key, the same on every replica). Default: the class name. */
+  readonly name?: string;
+  /** Partitions by aggregate, each run by one replica at a time. Default 1. */
+  readonly partitions?: number;
+  /** Handler attempts before an event becomes a dead letter. Default 5. */
+  readonly attempts?: number;
+  /** First retry wait in ms, doubled each attempt up to `maxBackoffMs`. Defaults 100 and 5 000. */
+  readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Events read per batch. Default 100. */
+  readonly batchSize?: number;
+}
+
+/** Options of `@eventHandler`: those of every handler decorator, plus `durable`. */
+export interface EventHandlerOptions extends HandlerOptions {
+  /**
+   * Deliver through a checkpointed processor (at least once, retried, dead-lettered, one replica at
+   * a time) instead of in-process after each commit. `true` takes every default. Default false.
+   */
+  durable?: boolean | DurableHandlerSettings;
+}
+
 /** One thing a decorated class handles: a command, a query, or a list of event types. */
 export interface HandlerRegistration {
   readonly kind: 'command' | 'query' | 'event';
@@ -28,6 +56,8 @@ export interface HandlerRegistration {
   /** The event types handled (event handlers). */
   readonly eventTypes?: readonly string[];
   readonly inject?: readonly InjectionToken[];
+  /** Set for a durable event handler: its processor settings. */
+  readonly durable?: DurableHandlerSettings;
 }
 
 /** The facts recorded about one decorated class. Facts only: no rule is applied when they are recorded. */
@@ -114,7 +144,7 @@ export function annotate(registration: HandlerRegistration): void {
 
 function sameClaim(a: HandlerRegistration, b: HandlerRegistration): boolean {
   if (a.kind !== b.kind || a.message !== b.message) return false;
-  return a.kind !== 'event' || sameTokens(a.eventTypes ?? [], b.eventTypes ?? []);
+  return a.kind !== 'event' || (sameTokens(a.eventTypes ?? [], b.eventTypes ?? []) && (a.durable === undefined) === (b.durable === undefined));
 }
 
 function sameTokens(a: readonly unknown[], b: readonly unknown[]): boolean {

@@ -1,5 +1,5 @@
 import { DuplicateHandlerError, KernelVerificationError } from './errors';
-import { registrationsOf, type Constructor } from './registry';
+import { registrationsOf, type Constructor, type DurableHandlerSettings } from './registry';
 
 /** Who builds a kernel, so that its errors name the fix for the factory the host called. Internal. */
 export type KernelFactoryName = 'createKernel' | 'createHostFactory' | 'createTestHostFactory';
@@ -13,8 +13,17 @@ export interface RoutePlan {
   readonly queries: ReadonlyMap<Constructor, Constructor>;
   /** Event subscriptions, in the order given. */
   readonly events: readonly { readonly type: string; readonly handler: Constructor }[];
+  /** Durable event handlers: delivered by a host factory's processors, never by the event bus. */
+  readonly durable: readonly DurableRoute[];
   /** Every message claimed by two different classes of this kernel. */
   readonly duplicates: readonly DuplicateHandlerError[];
+}
+
+/** A durable event handler and what it handles. Internal. */
+export interface DurableRoute {
+  readonly handler: Constructor;
+  readonly eventTypes: readonly string[];
+  readonly settings: DurableHandlerSettings;
 }
 
 /**
@@ -27,6 +36,7 @@ export function planRoutes(classes: readonly Constructor[], factory: KernelFacto
   const commands = new Map<Constructor, Constructor>();
   const queries = new Map<Constructor, Constructor>();
   const events: { type: string; handler: Constructor }[] = [];
+  const durable: DurableRoute[] = [];
   const duplicates: DuplicateHandlerError[] = [];
   const seen = new Set<Constructor>();
   for (const handler of classes) {
@@ -34,6 +44,10 @@ export function planRoutes(classes: readonly Constructor[], factory: KernelFacto
     seen.add(handler);
     handlers.push(handler);
     for (const claim of registrationsOf(handler) ?? notDecorated(handler, factory)) {
+      if (claim.kind === 'event' && claim.durable !== undefined) {
+        durable.push({ handler, eventTypes: claim.eventTypes ?? [], settings: claim.durable });
+        continue;
+      }
       if (claim.kind === 'event') {
         for (const type of claim.eventTypes ?? []) events.push({ type, handler });
         continue;
@@ -45,7 +59,7 @@ export function planRoutes(classes: readonly Constructor[], factory: KernelFacto
       else if (existing !== handler) duplicates.push(new DuplicateHandlerError(message.name, existing.name, handler.name, duplicateFix(factory, listed)));
     }
   }
-  return { handlers, commands, queries, events, duplicates };
+  return { handlers, commands, queries, events, durable, duplicates };
 }
 
 function duplicateFix(factory: KernelFactoryName, listed: boolean): string {

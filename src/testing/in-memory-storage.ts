@@ -1,9 +1,11 @@
 import type { StoredEvent } from '../application/storage/event-log';
 import type { Storage } from '../application/storage/storage';
+import type { ProcessorStore } from '../application/storage/processor-store';
 import { InMemoryEventLog } from './in-memory/event-log';
 import { InMemoryReadModelStore } from './in-memory/read-model-store';
 import { createAggregateTables } from './in-memory/repositories';
 import { InMemoryUnitOfWork } from './in-memory/unit-of-work';
+import { InMemoryProcessorStore } from './in-memory/processor-store';
 
 /** How much an {@link InMemoryStorage} holds: committed aggregates by type and events in the log. */
 export interface StorageCounts {
@@ -15,6 +17,7 @@ export interface StorageCounts {
 
 /** A {@link Storage} kept in process memory, plus inspection handles for tests. */
 export interface InMemoryStorage extends Storage {
+  readonly processors: ProcessorStore;
   /** Committed aggregates by type and committed events; uncommitted work is never counted. */
   snapshotCounts(): StorageCounts;
   /** Copies of every committed event, in position order. */
@@ -26,14 +29,17 @@ export interface InMemoryStorage extends Storage {
 /**
  * A fresh, empty storage with the real semantics of the storage ports: snapshots stored as deep
  * copies, atomic commit with version checks (CONCURRENCY_CONFLICT writes nothing), ordered event
- * log, keyed locks, indexed finders and read-model queries. State lives only in this instance.
+ * log, keyed locks, indexed finders, read-model queries, and processor checkpoints committed with the
+ * unit of work. State lives only in this instance.
  */
 export function createInMemoryStorage(): InMemoryStorage {
   const tables = createAggregateTables();
   const eventLog = new InMemoryEventLog();
   const readModels = new InMemoryReadModelStore();
+  const unitOfWork = new InMemoryUnitOfWork(tables, eventLog);
   return {
-    unitOfWork: new InMemoryUnitOfWork(tables, eventLog),
+    unitOfWork,
+    processors: new InMemoryProcessorStore(unitOfWork),
     eventLog,
     readModels,
     snapshotCounts: () => ({

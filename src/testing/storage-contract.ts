@@ -1,6 +1,7 @@
 import type { Storage } from '../application/storage/storage';
 import { aggregateCases, type CaseBody } from './storage-contract/aggregate.cases';
 import { batchCases } from './storage-contract/batch.cases';
+import { processorCases } from './storage-contract/processor.cases';
 import { readModelCases } from './storage-contract/read-model.cases';
 import { semanticsCases } from './storage-contract/semantics.cases';
 import { strictnessCases } from './storage-contract/strictness.cases';
@@ -15,6 +16,11 @@ export interface StorageContractOptions<S extends Storage = Storage> {
   readonly create: () => S | Promise<S>;
   /** Called after each case (pass or fail) with the storage `create` returned. */
   readonly destroy?: (storage: S) => void | Promise<void>;
+  /**
+   * Whether the adapter has a processor store (`storage.processors`) to check. Default true: the
+   * processor cases then fail, saying what to implement, for an adapter without one.
+   */
+  readonly processors?: boolean;
 }
 
 /** One named rule of the storage ports; `run` rejects with an Error whose message says what broke. */
@@ -30,7 +36,16 @@ export interface StorageContractCase {
  * any runner's functions.
  */
 export function storageContract<S extends Storage>(options: StorageContractOptions<S>): StorageContractCase[] {
-  const bodies: Record<string, CaseBody> = { ...aggregateCases, ...transactionCases, ...readModelCases, ...batchCases, ...strictnessCases, ...semanticsCases, ...textCases };
+  const bodies: Record<string, CaseBody> = {
+    ...aggregateCases,
+    ...transactionCases,
+    ...readModelCases,
+    ...batchCases,
+    ...strictnessCases,
+    ...semanticsCases,
+    ...textCases,
+    ...(options.processors === false ? {} : processorCases),
+  };
   return Object.entries(bodies).map(([name, body]) => ({
     name,
     run: async () => {

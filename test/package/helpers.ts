@@ -26,6 +26,10 @@ const BUILD_OUTPUTS = [
   'dist/otel/index.cjs',
   'dist/otel/index.d.ts',
   'dist/otel/index.d.cts',
+  'dist/processors/index.js',
+  'dist/processors/index.cjs',
+  'dist/processors/index.d.ts',
+  'dist/processors/index.d.cts',
 ];
 
 /**

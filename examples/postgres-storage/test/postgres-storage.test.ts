@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageContract } from '../../../src/testing/index';
-import { createPostgresStorage, type PostgresStorage } from '../index';
+import { createPostgresStorage, MIGRATIONS, type PostgresStorage } from '../index';
 import { dropSchema, PG_URL, postgresAvailability, uniqueName } from './support/services';
 
 const pgState = await postgresAvailability();
@@ -27,7 +27,7 @@ describe.skipIf(pgState.skip)('PostgreSQL storage', () => {
       name: 'postgres adapter',
       create: async () => {
         const t = storage.tables;
-        for (const table of [t.templates, t.requests, t.machines, t.events, t.readModels]) await pool.query(`DELETE FROM ${table}`);
+        for (const table of [t.templates, t.requests, t.machines, t.events, t.readModels, t.processors, t.deadLetters, t.processorMembers]) await pool.query(`DELETE FROM ${table}`);
         await pool.query(`SELECT setval($1, 0)`, [t.eventPositions]);
         return storage;
       },
@@ -40,7 +40,7 @@ describe.skipIf(pgState.skip)('PostgreSQL storage', () => {
     try {
       const starters = await Promise.all(Array.from({ length: 4 }, () => createPostgresStorage({ pool, schema: fresh })));
       const { rows } = await pool.query<{ version: number }>(`SELECT version FROM "${fresh}".schema_migrations ORDER BY version`);
-      expect(rows.map((r) => r.version)).toEqual([1]);
+      expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
       expect(await starters[0]?.eventLog.head()).toBe(0);
     } finally {
       await dropSchema(pool, fresh);

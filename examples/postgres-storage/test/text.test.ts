@@ -32,7 +32,7 @@ for (const conforming of ['on', 'off'] as const) {
 
     const fresh = async (): Promise<PostgresStorage> => {
       const t = storage.tables;
-      for (const table of [t.templates, t.requests, t.machines, t.events, t.readModels]) await pool.query(`DELETE FROM ${table}`);
+      for (const table of [t.templates, t.requests, t.machines, t.events, t.readModels, t.processors, t.deadLetters, t.processorMembers]) await pool.query(`DELETE FROM ${table}`);
       await pool.query(`SELECT setval($1, 0)`, [t.eventPositions]);
       return storage;
     };

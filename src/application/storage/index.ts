@@ -12,6 +12,8 @@ export { saveMachines, putDocuments, checkDistinctIds } from './batch';
 export type { UnitOfWork, Transaction, Outbox } from './unit-of-work';
 export type { EventLog, StoredEvent } from './event-log';
 export { readStoredEvents } from './event-log';
+export type { ProcessorStore, ProcessorClaim, ProcessorState, DeadLetter } from './processor-store';
+export { checkClaimArguments, leaseLost, deadLetterNotFound } from '../processors/processor-errors';
 export type { ReadModelStore, ReadModelDocument, ReadModelFilter, ReadModelQuery, ReadModelPage } from './read-model-store';
 export {
   checkReadModelQuery,

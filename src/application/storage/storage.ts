@@ -1,4 +1,5 @@
 import type { EventLog } from './event-log';
+import type { ProcessorStore } from './processor-store';
 import type { ReadModelStore } from './read-model-store';
 import type { UnitOfWork } from './unit-of-work';
 
@@ -7,4 +8,9 @@ export interface Storage {
   readonly unitOfWork: UnitOfWork;
   readonly eventLog: EventLog;
   readonly readModels: ReadModelStore;
+  /**
+   * Checkpoints, leases and dead letters of event processors, committed with `unitOfWork`'s
+   * transactions. Optional: without it durable event handlers and processors refuse to start.
+   */
+  readonly processors?: ProcessorStore;
 }

@@ -19,7 +19,16 @@ export class InMemoryUnitOfWork implements UnitOfWork {
     private readonly log: InMemoryEventLog,
   ) {}
 
-  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.transactionWith(work, undefined);
+  }
+
+  /**
+   * {@link transaction} with one more step in the commit: `prepare` runs after the version checks and
+   * may throw (nothing is written); the function it returns is applied with the writes, in the same
+   * synchronous step. The processor store moves checkpoints with it.
+   */
+  async transactionWith<T>(work: (tx: Transaction) => Promise<T>, prepare: (() => () => void) | undefined): Promise<T> {
     let open = true;
     let lock: { key: string; ticket: LockTicket } | undefined;
     const guard = (): void => {
@@ -62,10 +71,12 @@ export class InMemoryUnitOfWork implements UnitOfWork {
       guard();
       const conflict = views.templates.conflict() ?? views.requests.conflict() ?? views.machines.conflict();
       if (conflict !== undefined) throw conflict;
+      const also = prepare?.();
       views.templates.apply();
       views.requests.apply();
       views.machines.apply();
       this.log.append(events);
+      also?.();
       return result;
     } finally {
       open = false;
