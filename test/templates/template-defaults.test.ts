@@ -65,7 +65,7 @@ describe('template defaults', () => {
     const [issue] = issuesOf(() => parseTemplatesFile(circular, { provider: { name: 'east' } }));
     expect(issue).toMatchObject({ constraint: 'defaultsCircular', path: 'defaults.providerTypes.cloud.extends' });
     expect(issue!.message).toContain('template "compute"');
-    expect(issue!.message).toContain('aws -> cloud -> aws');
+    expect(issue!.message).toContain('(aws -> cloud -> aws)');
   });
 
   it('refuses a level that names a provider type nobody declared', () => {
