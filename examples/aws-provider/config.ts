@@ -30,9 +30,11 @@ export interface AwsProviderConfig {
   readonly credentialFile?: string;
   /** Milliseconds to wait for a connection to be established (SDK `requestHandler.connectionTimeout`). */
   readonly connectionTimeoutMs?: number;
+  /** Image aliases templates may name as `imageId: "alias:NAME"`: NAME → an AMI id or an SSM parameter path. */
+  readonly imageAliases?: Readonly<Record<string, string>>;
 }
 
-const KEYS = new Set(['region', 'endpoint', 'profile', 'retryMode', 'maxAttempts', 'pageSize', 'credentialFile', 'connectionTimeoutMs']);
+const KEYS = new Set(['region', 'endpoint', 'profile', 'retryMode', 'maxAttempts', 'pageSize', 'credentialFile', 'connectionTimeoutMs', 'imageAliases']);
 
 /**
  * The keys of IBM's own AWS plug-in (`awsprov_config.json` as IBM documents it) and what each maps to;
@@ -110,6 +112,11 @@ export function parseAwsProviderConfig(value: unknown, source = AWS_CONFIG_FILE)
   intIn('pageSize', 5, 1000);
   intIn('connectionTimeoutMs', 1, 2_147_483_647);
   if (raw.credentialFile !== undefined && (typeof raw.credentialFile !== 'string' || !raw.credentialFile.startsWith('/'))) bad('credentialFile', 'must be an absolute path');
+  const aliases = raw.imageAliases;
+  if (aliases !== undefined && (typeof aliases !== 'object' || aliases === null || Array.isArray(aliases))) bad('imageAliases', 'must map alias names to an AMI id or an SSM parameter path');
+  for (const [alias, target] of Object.entries((aliases ?? {}) as Record<string, unknown>)) {
+    if (typeof target !== 'string' || !/^(ami-[0-9a-f]{8,17}|\/[A-Za-z0-9_.\-/]{1,2047})$/.test(target)) bad(`imageAliases.${alias.slice(0, 60)}`, 'must be an AMI id (ami-...) or an SSM parameter path (/...)');
+  }
   return raw as AwsProviderConfig;
 }
 
