@@ -48,7 +48,8 @@ describe.skipIf(moto.skip)('SSM images, aliases and the catalogue through the Sy
         expect((answer.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.ImageId)).toEqual([network.imageId]);
       }
 
-      writeFileSync(driver.templatesPath, JSON.stringify({ templates: [template('by-path', '/hf/scripts/compute'), template('gone', '/hf/scripts/removed'), template('typo', 'alias:cmpute')] }));
+      // awsDriver installs the file under the instance's name, aws (driver.templatesPath is the driver's default name).
+      writeFileSync(join(driver.root, 'conf', 'awsprov_templates.json'), JSON.stringify({ templates: [template('by-path', '/hf/scripts/compute'), template('gone', '/hf/scripts/removed'), template('typo', 'alias:cmpute')] }));
       const refused = await driver.run('getAvailableTemplates', {});
       expect(refused.exitCode).toBe(1);
       expect(String(refused.document.message)).toMatch(/templates\[1\]\.imageId: template "gone": the SSM parameter does not exist/);
