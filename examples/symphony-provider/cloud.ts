@@ -8,7 +8,7 @@ import type { ImageResolver, InstanceTypeCatalogue } from '../../src/hostfactory
 import { createSimulatedCloud } from './simulated-cloud';
 
 /** The provider type (which templates file and defaults level apply) and the template sources a cloud brings, if any. */
-export interface TemplateSources {
+export interface CloudTemplateSources {
   readonly type: string;
   readonly images?: ImageResolver;
   readonly catalogue?: InstanceTypeCatalogue;
@@ -16,10 +16,10 @@ export interface TemplateSources {
 }
 
 /** A provider the host factory calls, plus what to release when the call ends, and its template sources. */
-export type SelectedCloud = ProviderPort & TemplateSources;
+export type SelectedCloud = ProviderPort & CloudTemplateSources;
 
 /** The template sources of provider `name`: for `aws`, SSM images and the EC2 catalogue; the simulator has none (type `sim`). */
-export async function openTemplateSources(name: string, confdir: string): Promise<TemplateSources> {
+export async function openTemplateSources(name: string, confdir: string): Promise<CloudTemplateSources> {
   if (name !== 'aws') return { type: 'sim', close: () => undefined };
   const { awsTemplateSources } = await import('../aws-provider/template-sources');
   return awsTemplateSources(confdir);

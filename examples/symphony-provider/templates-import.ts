@@ -7,13 +7,13 @@
 import { createHash } from 'node:crypto';
 import type { HostFactory, ReadModelStore } from '../../src/index';
 import { completeTemplatesFile, locateTemplatesFile, parseTemplatesFile, type CompletedTemplates, type ProviderEnvironment } from '../../src/hostfactory/index';
-import type { TemplateSources } from './cloud';
+import type { CloudTemplateSources } from './cloud';
 import { readTemplatesFile } from './provider-config';
 
 const META = 'provider_meta';
 
 /** The effective templates of the provider's file, with the file's text and how messages name it. */
-export async function effectiveTemplates(provider: ProviderEnvironment, sources: Omit<TemplateSources, 'close'>): Promise<{ text: string; described: string; completed: CompletedTemplates }> {
+export async function effectiveTemplates(provider: ProviderEnvironment, sources: Omit<CloudTemplateSources, 'close'>): Promise<{ text: string; described: string; completed: CompletedTemplates }> {
   const { text, document, described } = readProviderTemplates(provider, sources.type);
   return { text, described, completed: await complete(provider, sources, document) };
 }
@@ -23,7 +23,7 @@ function readProviderTemplates(provider: ProviderEnvironment, type: string): { t
   return { ...readTemplatesFile(location.path, location.described), described: location.described };
 }
 
-function complete(provider: ProviderEnvironment, sources: Omit<TemplateSources, 'close'>, document: unknown): Promise<CompletedTemplates> {
+function complete(provider: ProviderEnvironment, sources: Omit<CloudTemplateSources, 'close'>, document: unknown): Promise<CompletedTemplates> {
   return completeTemplatesFile(document, {
     provider: { name: provider.name, type: sources.type },
     ...(sources.catalogue === undefined ? {} : { catalogue: sources.catalogue }),
@@ -37,7 +37,7 @@ function complete(provider: ProviderEnvironment, sources: Omit<TemplateSources, 
  * hash kept in a read-model document), so a call pays only for finding, reading and hashing the file:
  * the catalogue and the image sources are asked only when it changed.
  */
-export async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, provider: ProviderEnvironment, sources: Omit<TemplateSources, 'close'>): Promise<void> {
+export async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, provider: ProviderEnvironment, sources: Omit<CloudTemplateSources, 'close'>): Promise<void> {
   const { text, document, described } = readProviderTemplates(provider, sources.type);
   const hash = createHash('sha256').update(described).update('\u0000').update(text).digest('hex');
   const seen = await store.get<{ id: string; hash: string }>(META, 'templates-file');

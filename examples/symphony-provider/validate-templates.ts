@@ -6,18 +6,16 @@
  * each value came from (`template`, `provider:<name>`, `providerType:<type>`, `global`, `catalogue`).
  * Writes nothing. Exit 0 when the file is valid, 1 with its `issues` (or `{ "message" }`) otherwise.
  */
-import { isKernelError, ValidationError, type ValidationIssue } from '../../src/index';
-import { formatErrorOutput, HOSTFACTORY_EXIT_CODES, jsonLinesLogger, parseTemplatesFile, resolveProviderEnvironment, type TextSink } from '../../src/hostfactory/index';
-import { openTemplateSources, type TemplateSources } from './cloud';
+import { ValidationError, type ValidationIssue } from '../../src/index';
+import { parseTemplatesFile, resolveProviderEnvironment, type TextSink } from '../../src/hostfactory/index';
+import { openTemplateSources, type CloudTemplateSources } from './cloud';
+import { runScriptCommand } from './script-command';
 import { effectiveTemplates } from './templates-import';
 
 /** Runs the check; never throws. */
 export async function runValidateTemplates(env: Readonly<Record<string, string | undefined>>, stdout: TextSink, stderr: TextSink): Promise<number> {
-  const logger = jsonLinesLogger((line) => void stderr.write(line));
-  let sources: TemplateSources | undefined;
-  let document: unknown;
-  let exitCode: number = HOSTFACTORY_EXIT_CODES.ok;
-  try {
+  let sources: CloudTemplateSources | undefined;
+  return runScriptCommand('validateTemplates', stdout, stderr, async () => {
     const provider = resolveProviderEnvironment(env);
     sources = await openTemplateSources(provider.name, provider.confDir);
     const report = { provider: { name: provider.name, type: sources.type }, file: '', valid: true, issues: [] as ValidationIssue[], warnings: [] as ValidationIssue[], templates: [] as object[] };
@@ -29,17 +27,8 @@ export async function runValidateTemplates(env: Readonly<Record<string, string |
       parseTemplatesFile(completed.document);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      Object.assign(report, { valid: false, issues: [...error.issues] });
-      exitCode = HOSTFACTORY_EXIT_CODES.failed;
+      return { document: { ...report, valid: false, issues: [...error.issues] }, failed: true };
     }
-    document = report;
-  } catch (error) {
-    if (!isKernelError(error)) logger.error('validateTemplates failed unexpectedly', { error: error instanceof Error ? error.message : String(error) });
-    document = formatErrorOutput(error);
-    exitCode = HOSTFACTORY_EXIT_CODES.failed;
-  } finally {
-    sources?.close();
-  }
-  stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-  return exitCode;
+    return { document: report };
+  }, () => sources?.close());
 }
