@@ -130,6 +130,12 @@ describe('image references', () => {
     expect(issues[0]!.message).toContain('no mapping');
   });
 
+  it('only warns at import when the image source cannot answer now: the request resolves it again', async () => {
+    const throttled: ImageResolver = { handles: () => true, resolve: () => Promise.reject(new Error('ThrottlingException: Rate exceeded')) };
+    const { warnings } = await completeTemplatesFile({ templates: [{ templateId: 'later', vmType: 'm5.large', imageId: '/images/rhel9', attributes }] }, { images: throttled });
+    expect(warnings).toEqual([expect.objectContaining({ path: 'templates[0].imageId', constraint: 'imageUnavailable', message: expect.stringContaining('Rate exceeded') })]);
+  });
+
   describe('at request time', () => {
     let hf: TestHostFactory;
     afterEach(() => hf?.dispose());
@@ -151,6 +157,15 @@ describe('image references', () => {
       const { items } = await hf.queries.execute(ListRequests.from({}));
       expect(items.map((r) => [r.status, r.machineIds.length])).toEqual([['failed', 0]]);
       expect(items[0]!.statusMessage).toContain('did not resolve');
+    });
+
+    it('fails the request as unavailable when the resolver cannot answer (a throttled source), launching nothing', async () => {
+      const down: ImageResolver = { handles: () => true, resolve: () => Promise.reject(new Error('ThrottlingException: Rate exceeded')) };
+      hf = createTestHostFactory({ images: down });
+      await hf.commands.execute(CreateTemplate.from({ template: { templateId: 't', maxNumber: 5, vmType: 'm5.large', imageId: '/images/rhel9', attributes: { ...attributes, ncpus: 2, nram: 8 } } }));
+      const error = await hf.commands.execute(RequestMachines.from({ templateId: 't', machineCount: 1 })).catch((e: unknown) => e);
+      expect((error as ImageResolutionError).toJSON()).toMatchObject({ code: 'IMAGE_UNRESOLVED', details: { templateId: 't', reason: 'unavailable', why: 'ThrottlingException: Rate exceeded' } });
+      expect(hf.fake!.callsTo('provision')).toEqual([]);
     });
   });
 });

@@ -60,6 +60,15 @@ describe('template defaults', () => {
     expect(applyTemplateDefaults(layered, {}).templates[1]).toMatchObject({ imageId: 'ami-global', keyName: 'global-key' });
   });
 
+  it('takes the provider level a template names with providerName, for a host with several providers', () => {
+    const routed = { ...layered, templates: [{ ...base, providerName: 'east' }, { ...base, templateId: 'elsewhere', providerName: 'west' }] };
+    const { templates, sources } = applyTemplateDefaults(routed, { name: 'west' });
+    expect(templates[0]).toMatchObject({ subnetIds: ['subnet-east'], imageId: 'ami-type' });
+    expect(sources[0]).toMatchObject({ subnetIds: 'provider:east', imageId: 'providerType:aws' });
+    expect(templates[1]).toMatchObject({ imageId: 'ami-global' });
+    expect(templates[1]).not.toHaveProperty('subnetIds');
+  });
+
   it('refuses a circle of extends, naming the key and the template', () => {
     const circular = { ...layered, defaults: { ...layered.defaults, providerTypes: { aws: { extends: 'cloud' }, cloud: { extends: 'aws' } } } };
     const [issue] = issuesOf(() => parseTemplatesFile(circular, { provider: { name: 'east' } }));
