@@ -82,7 +82,7 @@ async function fillFromCatalogue(
   issues: Issues,
   warnings: ValidationIssue[],
 ): Promise<void> {
-  const wanted = [...new Set(templates.flatMap((t, i) => (isRecord(t) ? instanceTypes(t, '').map(([type]) => type) : [])))].sort();
+  const wanted = [...new Set(templates.flatMap((t) => (isRecord(t) ? instanceTypes(t, '').map(([type]) => type) : [])))].sort();
   if (wanted.length === 0) return;
   let facts: ReadonlyMap<string, InstanceTypeFacts> | undefined;
   let failure = '';
@@ -114,7 +114,8 @@ async function fillFromCatalogue(
       issues.add(typePath, 'instanceTypeUnknown', `template "${id}": the instance type "${type.slice(0, 80)}" is unknown to the catalogue: correct the name or remove it`);
       return false;
     });
-    if (known.length !== types.length || attributes === undefined && template.attributes !== undefined) return;
+    // An unknown type, or attributes that are not a map (the template rules report them), get no fill-in.
+    if (known.length !== types.length || (attributes === undefined && template.attributes !== undefined)) return;
     const all = known.map(([type]) => facts.get(type)!);
     const filled: Record<string, unknown> = { ...(attributes ?? {}) };
     const fill = (name: string, value: number | undefined) => {
