@@ -82,6 +82,9 @@ describe('template defaults', () => {
     expect(issuesOf(() => applyTemplateDefaults(missing, { name: 'east' }))).toEqual([
       expect.objectContaining({ constraint: 'defaultsLevelMissing', path: 'defaults.providers.east.providerType', message: expect.stringContaining('"gcp"') }),
     ]);
+    // A name that is a property of every object is still a name nobody declared.
+    const inherited = { ...layered, defaults: { providerTypes: { aws: { extends: 'toString' } } } };
+    expect(issuesOf(() => applyTemplateDefaults(inherited, { type: 'aws' }))[0]).toMatchObject({ constraint: 'defaultsLevelMissing', path: 'defaults.providerTypes.aws.extends' });
     const badExtends = { ...layered, defaults: { providerTypes: { aws: { extends: 'base' } } } };
     expect(issuesOf(() => applyTemplateDefaults(badExtends, { type: 'aws' }))[0]).toMatchObject({ constraint: 'defaultsLevelMissing', path: 'defaults.providerTypes.aws.extends' });
   });

@@ -110,17 +110,20 @@ function checkLevelKeys(issues: Issues, path: string, level: Record<string, unkn
   }
 }
 
+/** `map[key]` when it is the map's own entry (never `toString` or `__proto__` from its prototype). */
+const own = (map: Record<string, unknown>, key: string): unknown => (Object.hasOwn(map, key) ? map[key] : undefined);
+
 /** The default levels below the template, highest precedence first; undefined after an issue. */
 function levelChain(issues: Issues, sections: Sections, name: string | undefined, type: string | undefined, templateId: string): Level[] | undefined {
   const chain: Level[] = [];
   let typeName = type;
   let typeFrom = 'the provider type';
-  const providerLevel = name === undefined ? undefined : sections.providers[name];
+  const providerLevel = name === undefined ? undefined : own(sections.providers, name);
   if (isRecord(providerLevel)) {
     const { providerType, ...values } = providerLevel;
     chain.push({ source: `provider:${name}`, values });
     if (providerType !== undefined) {
-      if (typeof providerType !== 'string' || !isRecord(sections.providerTypes[providerType])) {
+      if (typeof providerType !== 'string' || !isRecord(own(sections.providerTypes, providerType))) {
         issues.add(`defaults.providers.${name}.providerType`, 'defaultsLevelMissing', `template "${templateId}": defaults.providers.${name} names the provider type ${show(providerType)}, which defaults.providerTypes does not declare: declare it or correct the name`);
         return undefined;
       }
@@ -130,7 +133,7 @@ function levelChain(issues: Issues, sections: Sections, name: string | undefined
   }
   const visited: string[] = [];
   while (typeName !== undefined) {
-    const level = sections.providerTypes[typeName];
+    const level = own(sections.providerTypes, typeName);
     if (level === undefined) {
       // The running provider's own type may have no defaults; a level named by another must exist.
       if (visited.length === 0 && typeFrom === 'the provider type') break;
