@@ -4,6 +4,7 @@ import { CreateTemplate, isKernelError, RequestMachines } from '../../../src/ind
 import { completeTemplatesFile, type ImageResolutionReason } from '../../../src/hostfactory/index';
 import { createTestHostFactory } from '../../../src/testing/index';
 import { AwsEc2Provider } from '../aws-provider';
+import { parseAwsProviderConfig } from '../config';
 import { ec2InstanceTypeCatalogue } from '../instance-types';
 import { ssmImageResolver } from '../ssm-images';
 import { motoForTests } from './support';
@@ -93,5 +94,21 @@ describe.skipIf(moto.skip)('template sources on moto: SSM images and the EC2 ins
     const typo = { templates: [{ ...file.templates[0], vmType: 't3.gigantic' }] };
     const refused = await completeTemplatesFile(typo, { catalogue }).catch((e: unknown) => e as { code: string; issues: unknown[] });
     expect(refused).toMatchObject({ code: 'VALIDATION_FAILED', issues: [expect.objectContaining({ path: 'templates[0].vmType', constraint: 'instanceTypeUnknown' })] });
+  });
+});
+
+describe('imageAliases in awsprov_config.json', () => {
+  it('accepts AMI ids and parameter paths, and refuses anything else naming the alias', () => {
+    expect(parseAwsProviderConfig({ imageAliases: { al2023: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64', pinned: 'ami-0123456789abcdef0' } }).imageAliases).toMatchObject({ pinned: 'ami-0123456789abcdef0' });
+    for (const [value, field] of [[{ rhel: 'rhel-9' }, 'imageAliases.rhel'], [['ami-0123456789abcdef0'], 'imageAliases']] as const) {
+      const error = (() => {
+        try {
+          return parseAwsProviderConfig({ imageAliases: value });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toMatchObject({ code: 'AWS_CONFIG_INVALID', field });
+    }
   });
 });
