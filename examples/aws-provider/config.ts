@@ -33,9 +33,11 @@ export interface AwsProviderConfig {
   readonly connectionTimeoutMs?: number;
   /** Seconds an instance may stay `pending` before it is terminated and reported failed (180–10000; default: no limit). */
   readonly pendingTimeoutSeconds?: number;
+  /** Image aliases templates may name as `imageId: "alias:NAME"`: NAME → an AMI id or an SSM parameter path. */
+  readonly imageAliases?: Readonly<Record<string, string>>;
 }
 
-const KEYS = new Set(['region', 'endpoint', 'profile', 'retryMode', 'maxAttempts', 'pageSize', 'credentialFile', 'connectionTimeoutMs', 'pendingTimeoutSeconds']);
+const KEYS = new Set(['region', 'endpoint', 'profile', 'retryMode', 'maxAttempts', 'pageSize', 'credentialFile', 'connectionTimeoutMs', 'pendingTimeoutSeconds', 'imageAliases']);
 
 /**
  * The keys of IBM's own AWS plug-in (`awsprov_config.json` as IBM documents it) and the setting each
@@ -118,6 +120,11 @@ export function parseAwsProviderConfig(value: unknown, source = AWS_CONFIG_FILE)
   intIn('connectionTimeoutMs', 1, 2_147_483_647);
   intIn('pendingTimeoutSeconds', 180, 10_000);
   if (raw.credentialFile !== undefined && (typeof raw.credentialFile !== 'string' || !raw.credentialFile.startsWith('/'))) bad('credentialFile', 'must be an absolute path');
+  const aliases = raw.imageAliases;
+  if (aliases !== undefined && (typeof aliases !== 'object' || aliases === null || Array.isArray(aliases))) bad('imageAliases', 'must map alias names to an AMI id or an SSM parameter path');
+  for (const [alias, target] of Object.entries((aliases ?? {}) as Record<string, unknown>)) {
+    if (typeof target !== 'string' || !/^(ami-[0-9a-f]{8,17}|\/[A-Za-z0-9_.\-/]{1,2047})$/.test(target)) bad(`imageAliases.${alias.slice(0, 60)}`, 'must be an AMI id (ami-...) or an SSM parameter path (/...)');
+  }
   return raw as AwsProviderConfig;
 }
 

@@ -4,10 +4,26 @@
  * name keeps the simulated cloud. The AWS code is loaded only when chosen.
  */
 import type { ProviderPort } from '../../src/index';
+import type { ImageResolver, InstanceTypeCatalogue } from '../../src/hostfactory/index';
 import { createSimulatedCloud } from './simulated-cloud';
 
-/** A provider the host factory calls, plus what to release when the call ends. */
-export type SelectedCloud = ProviderPort & { close(): void };
+/** The provider type (which templates file and defaults level apply) and the template sources a cloud brings, if any. */
+export interface CloudTemplateSources {
+  readonly type: string;
+  readonly images?: ImageResolver;
+  readonly catalogue?: InstanceTypeCatalogue;
+  close(): void;
+}
+
+/** A provider the host factory calls, plus what to release when the call ends, and its template sources. */
+export type SelectedCloud = ProviderPort & CloudTemplateSources;
+
+/** The template sources of provider `name`: for `aws`, SSM images and the EC2 catalogue; the simulator has none (type `sim`). */
+export async function openTemplateSources(name: string, confdir: string): Promise<CloudTemplateSources> {
+  if (name !== 'aws') return { type: 'sim', close: () => undefined };
+  const { awsTemplateSources } = await import('../aws-provider/template-sources');
+  return awsTemplateSources(confdir);
+}
 
 /** The cloud for provider `name`: `aws` → EC2, otherwise the simulator on the state file, on the call's clock. */
 export async function openCloud(
@@ -19,7 +35,18 @@ export async function openCloud(
 ): Promise<SelectedCloud> {
   if (name === 'aws') {
     const { openAwsProvider } = await import('../aws-provider/index');
-    return openAwsProvider(confdir);
+    const provider = openAwsProvider(confdir);
+    const sources = await openTemplateSources(name, confdir);
+    const closeProvider = provider.close;
+    return Object.assign(provider, {
+      type: sources.type,
+      images: sources.images,
+      catalogue: sources.catalogue,
+      close: () => {
+        closeProvider();
+        sources.close();
+      },
+    });
   }
-  return createSimulatedCloud({ filename, ...simulator, ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) });
+  return Object.assign(createSimulatedCloud({ filename, ...simulator, ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) }), { type: 'sim' });
 }

@@ -64,7 +64,7 @@ describe('configuration and storage failures of the example provider (issue 14, 
   it('names a missing templates file and still answers getRequestStatus', async () => {
     const { driver, requestId } = await siteWithRunningMachines();
     rmSync(templatesFile(driver));
-    expectSafeError(driver, await driver.run('getAvailableTemplates', {}), /templates file .* does not exist: create it/);
+    expectSafeError(driver, await driver.run('getAvailableTemplates', {}), /No templates file in the provider.s configuration directory \(\$HF_PROVIDER_CONFDIR\): looked for \$\{HF_PROVIDER_NAME\}prov_templates.json, then templates.json/);
     expect((await driver.run('getRequestStatus', { requests: [{ requestId }] })).exitCode).toBe(0);
   }, 60_000);
 

@@ -2,11 +2,13 @@
  * The example Symphony provider's entry point, bundled to `.build/provider-main.cjs` and run by
  * `.build/provider.cjs` (start.ts): `node provider.cjs <operation> -f <input.json>`. Each script in
  * `scripts/` calls it with its operation name; it prints one JSON document on stdout and exits with
- * the operation's status. `node provider.cjs reconcile` (scripts/reconcile.sh) runs one Reconcile for cron.
+ * the operation's status. `node provider.cjs reconcile` (scripts/reconcile.sh) runs one Reconcile for cron;
+ * `node provider.cjs validateTemplates` (scripts/validateTemplates.sh) checks the templates file.
  */
 import { runHostFactoryOperation } from '../../src/hostfactory/index';
 import { openHostFactory } from './provider';
 import { runReconcile } from './reconcile';
+import { runValidateTemplates } from './validate-templates';
 import { syncTextSink } from './stdio';
 
 const [operation = '', ...argv] = process.argv.slice(2);
@@ -16,7 +18,9 @@ const stderr = syncTextSink(2);
 const run =
   operation === 'reconcile'
     ? runReconcile(process.env, stdout, stderr)
-    : runHostFactoryOperation(operation, argv, {
+    : operation === 'validateTemplates'
+      ? runValidateTemplates(process.env, stdout, stderr)
+      : runHostFactoryOperation(operation, argv, {
         stdout,
         stderr,
         createHostFactory: openHostFactory,

@@ -2,16 +2,14 @@
  * How the example Symphony provider builds its host factory for one call. Uses only the library's
  * public API; the cloud adapter is chosen in `cloud.ts` by the provider's name (see README).
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createHostFactory, systemClock, type Clock, type HostFactory, type ReadModelStore } from '../../src/index';
-import { openStateDirectory, parseTemplatesFile, resolveProviderEnvironment, type HostFactoryContext } from '../../src/hostfactory/index';
+import { createHostFactory, systemClock, type Clock, type HostFactory } from '../../src/index';
+import { openStateDirectory, resolveProviderEnvironment, type HostFactoryContext } from '../../src/hostfactory/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { openCloud } from './cloud';
 import { prepareDatabaseFiles } from './database-files';
-import { readTemplatesFile, sqliteAddonPath } from './provider-config';
-
-const META = 'provider_meta';
+import { sqliteAddonPath } from './provider-config';
+import { importTemplatesIfChanged } from './templates-import';
 
 /** The operations that read templates; the others work from storage alone, whatever state the templates file is in. */
 const NEEDS_TEMPLATES: ReadonlySet<string> = new Set(['getAvailableTemplates', 'requestMachines']);
@@ -46,7 +44,7 @@ export async function openHostFactory({ env, logger, operation, provider = resol
     throw error;
   }
   const providerTimeoutMs = env.SIM_PROVIDER_TIMEOUT_MS === undefined ? budget.providerTimeoutMs : Number(env.SIM_PROVIDER_TIMEOUT_MS);
-  const hostFactory = createHostFactory({ storage, provider: cloud, clock, logger, limits: { providerTimeoutMs } });
+  const hostFactory = createHostFactory({ storage, provider: cloud, ...(cloud.images === undefined ? {} : { images: cloud.images }), clock, logger, limits: { providerTimeoutMs } });
   const dispose = hostFactory.dispose;
   const closing: HostFactory = {
     ...hostFactory,
@@ -58,7 +56,7 @@ export async function openHostFactory({ env, logger, operation, provider = resol
   };
   if (!NEEDS_TEMPLATES.has(operation)) return closing;
   try {
-    await importTemplatesIfChanged(closing, storage.readModels, provider.templatesFile, provider.describe.templatesFile);
+    await importTemplatesIfChanged(closing, storage.readModels, provider, cloud);
   } catch (error) {
     closing.dispose();
     throw error;
@@ -74,18 +72,4 @@ function simulatedClock(env: Readonly<Record<string, string | undefined>>): Cloc
   const offsetMs = Number(env.SIM_CLOCK_OFFSET_SECONDS ?? 0) * 1000;
   if (!Number.isFinite(offsetMs) || offsetMs === 0) return systemClock;
   return { now: () => new Date(Date.now() + offsetMs) };
-}
-
-/**
- * Imports the templates file when its content changed since the last import (a hash kept in a
- * read-model document), so a call pays only for reading and hashing the file.
- */
-async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, path: string, described: string): Promise<void> {
-  const { text, document } = readTemplatesFile(path, described);
-  const hash = createHash('sha256').update(text).digest('hex');
-  const seen = await store.get<{ id: string; hash: string }>(META, 'templates-file');
-  if (seen?.hash === hash) return;
-  const command = parseTemplatesFile(document, { deactivateMissing: true });
-  await hostFactory.commands.execute(command);
-  await store.put(META, { id: 'templates-file', hash });
 }

@@ -4,9 +4,10 @@
  * is optional in IBM's specification); run this from cron or a systemd timer then, e.g. every minute.
  * Prints the run's counts as one JSON document; exit 0, or 1 with `{ "message" }`.
  */
-import { Reconcile, ValidationError, isKernelError, type HostFactory } from '../../src/index';
-import { formatErrorOutput, HOSTFACTORY_EXIT_CODES, jsonLinesLogger, providerTimeBudget, resolveProviderEnvironment, type TextSink } from '../../src/hostfactory/index';
+import { Reconcile, ValidationError, type HostFactory } from '../../src/index';
+import { providerTimeBudget, resolveProviderEnvironment, type TextSink } from '../../src/hostfactory/index';
 import { openHostFactory } from './provider';
+import { runScriptCommand } from './script-command';
 
 /**
  * Runs one Reconcile of at most `RECONCILE_LIMIT` requests; never throws. Unset, empty or blank
@@ -14,25 +15,14 @@ import { openHostFactory } from './provider';
  * with a message naming the variable.
  */
 export async function runReconcile(env: Readonly<Record<string, string | undefined>>, stdout: TextSink, stderr: TextSink): Promise<number> {
-  const logger = jsonLinesLogger((line) => void stderr.write(line));
   let hostFactory: HostFactory | undefined;
-  let document: unknown;
-  let exitCode: number = HOSTFACTORY_EXIT_CODES.ok;
-  try {
+  return runScriptCommand('reconcile', stdout, stderr, async (logger) => {
     const limit = reconcileLimit(env.RECONCILE_LIMIT);
     // Opened as getReturnRequests is: the templates file is not needed to reconcile.
     const provider = resolveProviderEnvironment(env);
     hostFactory = await openHostFactory({ operation: 'getReturnRequests', logger, env, provider, budget: providerTimeBudget(provider.actionTimeoutMs) });
-    document = await hostFactory.commands.execute(Reconcile.from(limit === undefined ? {} : { limit }));
-  } catch (error) {
-    if (!isKernelError(error)) logger.error('reconcile failed unexpectedly', { error: error instanceof Error ? error.message : String(error) });
-    document = formatErrorOutput(error);
-    exitCode = HOSTFACTORY_EXIT_CODES.failed;
-  } finally {
-    hostFactory?.dispose();
-  }
-  stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-  return exitCode;
+    return { document: await hostFactory.commands.execute(Reconcile.from(limit === undefined ? {} : { limit })) };
+  }, () => hostFactory?.dispose());
 }
 
 /** `RECONCILE_LIMIT` as a number, undefined when unset or blank; a {@link ValidationError} naming the variable otherwise. */

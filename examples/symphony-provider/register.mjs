@@ -11,10 +11,14 @@
  * conf/requestors/hostRequestors.json (the requestor named by --requestor is pointed at the provider),
  * and the templates file conf/providers/<name>/<name>prov_templates.json (the sample, when absent).
  * LSF: conf/resource_connector/hostProviders.json and conf/resource_connector/<name>/conf/<name>prov_templates.json.
- * Entries of other providers are kept. With --check nothing is written. Prints one JSON report; exit 0
+ * Entries of other providers are kept. With --check nothing is written. When the provider is built, its
+ * validateTemplates checks the templates file as the provider will import it (defaults, catalogue,
+ * images: docs/templates.md) and the report carries the file and its template count. Prints one JSON report; exit 0
  * when every file is valid, 1 with { "message" } naming the file and the key otherwise, 2 when called wrongly.
  */
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -110,6 +114,32 @@ function plan(options) {
   };
 }
 
+/**
+ * Runs the built provider's validateTemplates with the product's variables for this provider (its
+ * state and log directories are never used by that command: they point at the temporary directory);
+ * undefined when the provider is not built. Refuses an invalid file, naming its first issues.
+ */
+function validateTemplates(options) {
+  const bundle = join(options.scripts, '..', '.build', 'provider-main.cjs');
+  if (!existsSync(bundle)) return undefined;
+  const scratch = tmpdir();
+  const env = options.product === 'symphony'
+    ? { HF_PROVIDER_NAME: options.name, HF_CONFDIR: options.conf, HF_WORKDIR: scratch, HF_LOGDIR: scratch }
+    : { PROVIDER_NAME: options.name, PRO_CONF_DIR: join(options.conf, 'resource_connector', options.name), PRO_DATA_DIR: scratch, PRO_LSF_LOGDIR: scratch };
+  const answer = spawnSync(process.execPath, [bundle, 'validateTemplates'], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 120_000 });
+  let report;
+  try {
+    report = JSON.parse(answer.stdout);
+  } catch {
+    throw new Refusal('The provider\'s validateTemplates answered no report: run scripts/validateTemplates.sh by hand with the product\'s variables to see why.');
+  }
+  if (answer.status !== 0) {
+    const issues = Array.isArray(report.issues) ? report.issues.slice(0, 5).map((issue) => `${issue.path}: ${issue.message}`).join('; ') : report.message;
+    throw new Refusal(`The templates file is not valid: ${issues}. Correct it (scripts/validateTemplates.sh shows every issue and where each value comes from).`);
+  }
+  return { file: report.file, templates: Array.isArray(report.templates) ? report.templates.length : 0, warnings: Array.isArray(report.warnings) ? report.warnings.length : 0 };
+}
+
 /** Writes `document` to `path` whole: a temporary file renamed into place. */
 function writeWhole(path, document) {
   mkdirSync(dirname(path), { recursive: true });
@@ -137,8 +167,15 @@ function run(argv) {
       throw new Refusal(`${label} does not register the provider "${options.name}"${options.check ? ': run without --check to write it' : ''}.`);
     }
   }
-  if (!existsSync(templates)) throw new Refusal(`The templates file ${options.name}prov_templates.json is missing${options.check ? ': run without --check to install the sample' : ''}.`);
-  return { product: options.product, provider: options.name, checked: files.map(([, label]) => label), written: options.check ? [] : files.map(([, label]) => label) };
+  const checkedTemplates = validateTemplates(options);
+  if (checkedTemplates === undefined && !existsSync(templates)) throw new Refusal(`The templates file ${options.name}prov_templates.json is missing${options.check ? ': run without --check to install the sample' : ''}.`);
+  return {
+    product: options.product,
+    provider: options.name,
+    checked: files.map(([, label]) => label),
+    written: options.check ? [] : files.map(([, label]) => label),
+    templates: checkedTemplates ?? 'not checked: the provider is not built (npm run build:examples)',
+  };
 }
 
 try {

@@ -46,6 +46,8 @@ describe('register.mjs: registering the example provider with Symphony or LSF (d
     ]);
     expect(json(join(conf, 'requestors', 'hostRequestors.json')).requestors[0]).toMatchObject({ name: 'symAinst', providers: ['simgrid'], requestMode: 'POLL' });
     expect(run(['symphony', '--conf', conf, '--name', 'simgrid', '--check'])).toMatchObject({ exitCode: 0, report: { written: [] } });
+    // The provider is built: its validateTemplates checked the installed sample.
+    expect(report.templates).toEqual({ file: '$HF_CONFDIR/providers/${HF_PROVIDER_NAME}/${HF_PROVIDER_NAME}prov_templates.json', templates: 3, warnings: 0 });
 
     // What Symphony then runs: the scripts with HF_PROVIDER_NAME and the roots.
     const driver = new SymphonyDriver(scripts, join(conf, 'providers', 'simgrid', 'simgridprov_templates.json'), { HF_CONFDIR: conf }, { layout: 'symphony', name: 'simgrid', root: top });
@@ -65,6 +67,17 @@ describe('register.mjs: registering the example provider with Symphony or LSF (d
     const offered = await driver.run('getAvailableTemplates', {});
     expect(offered.exitCode, offered.stdout).toBe(0);
     expect((offered.document.templates as { templateId: string }[]).map((t) => t.templateId)).toContain('Template-VM-1');
+  }, 60_000);
+
+  it('--check refuses a templates file whose defaults cannot be applied, naming the key and the template', () => {
+    const conf = join(root(), 'conf');
+    expect(run(['lsf', '--conf', conf, '--name', 'simlsf']).exitCode).toBe(0);
+    const templates = join(conf, 'resource_connector', 'simlsf', 'conf', 'simlsfprov_templates.json');
+    const document = json(templates);
+    writeFileSync(templates, JSON.stringify({ ...document, defaults: { providers: { simlsf: { providerType: 'azure' } } } }));
+    const { report, exitCode } = run(['lsf', '--conf', conf, '--name', 'simlsf', '--check']);
+    expect(exitCode).toBe(1);
+    expect(report.message).toMatch(/^The templates file is not valid: defaults\.providers\.simlsf\.providerType: template "Template-VM-1": defaults\.providers\.simlsf names the provider type "azure"/);
   }, 60_000);
 
   it('refuses a broken registration file by name, without quoting it, writing nothing', () => {

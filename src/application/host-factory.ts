@@ -17,6 +17,7 @@ import {
   type QueryBus,
 } from '../kernel';
 import { HOST_FACTORY_HANDLERS } from './handlers';
+import type { ImageResolver } from './provider/image-resolver';
 import type { ProviderPort } from './provider/provider.port';
 import { Projector, type ProjectionLag } from './read-models/projector';
 import { createHostProcessors, type HostProcessors, type HostProcessorSettings } from './processors/host-processors';
@@ -34,6 +35,12 @@ export interface HostFactoryOptions {
   storage: Storage;
   /** The cloud adapter (required). */
   provider: ProviderPort;
+  /**
+   * Resolves a template's indirect `imageId` (an SSM parameter path, an alias) at request time,
+   * before the provider is called; a failure fails the request with `IMAGE_UNRESOLVED` and launches
+   * nothing. Default: none (images are passed to the provider as written). See docs/templates.md.
+   */
+  images?: ImageResolver;
   /** Default: the system clock. */
   clock?: Clock;
   /** Default: random UUID v4. */
@@ -169,7 +176,7 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
   const projector = new Projector(options.storage, [...DEFAULT_PROJECTIONS, ...(options.projections ?? [])], kernel.events, logger, instrumentation);
   const unwatch = instrumentation?.watchProjections?.(() => projector.lag());
 
-  const runtime: Runtime = { storage: options.storage, provider: options.provider, clock, ids, limits, logger, projector, instrumentation };
+  const runtime: Runtime = { storage: options.storage, provider: options.provider, ...(options.images === undefined ? {} : { images: options.images }), clock, ids, limits, logger, projector, instrumentation };
   const { container } = kernel;
   container.set(RUNTIME, runtime);
 

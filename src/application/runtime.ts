@@ -2,6 +2,7 @@ import { Token } from 'typedi';
 import type { Clock, DomainContext, IdGenerator } from '../domain';
 import type { HandlerContext, Logger } from '../kernel';
 import type { Instrumentation } from '../kernel/instrumentation';
+import type { ImageResolver } from './provider/image-resolver';
 import type { ProviderPort } from './provider/provider.port';
 import type { Projector } from './read-models/projector';
 import type { Storage } from './storage/storage';
@@ -11,6 +12,8 @@ import type { HostFactoryLimits } from './tokens';
 export interface Runtime {
   readonly storage: Storage;
   readonly provider: ProviderPort;
+  /** Resolves indirect template images before each provision call; none: images are passed as written. */
+  readonly images?: ImageResolver;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly limits: Required<HostFactoryLimits>;

@@ -67,4 +67,12 @@ export { detectProduct, resolveProviderEnvironment, ProviderEnvironmentError } f
 export type { HostFactoryProduct, ProviderEnvironment, ProviderEnvironmentOptions, ProviderEnvironmentErrorCode } from './provider-environment';
 export { openStateDirectory, providerTimeBudget, DEFAULT_PROVIDER_TIME_BUDGET, configuredActionTimeoutMs, HOSTFACTORY_CONF_FILE } from './provider-directories';
 export type { ProviderTimeBudget } from './provider-directories';
+export { locateTemplatesFile } from './provider-directories';
+export type { TemplatesFileLocation } from './provider-directories';
+export { applyTemplateDefaults } from '../application/templates/template-defaults';
+export type { EffectiveTemplates, TemplateProviderContext, TemplateSources, TemplateValueSource } from '../application/templates/template-defaults';
+export { completeTemplatesFile } from './template-completion';
+export type { CompletedTemplates, InstanceTypeCatalogue, InstanceTypeFacts, TemplateCompletionOptions } from './template-completion';
+export { aliasImageResolver, ImageResolutionError, IMAGE_ALIAS_PREFIX } from '../application/provider/image-resolver';
+export type { ImageResolutionReason, ImageResolver } from '../application/provider/image-resolver';
 export type { FileLoggerOptions, LogLevel } from './file-logger';

@@ -9,6 +9,7 @@ import {
 import { checkText, codePointLength, collectRequestAccount, parseTemplateDefinition, REQUEST_LIMITS, textProblem } from '../domain';
 import { isKernelError, ValidationError } from '../kernel';
 import { describeValue, Issues, isRecord, joinPath, movedPaths, pathUnder, underPath } from '../kernel/validation';
+import { applyTemplateDefaults, type TemplateProviderContext } from '../application/templates/template-defaults';
 import type {
   GetRequestStatusInputDocument,
   GetReturnRequestsInputDocument,
@@ -45,6 +46,8 @@ export interface GetRequestStatusInput {
 export interface TemplatesFileOptions {
   /** Deactivate stored templates the file no longer lists. Default false. */
   readonly deactivateMissing?: boolean;
+  /** The provider instance importing the file: chooses its `defaults` levels (docs/templates.md). */
+  readonly provider?: TemplateProviderContext;
 }
 
 const L = HOSTFACTORY_INPUT_LIMITS;
@@ -196,8 +199,10 @@ export function parseGetReturnRequestsInput(input: unknown): GetReturnRequests {
 
 /**
  * A provider templates file (`{ templates: [...] }`, a bare array, or one template object in
- * `templates`) → the `ImportTemplates` command. Every template is checked against the template
- * rules first; all problems are reported at once (`templates[1].maxNumber`), as are duplicate ids.
+ * `templates`) → the `ImportTemplates` command. Its `defaults` section, when present, is applied
+ * first ({@link applyTemplateDefaults}, for `options.provider`), so what is imported is each effective
+ * template. Every template is checked against the template rules; all problems are reported at
+ * once (`templates[1].maxNumber`), as are duplicate ids.
  */
 export function parseTemplatesFile(input: unknown, options: TemplatesFileOptions = {}): ImportTemplates {
   const subject = 'templates file';
@@ -207,7 +212,9 @@ export function parseTemplatesFile(input: unknown, options: TemplatesFileOptions
   }
   const problems = new Issues();
   const base = bare ? '' : 'templates';
-  const items = bare ? list(problems, input, '', L.maxTemplates, true) : list(problems, (input as Record<string, unknown>).templates, 'templates', L.maxTemplates, true);
+  const given = bare ? list(problems, input, '', L.maxTemplates, true) : list(problems, (input as Record<string, unknown>).templates, 'templates', L.maxTemplates, true);
+  const withDefaults = !bare && given !== undefined && (input as Record<string, unknown>).defaults !== undefined;
+  const items = withDefaults ? applyTemplateDefaults({ ...(input as Record<string, unknown>), templates: given }, options.provider).templates : given;
   const seen = new Map<string, number>();
   (items ?? []).forEach((item, index) => {
     const path = joinPath(base, index);

@@ -86,3 +86,41 @@ export function configuredActionTimeoutMs(env: Readonly<Record<string, string | 
     return undefined;
   }
 }
+
+/** Where {@link locateTemplatesFile} found the templates file: its path, and how messages name it. */
+export interface TemplatesFileLocation {
+  readonly path: string;
+  /** The file named by the variables it comes from (`$HF_PROVIDER_CONFDIR/templates.json`), never by value. */
+  readonly described: string;
+}
+
+/**
+ * Finds the provider's templates file in its configuration directory, first of
+ * `<name>prov_templates.json`, `<providerType>prov_templates.json` (when the host gives a type),
+ * `templates.json`: several instances of one provider type can share one file, and a file written
+ * for IBM's plug-in (named after the type) is found. Any directory entry counts (reading it says
+ * what is wrong). Throws `TEMPLATES_FILE_MISSING` listing every name looked for, by variable.
+ */
+export function locateTemplatesFile(environment: Pick<ProviderEnvironment, 'product' | 'name' | 'confDir' | 'describe'>, providerType?: string): TemplatesFileLocation {
+  const nameVariable = environment.product === 'lsf' ? '${PROVIDER_NAME}' : '${HF_PROVIDER_NAME}';
+  const candidates: [string, string][] = [[`${environment.name}prov_templates.json`, `${nameVariable}prov_templates.json`]];
+  if (providerType !== undefined && providerType !== '' && providerType !== environment.name) candidates.push([`${providerType}prov_templates.json`, `${providerType}prov_templates.json`]);
+  candidates.push(['templates.json', 'templates.json']);
+  for (const [file, described] of candidates) {
+    const path = join(environment.confDir, file);
+    try {
+      lstatSync(path);
+      return { path, described: `${environment.describe.confDir}/${described}` };
+    } catch (error) {
+      const errno = (error as NodeJS.ErrnoException).code;
+      // ENOENT/ENOTDIR: not there, try the next name; anything else is this file's problem, for its reader.
+      if (errno !== 'ENOENT' && errno !== 'ENOTDIR') return { path, described: `${environment.describe.confDir}/${described}` };
+    }
+  }
+  const looked = candidates.map(([, described]) => described).join(', then ');
+  throw new ProviderEnvironmentError(
+    'TEMPLATES_FILE_MISSING',
+    `No templates file in the provider's configuration directory (${environment.describe.confDir}): looked for ${looked}. Create one of them (docs/templates.md, "Where the file is").`,
+    { variable: environment.describe.confDir, lookedFor: candidates.map(([, described]) => described) },
+  );
+}

@@ -38,12 +38,13 @@ export interface ProviderEnvironmentOptions {
 }
 
 /** Stable codes of {@link ProviderEnvironmentError}. */
-export type ProviderEnvironmentErrorCode = 'PROVIDER_ENVIRONMENT_MISSING' | 'PROVIDER_ENVIRONMENT_INVALID' | 'PROVIDER_DIRECTORY_UNUSABLE';
+export type ProviderEnvironmentErrorCode = 'PROVIDER_ENVIRONMENT_MISSING' | 'PROVIDER_ENVIRONMENT_INVALID' | 'PROVIDER_DIRECTORY_UNUSABLE' | 'TEMPLATES_FILE_MISSING';
 
 /**
  * A provider environment that cannot be used: a variable unset or empty (`PROVIDER_ENVIRONMENT_MISSING`),
  * a value breaking a rule (`PROVIDER_ENVIRONMENT_INVALID`), or a directory that cannot be used
- * (`PROVIDER_DIRECTORY_UNUSABLE`). `details.variable` names the variable; no value is ever quoted.
+ * (`PROVIDER_DIRECTORY_UNUSABLE`), or no templates file under any name looked for (`TEMPLATES_FILE_MISSING`).
+ * `details.variable` names the variable; no value is ever quoted.
  */
 export class ProviderEnvironmentError extends KernelError {
   declare readonly code: ProviderEnvironmentErrorCode;

@@ -24,7 +24,7 @@ export function buildSymphonyScripts(): { scripts: string; dispose(): void } {
   }
   execFileSync('npx', [
     'tsup', 'examples/symphony-provider/main.ts', '--no-config', '--format', 'cjs', '--platform', 'node', '--target', 'node20',
-    '--external', 'better-sqlite3', '--external', '@aws-sdk/client-ec2', '--external', '@aws-sdk/client-auto-scaling', '--out-dir', join(dir, '.build'), '--silent',
+    '--external', 'better-sqlite3', '--external', '@aws-sdk/client-ec2', '--external', '@aws-sdk/client-auto-scaling', '--external', '@aws-sdk/client-ssm', '--out-dir', join(dir, '.build'), '--silent',
   ], { cwd: root, stdio: 'ignore' });
   renameSync(join(dir, '.build', 'main.cjs'), join(dir, '.build', 'provider.cjs'));
   return { scripts, dispose: () => rmSync(dir, { recursive: true, force: true }) };

@@ -1,6 +1,7 @@
 import { Machine, normaliseText, type DomainContext, type MachineReport, type Request, type Template } from '../../domain';
 import { isKernelError, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
+import { resolveTemplateImage } from '../provider/image-resolver';
 import { callProvider } from '../provider/provider-call';
 import { domainContext, type Runtime } from '../runtime';
 import { recordInSession, type Session } from '../session';
@@ -10,12 +11,18 @@ import { recordInSession, type Session } from '../session';
  * asks the provider (request, sync, cancel, reclaim notices, settling abandoned requests).
  */
 
-/** Asks the provider to start `request`'s machines (idempotent by request id), within the provider time limit. */
-export function askToProvision(runtime: Runtime, request: Request, template: Template): Promise<ProvisionResult> {
+/**
+ * Asks the provider to start `request`'s machines (idempotent by request id), within the provider
+ * time limit, with the template's image resolved through `runtime.images` (IMAGE_UNRESOLVED otherwise).
+ */
+export async function askToProvision(runtime: Runtime, request: Request, template: Template): Promise<ProvisionResult> {
+  const snapshot = template.toSnapshot();
+  // An indirect image is resolved first: a failure (IMAGE_UNRESOLVED) refuses before anything launches.
+  const imageId = await resolveTemplateImage(runtime.images, snapshot);
   return callProvider(runtime, 'provision', request.requestId, () =>
     runtime.provider.provision({
       requestId: request.requestId,
-      template: template.toSnapshot(),
+      template: { ...snapshot, imageId },
       count: request.requestedCount,
       tags: { ...request.tags },
       ...(request.rcAccount === undefined ? {} : { rcAccount: request.rcAccount }),

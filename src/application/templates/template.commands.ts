@@ -70,8 +70,9 @@ export interface ImportedTemplate {
 }
 
 /**
- * Upserts every template of a Symphony templates document (`{ templates: [...] }` or a bare array).
- * Each template is saved on its own; one bad template does not stop the others.
+ * Upserts every template of a Symphony templates document (`{ templates: [...] }` or a bare array),
+ * its `defaults` section applied first (docs/templates.md; a bad defaults section fails the whole
+ * command with VALIDATION_FAILED). Each template is saved on its own; one bad template does not stop the others.
  */
 export class ImportTemplates extends Command<{ templates: ImportedTemplate[] }> {
   /** The parsed templates document. */
@@ -82,4 +83,9 @@ export class ImportTemplates extends Command<{ templates: ImportedTemplate[] }> 
   @IsOptional()
   @IsBoolean()
   deactivateMissing?: boolean;
+
+  /** The provider instance (`name`, `type`) whose `defaults` levels apply to a document that has a `defaults` section. */
+  @IsOptional()
+  @IsObject()
+  provider?: { name?: string; type?: string };
 }

@@ -1,6 +1,6 @@
 import { ConcurrencyConflictError, parseTemplateDefinition, Template, TemplateAlreadyExistsError, TemplateNotFoundError } from '../../domain';
 import { commandHandler, isKernelError, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
-import { underPath } from '../../kernel/validation';
+import { isRecord, underPath } from '../../kernel/validation';
 import { domainContext, RUNTIME, type Runtime } from '../runtime';
 import { inSession, Session } from '../session';
 import {
@@ -13,6 +13,7 @@ import {
   type TemplateChangeResult,
   type TemplateValidationReport,
 } from './template.commands';
+import { applyTemplateDefaults } from './template-defaults';
 import { readTemplatesDocument } from './templates-document';
 
 const inject = { inject: [RUNTIME] };
@@ -118,7 +119,9 @@ export class ImportTemplatesHandler implements CommandHandler<ImportTemplates> {
   constructor(private readonly runtime: Runtime) {}
 
   async handle(command: ImportTemplates, context: HandlerContext): Promise<{ templates: ImportedTemplate[] }> {
-    const entries = readTemplatesDocument(command.document, 'document');
+    const listed = readTemplatesDocument(command.document, 'document');
+    const hasDefaults = isRecord(command.document) && command.document.defaults !== undefined;
+    const entries = hasDefaults ? applyTemplateDefaults({ ...(command.document as object), templates: listed }, command.provider).templates : listed;
     const report: ImportedTemplate[] = [];
     const seen = new Set<string>();
     for (const raw of entries) {

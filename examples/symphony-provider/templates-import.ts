@@ -1,0 +1,49 @@
+/**
+ * The provider's templates file, from lookup to what is imported: found by `locateTemplatesFile`
+ * (`<name>prov_templates.json`, `<type>prov_templates.json`, `templates.json`), read, its defaults
+ * applied and its attributes and images completed by the cloud's template sources
+ * (`completeTemplatesFile`). Used by the two operations that read templates and by validateTemplates.
+ */
+import { createHash } from 'node:crypto';
+import type { HostFactory, ReadModelStore } from '../../src/index';
+import { completeTemplatesFile, locateTemplatesFile, parseTemplatesFile, type CompletedTemplates, type ProviderEnvironment } from '../../src/hostfactory/index';
+import type { CloudTemplateSources } from './cloud';
+import { readTemplatesFile } from './provider-config';
+
+const META = 'provider_meta';
+
+/** The effective templates of the provider's file, with the file's text and how messages name it. */
+export async function effectiveTemplates(provider: ProviderEnvironment, sources: Omit<CloudTemplateSources, 'close'>): Promise<{ text: string; described: string; completed: CompletedTemplates }> {
+  const { text, document, described } = readProviderTemplates(provider, sources.type);
+  return { text, described, completed: await complete(provider, sources, document) };
+}
+
+function readProviderTemplates(provider: ProviderEnvironment, type: string): { text: string; document: unknown; described: string } {
+  const location = locateTemplatesFile(provider, type);
+  return { ...readTemplatesFile(location.path, location.described), described: location.described };
+}
+
+function complete(provider: ProviderEnvironment, sources: Omit<CloudTemplateSources, 'close'>, document: unknown): Promise<CompletedTemplates> {
+  return completeTemplatesFile(document, {
+    provider: { name: provider.name, type: sources.type },
+    ...(sources.catalogue === undefined ? {} : { catalogue: sources.catalogue }),
+    ...(sources.images === undefined ? {} : { images: sources.images }),
+    memoryAttribute: provider.product === 'lsf' ? 'mem' : 'nram',
+  });
+}
+
+/**
+ * Imports the templates file when its content (or the file chosen) changed since the last import (a
+ * hash kept in a read-model document), so a call pays only for finding, reading and hashing the file:
+ * the catalogue and the image sources are asked only when it changed.
+ */
+export async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, provider: ProviderEnvironment, sources: Omit<CloudTemplateSources, 'close'>): Promise<void> {
+  const { text, document, described } = readProviderTemplates(provider, sources.type);
+  const hash = createHash('sha256').update(described).update('\u0000').update(text).digest('hex');
+  const seen = await store.get<{ id: string; hash: string }>(META, 'templates-file');
+  if (seen?.hash === hash) return;
+  const completed = await complete(provider, sources, document);
+  const command = parseTemplatesFile(completed.document, { deactivateMissing: true });
+  await hostFactory.commands.execute(command);
+  await store.put(META, { id: 'templates-file', hash });
+}
