@@ -45,6 +45,8 @@ const root = process.cwd();
 if (!existsSync(join(root, 'scripts/golden/cycle.ts'))) throw new Error('run from the repository root');
 const postgresUrl = values.postgres ?? process.env.GOLDEN_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const wanted = values.release ?? RELEASES.map((r) => r.release);
+const unknown = wanted.filter((name) => !RELEASES.some((r) => r.release === name));
+if (unknown.length > 0) throw new Error(`no such release: ${unknown.join(', ')}; known: ${RELEASES.map((r) => r.release).join(', ')}`);
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 for (const { release, commit } of RELEASES.filter((r) => wanted.includes(r.release))) {
