@@ -22,7 +22,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-/** The releases whose stored data must keep reading, and the commit that last carried each. */
+/**
+ * The releases whose stored data must keep reading, and the commit that last carried each (for
+ * 0.2.0: the main branch the upgrade work started from, still at version 0.2.0).
+ */
 const RELEASES = [
   { release: '0.1.0', commit: '8346197d95c69827c27ef0f3034922ab074190ce' },
   { release: '0.2.0', commit: '3bde3e4' },
@@ -42,9 +45,16 @@ const root = process.cwd();
 if (!existsSync(join(root, 'scripts/golden/cycle.ts'))) throw new Error('run from the repository root');
 const postgresUrl = values.postgres ?? process.env.GOLDEN_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const wanted = values.release ?? RELEASES.map((r) => r.release);
+const unknown = wanted.filter((name) => !RELEASES.some((r) => r.release === name));
+if (unknown.length > 0) throw new Error(`no such release: ${unknown.join(', ')}; known: ${RELEASES.map((r) => r.release).join(', ')}`);
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 for (const { release, commit } of RELEASES.filter((r) => wanted.includes(r.release))) {
+  try {
+    run('git', ['cat-file', '-e', `${commit}^{commit}`], root);
+  } catch {
+    throw new Error(`${release}: commit ${commit} is not in this clone; fetch the full history (git fetch --unshallow) and run again`);
+  }
   const scratch = mkdtempSync(join(tmpdir(), `hf-golden-${release}-`));
   const tree = join(scratch, 'tree');
   const schema = `golden_${release.replace(/\./g, '_')}_${process.pid}`;
