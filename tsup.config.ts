@@ -16,6 +16,7 @@ export default defineConfig({
     'hostfactory/index': 'src/hostfactory/index.ts',
     'storage/index': 'src/application/storage/index.ts',
     'otel/index': 'src/otel/index.ts',
+    'providers/index': 'src/providers/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -26,6 +26,10 @@ const BUILD_OUTPUTS = [
   'dist/otel/index.cjs',
   'dist/otel/index.d.ts',
   'dist/otel/index.d.cts',
+  'dist/providers/index.js',
+  'dist/providers/index.cjs',
+  'dist/providers/index.d.ts',
+  'dist/providers/index.d.cts',
 ];
 
 /**
