@@ -27,13 +27,14 @@ export interface TwoClouds {
   readonly composite: CompositeProvider;
 }
 
-export function twoClouds(options: Partial<CompositeProviderOptions> & { assignments?: ProviderAssignments } = {}, clock = new ManualClock()): TwoClouds {
+export function twoClouds(options: Partial<CompositeProviderOptions> & { assignments?: ProviderAssignments } = {}, weights: readonly [number, number] = [1, 1]): TwoClouds {
+  const clock = new ManualClock();
   const east = new Flaky(new FakeProvider({ clock }), 'InsufficientInstanceCapacity: east is full');
   const west = new Flaky(new FakeProvider({ clock }), 'InsufficientInstanceCapacity: west is full');
   const composite = createCompositeProvider({
     providers: [
-      { name: 'east', provider: east },
-      { name: 'west', provider: west },
+      { name: 'east', provider: east, weight: weights[0] },
+      { name: 'west', provider: west, weight: weights[1] },
     ],
     clock,
     breaker: { failureThreshold: 2, resetAfterMs: 60_000 },
