@@ -8,7 +8,7 @@ import { launched, twoClouds } from './support';
 const both = sampleTemplateSnapshot({ templateId: 'both', providerConfig: { providerName: ['east', 'west'] } });
 let serial = 0;
 const input = (template = both, count = 2): ProvisionInput => ({ requestId: `req-${(serial += 1)}`, template, count, tags: {} });
-const owners = (resourceIds: readonly string[]) => [...new Set(resourceIds.map((id) => id.split(':')[0]))];
+const owners = (resourceIds: readonly string[]) => [...new Set(resourceIds.map((id) => id.split(':')[0]!))];
 
 describe('CompositeProvider failover and circuit breaker', () => {
   it('fails over while a provider refuses, opens its breaker after N failures, half-opens on the clock and closes on success', async () => {
