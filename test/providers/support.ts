@@ -5,12 +5,14 @@ import { createCompositeProvider, type CompositeProvider, type CompositeProvider
 /** A provider whose provision refuses (throws before delegating) while `refusing` is true, counting every call. */
 export class Flaky implements ProviderPort {
   refusing = false;
+  /** Refuse every other provision (the 1st, 3rd, ...), as a cloud with intermittent capacity does. */
+  alternating = false;
   provisions = 0;
   constructor(readonly inner: FakeProvider, private readonly message: string) {}
 
   async provision(input: ProvisionInput): Promise<ProvisionResult> {
     this.provisions += 1;
-    if (this.refusing) throw new Error(this.message);
+    if (this.refusing || (this.alternating && this.provisions % 2 === 1)) throw new Error(this.message);
     return this.inner.provision(input);
   }
   describe: ProviderPort['describe'] = (input) => this.inner.describe(input);
