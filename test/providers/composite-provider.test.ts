@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProvisionInput } from '../../src/application';
 import { isKernelError, TimeoutError } from '../../src/kernel';
-import { createCompositeProvider, readModelProviderAssignments } from '../../src/providers/index';
+import { createCompositeProvider, readModelBreakerStore, readModelProviderAssignments } from '../../src/providers/index';
 import { createInMemoryStorage, FakeProvider, sampleTemplateSnapshot } from '../../src/testing/index';
 import { launched, twoClouds } from './support';
 
@@ -82,6 +82,36 @@ describe('CompositeProvider failover and circuit breaker', () => {
     expect(again.resourceIds).toEqual(first.resourceIds);
     expect(before.east.provisions).toBe(1);
     expect(launched(before)).toHaveLength(2);
+  });
+});
+
+describe('CompositeProvider breakers kept between processes', () => {
+  it('a new process (a new composite on the same storage) skips the provider another process saw fail', async () => {
+    const storage = createInMemoryStorage();
+    const breakerStore = readModelBreakerStore(storage.readModels);
+    const first = twoClouds({ breakerStore });
+    first.east.refusing = true;
+    await first.composite.provision(input());
+    await first.composite.provision(input());
+    const second = createCompositeProvider({ providers: [{ name: 'east', provider: first.east }, { name: 'west', provider: first.west }], clock: first.clock, breakerStore, breaker: { resetAfterMs: 60_000 } });
+    expect(owners((await second.provision(input())).resourceIds)).toEqual(['west']);
+    expect(first.east.provisions).toBe(2);
+    expect(second.health()[0]).toMatchObject({ state: 'open', consecutiveFailures: 2 });
+
+    // Half-open on the clock, east healthy: the trial closes it, and the next process sees it closed.
+    first.east.refusing = false;
+    first.clock.advance({ minutes: 1 });
+    expect(owners((await second.provision(input())).resourceIds)).toEqual(['east']);
+    const third = createCompositeProvider({ providers: [{ name: 'east', provider: first.east }, { name: 'west', provider: first.west }], clock: first.clock, breakerStore });
+    await third.provision(input());
+    expect(third.health()[0]).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+  });
+
+  it('ignores a stored breaker document it cannot read (the breaker starts closed)', async () => {
+    const storage = createInMemoryStorage();
+    await storage.readModels.put('provider_breakers', { id: 'east', consecutiveFailures: 'many', openedAt: 'yesterday' });
+    const clouds = twoClouds({ breakerStore: readModelBreakerStore(storage.readModels) });
+    expect(owners((await clouds.composite.provision(input())).resourceIds)).toEqual(['east']);
   });
 });
 
