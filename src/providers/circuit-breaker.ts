@@ -23,6 +23,25 @@ export interface ProviderHealth {
   readonly openUntil: string | null;
 }
 
+/** What a {@link BreakerStore} keeps of one provider's breaker (times in ms since the epoch). */
+export interface BreakerRecord {
+  readonly provider: string;
+  readonly consecutiveFailures: number;
+  readonly openedAt: number | null;
+  readonly lastFailureAt: number | null;
+  readonly lastError: string | null;
+}
+
+/**
+ * Where breakers are kept between processes (a Symphony provider is a new process per call, so a
+ * breaker kept only in memory would forget every failure). Last writer wins: breakers are advisory.
+ */
+export interface BreakerStore {
+  /** The stored records of `providers` (absent ones are closed breakers). */
+  load(providers: readonly string[]): Promise<BreakerRecord[]>;
+  save(record: BreakerRecord): Promise<void>;
+}
+
 /**
  * One provider's breaker: `failureThreshold` consecutive failures open it; after `resetAfterMs` on
  * the clock it is half-open and lets provisions through again; the first success closes it, a
@@ -56,9 +75,25 @@ export class CircuitBreaker {
     return this.#lastFailureAt ?? Number.NEGATIVE_INFINITY;
   }
 
-  success(): void {
+  /** Resets to closed; true when that changed something (so the record needs saving). */
+  success(): boolean {
+    const changed = this.#failures !== 0 || this.#openedAt !== null;
     this.#failures = 0;
     this.#openedAt = null;
+    return changed;
+  }
+
+  /** What a {@link BreakerStore} keeps. */
+  record(): BreakerRecord {
+    return { provider: this.provider, consecutiveFailures: this.#failures, openedAt: this.#openedAt, lastFailureAt: this.#lastFailureAt, lastError: this.#lastError };
+  }
+
+  /** Takes the stored state (another process's failures count here too). */
+  restore(record: BreakerRecord): void {
+    this.#failures = record.consecutiveFailures;
+    this.#openedAt = record.openedAt;
+    this.#lastFailureAt = record.lastFailureAt;
+    this.#lastError = record.lastError;
   }
 
   failure(error: unknown): void {

@@ -29,6 +29,8 @@ export function checkCompositeOptions(options: CompositeProviderOptions): { fail
   if (!(Number.isInteger(failureThreshold) && failureThreshold >= 1)) problems.push(`breaker.failureThreshold must be an integer ≥ 1, got ${String(failureThreshold)}`);
   if (!(Number.isInteger(resetAfterMs) && resetAfterMs >= 0)) problems.push(`breaker.resetAfterMs must be an integer of milliseconds ≥ 0, got ${String(resetAfterMs)}`);
   if (options?.clock !== undefined && typeof options.clock.now !== 'function') problems.push('clock must have now()');
+  if (options?.assignments !== undefined && (typeof options.assignments.get !== 'function' || typeof options.assignments.put !== 'function')) problems.push('assignments must have get() and put()');
+  if (options?.breakerStore !== undefined && (typeof options.breakerStore.load !== 'function' || typeof options.breakerStore.save !== 'function')) problems.push('breakerStore must have load() and save()');
   if (problems.length > 0) throw invalidComposite(problems);
   return { failureThreshold, resetAfterMs };
 }

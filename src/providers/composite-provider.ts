@@ -12,8 +12,8 @@ import type {
 } from '../application/provider/provider.port';
 import { systemClock, type Clock, type TemplateSnapshot } from '../domain';
 import { isKernelError } from '../kernel';
-import { inMemoryProviderAssignments, type ProviderAssignments } from './assignments';
-import { CircuitBreaker, type CircuitBreakerOptions, type ProviderHealth } from './circuit-breaker';
+import { inMemoryProviderAssignments, type ProviderAssignments } from './stores';
+import { CircuitBreaker, type BreakerStore, type CircuitBreakerOptions, type ProviderHealth } from './circuit-breaker';
 import { checkCompositeOptions } from './composite-options';
 import { NoProviderAvailableError, type ProvisionAttempt } from './errors';
 import { own, ownMachine, ownNotice, ownProvision, splitByOwner } from './owned-ids';
@@ -41,6 +41,8 @@ export interface CompositeProviderOptions {
   readonly clock?: Clock;
   /** Where each acquire request's provider is recorded (default in memory; see `readModelProviderAssignments`). */
   readonly assignments?: ProviderAssignments;
+  /** Where breakers are kept between processes (default: memory only; see `readModelBreakerStore`). */
+  readonly breakerStore?: BreakerStore;
   /**
    * Whether a provision error means the provider launched nothing, so the next provider may be
    * asked (default: every error except the library's `TIMEOUT`, as the ProviderPort contract says).
@@ -61,6 +63,7 @@ export class CompositeProvider implements ProviderPort {
   readonly #policy: SelectionPolicy;
   readonly #assignments: ProviderAssignments;
   readonly #isRefusal: (error: unknown) => boolean;
+  readonly #breakerStore: BreakerStore | undefined;
 
   /** Optional in {@link ProviderPort}: present only when every provider implements it. */
   readonly cancelProvision?: (input: CancelProvisionInput) => Promise<CancelProvisionResult>;
@@ -73,6 +76,7 @@ export class CompositeProvider implements ProviderPort {
     for (const name of this.#names) this.#breakers.set(name, new CircuitBreaker(name, clock, settings.failureThreshold, settings.resetAfterMs));
     this.#policy = options.policy ?? 'priority';
     this.#assignments = options.assignments ?? inMemoryProviderAssignments();
+    this.#breakerStore = options.breakerStore;
     this.#isRefusal = options.isRefusal ?? ((error) => !isKernelError(error, 'TIMEOUT'));
     if (options.providers.every((p) => typeof p.provider.cancelProvision === 'function')) this.cancelProvision = (input) => this.#cancel(input);
   }
@@ -84,6 +88,7 @@ export class CompositeProvider implements ProviderPort {
 
   async provision(input: ProvisionInput): Promise<ProvisionResult> {
     const route = routeOf(input.template, this.#names, this.#policy);
+    await this.#loadBreakers();
     const assigned = await this.#assignments.get(input.requestId);
     const ordered = this.#selector.order(
       input.template.templateId,
@@ -103,10 +108,11 @@ export class CompositeProvider implements ProviderPort {
       await this.#assignments.put(input.requestId, name);
       try {
         const result = await this.#child(name).provision(input);
-        breaker.success();
+        if (breaker.success()) await this.#saveBreaker(breaker);
         return ownProvision(name, result);
       } catch (error) {
         breaker.failure(error);
+        await this.#saveBreaker(breaker);
         // Only a refusal proves nothing was launched; anything else stays with this provider.
         if (!this.#isRefusal(error)) throw error;
         attempts.push({ provider: name, outcome: 'refused', message: error instanceof Error ? error.message : String(error) });
@@ -173,19 +179,31 @@ export class CompositeProvider implements ProviderPort {
 
   /** Runs every provider's `healthCheck` (those without one are reported as they stand); a pass closes its breaker, a failure counts. */
   async checkHealth(): Promise<ProviderHealth[]> {
+    await this.#loadBreakers();
     await Promise.all(
       this.#names.map(async (name) => {
         const check = this.#providers.get(name)?.healthCheck;
         if (check === undefined) return;
+        const breaker = this.#breaker(name);
         try {
           await check();
-          this.#breaker(name).success();
+          if (breaker.success()) await this.#saveBreaker(breaker);
         } catch (error) {
-          this.#breaker(name).failure(error);
+          breaker.failure(error);
+          await this.#saveBreaker(breaker);
         }
       }),
     );
     return this.health();
+  }
+
+  async #loadBreakers(): Promise<void> {
+    if (this.#breakerStore === undefined) return;
+    for (const record of await this.#breakerStore.load(this.#names)) this.#breakers.get(record.provider)?.restore(record);
+  }
+
+  async #saveBreaker(breaker: CircuitBreaker): Promise<void> {
+    await this.#breakerStore?.save(breaker.record());
   }
 
   async #cancel(input: CancelProvisionInput): Promise<CancelProvisionResult> {
@@ -221,6 +239,8 @@ export class CompositeProvider implements ProviderPort {
       return await call(this.#child(name));
     } catch (error) {
       this.#breaker(name).failure(error);
+      // Saving is best effort here: the provider's own error is what the caller must see.
+      await this.#saveBreaker(this.#breaker(name)).catch(() => undefined);
       throw error;
     }
   }

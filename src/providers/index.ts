@@ -5,9 +5,9 @@
  */
 export { CompositeProvider, createCompositeProvider } from './composite-provider';
 export type { CompositeProviderOptions, NamedProvider } from './composite-provider';
-export type { BreakerState, CircuitBreakerOptions, ProviderHealth } from './circuit-breaker';
-export { inMemoryProviderAssignments, readModelProviderAssignments, PROVIDER_ASSIGNMENTS_COLLECTION } from './assignments';
-export type { ProviderAssignments } from './assignments';
+export type { BreakerRecord, BreakerState, BreakerStore, CircuitBreakerOptions, ProviderHealth } from './circuit-breaker';
+export { inMemoryProviderAssignments, readModelBreakerStore, readModelProviderAssignments, PROVIDER_ASSIGNMENTS_COLLECTION, PROVIDER_BREAKERS_COLLECTION } from './stores';
+export type { ProviderAssignments } from './stores';
 export { NoProviderAvailableError, ProviderRoutingError } from './errors';
 export type { ProvisionAttempt } from './errors';
 export { ROUTING_KEYS, SELECTION_POLICIES } from './routing';

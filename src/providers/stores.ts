@@ -1,4 +1,5 @@
 import type { ReadModelStore } from '../application/storage/read-model-store';
+import type { BreakerRecord, BreakerStore } from './circuit-breaker';
 
 /**
  * Which provider an acquire request was sent to, written before the provider is asked, so a
@@ -36,4 +37,24 @@ export function readModelProviderAssignments(store: ReadModelStore, collection: 
     },
     put: (requestId, provider) => store.put(collection, { id: requestId, provider }),
   };
+}
+
+/** The read-model collection {@link readModelBreakerStore} writes by default. */
+export const PROVIDER_BREAKERS_COLLECTION = 'provider_breakers';
+
+/** Breakers stored as documents `{ id: provider, ...record }` in the host's read-model store (one read per provision). */
+export function readModelBreakerStore(store: ReadModelStore, collection: string = PROVIDER_BREAKERS_COLLECTION): BreakerStore {
+  return {
+    load: async (providers) => {
+      const docs = await store.getMany<{ id: string } & Partial<BreakerRecord>>(collection, providers);
+      return docs.filter(isRecord).map(({ id, consecutiveFailures, openedAt, lastFailureAt, lastError }) => ({ provider: id, consecutiveFailures, openedAt, lastFailureAt, lastError }));
+    },
+    save: (record) => store.put(collection, { id: record.provider, ...record }),
+  };
+}
+
+/** A stored document another version or a hand edit left malformed is ignored (the breaker starts closed). */
+function isRecord(doc: { id: string } & Partial<BreakerRecord>): doc is { id: string } & BreakerRecord {
+  const time = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+  return Number.isInteger(doc.consecutiveFailures) && (doc.consecutiveFailures as number) >= 0 && time(doc.openedAt) && time(doc.lastFailureAt) && (doc.lastError === null || typeof doc.lastError === 'string');
 }
