@@ -9,7 +9,7 @@ import { openStateDirectory, parseTemplatesFile, resolveProviderEnvironment, typ
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { openCloud } from './cloud';
 import { prepareDatabaseFiles } from './database-files';
-import { readTemplatesFile, sqliteAddonPath } from './provider-config';
+import { ProviderConfigError, readTemplatesFile, sqliteAddonPath } from './provider-config';
 
 const META = 'provider_meta';
 
@@ -40,7 +40,7 @@ export async function openHostFactory({ env, logger, operation, provider = resol
       now: () => clock.now().getTime(),
       answerDelayMs: Number(env.SIM_PROVISION_ANSWER_MS ?? 0) || 0,
       nativeBinding,
-    });
+    }, storage.readModels);
   } catch (error) {
     storage.close();
     throw error;
@@ -86,6 +86,16 @@ async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadMod
   const seen = await store.get<{ id: string; hash: string }>(META, 'templates-file');
   if (seen?.hash === hash) return;
   const command = parseTemplatesFile(document, { deactivateMissing: true });
-  await hostFactory.commands.execute(command);
+  const { templates } = await hostFactory.commands.execute(command);
+  // A template the provider refused (e.g. UNKNOWN_PROVIDER) fails the call, naming it; the hash is
+  // not kept, so the file is imported again once corrected.
+  const refused = templates.filter((t) => t.action === 'failed');
+  if (refused.length > 0) {
+    const shown = refused.map((t) => `${t.templateId ?? '(no templateId)'}: ${t.code} ${t.message}`).join('; ');
+    throw new ProviderConfigError('TEMPLATE_REFUSED', `The templates file (${described}) has templates that cannot be used: ${shown}`, {
+      file: 'templates',
+      refused: refused.map((t) => ({ templateId: t.templateId, code: t.code })),
+    });
+  }
   await store.put(META, { id: 'templates-file', hash });
 }
