@@ -21,7 +21,7 @@ import { launchSettings } from './launch-settings';
 import { launchFailed, providerMachine } from './machine-facts';
 import { cancelRequest, releaseFinishedRequests } from './release';
 import { REQUEST_TAG, requestTags, RETURN_TAG, tagMap } from './tags';
-import { launchTopUp, requestShortfall, TOPUP_ATTEMPTS_TAG, topUpDue, topUpState, type TopUpState } from './top-up';
+import { launchTopUp, requestShortfall, TOPUP_ATTEMPTS_TAG, TOPUP_TAG, topUpDue, topUpState, type TopUpState } from './top-up';
 
 /** Options of {@link AwsEc2Provider}. */
 export interface AwsEc2ProviderOptions {
@@ -83,8 +83,9 @@ export class AwsEc2Provider implements ProviderPort {
     const instances = await this.tagged(requestId);
     const group = api === 'ASG' && (await groupExists(this.autoScaling!, requestId)) ? [groupName(requestId)] : [];
     if (fleets.length === 0 && instances.length === 0 && group.length === 0) return undefined;
-    const resourceIds = group.length > 0 ? group : fleets.length > 0 ? fleets.map((f) => f.fleetId) : [...new Set(instances.map((f) => f.reservationId).filter((id): id is string => id !== null))];
-    return { resourceIds, machines: this.machines(instances, fleets) };
+    // The first fleet only, as the first provision answered: top-up fleets are found by describe.
+    const resourceIds = group.length > 0 ? group : fleets.length > 0 ? fleets.filter((f) => f.tags[TOPUP_TAG] === undefined).map((f) => f.fleetId) : [...new Set(instances.map((f) => f.reservationId).filter((id): id is string => id !== null))];
+    return { resourceIds, machines: this.machines(instances, fleets).reports };
   }
 
   /**
