@@ -1,15 +1,4 @@
-import type {
-  CancelProvisionInput,
-  CancelProvisionResult,
-  DescribeInput,
-  ProviderMachine,
-  ProviderPort,
-  ProvisionInput,
-  ProvisionResult,
-  ReclaimNotice,
-  TerminateInput,
-  TerminateResult,
-} from '../application/provider/provider.port';
+import type * as port from '../application/provider/provider.port';
 import { systemClock, type Clock, type TemplateSnapshot } from '../domain';
 import { isKernelError } from '../kernel';
 import { inMemoryProviderAssignments, type ProviderAssignments } from './stores';
@@ -23,7 +12,7 @@ import { routeOf, Selector, type SelectionPolicy } from './routing';
 export interface NamedProvider {
   /** Stable name (`A-Z a-z 0-9 _ . -`, 1–64): it prefixes the ids the library stores, so never rename a provider that owns machines. */
   readonly name: string;
-  readonly provider: ProviderPort;
+  readonly provider: port.ProviderPort;
   /** Share for the `weighted` policy (a positive integer, default 1). */
   readonly weight?: number;
   /** A cheap call proving the cloud answers (e.g. a describe of nothing); run by `checkHealth()`. */
@@ -51,11 +40,11 @@ export interface CompositeProviderOptions {
 }
 
 /**
- * A {@link ProviderPort} over several named providers: routes each template to the providers it
+ * A {@link port.ProviderPort} over several named providers: routes each template to the providers it
  * names, orders them by policy, skips those whose breaker is open, fails over when one refuses
  * before launching anything, and routes every later call by the provider prefix of stored ids.
  */
-export class CompositeProvider implements ProviderPort {
+export class CompositeProvider implements port.ProviderPort {
   readonly #providers: ReadonlyMap<string, NamedProvider>;
   readonly #names: readonly string[];
   readonly #breakers = new Map<string, CircuitBreaker>();
@@ -65,8 +54,8 @@ export class CompositeProvider implements ProviderPort {
   readonly #isRefusal: (error: unknown) => boolean;
   readonly #breakerStore: BreakerStore | undefined;
 
-  /** Optional in {@link ProviderPort}: present only when every provider implements it. */
-  readonly cancelProvision?: (input: CancelProvisionInput) => Promise<CancelProvisionResult>;
+  /** Optional in {@link port.ProviderPort}: present only when every provider implements it. */
+  readonly cancelProvision?: (input: port.CancelProvisionInput) => Promise<port.CancelProvisionResult>;
 
   constructor(options: CompositeProviderOptions) {
     const settings = checkCompositeOptions(options);
@@ -86,7 +75,7 @@ export class CompositeProvider implements ProviderPort {
     routeOf(template, this.#names, this.#policy);
   }
 
-  async provision(input: ProvisionInput): Promise<ProvisionResult> {
+  async provision(input: port.ProvisionInput): Promise<port.ProvisionResult> {
     const route = routeOf(input.template, this.#names, this.#policy);
     await this.#loadBreakers();
     const assigned = await this.#assignments.get(input.requestId);
@@ -121,7 +110,7 @@ export class CompositeProvider implements ProviderPort {
     throw new NoProviderAvailableError(input.template.templateId, input.requestId, attempts);
   }
 
-  async describe(input: DescribeInput): Promise<ProviderMachine[]> {
+  async describe(input: port.DescribeInput): Promise<port.ProviderMachine[]> {
     const machines = splitByOwner(input.machineIds, this.#known());
     const resources = splitByOwner(input.resourceIds, this.#known());
     const owners = await this.#owners(input.requestId, machines.byProvider, resources.byProvider);
@@ -133,7 +122,7 @@ export class CompositeProvider implements ProviderPort {
         resourceIds: [...(resources.byProvider.get(name) ?? []), ...resources.unowned],
       }),
     );
-    const seen = new Map<string, ProviderMachine>();
+    const seen = new Map<string, port.ProviderMachine>();
     for (const [name, reports] of answers) {
       for (const report of reports) {
         // An id stored before the composite existed (no prefix) is answered as it was asked.
@@ -144,7 +133,7 @@ export class CompositeProvider implements ProviderPort {
     return [...seen.values()];
   }
 
-  async terminate(input: TerminateInput): Promise<TerminateResult> {
+  async terminate(input: port.TerminateInput): Promise<port.TerminateResult> {
     const split = splitByOwner(input.machineIds, this.#known());
     const owners = split.unowned.length > 0 ? this.#names : [...split.byProvider.keys()];
     const answers = await this.#each(owners, (name, provider) =>
@@ -165,7 +154,7 @@ export class CompositeProvider implements ProviderPort {
   }
 
   /** Every provider's notices; a provider that fails is left out (asked again next time) unless all fail. */
-  async reclaimNotices(): Promise<ReclaimNotice[]> {
+  async reclaimNotices(): Promise<port.ReclaimNotice[]> {
     const settled = await Promise.allSettled(this.#names.map(async (name) => (await this.#call(name, (p) => p.reclaimNotices())).map((n) => ownNotice(name, n))));
     const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (rejected !== undefined && settled.every((s) => s.status === 'rejected')) throw rejected.reason;
@@ -206,7 +195,7 @@ export class CompositeProvider implements ProviderPort {
     await this.#breakerStore?.save(breaker.record());
   }
 
-  async #cancel(input: CancelProvisionInput): Promise<CancelProvisionResult> {
+  async #cancel(input: port.CancelProvisionInput): Promise<port.CancelProvisionResult> {
     const machines = splitByOwner(input.machineIds, this.#known());
     const resources = splitByOwner(input.resourceIds, this.#known());
     const owners = await this.#owners(input.requestId, machines.byProvider, resources.byProvider);
@@ -229,12 +218,12 @@ export class CompositeProvider implements ProviderPort {
   }
 
   /** Calls `names` in parallel; all must answer (the library retries the whole call on a throw). */
-  async #each<T>(names: readonly string[], call: (name: string, provider: ProviderPort) => Promise<T>): Promise<[string, T][]> {
+  async #each<T>(names: readonly string[], call: (name: string, provider: port.ProviderPort) => Promise<T>): Promise<[string, T][]> {
     return Promise.all(names.map(async (name) => [name, await this.#call(name, (p) => call(name, p))] as [string, T]));
   }
 
   /** One call to a provider; a failure counts against its breaker (only a provision or health check closes it). */
-  async #call<T>(name: string, call: (provider: ProviderPort) => Promise<T>): Promise<T> {
+  async #call<T>(name: string, call: (provider: port.ProviderPort) => Promise<T>): Promise<T> {
     try {
       return await call(this.#child(name));
     } catch (error) {
@@ -245,7 +234,7 @@ export class CompositeProvider implements ProviderPort {
     }
   }
 
-  #child(name: string): ProviderPort {
+  #child(name: string): port.ProviderPort {
     return this.#providers.get(name)!.provider;
   }
 
