@@ -84,9 +84,10 @@ export class CompositeProvider implements port.ProviderPort {
       route.policy,
       route.providers.map((name) => ({ name, weight: this.#providers.get(name)?.weight ?? 1, lastFailureAt: this.#breaker(name).lastFailureAt() })),
     );
-    // A provider already asked for this request goes first whatever its breaker says: its call may
-    // have started machines, and only asking it again (provision is idempotent) finds them.
-    const names = assigned !== undefined && route.providers.includes(assigned) ? [assigned, ...ordered.map((c) => c.name).filter((n) => n !== assigned)] : ordered.map((c) => c.name);
+    // A provider already asked for this request goes first whatever its breaker says (and even if
+    // the template no longer names it): its call may have started machines, and only asking it
+    // again (provision is idempotent) finds them.
+    const names = assigned !== undefined && this.#providers.has(assigned) ? [assigned, ...ordered.map((c) => c.name).filter((n) => n !== assigned)] : ordered.map((c) => c.name);
     const attempts: ProvisionAttempt[] = [];
     for (const name of names) {
       const breaker = this.#breaker(name);

@@ -83,6 +83,15 @@ describe('CompositeProvider failover and circuit breaker', () => {
     expect(before.east.provisions).toBe(1);
     expect(launched(before)).toHaveLength(2);
   });
+
+  it('a repeated provision goes back to the recorded provider even after the template stopped naming it', async () => {
+    const clouds = twoClouds();
+    const request = input(sampleTemplateSnapshot({ templateId: 'moved', providerConfig: { providerName: 'west' } }));
+    const first = await clouds.composite.provision(request);
+    const again = await clouds.composite.provision({ ...request, template: sampleTemplateSnapshot({ templateId: 'moved', providerConfig: { providerName: 'east' } }) });
+    expect(again.resourceIds).toEqual(first.resourceIds);
+    expect(clouds.east.provisions).toBe(0);
+  });
 });
 
 describe('CompositeProvider breakers kept between processes', () => {
