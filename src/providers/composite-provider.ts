@@ -2,42 +2,11 @@ import type * as port from '../application/provider/provider.port';
 import { systemClock, type Clock, type TemplateSnapshot } from '../domain';
 import { isKernelError } from '../kernel';
 import { inMemoryProviderAssignments, type ProviderAssignments } from './stores';
-import { CircuitBreaker, type BreakerStore, type CircuitBreakerOptions, type ProviderHealth } from './circuit-breaker';
-import { checkCompositeOptions } from './composite-options';
+import { CircuitBreaker, type BreakerStore, type ProviderHealth } from './circuit-breaker';
+import { checkCompositeOptions, type CompositeProviderOptions, type NamedProvider } from './composite-options';
 import { NoProviderAvailableError, type ProvisionAttempt } from './errors';
 import { own, ownMachine, ownNotice, ownProvision, splitByOwner } from './owned-ids';
 import { routeOf, Selector, type SelectionPolicy } from './routing';
-
-/** One cloud behind a {@link CompositeProvider}. */
-export interface NamedProvider {
-  /** Stable name (`A-Z a-z 0-9 _ . -`, 1–64): it prefixes the ids the library stores, so never rename a provider that owns machines. */
-  readonly name: string;
-  readonly provider: port.ProviderPort;
-  /** Share for the `weighted` policy (a positive integer, default 1). */
-  readonly weight?: number;
-  /** A cheap call proving the cloud answers (e.g. a describe of nothing); run by `checkHealth()`. */
-  readonly healthCheck?: () => Promise<void>;
-}
-
-/** Options of {@link createCompositeProvider}. */
-export interface CompositeProviderOptions {
-  /** The clouds, in priority order. */
-  readonly providers: readonly NamedProvider[];
-  /** Policy for templates that do not set `providerPolicy` (default `priority`). */
-  readonly policy?: SelectionPolicy;
-  readonly breaker?: CircuitBreakerOptions;
-  /** Time for the breakers (default the system clock; pass the host factory's clock). */
-  readonly clock?: Clock;
-  /** Where each acquire request's provider is recorded (default in memory; see `readModelProviderAssignments`). */
-  readonly assignments?: ProviderAssignments;
-  /** Where breakers are kept between processes (default: memory only; see `readModelBreakerStore`). */
-  readonly breakerStore?: BreakerStore;
-  /**
-   * Whether a provision error means the provider launched nothing, so the next provider may be
-   * asked (default: every error except the library's `TIMEOUT`, as the ProviderPort contract says).
-   */
-  readonly isRefusal?: (error: unknown) => boolean;
-}
 
 /**
  * A {@link port.ProviderPort} over several named providers: routes each template to the providers it

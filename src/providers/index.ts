@@ -4,7 +4,7 @@
  * failover before launch, and ownership written into stored ids (docs/providers.md).
  */
 export { CompositeProvider, createCompositeProvider } from './composite-provider';
-export type { CompositeProviderOptions, NamedProvider } from './composite-provider';
+export type { CompositeProviderOptions, NamedProvider } from './composite-options';
 export type { BreakerRecord, BreakerState, BreakerStore, CircuitBreakerOptions, ProviderHealth } from './circuit-breaker';
 export { inMemoryProviderAssignments, readModelBreakerStore, readModelProviderAssignments, PROVIDER_ASSIGNMENTS_COLLECTION, PROVIDER_BREAKERS_COLLECTION } from './stores';
 export type { ProviderAssignments } from './stores';
