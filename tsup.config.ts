@@ -17,6 +17,7 @@ export default defineConfig({
     'storage/index': 'src/application/storage/index.ts',
     'otel/index': 'src/otel/index.ts',
     'processors/index': 'src/application/processors/index.ts',
+    'providers/index': 'src/providers/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -21,6 +21,7 @@ import { launchSettings } from './launch-settings';
 import { launchFailed, pendingTooLong, providerMachine, stuckLaunch } from './machine-facts';
 import { cancelRequest, releaseFinishedRequests } from './release';
 import { REQUEST_TAG, requestTags, RETURN_TAG, tagMap } from './tags';
+import { launchTopUp, requestShortfall, TOPUP_ATTEMPTS_TAG, TOPUP_TAG, topUpDue, topUpState, type TopUpState } from './top-up';
 
 /** Options of {@link AwsEc2Provider}. */
 export interface AwsEc2ProviderOptions {
@@ -90,8 +91,9 @@ export class AwsEc2Provider implements ProviderPort {
     const instances = await this.tagged(requestId);
     const group = api === 'ASG' && (await groupExists(this.autoScaling!, requestId)) ? [groupName(requestId)] : [];
     if (fleets.length === 0 && instances.length === 0 && group.length === 0) return undefined;
-    const resourceIds = group.length > 0 ? group : fleets.length > 0 ? fleets.map((f) => f.fleetId) : [...new Set(instances.map((f) => f.reservationId).filter((id): id is string => id !== null))];
-    return { resourceIds, machines: this.machines(instances, fleets) };
+    // The first fleet only, as the first provision answered: top-up fleets are found by describe.
+    const resourceIds = group.length > 0 ? group : fleets.length > 0 ? fleets.filter((f) => f.tags[TOPUP_TAG] === undefined).map((f) => f.fleetId) : [...new Set(instances.map((f) => f.reservationId).filter((id): id is string => id !== null))];
+    return { resourceIds, machines: this.machines(instances, fleets).reports };
   }
 
   /**
@@ -100,20 +102,31 @@ export class AwsEc2Provider implements ProviderPort {
    * unit a finished fleet will never deliver.
    */
   async describe(input: DescribeInput): Promise<ProviderMachine[]> {
+    let view = this.machines(...(await this.look(input)));
+    // A short request whose template allows it gets a top-up fleet; its machines show from now on.
+    if (view.topUp !== undefined && topUpDue(view.topUp)) {
+      await launchTopUp(this.client, input.requestId, view.topUp);
+      view = this.machines(...(await this.look(input)));
+    }
+    return view.reports;
+  }
+
+  /** The request's instances (tagged, of its fleets, and named) and its fleets, top-ups included. */
+  private async look(input: DescribeInput): Promise<[FoundInstance[], FleetView[]]> {
     const fleetIds = input.resourceIds.filter((id) => id.startsWith('fleet-'));
     const instances = await this.tagged(input.requestId);
     const spotIds = new Set([
       ...input.resourceIds.filter((id) => id.startsWith('sfr-')),
       ...instances.map((f) => tagMap(f.instance.Tags)[SPOT_FLEET_TAG]).filter((id): id is string => id !== undefined),
     ]);
-    const fleets = [
-      ...(fleetIds.length > 0 || input.resourceIds.length === 0 ? await ec2Fleets(this.client, input.requestId, fleetIds, this.pageSize) : []),
-      ...(await spotFleets(this.client, input.requestId, [...spotIds], this.pageSize, false)),
-    ];
+    const spot = await spotFleets(this.client, input.requestId, [...spotIds], this.pageSize, false);
+    // A Spot Fleet allowed top-ups has EC2 Fleets (the top-ups) to find by tag as well.
+    const ec2 = fleetIds.length > 0 || input.resourceIds.length === 0 || spot.some((f) => f.tags[TOPUP_ATTEMPTS_TAG] !== undefined);
+    const fleets = [...(ec2 ? await ec2Fleets(this.client, input.requestId, fleetIds, this.pageSize) : []), ...spot];
     const known = new Set(instances.map((f) => f.instance.InstanceId));
     const named = [...input.machineIds, ...fleets.flatMap((f) => f.instanceIds)].filter((id) => id.startsWith('i-') && !known.has(id));
     const more = await describeInstanceIds(this.client, [...new Set(named)]);
-    return this.machines(await this.endStuckLaunches([...instances, ...more]), fleets);
+    return [await this.endStuckLaunches([...instances, ...more]), fleets];
   }
 
   /**
@@ -134,10 +147,11 @@ export class AwsEc2Provider implements ProviderPort {
   }
 
   /**
-   * Reports for the instances and the fleets' unfilled slots. The adapter makes one fleet per
-   * request, so with a single fleet every instance of the request is that fleet's, terminated ones included.
+   * Reports for the instances and the unfilled slots: each fleet's own, or, when the template
+   * allows top-ups, the request's once no attempt is left. With a single fleet every instance of
+   * the request is that fleet's, terminated ones included.
    */
-  private machines(instances: readonly FoundInstance[], fleets: readonly FleetView[]): ProviderMachine[] {
+  private machines(instances: readonly FoundInstance[], fleets: readonly FleetView[]): { reports: ProviderMachine[]; topUp: TopUpState | undefined } {
     const only = fleets.length === 1 ? fleets[0] : undefined;
     const fleetOf = (id: string | undefined): string | undefined => only?.fleetId ?? fleets.find((f) => f.instanceIds.includes(id ?? ''))?.fleetId;
     const seen = new Map<string, ProviderMachine>();
@@ -145,7 +159,9 @@ export class AwsEc2Provider implements ProviderPort {
       seen.set(instance.InstanceId!, providerMachine(instance, fleetOf(instance.InstanceId) ?? tagMap(instance.Tags)[SPOT_FLEET_TAG] ?? reservationId));
     }
     const launched = (fleetId: string): string[] => [...seen.values()].filter((m) => m.resourceId === fleetId && m.status !== 'failed').map((m) => m.instanceType ?? '');
-    return [...seen.values(), ...fleets.flatMap((fleet) => shortfall(fleet, launched(fleet.fleetId)))];
+    const topUp = topUpState(fleets, (fleet) => launched(fleet.fleetId));
+    const slots = topUp === undefined ? fleets.flatMap((fleet) => shortfall(fleet, launched(fleet.fleetId))) : requestShortfall(topUp, fleets);
+    return { reports: [...seen.values(), ...slots], topUp };
   }
 
   private tagged(requestId: string): Promise<FoundInstance[]> {

@@ -6,6 +6,8 @@ import {
   DescribeSpotFleetInstancesCommand,
   DescribeSpotFleetRequestsCommand,
   type EC2Client,
+  type FleetLaunchTemplateConfigRequest,
+  type FleetLaunchTemplateOverridesRequest,
 } from '@aws-sdk/client-ec2';
 import type { ProviderMachine } from '../../src/index';
 import { AwsProviderError, ec2Call } from './errors';
@@ -26,6 +28,12 @@ export interface FleetView {
   readonly weights: Readonly<Record<string, number>>;
   /** Deleted or cancelled (by anyone). */
   readonly ended: boolean;
+  /** The fleet's tags (the request's, plus the adapter's: units, top-up policy and attempt). */
+  readonly tags: Readonly<Record<string, string>>;
+  /** Its launch template and overrides, in the shape CreateFleet takes (a top-up fleet copies them). */
+  readonly launchConfigs: readonly FleetLaunchTemplateConfigRequest[];
+  /** True when part of its target was spot. */
+  readonly spot: boolean;
 }
 
 const FINISHED_STATES = new Set(['deleted', 'deleted_running', 'deleted_terminating', 'failed', 'cancelled', 'cancelled_running', 'cancelled_terminating', 'expired']);
@@ -73,6 +81,9 @@ export async function ec2Fleets(client: EC2Client, requestId: string, fleetIds: 
       instanceIds,
       weights: weightsOf((fleet.LaunchTemplateConfigs ?? []).flatMap((c) => c.Overrides ?? [])),
       ended: /^(deleted|cancelled)/.test(fleet.FleetState ?? ''),
+      tags: tagMap(fleet.Tags),
+      launchConfigs: launchConfigs(fleet.LaunchTemplateConfigs),
+      spot: (fleet.TargetCapacitySpecification?.SpotTargetCapacity ?? 0) > 0 || fleet.TargetCapacitySpecification?.DefaultTargetCapacityType === 'spot',
     });
   }
   return views;
@@ -105,9 +116,34 @@ export async function spotFleets(client: EC2Client, requestId: string, fleetIds:
       instanceIds,
       weights: weightsOf((config.SpotFleetRequestConfig?.LaunchTemplateConfigs ?? []).flatMap((c) => c.Overrides ?? [])),
       ended: state.startsWith('cancelled'),
+      tags,
+      launchConfigs: launchConfigs(config.SpotFleetRequestConfig?.LaunchTemplateConfigs),
+      spot: (config.SpotFleetRequestConfig?.TargetCapacity ?? 0) > (config.SpotFleetRequestConfig?.OnDemandTargetCapacity ?? 0),
     });
   }
   return views;
+}
+
+type DescribedConfig = {
+  LaunchTemplateSpecification?: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string };
+  Overrides?: { InstanceType?: string; SubnetId?: string; WeightedCapacity?: number; AvailabilityZone?: string; MaxPrice?: string; SpotPrice?: string; Priority?: number }[];
+};
+
+/** A described fleet's launch configs (EC2 Fleet's or Spot Fleet's shape) as CreateFleet takes them. */
+function launchConfigs(configs: readonly DescribedConfig[] | undefined): FleetLaunchTemplateConfigRequest[] {
+  return (configs ?? []).map((c) => ({
+    ...(c.LaunchTemplateSpecification === undefined ? {} : { LaunchTemplateSpecification: { ...c.LaunchTemplateSpecification } }),
+    Overrides: (c.Overrides ?? []).map(
+      (o): FleetLaunchTemplateOverridesRequest => ({
+        ...(o.InstanceType === undefined ? {} : { InstanceType: o.InstanceType as 'm5.large' }),
+        ...(o.SubnetId === undefined ? {} : { SubnetId: o.SubnetId }),
+        ...(o.WeightedCapacity === undefined ? {} : { WeightedCapacity: o.WeightedCapacity }),
+        ...(o.AvailabilityZone === undefined ? {} : { AvailabilityZone: o.AvailabilityZone }),
+        ...((o.MaxPrice ?? o.SpotPrice) === undefined ? {} : { MaxPrice: o.MaxPrice ?? o.SpotPrice }),
+        ...(o.Priority === undefined ? {} : { Priority: o.Priority }),
+      }),
+    ),
+  }));
 }
 
 function weightsOf(overrides: readonly { InstanceType?: string; WeightedCapacity?: number }[]): Record<string, number> {
@@ -123,14 +159,24 @@ function weightsOf(overrides: readonly { InstanceType?: string; WeightedCapacity
  * state): a fleet whose instances were later terminated still delivered them.
  */
 export function shortfall(fleet: FleetView, launchedTypes: readonly string[]): ProviderMachine[] {
-  const delivered = Math.max(fleet.fulfilled, launchedTypes.reduce((sum, type) => sum + (fleet.weights[type] ?? 1), 0));
+  const delivered = deliveredUnits(fleet, launchedTypes);
   if (!fleet.done || delivered >= fleet.units) return [];
   const reason = `${fleet.fleetId} delivered ${delivered} of ${fleet.units} units and will launch no more${fleet.error === null ? '' : ` (${fleet.error})`}`;
-  return Array.from({ length: fleet.units - delivered }, (_, i) => ({
-    machineId: `${fleet.fleetId}-unfulfilled-${i + 1}`,
+  return unfulfilledSlots(fleet.fleetId, fleet.units - delivered, reason);
+}
+
+/** Units a fleet delivered: what EC2 reports, or what its launched instances weigh, whichever is more. */
+export function deliveredUnits(fleet: FleetView, launchedTypes: readonly string[]): number {
+  return Math.max(fleet.fulfilled, launchedTypes.reduce((sum, type) => sum + (fleet.weights[type] ?? 1), 0));
+}
+
+/** `missing` failed machines standing for units `fleetId` will never deliver. */
+export function unfulfilledSlots(fleetId: string, missing: number, reason: string): ProviderMachine[] {
+  return Array.from({ length: missing }, (_, i) => ({
+    machineId: `${fleetId}-unfulfilled-${i + 1}`,
     status: 'failed' as const,
     statusReason: reason,
-    resourceId: fleet.fleetId,
+    resourceId: fleetId,
   }));
 }
 

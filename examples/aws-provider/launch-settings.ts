@@ -1,5 +1,6 @@
 import type { ProvisionInput, TemplateSnapshot } from '../../src/index';
 import { AwsProviderError } from './errors';
+import { MAX_TOPUP_ATTEMPTS } from './top-up';
 import { renderUserData } from './user-data';
 
 /** The provider APIs this adapter implements (the template's `providerApi`). */
@@ -28,6 +29,10 @@ export interface LaunchSettings {
   readonly fleetRole: string | null;
   /** EC2Fleet only: `instant` (default) or `request`. */
   readonly fleetType: 'instant' | 'request';
+  /** Fleets only: top-up fleets launched for units a finished fleet did not deliver (0–5, default 0). */
+  readonly topUpAttempts: number;
+  /** Fleets only: a top-up of a spot fleet may launch on-demand (default false). */
+  readonly topUpOnDemand: boolean;
 }
 
 const APIS: readonly ProviderApi[] = ['RunInstances', 'EC2Fleet', 'SpotFleet', 'ASG'];
@@ -57,6 +62,11 @@ export function launchSettings(template: TemplateSnapshot, request: Pick<Provisi
   if (fleetType !== 'instant' && fleetType !== 'request') fail('fleetType', `must be "instant" or "request", got ${JSON.stringify(fleetType)}`);
   if (api === 'SpotFleet' && text('fleetRole') === null) fail('fleetRole', 'is needed for SpotFleet: the ARN of the IAM role the Spot Fleet service uses');
   if (api === 'RunInstances' && Object.keys(instanceTypes!).length > 1) fail('vmTypes', 'lists several instance types: RunInstances launches one type; use EC2Fleet or SpotFleet');
+  const attempts = config.fleetTopUpAttempts ?? 0;
+  if (!(Number.isInteger(attempts) && (attempts as number) >= 0 && (attempts as number) <= MAX_TOPUP_ATTEMPTS)) fail('fleetTopUpAttempts', `must be a whole number from 0 to ${MAX_TOPUP_ATTEMPTS}, got ${JSON.stringify(attempts)}`);
+  if (attempts !== 0 && api !== 'EC2Fleet' && api !== 'SpotFleet') fail('fleetTopUpAttempts', `applies to EC2Fleet and SpotFleet only (${api} launches all or nothing, or keeps its own capacity)`);
+  const onDemand = config.fleetTopUpOnDemand ?? false;
+  if (typeof onDemand !== 'boolean') fail('fleetTopUpOnDemand', `must be true or false, got ${JSON.stringify(onDemand)}`);
   const size = config.rootDeviceVolumeSize;
   return {
     api: api as ProviderApi,
@@ -75,6 +85,8 @@ export function launchSettings(template: TemplateSnapshot, request: Pick<Provisi
     percentOnDemand: typeof config.percentOnDemand === 'number' ? config.percentOnDemand : template.priceType === 'ondemand' ? 100 : template.priceType === 'spot' ? 0 : 50,
     fleetRole: text('fleetRole'),
     fleetType: fleetType as 'instant' | 'request',
+    topUpAttempts: attempts as number,
+    topUpOnDemand: onDemand as boolean,
   };
 }
 

@@ -10,6 +10,7 @@ import { AwsProviderError, ec2Call, ec2ErrorCode } from './errors';
 import { ensureLaunchTemplate, rootVolume } from './launch-template';
 import { onDemandUnits, type LaunchSettings } from './launch-settings';
 import { clientToken, tagList, UNITS_TAG } from './tags';
+import { topUpPolicyTags } from './top-up';
 
 /** What one launch call started: the resource to describe later and instance ids already known. */
 export interface Launched {
@@ -105,7 +106,7 @@ export async function createEc2Fleet(client: EC2Client, order: LaunchOrder): Pro
       SpotOptions: { AllocationStrategy: FLEET_STRATEGIES[settings.allocationStrategy] ?? 'capacity-optimized' },
       ...(settings.fleetType === 'request' ? { ExcessCapacityTerminationPolicy: 'no-termination', ReplaceUnhealthyInstances: false } : {}),
       ClientToken: clientToken(requestId, 'CreateFleet'),
-      TagSpecifications: [{ ResourceType: 'fleet', Tags: tagList({ ...tags, [UNITS_TAG]: String(count) }) }],
+      TagSpecifications: [{ ResourceType: 'fleet', Tags: tagList({ ...tags, [UNITS_TAG]: String(count), ...topUpPolicyTags(settings.topUpAttempts, settings.topUpOnDemand) }) }],
     })),
   );
   if (answer.FleetId === undefined) {
@@ -130,7 +131,7 @@ export async function requestSpotFleet(client: EC2Client, order: LaunchOrder): P
         ...(settings.maxSpotPrice === null ? {} : { SpotPrice: settings.maxSpotPrice }),
         LaunchTemplateConfigs: [{ LaunchTemplateSpecification: { LaunchTemplateName: template, Version: '$Latest' }, Overrides: overrides(settings) }],
         ClientToken: clientToken(requestId, 'RequestSpotFleet'),
-        TagSpecifications: [{ ResourceType: 'spot-fleet-request', Tags: tagList({ ...tags, [UNITS_TAG]: String(count) }) }],
+        TagSpecifications: [{ ResourceType: 'spot-fleet-request', Tags: tagList({ ...tags, [UNITS_TAG]: String(count), ...topUpPolicyTags(settings.topUpAttempts, settings.topUpOnDemand) }) }],
       },
     })),
   );

@@ -1,10 +1,13 @@
 /**
  * The provider-selection hook: `HF_PROVIDER_NAME=aws` runs the scripts on the AWS EC2 adapter
- * (`examples/aws-provider`, configured by `awsprov_config.json` beside the templates); any other
- * name keeps the simulated cloud. The AWS code is loaded only when chosen.
+ * (`examples/aws-provider`, configured by `awsprov_config.json` beside the templates); a
+ * `<name>prov_clouds.json` beside the templates runs several named simulated clouds behind one
+ * composite provider (`clouds.ts`); otherwise the simulated cloud. The AWS code is loaded only when chosen.
  */
-import type { ProviderPort } from '../../src/index';
+import { dirname } from 'node:path';
+import type { ProviderPort, ReadModelStore } from '../../src/index';
 import type { ImageResolver, InstanceTypeCatalogue } from '../../src/hostfactory/index';
+import { cloudsFilePath, openClouds, readCloudsFile } from './clouds';
 import { createSimulatedCloud } from './simulated-cloud';
 
 /** The provider type (which templates file and defaults level apply) and the template sources a cloud brings, if any. */
@@ -32,6 +35,7 @@ export async function openCloud(
   confdir: string,
   filename: string,
   simulator: { readonly now: () => number; readonly answerDelayMs: number; readonly nativeBinding?: string },
+  store: ReadModelStore,
 ): Promise<SelectedCloud> {
   if (name === 'aws') {
     const { openAwsProvider } = await import('../aws-provider/index');
@@ -48,5 +52,8 @@ export async function openCloud(
       },
     });
   }
+  const clouds = cloudsFilePath(confdir, name);
+  // Several simulated clouds behind one composite provider: still the simulator's type and sources.
+  if (clouds !== undefined) return Object.assign(await openClouds(readCloudsFile(clouds), env, dirname(filename), store, simulator), { type: 'sim' });
   return Object.assign(createSimulatedCloud({ filename, ...simulator, ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) }), { type: 'sim' });
 }

@@ -17,7 +17,9 @@ export type ProviderConfigErrorCode =
   | 'TEMPLATES_FILE_UNREADABLE'
   | 'TEMPLATES_FILE_INVALID_JSON'
   | 'SQLITE_ADDON_MISSING'
-  | 'SQLITE_ADDON_MISMATCH';
+  | 'SQLITE_ADDON_MISMATCH'
+  | 'CLOUDS_FILE_INVALID'
+  | 'TEMPLATE_REFUSED';
 
 /** A configuration problem of the example provider; `details` name the variable or file and the place. */
 export class ProviderConfigError extends KernelError {
@@ -58,6 +60,22 @@ export function readTemplatesFile(path: string, described: string): { text: stri
       ),
   );
   return { text, document };
+}
+
+/** Reads a JSON configuration file other than the templates file; any problem is `code`, naming the file as `described`. */
+export function readJsonConfig(path: string, described: string, code: ProviderConfigErrorCode): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new ProviderConfigError(code, `${described} cannot be read (${errno}): it must be a regular file this user can read.`, { errno }, error);
+  }
+  return parseJsonText(
+    text,
+    (where, location) =>
+      new ProviderConfigError(code, `${described} is not valid JSON (syntax error at ${where}): correct it.`, location === undefined ? {} : { line: location.line, column: location.column }),
+  );
 }
 
 /**

@@ -38,7 +38,7 @@ export async function openHostFactory({ env, logger, operation, provider = resol
       now: () => clock.now().getTime(),
       answerDelayMs: Number(env.SIM_PROVISION_ANSWER_MS ?? 0) || 0,
       nativeBinding,
-    });
+    }, storage.readModels);
   } catch (error) {
     storage.close();
     throw error;

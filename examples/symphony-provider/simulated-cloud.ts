@@ -45,6 +45,10 @@ export interface SimulatedCloudOptions {
   answerDelayMs?: number;
   /** better-sqlite3's `nativeBinding`: the addon's path (default: better-sqlite3's own search). */
   nativeBinding?: string;
+  /** Domain of the machines' host names (default `sim.internal`); clouds side by side need different ones. */
+  hostDomain?: string;
+  /** Test hook: every provision throws this capacity error and launches nothing (a region out of capacity). */
+  refuseProvision?: string;
 }
 
 interface MachineRow {
@@ -99,6 +103,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
   const now = options.now ?? Date.now;
+  const domain = options.hostDomain ?? 'sim.internal';
   const select = 'SELECT m.*, r.tags FROM sim_machines m JOIN sim_requests r ON r.request_id = m.request_id';
   const byRequest = db.prepare<[string], MachineRow>(`${select} WHERE m.request_id = ? ORDER BY m.idx`);
   const byId = db.prepare<[string], MachineRow>(`${select} WHERE m.machine_id = ?`);
@@ -134,6 +139,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
 
   return {
     async provision(input: ProvisionInput): Promise<ProvisionResult> {
+      if (options.refuseProvision !== undefined) throw new Error(options.refuseProvision);
       // IMMEDIATE: the transaction reads before it writes; a deferred one would fail at once with
       // SQLITE_BUSY_SNAPSHOT under parallel calls instead of waiting out the busy timeout.
       provisionTx.immediate(input);
@@ -143,7 +149,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
         await new Promise(() => setInterval(() => undefined, 60_000));
       }
       const resource = db.prepare<[string], { resource_id: string }>('SELECT resource_id FROM sim_requests WHERE request_id = ?').get(input.requestId);
-      return { resourceIds: resource === undefined ? [] : [resource.resource_id], machines: byRequest.all(input.requestId).map((row) => view(row, now())) };
+      return { resourceIds: resource === undefined ? [] : [resource.resource_id], machines: byRequest.all(input.requestId).map((row) => view(row, now(), domain)) };
     },
     async describe(input: DescribeInput): Promise<ProviderMachine[]> {
       const at = now();
@@ -152,7 +158,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
         const row = byId.get(id);
         if (row !== undefined) rows.set(id, row);
       }
-      return [...rows.values()].map((row) => view(row, at));
+      return [...rows.values()].map((row) => view(row, at, domain));
     },
     async terminate(input: TerminateInput): Promise<TerminateResult> {
       const at = now();
@@ -180,7 +186,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
           const noticeAt = row.launched_at + row.boot_ms + (row.reclaim_after_ms ?? 0);
           return {
             machineId: row.machine_id,
-            name: hostName(row.seq),
+            name: hostName(row.seq, domain),
             gracePeriod: Math.max(0, row.reclaim_grace_s - Math.floor((at - noticeAt) / 1000)),
             reason: 'Spot instance interruption notice (simulated).',
           };
@@ -193,10 +199,10 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
 }
 
 /** The machine as the cloud sees it at `at`. */
-function view(row: MachineRow, at: number): ProviderMachine {
+function view(row: MachineRow, at: number, domain: string): ProviderMachine {
   const base = {
     machineId: row.machine_id,
-    name: hostName(row.seq),
+    name: hostName(row.seq, domain),
     resourceId: `fleet-${row.request_id.slice(4, 12)}`,
     instanceType: row.instance_type,
     priceType: row.price_type,
@@ -215,8 +221,8 @@ function view(row: MachineRow, at: number): ProviderMachine {
   return { ...base, status: 'running', publicIpAddress: `203.0.113.${row.seq & 255}` };
 }
 
-function hostName(seq: number): string {
-  return `ip-10-0-${(seq >> 8) & 255}-${seq & 255}.sim.internal`;
+function hostName(seq: number, domain: string): string {
+  return `ip-10-0-${(seq >> 8) & 255}-${seq & 255}.${domain}`;
 }
 
 /** One instance type per machine: covers `count` units with the template's first weighted type. */

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { HostFactory, ReadModelStore } from '../../src/index';
 import { completeTemplatesFile, locateTemplatesFile, parseTemplatesFile, type CompletedTemplates, type ProviderEnvironment } from '../../src/hostfactory/index';
 import type { CloudTemplateSources } from './cloud';
-import { readTemplatesFile } from './provider-config';
+import { ProviderConfigError, readTemplatesFile } from './provider-config';
 
 const META = 'provider_meta';
 
@@ -44,6 +44,16 @@ export async function importTemplatesIfChanged(hostFactory: HostFactory, store: 
   if (seen?.hash === hash) return;
   const completed = await complete(provider, sources, document);
   const command = parseTemplatesFile(completed.document, { deactivateMissing: true });
-  await hostFactory.commands.execute(command);
+  const { templates } = await hostFactory.commands.execute(command);
+  // A template the provider refused (e.g. UNKNOWN_PROVIDER) fails the call, naming it; the hash is
+  // not kept, so the file is imported again once corrected.
+  const refused = templates.filter((t) => t.action === 'failed');
+  if (refused.length > 0) {
+    const shown = refused.map((t) => `${t.templateId ?? '(no templateId)'}: ${t.code} ${t.message}`).join('; ');
+    throw new ProviderConfigError('TEMPLATE_REFUSED', `The templates file (${described}) has templates that cannot be used: ${shown}`, {
+      file: 'templates',
+      refused: refused.map((t) => ({ templateId: t.templateId, code: t.code })),
+    });
+  }
   await store.put(META, { id: 'templates-file', hash });
 }

@@ -261,6 +261,8 @@ function checkPorts(options: HostFactoryOptions): void {
     need('provider', options.provider, ['provision', 'describe', 'terminate', 'reclaimNotices']);
     const cancel = (options.provider as Partial<ProviderPort> | undefined)?.cancelProvision;
     if (cancel !== undefined && typeof cancel !== 'function') missing.push('provider.cancelProvision() (optional, but then a function)');
+    const checkTemplate = (options.provider as Partial<ProviderPort> | undefined)?.checkTemplate;
+    if (checkTemplate !== undefined && typeof checkTemplate !== 'function') missing.push('provider.checkTemplate() (optional, but then a function)');
     const window = options.limits?.releaseWindowMs;
     if (window !== undefined && !(Number.isInteger(window) && window >= 0 && window <= MAX_RELEASE_WINDOW_MS)) {
       missing.push(`limits.releaseWindowMs (an integer of milliseconds from 0 to ${MAX_RELEASE_WINDOW_MS}, got ${String(window)})`);

@@ -30,6 +30,10 @@ const BUILD_OUTPUTS = [
   'dist/processors/index.cjs',
   'dist/processors/index.d.ts',
   'dist/processors/index.d.cts',
+  'dist/providers/index.js',
+  'dist/providers/index.cjs',
+  'dist/providers/index.d.ts',
+  'dist/providers/index.d.cts',
 ];
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CreateTemplate, RequestMachines, SyncRequest } from '../../../src/index';
 import { createTestHostFactory } from '../../../src/testing/index';
 import { AwsEc2Provider } from '../aws-provider';
-import { motoClient, motoForTests } from './support';
+import { fleetTemplateInput, motoClient, motoForTests } from './support';
 
 const moto = await motoForTests();
 
@@ -27,13 +27,7 @@ describe.skipIf(moto.skip)('a fleet that delivers fewer units than asked', () =>
     client.middlewareStack.add(shortOfCapacity as never, { step: 'initialize', name: 'testShortOfCapacity' });
     const hf = createTestHostFactory({ provider: new AwsEc2Provider(client), ids: { uuid: () => crypto.randomUUID() } });
     try {
-      await hf.commands.execute(CreateTemplate.from({
-        template: {
-          templateId: 'aws-short', maxNumber: 10, providerApi: 'EC2Fleet', priceType: 'ondemand',
-          attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '1024'] },
-          vmTypes: { 't3.micro': 1 }, imageId: network.imageId, subnetId: network.subnetIds[0]!, securityGroupIds: [network.securityGroupId],
-        },
-      }));
+      await hf.commands.execute(CreateTemplate.from({ template: fleetTemplateInput(network, 'aws-short') }));
       const { requestId } = await hf.commands.execute(RequestMachines.from({ templateId: 'aws-short', machineCount: 3 }));
       let request = await hf.commands.execute(SyncRequest.from({ requestId }));
       for (let i = 0; i < 5 && request.status === 'in_progress'; i += 1) request = await hf.commands.execute(SyncRequest.from({ requestId }));

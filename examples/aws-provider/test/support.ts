@@ -53,3 +53,13 @@ export function motoTemplate(network: MotoNetwork, overrides: Partial<TemplateIn
     ...overrides,
   });
 }
+
+/** A Symphony template (input of CreateTemplate) for an EC2 Fleet of t3.micro in the moto network, with `overrides`. */
+export function fleetTemplateInput(network: MotoNetwork, templateId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    templateId, maxNumber: 10, providerApi: 'EC2Fleet', priceType: 'ondemand',
+    attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '1024'] },
+    vmTypes: { 't3.micro': 1 }, imageId: network.imageId, subnetId: network.subnetIds[0]!, securityGroupIds: [network.securityGroupId],
+    ...overrides,
+  };
+}

@@ -116,4 +116,10 @@ export interface ProviderPort {
    * release window and terminates every machine it finds (see docs/ports.md).
    */
   cancelProvision?(input: CancelProvisionInput): Promise<CancelProvisionResult>;
+  /**
+   * Optional. Refuses a template this provider can never serve, by throwing a KernelError naming
+   * the template and the key (e.g. `UNKNOWN_PROVIDER`). Called when a template is created, updated
+   * or imported, inside its transaction, so a refused template is not stored. Synchronous and pure.
+   */
+  checkTemplate?(template: TemplateSnapshot): void;
 }

@@ -28,6 +28,7 @@ export class CreateTemplateHandler implements CommandHandler<CreateTemplate> {
     return inSession(this.runtime.storage, async (session) => {
       const template = underPath('template', 'template', () => Template.create(command.template as never, ctx));
       if ((await session.template(template.templateId)) !== undefined) throw new TemplateAlreadyExistsError(template.templateId);
+      checkWithProvider(this.runtime, template);
       session.add('template', template);
       return { templateId: template.templateId, version: template.version };
     });
@@ -48,6 +49,7 @@ export class UpdateTemplateHandler implements CommandHandler<UpdateTemplate> {
         throw new ConcurrencyConflictError('Template', command.templateId, command.expectedVersion, template.version);
       }
       underPath('changes', 'template changes', () => template.update(command.changes as never, ctx));
+      checkWithProvider(this.runtime, template);
       return { templateId: template.templateId, version: template.version };
     });
   }
@@ -73,11 +75,20 @@ export class DeleteTemplateHandler implements CommandHandler<DeleteTemplate> {
   }
 }
 
+/** Lets the provider refuse a template it can never serve (ProviderPort.checkTemplate), before it is stored. */
+function checkWithProvider(runtime: Runtime, template: Template): void {
+  runtime.provider.checkTemplate?.(template.toSnapshot());
+}
+
 /** Validates `raw` and upserts it in `session`; returns what happened. */
-async function upsert(session: Session, raw: unknown, ctx: ReturnType<typeof domainContext>): Promise<{ action: 'created' | 'updated' | 'unchanged'; template: Template }> {
+async function upsert(runtime: Runtime, session: Session, raw: unknown, ctx: ReturnType<typeof domainContext>): Promise<{ action: 'created' | 'updated' | 'unchanged'; template: Template }> {
   const definition = parseTemplateDefinition(raw);
   const existing = await session.template(definition.templateId);
-  if (existing === undefined) return { action: 'created', template: session.add('template', Template.create(raw as never, ctx)) };
+  if (existing === undefined) {
+    const created = Template.create(raw as never, ctx);
+    checkWithProvider(runtime, created);
+    return { action: 'created', template: session.add('template', created) };
+  }
   const before = existing.version;
   // The document is the source of truth: keys it no longer has are removed, not kept.
   const current = existing.definition;
@@ -86,6 +97,7 @@ async function upsert(session: Session, raw: unknown, ctx: ReturnType<typeof dom
     if (key !== 'templateId' && key !== 'providerConfig' && !Object.hasOwn(raw as object, key)) cleared[key] = undefined;
   }
   existing.update({ ...cleared, ...(raw as object) } as never, ctx);
+  checkWithProvider(runtime, existing);
   return { action: existing.version === before ? 'unchanged' : 'updated', template: existing };
 }
 
@@ -100,13 +112,17 @@ export class ValidateTemplateHandler implements CommandHandler<ValidateTemplate>
     let report: TemplateValidationReport | undefined;
     try {
       await this.runtime.storage.unitOfWork.transaction(async (tx) => {
-        const { action } = await upsert(new Session(tx), command.template, ctx);
+        const { action } = await upsert(this.runtime, new Session(tx), command.template, ctx);
         report = { valid: true, issues: [], action: action === 'created' ? 'create' : action === 'updated' ? 'update' : 'unchanged' };
         throw dryRun;
       });
     } catch (error) {
       if (error === dryRun && report !== undefined) return report;
       if (error instanceof ValidationError) return { valid: false, issues: [...error.issues], action: 'invalid' };
+      // A provider's refusal (checkTemplate) names the key: reported like a field that failed.
+      if (isKernelError(error) && typeof error.details.key === 'string' && typeof error.details.templateId === 'string') {
+        return { valid: false, issues: [{ path: error.details.key, constraint: error.code, message: error.message }], action: 'invalid' };
+      }
       throw error;
     }
     throw new Error('unreachable: a dry run always rolls back');
@@ -129,7 +145,7 @@ export class ImportTemplatesHandler implements CommandHandler<ImportTemplates> {
       if (templateId !== null) seen.add(templateId);
       try {
         const ctx = domainContext(this.runtime, context);
-        const outcome = await inSession(this.runtime.storage, (session) => upsert(session, raw, ctx));
+        const outcome = await inSession(this.runtime.storage, (session) => upsert(this.runtime, session, raw, ctx));
         report.push({ templateId: outcome.template.templateId, action: outcome.action, version: outcome.template.version });
       } catch (error) {
         if (!isKernelError(error)) throw error;
