@@ -53,7 +53,6 @@ export async function openCloud(
     });
   }
   const clouds = cloudsFilePath(confdir, name);
-  // Several simulated clouds behind one composite provider: still the simulator's type and sources.
-  if (clouds !== undefined) return Object.assign(await openClouds(readCloudsFile(clouds), env, dirname(filename), store, simulator), { type: 'sim' });
+  if (clouds !== undefined) return openClouds(readCloudsFile(clouds), env, dirname(filename), store, simulator);
   return Object.assign(createSimulatedCloud({ filename, ...simulator, ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) }), { type: 'sim' });
 }

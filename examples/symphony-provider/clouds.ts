@@ -73,7 +73,8 @@ export function openClouds(
       assignments: readModelProviderAssignments(store),
       breakerStore: readModelBreakerStore(store),
     });
-    return Object.assign(composite, { close: () => opened.forEach((cloud) => cloud.close()) });
+    // Several simulated clouds: still the simulator's provider type (templates file, defaults level).
+    return Object.assign(composite, { type: 'sim', close: () => opened.forEach((cloud) => cloud.close()) });
   } catch (error) {
     opened.forEach((cloud) => cloud.close());
     throw error;
