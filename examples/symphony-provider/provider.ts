@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createHostFactory, systemClock, type Clock, type HostFactory, type ReadModelStore } from '../../src/index';
+import { createHostFactory, randomIds, systemClock, type Clock, type HostFactory, type ReadModelStore } from '../../src/index';
 import { openStateDirectory, parseTemplatesFile, resolveProviderEnvironment, type HostFactoryContext } from '../../src/hostfactory/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { openCloud } from './cloud';
@@ -24,7 +24,7 @@ const NEEDS_TEMPLATES: ReadonlySet<string> = new Set(['getAvailableTemplates', '
  * missing or broken, it fails them with a message that says what to fix). The other operations
  * neither read nor import it: they answer from storage, and start faster.
  */
-export async function openHostFactory({ env, logger, operation, provider = resolveProviderEnvironment(env), budget }: HostFactoryContext): Promise<HostFactory> {
+export async function openHostFactory({ env, logger, operation, provider = resolveProviderEnvironment(env), budget, recorder }: HostFactoryContext): Promise<HostFactory> {
   // The only directory this provider writes: its own, never the product's shared roots.
   const workdir = openStateDirectory(provider);
   const filename = join(workdir, 'hostfactory.db');
@@ -46,7 +46,9 @@ export async function openHostFactory({ env, logger, operation, provider = resol
     throw error;
   }
   const providerTimeoutMs = env.SIM_PROVIDER_TIMEOUT_MS === undefined ? budget.providerTimeoutMs : Number(env.SIM_PROVIDER_TIMEOUT_MS);
-  const hostFactory = createHostFactory({ storage, provider: cloud, clock, logger, limits: { providerTimeoutMs } });
+  // Recording (HF_PROVIDER_RECORD=1): the same ports, each call kept with the call's line.
+  const ports = recorder === undefined ? { provider: cloud, clock } : { provider: recorder.provider(cloud), clock: recorder.clock(clock), ids: recorder.ids(randomIds) };
+  const hostFactory = createHostFactory({ storage, ...ports, logger, limits: { providerTimeoutMs } });
   const dispose = hostFactory.dispose;
   const closing: HostFactory = {
     ...hostFactory,
@@ -58,7 +60,9 @@ export async function openHostFactory({ env, logger, operation, provider = resol
   };
   if (!NEEDS_TEMPLATES.has(operation)) return closing;
   try {
-    await importTemplatesIfChanged(closing, storage.readModels, provider.templatesFile, provider.describe.templatesFile);
+    const document = await importTemplatesIfChanged(closing, storage.readModels, provider.templatesFile, provider.describe.templatesFile);
+    // A replay imports the same document before this call (docs/replay.md).
+    recorder?.note({ setup: { templates: document } });
   } catch (error) {
     closing.dispose();
     throw error;
@@ -80,12 +84,13 @@ function simulatedClock(env: Readonly<Record<string, string | undefined>>): Cloc
  * Imports the templates file when its content changed since the last import (a hash kept in a
  * read-model document), so a call pays only for reading and hashing the file.
  */
-async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, path: string, described: string): Promise<void> {
+async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, path: string, described: string): Promise<unknown> {
   const { text, document } = readTemplatesFile(path, described);
   const hash = createHash('sha256').update(text).digest('hex');
   const seen = await store.get<{ id: string; hash: string }>(META, 'templates-file');
-  if (seen?.hash === hash) return;
+  if (seen?.hash === hash) return document;
   const command = parseTemplatesFile(document, { deactivateMissing: true });
   await hostFactory.commands.execute(command);
   await store.put(META, { id: 'templates-file', hash });
+  return document;
 }
