@@ -16,6 +16,7 @@ export default defineConfig({
     'hostfactory/index': 'src/hostfactory/index.ts',
     'storage/index': 'src/application/storage/index.ts',
     'otel/index': 'src/otel/index.ts',
+    'cli/hostfactory-kernel': 'src/cli/hostfactory-kernel.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -25,7 +26,7 @@ export default defineConfig({
   treeshake: false,
   target: 'node20',
   platform: 'node',
-  external: ['typedi', 'reflect-metadata', 'class-validator', 'class-transformer', 'vitest', '@opentelemetry/api'],
+  external: ['typedi', 'reflect-metadata', 'class-validator', 'class-transformer', 'vitest', '@opentelemetry/api', 'yaml'],
   esbuildOptions(options, { format }) {
     if (format === 'cjs' && options.entryPoints !== undefined && !Array.isArray(options.entryPoints)) {
       options.entryPoints = { ...options.entryPoints, 'testing/vitest': VITEST_REQUIRE_STUB };

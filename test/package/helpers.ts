@@ -26,6 +26,7 @@ const BUILD_OUTPUTS = [
   'dist/otel/index.cjs',
   'dist/otel/index.d.ts',
   'dist/otel/index.d.cts',
+  'dist/cli/hostfactory-kernel.js',
 ];
 
 /**

@@ -4,7 +4,7 @@ import { errorText } from '../errors';
 import type { ProviderEnvironment } from '../provider-environment';
 import { createCallRecorder, type CallRecorder, type CallRecorderOptions } from './recorder';
 
-/** How `runHostFactoryOperation` records: the recorder's options, `dir` and `fileName` defaulting to the provider's log directory and `<name>-provider.recording.jsonl`. */
+/** How `runHostFactoryOperation` records: the recorder's options, `dir` and `fileName` defaulting to the provider's log directory and the log file's name with `.recording` for `.log` and `.jsonl` added (`sim-provider.recording.jsonl`). */
 export type RecordingSettings = Partial<Omit<CallRecorderOptions, 'onWriteError'>>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -62,7 +62,8 @@ export function openOperationRecorder(
     if (settings === undefined) return undefined;
     const dir = settings.dir ?? provider?.logDir;
     if (dir === undefined) throw new KernelError('RECORDING_DIRECTORY_MISSING', 'Recording needs a directory: set the provider environment (its log directory is used) or pass recording.dir.');
-    const fileName = settings.fileName ?? `${(provider?.logFileName ?? 'hostfactory-provider.log').replace(/\.log$/, '')}.recording.jsonl`;
+    // Beside the log: `sim-provider.recording.jsonl`, LSF's `<name>-provider.recording.<host>.jsonl`.
+    const fileName = settings.fileName ?? `${(provider?.logFileName ?? 'hostfactory-provider.log').replace(/\.log(?=\.|$)/, '.recording')}.jsonl`;
     return createCallRecorder({
       ...settings,
       dir,
