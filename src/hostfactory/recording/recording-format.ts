@@ -50,6 +50,8 @@ export interface RecordedCall {
   readonly clock: readonly string[];
   /** Each generated id, in order. */
   readonly ids: readonly string[];
+  /** Scenario files only: a storage fault replay injects in this call (`commit`: the first commit fails with this message, as a full disk does). */
+  readonly fault?: { readonly commit?: string };
 }
 
 const DATE_TAG = '$date';

@@ -1,4 +1,5 @@
 import type { CancelProvisionInput, DescribeInput, ProviderPort, ProvisionInput, TerminateInput } from '../../application/provider/provider.port';
+import type { Storage } from '../../application/storage/storage';
 import type { Clock, IdGenerator } from '../../domain';
 import { asRecorded, reviveDates, type RecordedCall, type RecordedPortCall, type RecordedPortMethod } from '../../hostfactory/recording/recording-format';
 import { TimeoutError } from '../../kernel';
@@ -25,6 +26,7 @@ export class ReplayPorts {
   private idAt = 0;
   private extraIds = 0;
   private lastNow = new Date(0);
+  private commitFault: string | undefined;
   divergences: PortDivergence[] = [];
 
   constructor(
@@ -41,6 +43,26 @@ export class ReplayPorts {
     this.idAt = 0;
     this.divergences = [];
     this.lastNow = new Date(call.clock[0] ?? call.at ?? 0);
+    this.commitFault = call.fault?.commit;
+  }
+
+  /** `storage` with the call's commit fault: the first commit of the call runs its work, then fails (nothing written). */
+  withFaults(storage: Storage): Storage {
+    const { unitOfWork } = storage;
+    return {
+      ...storage,
+      unitOfWork: {
+        transaction: (work) => {
+          const fault = this.commitFault;
+          if (fault === undefined) return unitOfWork.transaction(work);
+          this.commitFault = undefined;
+          return unitOfWork.transaction(async (tx) => {
+            await work(tx);
+            throw new Error(fault);
+          });
+        },
+      },
+    };
   }
 
   /** Ends the call: recorded provider calls the build did not make are divergences. */

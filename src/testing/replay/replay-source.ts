@@ -15,6 +15,8 @@ export interface ScenarioFile {
   /** Its name, shown by the vitest test. */
   readonly scenario: string;
   readonly description?: string;
+  /** The provider time limit the calls ran with (a call recorded as pending times out with it); overrides the replay option. */
+  readonly providerTimeoutMs?: number;
   /** The dialect of every call without one. Default `symphony`. */
   readonly dialect?: 'symphony' | 'lsf';
   /** The calls in order: `operation`, `input`, `exitCode`, `answer`, and `provider`, `clock`, `ids`, `setup` as a recording has them. */

@@ -3,10 +3,11 @@ import { createHostFactoryApi } from '../../hostfactory/api';
 import { asRecorded, type RecordedCall } from '../../hostfactory/recording/recording-format';
 import { redactor, type RecordingRedaction } from '../../hostfactory/recording/redact';
 import type { HostFactoryOperation } from '../../hostfactory/wire';
+import { createInMemoryStorage } from '../in-memory-storage';
 import { createTestHostFactory } from '../test-host-factory';
 import { compareFields } from './compare';
 import { ReplayPorts } from './replay-ports';
-import { readReplaySource, type ReplayEntry } from './replay-source';
+import { isScenarioFile, loadScenarioFile, readReplaySource, type ReplayEntry } from './replay-source';
 
 /** Options of {@link replayRecording}. */
 export interface ReplayOptions {
@@ -14,7 +15,7 @@ export interface ReplayOptions {
   readonly maxDivergences?: number;
   /** The redaction the recording was written with (extra `sensitiveKeys`, kept `userData` or tags), so calls made now compare with it. Default: the recorder's default. */
   readonly redaction?: RecordingRedaction;
-  /** The provider time limit of the replaying host factory (a call recorded as pending times out with it). Default 30000. */
+  /** The provider time limit of the replaying host factory (a call recorded as pending times out with it). Default: the first scenario file's `providerTimeoutMs`, else 30000. */
   readonly providerTimeoutMs?: number;
 }
 
@@ -46,23 +47,26 @@ export interface ReplayReport {
 /**
  * Re-runs recorded calls (recording files in order, oldest first, or scenario files in JSON or
  * YAML) against this build: fresh in-memory storage, the provider answering each call as recorded,
- * the clock and ids as recorded. Each answer and exit status is compared field by field with the
+ * the clock and ids as recorded (a scenario call's `fault.commit` fails its first commit). Each answer and exit status is compared field by field with the
  * recorded one; a provider call the recording lacks (or lacks now) is a divergence, never guessed.
  * Throws `RecordingError` (naming file and line) for a file that is not a recording.
  */
 export async function replayRecording(sources: string | readonly string[], options: ReplayOptions = {}): Promise<ReplayReport> {
   const max = options.maxDivergences ?? 20;
   const redact = redactor(options.redaction);
-  const providerTimeoutMs = options.providerTimeoutMs ?? 30_000;
+  const list = typeof sources === 'string' ? [sources] : sources;
+  const first = list[0] !== undefined && isScenarioFile(list[0]) ? await loadScenarioFile(list[0]) : undefined;
+  const providerTimeoutMs = first?.providerTimeoutMs ?? options.providerTimeoutMs ?? 30_000;
   const ports = new ReplayPorts(redact, providerTimeoutMs);
-  const hostFactory = createTestHostFactory({ provider: ports.provider, clock: ports.clock, ids: ports.ids, limits: { providerTimeoutMs } });
+  const storage = ports.withFaults(createInMemoryStorage());
+  const hostFactory = createTestHostFactory({ storage, provider: ports.provider, clock: ports.clock, ids: ports.ids, limits: { providerTimeoutMs } });
   const divergences: ReplayDivergence[] = [];
   const torn: { source: string; line: number }[] = [];
   let count = 0;
   let calls = 0;
   let templates: string | undefined;
   try {
-    for await (const entry of readReplaySource(typeof sources === 'string' ? [sources] : sources)) {
+    for await (const entry of readReplaySource(list)) {
       if (entry.call === undefined) {
         torn.push({ source: entry.source, line: entry.line });
         continue;
