@@ -107,7 +107,7 @@ export class ReplayPorts {
   private async answer<T>(method: RecordedPortMethod, input: unknown): Promise<T> {
     const args = input === undefined ? null : asRecorded(this.redact(input));
     const entries = this.call?.provider ?? [];
-    const index = entries.findIndex((entry, i) => !this.used[i] && entry.method === method && sameJson(entry.args, args));
+    const index = entries.findIndex((entry, i) => !this.used[i] && entry.method === method && sameJson(comparable(entry.args), comparable(args)));
     if (index < 0) {
       const near = entries.find((entry, i) => !this.used[i] && entry.method === method);
       if (near !== undefined) this.used[entries.indexOf(near)] = true;
@@ -117,6 +117,17 @@ export class ReplayPorts {
     this.used[index] = true;
     return settle<T>(entries[index]!, method, this.timeoutMs);
   }
+}
+
+/**
+ * Arguments as compared: a provision's template snapshot without its `createdAt`/`updatedAt`, which
+ * say when the template was stored (before the recording, or by a seed), not what the build asks for.
+ */
+function comparable(args: unknown): unknown {
+  const template = (args as { template?: unknown } | null)?.template;
+  if (template === null || typeof template !== 'object') return args;
+  const { createdAt: _created, updatedAt: _updated, ...rest } = template as Record<string, unknown>;
+  return { ...(args as object), template: rest };
 }
 
 function settle<T>(entry: RecordedPortCall, method: RecordedPortMethod, timeoutMs: number): Promise<T> {

@@ -1,3 +1,4 @@
+import type { HostFactory } from '../../application/host-factory';
 import { parseTemplatesFile } from '../../hostfactory/input';
 import { createHostFactoryApi } from '../../hostfactory/api';
 import { asRecorded, type RecordedCall } from '../../hostfactory/recording/recording-format';
@@ -17,6 +18,12 @@ export interface ReplayOptions {
   readonly redaction?: RecordingRedaction;
   /** The provider time limit of the replaying host factory (a call recorded as pending times out with it). Default: the first scenario file's `providerTimeoutMs`, else 30000. */
   readonly providerTimeoutMs?: number;
+  /**
+   * Seeds the fresh storage before the first call, for what happened before the recording began
+   * (templates imported outside any recorded call, say): `(hf) => hf.commands.execute(parseTemplatesFile(doc))`.
+   * Its clock and ids are not the recorded ones.
+   */
+  readonly seed?: (hostFactory: HostFactory) => Promise<unknown>;
 }
 
 /** Where the build answered differently from the recording. `field` is a path in the answer, `exitCode`, or `provider.<method>` for a provider call made or not made. */
@@ -66,6 +73,7 @@ export async function replayRecording(sources: string | readonly string[], optio
   let calls = 0;
   let templates: string | undefined;
   try {
+    await options.seed?.(hostFactory);
     for await (const entry of readReplaySource(list)) {
       if (entry.call === undefined) {
         torn.push({ source: entry.source, line: entry.line });
