@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createCallRecorder, createHostFactoryApi, parseTemplatesFile, type CallRecorder, type HostFactoryApi } from '../../src/hostfactory/index';
-import { createInMemoryStorage, createTestHostFactory, FakeProvider, ManualClock, sequentialIds, type TestHostFactory } from '../../src/testing/index';
+import { createCallRecorder, createHostFactoryApi, parseTemplatesFile, readRecording, type CallRecorder, type HostFactoryApi, type RecordedCall } from '../../src/hostfactory/index';
+import { createInMemoryStorage, createTestHostFactory, FakeProvider, ManualClock, sequentialIds, toScenarioFile, type TestHostFactory } from '../../src/testing/index';
 import type { Storage } from '../../src/application/storage/index';
 
 const here = __dirname.endsWith('replay-scenarios') ? __dirname : join(process.cwd(), 'examples', 'replay-scenarios');
@@ -127,16 +127,12 @@ async function main(): Promise<void> {
       await incident.run(s);
       s.hostFactory.dispose();
       recorder.close();
-      const calls = readFileSync(recorder.path, 'utf8')
-        .trimEnd()
-        .split('\n')
-        .map((line) => {
-          const { kind: _k, v: _v, library: _l, pid: _p, durationMs: _d, at: _a, dialect: _dialect, ...call } = JSON.parse(line) as Record<string, unknown>;
-          return call;
-        });
+      const recorded: RecordedCall[] = [];
+      for await (const entry of readRecording(recorder.path)) recorded.push(entry.call!);
+      const { calls, ...scenario } = toScenarioFile(name, incident.description, recorded);
       // The full-disk call's fault, so a replay injects it at the same commit.
-      if (name === 'full-disk-on-commit') calls[1] = { ...calls[1], fault: { commit: 'SQLITE_FULL: database or disk is full' } };
-      const document = { scenario: name, description: incident.description, dialect: 'symphony', ...(incident.providerTimeoutMs === undefined ? {} : { providerTimeoutMs: incident.providerTimeoutMs }), calls };
+      const faulted = name === 'full-disk-on-commit' ? calls.map((call, i) => (i === 1 ? { ...call, fault: { commit: 'SQLITE_FULL: database or disk is full' } } : call)) : calls;
+      const document = { ...scenario, ...(incident.providerTimeoutMs === undefined ? {} : { providerTimeoutMs: incident.providerTimeoutMs }), calls: faulted };
       writeFileSync(join(here, `${name}.yaml`), `# Written by record-incidents.ts (npm run scenarios:record); replayed by incidents.test.ts.\n${stringify(document, { lineWidth: 0 })}`);
       console.log(`${name}.yaml: ${calls.length} calls`);
     }

@@ -126,4 +126,26 @@ describe('recording and replaying provider calls through the scripts', () => {
     });
     expect(cli(['replay', file], join(dir, 'dist')).stdout).toMatch(/DIVERGED: .*\n.*getRequestStatus \(requests .*\) requests\[0\]\.status\n\s+recorded: "complete"\n\s+now:\s+"running"/);
   });
+
+  it('validates templates files of both products, and names the file, line and fix for bad input with exit status 1 (2 when called wrongly)', () => {
+    const lsfTemplates = join(ROOT, 'examples', 'symphony-provider', 'sample', 'lsf', 'simprov_templates.json');
+    const valid = cli(['validate-templates', sampleTemplates, lsfTemplates]);
+    expect(valid.status).toBe(0);
+    expect(valid.stdout).toMatch(/simprov_templates\.json: valid, 3 template\(s\): OnDemand-Small, OnDemand-Flaky, Spot-Mixed/);
+    const dir = mkdtempSync(join(tmpdir(), 'hf-cli-'));
+    scratch.push(dir);
+    const broken = join(dir, 'broken_templates.json');
+    writeFileSync(broken, JSON.stringify({ templates: [{ templateId: 'Bad', maxNumber: -1, attributes: {} }] }));
+    const invalid = cli(['validate-templates', broken]);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr).toMatch(/broken_templates\.json: Invalid templates file: templates\[0\]\.attributes\.type: the type attribute is required/);
+    expect(invalid.stderr).toContain('{"path":"templates[0].vmType","constraint":"required"');
+    writeFileSync(join(dir, 'log.jsonl'), '{"time":"2026-01-01","level":"info","message":"hello"}\n');
+    const foreign = cli(['replay', join(dir, 'log.jsonl')]);
+    expect(foreign.status).toBe(1);
+    expect(foreign.stderr).toMatch(/RECORDING_FOREIGN: .*log\.jsonl line 1 is not a recorded host-factory call/);
+    const usage = cli(['replay']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/Name at least one file\.\n\nUsage: hostfactory-kernel/);
+  });
 });

@@ -12,16 +12,20 @@ import { isKernelError } from '../kernel/errors';
 import { replayRecording } from '../testing/replay/replay';
 import { createTestHostFactory } from '../testing/test-host-factory';
 import { formatReplayReport } from '../testing/replay/replay-report';
-import { readReplaySource } from '../testing/replay/replay-source';
+import { stringify } from 'yaml';
+import type { RecordedCall } from '../hostfactory/recording/recording-format';
+import { readReplaySource, toScenarioFile } from '../testing/replay/replay-source';
 import { RecordingSummary, timelineLine } from './recording-views';
 
 const USAGE = `Usage: hostfactory-kernel <command> [options] <file>...
   replay <recording|scenario>...      re-run the calls against this build; exit 1 on a divergence
       --max <n>                         divergences shown (default 20)
       --sensitive-keys <a,b>            extra keys the recording redacted (as HF_PROVIDER_RECORD_SENSITIVE_KEYS)
+      --seed-templates <file>           import this templates file first (templates imported before the recording began)
       --json                            print the report as JSON
   show <recording|scenario>...        one line per call: time, operation, exit status, provider calls
   summary <recording|scenario>...     requests and machines as the recorded answers left them
+  scenario <recording>... --name <n>  print the recording as a YAML scenario file (edit its answers, replay it in a test)
   validate-templates <file>           check a Symphony or LSF templates file (<name>prov_templates.json)
 Recordings of one provider, rotated: pass the oldest first (<file>.2 <file>.1 <file>).`;
 
@@ -36,7 +40,7 @@ function parseArgs(argv: readonly string[]): { files: string[]; flags: Map<strin
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     if (arg === '--json') flags.set('json', 'true');
-    else if (arg === '--max' || arg === '--sensitive-keys') {
+    else if (arg === '--max' || arg === '--sensitive-keys' || arg === '--seed-templates' || arg === '--name') {
       const value = argv[++i];
       if (value === undefined) throw new UsageError(`${arg} needs a value.`);
       flags.set(arg.slice(2), value);
@@ -59,7 +63,13 @@ async function main(argv: readonly string[]): Promise<number> {
       const max = flags.has('max') ? Number(flags.get('max')) : 20;
       if (!Number.isInteger(max) || max < 1) throw new UsageError('--max must be a whole number of at least 1.');
       const keys = (flags.get('sensitive-keys') ?? '').split(',').filter((k) => k !== '');
-      const report = await replayRecording(files, { maxDivergences: max, redaction: { sensitiveKeys: keys } });
+      const seedFile = flags.get('seed-templates');
+      const seedDocument = seedFile === undefined ? undefined : await readTemplatesDocument(seedFile);
+      const report = await replayRecording(files, {
+        maxDivergences: max,
+        redaction: { sensitiveKeys: keys },
+        ...(seedDocument === undefined ? {} : { seed: (hf) => hf.commands.execute(parseTemplatesFile(seedDocument, { deactivateMissing: true })) }),
+      });
       out(flags.has('json') ? JSON.stringify(report, null, 2) : formatReplayReport(report));
       return report.matched ? 0 : 1;
     }
@@ -72,6 +82,17 @@ async function main(argv: readonly string[]): Promise<number> {
       out(summary.text());
       return 0;
     }
+    case 'scenario': {
+      const calls: RecordedCall[] = [];
+      for await (const entry of readReplaySource(files)) {
+        if (entry.call === undefined) err(`${entry.source}:${entry.line}: torn line left out`);
+        else calls.push(entry.call);
+      }
+      const name = flags.get('name') ?? 'incident';
+      const description = `Recorded by ${files.join(', ')}; replayed by replayTest() from hostfactory-kernel/testing/vitest.`;
+      out(stringify(toScenarioFile(name, description, calls), { lineWidth: 0 }));
+      return 0;
+    }
     case 'validate-templates':
       return validateTemplates(files);
     default:
@@ -79,11 +100,15 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+async function readTemplatesDocument(file: string): Promise<unknown> {
+  return parseJsonText((await readInputFile(file)).replace(/^\uFEFF/, ''), (where) => new Error(`${file} is not valid JSON (syntax error at ${where})`));
+}
+
 async function validateTemplates(files: readonly string[]): Promise<number> {
   let status = 0;
   for (const file of files) {
     try {
-      const document = parseJsonText((await readInputFile(file)).replace(/^\uFEFF/, ''), (where) => new Error(`not valid JSON (syntax error at ${where})`));
+      const document = await readTemplatesDocument(file);
       // The real import on a throw-away host factory: every rule the provider applies is checked.
       const hostFactory = createTestHostFactory();
       try {

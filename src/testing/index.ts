@@ -33,6 +33,6 @@ export type { TestRunner } from './contract-runner';
 export type { ProviderContractOptions, ProviderContractSubject, ProviderContractCase } from './provider-contract';
 export { replayRecording } from './replay/replay';
 export type { ReplayOptions, ReplayReport, ReplayDivergence } from './replay/replay';
-export { loadScenarioFile } from './replay/replay-source';
+export { loadScenarioFile, toScenarioFile } from './replay/replay-source';
 export type { ScenarioFile } from './replay/replay-source';
 export { formatReplayReport } from './replay/replay-report';

@@ -70,3 +70,14 @@ export async function loadScenarioFile(file: string): Promise<ScenarioFile & { r
   );
   return { ...(doc as ScenarioFile), calls };
 }
+
+/** Recorded calls as a scenario file document: the fields a replay reads, without the per-run ones (`kind`, `v`, `library`, `pid`, `at`, `durationMs`). */
+export function toScenarioFile(name: string, description: string, calls: readonly RecordedCall[]): ScenarioFile {
+  const dialect = calls[0]?.dialect ?? 'symphony';
+  return {
+    scenario: name,
+    description,
+    dialect,
+    calls: calls.map(({ kind: _k, v: _v, library: _l, pid: _p, at: _a, durationMs: _d, dialect: callDialect, ...call }) => (callDialect === dialect ? call : { ...call, dialect: callDialect })),
+  };
+}
