@@ -47,6 +47,7 @@ export class RecordingSummary {
       const names = Array.isArray(input.machines) ? input.machines.map((m: any) => String(m?.name ?? m?.machineId ?? '')) : [];
       this.requests.set(answer.requestId, { id: answer.requestId, kind: 'return', template: '', asked: names.length, status: 'running', machines: new Set(names) });
     }
+    if (call.operation === 'getReturnRequests') this.markReturned(answer);
     if (call.operation === 'getRequestStatus' && Array.isArray(answer.requests)) {
       for (const r of answer.requests) {
         const row = this.requests.get(String(r?.requestId)) ?? { id: String(r?.requestId), kind: 'acquire' as const, template: '', asked: 0, status: '', machines: new Set<string>() };
@@ -58,6 +59,14 @@ export class RecordingSummary {
         }
         this.requests.set(row.id, row);
       }
+    }
+  }
+
+  /** getReturnRequests: the hosts the provider asked Symphony to give back. */
+  private markReturned(answer: Record<string, any>): void {
+    for (const r of Array.isArray(answer.requests) ? answer.requests : []) {
+      const name = String(r?.machine ?? '');
+      for (const [id, m] of this.machines) if (m.name === name || id === r?.machineId) m.status = `${m.status}, asked back by getReturnRequests`;
     }
   }
 

@@ -63,7 +63,8 @@ export async function loadScenarioFile(file: string): Promise<ScenarioFile & { r
   }
   const calls = doc.calls.map((call, i) =>
     checkRecordedCall(
-      { kind: RECORDING_KIND, v: RECORDING_FORMAT_VERSION, library: LIBRARY_VERSION, dialect: doc.dialect ?? 'symphony', at: '1970-01-01T00:00:00.000Z', input: null, provider: [], clock: [], ids: [], ...call },
+      // `at`: the call's first clock reading when the file does not say.
+      { kind: RECORDING_KIND, v: RECORDING_FORMAT_VERSION, library: LIBRARY_VERSION, dialect: doc.dialect ?? 'symphony', at: call?.clock?.[0] ?? '1970-01-01T00:00:00.000Z', input: null, provider: [], clock: [], ids: [], ...call },
       file,
       i + 1,
     ),
