@@ -111,6 +111,40 @@ describe('reading and replaying a recording', () => {
     expect(report.divergences).toEqual([expect.objectContaining({ line: 3, operation: 'getRequestStatus', field: 'requests[0].machines[0].status', recorded: 'terminated', now: was })]);
   });
 
+  it('reports a provider call the build makes that the recording lacks, and a recorded one it no longer makes, as divergences', async () => {
+    const file = await recordSession(scratch());
+    const seed = (hf: HostFactory) => hf.commands.execute(parseTemplatesFile(TEMPLATES));
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { provider: { method: string; args: unknown }[] });
+    const provision = lines[1]!.provider.find((p) => p.method === 'provision')!;
+    lines[1]!.provider = lines[1]!.provider.filter((p) => p !== provision);
+    lines[2]!.provider.push({ method: 'terminate', args: { requestId: 'req-x', machineIds: ['i-1'] } });
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const report = await replayRecording(file, { seed, maxDivergences: 100 });
+    expect(report.matched).toBe(false);
+    expect(report.divergences).toContainEqual(expect.objectContaining({ line: 2, operation: 'requestMachines', field: 'provider.provision', recorded: undefined, now: expect.objectContaining({ requestId: (provision.args as { requestId: string }).requestId, count: 2 }) }));
+    expect(report.divergences).toContainEqual(expect.objectContaining({ line: 3, operation: 'getRequestStatus', field: 'provider.terminate', recorded: { requestId: 'req-x', machineIds: ['i-1'] }, now: undefined }));
+  });
+
+  it('keeps the port calls of calls running at once in one process with their own call', async () => {
+    const recorder = createCallRecorder({ dir: scratch() });
+    const hf = createTestHostFactory();
+    const recorded = createTestHostFactory({ provider: recorder.provider(hf.fake!), clock: recorder.clock(hf.clock!) });
+    await recorded.commands.execute(parseTemplatesFile({ templates: [{ ...TEMPLATES.templates[0]!, maxNumber: 20 }] }));
+    const api = createHostFactoryApi(recorded, { recorder });
+    const answers = await Promise.all([1, 2, 3].map((n) => api.requestMachines({ template: { templateId: 'T1', machineCount: n } })));
+    recorded.dispose();
+    hf.dispose();
+    recorder.close();
+    const calls = (await entries(recorder.path)).map((e) => e.call!);
+    expect(calls).toHaveLength(3);
+    for (const call of calls) {
+      const requestId = (call.answer as { requestId: string }).requestId;
+      expect(answers.map((a) => (a.document as { requestId?: string }).requestId)).toContain(requestId);
+      expect(call.provider.map((p) => (p.args as { requestId: string }).requestId)).toEqual([requestId]);
+      expect((call.provider[0]!.args as { count: number }).count).toBe((call.input as { template: { machineCount: number } }).template.machineCount);
+    }
+  });
+
   it('names the line and what is wrong for a foreign, future-version or incomplete recording', async () => {
     const dir = scratch();
     const file = join(dir, 'bad.jsonl');
