@@ -18,6 +18,7 @@ export default defineConfig({
     'otel/index': 'src/otel/index.ts',
     'processors/index': 'src/application/processors/index.ts',
     'providers/index': 'src/providers/index.ts',
+    'cli/hostfactory-kernel': 'src/cli/hostfactory-kernel.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -27,7 +28,7 @@ export default defineConfig({
   treeshake: false,
   target: 'node20',
   platform: 'node',
-  external: ['typedi', 'reflect-metadata', 'class-validator', 'class-transformer', 'vitest', '@opentelemetry/api'],
+  external: ['typedi', 'reflect-metadata', 'class-validator', 'class-transformer', 'vitest', '@opentelemetry/api', 'yaml'],
   esbuildOptions(options, { format }) {
     if (format === 'cjs' && options.entryPoints !== undefined && !Array.isArray(options.entryPoints)) {
       options.entryPoints = { ...options.entryPoints, 'testing/vitest': VITEST_REQUIRE_STUB };

@@ -3,7 +3,7 @@
  * public API; the cloud adapter is chosen in `cloud.ts` by the provider's name (see README).
  */
 import { join } from 'node:path';
-import { createHostFactory, systemClock, type Clock, type HostFactory } from '../../src/index';
+import { createHostFactory, randomIds, systemClock, type Clock, type HostFactory } from '../../src/index';
 import { openStateDirectory, resolveProviderEnvironment, type HostFactoryContext } from '../../src/hostfactory/index';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { openCloud } from './cloud';
@@ -22,7 +22,7 @@ const NEEDS_TEMPLATES: ReadonlySet<string> = new Set(['getAvailableTemplates', '
  * missing or broken, it fails them with a message that says what to fix). The other operations
  * neither read nor import it: they answer from storage, and start faster.
  */
-export async function openHostFactory({ env, logger, operation, provider = resolveProviderEnvironment(env), budget }: HostFactoryContext): Promise<HostFactory> {
+export async function openHostFactory({ env, logger, operation, provider = resolveProviderEnvironment(env), budget, recorder }: HostFactoryContext): Promise<HostFactory> {
   // The only directory this provider writes: its own, never the product's shared roots.
   const workdir = openStateDirectory(provider);
   const filename = join(workdir, 'hostfactory.db');
@@ -44,7 +44,9 @@ export async function openHostFactory({ env, logger, operation, provider = resol
     throw error;
   }
   const providerTimeoutMs = env.SIM_PROVIDER_TIMEOUT_MS === undefined ? budget.providerTimeoutMs : Number(env.SIM_PROVIDER_TIMEOUT_MS);
-  const hostFactory = createHostFactory({ storage, provider: cloud, ...(cloud.images === undefined ? {} : { images: cloud.images }), clock, logger, limits: { providerTimeoutMs } });
+  // Recording (HF_PROVIDER_RECORD=1): the same ports, each call kept with the call's line.
+  const ports = recorder === undefined ? { provider: cloud, clock } : { provider: recorder.provider(cloud), clock: recorder.clock(clock), ids: recorder.ids(randomIds) };
+  const hostFactory = createHostFactory({ storage, ...ports, ...(cloud.images === undefined ? {} : { images: cloud.images }), logger, limits: { providerTimeoutMs } });
   const dispose = hostFactory.dispose;
   const closing: HostFactory = {
     ...hostFactory,
@@ -56,7 +58,9 @@ export async function openHostFactory({ env, logger, operation, provider = resol
   };
   if (!NEEDS_TEMPLATES.has(operation)) return closing;
   try {
-    await importTemplatesIfChanged(closing, storage.readModels, provider, cloud);
+    const document = await importTemplatesIfChanged(closing, storage.readModels, provider, cloud);
+    // A replay imports the same (effective) document before this call (docs/replay.md).
+    recorder?.note({ setup: { templates: document } });
   } catch (error) {
     closing.dispose();
     throw error;

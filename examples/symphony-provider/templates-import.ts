@@ -35,13 +35,14 @@ function complete(provider: ProviderEnvironment, sources: Omit<CloudTemplateSour
 /**
  * Imports the templates file when its content (or the file chosen) changed since the last import (a
  * hash kept in a read-model document), so a call pays only for finding, reading and hashing the file:
- * the catalogue and the image sources are asked only when it changed.
+ * the catalogue and the image sources are asked only when it changed. Resolves to the effective
+ * document (defaults applied, attributes completed), as imported.
  */
-export async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, provider: ProviderEnvironment, sources: Omit<CloudTemplateSources, 'close'>): Promise<void> {
+export async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, provider: ProviderEnvironment, sources: Omit<CloudTemplateSources, 'close'>): Promise<unknown> {
   const { text, document, described } = readProviderTemplates(provider, sources.type);
   const hash = createHash('sha256').update(described).update('\u0000').update(text).digest('hex');
-  const seen = await store.get<{ id: string; hash: string }>(META, 'templates-file');
-  if (seen?.hash === hash) return;
+  const seen = await store.get<{ id: string; hash: string; document?: unknown }>(META, 'templates-file');
+  if (seen?.hash === hash) return seen.document ?? document;
   const completed = await complete(provider, sources, document);
   const command = parseTemplatesFile(completed.document, { deactivateMissing: true });
   const { templates } = await hostFactory.commands.execute(command);
@@ -55,5 +56,7 @@ export async function importTemplatesIfChanged(hostFactory: HostFactory, store: 
       refused: refused.map((t) => ({ templateId: t.templateId, code: t.code })),
     });
   }
-  await store.put(META, { id: 'templates-file', hash });
+  // The effective document is kept beside the hash: a recording notes what this call's templates are.
+  await store.put(META, { id: 'templates-file', hash, document: completed.document });
+  return completed.document;
 }

@@ -24,8 +24,10 @@ export function createHostFactoryApi(hostFactory: Pick<HostFactory, 'commands' |
   const logger = options.logger ?? silentLogger;
   const run = parsedOperations(hostFactory, options, logger);
   // A parse error is answered like any failure of the operation: logged, an error document, exit 1.
-  const parseThen = <I, D>(operation: keyof HostFactoryApi, parse: (input: unknown) => I, work: (parsed: I) => Promise<OperationResult<D>>) =>
-    (input: unknown): Promise<OperationResult<D>> => {
+  const { recorder } = options;
+  const start = { dialect: options.dialect ?? 'symphony', ...(options.reconcile === undefined ? {} : { options: { reconcile: options.reconcile } }) } as const;
+  const parseThen = <I, D>(operation: keyof HostFactoryApi, parse: (input: unknown) => I, work: (parsed: I) => Promise<OperationResult<D>>) => {
+    const answer = (input: unknown): Promise<OperationResult<D>> => {
       let parsed: I;
       try {
         parsed = parse(input);
@@ -34,6 +36,13 @@ export function createHostFactoryApi(hostFactory: Pick<HostFactory, 'commands' |
       }
       return work(parsed);
     };
+    if (recorder === undefined) return answer;
+    return (input: unknown): Promise<OperationResult<D>> =>
+      recorder.record({ operation, ...start }, () => {
+        recorder.note({ input: input ?? null });
+        return answer(input);
+      });
+  };
   return {
     getAvailableTemplates: parseThen('getAvailableTemplates', INPUT_PARSERS.getAvailableTemplates, run.getAvailableTemplates),
     requestMachines: parseThen('requestMachines', INPUT_PARSERS.requestMachines, run.requestMachines),

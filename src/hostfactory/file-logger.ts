@@ -34,27 +34,40 @@ export function fileLogger(dir: string, options: FileLoggerOptions = {}): Logger
   return jsonLinesLogger((line) => appendOwnFile(path, line), options.level);
 }
 
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const APPEND_FLAGS = constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /** Appends `text` to `path` when it is (or is created as) a regular file of this user with one link; throws otherwise. */
 function appendOwnFile(path: string, text: string): void {
-  let fd: number;
+  const fd = openOwnFile(path, notOwnFile);
   try {
-    fd = openSync(path, APPEND_FLAGS, 0o640);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // ELOOP: a symbolic link (O_NOFOLLOW); ENXIO: a FIFO nobody reads or a socket.
-    if (code === 'ELOOP' || code === 'ENXIO' || code === 'EISDIR') throw notOwnFile(path);
-    throw error;
-  }
-  try {
-    const stat = fstatSync(fd);
-    const uid = process.getuid?.();
-    if (!stat.isFile() || stat.nlink !== 1 || (uid !== undefined && stat.uid !== uid)) throw notOwnFile(path);
     if (text !== '') writeSync(fd, text);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Opens `path` for appending (created with mode 0640) without following a symbolic link or waiting
+ * on a FIFO (`readable`: also for reading), and returns the descriptor only when it is a regular file of this user with one link;
+ * otherwise throws `refuse(path)`. Internal: the log and the call recorder share it.
+ */
+export function openOwnFile(path: string, refuse: (path: string) => Error, readable = false): number {
+  let fd: number;
+  try {
+    fd = openSync(path, APPEND_FLAGS | (readable ? constants.O_RDWR : constants.O_WRONLY), 0o640);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ELOOP: a symbolic link (O_NOFOLLOW); ENXIO: a FIFO nobody reads or a socket.
+    if (code === 'ELOOP' || code === 'ENXIO' || code === 'EISDIR') throw refuse(path);
+    throw error;
+  }
+  const stat = fstatSync(fd);
+  const uid = process.getuid?.();
+  if (!stat.isFile() || stat.nlink !== 1 || (uid !== undefined && stat.uid !== uid)) {
+    closeSync(fd);
+    throw refuse(path);
+  }
+  return fd;
 }
 
 function notOwnFile(path: string): Error {

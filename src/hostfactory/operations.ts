@@ -19,6 +19,7 @@ import {
   formatRequestStatusReport,
 } from './output';
 import type { HostFactoryProduct } from './provider-environment';
+import type { CallRecorder } from './recording/recorder';
 import type {
   ErrorOutput,
   GetAvailableTemplatesOutput,
@@ -59,6 +60,12 @@ export interface HostFactoryApiOptions {
    * with `{ machine, machineId }` items instead of Symphony's `{ machine, gracePeriod }`. Default `'symphony'`.
    */
   readonly dialect?: HostFactoryProduct;
+  /**
+   * Records each call (input, answer, exit status, and the port calls, clock readings and ids of
+   * ports wrapped by the same recorder) as one JSON line: `createCallRecorder()`, docs/replay.md.
+   * Default: none.
+   */
+  readonly recorder?: CallRecorder;
 }
 
 /** Each operation's input parser. */

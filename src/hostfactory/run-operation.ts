@@ -5,9 +5,11 @@ import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
 import { fileLogger, jsonLinesLogger } from './file-logger';
 import { parseJsonText } from './json-text';
 import { HOSTFACTORY_INPUT_LIMITS } from './input';
-import { parsedOperations, parseOperation, runParsedOperation, type OperationResult, type ParsedOperation } from './operations';
+import { parsedOperations, parseOperation, runParsedOperation, type HostFactoryApiOptions, type OperationResult, type ParsedOperation } from './operations';
 import { configuredActionTimeoutMs, providerTimeBudget, type ProviderTimeBudget } from './provider-directories';
 import { resolveProviderEnvironment, type HostFactoryProduct, type ProviderEnvironment } from './provider-environment';
+import type { CallRecorder } from './recording/recorder';
+import { openOperationRecorder, type RecordingSettings } from './recording/recording-environment';
 import { HOSTFACTORY_OPERATIONS, type HostFactoryOperation } from './wire';
 
 /** Where a text stream goes: `process.stdout`, `process.stderr`, or a test's collector. */
@@ -25,6 +27,12 @@ export interface HostFactoryContext {
   readonly provider?: ProviderEnvironment;
   /** Give `providerTimeoutMs` to `createHostFactory({ limits })`: it fits the product's action timeout. */
   readonly budget: ProviderTimeBudget;
+  /**
+   * Set when this call is recorded: build the host factory on `recorder.provider(cloud)`,
+   * `recorder.clock(clock)` and `recorder.ids(ids)` so its port calls, clock readings and ids are
+   * kept, and `recorder.note({ setup: { templates } })` the templates document you import or read.
+   */
+  readonly recorder?: CallRecorder;
 }
 
 /** The outside world of one provider script run. Only `createHostFactory`, `stdout` and `stderr` are required. */
@@ -46,6 +54,11 @@ export interface HostFactoryIo {
   readonly readFile?: (path: string) => Promise<string>;
   /** Overrides the log destination chosen from the environment. */
   readonly logger?: Logger;
+  /**
+   * Records the call (docs/replay.md). Default: as `HF_PROVIDER_RECORD` and its companions say
+   * ({@link recordingFromEnvironment}), into the provider's log directory; `false`: never.
+   */
+  readonly recording?: RecordingSettings | false;
 }
 
 /** Operations whose input may be empty or absent (no `-f`, or an empty file, reads as `{}`). */
@@ -86,17 +99,23 @@ export async function runHostFactoryOperation(operation: string, argv: readonly 
     environmentError = error;
   }
   const logger = io.logger ?? defaultLogger(provider, io.stderr);
+  const recorder = openOperationRecorder(io.recording, env, provider, logger);
+  const budget = providerTimeBudget(provider?.actionTimeoutMs);
+  const options = apiOptions(provider, budget);
+  const work = async () =>
+    environmentError === undefined
+      ? run(operation, argv, io, { env, logger, budget, ...(provider === undefined ? {} : { provider }), ...(recorder === undefined ? {} : { recorder }) }, options)
+      : refuseEnvironment(operation, environmentError, logger);
   let result: OperationResult<unknown>;
   try {
-    result =
-      environmentError === undefined
-        ? await run(operation, argv, io, { env, logger, budget: providerTimeBudget(provider?.actionTimeoutMs), ...(provider === undefined ? {} : { provider }) })
-        : refuseEnvironment(operation, environmentError, logger);
+    const start = { operation, dialect: options.dialect ?? 'symphony', ...(options.reconcile === undefined ? {} : { options: { reconcile: options.reconcile } }) } as const;
+    result = recorder === undefined ? await work() : await recorder.record(start, work);
   } catch (error) {
     // run() answers every expected failure itself; this is the last guard for exactly one document.
     logger.error('the provider script failed unexpectedly', { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
     result = { ok: false, document: formatErrorOutput(error, isOperation(operation) ? operation : undefined), exitCode: HOSTFACTORY_EXIT_CODES.failed };
   }
+  recorder?.close();
   io.stdout.write(`${JSON.stringify(result.document, null, 2)}\n`);
   logger.info(`${operation} finished with exit status ${result.exitCode}`, { operation, exitCode: result.exitCode });
   return result.exitCode;
@@ -113,6 +132,7 @@ async function run(
   argv: readonly string[],
   io: HostFactoryIo,
   call: Omit<HostFactoryContext, 'operation'>,
+  options: HostFactoryApiOptions,
 ): Promise<OperationResult<unknown>> {
   const { logger } = call;
   let parsed: ParsedOperation;
@@ -120,7 +140,9 @@ async function run(
     if (!isOperation(operation)) {
       throw new RunError('INVALID_INVOCATION', `Unknown operation "${operation}": use one of ${HOSTFACTORY_OPERATIONS.join(', ')}.`, HOSTFACTORY_EXIT_CODES.usage);
     }
-    parsed = parseOperation(operation, await readInput(operation, argv, io.readFile ?? readInputFile));
+    const input = await readInput(operation, argv, io.readFile ?? readInputFile);
+    call.recorder?.note({ input: input ?? null });
+    parsed = parseOperation(operation, input);
   } catch (error) {
     if (isKernelError(error)) logger.warn(`${operation}: ${error.message}`, { operation, code: error.code });
     else logger.error(`${operation}: reading the input failed`, { operation, error: errorText(error) });
@@ -131,10 +153,6 @@ async function run(
   let hostFactory: HostFactory | undefined;
   try {
     hostFactory = await io.createHostFactory({ operation, ...call });
-    const options = {
-      ...(call.provider?.actionTimeoutMs === undefined ? {} : { reconcile: { budgetMs: call.budget.reconcileBudgetMs } }),
-      ...(call.provider === undefined ? {} : { dialect: call.provider.product }),
-    };
     return await runParsedOperation(parsedOperations(hostFactory, options, logger), parsed);
   } catch (error) {
     logger.error(`${operation}: the host factory could not be created`, { operation, error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
@@ -146,6 +164,14 @@ async function run(
       logger.warn(`${operation}: disposing the host factory failed`, { operation, error: errorText(error) });
     }
   }
+}
+
+/** The API options a script call runs with: its product's dialect, and a reconcile budget within the product's action timeout. */
+function apiOptions(provider: ProviderEnvironment | undefined, budget: ProviderTimeBudget): HostFactoryApiOptions {
+  return {
+    ...(provider?.actionTimeoutMs === undefined ? {} : { reconcile: { budgetMs: budget.reconcileBudgetMs } }),
+    ...(provider === undefined ? {} : { dialect: provider.product }),
+  };
 }
 
 function isOperation(name: string): name is HostFactoryOperation {

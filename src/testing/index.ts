@@ -31,3 +31,8 @@ export { providerContract, sampleTemplateSnapshot } from './provider-contract';
 export { runStorageContract, runProviderContract } from './contract-runner';
 export type { TestRunner } from './contract-runner';
 export type { ProviderContractOptions, ProviderContractSubject, ProviderContractCase } from './provider-contract';
+export { replayRecording } from './replay/replay';
+export type { ReplayOptions, ReplayReport, ReplayDivergence } from './replay/replay';
+export { loadScenarioFile, toScenarioFile } from './replay/replay-source';
+export type { ScenarioFile } from './replay/replay-source';
+export { formatReplayReport } from './replay/replay-report';

@@ -34,6 +34,7 @@ const BUILD_OUTPUTS = [
   'dist/providers/index.cjs',
   'dist/providers/index.d.ts',
   'dist/providers/index.d.cts',
+  'dist/cli/hostfactory-kernel.js',
 ];
 
 /**

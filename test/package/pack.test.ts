@@ -201,6 +201,15 @@ describe(`the packed tarball installed in a fresh project, on Node ${process.ver
     expect(stderr).toBe('');
   });
 
+  it('runs the hostfactory-kernel command from node_modules/.bin: validates a templates file and replays a shipped incident scenario', async () => {
+    const bin = join(PROJECT, 'node_modules', '.bin', 'hostfactory-kernel');
+    const sample = join(INSTALLED, 'examples', 'symphony-provider', 'sample', 'simprov_templates.json');
+    expect((await run(bin, ['validate-templates', sample], PROJECT)).stdout).toMatch(/simprov_templates\.json: valid, 3 template\(s\)/);
+    const scenario = join(INSTALLED, 'examples', 'replay-scenarios', 'weighted-capacity-parallel-requests.yaml');
+    expect((await run(bin, ['replay', scenario], PROJECT)).stdout).toMatch(/^MATCHED: 6 call\(s\) answered as recorded\./);
+    await expect(run(bin, ['replay', sample], PROJECT)).rejects.toThrow(/RECORDING_INVALID: The scenario file .*simprov_templates\.json must hold \{ scenario: <name>, calls: \[ … \] \}/);
+  });
+
   it('works for a CommonJS consumer, without a warning', async () => {
     writeFileSync(join(PROJECT, 'consumer.cjs'), cjsConsumer('hostfactory-kernel'));
     const { report, stderr } = await runNodeReport(join(PROJECT, 'consumer.cjs'), PROJECT);
