@@ -63,6 +63,21 @@ describe('durable @eventHandler', () => {
     hf.dispose();
   });
 
+  it('refuses two durable handlers with one processor name, and a name a checkpoint key cannot hold', () => {
+    @eventHandler('TemplateCreated', { durable: { name: 'template-audit' } })
+    class SecondAudit implements EventHandler {
+      handle(): void {}
+    }
+    @eventHandler('TemplateCreated', { durable: { name: 'audit #1' } })
+    class BadlyNamed implements EventHandler {
+      handle(): void {}
+    }
+    expect(() => createTestHostFactory({ handlers: [DurableAudit, SecondAudit] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIGURATION', details: { handler: 'SecondAudit', name: 'template-audit' }, message: expect.stringContaining('taken by another durable handler') }),
+    );
+    expect(() => createTestHostFactory({ handlers: [BadlyNamed] })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIGURATION', details: { handler: 'BadlyNamed', name: 'audit #1' } }));
+  });
+
   it('refuses a storage without a processor store, naming the durable handlers', () => {
     const { processors: _none, ...storage } = createInMemoryStorage();
     expect(() => createHostFactory({ storage, provider: new FakeProvider(), handlers: [DurableAudit] })).toThrow(
