@@ -11,7 +11,9 @@ import type {
   ReclaimNotice,
   TerminateInput,
   TerminateResult,
+  TemplateSnapshot,
 } from '../../src/index';
+import { KernelError } from '../../src/index';
 import { AwsProviderError, ec2Call } from './errors';
 import { createAutoScalingGroup, detachFromGroups, GROUP_TAG, groupExists, groupName } from './auto-scaling';
 import { ec2Fleets, shortfall, spotFleets, type FleetView } from './fleets';
@@ -58,6 +60,19 @@ export class AwsEc2Provider implements ProviderPort {
     this.autoScaling = options.autoScaling;
     this.pendingTimeoutSeconds = options.pendingTimeoutSeconds;
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Refuses at import a template this adapter could never launch (no image, an unknown
+   * providerApi, a bad top-up setting, ...): `AWS_TEMPLATE_INVALID` naming the template and the key.
+   */
+  checkTemplate(template: TemplateSnapshot): void {
+    try {
+      launchSettings(template);
+    } catch (error) {
+      if (!(error instanceof AwsProviderError)) throw error;
+      throw new KernelError(error.code, error.message, { details: { templateId: template.templateId, key: error.field ?? 'template' } });
+    }
   }
 
   /** Launches the request's units, unless EC2 already has instances or a fleet tagged with the request (then reports those). */

@@ -94,6 +94,30 @@ describe('CompositeProvider failover and circuit breaker', () => {
   });
 });
 
+describe('CompositeProvider health checks', () => {
+  it('checkHealth runs each health check: failures open the breaker, a pass closes it at once', async () => {
+    const clouds = twoClouds();
+    let healthy = false;
+    const composite = createCompositeProvider({
+      providers: [
+        { name: 'east', provider: clouds.east, healthCheck: async () => { if (!healthy) throw new Error('DescribeRegions: endpoint unreachable'); } },
+        { name: 'west', provider: clouds.west },
+      ],
+      clock: clouds.clock,
+      breaker: { failureThreshold: 2 },
+    });
+    await composite.checkHealth();
+    const [east, west] = await composite.checkHealth();
+    expect(east).toMatchObject({ provider: 'east', state: 'open', consecutiveFailures: 2, lastError: 'DescribeRegions: endpoint unreachable' });
+    expect(west).toMatchObject({ provider: 'west', state: 'closed', consecutiveFailures: 0 });
+    expect(owners((await composite.provision(input())).resourceIds)).toEqual(['west']);
+
+    healthy = true;
+    expect((await composite.checkHealth())[0]).toMatchObject({ state: 'closed', consecutiveFailures: 0, openUntil: null });
+    expect(owners((await composite.provision(input())).resourceIds)).toEqual(['east']);
+  });
+});
+
 describe('CompositeProvider breakers kept between processes', () => {
   it('a new process (a new composite on the same storage) skips the provider another process saw fail', async () => {
     const storage = createInMemoryStorage();

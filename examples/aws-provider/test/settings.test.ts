@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TemplateInput } from '../../../src/index';
-import { sampleTemplateSnapshot } from '../../../src/testing/index';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ImportTemplates } from '../../../src/index';
+import { createTestHostFactory, sampleTemplateSnapshot } from '../../../src/testing/index';
+import { AwsEc2Provider } from '../aws-provider';
 import { clientSettings, loadAwsProviderConfig, parseAwsProviderConfig } from '../config';
 import { launchSettings } from '../launch-settings';
 import { renderUserData } from '../user-data';
@@ -35,6 +38,24 @@ describe('awsprov_config.json', () => {
   });
 });
 
+describe('templates the adapter could never launch are refused at import', () => {
+  it('reports AWS_TEMPLATE_INVALID with the template and the key on the import line, and stores the others', async () => {
+    const hf = createTestHostFactory({ provider: new AwsEc2Provider(new EC2Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })) });
+    try {
+      const base = { maxNumber: 4, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '1024'] }, vmType: 't3.micro', imageId: 'ami-12345678' };
+      const { templates } = await hf.commands.execute(
+        ImportTemplates.from({ document: { templates: [{ ...base, templateId: 'good' }, { ...base, templateId: 'bad', providerApi: 'EC2Fleet', fleetTopUpAttempts: 9 }] } }),
+      );
+      expect(templates).toEqual([
+        { templateId: 'good', action: 'created', version: 1 },
+        expect.objectContaining({ templateId: 'bad', action: 'failed', code: 'AWS_TEMPLATE_INVALID', message: expect.stringMatching(/fleetTopUpAttempts must be a whole number from 0 to 5/) }),
+      ]);
+    } finally {
+      hf.dispose();
+    }
+  });
+});
+
 describe('template keys the adapter reads', () => {
   it.each<[Partial<TemplateInput>, string]>([
     [{ providerApi: 'AutoScaling' }, 'providerApi'],
@@ -42,6 +63,10 @@ describe('template keys the adapter reads', () => {
     [{ providerApi: 'RunInstances', vmType: null, vmTypes: { 'm5.large': 1, 'c5.large': 1 } }, 'vmTypes'],
     [{ providerApi: 'EC2Fleet', fleetType: 'maintain' }, 'fleetType'],
     [{ providerApi: 'SpotFleet', priceType: 'spot', vmTypes: { 'm5.large': 1 } }, 'fleetRole'],
+    [{ providerApi: 'EC2Fleet', fleetTopUpAttempts: 6 } as never, 'fleetTopUpAttempts'],
+    [{ providerApi: 'EC2Fleet', fleetTopUpAttempts: 1.5 } as never, 'fleetTopUpAttempts'],
+    [{ providerApi: 'RunInstances', fleetTopUpAttempts: 1 } as never, 'fleetTopUpAttempts'],
+    [{ providerApi: 'EC2Fleet', fleetTopUpOnDemand: 'yes' } as never, 'fleetTopUpOnDemand'],
   ])('refuses %j with AWS_TEMPLATE_INVALID naming the key', (overrides, field) => {
     const template = sampleTemplateSnapshot({ imageId: 'ami-12345678', ...overrides });
     expect(() => launchSettings(template)).toThrow(expect.objectContaining({ code: 'AWS_TEMPLATE_INVALID', field }));
