@@ -108,13 +108,15 @@ export interface HostFactory {
   /**
    * The status of each request, in order, fresh from the provider (the use case behind Symphony's
    * getRequestStatus, for any front end): `status: null` for an unknown id; when the provider cannot
-   * be asked, the stored status with `staleReason`. Never throws for one request's sync failure.
+   * be asked, the stored status with `staleReason`. Never throws for one request's sync failure;
+   * `VALIDATION_FAILED` (before any work) for an id that is not storable text.
    */
   requestStatus(requestIds: readonly string[]): Promise<RequestStatusReport[]>;
   /**
    * The machines the cloud wants back (the use case behind Symphony's getReturnRequests, for any
    * front end): fetches new reclaim notices and refreshes `machines` (the hosts the caller
    * holds), runs one bounded Reconcile (unless `reconcile: false`), then lists them.
+   * `VALIDATION_FAILED` (before any work) for a bad machine reference; a failed Reconcile (bad options included) is logged, never thrown.
    */
   returnRequests(machines?: readonly { readonly name?: string; readonly machineId?: string }[], options?: Pick<ReturnRequestsOptions, 'reconcile'>): Promise<ReturnRequestsReport>;
   /**

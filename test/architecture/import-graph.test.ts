@@ -86,3 +86,16 @@ describe('the Symphony layer (src/hostfactory)', () => {
     expect(found).toEqual([]);
   });
 });
+
+describe('validation (src/kernel/validation)', () => {
+  it('is one folder entered through its index: no file elsewhere imports its parts', () => {
+    const folder = join(SRC, 'kernel', 'validation');
+    const entry = join(folder, 'index.ts');
+    const deep: string[] = [];
+    for (const [file, imports] of importGraph()) {
+      if (file.startsWith(`${folder}/`)) continue;
+      for (const imported of imports) if (imported.startsWith(`${folder}/`) && imported !== entry) deep.push(`${relative(SRC, file)} → ${relative(SRC, imported)}`);
+    }
+    expect(deep).toEqual([]);
+  });
+});

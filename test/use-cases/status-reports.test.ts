@@ -38,6 +38,8 @@ describe('the requestor\'s polling use cases, on the host factory (any front end
       const [stale] = await hf.requestStatus([unsynced]);
       expect(stale!.status).toMatchObject({ requestId: unsynced, status: 'in_progress' });
       expect(stale!.staleReason).toMatch(/cloud API unreachable/);
+
+      await expect(hf.requestStatus([requestId, 'req-\u0000'])).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     } finally {
       hf.dispose();
     }

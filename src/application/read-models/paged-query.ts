@@ -1,5 +1,6 @@
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Query } from '../../kernel';
+import { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from '../storage/adapter-checks';
 import type { ReadModelFilter, ReadModelStore } from '../storage/read-model-store';
 import { fromPlain } from './dto';
 import { Page } from './page';
@@ -9,8 +10,8 @@ export abstract class PagedQuery<T> extends Query<Page<T>> {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(1000)
-  limit?: number = 50;
+  @Max(MAX_QUERY_LIMIT)
+  limit?: number = DEFAULT_QUERY_LIMIT;
 
   @IsOptional()
   @IsInt()

@@ -50,19 +50,22 @@ const UNEXPECTED = 'an unexpected error (see the provider log)';
  * Status of each of `requestIds`, in order, one at a time: syncs the request with the provider
  * (`SyncRequest`, which also records the requester's acknowledgement) and reads its status. An
  * unknown id answers `status: null`; a sync failure is logged and answered from stored state with
- * `staleReason`. Throws only what reading the stored status throws.
+ * `staleReason`. Throws `VALIDATION_FAILED` before any work when an id is not storable text, and
+ * otherwise only what reading the stored status throws.
  */
 export async function reportRequestStatus(buses: UseCaseBuses, requestIds: readonly string[], logger: Logger): Promise<RequestStatusReport[]> {
+  const syncs = requestIds.map((requestId) => SyncRequest.from({ requestId }));
   const reports: RequestStatusReport[] = [];
   // One at a time: each sync is a provider call plus a commit; order follows the input.
-  for (const requestId of requestIds) reports.push(await statusOf(buses, requestId, logger));
+  for (const sync of syncs) reports.push(await statusOf(buses, sync, logger));
   return reports;
 }
 
-async function statusOf({ commands, queries }: UseCaseBuses, requestId: string, logger: Logger): Promise<RequestStatusReport> {
+async function statusOf({ commands, queries }: UseCaseBuses, sync: SyncRequest, logger: Logger): Promise<RequestStatusReport> {
+  const { requestId } = sync;
   let staleReason: string | undefined;
   try {
-    await commands.execute(SyncRequest.from({ requestId }));
+    await commands.execute(sync);
   } catch (error) {
     if (isKernelError(error, 'REQUEST_NOT_FOUND')) return { requestId, status: null };
     logger.warn(`getRequestStatus could not synchronise ${requestId}; answering from stored state`, { requestId, error: errorText(error) });

@@ -2,7 +2,7 @@ import { validateSync, ValidationTypes, type ValidationArguments, type Validator
 import { planToValidate, type CompiledRule, type RuleMetadata } from './plan';
 
 /*
- * Runs validation plans (validation-plan.ts) the way class-validator's ValidationExecutor runs its
+ * Runs validation plans (plan.ts) the way class-validator's ValidationExecutor runs its
  * metadata under the kernel's options (whitelist + forbidNonWhitelisted, nothing skipped, no
  * groups, synchronous): same failures, same tree, same messages. Unlike class-validator it makes
  * no error objects for a valid value: a node is made only when something fails.

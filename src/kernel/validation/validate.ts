@@ -36,7 +36,7 @@ const NO_ISSUES: readonly ValidationIssue[] = Object.freeze([]);
 
 /**
  * Validates `instance` against its class-validator rules and returns its issues, flattened to full
- * paths. The rules run from a plan compiled once per class (compiled-validation.ts); classes with a
+ * paths. The rules run from a plan compiled once per class (compiled.ts); classes with a
  * rule the plan cannot reproduce are validated by class-validator itself, with the same result.
  */
 export function collectIssues(instance: object): readonly ValidationIssue[] {
