@@ -11,7 +11,6 @@ export {
   isUuidV4,
   newRequestId,
   parseRequestId,
-  requestTypeOf,
   parseTemplateId,
   parseMachineId,
   TEMPLATE_ID,

@@ -28,7 +28,7 @@ import {
 import { KernelError, isKernelError } from '../../src/kernel/errors';
 import { SchemaVersionUnsupportedError } from '../../src/domain/shared/upcasting';
 import { sequentialIds } from './support/context';
-import { issuePaths } from './support/given';
+import { issuePaths, refusal } from './support/given';
 
 const UUID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
@@ -60,6 +60,21 @@ describe('RequestId', () => {
   it('checks the type when asked', () => {
     expect(issuePaths(() => parseRequestId(`req-${UUID}`, 'return'))).toEqual(['requestId']);
   });
+
+  it('says which shape it wanted, with the prefix asked for, and refuses a malformed id of a type as VALIDATION_FAILED', () => {
+    expect(refusal(() => parseRequestId(`req-${UUID}`, 'return'))).toEqual({
+      subject: 'request id',
+      issues: [{ path: 'requestId', constraint: 'isRequestId', message: `must be \`ret-<uuid>\` with a lower-case UUID v4, got "req-${UUID}"` }],
+    });
+    expect(refusal(() => parseRequestId('nope', 'acquire')).issues).toEqual([
+      { path: 'requestId', constraint: 'isRequestId', message: 'must be `req-<uuid>` with a lower-case UUID v4, got "nope"' },
+    ]);
+    expect(refusal(() => parseRequestId('nope')).issues[0]!.message).toBe('must be `req-<uuid>` or `ret-<uuid>` with a lower-case UUID v4, got "nope"');
+    expect(refusal(() => newRequestId('acquire', { uuid: () => 'x' }))).toEqual({
+      subject: 'generated id',
+      issues: [{ path: 'uuid', constraint: 'isUuidV4', message: 'the id generator returned "x", not a lower-case UUID v4' }],
+    });
+  });
 });
 
 describe('TemplateId and MachineId', () => {
@@ -73,6 +88,20 @@ describe('TemplateId and MachineId', () => {
 
   it.each(['', ' i-1', 'x'.repeat(257), null])('refuses machine id %s', (id) => {
     expect(issuePaths(() => parseMachineId(id))).toEqual(['machineId']);
+  });
+
+  it('names the rule a refused id breaks: storable text with its reason, or the id shape', () => {
+    const { subject, issues: [unstorable] } = refusal(() => parseMachineId('i-1\0'));
+    expect(subject).toBe('machine id');
+    expect(unstorable).toMatchObject({ path: 'machineId', constraint: 'storableText' });
+    expect(unstorable!.message).toMatch(/^must be the provider's instance id \(1-256 characters, no surrounding blanks; it .+\), got /);
+    expect(refusal(() => parseMachineId(' i-1')).issues).toEqual([
+      { path: 'machineId', constraint: 'isMachineId', message: `must be the provider's instance id (1-256 characters, no surrounding blanks), got " i-1"` },
+    ]);
+    expect(refusal(() => parseTemplateId('dot.ted'))).toEqual({
+      subject: 'template id',
+      issues: [{ path: 'templateId', constraint: 'isTemplateId', message: 'must be 1-64 characters of 0-9 A-Z a-z - _, got "dot.ted"' }],
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, type RequestDto } from '../../src/application';
+import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, type ProviderPort, type RequestDto } from '../../src/application';
 import { templateInput } from '../support/templates';
-import { availableNumber, closeSite, openSite, orphans, processOn, type SharedSite } from './reconcile-support';
+import { availableNumber, closeSite, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
 
 /*
  * Rules of the reconciler that a planted bug used to slip past (issue 32, items 1 and 2): each test
@@ -70,5 +70,47 @@ describe('Reconcile rotation', () => {
     }
     const described = site.fake.callsTo('describe').slice(before).map((c) => c.input.requestId);
     expect(described.sort()).toEqual(ids);
+  });
+
+  it('follows the order of creation, not of ids, and starts again at the oldest after the newest', async () => {
+    site = openSite();
+    const early = processOn(site);
+    const late = processOn(site); // its ids sort after every id of `early`
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await early.commands.execute(CreateTemplate.from({ template: templateInput() }));
+    const ask = async (hf: ReturnType<typeof processOn>) => {
+      const { requestId } = await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 1 }));
+      site.clock.advance({ seconds: 1 });
+      return requestId;
+    };
+    // The oldest request has the greatest id: a rotation that compared ids across creation times would go back to it.
+    const order = [await ask(late), await ask(early), await ask(early), await ask(early)];
+    expect(order[0]! > order[3]!).toBe(true);
+    const runs: string[][] = [];
+    for (let run = 0; run < 3; run++) {
+      const before = site.fake.callsTo('describe').length;
+      expect(await early.commands.execute(Reconcile.from({ limit: 2, ackWindowMs: 0 }))).toMatchObject({ examined: 2, synced: 2 });
+      runs.push(site.fake.callsTo('describe').slice(before).map((c) => c.input.requestId));
+    }
+    expect(runs).toEqual([order.slice(0, 2), order.slice(2, 4), order.slice(0, 2)]);
+  });
+});
+
+describe('Reconcile counts', () => {
+  it('counts a request it synced as closed only once it left pending and in progress', async () => {
+    site = openSite();
+    // A process whose provision call never answers and starts nothing: its request stays pending.
+    const silent: ProviderPort = { provision: () => new Promise<never>(() => undefined), describe: (input) => site.fake.describe(input), terminate: (input) => site.fake.terminate(input), reclaimNotices: () => site.fake.reclaimNotices() };
+    const stuck = processOn(site, silent);
+    await stuck.commands.execute(CreateTemplate.from({ template: templateInput() }));
+    void stuck.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 1 })).catch(() => undefined);
+    const hf = processOn(site);
+    let pending: RequestDto[] = [];
+    await until(() => {
+      void acquires(hf).then((found) => (pending = found));
+      return pending.length === 1;
+    });
+    expect(await hf.commands.execute(Reconcile.from({ ackWindowMs: 0 }))).toMatchObject({ examined: 1, synced: 1, closed: 0 });
+    expect((await acquires(hf))[0]!.status).toBe('pending');
   });
 });

@@ -61,11 +61,6 @@ export function parseRequestId(value: unknown, expectedType?: RequestType, field
   return value as string;
 }
 
-/** The type a request id belongs to (by its prefix); the id must already be valid. */
-export function requestTypeOf(requestId: RequestId): RequestType {
-  return requestId.startsWith('ret-') ? 'return' : 'acquire';
-}
-
 /** Validates a template id (1–64 of `0-9 A-Z a-z - _`); throws VALIDATION_FAILED naming `field`. */
 export function parseTemplateId(value: unknown, field = 'templateId'): TemplateId {
   if (typeof value !== 'string' || !TEMPLATE_ID.test(value)) {

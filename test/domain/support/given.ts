@@ -74,6 +74,12 @@ export function expectFailure(act: () => unknown, code: string): Error & { detai
 }
 
 /** The `path`s of a VALIDATION_FAILED error. */
+/** The subject (`Invalid <subject>: ...`) and the issues of the VALIDATION_FAILED `act` throws. */
+export function refusal(act: () => unknown): { subject: string; issues: { path: string; constraint: string; message: string }[] } {
+  const error = expectFailure(act, 'VALIDATION_FAILED') as unknown as { details: { subject: string }; issues: { path: string; constraint: string; message: string }[] };
+  return { subject: error.details.subject, issues: [...error.issues] };
+}
+
 export function issuePaths(act: () => unknown): string[] {
   const error = expectFailure(act, 'VALIDATION_FAILED') as unknown as { issues: { path: string }[] };
   return error.issues.map((i) => i.path);
