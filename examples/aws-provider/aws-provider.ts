@@ -11,7 +11,7 @@ import type {
   ReclaimNotice,
   TerminateInput,
   TerminateResult,
-} from '../../src/index';
+} from 'hostfactory-kernel';
 import { AwsProviderError, ec2Call } from './errors';
 import { createAutoScalingGroup, detachFromGroups, GROUP_TAG, groupExists, groupName } from './auto-scaling';
 import { ec2Fleets, shortfall, spotFleets, type FleetView } from './fleets';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
-import { parseJsonText } from '../../src/hostfactory/json-text';
+import { parseJsonText } from 'hostfactory-kernel/hostfactory';
 import { AwsProviderError } from './errors';
 
 /** Name of the provider configuration file, beside the templates file. */

@@ -1,4 +1,4 @@
-import type { ProvisionInput, TemplateSnapshot } from '../../src/index';
+import type { ProvisionInput, TemplateSnapshot } from 'hostfactory-kernel';
 import { AwsProviderError } from './errors';
 import { renderUserData } from './user-data';
 

@@ -1,6 +1,6 @@
 import { headers, nanos, type JetStreamClient, type JetStreamManager, type PubAck } from 'nats';
-import type { DomainEvent } from '../../src/index';
-import type { EventLog, StoredEvent } from '../../src/application/storage/index';
+import type { DomainEvent } from 'hostfactory-kernel';
+import type { EventLog, StoredEvent } from 'hostfactory-kernel/storage';
 import { tracedSend } from './tracing';
 
 /** Where a relay remembers the last position it published (and had acknowledged). */

@@ -1,4 +1,4 @@
-import { MACHINE_STATUSES, REQUEST_STATUSES } from '../../src/application/storage/index';
+import { MACHINE_STATUSES, REQUEST_STATUSES } from 'hostfactory-kernel/storage';
 
 /** A JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1). */
 export type JsonSchema = { readonly [keyword: string]: unknown };

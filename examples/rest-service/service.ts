@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { createHostFactory, ImportTemplates, silentLogger, systemClock, type HostFactory, type ImportedTemplate, type Logger, type Storage } from '../../src/index';
-import { FakeProvider } from '../../src/testing/index';
-import type { Instrumentation } from '../../src/otel/index';
+import { createHostFactory, ImportTemplates, silentLogger, systemClock, type HostFactory, type ImportedTemplate, type Logger, type Storage } from 'hostfactory-kernel';
+import { FakeProvider } from 'hostfactory-kernel/testing';
+import type { Instrumentation } from 'hostfactory-kernel/otel';
 import { buildApp, type MutualTlsOptions } from './app';
 import type { AuthOptions } from './auth';
 import type { CallerLimitOptions } from './caller-limits';

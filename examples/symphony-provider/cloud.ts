@@ -3,7 +3,7 @@
  * (`examples/aws-provider`, configured by `awsprov_config.json` beside the templates); any other
  * name keeps the simulated cloud. The AWS code is loaded only when chosen.
  */
-import type { ProviderPort } from '../../src/index';
+import type { ProviderPort } from 'hostfactory-kernel';
 import { createSimulatedCloud } from './simulated-cloud';
 
 /** A provider the host factory calls, plus what to release when the call ends. */

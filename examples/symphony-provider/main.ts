@@ -4,7 +4,7 @@
  * `scripts/` calls it with its operation name; it prints one JSON document on stdout and exits with
  * the operation's status. `node provider.cjs reconcile` (scripts/reconcile.sh) runs one Reconcile for cron.
  */
-import { runHostFactoryOperation } from '../../src/hostfactory/index';
+import { runHostFactoryOperation } from 'hostfactory-kernel/hostfactory';
 import { openHostFactory } from './provider';
 import { runReconcile } from './reconcile';
 import { syncTextSink } from './stdio';

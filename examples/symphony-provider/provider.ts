@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createHostFactory, systemClock, type Clock, type HostFactory, type ReadModelStore } from '../../src/index';
-import { openStateDirectory, parseTemplatesFile, resolveProviderEnvironment, type HostFactoryContext } from '../../src/hostfactory/index';
+import { createHostFactory, systemClock, type Clock, type HostFactory, type ReadModelStore } from 'hostfactory-kernel';
+import { openStateDirectory, parseTemplatesFile, resolveProviderEnvironment, type HostFactoryContext } from 'hostfactory-kernel/hostfactory';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { openCloud } from './cloud';
 import { prepareDatabaseFiles } from './database-files';

@@ -4,8 +4,8 @@
  * is optional in IBM's specification); run this from cron or a systemd timer then, e.g. every minute.
  * Prints the run's counts as one JSON document; exit 0, or 1 with `{ "message" }`.
  */
-import { Reconcile, ValidationError, isKernelError, type HostFactory } from '../../src/index';
-import { formatErrorOutput, HOSTFACTORY_EXIT_CODES, jsonLinesLogger, providerTimeBudget, resolveProviderEnvironment, type TextSink } from '../../src/hostfactory/index';
+import { Reconcile, ValidationError, isKernelError, type HostFactory } from 'hostfactory-kernel';
+import { formatErrorOutput, HOSTFACTORY_EXIT_CODES, jsonLinesLogger, providerTimeBudget, resolveProviderEnvironment, type TextSink } from 'hostfactory-kernel/hostfactory';
 import { openHostFactory } from './provider';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { runProviderContract } from '../../src/testing/vitest';
+import { runProviderContract } from 'hostfactory-kernel/testing/vitest';
 import { createSimulatedCloud, type SimulatedCloud } from './simulated-cloud';
 
 // The example's pretend cloud passes the same port contract as a real adapter, cancelProvision included.

@@ -11,7 +11,7 @@ import type {
   TerminateInput,
   TerminateResult,
   TemplateSnapshot,
-} from '../../src/index';
+} from 'hostfactory-kernel';
 
 /**
  * A pretend cloud for the example provider. Its state lives in SQLite tables next to the host
