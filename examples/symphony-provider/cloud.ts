@@ -4,6 +4,7 @@
  * name keeps the simulated cloud. The AWS code is loaded only when chosen.
  */
 import type { ProviderPort } from 'hostfactory-kernel';
+import { loadAwsProviderConfig } from '../aws-provider/config-file';
 import { createSimulatedCloud } from './simulated-cloud';
 
 /** A provider the host factory calls, plus what to release when the call ends. */
@@ -18,8 +19,12 @@ export async function openCloud(
   simulator: { readonly now: () => number; readonly answerDelayMs: number; readonly nativeBinding?: string },
 ): Promise<SelectedCloud> {
   if (name === 'aws') {
+    // The configuration file first, then the adapter: the code reached only through this import stays
+    // out of every other call's start-up (it must not reach an entry point of the library the rest
+    // does not use: esbuild would then bundle the whole of class-validator, typedi and class-transformer).
+    const config = loadAwsProviderConfig(confdir);
     const { openAwsProvider } = await import('../aws-provider/index');
-    return openAwsProvider(confdir);
+    return openAwsProvider(config);
   }
   return createSimulatedCloud({ filename, ...simulator, ...(env.SIM_HANG_ON_TEMPLATE ? { hangOnTemplate: env.SIM_HANG_ON_TEMPLATE } : {}) });
 }

@@ -1,5 +1,5 @@
 import type { ContainerInstance } from 'typedi';
-import { randomIds, systemClock, type Clock, type IdGenerator } from '../domain';
+import { randomIds, systemClock, type Clock, type IdGenerator } from '../domain/shared/ports';
 import { buildKernel, type KernelOrigin } from '../kernel/kernel';
 import {
   KernelError,
@@ -22,7 +22,7 @@ import { Projector, type ProjectionLag } from './read-models/projector';
 import { createReconciler, type Reconciler } from './reconcile/reconciler';
 import { DEFAULT_PROJECTIONS, type Projection } from './read-models/projections';
 import { RUNTIME, type Runtime } from './runtime';
-import type { Storage } from './storage/storage';
+import type { Storage } from '../storage/storage';
 import type { HostFactoryLimits } from './tokens';
 
 /** Options of {@link createHostFactory}: the two required ports and optional overrides. */

@@ -1,4 +1,4 @@
-import type { RequestLimits } from '../domain';
+import type { RequestLimits } from '../domain/request/request-state';
 
 /** Limits a host factory applies; every field has a default. */
 export interface HostFactoryLimits extends RequestLimits {

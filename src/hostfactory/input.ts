@@ -1,12 +1,11 @@
-import {
-  GetReturnRequests,
-  ImportTemplates,
-  ListTemplates,
-  MAX_TEMPLATES_PER_DOCUMENT,
-  RequestMachines,
-  RequestReturnMachines,
-} from '../application';
-import { checkText, codePointLength, collectRequestAccount, MAX_TEMPLATE_CAPACITY, parseTemplateDefinition, TEXT_LIMITS, textProblem } from '../domain';
+import { GetReturnRequests } from '../application/requests/request.queries';
+import { ImportTemplates } from '../application/templates/template.commands';
+import { ListTemplates } from '../application/templates/template.queries';
+import { MAX_TEMPLATES_PER_DOCUMENT } from '../application/templates/templates-document';
+import { RequestMachines, RequestReturnMachines } from '../application/requests/request.commands';
+import { checkText, codePointLength, TEXT_LIMITS, textProblem } from '../domain/shared/text';
+import { collectRequestAccount } from '../domain/request/request-input';
+import { MAX_TEMPLATE_CAPACITY, parseTemplateDefinition } from '../domain/template/template-definition';
 import { Issues } from '../domain/shared/validation';
 import { isKernelError, ValidationError } from '../kernel';
 import { isRecord, joinPath, movedPaths, pathUnder, underPath } from '../kernel/issue-paths';

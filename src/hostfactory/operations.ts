@@ -1,4 +1,8 @@
-import { GetRequestStatus, Reconcile, SyncReclaimNotices, SyncRequest, type HostFactory, type RequestStatusDto } from '../application';
+import { GetRequestStatus } from '../application/requests/request.queries';
+import { Reconcile } from '../application/reconcile/reconcile.command';
+import { SyncReclaimNotices, SyncRequest } from '../application/requests/request.commands';
+import { type HostFactory } from '../application/host-factory';
+import { type RequestStatusDto } from '../application/read-models/request.dto';
 import { isKernelError, type Logger } from '../kernel';
 import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
 import {

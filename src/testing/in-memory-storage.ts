@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../application/storage/event-log';
-import type { Storage } from '../application/storage/storage';
+import type { StoredEvent } from '../storage/event-log';
+import type { Storage } from '../storage/storage';
 import { InMemoryEventLog } from './in-memory/event-log';
 import { InMemoryReadModelStore } from './in-memory/read-model-store';
 import { createAggregateTables } from './in-memory/repositories';

@@ -1,6 +1,6 @@
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Query } from '../../kernel';
-import type { ReadModelFilter, ReadModelStore } from '../storage/read-model-store';
+import type { ReadModelFilter, ReadModelStore } from '../../storage/read-model-store';
 import { fromPlain } from './dto';
 import { Page } from './page';
 

@@ -18,7 +18,8 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { REQUEST_STATUSES, type RequestStatus, type RequestUserData } from '../../domain';
+import { REQUEST_STATUSES, type RequestStatus } from '../../domain/request/request-status';
+import { type RequestUserData } from '../../domain/request/request-input';
 import { Command } from '../../kernel';
 import type { RequestDto } from '../read-models/request.dto';
 import { StorableText } from '../storable-text';

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../domain';
+import type { DomainEvent } from '../domain/shared/domain-event';
 
 /** A committed event and its position in the log (1, 2, 3, … in commit order, never reused). */
 export interface StoredEvent {
