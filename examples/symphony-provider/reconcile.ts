@@ -10,7 +10,7 @@ import { openHostFactory } from './provider';
 
 /**
  * Runs one Reconcile of at most `RECONCILE_LIMIT` requests; never throws. Unset, empty or blank
- * (`RECONCILE_LIMIT=` in a crontab) means the default, 50; anything but a whole number >= 1 fails the run
+ * (`RECONCILE_LIMIT=` in a crontab) means `Reconcile`'s default (`DEFAULT_RECONCILE_LIMIT`); anything but a whole number >= 1 fails the run
  * with a message naming the variable.
  */
 export async function runReconcile(env: Readonly<Record<string, string | undefined>>, stdout: TextSink, stderr: TextSink): Promise<number> {

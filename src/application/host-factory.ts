@@ -23,7 +23,7 @@ import { createReconciler, type Reconciler } from './reconcile/reconciler';
 import { DEFAULT_PROJECTIONS, type Projection } from './read-models/projections';
 import { RUNTIME, type Runtime } from './runtime';
 import type { Storage } from '../storage/storage';
-import type { HostFactoryLimits } from './tokens';
+import { DEFAULT_HOST_FACTORY_LIMITS, type HostFactoryLimits } from './tokens';
 
 /** Options of {@link createHostFactory}: the two required ports and optional overrides. */
 export interface HostFactoryOptions {
@@ -99,14 +99,6 @@ export interface HostFactory {
 /** Longest `limits.releaseWindowMs` accepted (seven days). */
 const MAX_RELEASE_WINDOW_MS = 7 * 86_400_000;
 
-const DEFAULT_LIMITS: Required<HostFactoryLimits> = Object.freeze({
-  maxPerRequest: 100,
-  providerTimeoutMs: 30_000,
-  maxMachinesPerReturn: 1000,
-  ackWindowMs: 900_000,
-  releaseWindowMs: 1_800_000,
-});
-
 /**
  * Wires the host-factory use cases on a host's storage and provider adapters, in a kernel of their
  * own. Throws `INVALID_CONFIGURATION` naming the port when a required one is missing or incomplete.
@@ -121,7 +113,7 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits = { ...DEFAULT_HOST_FACTORY_LIMITS, ...options.limits };
 
   const middleware: Middleware[] = [
     readYourWrites(logger, options.catchUpBeforeQueries !== false),

@@ -23,6 +23,7 @@ import {
   formatRequestReturnMachinesOutput,
   formatRequestStatusEntry,
 } from './output';
+import { DEFAULT_PROVIDER_TIME_BUDGET } from './provider-directories';
 import type { HostFactoryProduct } from './provider-environment';
 import type {
   ErrorOutput,
@@ -57,7 +58,7 @@ export interface HostFactoryApiOptions {
   /**
    * The `Reconcile` run each getReturnRequests makes (Symphony calls it periodically): at most `limit`
    * requests, starting none after `budgetMs`. `false` turns it off (run `Reconcile` elsewhere then).
-   * Default `{ limit: 25, budgetMs: 10000 }`.
+   * Default: `Reconcile`'s own `limit` and `DEFAULT_PROVIDER_TIME_BUDGET.reconcileBudgetMs`.
    */
   readonly reconcile?: false | { readonly limit?: number; readonly budgetMs?: number };
   /**
@@ -102,7 +103,8 @@ export function runParsedOperation(operations: ParsedOperations, parsed: ParsedO
   return (operations[parsed.operation] as (input: ParsedOperation['input']) => Promise<OperationResult<unknown>>)(parsed.input);
 }
 
-const DEFAULT_API_RECONCILE = { limit: 25, budgetMs: 10_000 };
+/** getReturnRequests' Reconcile: the command's default limit, and the Symphony layer's time budget for it. */
+const DEFAULT_API_RECONCILE = { budgetMs: DEFAULT_PROVIDER_TIME_BUDGET.reconcileBudgetMs };
 
 /** The five operations over a host factory's buses, on parsed input. */
 export function parsedOperations(hostFactory: Pick<HostFactory, 'commands' | 'queries'>, options: HostFactoryApiOptions, logger: Logger): ParsedOperations {

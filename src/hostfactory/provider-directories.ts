@@ -1,4 +1,5 @@
 import { accessSync, constants, lstatSync, mkdirSync } from 'node:fs';
+import { DEFAULT_HOST_FACTORY_LIMITS } from '../application/tokens';
 import { ProviderEnvironmentError, type ProviderEnvironment } from './provider-environment';
 
 /**
@@ -44,8 +45,11 @@ export interface ProviderTimeBudget {
   readonly reconcileBudgetMs: number;
 }
 
-/** The defaults when the product sets no action timeout: the library's own. */
-export const DEFAULT_PROVIDER_TIME_BUDGET: ProviderTimeBudget = Object.freeze({ providerTimeoutMs: 30_000, reconcileBudgetMs: 10_000 });
+/**
+ * The defaults when the product sets no action timeout: the host factory's own provider call timeout
+ * and a 10 s budget for the Reconcile each getReturnRequests runs (its one source; docs/use-cases.md, "Defaults").
+ */
+export const DEFAULT_PROVIDER_TIME_BUDGET: ProviderTimeBudget = Object.freeze({ providerTimeoutMs: DEFAULT_HOST_FACTORY_LIMITS.providerTimeoutMs, reconcileBudgetMs: 10_000 });
 
 /**
  * Fits the provider call timeout and the reconcile budget inside the product's action timeout
