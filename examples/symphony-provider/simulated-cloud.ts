@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { REQUEST_TAG } from '../aws-provider/tags';
 import type {
   CancelProvisionInput,
   CancelProvisionResult,
@@ -110,7 +111,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     const template = input.template;
     const config = template.providerConfig;
     const resourceId = `fleet-${input.requestId.slice(4, 12)}`;
-    const tags = { ...template.instanceTags, ...input.tags, 'hostfactory:request': input.requestId };
+    const tags = { ...template.instanceTags, ...input.tags, [REQUEST_TAG]: input.requestId };
     db.prepare('INSERT INTO sim_requests (request_id, template_id, resource_id, tags, created_at) VALUES (?, ?, ?, ?, ?)').run(
       input.requestId, template.templateId, resourceId, JSON.stringify(tags), at,
     );
