@@ -73,6 +73,18 @@ describe('the examples', () => {
   });
 });
 
+describe('the package names under vitest', () => {
+  it('run the same modules as the library’s own tests: one copy of each class and of its metadata', async () => {
+    const pairs = await Promise.all([
+      Promise.all([import('hostfactory-kernel'), import('../../src/index')]),
+      Promise.all([import('hostfactory-kernel/storage'), import('../../src/storage/index')]),
+      Promise.all([import('hostfactory-kernel/testing'), import('../../src/testing/index')]),
+      Promise.all([import('hostfactory-kernel/hostfactory'), import('../../src/hostfactory/index')]),
+    ]);
+    for (const [byName, byPath] of pairs) expect(byName).toBe(byPath);
+  });
+});
+
 describe('scripts/example-imports.mjs (converts an example written against ../../src)', () => {
   const file = join(EXAMPLES, 'some-adapter', 'test', 'adapter.test.ts');
 
