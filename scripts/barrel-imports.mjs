@@ -7,10 +7,11 @@
 //   node scripts/barrel-imports.mjs FILE...     # only these files
 //
 // A name no file of that folder defines is left as it was and reported (exit code 1).
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { rewriteFiles } from './rewrite-files.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BARRELS = { 'src/domain': 'src/domain', 'src/application': 'src/application' };
@@ -74,21 +75,5 @@ export function convertText(text, file) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const files = process.argv.length > 2 ? process.argv.slice(2).map((f) => resolve(f)) : ['src', 'test', 'examples', 'bench'].flatMap((d) => [...tsFiles(join(ROOT, d))]);
-  let changed = 0;
-  let failed = false;
-  for (const file of files) {
-    const before = readFileSync(file, 'utf8');
-    const { text, unresolved } = convertText(before, file);
-    if (text !== before) {
-      writeFileSync(file, text);
-      changed++;
-    }
-    for (const u of unresolved) {
-      failed = true;
-      console.error(`${relative(ROOT, file)}: no file defines ${u}`);
-    }
-  }
-  console.log(`barrel-imports: ${changed} file(s) rewritten`);
-  process.exitCode = failed ? 1 : 0;
+  rewriteFiles(ROOT, 'barrel-imports', () => ['src', 'test', 'examples', 'bench'].flatMap((d) => [...tsFiles(join(ROOT, d))]), convertText, 'no file defines');
 }

@@ -9,9 +9,10 @@
 // of any other source file is split by name over the entry points that export each name
 // (test/package/public-names.json, the root first); a name no entry exports is left as it was and
 // reported, and the command exits with 1 (make the name public or rewrite the example).
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rewriteFiles } from './rewrite-files.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGE = 'hostfactory-kernel';
@@ -99,21 +100,5 @@ function* exampleFiles(dir) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const files = process.argv.length > 2 ? process.argv.slice(2).map((f) => resolve(f)) : [...exampleFiles(join(ROOT, 'examples'))];
-  let changed = 0;
-  let failed = false;
-  for (const file of files) {
-    const before = readFileSync(file, 'utf8');
-    const { text, unresolved } = convertText(before, file);
-    if (text !== before) {
-      writeFileSync(file, text);
-      changed++;
-    }
-    for (const u of unresolved) {
-      failed = true;
-      console.error(`${relative(ROOT, file)}: not public, left as is: ${u}`);
-    }
-  }
-  console.log(`example-imports: ${changed} file(s) rewritten`);
-  process.exitCode = failed ? 1 : 0;
+  rewriteFiles(ROOT, 'example-imports', () => [...exampleFiles(join(ROOT, 'examples'))], convertText, 'not public, left as is:');
 }
