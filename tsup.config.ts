@@ -14,7 +14,7 @@ export default defineConfig({
     'testing/index': 'src/testing/index.ts',
     'testing/vitest': 'src/testing/vitest.ts',
     'hostfactory/index': 'src/hostfactory/index.ts',
-    'storage/index': 'src/application/storage/index.ts',
+    'storage/index': 'src/storage/index.ts',
     'otel/index': 'src/otel/index.ts',
     'processors/index': 'src/application/processors/index.ts',
     'providers/index': 'src/providers/index.ts',

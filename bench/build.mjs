@@ -1,18 +1,17 @@
 // Bundles the SQLite storage example (TypeScript) for the benches into bench/.build/ (gitignored).
-// The adapter's imports of the library (`../../src/index`) are pointed at the BUILT package
-// (`dist/index.js`), so the benches run one copy of the library: the one users install.
+// The adapter imports the library by name (`hostfactory-kernel`, `hostfactory-kernel/storage`, ...),
+// as a host does; those imports stay imports of the BUILT package (Node resolves the package's own
+// name to `dist/` through its `exports`), so the benches run one copy of the library: the one users install.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Points an example's imports of the library's entry points (`src/…/index`) at the built package in `dist`. */
+/** Leaves the examples' imports of the package's entry points to Node (the built package in `dist`). */
 const libraryFromDist = {
   name: 'library-from-dist',
   setup(b) {
-    b.onResolve({ filter: /\/src\/index$/ }, () => ({ path: '../../dist/index.js', external: true }));
-    b.onResolve({ filter: /\/src\/application\/storage\/index$/ }, () => ({ path: '../../dist/storage/index.js', external: true }));
-    b.onResolve({ filter: /\/src\/testing\/index$/ }, () => ({ path: '../../dist/testing/index.js', external: true }));
+    b.onResolve({ filter: /^hostfactory-kernel(\/|$)/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 

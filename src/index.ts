@@ -75,7 +75,7 @@ export type {
 export { createHostFactory } from './application/host-factory';
 export type { HostFactory, HostFactoryOptions } from './application/host-factory';
 export type { HostFactoryLimits } from './application/tokens';
-export type { Storage } from './application/storage/storage';
+export type { Storage } from './storage/storage';
 export type {
   ProviderPort,
   ProviderMachine,
@@ -90,7 +90,7 @@ export type {
 } from './application/provider/provider.port';
 export type { Projection } from './application/read-models/projections';
 export type { ProjectionLag } from './application/read-models/projector';
-export type { ReadModelStore, ReadModelDocument } from './application/storage/read-model-store';
+export type { ReadModelStore, ReadModelDocument } from './storage/read-model-store';
 export { systemClock, randomIds } from './domain/shared/ports';
 export type { Clock, IdGenerator } from './domain/shared/ports';
 export type { RequestType, RequestId, TemplateId, MachineId } from './domain/shared/ids';

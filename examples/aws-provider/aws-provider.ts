@@ -12,8 +12,8 @@ import type {
   TerminateInput,
   TerminateResult,
   TemplateSnapshot,
-} from '../../src/index';
-import { KernelError } from '../../src/index';
+} from 'hostfactory-kernel';
+import { KernelError } from 'hostfactory-kernel';
 import { AwsProviderError, ec2Call } from './errors';
 import { createAutoScalingGroup, detachFromGroups, GROUP_TAG, groupExists, groupName } from './auto-scaling';
 import { ec2Fleets, shortfall, spotFleets, type FleetView } from './fleets';

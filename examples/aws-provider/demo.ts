@@ -2,7 +2,10 @@
  * `npm run demo:aws`: the whole Symphony cycle on EC2 — moto_server started here, a VPC, subnet,
  * security group and AMI prepared in it, then the example provider's five scripts, one process per
  * call with HF_PROVIDER_NAME=aws, exactly as `npm run demo` drives the simulator. Prints each
- * document (unless --quiet) and the same summary, checks EC2 at the end, and stops moto.
+ * document (unless --quiet) and the same summary, checks EC2 at the end, and stops moto. The
+ * provider's state (SQLite, logs, inputs) is in a new temporary directory, removed at the end unless
+ * `--keep`; EC2's is in moto's memory, gone when moto stops. Progress lines rewrite themselves on a
+ * terminal; piped or redirected, each is a line of its own.
  */
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { join } from 'node:path';
@@ -15,6 +18,15 @@ import { REQUEST_TAG } from './tags';
 interface WireRequest { requestId: string; status: string; machines: { name: string; result: string; status: string }[] }
 
 const quiet = process.argv.includes('--quiet');
+const keep = process.argv.includes('--keep');
+let shown = '';
+
+/** One progress line: rewritten in place on a terminal; otherwise printed as a line when it changes. */
+function progress(line: string, done: boolean): void {
+  if (process.stdout.isTTY) process.stdout.write(`\r  ${line}          ${done ? '\n' : ''}`);
+  else if (line.replace(/poll \d+, /, '') !== shown || done) process.stdout.write(`  ${line}\n`);
+  shown = line.replace(/poll \d+, /, '');
+}
 const started = Date.now();
 let calls = 0;
 
@@ -40,9 +52,9 @@ async function poll(driver: SymphonyDriver, requestId: string, label: string): P
     const counts = new Map<string, number>();
     for (const m of entry.machines) counts.set(m.result, (counts.get(m.result) ?? 0) + 1);
     const summary = [...counts].map(([k, v]) => `${v} ${k}`).join(', ') || 'no machines yet';
-    process.stdout.write(`\r  ${label}: poll ${attempt}, status ${entry.status} (${summary})          `);
-    if (entry.status !== 'running') {
-      process.stdout.write('\n');
+    const done = entry.status !== 'running';
+    progress(`${label}: poll ${attempt}, status ${entry.status} (${summary})`, done);
+    if (done) {
       show(`getRequestStatus ${requestId}`, result.document, result.exitCode);
       return entry;
     }
@@ -62,6 +74,7 @@ async function main(): Promise<void> {
     console.log(`hostfactory-kernel AWS demo: moto_server at ${server.endpoint}, ${network.vpcId}, subnets ${network.subnetIds.join(' ')}, ${network.securityGroupId}, ${network.imageId}`);
     const { ids, file } = symphonyTemplates(network);
     driver = awsDriver(join(process.cwd(), 'examples', 'symphony-provider', 'scripts'), server.endpoint, file);
+    console.log(`state in ${driver.root} (SQLite in work/, logs in logs/); ${keep ? 'kept at the end (--keep)' : 'removed at the end (--keep keeps it)'}; EC2's in moto's memory`);
     const templates = await call(driver, 'getAvailableTemplates', 'getAvailableTemplates', {});
     const templateId = ids.RunInstances!;
     const requested = await call(driver, `requestMachines: 3 × ${templateId}`, 'requestMachines', { template: { templateId, machineCount: 3 } });
@@ -85,7 +98,8 @@ async function main(): Promise<void> {
     console.log(`provider calls        ${calls} processes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (released.status !== 'complete' || hosts.length !== 3 || running !== 0) process.exitCode = 1;
   } finally {
-    driver?.dispose();
+    if (keep && driver !== undefined) console.log(`kept ${driver.root}`);
+    else driver?.dispose();
     client.destroy();
     await server.stop();
   }

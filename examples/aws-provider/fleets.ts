@@ -9,7 +9,7 @@ import {
   type FleetLaunchTemplateConfigRequest,
   type FleetLaunchTemplateOverridesRequest,
 } from '@aws-sdk/client-ec2';
-import type { ProviderMachine } from '../../src/index';
+import type { ProviderMachine } from 'hostfactory-kernel';
 import { AwsProviderError, ec2Call } from './errors';
 import { REQUEST_TAG, tagMap, UNITS_TAG } from './tags';
 

@@ -3,17 +3,20 @@
  * configured by the SDK's standard chain and `awsprov_config.json`. See docs/aws-provider.md.
  */
 import { AwsEc2Provider } from './aws-provider';
-import { createAutoScalingClient, createEc2Client, loadAwsProviderConfig } from './config';
+import { createAutoScalingClient, createEc2Client } from './config';
+import type { AwsProviderConfig } from './config-file';
 
 export { AwsEc2Provider, SPOT_NOTICE_SECONDS, type AwsEc2ProviderOptions } from './aws-provider';
-export { AWS_CONFIG_FILE, createAutoScalingClient, createEc2Client, loadAwsProviderConfig, parseAwsProviderConfig, type AwsProviderConfig } from './config';
+// Reading `awsprov_config.json` (`loadAwsProviderConfig`, `parseAwsProviderConfig`) is in './config-file',
+// kept apart from the SDK so a caller can read the file before it loads the SDK.
+export { createAutoScalingClient, createEc2Client } from './config';
+export type { AwsProviderConfig } from './config-file';
 export { AwsProviderError, type AwsProviderErrorCode } from './errors';
 export { launchSettings, type LaunchSettings, type ProviderApi } from './launch-settings';
 export { clientToken, REQUEST_TAG, RETURN_TAG, TEMPLATE_TAG, UNITS_TAG } from './tags';
 
-/** The provider for a Symphony configuration directory, with `close()` to release the SDK client. */
-export function openAwsProvider(confdir: string): AwsEc2Provider & { close(): void } {
-  const config = loadAwsProviderConfig(confdir);
+/** The provider for a Symphony configuration directory's `awsprov_config.json` (`loadAwsProviderConfig`), with `close()` to release the SDK clients. */
+export function openAwsProvider(config: AwsProviderConfig): AwsEc2Provider & { close(): void } {
   const client = createEc2Client(config);
   const autoScaling = createAutoScalingClient(config);
   const provider = new AwsEc2Provider(client, {

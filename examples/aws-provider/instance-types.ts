@@ -5,7 +5,7 @@
  */
 import { DescribeInstanceTypesCommand, type EC2Client, type InstanceTypeInfo } from '@aws-sdk/client-ec2';
 import { LRUCache } from 'lru-cache';
-import type { InstanceTypeCatalogue, InstanceTypeFacts } from '../../src/hostfactory/index';
+import type { InstanceTypeCatalogue, InstanceTypeFacts } from 'hostfactory-kernel/hostfactory';
 import { ec2Call } from './errors';
 
 /** Options of {@link ec2InstanceTypeCatalogue}. */

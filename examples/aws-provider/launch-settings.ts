@@ -1,4 +1,4 @@
-import type { ProvisionInput, TemplateSnapshot } from '../../src/index';
+import type { ProvisionInput, TemplateSnapshot } from 'hostfactory-kernel';
 import { AwsProviderError } from './errors';
 import { MAX_TOPUP_ATTEMPTS } from './top-up';
 import { renderUserData } from './user-data';

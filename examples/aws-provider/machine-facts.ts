@@ -1,5 +1,5 @@
 import type { Instance } from '@aws-sdk/client-ec2';
-import type { MachineStatus, ProviderMachine } from '../../src/index';
+import type { MachineStatus, ProviderMachine } from 'hostfactory-kernel';
 import { tagMap } from './tags';
 
 /** EC2 state reasons of an instance that never came up: the launch failed, it was not stopped by anyone. */

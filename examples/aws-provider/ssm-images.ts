@@ -7,8 +7,9 @@
  */
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { LRUCache } from 'lru-cache';
-import { ImageResolutionError, type ImageResolver } from '../../src/hostfactory/index';
-import { clientSettings, type AwsProviderConfig } from './config';
+import { ImageResolutionError, type ImageResolver } from 'hostfactory-kernel/hostfactory';
+import { clientSettings } from './config';
+import { type AwsProviderConfig } from './config-file';
 import { ec2ErrorCode } from './errors';
 
 /** Options of {@link ssmImageResolver}. */

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { TemplateInput } from '../../src/index';
+import type { TemplateInput } from 'hostfactory-kernel';
 import { SymphonyDriver } from '../symphony-provider/driver';
 import type { MotoNetwork } from './moto-server';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Tag } from '@aws-sdk/client-ec2';
 
-/** Tag naming the acquire request an instance or fleet belongs to (the adapter finds machines by it). */
+/** Tag naming the acquire request an instance or fleet belongs to (the adapter finds machines by it; the example's simulated cloud tags its machines with it too). */
 export const REQUEST_TAG = 'hostfactory:request-id';
 /** Tag naming the template the machines were made from. */
 export const TEMPLATE_TAG = 'hostfactory:template-id';

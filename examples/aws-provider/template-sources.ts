@@ -4,8 +4,9 @@
  * and the instance-type catalogue. One set per configuration directory and process, so every host
  * factory of a long-running process shares one bounded cache.
  */
-import { aliasImageResolver, type ImageResolver, type InstanceTypeCatalogue } from '../../src/hostfactory/index';
-import { createEc2Client, loadAwsProviderConfig } from './config';
+import { aliasImageResolver, type ImageResolver, type InstanceTypeCatalogue } from 'hostfactory-kernel/hostfactory';
+import { createEc2Client } from './config';
+import { loadAwsProviderConfig } from './config-file';
 import { ec2InstanceTypeCatalogue } from './instance-types';
 import { createSsmClient, ssmImageResolver } from './ssm-images';
 

@@ -1,5 +1,5 @@
 import { CreateFleetCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import type { ProviderMachine } from '../../src/index';
+import type { ProviderMachine } from 'hostfactory-kernel';
 import { ec2Call } from './errors';
 import { deliveredUnits, type FleetView, unfulfilledSlots } from './fleets';
 import { clientToken, tagList, UNITS_TAG } from './tags';

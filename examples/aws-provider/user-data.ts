@@ -17,7 +17,7 @@
  * line (`#!...`) or before it. Every value is
  * single-quoted (a `'` in it is written `'\''`), so no value is ever run as code.
  */
-import type { ProvisionInput } from '../../src/index';
+import type { ProvisionInput } from 'hostfactory-kernel';
 import { AwsProviderError } from './errors';
 
 /** EC2's limit on user data, before base64. */

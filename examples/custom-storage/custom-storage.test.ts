@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CreateTemplate, UpdateTemplate } from '../../src/application';
-import { createInMemoryStorage, createTestHostFactory } from '../../src/testing';
-import { runStorageContract } from '../../src/testing/vitest';
+import { CreateTemplate, UpdateTemplate } from 'hostfactory-kernel';
+import { createInMemoryStorage, createTestHostFactory } from 'hostfactory-kernel/testing';
+import { runStorageContract } from 'hostfactory-kernel/testing/vitest';
 import { withEventJournal, type JournaledStorage } from './journaled-storage';
 
 const dir = mkdtempSync(join(tmpdir(), 'custom-storage-'));

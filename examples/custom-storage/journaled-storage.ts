@@ -2,8 +2,9 @@
 // JSON-lines journal file (an audit trail a host can ship elsewhere). Hosts import from the package
 // ('hostfactory-kernel', 'hostfactory-kernel/testing'); this example imports the sources so it runs unbuilt.
 import { appendFileSync, readFileSync } from 'node:fs';
-import type { DomainEvent } from '../../src/domain';
-import type { Storage, Transaction } from '../../src/application';
+import type { DomainEvent } from 'hostfactory-kernel';
+import type { Storage } from 'hostfactory-kernel';
+import type { Transaction } from 'hostfactory-kernel/storage';
 
 /** A Storage that journals committed events to `file`, one JSON object per line. */
 export interface JournaledStorage extends Storage {

@@ -1,6 +1,6 @@
 import { headers, nanos, type JetStreamClient, type JetStreamManager, type PubAck } from 'nats';
-import type { DomainEvent } from '../../src/index';
-import { readStoredEvents, type EventLog, type StoredEvent } from '../../src/application/storage/index';
+import type { DomainEvent } from 'hostfactory-kernel';
+import { readStoredEvents, type EventLog, type StoredEvent } from 'hostfactory-kernel/storage';
 import { tracedSend } from './tracing';
 
 /** Where a relay remembers the last position it published (and had acknowledged). */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { AckPolicy, DeliverPolicy, nanos, type JetStreamClient, type JetStreamManager, type JsMsg } from 'nats';
-import { readStoredEvent, type StoredEvent } from '../../src/application/storage/index';
+import { readStoredEvent, type StoredEvent } from 'hostfactory-kernel/storage';
 import { tracedProcess } from './tracing';
 
 /** What a {@link RequestStatusConsumer} did with one message. */

@@ -1,7 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { MsgHdrs } from 'nats';
-import type { StoredEvent } from '../../src/application/storage/index';
-import { carrierOf, carrierOfEvent, contextFromCarrier } from '../../src/otel/index';
+import type { StoredEvent } from 'hostfactory-kernel/storage';
+import { carrierOf, carrierOfEvent, contextFromCarrier } from 'hostfactory-kernel/otel';
 
 // Spans follow what the OpenTelemetry messaging conventions ask of a broker client: a PRODUCER
 // `send <subject>` span continuing the event's stored trace, its context in a W3C `traceparent`

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import { ValidationError, type DomainEvent, type ValidationIssue } from '../../src/index';
-import { type EventLog, type StoredEvent } from '../../src/application/storage/index';
+import { ValidationError, type DomainEvent, type ValidationIssue } from 'hostfactory-kernel';
+import { type EventLog, type StoredEvent } from 'hostfactory-kernel/storage';
 import { literal, lockKey, type SchemaTables } from './sql';
 
 /**

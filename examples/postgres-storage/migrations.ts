@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { KernelError } from '../../src/index';
+import { KernelError } from 'hostfactory-kernel';
 import { equalitySql, INDEXED_FIELDS } from './read-model-sql';
 import { literal, lockKey, type SchemaTables } from './sql';
 

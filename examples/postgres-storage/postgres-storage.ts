@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Storage } from '../../src/index';
+import type { Storage } from 'hostfactory-kernel';
 import { PostgresEventLog } from './event-log';
 import { migrate } from './migrations';
 import { PostgresReadModelStore, type ReadModelStoreOptions } from './read-model-store';

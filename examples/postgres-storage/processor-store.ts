@@ -9,7 +9,7 @@ import {
   type ProcessorState,
   type ProcessorStore,
   type Transaction,
-} from '../../src/application/storage/index';
+} from 'hostfactory-kernel/storage';
 import type { SchemaTables } from './sql';
 import type { PostgresTransaction, PostgresUnitOfWork } from './unit-of-work';
 

@@ -1,5 +1,5 @@
-import { checkReadModelQuery, type ReadModelFilter, type ReadModelQuery } from '../../src/application/storage/index';
-import { ValidationError, type ValidationIssue } from '../../src/index';
+import { checkReadModelQuery, type ReadModelFilter, type ReadModelQuery } from 'hostfactory-kernel/storage';
+import { ValidationError, type ValidationIssue } from 'hostfactory-kernel';
 import { literal } from './sql';
 
 /** The fields the library filters on; the first migration indexes each of them. */

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { type ReadModelDocument, type ReadModelStore } from '../../src/index';
-import { checkDistinctIds, checkDocumentId, type ReadModelPage, type ReadModelQuery } from '../../src/application/storage/index';
+import { type ReadModelDocument, type ReadModelStore } from 'hostfactory-kernel';
+import { checkDistinctIds, checkDocumentId, type ReadModelPage, type ReadModelQuery } from 'hostfactory-kernel/storage';
 import { querySql } from './read-model-sql';
 import type { SchemaTables } from './sql';
 

@@ -1,6 +1,6 @@
 import type { QueryResult, QueryResultRow } from 'pg';
-import { checkDistinctIds, checkExpectedVersion, checkFinderLimit, checkSave, MACHINE_STATUSES, Machine, Request, Template, type AggregateType, type MachineRepository, type MachineSnapshot, type RequestRepository, type RequestSnapshot, type TemplateRepository } from '../../src/application/storage/index';
-import { ConcurrencyConflictError, KernelError, ValidationError, type TemplateSnapshot } from '../../src/index';
+import { checkDistinctIds, checkExpectedVersion, checkFinderLimit, checkSave, MACHINE_STATUSES, Machine, Request, Template, type AggregateType, type MachineRepository, type MachineSnapshot, type RequestRepository, type RequestSnapshot, type TemplateRepository } from 'hostfactory-kernel/storage';
+import { ConcurrencyConflictError, KernelError, ValidationError, type TemplateSnapshot } from 'hostfactory-kernel';
 import { constraintOf, sqlState, type SchemaTables } from './sql';
 
 /** What the repositories of one transaction share: its statement runner, a use guard and the ids it wrote. */

@@ -1,4 +1,4 @@
-import { KernelError } from '../../src/index';
+import { KernelError } from 'hostfactory-kernel';
 
 /** The fully qualified, quoted names of the adapter's tables in one schema. */
 export interface SchemaTables {

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
-import { KernelError, ValidationError, type DomainEvent } from '../../src/index';
-import { type Transaction, type UnitOfWork } from '../../src/application/storage/index';
+import { KernelError, ValidationError, type DomainEvent } from 'hostfactory-kernel';
+import { type Transaction, type UnitOfWork } from 'hostfactory-kernel/storage';
 import { appendCommitOrdered } from './event-log';
 import { machineRepository, requestRepository, templateRepository, type TransactionScope } from './repositories';
 import { literal, lockKey, sqlState, type SchemaTables } from './sql';

@@ -3,7 +3,7 @@
  * is a recorded incident (record-incidents.ts), and each line below is its regression test.
  */
 import { join } from 'node:path';
-import { replayTest } from '../../src/testing/vitest';
+import { replayTest } from 'hostfactory-kernel/testing/vitest';
 
 const scenario = (name: string) => join(__dirname, `${name}.yaml`);
 

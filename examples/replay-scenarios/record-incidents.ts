@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createCallRecorder, createHostFactoryApi, parseTemplatesFile, readRecording, type CallRecorder, type HostFactoryApi, type RecordedCall } from '../../src/hostfactory/index';
-import { createInMemoryStorage, createTestHostFactory, FakeProvider, ManualClock, sequentialIds, toScenarioFile, type TestHostFactory } from '../../src/testing/index';
-import type { Storage } from '../../src/application/storage/index';
+import { createCallRecorder, createHostFactoryApi, parseTemplatesFile, readRecording, type CallRecorder, type HostFactoryApi, type RecordedCall } from 'hostfactory-kernel/hostfactory';
+import { createInMemoryStorage, createTestHostFactory, FakeProvider, ManualClock, sequentialIds, toScenarioFile, type TestHostFactory } from 'hostfactory-kernel/testing';
+import type { Storage } from 'hostfactory-kernel/storage';
 
 const here = __dirname.endsWith('replay-scenarios') ? __dirname : join(process.cwd(), 'examples', 'replay-scenarios');
 const templates = JSON.parse(readFileSync(join(here, '..', 'symphony-provider', 'sample', 'simprov_templates.json'), 'utf8')) as unknown;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { KernelError, type DispatchContext, type Logger } from '../../src/index';
+import { KernelError, type DispatchContext, type Logger } from 'hostfactory-kernel';
 import { AuthenticationError, KeySetUnavailableError, type Principal, type TokenVerifier } from './auth';
 import { pathOf } from './errors';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Reconcile, type ReconcileResult } from '../../src/index';
-import type { TestHostFactory } from '../../src/testing/index';
+import { Reconcile, type ReconcileResult } from 'hostfactory-kernel';
+import type { TestHostFactory } from 'hostfactory-kernel/testing';
 import { callWith, serveTestApp, token, type Served } from './test-harness';
 import { templateInput } from '../../test/support/templates';
 

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { KernelError, Reconcile, silentLogger, type HostFactory, type Logger, type ReadModelStore } from '../../src/index';
+import { KernelError, Reconcile, silentLogger, type HostFactory, type Logger, type ReadModelStore } from 'hostfactory-kernel';
 import { access, installAccessControl, SCOPES, type RouteAccess } from './access';
 import { createTokenVerifier, type AuthOptions, type TokenVerifier } from './auth';
 import { CallerLimits, type CallerLimitOptions } from './caller-limits';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestHostFactory } from '../../src/testing/index';
+import { createTestHostFactory } from 'hostfactory-kernel/testing';
 import { buildApp } from './app';
 import { createTokenVerifier, type AuthOptions } from './auth';
 import { callWith, serveTestApp, TEST_AUDIENCE, TEST_ISSUER, testAuth, testIssuer, token } from './test-harness';

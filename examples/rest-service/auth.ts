@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { KernelError } from '../../src/index';
+import { KernelError } from 'hostfactory-kernel';
 
 /**
  * Signature algorithms a token may use: asymmetric only. `none` and the HMAC family (HS256…) are

@@ -1,4 +1,4 @@
-import { KernelError } from '../../src/index';
+import { KernelError } from 'hostfactory-kernel';
 import type { ErrorHeaders } from './access';
 import type { Principal } from './auth';
 

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isKernelError, ValidationError, type KernelError, type Logger, type ValidationIssue } from '../../src/index';
+import { isKernelError, ValidationError, type KernelError, type Logger, type ValidationIssue } from 'hostfactory-kernel';
 
 /** Media type of every error body (RFC 9457). */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

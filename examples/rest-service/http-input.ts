@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { ValidationError, type ExecuteOptions, type ValidationIssue } from '../../src/index';
+import { ValidationError, type ExecuteOptions, type ValidationIssue } from 'hostfactory-kernel';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { GetMachine, ListMachines, MachineNotFoundError, RequestReturnMachines, ValidationError, type HostFactory } from '../../src/index';
+import { GetMachine, ListMachines, MachineNotFoundError, RequestReturnMachines, ValidationError, type HostFactory } from 'hostfactory-kernel';
 import { access, isAdmin, principalOf, SCOPES } from './access';
 import { bodyWith, dispatch, queryInput } from './http-input';
 import { GetMachineOwners, GetRequestOwner } from './tenancy';

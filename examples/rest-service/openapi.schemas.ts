@@ -1,5 +1,5 @@
-import { MACHINE_STATUSES, REQUEST_STATUSES } from '../../src/application/storage/index';
-import { REQUEST_LIMITS } from '../../src/hostfactory';
+import { MACHINE_STATUSES, REQUEST_STATUSES } from 'hostfactory-kernel/storage';
+import { REQUEST_LIMITS } from 'hostfactory-kernel/hostfactory';
 
 /** A JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1). */
 export type JsonSchema = { readonly [keyword: string]: unknown };

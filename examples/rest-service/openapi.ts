@@ -1,4 +1,4 @@
-import { MACHINE_STATUSES, REQUEST_STATUSES } from '../../src/application/storage/index';
+import { MACHINE_STATUSES, REQUEST_STATUSES } from 'hostfactory-kernel/storage';
 import { SCOPES, type RouteAccess } from './access';
 import { OPENAPI_SCHEMAS, schemaRef as ref, type JsonSchema } from './openapi.schemas';
 import type { OpenApiDocument, OpenApiOperation, OpenApiParameter, OpenApiRef, OpenApiResponse } from './openapi.types';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CancelRequest, GetRequest, GetRequestStatus, ListRequests, Page, RequestMachines, RequestNotFoundError, SyncRequest, type HostFactory } from '../../src/index';
+import { CancelRequest, GetRequest, GetRequestStatus, ListRequests, Page, RequestMachines, RequestNotFoundError, SyncRequest, type HostFactory } from 'hostfactory-kernel';
 import { access, isAdmin, principalOf, SCOPES } from './access';
 import type { CallerLimits } from './caller-limits';
 import { bodyWith, dispatch, headerOf, IDEMPOTENCY_HEADER, queryInput } from './http-input';

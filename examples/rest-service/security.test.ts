@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Middleware } from '../../src/index';
+import type { Middleware } from 'hostfactory-kernel';
 import { SCOPES, type Scope } from './access';
 import { registeredRoutes, type RegisteredRoute } from './app';
 import { callWith, serveTestApp, TEST_AUDIENCE, TEST_ISSUER, testIssuer, token, type CallOptions, type Reply, type Served } from './test-harness';

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { createHostFactory, ImportTemplates, silentLogger, systemClock, type HostFactory, type ImportedTemplate, type Logger, type Storage } from '../../src/index';
-import { FakeProvider } from '../../src/testing/index';
-import type { Instrumentation } from '../../src/otel/index';
+import { createHostFactory, ImportTemplates, silentLogger, systemClock, type HostFactory, type ImportedTemplate, type Logger, type Storage } from 'hostfactory-kernel';
+import { FakeProvider } from 'hostfactory-kernel/testing';
+import type { Instrumentation } from 'hostfactory-kernel/otel';
 import { buildApp, type MutualTlsOptions } from './app';
 import type { AuthOptions } from './auth';
 import type { CallerLimitOptions } from './caller-limits';
@@ -52,7 +52,7 @@ export interface RestServiceOptions {
   readonly logger?: Logger;
   /**
    * How often the service runs `Reconcile` while it is up (settling requests nobody asked about,
-   * deadlines, lost terminate calls). Default 60 000 ms.
+   * deadlines, lost terminate calls). Default: the reconciler's (docs/use-cases.md, "Defaults").
    */
   readonly reconcileEveryMs?: number;
   /** A pino logger: Fastify logs requests with it, and the library logs through it too. */
@@ -111,7 +111,7 @@ export async function startRestService(options: RestServiceOptions): Promise<Res
     const { templates } = await hostFactory.commands.execute(ImportTemplates.from({ document: SAMPLE_TEMPLATES }), { correlationId: 'startup-import' });
     const url = await app.listen({ port: options.port, host: '127.0.0.1' });
     hostFactory.reconciler.start({
-      everyMs: options.reconcileEveryMs ?? 60_000,
+      ...(options.reconcileEveryMs === undefined ? {} : { everyMs: options.reconcileEveryMs }),
       onRun: (result) => {
         if (result.abandoned + result.closed + result.errors > 0) logger.info('reconciled open requests', { ...result });
       },

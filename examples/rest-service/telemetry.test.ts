@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LOGGER } from '../../src/index';
-import { createInMemoryStorage } from '../../src/testing/index';
+import { LOGGER } from 'hostfactory-kernel';
+import { createInMemoryStorage } from 'hostfactory-kernel/testing';
 import { telemetry, type Telemetry } from '../../test/otel/support';
 import { startRestService, type RestService } from './service';
 import { testAuth, token } from './test-harness';

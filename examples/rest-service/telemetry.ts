@@ -5,8 +5,8 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Logger } from '../../src/index';
-import { openTelemetry, type Instrumentation } from '../../src/otel/index';
+import type { Logger } from 'hostfactory-kernel';
+import { openTelemetry, type Instrumentation } from 'hostfactory-kernel/otel';
 
 /** A started OpenTelemetry SDK and the instrumentation to hand to `createHostFactory`. */
 export interface Telemetry {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { CreateTemplate, DeleteTemplate, GetTemplate, ListTemplates, UpdateTemplate, ValidateTemplateQuery, type HostFactory } from '../../src/index';
+import { CreateTemplate, DeleteTemplate, GetTemplate, ListTemplates, UpdateTemplate, ValidateTemplateQuery, type HostFactory } from 'hostfactory-kernel';
 
 import { access, SCOPES } from './access';
 import { bodyWith, dispatch, etagOf, headerOf, queryInput, versionFromIfMatch } from './http-input';

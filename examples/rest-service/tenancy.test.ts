@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../src/index';
+import type { DomainEvent } from 'hostfactory-kernel';
 import { SCOPES } from './access';
 import type { CallerLimitOptions } from './caller-limits';
 import { ListOwnedRequests } from './tenancy';

@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateNested } from 'class-validator';
-import { KernelError, Query, type HostFactory, type Projection, type ReadModelDocument, type ReadModelStore, type RequestStatus, type RequestType } from '../../src/index';
-import { REQUEST_STATUSES, type StoredEvent } from '../../src/application/storage/index';
+import { KernelError, Query, type HostFactory, type Projection, type ReadModelDocument, type ReadModelStore, type RequestStatus, type RequestType } from 'hostfactory-kernel';
+import { REQUEST_STATUSES, type StoredEvent } from 'hostfactory-kernel/storage';
 import { dispatchPrincipal } from './access';
 import type { Principal } from './auth';
 

@@ -4,8 +4,8 @@
  * bearer token.
  */
 import type { FastifyInstance } from 'fastify';
-import type { LogFields, Logger } from '../../src/index';
-import { createTestHostFactory, type TestHostFactory, type TestHostFactoryOptions } from '../../src/testing/index';
+import type { LogFields, Logger } from 'hostfactory-kernel';
+import { createTestHostFactory, type TestHostFactory, type TestHostFactoryOptions } from 'hostfactory-kernel/testing';
 import { SCOPES } from './access';
 import { buildApp, type AppOptions } from './app';
 import type { AuthOptions } from './auth';

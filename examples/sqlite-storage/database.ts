@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { basename } from 'node:path';
-import { KeyLocks } from '../../src/application/storage/index';
+import { KeyLocks } from 'hostfactory-kernel/storage';
 import { SqliteStorageError } from './errors';
 import { migrate, requireCurrentSchema } from './migrations';
 

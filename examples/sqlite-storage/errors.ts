@@ -1,4 +1,4 @@
-import { KernelError } from '../../src/index';
+import { KernelError } from 'hostfactory-kernel';
 
 /** Stable codes of {@link SqliteStorageError}. */
 export type SqliteStorageErrorCode =

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { ValidationError, type DomainEvent, type ValidationIssue } from '../../src/index';
-import { type EventLog, type StoredEvent } from '../../src/application/storage/index';
+import { ValidationError, type DomainEvent, type ValidationIssue } from 'hostfactory-kernel';
+import { type EventLog, type StoredEvent } from 'hostfactory-kernel/storage';
 import { prepared, type SqliteDatabase } from './database';
 import { SqliteStorageError } from './errors';
 

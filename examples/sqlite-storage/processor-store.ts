@@ -8,7 +8,7 @@ import {
   type ProcessorState,
   type ProcessorStore,
   type Transaction,
-} from '../../src/application/storage/index';
+} from 'hostfactory-kernel/storage';
 import type { SqliteTransaction, SqliteUnitOfWork } from './unit-of-work';
 
 interface LetterRow {

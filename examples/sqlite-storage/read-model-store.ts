@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { checkDistinctIds, checkDocumentId, checkReadModelQuery, type ReadModelFilter, type ReadModelPage, type ReadModelQuery } from '../../src/application/storage/index';
-import { ValidationError, type ReadModelDocument, type ReadModelStore, type ValidationIssue } from '../../src/index';
+import { checkDistinctIds, checkDocumentId, checkReadModelQuery, type ReadModelFilter, type ReadModelPage, type ReadModelQuery } from 'hostfactory-kernel/storage';
+import { ValidationError, type ReadModelDocument, type ReadModelStore, type ValidationIssue } from 'hostfactory-kernel';
 import { chunks, prepared, type SqliteDatabase } from './database';
 
 type Param = string | number | null;

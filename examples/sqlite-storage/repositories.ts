@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { checkDistinctIds, checkExpectedVersion, checkFinderLimit, checkSave, Machine, REQUEST_STATUSES, Request, Template, isTerminalRequestStatus, type AggregateType, type MachineRepository, type MachineSnapshot, type RequestRepository, type RequestSnapshot, type TemplateRepository } from '../../src/application/storage/index';
-import { ConcurrencyConflictError, ValidationError, type MachineStatus, type RequestStatus, type RequestType, type TemplateSnapshot } from '../../src/index';
+import { checkDistinctIds, checkExpectedVersion, checkFinderLimit, checkSave, Machine, REQUEST_STATUSES, Request, Template, isTerminalRequestStatus, type AggregateType, type MachineRepository, type MachineSnapshot, type RequestRepository, type RequestSnapshot, type TemplateRepository } from 'hostfactory-kernel/storage';
+import { ConcurrencyConflictError, ValidationError, type MachineStatus, type RequestStatus, type RequestType, type TemplateSnapshot } from 'hostfactory-kernel';
 import { chunks, prepared } from './database';
 import { SqliteStorageError } from './errors';
 

@@ -1,4 +1,4 @@
-import type { Storage } from '../../src/index';
+import type { Storage } from 'hostfactory-kernel';
 import { SqliteDatabase } from './database';
 import { SqliteEventLog } from './event-log';
 import { SqliteReadModelStore } from './read-model-store';

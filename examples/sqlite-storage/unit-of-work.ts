@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { ValidationError, type ConcurrencyConflictError } from '../../src/index';
-import { type Transaction, type UnitOfWork } from '../../src/application/storage/index';
-import { KeyLocks, type LockTicket } from '../../src/application/storage/index';
+import { ValidationError, type ConcurrencyConflictError } from 'hostfactory-kernel';
+import { type Transaction, type UnitOfWork } from 'hostfactory-kernel/storage';
+import { KeyLocks, type LockTicket } from 'hostfactory-kernel/storage';
 import type { SqliteDatabase, WriterLease } from './database';
 import { appendEvents, pendingEvent, type PendingEvent } from './event-log';
 import { machineRepository, requestRepository, templateRepository, type RepositoryScope } from './repositories';

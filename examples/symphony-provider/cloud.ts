@@ -5,8 +5,9 @@
  * composite provider (`clouds.ts`); otherwise the simulated cloud. The AWS code is loaded only when chosen.
  */
 import { dirname } from 'node:path';
-import type { ProviderPort, ReadModelStore } from '../../src/index';
-import type { ImageResolver, InstanceTypeCatalogue } from '../../src/hostfactory/index';
+import type { ProviderPort, ReadModelStore } from 'hostfactory-kernel';
+import type { ImageResolver, InstanceTypeCatalogue } from 'hostfactory-kernel/hostfactory';
+import { loadAwsProviderConfig } from '../aws-provider/config-file';
 import { cloudsFilePath, openClouds, readCloudsFile } from './clouds';
 import { createSimulatedCloud } from './simulated-cloud';
 
@@ -38,8 +39,12 @@ export async function openCloud(
   store: ReadModelStore,
 ): Promise<SelectedCloud> {
   if (name === 'aws') {
+    // The configuration file first, then the adapter: the code reached only through this import stays
+    // out of every other call's start-up (it must not reach an entry point of the library the rest
+    // does not use: esbuild would then bundle the whole of class-validator, typedi and class-transformer).
+    const config = loadAwsProviderConfig(confdir);
     const { openAwsProvider } = await import('../aws-provider/index');
-    const provider = openAwsProvider(confdir);
+    const provider = openAwsProvider(config);
     const sources = await openTemplateSources(name, confdir);
     const closeProvider = provider.close;
     return Object.assign(provider, {

@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReadModelStore } from '../../src/index';
-import { createCompositeProvider, readModelBreakerStore, readModelProviderAssignments, SELECTION_POLICIES, type SelectionPolicy } from '../../src/providers/index';
+import type { ReadModelStore } from 'hostfactory-kernel';
+import { createCompositeProvider, readModelBreakerStore, readModelProviderAssignments, SELECTION_POLICIES, type SelectionPolicy } from 'hostfactory-kernel/providers';
 import { ProviderConfigError, readJsonConfig } from './provider-config';
 import { createSimulatedCloud, type SimulatedCloud } from './simulated-cloud';
 import type { SelectedCloud } from './cloud';

@@ -1,6 +1,8 @@
 // `npm run demo`: drives the example provider exactly as Symphony's host factory does — one new
 // process per call, `<script> -f <input.json>` — through a whole request lifecycle, and prints
-// each document. State lives in a SQLite file in a temporary work directory.
+// each document. State (the host factory's and the simulated cloud's SQLite files, the logs, each
+// call's input file) lives in a new temporary directory, removed at the end unless `--keep`.
+// Progress lines rewrite themselves on a terminal; piped or redirected, each is a line of its own.
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,15 @@ copyFileSync(join(here, 'sample', 'simprov_templates.json'), join(env.HF_PROVIDE
 const started = Date.now();
 let calls = 0;
 const quiet = process.argv.includes('--quiet');
+const keep = process.argv.includes('--keep');
+let shown = '';
+
+/** One progress line: rewritten in place on a terminal; otherwise printed as a line when it changes. */
+function progress(line, done) {
+  if (process.stdout.isTTY) process.stdout.write(`\r  ${line}          ${done ? '\n' : ''}`);
+  else if (line.replace(/poll \d+, /, '') !== shown || done) process.stdout.write(`  ${line}\n`);
+  shown = line.replace(/poll \d+, /, '');
+}
 
 /** Runs one operation in a new process with a fresh input file, like Symphony. */
 function call(operation, input) {
@@ -55,18 +66,17 @@ async function poll(requestId, label) {
     const counts = {};
     for (const m of entry.machines) counts[m.result] = (counts[m.result] ?? 0) + 1;
     const summary = Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'no machines yet';
-    process.stdout.write(`\r  ${label}: poll ${attempt}, status ${entry.status} (${summary})          `);
-    if (entry.status !== 'running') {
-      process.stdout.write('\n');
-      return result;
-    }
+    const done = entry.status !== 'running';
+    progress(`${label}: poll ${attempt}, status ${entry.status} (${summary})`, done);
+    if (done) return result;
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`${requestId} did not finish in 60 polls`);
 }
 
 try {
-  console.log(`hostfactory-kernel demo: the example Symphony provider, one process per call, state in ${env.HF_PROVIDER_WORKDIR}`);
+  console.log(`hostfactory-kernel demo: the example Symphony provider, one process per call`);
+  console.log(`state in ${root} (SQLite in work/, logs in logs/, each call's input in inputs/); ${keep ? 'kept at the end (--keep)' : 'removed at the end (--keep keeps it)'}`);
   const templates = await call('getAvailableTemplates', {});
   show('getAvailableTemplates', templates);
 
@@ -102,6 +112,6 @@ try {
   console.error(`\ndemo failed: ${error.message}`);
   process.exitCode = 1;
 } finally {
-  if (!process.argv.includes('--keep')) rmSync(root, { recursive: true, force: true });
+  if (!keep) rmSync(root, { recursive: true, force: true });
   else console.log(`kept ${root}`);
 }

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHostFactory, ListMachines, ListRequests, ListTemplates } from '../../src/index';
+import { createHostFactory, ListMachines, ListRequests, ListTemplates } from 'hostfactory-kernel';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import type { SymphonyDriver } from './driver';
 import { createSimulatedCloud } from './simulated-cloud';

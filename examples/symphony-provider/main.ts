@@ -5,7 +5,7 @@
  * the operation's status. `node provider.cjs reconcile` (scripts/reconcile.sh) runs one Reconcile for cron;
  * `node provider.cjs validateTemplates` (scripts/validateTemplates.sh) checks the templates file.
  */
-import { runHostFactoryOperation } from '../../src/hostfactory/index';
+import { runHostFactoryOperation } from 'hostfactory-kernel/hostfactory';
 import { openHostFactory } from './provider';
 import { runReconcile } from './reconcile';
 import { runValidateTemplates } from './validate-templates';

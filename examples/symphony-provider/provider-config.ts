@@ -8,8 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { version as BUNDLED_SQLITE_VERSION } from 'better-sqlite3/package.json';
-import { KernelError } from '../../src/index';
-import { parseJsonText } from '../../src/hostfactory/index';
+import { KernelError } from 'hostfactory-kernel';
+import { parseJsonText } from 'hostfactory-kernel/hostfactory';
 
 /** Stable codes of {@link ProviderConfigError}. */
 export type ProviderConfigErrorCode =

@@ -3,8 +3,8 @@
  * public API; the cloud adapter is chosen in `cloud.ts` by the provider's name (see README).
  */
 import { join } from 'node:path';
-import { createHostFactory, randomIds, systemClock, type Clock, type HostFactory } from '../../src/index';
-import { openStateDirectory, resolveProviderEnvironment, type HostFactoryContext } from '../../src/hostfactory/index';
+import { createHostFactory, randomIds, systemClock, type Clock, type HostFactory } from 'hostfactory-kernel';
+import { openStateDirectory, resolveProviderEnvironment, type HostFactoryContext } from 'hostfactory-kernel/hostfactory';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import { openCloud } from './cloud';
 import { prepareDatabaseFiles } from './database-files';

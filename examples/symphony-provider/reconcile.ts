@@ -4,14 +4,14 @@
  * is optional in IBM's specification); run this from cron or a systemd timer then, e.g. every minute.
  * Prints the run's counts as one JSON document; exit 0, or 1 with `{ "message" }`.
  */
-import { Reconcile, ValidationError, type HostFactory } from '../../src/index';
-import { providerTimeBudget, resolveProviderEnvironment, type TextSink } from '../../src/hostfactory/index';
+import { Reconcile, ValidationError, type HostFactory } from 'hostfactory-kernel';
+import { providerTimeBudget, resolveProviderEnvironment, type TextSink } from 'hostfactory-kernel/hostfactory';
 import { openHostFactory } from './provider';
 import { runScriptCommand } from './script-command';
 
 /**
  * Runs one Reconcile of at most `RECONCILE_LIMIT` requests; never throws. Unset, empty or blank
- * (`RECONCILE_LIMIT=` in a crontab) means the default, 50; anything but a whole number >= 1 fails the run
+ * (`RECONCILE_LIMIT=` in a crontab) means `Reconcile`'s default (`DEFAULT_RECONCILE_LIMIT`); anything but a whole number >= 1 fails the run
  * with a message naming the variable.
  */
 export async function runReconcile(env: Readonly<Record<string, string | undefined>>, stdout: TextSink, stderr: TextSink): Promise<number> {

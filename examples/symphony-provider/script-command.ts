@@ -2,9 +2,9 @@
  * The frame of the example's own commands (reconcile, validateTemplates): one JSON document on
  * stdout, log lines on stderr, exit 0 or 1, never a throw.
  */
-import { isKernelError } from '../../src/index';
-import { formatErrorOutput, HOSTFACTORY_EXIT_CODES, jsonLinesLogger, type TextSink } from '../../src/hostfactory/index';
-import type { Logger } from '../../src/index';
+import { isKernelError } from 'hostfactory-kernel';
+import { formatErrorOutput, HOSTFACTORY_EXIT_CODES, jsonLinesLogger, type TextSink } from 'hostfactory-kernel/hostfactory';
+import type { Logger } from 'hostfactory-kernel';
 
 /** What a command answers: its document, and whether it counts as a failure (exit 1). */
 export interface CommandAnswer {

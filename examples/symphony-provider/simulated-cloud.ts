@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { REQUEST_TAG } from '../aws-provider/tags';
 import type {
   CancelProvisionInput,
   CancelProvisionResult,
@@ -11,7 +12,7 @@ import type {
   TerminateInput,
   TerminateResult,
   TemplateSnapshot,
-} from '../../src/index';
+} from 'hostfactory-kernel';
 
 /**
  * A pretend cloud for the example provider. Its state lives in SQLite tables next to the host
@@ -115,7 +116,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     const template = input.template;
     const config = template.providerConfig;
     const resourceId = `fleet-${input.requestId.slice(4, 12)}`;
-    const tags = { ...template.instanceTags, ...input.tags, 'hostfactory:request': input.requestId };
+    const tags = { ...template.instanceTags, ...input.tags, [REQUEST_TAG]: input.requestId };
     db.prepare('INSERT INTO sim_requests (request_id, template_id, resource_id, tags, created_at) VALUES (?, ?, ?, ?, ?)').run(
       input.requestId, template.templateId, resourceId, JSON.stringify(tags), at,
     );

@@ -5,7 +5,7 @@
  * process exits if it was missing or unusable. Nothing here can fail a call that would otherwise work.
  */
 import { join } from 'node:path';
-import { resolveProviderEnvironment } from '../../src/hostfactory/provider-environment';
+import { resolveProviderEnvironment } from 'hostfactory-kernel/hostfactory';
 import { loadWithCodeCache } from './code-cache';
 
 /** The provider's own state directory, or none (no cache) when the environment cannot be used: the call then says why. */

@@ -4,7 +4,7 @@
  * costs more than that. A full non-blocking pipe is waited for, never dropped.
  */
 import { writeSync } from 'node:fs';
-import type { TextSink } from '../../src/hostfactory/index';
+import type { TextSink } from 'hostfactory-kernel/hostfactory';
 
 /** How long to wait before writing again to a full non-blocking pipe. */
 const FULL_PIPE_PAUSE_MS = 1;

@@ -5,8 +5,8 @@
  * (`completeTemplatesFile`). Used by the two operations that read templates and by validateTemplates.
  */
 import { createHash } from 'node:crypto';
-import type { HostFactory, ReadModelStore } from '../../src/index';
-import { completeTemplatesFile, locateTemplatesFile, parseTemplatesFile, type CompletedTemplates, type ProviderEnvironment } from '../../src/hostfactory/index';
+import type { HostFactory, ReadModelStore } from 'hostfactory-kernel';
+import { completeTemplatesFile, locateTemplatesFile, parseTemplatesFile, type CompletedTemplates, type ProviderEnvironment } from 'hostfactory-kernel/hostfactory';
 import type { CloudTemplateSources } from './cloud';
 import { ProviderConfigError, readTemplatesFile } from './provider-config';
 

@@ -4,9 +4,9 @@ import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { HOSTFACTORY_SCHEMAS } from '../../src/hostfactory/index';
-import type { DomainEvent } from '../../src/index';
-import type { StoredEvent } from '../../src/application/storage/index';
+import { HOSTFACTORY_SCHEMAS } from 'hostfactory-kernel/hostfactory';
+import type { DomainEvent } from 'hostfactory-kernel';
+import type { StoredEvent } from 'hostfactory-kernel/storage';
 import { createSqliteStorage } from '../sqlite-storage/sqlite-storage';
 import type { ScriptResult, SymphonyDriver } from './driver';
 

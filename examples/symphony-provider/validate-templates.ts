@@ -6,8 +6,8 @@
  * each value came from (`template`, `provider:<name>`, `providerType:<type>`, `global`, `catalogue`).
  * Writes nothing. Exit 0 when the file is valid, 1 with its `issues` (or `{ "message" }`) otherwise.
  */
-import { ValidationError, type ValidationIssue } from '../../src/index';
-import { parseTemplatesFile, resolveProviderEnvironment, type TextSink } from '../../src/hostfactory/index';
+import { ValidationError, type ValidationIssue } from 'hostfactory-kernel';
+import { parseTemplatesFile, resolveProviderEnvironment, type TextSink } from 'hostfactory-kernel/hostfactory';
 import { openTemplateSources, type CloudTemplateSources } from './cloud';
 import { runScriptCommand } from './script-command';
 import { effectiveTemplates } from './templates-import';

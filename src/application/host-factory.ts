@@ -1,5 +1,5 @@
 import type { ContainerInstance } from 'typedi';
-import { randomIds, systemClock, type Clock, type IdGenerator } from '../domain';
+import { randomIds, systemClock, type Clock, type IdGenerator } from '../domain/shared/ports';
 import { buildKernel, type KernelOrigin } from '../kernel/kernel';
 import {
   KernelError,
@@ -26,8 +26,8 @@ import { DEFAULT_PROJECTIONS, type Projection } from './read-models/projections'
 import { RUNTIME, type Runtime } from './runtime';
 import { GetReturnRequests } from './requests/request.queries';
 import { collectReturnRequests, reportRequestStatus, type RequestStatusReport, type ReturnRequestsOptions, type ReturnRequestsReport } from './requests/status-reports';
-import type { Storage } from './storage/storage';
-import type { HostFactoryLimits } from './tokens';
+import type { Storage } from '../storage/storage';
+import { DEFAULT_HOST_FACTORY_LIMITS, type HostFactoryLimits } from './tokens';
 
 /** Options of {@link createHostFactory}: the two required ports and optional overrides. */
 export interface HostFactoryOptions {
@@ -130,14 +130,6 @@ export interface HostFactory {
 /** Longest `limits.releaseWindowMs` accepted (seven days). */
 const MAX_RELEASE_WINDOW_MS = 7 * 86_400_000;
 
-const DEFAULT_LIMITS: Required<HostFactoryLimits> = Object.freeze({
-  maxPerRequest: 100,
-  providerTimeoutMs: 30_000,
-  maxMachinesPerReturn: 1000,
-  ackWindowMs: 900_000,
-  releaseWindowMs: 1_800_000,
-});
-
 /**
  * Wires the host-factory use cases on a host's storage and provider adapters, in a kernel of their
  * own. Throws `INVALID_CONFIGURATION` naming the port when a required one is missing or incomplete.
@@ -152,7 +144,7 @@ export function wireHostFactory(options: HostFactoryOptions, factory: KernelOrig
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits = { ...DEFAULT_HOST_FACTORY_LIMITS, ...options.limits };
 
   const middleware: Middleware[] = [
     readYourWrites(logger, options.catchUpBeforeQueries !== false),

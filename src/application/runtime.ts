@@ -1,11 +1,11 @@
 import { Token } from 'typedi';
-import type { Clock, DomainContext, IdGenerator } from '../domain';
+import type { Clock, DomainContext, IdGenerator } from '../domain/shared/ports';
 import type { HandlerContext, Logger } from '../kernel';
 import type { Instrumentation } from '../kernel/instrumentation';
 import type { ImageResolver } from './provider/image-resolver';
 import type { ProviderPort } from './provider/provider.port';
 import type { Projector } from './read-models/projector';
-import type { Storage } from './storage/storage';
+import type { Storage } from '../storage/storage';
 import type { HostFactoryLimits } from './tokens';
 
 /** Everything the library's use-case handlers need, resolved once per host factory. */

@@ -1,10 +1,13 @@
-import type { DomainEvent, Machine, Request, Template } from '../domain';
+import type { DomainEvent } from '../domain/shared/domain-event';
+import type { Machine } from '../domain/machine/machine';
+import type { Request } from '../domain/request/request';
+import type { Template } from '../domain/template/template';
 import { isKernelError } from '../kernel/errors';
 import { currentScope, signal } from '../kernel/scope';
-import type { Transaction } from './storage/unit-of-work';
-import type { Storage } from './storage/storage';
-import { saveMachines } from './storage/batch';
-import type { MachineSave } from './storage/repositories';
+import type { Transaction } from '../storage/unit-of-work';
+import type { Storage } from '../storage/storage';
+import { saveMachines } from '../storage/batch';
+import type { MachineSave } from '../storage/repositories';
 
 type Aggregate = Template | Request | Machine;
 

@@ -1,4 +1,4 @@
-import type { HostFactory } from '../application';
+import type { HostFactory } from '../application/host-factory';
 import { silentLogger } from '../kernel';
 import { answerWith, INPUT_PARSERS, parsedOperations, type HostFactoryApiOptions, type OperationResult } from './operations';
 import type { GetAvailableTemplatesOutput, GetRequestStatusOutput, GetReturnRequestsLsfOutput, GetReturnRequestsOutput, RequestIdOutput } from './wire';

@@ -28,7 +28,7 @@ export type {
   GetReturnRequestsInputDocument,
 } from './wire';
 /** The domain's bounds on a request's fields, which the commands, the parsers and the schemas all read. */
-export { REQUEST_LIMITS } from '../domain';
+export { REQUEST_LIMITS } from '../domain/request/request-limits';
 export {
   HOSTFACTORY_INPUT_LIMITS,
   parseGetAvailableTemplatesInput,

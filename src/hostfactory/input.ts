@@ -1,12 +1,12 @@
-import {
-  GetReturnRequests,
-  ImportTemplates,
-  ListTemplates,
-  MAX_TEMPLATES_PER_DOCUMENT,
-  RequestMachines,
-  RequestReturnMachines,
-} from '../application';
-import { checkText, codePointLength, collectRequestAccount, parseTemplateDefinition, REQUEST_LIMITS, textProblem } from '../domain';
+import { GetReturnRequests } from '../application/requests/request.queries';
+import { ImportTemplates } from '../application/templates/template.commands';
+import { ListTemplates } from '../application/templates/template.queries';
+import { MAX_TEMPLATES_PER_DOCUMENT } from '../application/templates/templates-document';
+import { RequestMachines, RequestReturnMachines } from '../application/requests/request.commands';
+import { checkText, codePointLength, textProblem } from '../domain/shared/text';
+import { collectRequestAccount } from '../domain/request/request-input';
+import { parseTemplateDefinition } from '../domain/template/template-definition';
+import { REQUEST_LIMITS } from '../domain/request/request-limits';
 import { isKernelError, ValidationError } from '../kernel';
 import { describeValue, Issues, isRecord, joinPath, movedPaths, pathUnder, underPath } from '../kernel/validation';
 import { applyTemplateDefaults, type TemplateProviderContext } from '../application/templates/template-defaults';

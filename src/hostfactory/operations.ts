@@ -1,4 +1,4 @@
-import { collectReturnRequests, reportRequestStatus, type UseCaseBuses } from '../application';
+import { collectReturnRequests, reportRequestStatus, type UseCaseBuses } from '../application/requests/status-reports';
 import { isKernelError, type Logger } from '../kernel';
 import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
 import {
@@ -52,7 +52,7 @@ export interface HostFactoryApiOptions {
   /**
    * The `Reconcile` run each getReturnRequests makes (Symphony calls it periodically): at most `limit`
    * requests, starting none after `budgetMs`. `false` turns it off (run `Reconcile` elsewhere then).
-   * Default `{ limit: 25, budgetMs: 10000 }`.
+   * Default: `RETURN_REQUESTS_RECONCILE` (`DEFAULT_RECONCILE_LIMIT` requests, `DEFAULT_PROVIDER_TIME_BUDGET.reconcileBudgetMs`).
    */
   readonly reconcile?: false | { readonly limit?: number; readonly budgetMs?: number };
   /**

@@ -1,6 +1,11 @@
-import type { ReclaimDto, RequestStatusDto, ReturnMachinesResult, TemplateDto } from '../application';
-import type { RequestStatusReport, ReturnRequestsReport } from '../application';
-import { formatTags, type MachineStatus, type RequestStatus } from '../domain';
+import type { ReclaimDto } from '../application/read-models/machine.dto';
+import type { RequestStatusDto } from '../application/read-models/request.dto';
+import type { ReturnMachinesResult } from '../application/requests/request.commands';
+import type { TemplateDto } from '../application/read-models/template.dto';
+import type { RequestStatusReport, ReturnRequestsReport } from '../application/requests/status-reports';
+import { formatTags } from '../domain/shared/tags';
+import { type MachineStatus } from '../domain/machine/machine-status';
+import { type RequestStatus } from '../domain/request/request-status';
 import type {
   GetAvailableTemplatesOutput,
   GetRequestStatusOutput,

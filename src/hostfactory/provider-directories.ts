@@ -1,5 +1,7 @@
 import { accessSync, constants, lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_HOST_FACTORY_LIMITS } from '../application/tokens';
+import { RETURN_REQUESTS_RECONCILE } from '../application/requests/status-reports';
 import { ProviderEnvironmentError, type ProviderEnvironment } from './provider-environment';
 
 /**
@@ -45,8 +47,11 @@ export interface ProviderTimeBudget {
   readonly reconcileBudgetMs: number;
 }
 
-/** The defaults when the product sets no action timeout: the library's own. */
-export const DEFAULT_PROVIDER_TIME_BUDGET: ProviderTimeBudget = Object.freeze({ providerTimeoutMs: 30_000, reconcileBudgetMs: 10_000 });
+/**
+ * The defaults when the product sets no action timeout: the host factory's own provider call timeout
+ * and a 10 s budget for the Reconcile each getReturnRequests runs (its one source; docs/use-cases.md, "Defaults").
+ */
+export const DEFAULT_PROVIDER_TIME_BUDGET: ProviderTimeBudget = Object.freeze({ providerTimeoutMs: DEFAULT_HOST_FACTORY_LIMITS.providerTimeoutMs, reconcileBudgetMs: RETURN_REQUESTS_RECONCILE.budgetMs });
 
 /**
  * Fits the provider call timeout and the reconcile budget inside the product's action timeout

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import type { HostFactory } from '../application';
+import type { HostFactory } from '../application/host-factory';
 import { KernelError, isKernelError, type Logger } from '../kernel';
 import { errorText, formatErrorOutput, HOSTFACTORY_EXIT_CODES } from './errors';
 import { fileLogger, jsonLinesLogger } from './file-logger';

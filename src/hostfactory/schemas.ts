@@ -4,8 +4,10 @@
  * inputs describe every variant the parse functions accept.
  */
 
-import { MAX_TEMPLATES_PER_DOCUMENT } from '../application';
-import { MAX_TEMPLATE_CAPACITY, REQUEST_LIMITS, TEMPLATE_ID } from '../domain';
+import { MAX_TEMPLATES_PER_DOCUMENT } from '../application/templates/templates-document';
+import { MAX_TEMPLATE_CAPACITY } from '../domain/template/template-definition';
+import { REQUEST_LIMITS } from '../domain/request/request-limits';
+import { TEMPLATE_ID } from '../domain/shared/ids';
 
 const SCHEMA = 'https://json-schema.org/draft/2020-12/schema';
 const BASE = 'urn:hostfactory-kernel:hostfactory:';

@@ -1,4 +1,4 @@
-import type { Clock } from '../domain';
+import type { Clock } from '../domain/shared/ports';
 
 /** Where a provider's circuit breaker stands. */
 export type BreakerState = 'closed' | 'open' | 'half-open';

@@ -1,5 +1,5 @@
 import type * as port from '../application/provider/provider.port';
-import type { Clock } from '../domain';
+import type { Clock } from '../domain/shared/ports';
 import type { BreakerStore, CircuitBreakerOptions } from './circuit-breaker';
 import type { ProviderAssignments } from './stores';
 import { invalidComposite } from './errors';

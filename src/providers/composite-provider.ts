@@ -1,5 +1,6 @@
 import type * as port from '../application/provider/provider.port';
-import { systemClock, type Clock, type TemplateSnapshot } from '../domain';
+import { systemClock, type Clock } from '../domain/shared/ports';
+import { type TemplateSnapshot } from '../domain/template/template';
 import { isKernelError } from '../kernel';
 import { inMemoryProviderAssignments, type ProviderAssignments } from './stores';
 import { CircuitBreaker, type BreakerStore, type ProviderHealth } from './circuit-breaker';

@@ -1,4 +1,4 @@
-import type { TemplateSnapshot } from '../domain';
+import type { TemplateSnapshot } from '../domain/template/template';
 import { ProviderRoutingError } from './errors';
 
 /** How the composite orders the providers a template may use. */

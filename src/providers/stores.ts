@@ -1,4 +1,4 @@
-import type { ReadModelStore } from '../application/storage/read-model-store';
+import type { ReadModelStore } from '../storage/read-model-store';
 import type { BreakerRecord, BreakerStore } from './circuit-breaker';
 
 /**

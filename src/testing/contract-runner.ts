@@ -1,4 +1,4 @@
-import type { Storage } from '../application/storage/storage';
+import type { Storage } from '../storage/storage';
 import { providerContract, type ProviderContractOptions } from './provider-contract';
 import { storageContract, type StorageContractOptions } from './storage-contract';
 

@@ -10,7 +10,7 @@ import type {
   TerminateInput,
   TerminateResult,
 } from '../application/provider/provider.port';
-import type { Clock } from '../domain';
+import type { Clock } from '../domain/shared/ports';
 import { ScriptBook, refusesTermination, type FakeBehaviour, type FakeProviderMethod, type ScriptTarget } from './fake-provider/behaviour';
 import { CallLog, type FakeProviderCall, type FakeProviderCallMethod } from './fake-provider/call-log';
 import {

@@ -1,6 +1,6 @@
-import type { StoredEvent } from '../application/storage/event-log';
-import type { Storage } from '../application/storage/storage';
-import type { ProcessorStore } from '../application/storage/processor-store';
+import type { StoredEvent } from '../storage/event-log';
+import type { Storage } from '../storage/storage';
+import type { ProcessorStore } from '../storage/processor-store';
 import { InMemoryEventLog } from './in-memory/event-log';
 import { InMemoryReadModelStore } from './in-memory/read-model-store';
 import { createAggregateTables } from './in-memory/repositories';

@@ -1,4 +1,4 @@
-import type { Clock, IdGenerator } from '../domain';
+import type { Clock, IdGenerator } from '../domain/shared/ports';
 
 /** Where a {@link ManualClock} starts unless told otherwise. */
 export const MANUAL_CLOCK_START = '2026-01-01T00:00:00.000Z';

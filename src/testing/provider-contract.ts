@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderPort } from '../application/provider/provider.port';
-import { Template, type TemplateInput, type TemplateSnapshot } from '../domain';
+import { Template, type TemplateSnapshot } from '../domain/template/template';
+import { type TemplateInput } from '../domain/template/template-definition';
 import { MANUAL_CLOCK_START, sequentialIds } from './manual-clock';
 import { cancelCases } from './provider-contract/cancel-cases';
 import { faultCases, shapeCases, type CaseContext, type ProviderCaseBody } from './provider-contract/cases';

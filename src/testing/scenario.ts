@@ -1,6 +1,6 @@
 import { RUNTIME } from '../application/runtime';
-import { readStoredEvents, type StoredEvent } from '../application/storage/event-log';
-import { isDomainEvent, type DomainEvent, type DomainEventType } from '../domain';
+import { readStoredEvents, type StoredEvent } from '../storage/event-log';
+import { isDomainEvent, type DomainEvent, type DomainEventType } from '../domain/shared/domain-event';
 import { Command, isKernelError, Query, type KernelError, type ResultOf } from '../kernel';
 import { deadline, onNextTurn } from './real-timers';
 import { describeError, mismatch, show } from './scenario/match';

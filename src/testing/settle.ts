@@ -1,5 +1,5 @@
 import type { HostFactory } from '../application/host-factory';
-import type { Storage } from '../application/storage/storage';
+import type { Storage } from '../storage/storage';
 import { KernelError, type CommandBus, type EventBus, type EventFailure, type EventMessage, type PublishReport, type QueryBus } from '../kernel';
 import { deadline, nextTurn, now } from './real-timers';
 import { describeError } from './scenario/match';

@@ -1,4 +1,4 @@
-import type { Storage } from '../application/storage/storage';
+import type { Storage } from '../storage/storage';
 import { aggregateCases, type CaseBody } from './storage-contract/aggregate.cases';
 import { batchCases } from './storage-contract/batch.cases';
 import { processorCases } from './storage-contract/processor.cases';

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import type { Storage } from '../application/storage/storage';
+import type { Storage } from '../storage/storage';
 import { runStorageContract as runWith } from './contract-runner';
 import type { StorageContractOptions } from './storage-contract';
 

@@ -1,5 +1,5 @@
 import { wireHostFactory, type HostFactory, type HostFactoryOptions } from '../application/host-factory';
-import type { Storage } from '../application/storage/storage';
+import type { Storage } from '../storage/storage';
 import { KernelError } from '../kernel';
 import { FakeProvider } from './fake-provider';
 import { createInMemoryStorage, type InMemoryStorage } from './in-memory-storage';

@@ -4,7 +4,7 @@
  * loaded anywhere else it throws, naming `runStorageContract(options, { describe, it })` from
  * `hostfactory-kernel/testing`, which works with every runner.
  */
-import type { Storage } from '../application/storage/storage';
+import type { Storage } from '../storage/storage';
 import { runProviderContract as runProviderWith, runStorageContract as runStorageWith } from './contract-runner';
 import type { ProviderContractOptions } from './provider-contract';
 import type { StorageContractOptions } from './storage-contract';

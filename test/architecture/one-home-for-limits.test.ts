@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import { RequestMachines, RequestReturnMachines } from '../../src/application';
-import { collectRequestAccount, parseMachineId, Request, REQUEST_LIMITS } from '../../src/domain';
+import { RequestMachines, RequestReturnMachines } from '../../src/application/requests/request.commands';
+import { collectRequestAccount } from '../../src/domain/request/request-input';
+import { parseMachineId } from '../../src/domain/shared/ids';
+import { Request } from '../../src/domain/request/request';
+import { REQUEST_LIMITS } from '../../src/domain/request/request-limits';
 import { parseRequestMachinesInput, parseRequestReturnMachinesInput } from '../../src/hostfactory';
 import { isKernelError } from '../../src/kernel';
 import { Issues } from '../../src/kernel/validation';

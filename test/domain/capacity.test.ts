@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Request, deliverableUnits, machineUnits, remainingCapacity, templateCapacity, unitsInUse } from '../../src/domain';
+import { Request } from '../../src/domain/request/request';
+import { deliverableUnits, machineUnits, remainingCapacity, templateCapacity, unitsInUse } from '../../src/domain/template/template-capacity';
 import { aTemplate } from './support/builders';
 import { ctxAt } from './support/context';
 import { expectFailure } from './support/given';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MACHINE_STATUSES, machineResult, machineResultMessage, type MachineStatus, type MachineResult } from '../../src/domain';
+import { MACHINE_STATUSES, type MachineStatus } from '../../src/domain/machine/machine-status';
+import { machineResult, machineResultMessage, type MachineResult } from '../../src/domain/machine/machine-result';
 
 const TABLE: [MachineStatus, MachineResult, MachineResult][] = [
   ['pending', 'executing', 'executing'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MACHINE_STATUSES, MACHINE_TRANSITIONS, type MachineStatus } from '../../src/domain';
+import { MACHINE_STATUSES, MACHINE_TRANSITIONS, type MachineStatus } from '../../src/domain/machine/machine-status';
 import { aMachine } from './support/builders';
 import { ctxAt, T0 } from './support/context';
 import { given } from './support/given';

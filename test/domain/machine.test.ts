@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Machine, type MachineStatusChanged, type MachineUpdated } from '../../src/domain';
+import { Machine } from '../../src/domain/machine/machine';
+import { type MachineStatusChanged, type MachineUpdated } from '../../src/domain/machine/machine.events';
 import { ACQUIRE_ID, RETURN_ID, aMachine } from './support/builders';
 import { ctxAt, T0 } from './support/context';
 import { given, issuePaths } from './support/given';

@@ -1,18 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  MACHINE_STATUSES,
-  MACHINE_TRANSITIONS,
-  Machine,
-  REQUEST_STATUSES,
-  REQUEST_TRANSITIONS,
-  Request,
-  Template,
-  type DomainEvent,
-  type MachineStatus,
-  type RequestStatus,
-  type TemplateInput,
-} from '../../src/domain';
+import { MACHINE_STATUSES, MACHINE_TRANSITIONS, type MachineStatus } from '../../src/domain/machine/machine-status';
+import { Machine } from '../../src/domain/machine/machine';
+import { REQUEST_STATUSES, REQUEST_TRANSITIONS, type RequestStatus } from '../../src/domain/request/request-status';
+import { Request } from '../../src/domain/request/request';
+import { Template } from '../../src/domain/template/template';
+import { type DomainEvent } from '../../src/domain/shared/domain-event';
+import { type TemplateInput } from '../../src/domain/template/template-definition';
 import { isKernelError } from '../../src/kernel/errors';
 import { ACQUIRE_ID, aTemplate } from './support/builders';
 import { TestClock } from './support/context';

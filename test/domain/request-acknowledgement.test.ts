@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Request, type RequestAcknowledged, type RequestSnapshot, type RequestTerminationResent } from '../../src/domain';
+import { Request, type RequestSnapshot } from '../../src/domain/request/request';
+import { type RequestAcknowledged, type RequestTerminationResent } from '../../src/domain/request/request.events';
 import { aReturnRequest, anAcquireRequest, anAcquireRequestWithMachines, views } from './support/builders';
 import { ctxAt } from './support/context';
 import { expectFailure, given } from './support/given';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Machine, Request, type RequestCompleted, type RequestStatusChanged } from '../../src/domain';
+import { Machine } from '../../src/domain/machine/machine';
+import { Request } from '../../src/domain/request/request';
+import { type RequestCompleted, type RequestStatusChanged } from '../../src/domain/request/request.events';
 import { aReturnRequest, aTemplate, anAcquireRequest, anAcquireRequestWithMachines, views } from './support/builders';
 import { TestClock, ctxAt } from './support/context';
 import { given } from './support/given';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Request, type RequestReleaseStarted, type RequestReleased } from '../../src/domain';
+import { Request } from '../../src/domain/request/request';
+import { type RequestReleaseStarted, type RequestReleased } from '../../src/domain/request/request.events';
 import { aReturnRequest, anAcquireRequest } from './support/builders';
 import { ctxAt } from './support/context';
 import { given, issuePaths } from './support/given';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { REQUEST_STATUSES, REQUEST_TRANSITIONS, type Request, type RequestStatus } from '../../src/domain';
+import { REQUEST_STATUSES, REQUEST_TRANSITIONS, type RequestStatus } from '../../src/domain/request/request-status';
+import { type Request } from '../../src/domain/request/request';
 import { anAcquireRequest } from './support/builders';
 import { ctxAt } from './support/context';
 import { given } from './support/given';

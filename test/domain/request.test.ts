@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Request, type RequestCompleted } from '../../src/domain';
+import { Request } from '../../src/domain/request/request';
+import { type RequestCompleted } from '../../src/domain/request/request.events';
 import { aReturnRequest, aTemplate, anAcquireRequest, anAcquireRequestWithMachines, views } from './support/builders';
 import { TestClock, ctxAt, sequentialIds } from './support/context';
 import { expectFailure, given, issuePaths } from './support/given';

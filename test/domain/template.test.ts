@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Template, type TemplateUpdated } from '../../src/domain';
+import { Template } from '../../src/domain/template/template';
+import { type TemplateUpdated } from '../../src/domain/template/template.events';
 import { aTemplate, spotTemplateInput, templateInput } from './support/builders';
 import { ctxAt, T0 } from './support/context';
 import { given, issuePaths } from './support/given';

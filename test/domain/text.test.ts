@@ -1,18 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  Machine,
-  REPLACEMENT_CHARACTER,
-  TEXT_LIMITS,
-  TRUNCATION_MARKER,
-  codePointLength,
-  normaliseMachineId,
-  normaliseText,
-  parseMachineId,
-  parseTags,
-  parseTemplateDefinition,
-  textProblem,
-} from '../../src/domain';
+import { Machine } from '../../src/domain/machine/machine';
+import { REPLACEMENT_CHARACTER, TEXT_LIMITS, TRUNCATION_MARKER, codePointLength, normaliseMachineId, normaliseText, textProblem } from '../../src/domain/shared/text';
+import { parseMachineId } from '../../src/domain/shared/ids';
+import { parseTags } from '../../src/domain/shared/tags';
+import { parseTemplateDefinition } from '../../src/domain/template/template-definition';
 import { aMachine, anAcquireRequest, templateInput } from './support/builders';
 import { ctxAt } from './support/context';
 import { given, issuePaths } from './support/given';

@@ -1,30 +1,12 @@
 import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ConcurrencyConflictError,
-  DOMAIN_ERROR_CODES,
-  InvalidRequestStateTransitionError,
-  MachineNotFoundError,
-  ProviderError,
-  RequestNotFoundError,
-  TemplateAlreadyExistsError,
-  TemplateCapacityExceededError,
-  TemplateInUseError,
-  TemplateInactiveError,
-  TemplateNotFoundError,
-  InvalidMachineStateTransitionError,
-  formatTags,
-  newRequestId,
-  parseIpAddress,
-  parseMachineId,
-  parseRequestId,
-  parseTags,
-  parseTemplateAttributes,
-  parseTemplateId,
-  randomIds,
-  systemClock,
-} from '../../src/domain';
+import { ConcurrencyConflictError, DOMAIN_ERROR_CODES, InvalidRequestStateTransitionError, MachineNotFoundError, ProviderError, RequestNotFoundError, TemplateAlreadyExistsError, TemplateCapacityExceededError, TemplateInUseError, TemplateInactiveError, TemplateNotFoundError, InvalidMachineStateTransitionError } from '../../src/domain/shared/errors';
+import { formatTags, parseTags } from '../../src/domain/shared/tags';
+import { newRequestId, parseMachineId, parseRequestId, parseTemplateId } from '../../src/domain/shared/ids';
+import { parseIpAddress } from '../../src/domain/shared/ip-address';
+import { parseTemplateAttributes } from '../../src/domain/template/template-attributes';
+import { randomIds, systemClock } from '../../src/domain/shared/ports';
 import { KernelError, isKernelError } from '../../src/kernel/errors';
 import { SchemaVersionUnsupportedError } from '../../src/domain/shared/upcasting';
 import { sequentialIds } from './support/context';

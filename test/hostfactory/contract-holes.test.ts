@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate, GetRequest, type ProviderMachine, type ProviderPort, type Storage } from '../../src/application';
-import type { MachineStatus } from '../../src/domain';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { GetRequest } from '../../src/application/requests/request.queries';
+import { type ProviderMachine, type ProviderPort } from '../../src/application/provider/provider.port';
+import { type Storage } from '../../src/storage/storage';
+import type { MachineStatus } from '../../src/domain/machine/machine-status';
 import { createHostFactoryApi, type HostFactoryApi } from '../../src/hostfactory';
 import { createInMemoryStorage, createTestHostFactory, FakeProvider, ManualClock, type TestHostFactory } from '../../src/testing';
 import { templateInput } from '../support/templates';

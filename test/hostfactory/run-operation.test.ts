@@ -2,8 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHostFactory, fromPlain, RequestStatusDto, type HostFactory } from '../../src/application';
-import { MACHINE_STATUSES, REQUEST_STATUSES } from '../../src/domain';
+import { createHostFactory, type HostFactory } from '../../src/application/host-factory';
+import { fromPlain } from '../../src/application/read-models/dto';
+import { RequestStatusDto } from '../../src/application/read-models/request.dto';
+import { MACHINE_STATUSES } from '../../src/domain/machine/machine-status';
+import { REQUEST_STATUSES } from '../../src/domain/request/request-status';
 import {
   fileLogger,
   formatErrorOutput,

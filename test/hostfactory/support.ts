@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { createHostFactory, type HostFactory } from '../../src/application';
+import { createHostFactory, type HostFactory } from '../../src/application/host-factory';
 import { HOSTFACTORY_SCHEMAS, runHostFactoryOperation, type HostFactorySchemaName, type HostFactoryOperation } from '../../src/hostfactory';
 import { FakeProvider } from '../../src/testing/fake-provider';
 import { createInMemoryStorage, type InMemoryStorage } from '../../src/testing/in-memory-storage';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { IsString } from 'class-validator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Command, createKernel, type HandlerContext, type Kernel } from '../../src/kernel';
-import { CreateTemplate } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing';
 import { templateInput } from '../support/templates';
 

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { eventHandler, type DomainEvent, type EventHandler, type MachineStatusChanged, type RequestCompleted, type TemplateCreated } from '../../src/index';
-import { isDomainEvent } from '../../src/application/storage';
+import { isDomainEvent } from '../../src/storage';
 
 describe('the domain event types a host names', () => {
   it('types a handler of one event by its exported type', () => {

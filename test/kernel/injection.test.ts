@@ -201,10 +201,10 @@ describe('global state', () => {
   });
 
   it('importing the library registers none of its use-case handlers in typedi’s global container', async () => {
-    const application = await import('../../src/application');
+    const application = await import('../../src/index');
     await import('../../src/testing');
     const handlerClasses = Object.values(application).filter((v) => typeof v === 'function' && /Handler$/.test(v.name));
-    const { HOST_FACTORY_HANDLERS } = application;
+    const { HOST_FACTORY_HANDLERS } = await import('../../src/application/handlers');
     expect(HOST_FACTORY_HANDLERS.length).toBeGreaterThan(10);
     for (const handler of [...HOST_FACTORY_HANDLERS, ...handlerClasses]) expect(Container.has(handler as never)).toBe(false);
   });

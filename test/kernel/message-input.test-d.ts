@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { GetReturnRequests, RequestMachines } from '../../src/application';
+import { GetReturnRequests } from '../../src/application/requests/request.queries';
+import { RequestMachines } from '../../src/application/requests/request.commands';
 import { Command, type MessageInput } from '../../src/kernel';
 
 class Schedule extends Command<void> {

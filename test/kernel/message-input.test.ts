@@ -48,13 +48,13 @@ function completionsAt(source: string): string[] {
 // Building the program of src takes seconds (more on a busy machine); this is not a timing test.
 describe('X.from() in an editor', { timeout: 120_000 }, () => {
   it('completes the fields of the message', () => {
-    const names = completionsAt(`import { RequestMachines } from '../../src/application';\nRequestMachines.from({ | });\n`);
+    const names = completionsAt(`import { RequestMachines } from '../../src/application/requests/request.commands';\nRequestMachines.from({ | });\n`);
     expect(names).toEqual(expect.arrayContaining(['templateId', 'machineCount', 'tags', 'priority', 'timeoutSeconds', 'idempotencyKey']));
     expect(names).not.toContain('validate');
   });
 
   it('completes the fields of nested inputs', () => {
-    const names = completionsAt(`import { GetReturnRequests } from '../../src/application';\nGetReturnRequests.from({ machines: [{ | }] });\n`);
+    const names = completionsAt(`import { GetReturnRequests } from '../../src/application/requests/request.queries';\nGetReturnRequests.from({ machines: [{ | }] });\n`);
     expect(names).toEqual(expect.arrayContaining(['machineId', 'name']));
   });
 });

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { IsString, MinLength } from 'class-validator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate, RequestMachines } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { RequestMachines } from '../../src/application/requests/request.commands';
 import { Command, createKernel, KernelError } from '../../src/kernel';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing';
 import { templateInput } from '../support/templates';

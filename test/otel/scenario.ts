@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { IsString } from 'class-validator';
-import { CreateTemplate, RequestMachines } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { RequestMachines } from '../../src/application/requests/request.commands';
 import { Command } from '../../src/kernel';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing';
 import { templateInput } from '../support/templates';

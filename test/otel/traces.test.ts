@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate, RequestMachines } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { RequestMachines } from '../../src/application/requests/request.commands';
 import { createKernel, KernelError } from '../../src/kernel';
 import { openTelemetry } from '../../src/otel';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing';

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../src/application/storage/index';
+import type { DomainEvent } from '../../src/storage';
 import type { InMemoryStorage } from '../../src/testing';
 
 /** Commits `count` events spread over `aggregates` request streams (one event per transaction), numbered 1…count. */

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate, ImportTemplates, Reconcile, RequestMachines, SyncRequest, ValidateTemplate } from '../../src/application';
+import { CreateTemplate, ImportTemplates, ValidateTemplate } from '../../src/application/templates/template.commands';
+import { Reconcile } from '../../src/application/reconcile/reconcile.command';
+import { RequestMachines, SyncRequest } from '../../src/application/requests/request.commands';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing/index';
 import { templateInput } from '../support/templates';
 import { twoClouds, type TwoClouds } from './support';

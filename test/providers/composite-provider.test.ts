@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProvisionInput } from '../../src/application';
+import type { ProvisionInput } from '../../src/application/provider/provider.port';
 import { isKernelError, TimeoutError } from '../../src/kernel';
 import { createCompositeProvider, readModelBreakerStore, readModelProviderAssignments } from '../../src/providers/index';
 import { createInMemoryStorage, FakeProvider, sampleTemplateSnapshot } from '../../src/testing/index';

@@ -1,4 +1,4 @@
-import type { ProviderPort, ProvisionInput, ProvisionResult } from '../../src/application';
+import type { ProviderPort, ProvisionInput, ProvisionResult } from '../../src/application/provider/provider.port';
 import { FakeProvider, ManualClock } from '../../src/testing/index';
 import { createCompositeProvider, type CompositeProvider, type CompositeProviderOptions, type ProviderAssignments } from '../../src/providers/index';
 

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CancelRequest, CreateTemplate, ListRequests, RequestMachines, RequestReturnMachines, SyncRequest } from '../../src/application';
-import { TERMINAL_REQUEST_STATUSES } from '../../src/domain';
+import { CancelRequest, RequestMachines, RequestReturnMachines, SyncRequest } from '../../src/application/requests/request.commands';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { ListRequests } from '../../src/application/requests/request.queries';
+import { TERMINAL_REQUEST_STATUSES } from '../../src/domain/request/request-status';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing';
 import { historyProblems, machineProblems, readCommitted, readSide, rebuiltReadSide } from './invariants';
 import { bump, clearErrorCode, recordFigures, scale } from './support';

@@ -1,4 +1,5 @@
-import type { Storage, Transaction } from '../../src/application';
+import type { Storage } from '../../src/storage/storage';
+import type { Transaction } from '../../src/storage/unit-of-work';
 
 /** How an armed fault point behaves: throw an adapter error, or never answer until released. */
 export type FaultKind = 'throw' | 'hang';

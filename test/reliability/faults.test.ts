@@ -1,16 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  CancelRequest,
-  CreateTemplate,
-  GetRequest,
-  ListRequests,
-  RequestMachines,
-  RequestReturnMachines,
-  SyncRequest,
-  type Storage,
-} from '../../src/application';
+import { CancelRequest, RequestMachines, RequestReturnMachines, SyncRequest } from '../../src/application/requests/request.commands';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { GetRequest, ListRequests } from '../../src/application/requests/request.queries';
+import { type Storage } from '../../src/storage/storage';
 import { Token } from 'typedi';
-import { DOMAIN_EVENT_TYPES, TERMINAL_REQUEST_STATUSES, type DomainEvent } from '../../src/domain';
+import { DOMAIN_EVENT_TYPES, type DomainEvent } from '../../src/domain/shared/domain-event';
+import { TERMINAL_REQUEST_STATUSES } from '../../src/domain/request/request-status';
 import { eventHandler, isKernelError, timeout, type EventHandler } from '../../src/kernel';
 import { createInMemoryStorage, createTestHostFactory, type FakeProviderMethod, type InMemoryStorage, type TestHostFactory } from '../../src/testing';
 import { FaultPlan, faultyStorage, type FaultKind } from './fault-storage';

@@ -1,15 +1,12 @@
-import {
-  GetRequestStatus,
-  ListMachines,
-  ListRequests,
-  ListReturnRequests,
-  ListTemplates,
-  toPlain,
-  type Projection,
-  type Storage,
-  type StoredEvent,
-} from '../../src/application';
-import { canMachineMove, canRequestMove, MACHINE_STATUSES, REQUEST_STATUSES, type MachineStatus, type RequestStatus } from '../../src/domain';
+import { GetRequestStatus, ListRequests, ListReturnRequests } from '../../src/application/requests/request.queries';
+import { ListMachines } from '../../src/application/machines/machine.queries';
+import { ListTemplates } from '../../src/application/templates/template.queries';
+import { toPlain } from '../../src/application/read-models/dto';
+import { type Projection } from '../../src/application/read-models/projections';
+import { type Storage } from '../../src/storage/storage';
+import { type StoredEvent } from '../../src/storage/event-log';
+import { canMachineMove, MACHINE_STATUSES, type MachineStatus } from '../../src/domain/machine/machine-status';
+import { canRequestMove, REQUEST_STATUSES, type RequestStatus } from '../../src/domain/request/request-status';
 import { createInMemoryStorage, createTestHostFactory, type FakeProvider, type TestHostFactory } from '../../src/testing';
 
 /** What is committed: every aggregate's stored snapshot version and status, and the whole event log. */

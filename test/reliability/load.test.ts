@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValidateTemplate } from '../../src/application';
+import { ValidateTemplate } from '../../src/application/templates/template.commands';
 import { Command, createKernel, isKernelError, timeout } from '../../src/kernel';
 import { createTestHostFactory } from '../../src/testing';
 import { recordFigures, scale } from './support';

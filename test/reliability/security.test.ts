@@ -3,7 +3,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTemplate, createHostFactory, RequestMachines } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { createHostFactory } from '../../src/application/host-factory';
+import { RequestMachines } from '../../src/application/requests/request.commands';
 import { HOSTFACTORY_OPERATIONS, readInputFile, runHostFactoryOperation } from '../../src/hostfactory';
 import { createKernel, isKernelError, logging, type Logger } from '../../src/kernel';
 import { createInMemoryStorage, FakeProvider, ManualClock, sequentialIds } from '../../src/testing';

@@ -1,4 +1,4 @@
-import type { Storage } from '../../src/application/storage/storage';
+import type { Storage } from '../../src/storage/storage';
 import { storageContract } from '../../src/testing';
 
 /** Runs every storage-contract case on storages from `create`; the failed cases' names and messages. */

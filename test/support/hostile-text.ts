@@ -15,7 +15,7 @@ import {
   type ProviderPort,
   type Storage,
 } from '../../src/index';
-import { normaliseMachineId, TEXT_LIMITS, textProblem } from '../../src/application/storage/index';
+import { normaliseMachineId, TEXT_LIMITS, textProblem } from '../../src/storage/index';
 import { ManualClock, sequentialIds } from '../../src/testing/index';
 import { templateInput } from './templates';
 

@@ -1,10 +1,10 @@
-import type { ReadModelDocument, ReadModelFilter, ReadModelPage, ReadModelQuery, ReadModelStore } from '../../src/application/storage/read-model-store';
-import type { Storage } from '../../src/application/storage/storage';
-import type { Transaction } from '../../src/application/storage/unit-of-work';
-import { checkReadModelQuery, type Request } from '../../src/application/storage/index';
+import type { ReadModelDocument, ReadModelFilter, ReadModelPage, ReadModelQuery, ReadModelStore } from '../../src/storage/read-model-store';
+import type { Storage } from '../../src/storage/storage';
+import type { Transaction } from '../../src/storage/unit-of-work';
+import { checkReadModelQuery, type Request } from '../../src/storage/index';
 import { ConcurrencyConflictError } from '../../src/index';
 import { createInMemoryStorage } from '../../src/testing';
-import { compareReadModelDocuments as compareDocuments, valueAt } from '../../src/application/storage/read-model-query';
+import { compareReadModelDocuments as compareDocuments, valueAt } from '../../src/storage/read-model-query';
 
 /**
  * Storage adapters that each break one rule of docs/ports.md the way real adapters have, built by

@@ -4,11 +4,11 @@ import ts from 'typescript';
 
 /** The source files that declare the ports a host implements (storage, provider, clock, ids, logger). */
 export const PORT_FILES = [
-  'src/application/storage/storage.ts',
-  'src/application/storage/unit-of-work.ts',
-  'src/application/storage/repositories.ts',
-  'src/application/storage/event-log.ts',
-  'src/application/storage/read-model-store.ts',
+  'src/storage/storage.ts',
+  'src/storage/unit-of-work.ts',
+  'src/storage/repositories.ts',
+  'src/storage/event-log.ts',
+  'src/storage/read-model-store.ts',
   'src/application/provider/provider.port.ts',
   'src/domain/shared/ports.ts',
   'src/kernel/logger.ts',

@@ -3,7 +3,8 @@
 import 'reflect-metadata';
 import { Token } from 'typedi';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate, ListTemplates } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { ListTemplates } from '../../src/application/templates/template.queries';
 import { eventHandler, isKernelError, type EventHandler } from '../../src/kernel';
 import { createTestHostFactory, scenario, type TestHostFactory, type TestHostFactoryOptions } from '../../src/testing';
 import { templateInput } from '../support/templates';

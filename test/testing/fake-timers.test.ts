@@ -2,7 +2,8 @@
 // fake timers, node:test's mock timers) neither hangs the contract suites nor loses settle()'s
 // TIMEOUT diagnostic. Jest and node:test are covered by the runner fixtures (test/runners).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CreateTemplate, RequestMachines } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { RequestMachines } from '../../src/application/requests/request.commands';
 import { createInMemoryStorage, createTestHostFactory, FakeProvider, providerContract, scenario, storageContract } from '../../src/testing';
 import { templateInput } from '../support/templates';
 

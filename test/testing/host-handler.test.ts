@@ -1,7 +1,9 @@
 // The walkthrough of docs/testing.md, section 2: a host's own handler that uses the buses.
 import { Token } from 'typedi';
 import { describe, expect, it } from 'vitest';
-import { GetRequestStatus, RequestMachines, CreateTemplate } from '../../src/application';
+import { GetRequestStatus } from '../../src/application/requests/request.queries';
+import { RequestMachines } from '../../src/application/requests/request.commands';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
 import { Command, COMMAND_BUS, CommandBus, commandHandler, type CommandHandler } from '../../src/kernel';
 import { createTestHostFactory, scenario } from '../../src/testing';
 

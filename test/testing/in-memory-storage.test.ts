@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Storage } from '../../src/application/storage/storage';
-import { Template } from '../../src/domain';
-import type { Transaction } from '../../src/application/storage/unit-of-work';
+import type { Storage } from '../../src/storage/storage';
+import { Template } from '../../src/domain/template/template';
+import type { Transaction } from '../../src/storage/unit-of-work';
 import { createInMemoryStorage, storageContract } from '../../src/testing';
 import { runStorageContract } from '../../src/testing/storage-contract.vitest';
 import { contractFailures as failures } from '../support/contract-failures';

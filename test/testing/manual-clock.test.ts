@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUuidV4 } from '../../src/domain';
+import { isUuidV4 } from '../../src/domain/shared/ids';
 import { ManualClock, sequentialIds, toMilliseconds } from '../../src/testing/index';
 
 describe('ManualClock', () => {

@@ -1,7 +1,8 @@
 // A failing scenario prints each asymmetric matcher with its sample, as Jest's and vitest's own
 // diffs do: `StringMatching /abc/`, `Any<Number>`, `ObjectContaining {"a":1}`.
 import { describe, expect, it } from 'vitest';
-import { CreateTemplate, ListTemplates } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { ListTemplates } from '../../src/application/templates/template.queries';
 import { scenario } from '../../src/testing';
 import { show } from '../../src/testing/scenario/match';
 import { templateInput } from '../support/templates';

@@ -1,7 +1,8 @@
 // Scenario expectations accept any asymmetric matcher, typed or not: Jest's `expect.stringMatching`
 // returns a class instance (not `any` as vitest's does), which must compile wherever a value may go.
 import { expectTypeOf, it } from 'vitest';
-import { CreateTemplate, ListTemplates } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { ListTemplates } from '../../src/application/templates/template.queries';
 import { scenario, type AsymmetricMatcher, type ExpectedEvent, type ExpectedSubset } from '../../src/testing';
 
 /** The shape of Jest's `expect` matchers (package `expect`, class AsymmetricMatcher), copied structurally. */

@@ -4,7 +4,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Container } from 'typedi';
 import { describe, expect, it } from 'vitest';
-import { CreateTemplate, ListTemplates, RequestMachines } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { ListTemplates } from '../../src/application/templates/template.queries';
+import { RequestMachines } from '../../src/application/requests/request.commands';
 import { createTestHostFactory, scenario } from '../../src/testing';
 import { templateInput } from '../support/templates';
 

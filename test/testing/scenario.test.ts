@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CreateTemplate,
-  GetRequestStatus,
-  ListTemplates,
-  RequestMachines,
-  SyncRequest,
-  UpdateTemplate,
-  ValidateTemplate,
-} from '../../src/application';
-import type { DomainEvent } from '../../src/domain';
+import { CreateTemplate, UpdateTemplate, ValidateTemplate } from '../../src/application/templates/template.commands';
+import { GetRequestStatus } from '../../src/application/requests/request.queries';
+import { ListTemplates } from '../../src/application/templates/template.queries';
+import { RequestMachines, SyncRequest } from '../../src/application/requests/request.commands';
+import type { DomainEvent } from '../../src/domain/shared/domain-event';
 import { createTestHostFactory, scenario, type TestHostFactory } from '../../src/testing';
 import { templateInput } from '../support/templates';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Storage } from '../../src/application/storage/storage';
-import type { Transaction } from '../../src/application/storage/unit-of-work';
+import type { Storage } from '../../src/storage/storage';
+import type { Transaction } from '../../src/storage/unit-of-work';
 import { createInMemoryStorage } from '../../src/testing';
 import { contractFailures as failures } from '../support/contract-failures';
 

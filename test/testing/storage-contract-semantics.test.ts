@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareCodePoints } from '../../src/application/storage/read-model-query';
-import type { ReadModelDocument } from '../../src/application/storage/read-model-store';
-import type { Storage } from '../../src/application/storage/storage';
-import type { Transaction } from '../../src/application/storage/unit-of-work';
+import { compareCodePoints } from '../../src/storage/read-model-query';
+import type { ReadModelDocument } from '../../src/storage/read-model-store';
+import type { Storage } from '../../src/storage/storage';
+import type { Transaction } from '../../src/storage/unit-of-work';
 import { createInMemoryStorage } from '../../src/testing';
 import { contractFailures as failures } from '../support/contract-failures';
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CreateTemplate, ListTemplates, RequestMachines, SyncRequest, type Projection } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { ListTemplates } from '../../src/application/templates/template.queries';
+import { RequestMachines, SyncRequest } from '../../src/application/requests/request.commands';
+import { type Projection } from '../../src/application/read-models/projections';
 import { eventHandler, type EventHandler } from '../../src/kernel';
 import { createInMemoryStorage, createTestHostFactory, FakeProvider, ManualClock, sequentialIds } from '../../src/testing';
 

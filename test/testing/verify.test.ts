@@ -3,7 +3,8 @@
 import 'reflect-metadata';
 import { Token } from 'typedi';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHostFactory, CreateTemplate, type HostFactory } from '../../src/application';
+import { createHostFactory, type HostFactory } from '../../src/application/host-factory';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
 import {
   Command,
   commandHandler,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CreateTemplate, GetRequestStatus, ListRequests, RequestMachines, SyncRequest, isKernelError, type DomainEvent } from '../../src/index';
-import { DOMAIN_EVENT_TYPES, DOMAIN_UPCASTERS, Machine, Request, Template, readStoredEvent, readStoredEvents } from '../../src/application/storage/index';
+import { DOMAIN_EVENT_TYPES, DOMAIN_UPCASTERS, Machine, Request, Template, readStoredEvent, readStoredEvents } from '../../src/storage';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing/index';
 import { templateInput } from '../support/templates';
 

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { upcasterChain, type UpcasterChain } from '../../src/application/storage/index';
+import { upcasterChain, type UpcasterChain } from '../../src/storage';
 
 interface PlacedV1 { readonly data: { readonly size: string } }
 interface PlacedV2 { readonly data: { readonly sizeGb: number } }

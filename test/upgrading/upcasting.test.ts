@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isKernelError } from '../../src/kernel/errors';
-import { createUpcasters, upcasterChain, type StoredKind, type UpcasterChain } from '../../src/application/storage/index';
+import { createUpcasters, upcasterChain, type StoredKind, type UpcasterChain } from '../../src/storage';
 
 /** A record that remembers which steps ran, in order. */
 interface Traced {

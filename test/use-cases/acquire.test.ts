@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { GetRequest, ListMachines, ListTemplates, RequestMachines } from '../../src/application';
+import { GetRequest } from '../../src/application/requests/request.queries';
+import { ListMachines } from '../../src/application/machines/machine.queries';
+import { ListTemplates } from '../../src/application/templates/template.queries';
+import { RequestMachines } from '../../src/application/requests/request.commands';
 import type { TestHostFactory } from '../../src/testing';
 import { rejection, request, status, sync, withTemplate } from './support';
 
@@ -240,7 +243,7 @@ describe('concurrency', () => {
 describe('regressions', () => {
   it('records a provision result again on a conflict instead of re-running the command (regression: a second request was admitted)', async () => {
     const { createInMemoryStorage } = await import('../../src/testing');
-    const { ConcurrencyConflictError } = await import('../../src/domain');
+    const { ConcurrencyConflictError } = await import('../../src/index');
     const memory = createInMemoryStorage();
     let transactions = 0;
     let conflictAt = -1;
@@ -258,7 +261,7 @@ describe('regressions', () => {
     conflictAt = transactions + 2; // admit, then the first record attempt
     const requestId = await request(hf, 2);
     expect(hf.fake!.callsTo('provision')).toHaveLength(1);
-    const page = await hf.queries.execute((await import('../../src/application')).ListRequests.from({}));
+    const page = await hf.queries.execute((await import('../../src/index')).ListRequests.from({}));
     expect(page.items.map((r) => r.requestId)).toEqual([requestId]);
     expect((await status(hf, requestId)).machines).toHaveLength(2);
   });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate, RequestMachines, SyncRequest } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { RequestMachines, SyncRequest } from '../../src/application/requests/request.commands';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing';
 import { templateInput } from '../support/templates';
 

@@ -1,18 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  CancelRequest,
-  createHostFactory,
-  fromPlain,
-  GetRequest,
-  ListRequests,
-  RequestDto,
-  RequestStatusDto,
-  toPlain,
-  UpdateRequestStatus,
-  type Projection,
-} from '../../src/application';
+import { CancelRequest, UpdateRequestStatus } from '../../src/application/requests/request.commands';
+import { createHostFactory } from '../../src/application/host-factory';
+import { fromPlain, toPlain } from '../../src/application/read-models/dto';
+import { GetRequest, ListRequests } from '../../src/application/requests/request.queries';
+import { RequestDto, RequestStatusDto } from '../../src/application/read-models/request.dto';
+import { type Projection } from '../../src/application/read-models/projections';
 import { Command, COMMAND_BUS, commandHandler, eventHandler, type CommandBus, type EventHandler } from '../../src/kernel';
-import type { DomainEvent } from '../../src/domain';
+import type { DomainEvent } from '../../src/domain/shared/domain-event';
 import { createInMemoryStorage, FakeProvider, type TestHostFactory } from '../../src/testing';
 import { rejection, request, status, sync, withTemplate } from './support';
 
@@ -117,7 +111,7 @@ describe('queries', () => {
 
   it('DTOs round-trip through plain JSON with ISO dates and every JSON map intact (regression: toPlain emptied them)', async () => {
     hf = await withTemplate({ instanceTags: 'team=grid', fleetRole: 'arn:role' });
-    const template = toPlain(await hf.queries.execute((await import('../../src/application')).GetTemplate.from({ templateId: 'small', includeConfiguration: true })));
+    const template = toPlain(await hf.queries.execute((await import('../../src/index')).GetTemplate.from({ templateId: 'small', includeConfiguration: true })));
     expect(template.attributes).toEqual({ type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] });
     expect(template.instanceTags).toEqual({ team: 'grid' });
     expect(template.configuration).toEqual({ userData: null, providerConfig: { fleetRole: 'arn:role' } });
@@ -148,7 +142,7 @@ describe('createHostFactory()', () => {
 
   it('keeps its own handlers out of a host’s plain createKernel()', async () => {
     const { createKernel } = await import('../../src/kernel');
-    const { CreateTemplate } = await import('../../src/application');
+    const { CreateTemplate } = await import('../../src/index');
     const kernel = createKernel();
     expect(() => kernel.verify()).not.toThrow();
     expect((await rejection(kernel.commands.execute(CreateTemplate.from({ template: {} })))).code).toBe('HANDLER_NOT_FOUND');
@@ -159,7 +153,7 @@ describe('createHostFactory()', () => {
     const a = createHostFactory({ storage: createInMemoryStorage(), provider: new FakeProvider() });
     const b = createHostFactory({ storage: createInMemoryStorage(), provider: new FakeProvider() });
     hf = await withTemplate();
-    const { CreateTemplate, ListTemplates } = await import('../../src/application');
+    const { CreateTemplate, ListTemplates } = await import('../../src/index');
     await a.commands.execute(CreateTemplate.from({ template: { templateId: 'only-a', maxNumber: 1, attributes: { type: ['String', 'X'], ncpus: ['Numeric', '1'], nram: ['Numeric', '1'] }, vmType: 'x' } }));
     expect(await b.queries.execute(ListTemplates.from({}))).toEqual([]);
     expect((await a.queries.execute(ListTemplates.from({}))).map((t) => t.templateId)).toEqual(['only-a']);
@@ -192,7 +186,8 @@ describe('regressions', () => {
   });
 
   it('never resurrects a deleted template when a slower projector replays its creation (regression)', async () => {
-    const { templatesProjection, DeleteTemplate, GetTemplate, ListTemplates } = await import('../../src/application');
+    const { DeleteTemplate, GetTemplate, ListTemplates } = await import('../../src/index');
+    const { templatesProjection } = await import('../../src/application/read-models/projections');
     hf = await withTemplate();
     await hf.commands.execute(DeleteTemplate.from({ templateId: 'small' }));
     const events = await hf.storage.eventLog.readAfter(0, 100);

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, type ProviderPort, type RequestDto } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { GetRequest, ListRequests } from '../../src/application/requests/request.queries';
+import { Reconcile } from '../../src/application/reconcile/reconcile.command';
+import { RequestMachines } from '../../src/application/requests/request.commands';
+import { type ProviderPort } from '../../src/application/provider/provider.port';
+import { type RequestDto } from '../../src/application/read-models/request.dto';
 import { templateInput } from '../support/templates';
 import { availableNumber, closeSite, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
 

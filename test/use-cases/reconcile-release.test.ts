@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, SyncRequest, type ProviderPort } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { GetRequest, ListRequests } from '../../src/application/requests/request.queries';
+import { Reconcile } from '../../src/application/reconcile/reconcile.command';
+import { RequestMachines, SyncRequest } from '../../src/application/requests/request.commands';
+import { type ProviderPort } from '../../src/application/provider/provider.port';
 import { isKernelError } from '../../src/kernel';
 import { createTestHostFactory, FakeProvider as Fake, type FakeProvider } from '../../src/testing';
 import { templateInput } from '../support/templates';

@@ -1,4 +1,6 @@
-import { CreateTemplate, RequestMachines, type ProviderPort } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { RequestMachines } from '../../src/application/requests/request.commands';
+import { type ProviderPort } from '../../src/application/provider/provider.port';
 import { createHostFactoryApi } from '../../src/hostfactory';
 import { createInMemoryStorage, createTestHostFactory, FakeProvider, ManualClock, sequentialIds, type InMemoryStorage, type TestHostFactory } from '../../src/testing';
 import { templateInput } from '../support/templates';

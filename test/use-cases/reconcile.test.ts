@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CreateTemplate,
-  GetRequest,
-  ListRequests,
-  Reconcile,
-  RequestMachines,
-  RequestReturnMachines,
-  SyncRequest,
-  type ProviderPort,
-  type RequestDto,
-  type StoredEvent,
-} from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { GetRequest, ListRequests } from '../../src/application/requests/request.queries';
+import { Reconcile } from '../../src/application/reconcile/reconcile.command';
+import { RequestMachines, RequestReturnMachines, SyncRequest } from '../../src/application/requests/request.commands';
+import { type ProviderPort } from '../../src/application/provider/provider.port';
+import { type RequestDto } from '../../src/application/read-models/request.dto';
+import { type StoredEvent } from '../../src/storage/event-log';
 import { createHostFactoryApi } from '../../src/hostfactory';
 import { isKernelError } from '../../src/kernel';
 import { templateInput } from '../support/templates';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ReconcileResult } from '../../src/application';
+import type { ReconcileResult } from '../../src/application/reconcile/reconcile.command';
 import type { Middleware } from '../../src/kernel';
 import { createTestHostFactory } from '../../src/testing';
 import { availableNumber, closeSite, openSite, orphans, processOn, type SharedSite } from './reconcile-support';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RequestMachines } from '../../src/application';
-import { parseTags } from '../../src/domain';
+import { RequestMachines } from '../../src/application/requests/request.commands';
+import { parseTags } from '../../src/domain/shared/tags';
 import { isKernelError } from '../../src/kernel';
 
 // The documented contract of RequestMachines.tags (docs/use-cases.md, the field's doc comment).

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { GetReturnRequests, ListReturnRequests, RequestReturnMachines, SyncReclaimNotices } from '../../src/application';
+import { GetReturnRequests, ListReturnRequests } from '../../src/application/requests/request.queries';
+import { RequestReturnMachines, SyncReclaimNotices } from '../../src/application/requests/request.commands';
 import type { TestHostFactory } from '../../src/testing';
 import { rejection, request, status, sync, withTemplate } from './support';
 

@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { Token } from 'typedi';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate } from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
 import { commandHandler, Command, eventHandler, Inject, scoped, type CommandHandler } from '../../src/kernel';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing';
 import { templateInput } from '../support/templates';

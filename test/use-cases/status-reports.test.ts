@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import type { ProviderPort } from '../../src/application';
+import type { ProviderPort } from '../../src/application/provider/provider.port';
 import { FakeProvider } from '../../src/testing/fake-provider';
 import { ManualClock } from '../../src/testing/manual-clock';
 import { request, withTemplate } from './support';

@@ -1,10 +1,7 @@
-import {
-  CreateTemplate,
-  GetRequestStatus,
-  RequestMachines,
-  SyncRequest,
-  type RequestStatusDto,
-} from '../../src/application';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { GetRequestStatus } from '../../src/application/requests/request.queries';
+import { RequestMachines, SyncRequest } from '../../src/application/requests/request.commands';
+import { type RequestStatusDto } from '../../src/application/read-models/request.dto';
 import { createTestHostFactory, type TestHostFactory, type TestHostFactoryOptions } from '../../src/testing';
 
 import { templateInput } from '../support/templates';

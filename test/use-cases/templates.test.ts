@@ -1,14 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CreateTemplate,
-  DeleteTemplate,
-  GetTemplate,
-  ImportTemplates,
-  ListTemplates,
-  UpdateTemplate,
-  ValidateTemplate,
-  ValidateTemplateQuery,
-} from '../../src/application';
+import { CreateTemplate, DeleteTemplate, ImportTemplates, UpdateTemplate, ValidateTemplate } from '../../src/application/templates/template.commands';
+import { GetTemplate, ListTemplates, ValidateTemplateQuery } from '../../src/application/templates/template.queries';
 import type { TestHostFactory } from '../../src/testing';
 import { rejection, request, templateInput, withTemplate } from './support';
 
@@ -65,7 +57,7 @@ describe('template commands', () => {
     expect(error.code).toBe('TEMPLATE_IN_USE');
     expect(error.message).toContain(requestId);
     hf.advance({ hours: 2 });
-    await hf.commands.execute((await import('../../src/application')).SyncRequest.from({ requestId }));
+    await hf.commands.execute((await import('../../src/index')).SyncRequest.from({ requestId }));
     await hf.commands.execute(DeleteTemplate.from({ templateId: 'small' }));
     expect((await rejection(hf.queries.execute(GetTemplate.from({ templateId: 'small' })))).code).toBe('TEMPLATE_NOT_FOUND');
     await hf.commands.execute(CreateTemplate.from({ template: templateInput() }));

@@ -1,8 +1,8 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeFleetsCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeSpotFleetRequestsCommand, RunInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { CreateTemplate, Reconcile, RequestMachines, type ProviderPort, type TemplateSnapshot } from '../../../src/index';
-import { createInMemoryStorage, createTestHostFactory, ManualClock, sequentialIds, type InMemoryStorage, type TestHostFactory } from '../../../src/testing/index';
+import { CreateTemplate, Reconcile, RequestMachines, type ProviderPort, type TemplateSnapshot } from 'hostfactory-kernel';
+import { createInMemoryStorage, createTestHostFactory, ManualClock, sequentialIds, type InMemoryStorage, type TestHostFactory } from 'hostfactory-kernel/testing';
 import { AwsEc2Provider } from '../aws-provider';
 import { ensureLaunchTemplate } from '../launch-template';
 import { launchSettings } from '../launch-settings';

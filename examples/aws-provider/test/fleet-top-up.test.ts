@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CreateTemplate, RequestMachines, SyncRequest, type RequestDto } from '../../../src/index';
-import { createTestHostFactory } from '../../../src/testing/index';
+import { CreateTemplate, RequestMachines, SyncRequest, type RequestDto } from 'hostfactory-kernel';
+import { createTestHostFactory } from 'hostfactory-kernel/testing';
 import { AwsEc2Provider } from '../aws-provider';
 import { fleetTemplateInput, motoClient, motoForTests } from './support';
 
@@ -92,7 +92,7 @@ describe.skipIf(moto.skip)('a fleet that comes up short is topped up (fleetTopUp
     const asked = shortOfCapacity(client, () => undefined);
     const provider = new AwsEc2Provider(client);
     const template = { templateId: 'bad', priceType: 'ondemand', providerApi: 'EC2Fleet', vmTypes: { 't3.micro': 1 }, imageId: network.imageId } as const;
-    const { sampleTemplateSnapshot } = await import('../../../src/testing/index');
+    const { sampleTemplateSnapshot } = await import('hostfactory-kernel/testing');
     for (const [config, message] of [
       [{ fleetTopUpAttempts: 9 }, /fleetTopUpAttempts must be a whole number from 0 to 5, got 9/],
       [{ fleetTopUpOnDemand: 'yes' }, /fleetTopUpOnDemand must be true or false/],

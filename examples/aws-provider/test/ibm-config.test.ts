@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AWS_CONFIG_FILE, openAwsProvider } from '../index';
+import { AWS_CONFIG_FILE, loadAwsProviderConfig } from '../config-file';
+import { openAwsProvider } from '../index';
 import { injectFaults, logAttempts, THROTTLED } from './faults';
 import { motoClient, motoForTests, motoTemplate } from './support';
 
@@ -47,7 +48,7 @@ describe.skipIf(moto.skip)('an awsprov_config.json written for IBM\'s AWS plug-i
   );
 
   it('signs with AWS_CREDENTIAL_FILE\'s key, talks to AWS_ENDPOINT_URL, and sets the connection timeout on the client', async () => {
-    const provider = openAwsProvider(dir);
+    const provider = openAwsProvider(loadAwsProviderConfig(dir));
     try {
       const sent = wireLog(provider.client);
       await provider.describe({ requestId: newRequestId(), resourceIds: [], machineIds: [] });
@@ -65,7 +66,7 @@ describe.skipIf(moto.skip)('an awsprov_config.json written for IBM\'s AWS plug-i
 
   it('retries a throttled call AWS_REQUEST_RETRY_ATTEMPTS times, no more', async () => {
     for (const [faults, succeeds] of [[1, true], [2, false]] as const) {
-      const provider = openAwsProvider(dir);
+      const provider = openAwsProvider(loadAwsProviderConfig(dir));
       try {
         const attempts = logAttempts(provider.client);
         injectFaults(provider.client, 'DescribeInstancesCommand', Array.from({ length: faults }, () => THROTTLED));
@@ -80,7 +81,7 @@ describe.skipIf(moto.skip)('an awsprov_config.json written for IBM\'s AWS plug-i
   });
 
   it('terminates an instance pending longer than AWS_INSTANCE_PENDING_TIMEOUT_SEC and reports it failed', async () => {
-    const provider = openAwsProvider(dir);
+    const provider = openAwsProvider(loadAwsProviderConfig(dir));
     const check = motoClient(server.endpoint);
     try {
       const requestId = newRequestId();

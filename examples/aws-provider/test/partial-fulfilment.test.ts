@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CreateTemplate, RequestMachines, SyncRequest } from '../../../src/index';
-import { createTestHostFactory } from '../../../src/testing/index';
+import { CreateTemplate, RequestMachines, SyncRequest } from 'hostfactory-kernel';
+import { createTestHostFactory } from 'hostfactory-kernel/testing';
 import { AwsEc2Provider } from '../aws-provider';
 import { fleetTemplateInput, motoClient, motoForTests } from './support';
 

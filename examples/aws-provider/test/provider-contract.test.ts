@@ -1,4 +1,4 @@
-import { runProviderContract } from '../../../src/testing/vitest';
+import { runProviderContract } from 'hostfactory-kernel/testing/vitest';
 import { describe } from 'vitest';
 import { AwsEc2Provider } from '../aws-provider';
 import { API_TEMPLATES, motoForTests, motoTemplate } from './support';

@@ -1,8 +1,8 @@
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll } from 'vitest';
-import { sampleTemplateSnapshot } from '../../../src/testing/index';
-import type { TemplateInput, TemplateSnapshot } from '../../../src/index';
+import { sampleTemplateSnapshot } from 'hostfactory-kernel/testing';
+import type { TemplateInput, TemplateSnapshot } from 'hostfactory-kernel';
 import { createAutoScalingClient, createEc2Client } from '../config';
 import { prepareNetwork, startMotoServer, type MotoNetwork, type MotoServer } from '../moto-server';
 

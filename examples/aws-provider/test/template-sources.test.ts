@@ -1,10 +1,10 @@
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
-import { CreateTemplate, isKernelError, RequestMachines } from '../../../src/index';
-import { completeTemplatesFile, type ImageResolutionReason } from '../../../src/hostfactory/index';
-import { createTestHostFactory } from '../../../src/testing/index';
+import { CreateTemplate, isKernelError, RequestMachines } from 'hostfactory-kernel';
+import { completeTemplatesFile, type ImageResolutionReason } from 'hostfactory-kernel/hostfactory';
+import { createTestHostFactory } from 'hostfactory-kernel/testing';
 import { AwsEc2Provider } from '../aws-provider';
-import { parseAwsProviderConfig } from '../config';
+import { parseAwsProviderConfig } from '../config-file';
 import { ec2InstanceTypeCatalogue } from '../instance-types';
 import { ssmImageResolver } from '../ssm-images';
 import { motoForTests } from './support';

@@ -1,7 +1,7 @@
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTemplate, RequestMachines } from '../../../src/index';
-import { createTestHostFactory, type TestHostFactory } from '../../../src/testing/index';
+import { CreateTemplate, RequestMachines } from 'hostfactory-kernel';
+import { createTestHostFactory, type TestHostFactory } from 'hostfactory-kernel/testing';
 import { NATS_URL, natsAvailability, uniqueName } from '../../postgres-storage/test/support/services';
 import { telemetry, type Telemetry } from '../../../test/otel/support';
 import { templateInput } from '../../../test/support/templates';

@@ -1,7 +1,7 @@
 import type { JetStreamClient, JsMsg } from 'nats';
 import { describe, expect, it } from 'vitest';
-import { isKernelError, type DomainEvent } from '../../../src/index';
-import type { EventLog, StoredEvent } from '../../../src/application/storage/index';
+import { isKernelError, type DomainEvent } from 'hostfactory-kernel';
+import type { EventLog, StoredEvent } from 'hostfactory-kernel/storage';
 import { OutboxRelay } from '../relay';
 import { RequestStatusConsumer } from '../request-status-consumer';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Template, type DomainContext } from '../../../src/application/storage/index';
+import { Template, type DomainContext } from 'hostfactory-kernel/storage';
 import { createPostgresStorage, type PostgresStorage } from '../index';
 import { dropSchema, PG_URL, postgresAvailability, uniqueName } from './support/services';
 

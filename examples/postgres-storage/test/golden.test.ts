@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isKernelError } from '../../../src/index';
+import { isKernelError } from 'hostfactory-kernel';
 import { GOLDEN_DIR, GOLDEN_RELEASES, GOLDEN_SCHEMA, checkGoldenData } from '../../../test/support/golden';
 import { MIGRATIONS, createPostgresStorage, migrate, schemaTables } from '../index';
 import { dropSchema, PG_URL, postgresAvailability, uniqueName } from './support/services';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTemplate, RequestMachines, SyncRequest, createHostFactory, type HostFactory, type ProviderPort } from '../../../src/index';
+import { CreateTemplate, RequestMachines, SyncRequest, createHostFactory, type HostFactory, type ProviderPort } from 'hostfactory-kernel';
 import { countingPool, createPostgresStorage, type CountingPool, type PostgresStorage } from '../index';
 import { dropSchema, PG_URL, postgresAvailability, uniqueName } from './support/services';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storageContract } from '../../../src/testing/index';
+import { storageContract } from 'hostfactory-kernel/testing';
 import { hostileTextCases } from '../../../test/support/hostile-text';
 import { createPostgresStorage, type PostgresStorage } from '../index';
 import { dropSchema, PG_URL, postgresAvailability, uniqueName } from './support/services';

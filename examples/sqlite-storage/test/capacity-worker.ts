@@ -3,7 +3,7 @@
  * `HF_REQUESTS` parallel RequestMachines of 1 unit on the `spot2x` template. Its cloud starts one
  * c5.2xlarge (2 units) per request, with ids unique to this process. Prints `{ accepted, rejected }`.
  */
-import { createHostFactory, isKernelError, RequestMachines, type ProviderPort } from '../../../src/index';
+import { createHostFactory, isKernelError, RequestMachines, type ProviderPort } from 'hostfactory-kernel';
 import { createSqliteStorage } from '../sqlite-storage';
 
 const storage = createSqliteStorage({ filename: process.env.HF_SQLITE_FILE!, busyTimeoutMs: 30_000 });

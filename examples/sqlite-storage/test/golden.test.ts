@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GOLDEN_DIR, GOLDEN_RELEASES, GoldenCloud, checkGoldenData, goldenAnswers } from '../../../test/support/golden';
-import { SyncRequest, createHostFactory, isKernelError } from '../../../src/index';
+import { SyncRequest, createHostFactory, isKernelError } from 'hostfactory-kernel';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from '../migrations';
 import { createSqliteStorage } from '../sqlite-storage';
 

@@ -1,5 +1,5 @@
 import { IsIn, IsOptional, IsString, MinLength } from 'class-validator';
-import { MACHINE_STATUSES, type MachineStatus } from '../../domain';
+import { MACHINE_STATUSES, type MachineStatus } from '../../domain/machine/machine-status';
 import { Query } from '../../kernel';
 import type { MachineDto } from '../read-models/machine.dto';
 import { PagedQuery } from '../read-models/paged-query';

@@ -1,4 +1,4 @@
-import { MachineNotFoundError } from '../../domain';
+import { MachineNotFoundError } from '../../domain/shared/errors';
 import { queryHandler, type QueryHandler } from '../../kernel';
 import { fromPlain } from '../read-models/dto';
 import { MachineDto } from '../read-models/machine.dto';
@@ -6,7 +6,7 @@ import type { Page } from '../read-models/page';
 import { readPage } from '../read-models/paged-query';
 import { COLLECTIONS } from '../read-models/projections';
 import { RUNTIME, type Runtime } from '../runtime';
-import type { ReadModelFilter } from '../storage/read-model-store';
+import type { ReadModelFilter } from '../../storage/read-model-store';
 import { GetMachine, ListMachines } from './machine.queries';
 
 const inject = { inject: [RUNTIME] };

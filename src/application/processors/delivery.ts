@@ -1,7 +1,7 @@
 import { isKernelError } from '../../kernel/errors';
-import type { StoredEvent } from '../storage/event-log';
-import type { DeadLetter, ProcessorClaim, ProcessorStore } from '../storage/processor-store';
-import type { Transaction } from '../storage/unit-of-work';
+import type { StoredEvent } from '../../storage/event-log';
+import type { DeadLetter, ProcessorClaim, ProcessorStore } from '../../storage/processor-store';
+import type { Transaction } from '../../storage/unit-of-work';
 
 /** What a processor's handler gets with each event. */
 export interface ProcessorContext {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { KernelError, isKernelError, ValidationError } from '../../kernel/errors';
-import type { StoredEvent } from '../storage/event-log';
-import type { DeadLetter, ProcessorClaim, ProcessorState, ProcessorStore } from '../storage/processor-store';
+import type { StoredEvent } from '../../storage/event-log';
+import type { DeadLetter, ProcessorClaim, ProcessorState, ProcessorStore } from '../../storage/processor-store';
 import { deliverWithRetries, errorText, partitionOf, replayLetter, streamOf, type ProcessorHandler, type RetryPolicy } from './delivery';
-import { leaseLost } from './processor-errors';
+import { leaseLost } from '../../storage/processor-errors';
 import { checkOptions, sleep, withDefaults, type EventProcessorOptions, type ProcessorSettings } from './processor-options';
 
 /** What {@link EventProcessor.replayDeadLetters} did. */

@@ -4,10 +4,10 @@ import type { EventContext, EventHandler } from '../../kernel/handler';
 import type { Logger } from '../../kernel/logger';
 import type { DurableRoute } from '../../kernel/routing';
 import { eventScope, runInScope } from '../../kernel/scope';
-import type { Storage } from '../storage/storage';
+import type { Storage } from '../../storage/storage';
 import type { ProcessorContext, ProcessorHandler } from './delivery';
 import { EventProcessor } from './event-processor';
-import { isProcessorName } from './processor-errors';
+import { isProcessorName } from '../../storage/processor-errors';
 
 /** The context a durable event handler receives: the usual one plus its processor's delivery. */
 export interface DurableEventContext extends EventContext {

@@ -13,4 +13,4 @@ export type { DurableEventContext, HostProcessors, HostProcessorSettings } from 
 export { runProcessorCommand } from './operator-command';
 export type { ProcessorCommandResult } from './operator-command';
 export type { DurableHandlerSettings, EventHandlerOptions } from '../../kernel/registry';
-export type { ProcessorStore, ProcessorClaim, ProcessorState, DeadLetter } from '../storage/processor-store';
+export type { ProcessorStore, ProcessorClaim, ProcessorState, DeadLetter } from '../../storage/processor-store';

@@ -1,9 +1,9 @@
 import { ValidationError, type ValidationIssue } from '../../kernel/errors';
 import { silentLogger, type Logger } from '../../kernel/logger';
-import type { EventLog } from '../storage/event-log';
-import type { ProcessorStore } from '../storage/processor-store';
+import type { EventLog } from '../../storage/event-log';
+import type { ProcessorStore } from '../../storage/processor-store';
 import type { ProcessorHandler } from './delivery';
-import { isProcessorName } from './processor-errors';
+import { isProcessorName } from '../../storage/processor-errors';
 
 /** Options of an `EventProcessor`; every duration is in milliseconds. */
 export interface EventProcessorOptions {

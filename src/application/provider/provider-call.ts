@@ -1,4 +1,5 @@
-import { normaliseText, ProviderError } from '../../domain';
+import { normaliseText } from '../../domain/shared/text';
+import { ProviderError } from '../../domain/shared/errors';
 import { isKernelError, TimeoutError } from '../../kernel';
 import { instrumented } from '../../kernel/scope';
 import type { Runtime } from '../runtime';

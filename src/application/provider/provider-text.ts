@@ -1,5 +1,6 @@
 import { isKernelError } from '../../kernel';
-import { normaliseMachineId, normaliseText, parseIpAddress, type TextKind } from '../../domain';
+import { normaliseMachineId, normaliseText, type TextKind } from '../../domain/shared/text';
+import { parseIpAddress } from '../../domain/shared/ip-address';
 import type { ProviderMachine, ProvisionResult, ReclaimNotice, TerminateResult } from './provider.port';
 
 /*

@@ -1,4 +1,6 @@
-import type { MachineStatus, RequestUserData, TemplateSnapshot } from '../../domain';
+import type { MachineStatus } from '../../domain/machine/machine-status';
+import type { RequestUserData } from '../../domain/request/request-input';
+import type { TemplateSnapshot } from '../../domain/template/template';
 
 /** What the cloud reports about one machine; absent facts are unknown, not cleared. */
 export interface ProviderMachine {

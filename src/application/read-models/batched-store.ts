@@ -1,7 +1,7 @@
 import { cloneJson } from '../../domain/shared/json';
-import { checkDocumentId, isFencedOut } from '../storage/adapter-checks';
-import { putDocuments } from '../storage/batch';
-import type { ReadModelDocument, ReadModelPage, ReadModelQuery, ReadModelStore } from '../storage/read-model-store';
+import { checkDocumentId, isFencedOut } from '../../storage/adapter-checks';
+import { putDocuments } from '../../storage/batch';
+import type { ReadModelDocument, ReadModelPage, ReadModelQuery, ReadModelStore } from '../../storage/read-model-store';
 
 /**
  * The read-model store the projector hands its projections for one batch of events: the first read

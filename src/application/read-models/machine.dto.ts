@@ -1,4 +1,4 @@
-import type { MachineStatus } from '../../domain';
+import type { MachineStatus } from '../../domain/machine/machine-status';
 import { Dto, Field, IsoDate, JsonField } from './dto';
 
 /** A machine as queries return it. */

@@ -1,7 +1,7 @@
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Query } from '../../kernel';
-import { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from '../storage/adapter-checks';
-import type { ReadModelFilter, ReadModelStore } from '../storage/read-model-store';
+import { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from '../../storage/adapter-checks';
+import type { ReadModelFilter, ReadModelStore } from '../../storage/read-model-store';
 import { fromPlain } from './dto';
 import { Page } from './page';
 

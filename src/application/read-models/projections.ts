@@ -1,6 +1,10 @@
-import { requestDeadline, type DomainEvent, type MachineEvent, type RequestEvent, type TemplateEvent } from '../../domain';
-import type { StoredEvent } from '../storage/event-log';
-import type { ReadModelDocument, ReadModelStore } from '../storage/read-model-store';
+import { requestDeadline } from '../../domain/request/request-outcome';
+import { type DomainEvent } from '../../domain/shared/domain-event';
+import { type MachineEvent } from '../../domain/machine/machine.events';
+import { type RequestEvent } from '../../domain/request/request.events';
+import { type TemplateEvent } from '../../domain/template/template.events';
+import type { StoredEvent } from '../../storage/event-log';
+import type { ReadModelDocument, ReadModelStore } from '../../storage/read-model-store';
 
 /** Collection names of the read models the library maintains. */
 export const COLLECTIONS = Object.freeze({

@@ -2,9 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventBus, EventMessage, Logger } from '../../kernel';
 import { type Instrumentation, type ProjectionLagSample } from '../../kernel/instrumentation';
 import { eventScope, outsideScope, runInScope } from '../../kernel/scope';
-import { readableEvents, type StoredEvent } from '../storage/event-log';
-import type { Storage } from '../storage/storage';
-import { putDocuments } from '../storage/batch';
+import { readableEvents, type StoredEvent } from '../../storage/event-log';
+import type { Storage } from '../../storage/storage';
+import { putDocuments } from '../../storage/batch';
 import { BatchedReadModelStore } from './batched-store';
 import { COLLECTIONS, LIBRARY_PROJECTION_AGGREGATE, type Projection } from './projections';
 

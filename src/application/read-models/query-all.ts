@@ -1,4 +1,4 @@
-import type { ReadModelDocument, ReadModelFilter, ReadModelStore } from '../storage/read-model-store';
+import type { ReadModelDocument, ReadModelFilter, ReadModelStore } from '../../storage/read-model-store';
 
 /** Every document of `collection` matching `filters`, fetched in pages of 1000 ordered by id. */
 export async function queryAll<T extends ReadModelDocument>(store: ReadModelStore, collection: string, filters: readonly ReadModelFilter[] = []): Promise<T[]> {

@@ -1,4 +1,7 @@
-import type { MachineResult, RequestStatus, RequestType, RequestUserData } from '../../domain';
+import type { MachineResult } from '../../domain/machine/machine-result';
+import type { RequestStatus } from '../../domain/request/request-status';
+import type { RequestType } from '../../domain/shared/ids';
+import type { RequestUserData } from '../../domain/request/request-input';
 import { Dto, Field, IsoDate, JsonField, NestedDtos } from './dto';
 import { MachineDto } from './machine.dto';
 

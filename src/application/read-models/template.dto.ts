@@ -1,4 +1,5 @@
-import type { JsonValue, TemplateAttributes } from '../../domain';
+import type { JsonValue } from '../../domain/shared/json';
+import type { TemplateAttributes } from '../../domain/template/template-attributes';
 import { Dto, Field, IsoDate, JsonField } from './dto';
 
 /** A template as queries return it. `configuration` is present only when asked for. */

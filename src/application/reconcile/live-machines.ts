@@ -1,4 +1,6 @@
-import type { DomainContext, Machine, Request } from '../../domain';
+import type { DomainContext } from '../../domain/shared/ports';
+import type { Machine } from '../../domain/machine/machine';
+import type { Request } from '../../domain/request/request';
 import type { ProviderMachine } from '../provider/provider.port';
 import { logRejectedReport, upsertMachines } from '../requests/machine-recording';
 import type { Runtime } from '../runtime';

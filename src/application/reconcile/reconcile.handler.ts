@@ -1,10 +1,10 @@
-import type { Request } from '../../domain';
+import type { Request } from '../../domain/request/request';
 import { commandHandler, isKernelError, type CommandHandler, type HandlerContext } from '../../kernel';
 import { COLLECTIONS } from '../read-models/projections';
 import { SyncRequest } from '../requests/request.commands';
 import { syncRequest } from '../requests/sync-request';
 import { RUNTIME, type Runtime } from '../runtime';
-import type { ReadModelDocument } from '../storage/read-model-store';
+import type { ReadModelDocument } from '../../storage/read-model-store';
 import { DEFAULT_RECONCILE_LIMIT, Reconcile, type ReconcileResult } from './reconcile.command';
 import { checkRelease, releasesInProgress } from './release-provision';
 import { settleAbandoned } from './settle-abandoned';

@@ -3,7 +3,7 @@ import { Reconcile, type ReconcileResult } from './reconcile.command';
 
 /** Options of {@link Reconciler.start}. */
 export interface ReconcilerOptions {
-  /** Pause between the end of one run and the start of the next. Default 60 000 ms; at least 100. */
+  /** Pause between the end of one run and the start of the next. Default {@link DEFAULT_RECONCILER_EVERY_MS}; at least 100. */
   readonly everyMs?: number;
   /** `Reconcile.limit` of each run. */
   readonly limit?: number;
@@ -45,6 +45,9 @@ export interface Reconciler {
 
 const MIN_EVERY_MS = 100;
 
+/** The reconciler's default pause between runs: one minute. */
+export const DEFAULT_RECONCILER_EVERY_MS = 60_000;
+
 /** A {@link Reconciler} dispatching on `commands`. */
 export function createReconciler(commands: CommandBus, logger: Logger): Reconciler {
   let timer: NodeJS.Timeout | undefined;
@@ -61,7 +64,7 @@ export function createReconciler(commands: CommandBus, logger: Logger): Reconcil
   };
 
   const schedule = (options: ReconcilerOptions, command: Reconcile, mine: number) => {
-    const everyMs = Math.max(MIN_EVERY_MS, options.everyMs ?? 60_000);
+    const everyMs = Math.max(MIN_EVERY_MS, options.everyMs ?? DEFAULT_RECONCILER_EVERY_MS);
     timer = setTimeout(() => {
       timer = undefined;
       void enqueue(command)
@@ -90,7 +93,7 @@ export function createReconciler(commands: CommandBus, logger: Logger): Reconcil
 
   return {
     start(options = {}) {
-      const everyMs = options.everyMs ?? 60_000;
+      const everyMs = options.everyMs ?? DEFAULT_RECONCILER_EVERY_MS;
       if (!Number.isFinite(everyMs) || everyMs < 0) {
         throw new ValidationError('reconciler options', [{ path: 'everyMs', constraint: 'min', message: `must be a number of milliseconds >= 0, got ${String(options.everyMs)}` }]);
       }

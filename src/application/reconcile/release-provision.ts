@@ -1,4 +1,5 @@
-import type { MachineStatus, Request } from '../../domain';
+import type { MachineStatus } from '../../domain/machine/machine-status';
+import type { Request } from '../../domain/request/request';
 import type { HandlerContext } from '../../kernel';
 import { callProvider } from '../provider/provider-call';
 import type { CancelProvisionResult, ProviderMachine } from '../provider/provider.port';
@@ -6,7 +7,7 @@ import { COLLECTIONS } from '../read-models/projections';
 import { claimForReturn, recordRefusals } from '../requests/return-claims';
 import { domainContext, type Runtime } from '../runtime';
 import { inSession } from '../session';
-import type { ReadModelDocument } from '../storage/read-model-store';
+import type { ReadModelDocument } from '../../storage/read-model-store';
 import { liveMachines } from './live-machines';
 
 /*

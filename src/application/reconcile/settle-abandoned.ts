@@ -1,4 +1,4 @@
-import type { Request } from '../../domain';
+import type { Request } from '../../domain/request/request';
 import type { HandlerContext } from '../../kernel';
 import { beginReleaseIfSettled } from '../requests/machine-recording';
 import { claimForReturn } from '../requests/return-claims';

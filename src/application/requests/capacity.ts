@@ -1,4 +1,5 @@
-import { deliverableUnits, holdsCapacity, MACHINE_STATUSES, machineUnits, type CapacityTerms, type MachineStatus } from '../../domain';
+import { deliverableUnits, machineUnits, type CapacityTerms } from '../../domain/template/template-capacity';
+import { holdsCapacity, MACHINE_STATUSES, type MachineStatus } from '../../domain/machine/machine-status';
 
 /** Machine statuses that still hold a template's capacity. */
 export const CAPACITY_HOLDING_STATUSES: readonly MachineStatus[] = MACHINE_STATUSES.filter(holdsCapacity);

@@ -1,4 +1,8 @@
-import { Machine, normaliseText, type DomainContext, type MachineReport, type Request, type Template } from '../../domain';
+import { Machine, type MachineReport } from '../../domain/machine/machine';
+import { normaliseText } from '../../domain/shared/text';
+import { type DomainContext } from '../../domain/shared/ports';
+import { type Request } from '../../domain/request/request';
+import { type Template } from '../../domain/template/template';
 import { isKernelError, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
 import { resolveTemplateImage } from '../provider/image-resolver';

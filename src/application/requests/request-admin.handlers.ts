@@ -1,4 +1,5 @@
-import { RequestNotFoundError, type Machine } from '../../domain';
+import { RequestNotFoundError } from '../../domain/shared/errors';
+import { type Machine } from '../../domain/machine/machine';
 import { commandHandler, isKernelError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine } from '../provider/provider.port';
 import { logRejectedReport, machineReport, upsertMachines } from './machine-recording';

@@ -1,4 +1,4 @@
-import type { Request } from '../../domain';
+import type { Request } from '../../domain/request/request';
 import { fromPlain } from '../read-models/dto';
 import { RequestDto } from '../read-models/request.dto';
 

@@ -1,4 +1,8 @@
-import { Request, TemplateNotFoundError, type DomainContext, type Machine, type Template } from '../../domain';
+import { Request } from '../../domain/request/request';
+import { TemplateNotFoundError } from '../../domain/shared/errors';
+import { type DomainContext } from '../../domain/shared/ports';
+import { type Machine } from '../../domain/machine/machine';
+import { type Template } from '../../domain/template/template';
 import { commandHandler, isKernelError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProvisionResult } from '../provider/provider.port';
 import { domainContext, RUNTIME, type Runtime } from '../runtime';

@@ -18,7 +18,11 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { REQUEST_LIMITS, REQUEST_STATUSES, TEMPLATE_ID, TEXT_LIMITS, type RequestStatus, type RequestUserData } from '../../domain';
+import { REQUEST_LIMITS } from '../../domain/request/request-limits';
+import { REQUEST_STATUSES, type RequestStatus } from '../../domain/request/request-status';
+import { TEMPLATE_ID } from '../../domain/shared/ids';
+import { TEXT_LIMITS } from '../../domain/shared/text';
+import { type RequestUserData } from '../../domain/request/request-state';
 import { Command } from '../../kernel';
 import type { RequestDto } from '../read-models/request.dto';
 import { StorableText } from '../storable-text';

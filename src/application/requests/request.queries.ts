@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Min, MinLength, ValidateNested } from 'class-validator';
-import { REQUEST_STATUSES, type RequestStatus, type RequestType } from '../../domain';
+import { REQUEST_STATUSES, type RequestStatus } from '../../domain/request/request-status';
+import { type RequestType } from '../../domain/shared/ids';
 import { Query } from '../../kernel';
 import { PagedQuery } from '../read-models/paged-query';
 import type { RequestDto, RequestStatusDto } from '../read-models/request.dto';

@@ -1,4 +1,7 @@
-import { machineResult, machineResultMessage, RequestNotFoundError, type MachineStatus, type RequestType } from '../../domain';
+import { machineResult, machineResultMessage } from '../../domain/machine/machine-result';
+import { RequestNotFoundError } from '../../domain/shared/errors';
+import { type MachineStatus } from '../../domain/machine/machine-status';
+import { type RequestType } from '../../domain/shared/ids';
 import { queryHandler, type QueryHandler } from '../../kernel';
 import { fromPlain } from '../read-models/dto';
 import { ReclaimDto } from '../read-models/machine.dto';
@@ -8,7 +11,7 @@ import { COLLECTIONS } from '../read-models/projections';
 import { queryAll } from '../read-models/query-all';
 import { RequestDto, RequestStatusDto } from '../read-models/request.dto';
 import { RUNTIME, type Runtime } from '../runtime';
-import type { ReadModelDocument, ReadModelFilter, ReadModelStore } from '../storage/read-model-store';
+import type { ReadModelDocument, ReadModelFilter, ReadModelStore } from '../../storage/read-model-store';
 import { GetRequest, GetRequestStatus, GetReturnRequests, ListRequests, ListReturnRequests } from './request.queries';
 
 type RequestDoc = ReadModelDocument & {

@@ -1,4 +1,6 @@
-import { Request, type DomainContext, type Machine } from '../../domain';
+import { Request } from '../../domain/request/request';
+import { type DomainContext } from '../../domain/shared/ports';
+import { type Machine } from '../../domain/machine/machine';
 import type { HandlerContext } from '../../kernel';
 import type { TerminateResult } from '../provider/provider.port';
 import { domainContext, type Runtime } from '../runtime';

@@ -1,4 +1,6 @@
-import type { DomainContext, Machine, Request } from '../../domain';
+import type { DomainContext } from '../../domain/shared/ports';
+import type { Machine } from '../../domain/machine/machine';
+import type { Request } from '../../domain/request/request';
 import { commandHandler, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { TerminateResult } from '../provider/provider.port';
 import { callProvider } from '../provider/provider-call';

@@ -1,7 +1,7 @@
 import { isKernelError, type CommandBus, type Logger, type QueryBus } from '../../kernel';
 import type { ReclaimDto } from '../read-models/machine.dto';
 import type { RequestStatusDto } from '../read-models/request.dto';
-import { Reconcile } from '../reconcile/reconcile.command';
+import { DEFAULT_RECONCILE_LIMIT, Reconcile } from '../reconcile/reconcile.command';
 import { SyncReclaimNotices, SyncRequest } from './request.commands';
 import { GetRequestStatus, GetReturnRequests } from './request.queries';
 
@@ -34,7 +34,7 @@ export interface ReturnRequestsReport {
 }
 
 /** The bounded Reconcile each {@link collectReturnRequests} runs (a requestor polls it periodically). */
-export const RETURN_REQUESTS_RECONCILE = Object.freeze({ limit: 25, budgetMs: 10_000 });
+export const RETURN_REQUESTS_RECONCILE = Object.freeze({ limit: DEFAULT_RECONCILE_LIMIT, budgetMs: 10_000 });
 
 /** Options of {@link collectReturnRequests}. */
 export interface ReturnRequestsOptions {

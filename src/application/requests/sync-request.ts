@@ -1,4 +1,8 @@
-import { RequestNotFoundError, type DomainContext, type MachineStatus, type Request, type Template } from '../../domain';
+import { RequestNotFoundError } from '../../domain/shared/errors';
+import { type DomainContext } from '../../domain/shared/ports';
+import { type MachineStatus } from '../../domain/machine/machine-status';
+import { type Request } from '../../domain/request/request';
+import { type Template } from '../../domain/template/template';
 import { isKernelError, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
 import type { RequestDto } from '../read-models/request.dto';

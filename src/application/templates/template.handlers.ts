@@ -1,4 +1,6 @@
-import { ConcurrencyConflictError, parseTemplateDefinition, Template, TemplateAlreadyExistsError, TemplateNotFoundError } from '../../domain';
+import { ConcurrencyConflictError, TemplateAlreadyExistsError, TemplateNotFoundError } from '../../domain/shared/errors';
+import { parseTemplateDefinition } from '../../domain/template/template-definition';
+import { Template } from '../../domain/template/template';
 import { commandHandler, isKernelError, ValidationError, type CommandHandler, type HandlerContext } from '../../kernel';
 import { isRecord, underPath } from '../../kernel/validation';
 import { domainContext, RUNTIME, type Runtime } from '../runtime';

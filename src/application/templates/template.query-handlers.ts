@@ -1,4 +1,6 @@
-import { parseTemplateDefinition, remainingCapacity, requestableUnits, TemplateNotFoundError, type TemplateDefinition } from '../../domain';
+import { parseTemplateDefinition, type TemplateDefinition } from '../../domain/template/template-definition';
+import { remainingCapacity, requestableUnits } from '../../domain/template/template-capacity';
+import { TemplateNotFoundError } from '../../domain/shared/errors';
 import { queryHandler, ValidationError, type QueryHandler } from '../../kernel';
 import { fromPlain } from '../read-models/dto';
 import { COLLECTIONS, TOMBSTONE } from '../read-models/projections';
@@ -6,7 +8,7 @@ import { queryAll } from '../read-models/query-all';
 import { TemplateDto } from '../read-models/template.dto';
 import { CAPACITY_HOLDING_STATUSES, committedUnits } from '../requests/capacity';
 import { RUNTIME, type Runtime } from '../runtime';
-import type { ReadModelDocument, ReadModelStore } from '../storage/read-model-store';
+import type { ReadModelDocument, ReadModelStore } from '../../storage/read-model-store';
 import type { TemplateIssuesReport } from './template.commands';
 import { GetTemplate, ListTemplates, ValidateTemplateQuery } from './template.queries';
 

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ProviderPort } from '../../application/provider/provider.port';
-import type { Clock, IdGenerator } from '../../domain';
+import type { Clock, IdGenerator } from '../../domain/shared/ports';
 import type { HostFactoryProduct } from '../provider-environment';
 import { asRecorded, encodeRecordedCall, LIBRARY_VERSION, RECORDING_FORMAT_VERSION, RECORDING_KIND, type RecordedCall, type RecordedPortCall, type RecordedPortMethod } from './recording-format';
 import { RecordingFile, type RecordingFileOptions } from './recording-file';

@@ -1,4 +1,4 @@
-import type { TemplateSnapshot } from '../../domain';
+import type { TemplateSnapshot } from '../../domain/template/template';
 
 /** A provider method a {@link FakeBehaviour} can make throw or hang. */
 export type FakeProviderMethod = 'provision' | 'describe' | 'terminate' | 'cancelProvision';

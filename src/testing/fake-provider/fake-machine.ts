@@ -1,5 +1,5 @@
 import type { ProviderMachine } from '../../application/provider/provider.port';
-import type { MachineStatus } from '../../domain';
+import type { MachineStatus } from '../../domain/machine/machine-status';
 import { isChosenToFail, type FakeBehaviour } from './behaviour';
 
 /** A machine of the {@link FakeProvider} as tests see it: the facts describe reports, plus where it came from. */

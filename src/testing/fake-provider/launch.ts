@@ -1,5 +1,5 @@
 import type { ProvisionInput } from '../../application/provider/provider.port';
-import { countsUnits, machineUnits } from '../../domain';
+import { countsUnits, machineUnits } from '../../domain/template/template-capacity';
 import { pickInstanceType, type FakeBehaviour } from './behaviour';
 import { bootIfDue, machineIdentity, newMachineRecord, type MachineRecord } from './fake-machine';
 import type { RequestRecord } from './options';

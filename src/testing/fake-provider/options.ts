@@ -1,5 +1,5 @@
 import type { ProvisionInput } from '../../application/provider/provider.port';
-import type { Clock } from '../../domain';
+import type { Clock } from '../../domain/shared/ports';
 import type { FakeBehaviour } from './behaviour';
 
 /** Options of {@link FakeProvider}. */

@@ -1,5 +1,5 @@
-import type { DomainEvent } from '../../domain';
-import type { EventLog, StoredEvent } from '../../application/storage/event-log';
+import type { DomainEvent } from '../../domain/shared/domain-event';
+import type { EventLog, StoredEvent } from '../../storage/event-log';
 import { ValidationError } from '../../kernel/errors';
 
 /**

@@ -1,6 +1,6 @@
-import type { DeadLetter, ProcessorClaim, ProcessorState, ProcessorStore } from '../../application/storage/processor-store';
-import type { Transaction } from '../../application/storage/unit-of-work';
-import { checkClaimArguments, deadLetterNotFound, leaseLost } from '../../application/processors/processor-errors';
+import type { DeadLetter, ProcessorClaim, ProcessorState, ProcessorStore } from '../../storage/processor-store';
+import type { Transaction } from '../../storage/unit-of-work';
+import { checkClaimArguments, deadLetterNotFound, leaseLost } from '../../storage/processor-errors';
 import type { InMemoryUnitOfWork } from './unit-of-work';
 import { now as realNow } from '../real-timers';
 

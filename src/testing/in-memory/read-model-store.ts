@@ -4,12 +4,12 @@ import type {
   ReadModelPage,
   ReadModelQuery,
   ReadModelStore,
-} from '../../application/storage/read-model-store';
+} from '../../storage/read-model-store';
 import { ValidationError } from '../../kernel/errors';
-import { checkDistinctIds } from '../../application/storage/batch';
-import { checkDocumentId, isFencedOut } from '../../application/storage/adapter-checks';
-import { checkReadModelQuery, type CheckedFilter } from '../../application/storage/adapter-checks';
-import { compareReadModelDocuments as compareDocuments, equalityKey, matchesReadModelFilter as matches, valueAt } from '../../application/storage/read-model-query';
+import { checkDistinctIds } from '../../storage/batch';
+import { checkDocumentId, isFencedOut } from '../../storage/adapter-checks';
+import { checkReadModelQuery, type CheckedFilter } from '../../storage/adapter-checks';
+import { compareReadModelDocuments as compareDocuments, equalityKey, matchesReadModelFilter as matches, valueAt } from '../../storage/read-model-query';
 
 interface Collection {
   readonly documents: Map<string, ReadModelDocument>;

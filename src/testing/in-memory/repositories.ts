@@ -1,20 +1,13 @@
-import { checkFinderLimit, checkSave } from '../../application/storage/adapter-checks';
-import { checkDistinctIds } from '../../application/storage/batch';
-import {
-  MACHINE_STATUSES,
-  Machine,
-  Request,
-  Template,
-  isTerminalRequestStatus,
-  type MachineSnapshot,
-  type MachineStatus,
-  type RequestSnapshot,
-  type RequestStatus,
-  type RequestType,
-  type TemplateSnapshot,
-} from '../../domain';
+import { checkFinderLimit, checkSave } from '../../storage/adapter-checks';
+import { checkDistinctIds } from '../../storage/batch';
+import { MACHINE_STATUSES, type MachineStatus } from '../../domain/machine/machine-status';
+import { Machine, type MachineSnapshot } from '../../domain/machine/machine';
+import { Request, type RequestSnapshot } from '../../domain/request/request';
+import { Template, type TemplateSnapshot } from '../../domain/template/template';
+import { isTerminalRequestStatus, type RequestStatus } from '../../domain/request/request-status';
+import { type RequestType } from '../../domain/shared/ids';
 import { ValidationError } from '../../kernel/errors';
-import type { MachineRepository, RequestRepository, TemplateRepository } from '../../application/storage/repositories';
+import type { MachineRepository, RequestRepository, TemplateRepository } from '../../storage/repositories';
 import { SnapshotTable, type TableTransaction } from './snapshot-table';
 
 /** The committed aggregate tables of one in-memory storage. */

@@ -1,5 +1,6 @@
-import { checkExpectedVersion, checkSave } from '../../application/storage/adapter-checks';
-import { ConcurrencyConflictError, type AggregateType } from '../../domain';
+import { checkExpectedVersion, checkSave } from '../../storage/adapter-checks';
+import { ConcurrencyConflictError } from '../../domain/shared/errors';
+import { type AggregateType } from '../../domain/shared/domain-event';
 import { ValidationError } from '../../kernel/errors';
 
 /** A secondary index: the keys a snapshot is filed under (none to leave it out). */

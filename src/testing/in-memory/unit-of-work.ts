@@ -1,8 +1,8 @@
-import type { DomainEvent } from '../../domain';
+import type { DomainEvent } from '../../domain/shared/domain-event';
 import { ValidationError } from '../../kernel/errors';
-import type { Transaction, UnitOfWork } from '../../application/storage/unit-of-work';
+import type { Transaction, UnitOfWork } from '../../storage/unit-of-work';
 import type { InMemoryEventLog } from './event-log';
-import { KeyLocks, type LockTicket } from '../../application/storage/key-locks';
+import { KeyLocks, type LockTicket } from '../../storage/key-locks';
 import { machineRepository, requestRepository, templateRepository, type AggregateTables } from './repositories';
 import { TableTransaction } from './snapshot-table';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { CancelProvisionInput, CancelProvisionResult, ProviderMachine } from '../../application/provider/provider.port';
-import type { MachineStatus } from '../../domain';
+import type { MachineStatus } from '../../domain/machine/machine-status';
 import { newRequestId, pause, provisionAndDescribe, type CaseContext, type ProviderCaseBody } from './cases';
 import { checkCancelResult, checkMachines, show } from './checks';
 

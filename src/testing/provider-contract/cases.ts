@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { ProviderMachine, ProviderPort, ProvisionResult } from '../../application/provider/provider.port';
-import type { TemplateSnapshot } from '../../domain';
+import type { TemplateSnapshot } from '../../domain/template/template';
 import { sleep } from '../real-timers';
 import { checkError, checkMachines, checkProvisionResult, checkReclaimNotices, checkTerminateResult, show } from './checks';
 

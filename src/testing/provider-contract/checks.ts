@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import type { CancelProvisionResult, ProviderMachine, ProvisionResult, ReclaimNotice, TerminateResult } from '../../application/provider/provider.port';
-import { MACHINE_STATUSES, isMachineStatus } from '../../domain';
+import { MACHINE_STATUSES, isMachineStatus } from '../../domain/machine/machine-status';
 import { isRecord } from '../../kernel/validation';
 
 /** Compact text of any value for failure messages. */

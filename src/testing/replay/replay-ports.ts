@@ -1,6 +1,6 @@
 import type { CancelProvisionInput, DescribeInput, ProviderPort, ProvisionInput, TerminateInput } from '../../application/provider/provider.port';
-import type { Storage } from '../../application/storage/storage';
-import type { Clock, IdGenerator } from '../../domain';
+import type { Storage } from '../../storage/storage';
+import type { Clock, IdGenerator } from '../../domain/shared/ports';
 import { asRecorded, reviveDates, type RecordedCall, type RecordedPortCall, type RecordedPortMethod } from '../../hostfactory/recording/recording-format';
 import { TimeoutError } from '../../kernel';
 import { sameJson } from './compare';

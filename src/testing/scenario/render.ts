@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../domain';
+import type { DomainEvent } from '../../domain/shared/domain-event';
 import { mismatch, pick, show } from './match';
 
 /** An expected event after normalisation: the keys a test gave, each a subset to match. */

@@ -1,4 +1,4 @@
-import type { DomainEvent, DomainEventType } from '../../domain';
+import type { DomainEvent, DomainEventType } from '../../domain/shared/domain-event';
 import type { Command, KernelError, Query, ResultOf } from '../../kernel';
 import type { TestHostFactory } from '../test-host-factory';
 import type { AsymmetricMatcher } from './match';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Storage } from '../../application/storage/storage';
+import type { Storage } from '../../storage/storage';
 import { Fixtures, expectCode, idsOf, read, seed } from './fixtures';
 
 /** A contract case body; it receives a fresh storage. */

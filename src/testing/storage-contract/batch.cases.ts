@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { putDocuments, saveMachines } from '../../application/storage/batch';
+import { putDocuments, saveMachines } from '../../storage/batch';
 import type { CaseBody } from './aggregate.cases';
 import { Fixtures, expectCode, read, seed } from './fixtures';
 

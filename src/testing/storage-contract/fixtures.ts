@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import {
-  Machine,
-  Request,
-  Template,
-  type DomainContext,
-  type IdGenerator,
-  type MachineCreateInput,
-  type RequestSnapshot,
-} from '../../domain';
+import { Machine, type MachineCreateInput } from '../../domain/machine/machine';
+import { Request, type RequestSnapshot } from '../../domain/request/request';
+import { Template } from '../../domain/template/template';
+import { type DomainContext, type IdGenerator } from '../../domain/shared/ports';
 import { isKernelError } from '../../kernel/errors';
-import type { Storage } from '../../application/storage/storage';
+import type { Storage } from '../../storage/storage';
 import { deadline, sleep } from '../real-timers';
-import type { Transaction } from '../../application/storage/unit-of-work';
+import type { Transaction } from '../../storage/unit-of-work';
 
 /** The instant every fixture is created at (plus the offset given). */
 export const T0 = new Date('2026-01-01T00:00:00.000Z');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { DeadLetter, ProcessorStore } from '../../application/storage/processor-store';
-import type { Storage } from '../../application/storage/storage';
+import type { DeadLetter, ProcessorStore } from '../../storage/processor-store';
+import type { Storage } from '../../storage/storage';
 import type { CaseBody } from './aggregate.cases';
 import { Fixtures, expectCode, pause, read } from './fixtures';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ReadModelDocument, ReadModelQuery } from '../../application/storage/read-model-store';
-import type { Storage } from '../../application/storage/storage';
+import type { ReadModelDocument, ReadModelQuery } from '../../storage/read-model-store';
+import type { Storage } from '../../storage/storage';
 import type { CaseBody } from './aggregate.cases';
 import { expectCode } from './fixtures';
 

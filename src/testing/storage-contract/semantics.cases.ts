@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { checkReadModelQuery } from '../../application/storage/adapter-checks';
-import { compareReadModelDocuments } from '../../application/storage/read-model-query';
-import type { ReadModelDocument } from '../../application/storage/read-model-store';
-import type { Transaction } from '../../application/storage/unit-of-work';
+import { checkReadModelQuery } from '../../storage/adapter-checks';
+import { compareReadModelDocuments } from '../../storage/read-model-query';
+import type { ReadModelDocument } from '../../storage/read-model-store';
+import type { Transaction } from '../../storage/unit-of-work';
 import type { CaseBody } from './aggregate.cases';
 import { Fixtures, expectCode, gate, pause, read, within } from './fixtures';
 

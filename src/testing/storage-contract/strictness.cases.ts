@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ReadModelDocument } from '../../application/storage/read-model-store';
+import type { ReadModelDocument } from '../../storage/read-model-store';
 import type { CaseBody } from './aggregate.cases';
 import { Fixtures, expectCode, staleTemplate, read, seed } from './fixtures';
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { Request, TEXT_LIMITS, type DomainEvent } from '../../domain';
+import { Request } from '../../domain/request/request';
+import { TEXT_LIMITS } from '../../domain/shared/text';
+import { type DomainEvent } from '../../domain/shared/domain-event';
 import type { CaseBody } from './aggregate.cases';
 import { Fixtures, read, seed } from './fixtures';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DomainEvent } from '../../domain';
+import type { DomainEvent } from '../../domain/shared/domain-event';
 import type { CaseBody } from './aggregate.cases';
 import { Fixtures, expectCode, staleTemplate, gate, pause, read, saveIn, seed, within } from './fixtures';
 

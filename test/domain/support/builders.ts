@@ -1,11 +1,9 @@
-import {
-  Machine,
-  Request,
-  Template,
-  type DomainContext,
-  type MachineStatus,
-  type TemplateInput,
-} from '../../../src/domain';
+import { Machine } from '../../../src/domain/machine/machine';
+import { Request } from '../../../src/domain/request/request';
+import { Template } from '../../../src/domain/template/template';
+import { type DomainContext } from '../../../src/domain/shared/ports';
+import { type MachineStatus } from '../../../src/domain/machine/machine-status';
+import { type TemplateInput } from '../../../src/domain/template/template-definition';
 import { ctxAt } from './context';
 
 /** A valid ondemand template input; override any key. */

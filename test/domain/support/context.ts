@@ -1,4 +1,4 @@
-import type { DomainContext, IdGenerator } from '../../../src/domain';
+import type { DomainContext, IdGenerator } from '../../../src/domain/shared/ports';
 
 /** Deterministic UUID v4 generator: 00000000-0000-4000-8000-000000000001, ...002, ... */
 export function sequentialIds(start = 1): IdGenerator {

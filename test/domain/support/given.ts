@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { isKernelError } from '../../../src/kernel/errors';
-import type { DomainEvent } from '../../../src/domain';
+import type { DomainEvent } from '../../../src/domain/shared/domain-event';
 
 /** What the given/when/then helper needs from an aggregate. */
 export interface Aggregate {

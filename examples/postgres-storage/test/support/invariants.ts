@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { holdsCapacity } from '../../../../src/application/storage/index';
-import { type DomainEvent, type MachineStatus, type RequestStatus } from '../../../../src/index';
+import { holdsCapacity } from 'hostfactory-kernel/storage';
+import { type DomainEvent, type MachineStatus, type RequestStatus } from 'hostfactory-kernel';
 import type { SchemaTables } from '../../sql';
 
 /** A row of the events table with the transaction that committed it. */

@@ -4,7 +4,7 @@
  * every partition has reached TARGET, then prints a JSON summary as its last line. Built to `.tmp`.
  */
 import pg from 'pg';
-import { EventProcessor } from '../../../../src/application/processors/index';
+import { EventProcessor } from 'hostfactory-kernel/processors';
 import { createPostgresStorage } from '../../postgres-storage';
 import type { PostgresTransaction } from '../../unit-of-work';
 

@@ -4,7 +4,7 @@
  * a JSON summary (command → outcome → count) as its last line. Built to `.tmp` and run by node.
  */
 import pg from 'pg';
-import { createHostFactory, isKernelError, RequestMachines, RequestReturnMachines, SyncRequest } from '../../../../src/index';
+import { createHostFactory, isKernelError, RequestMachines, RequestReturnMachines, SyncRequest } from 'hostfactory-kernel';
 import { createPostgresStorage } from '../../postgres-storage';
 import { SharedCloud } from './shared-cloud';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ProviderMachine, ProviderPort, ProvisionResult, ReclaimNotice, TerminateResult } from '../../../../src/index';
+import type { ProviderMachine, ProviderPort, ProvisionResult, ReclaimNotice, TerminateResult } from 'hostfactory-kernel';
 
 interface CloudRow {
   machine_id: string;

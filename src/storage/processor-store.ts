@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../domain';
+import type { DomainEvent } from '../domain/shared/domain-event';
 import type { Transaction } from './unit-of-work';
 
 /**

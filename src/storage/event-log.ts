@@ -1,5 +1,5 @@
-import type { DomainEvent } from '../../domain';
-import { readStoredEvent } from '../../domain/shared/stored-schemas';
+import type { DomainEvent } from '../domain/shared/domain-event';
+import { readStoredEvent } from '../domain/shared/stored-schemas';
 
 /** A committed event and its position in the log (1, 2, 3, … in commit order, never reused). */
 export interface StoredEvent {

@@ -13,7 +13,7 @@ export type { UnitOfWork, Transaction, Outbox } from './unit-of-work';
 export type { EventLog, StoredEvent } from './event-log';
 export { readStoredEvents } from './event-log';
 export type { ProcessorStore, ProcessorClaim, ProcessorState, DeadLetter } from './processor-store';
-export { checkClaimArguments, leaseLost, deadLetterNotFound } from '../processors/processor-errors';
+export { checkClaimArguments, leaseLost, deadLetterNotFound } from './processor-errors';
 export type { ReadModelStore, ReadModelDocument, ReadModelFilter, ReadModelQuery, ReadModelPage } from './read-model-store';
 export {
   checkReadModelQuery,
@@ -31,27 +31,27 @@ export { KeyLocks } from './key-locks';
 export type { LockTicket } from './key-locks';
 
 // What an adapter stores and rebuilds.
-export { Template } from '../../domain/template/template';
-export type { TemplateSnapshot } from '../../domain/template/template';
-export { Request } from '../../domain/request/request';
-export type { RequestSnapshot } from '../../domain/request/request';
-export { Machine } from '../../domain/machine/machine';
-export type { MachineSnapshot } from '../../domain/machine/machine';
-export type { AggregateType, DomainEvent, DomainEventType, DomainEventBase } from '../../domain/shared/domain-event';
-export { DOMAIN_EVENT_TYPES, isDomainEvent } from '../../domain/shared/domain-event';
-export type { RequestType } from '../../domain/shared/ids';
-export type { DomainContext } from '../../domain/shared/ports';
-export { REQUEST_STATUSES, isTerminalRequestStatus } from '../../domain/request/request-status';
-export type { RequestStatus } from '../../domain/request/request-status';
-export { MACHINE_STATUSES, holdsCapacity } from '../../domain/machine/machine-status';
-export type { MachineStatus } from '../../domain/machine/machine-status';
-export { ConcurrencyConflictError } from '../../domain/shared/errors';
+export { Template } from '../domain/template/template';
+export type { TemplateSnapshot } from '../domain/template/template';
+export { Request } from '../domain/request/request';
+export type { RequestSnapshot } from '../domain/request/request';
+export { Machine } from '../domain/machine/machine';
+export type { MachineSnapshot } from '../domain/machine/machine';
+export type { AggregateType, DomainEvent, DomainEventType, DomainEventBase } from '../domain/shared/domain-event';
+export { DOMAIN_EVENT_TYPES, isDomainEvent } from '../domain/shared/domain-event';
+export type { RequestType } from '../domain/shared/ids';
+export type { DomainContext } from '../domain/shared/ports';
+export { REQUEST_STATUSES, isTerminalRequestStatus } from '../domain/request/request-status';
+export type { RequestStatus } from '../domain/request/request-status';
+export { MACHINE_STATUSES, holdsCapacity } from '../domain/machine/machine-status';
+export type { MachineStatus } from '../domain/machine/machine-status';
+export { ConcurrencyConflictError } from '../domain/shared/errors';
 
 // Reading stored data written by older releases (docs/upgrading.md).
-export { upcasterChain, createUpcasters, SchemaVersionUnsupportedError } from '../../domain/shared/upcasting';
-export type { StoredKind, Upcaster, UpcasterChain, Upcasters } from '../../domain/shared/upcasting';
-export { DOMAIN_UPCASTERS, readStoredEvent, readStoredSnapshot } from '../../domain/shared/stored-schemas';
+export { upcasterChain, createUpcasters, SchemaVersionUnsupportedError } from '../domain/shared/upcasting';
+export type { StoredKind, Upcaster, UpcasterChain, Upcasters } from '../domain/shared/upcasting';
+export { DOMAIN_UPCASTERS, readStoredEvent, readStoredSnapshot } from '../domain/shared/stored-schemas';
 
 // The one rule for stored text (docs/domain.md, "Text"): what every adapter is given and must keep as is.
-export { TEXT_LIMITS, textProblem, normaliseText, normaliseMachineId } from '../../domain/shared/text';
-export type { TextKind, TextProblem } from '../../domain/shared/text';
+export { TEXT_LIMITS, textProblem, normaliseText, normaliseMachineId } from '../domain/shared/text';
+export type { TextKind, TextProblem } from '../domain/shared/text';

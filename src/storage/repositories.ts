@@ -1,4 +1,9 @@
-import type { Machine, MachineStatus, Request, RequestStatus, RequestType, Template } from '../../domain';
+import type { Machine } from '../domain/machine/machine';
+import type { MachineStatus } from '../domain/machine/machine-status';
+import type { Request } from '../domain/request/request';
+import type { RequestStatus } from '../domain/request/request-status';
+import type { RequestType } from '../domain/shared/ids';
+import type { Template } from '../domain/template/template';
 
 /**
  * Repositories load and save aggregates inside one {@link Transaction}. Every `save` states the

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../kernel/errors';
+import { ValidationError } from '../kernel/errors';
 import type { ReadModelDocument, ReadModelStore } from './read-model-store';
 import type { MachineRepository, MachineSave } from './repositories';
 

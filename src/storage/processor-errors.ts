@@ -1,5 +1,5 @@
-import { KernelError, ValidationError, type ValidationIssue } from '../../kernel/errors';
-import type { ProcessorClaim } from '../storage/processor-store';
+import { KernelError, ValidationError, type ValidationIssue } from '../kernel/errors';
+import type { ProcessorClaim } from './processor-store';
 
 /** Processor names: letters, digits, `.`, `_`, `-`, 1–100 characters (`#` separates partitions). */
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;

@@ -1,4 +1,4 @@
-import { ValidationError, type ValidationIssue } from '../../kernel/errors';
+import { ValidationError, type ValidationIssue } from '../kernel/errors';
 import type { ReadModelDocument, ReadModelFilter, ReadModelQuery } from './read-model-store';
 
 /*

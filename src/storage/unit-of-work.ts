@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../domain';
+import type { DomainEvent } from '../domain/shared/domain-event';
 import type { MachineRepository, RequestRepository, TemplateRepository } from './repositories';
 
 /** Where a transaction puts the events its changes recorded; they commit with the state or not at all. */
