@@ -4,8 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseJsonText } from 'hostfactory-kernel/hostfactory';
-import { describeValue } from 'hostfactory-kernel/kernel';
+import { describeValue, parseJsonText } from 'hostfactory-kernel/hostfactory';
 import { AwsProviderError } from './errors';
 
 /** Name of the provider configuration file, beside the templates file. */

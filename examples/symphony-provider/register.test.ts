@@ -77,7 +77,7 @@ describe('register.mjs: registering the example provider with Symphony or LSF (d
     writeFileSync(templates, JSON.stringify({ ...document, defaults: { providers: { simlsf: { providerType: 'azure' } } } }));
     const { report, exitCode } = run(['lsf', '--conf', conf, '--name', 'simlsf', '--check']);
     expect(exitCode).toBe(1);
-    expect(report.message).toMatch(/^The templates file is not valid: defaults\.providers\.simlsf\.providerType: template "Template-VM-1": defaults\.providers\.simlsf names the provider type "azure"/);
+    expect(report.message).toMatch(/^The templates file is not valid: defaults\.providers\.simlsf\.providerType: template "Template-VM-1": defaults\.providers\.simlsf names a provider type that defaults\.providerTypes does not declare/);
   }, 60_000);
 
   it('refuses a broken registration file by name, without quoting it, writing nothing', () => {

@@ -86,3 +86,5 @@ export { RECORDING_FORMAT_VERSION, LIBRARY_VERSION } from './recording/recording
 export type { RecordedCall, RecordedPortCall, RecordedPortMethod } from './recording/recording-format';
 export { REDACTED, DEFAULT_SENSITIVE_KEYS } from './recording/redact';
 export type { RecordingRedaction } from './recording/redact';
+/** How error messages describe a bad value without quoting it (also in `hostfactory-kernel/kernel`): for a provider's own configuration checks. */
+export { describeValue } from '../kernel/validation';

@@ -52,7 +52,7 @@ export interface HostFactoryApiOptions {
   /**
    * The `Reconcile` run each getReturnRequests makes (Symphony calls it periodically): at most `limit`
    * requests, starting none after `budgetMs`. `false` turns it off (run `Reconcile` elsewhere then).
-   * Default: `RETURN_REQUESTS_RECONCILE` (`DEFAULT_RECONCILE_LIMIT` requests, `DEFAULT_PROVIDER_TIME_BUDGET.reconcileBudgetMs`).
+   * Default: `Reconcile`'s own `limit` and `DEFAULT_PROVIDER_TIME_BUDGET.reconcileBudgetMs`.
    */
   readonly reconcile?: false | { readonly limit?: number; readonly budgetMs?: number };
   /**

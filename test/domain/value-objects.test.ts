@@ -46,12 +46,12 @@ describe('RequestId', () => {
   it('says which shape it wanted, with the prefix asked for, and refuses a malformed id of a type as VALIDATION_FAILED', () => {
     expect(refusal(() => parseRequestId(`req-${UUID}`, 'return'))).toEqual({
       subject: 'request id',
-      issues: [{ path: 'requestId', constraint: 'isRequestId', message: `must be \`ret-<uuid>\` with a lower-case UUID v4, got "req-${UUID}"` }],
+      issues: [{ path: 'requestId', constraint: 'isRequestId', message: `must be \`ret-<uuid>\` with a lower-case UUID v4, got a string of 40 characters` }],
     });
     expect(refusal(() => parseRequestId('nope', 'acquire')).issues).toEqual([
-      { path: 'requestId', constraint: 'isRequestId', message: 'must be `req-<uuid>` with a lower-case UUID v4, got "nope"' },
+      { path: 'requestId', constraint: 'isRequestId', message: 'must be `req-<uuid>` with a lower-case UUID v4, got a string of 4 characters' },
     ]);
-    expect(refusal(() => parseRequestId('nope')).issues[0]!.message).toBe('must be `req-<uuid>` or `ret-<uuid>` with a lower-case UUID v4, got "nope"');
+    expect(refusal(() => parseRequestId('nope')).issues[0]!.message).toBe('must be `req-<uuid>` or `ret-<uuid>` with a lower-case UUID v4, got a string of 4 characters');
     expect(refusal(() => newRequestId('acquire', { uuid: () => 'x' }))).toEqual({
       subject: 'generated id',
       issues: [{ path: 'uuid', constraint: 'isUuidV4', message: 'the id generator returned "x", not a lower-case UUID v4' }],
@@ -78,11 +78,11 @@ describe('TemplateId and MachineId', () => {
     expect(unstorable).toMatchObject({ path: 'machineId', constraint: 'storableText' });
     expect(unstorable!.message).toMatch(/^must be the provider's instance id \(1-256 characters, no surrounding blanks; it .+\), got /);
     expect(refusal(() => parseMachineId(' i-1')).issues).toEqual([
-      { path: 'machineId', constraint: 'isMachineId', message: `must be the provider's instance id (1-256 characters, no surrounding blanks), got " i-1"` },
+      { path: 'machineId', constraint: 'isMachineId', message: `must be the provider's instance id (1-256 characters, no surrounding blanks), got a string of 4 characters` },
     ]);
     expect(refusal(() => parseTemplateId('dot.ted'))).toEqual({
       subject: 'template id',
-      issues: [{ path: 'templateId', constraint: 'isTemplateId', message: 'must be 1-64 characters of 0-9 A-Z a-z - _, got "dot.ted"' }],
+      issues: [{ path: 'templateId', constraint: 'isTemplateId', message: 'must be 1-64 characters of 0-9 A-Z a-z - _, got a string of 7 characters' }],
     });
   });
 });

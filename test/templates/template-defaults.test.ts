@@ -80,7 +80,7 @@ describe('template defaults', () => {
   it('refuses a level that names a provider type nobody declared', () => {
     const missing = { ...layered, defaults: { providers: { east: { providerType: 'gcp' } } } };
     expect(issuesOf(() => applyTemplateDefaults(missing, { name: 'east' }))).toEqual([
-      expect.objectContaining({ constraint: 'defaultsLevelMissing', path: 'defaults.providers.east.providerType', message: expect.stringContaining('"gcp"') }),
+      expect.objectContaining({ constraint: 'defaultsLevelMissing', path: 'defaults.providers.east.providerType', message: expect.stringContaining('names a provider type that defaults.providerTypes does not declare') }),
     ]);
     // A name that is a property of every object is still a name nobody declared.
     const inherited = { ...layered, defaults: { providerTypes: { aws: { extends: 'toString' } } } };

@@ -47,7 +47,7 @@ describe('the runner-neutral contract functions', () => {
   });
 
   it('is what hostfactory-kernel/testing/vitest declares with vitest’s own describe and it', () => {
-    expect(Object.keys(vitestBindings).sort()).toEqual(['runProviderContract', 'runStorageContract']);
+    expect(Object.keys(vitestBindings).sort()).toEqual(['replayTest', 'runProviderContract', 'runStorageContract']);
   });
 });
 

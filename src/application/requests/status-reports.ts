@@ -1,7 +1,7 @@
 import { isKernelError, type CommandBus, type Logger, type QueryBus } from '../../kernel';
 import type { ReclaimDto } from '../read-models/machine.dto';
 import type { RequestStatusDto } from '../read-models/request.dto';
-import { DEFAULT_RECONCILE_LIMIT, Reconcile } from '../reconcile/reconcile.command';
+import { Reconcile } from '../reconcile/reconcile.command';
 import { SyncReclaimNotices, SyncRequest } from './request.commands';
 import { GetRequestStatus, GetReturnRequests } from './request.queries';
 
@@ -33,8 +33,11 @@ export interface ReturnRequestsReport {
   readonly staleReason?: string;
 }
 
-/** The bounded Reconcile each {@link collectReturnRequests} runs (a requestor polls it periodically). */
-export const RETURN_REQUESTS_RECONCILE = Object.freeze({ limit: DEFAULT_RECONCILE_LIMIT, budgetMs: 10_000 });
+/**
+ * The bounded Reconcile each {@link collectReturnRequests} runs (a requestor polls it periodically):
+ * the command's own default limit (`DEFAULT_RECONCILE_LIMIT`) within a 10 s budget.
+ */
+export const RETURN_REQUESTS_RECONCILE: { readonly limit?: number; readonly budgetMs: number } = Object.freeze({ budgetMs: 10_000 });
 
 /** Options of {@link collectReturnRequests}. */
 export interface ReturnRequestsOptions {

@@ -5,6 +5,6 @@
  * a message without quoting it, issue paths). The limits themselves are the domain's
  * (`REQUEST_LIMITS`, `TEXT_LIMITS`, …): commands and wire parsers read them from there.
  */
-export { VALIDATOR_OPTIONS, MAX_INPUT_DEPTH, MAX_INPUT_KEYS, assertValid, collectIssues, deepFreeze, inspectPlain, toIssues } from './validate';
-export { Issues, collect, describeValue } from './issues';
-export { isRecord, isPlainObject, joinPath, pathUnder, underPath, movedPaths } from './issue-paths';
+export { VALIDATOR_OPTIONS, MAX_INPUT_DEPTH, MAX_INPUT_KEYS, assertValid, collectIssues, deepFreeze, inspectPlain, toIssues } from './validation/validate';
+export { Issues, collect, describeValue } from './validation/issues';
+export { isRecord, isPlainObject, joinPath, pathUnder, underPath, movedPaths } from './validation/issue-paths';
