@@ -21,6 +21,13 @@ import { redactor, type RecordingRedaction } from './redact';
 export interface CallRecorderOptions extends RecordingFileOptions, RecordingRedaction {
   /** Told when a line cannot be written (the call's answer is never changed by it). Default: ignored. */
   readonly onWriteError?: (error: unknown) => void;
+  /**
+   * The recorder serves one call at a time (a provider script: one call per process), so port calls
+   * are given to the call in progress without `AsyncLocalStorage`, whose promise tracking costs every
+   * promise of the process on Node 20. Calls overlapping anyway are all still recorded, each port
+   * call given to the latest started. Default false: calls running at once are kept apart.
+   */
+  readonly oneCallAtATime?: boolean;
 }
 
 /** What a call line says about the call besides what the recorder sees itself. */
@@ -77,6 +84,32 @@ interface CallLog {
 
 const PORT_METHODS: readonly RecordedPortMethod[] = ['provision', 'describe', 'terminate', 'reclaimNotices', 'cancelProvision'];
 
+/** The part of `AsyncLocalStorage` the recorder uses, for one call at a time: the latest started call's log. */
+function singleCall(): Pick<AsyncLocalStorage<CallLog>, 'getStore' | 'run'> {
+  let current: CallLog | undefined;
+  return {
+    getStore: () => current,
+    run: ((log: CallLog, work: () => unknown) => {
+      const previous = current;
+      current = log;
+      const done = () => {
+        if (current === log) current = previous;
+      };
+      const result = work() as Promise<unknown>;
+      return result.then(
+        (value) => {
+          done();
+          return value;
+        },
+        (error: unknown) => {
+          done();
+          throw error;
+        },
+      );
+    }) as AsyncLocalStorage<CallLog>['run'],
+  };
+}
+
 /**
  * A recorder appending to `<dir>/<fileName>` (opened as the provider log is: no symbolic link
  * followed, only a regular file of this user with one link; throws when it cannot be). Each line is
@@ -87,7 +120,7 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
   const file = new RecordingFile(options);
   const redact = redactor(options);
   const keep = (value: unknown) => asRecorded(redact(value));
-  const calls = new AsyncLocalStorage<CallLog>();
+  const calls = options.oneCallAtATime === true ? singleCall() : new AsyncLocalStorage<CallLog>();
   const onWriteError = options.onWriteError ?? (() => undefined);
   let sequence = 0;
 
