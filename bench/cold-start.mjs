@@ -65,7 +65,8 @@ for (let i = 0; i < RUNS; i++) {
 }
 const fig = { bare: median(runs.bare), nest: median(runs.nest), call: median(runs.call), recorded: median(runs.recorded) };
 const recordings = readdirSync(join(root, 'logs')).filter((name) => name.includes('.recording'));
-const recordedLines = recordings.length === 1 ? readFileSync(join(root, 'logs', recordings[0]), 'utf8').trimEnd().split('\n').length : 0;
+// Each recorded call writes a start line and its end line; count the ends.
+const recordedLines = recordings.length === 1 ? readFileSync(join(root, 'logs', recordings[0]), 'utf8').split('\n').filter((l) => l.startsWith('{"kind":"hostfactory-call",')).length : 0;
 if (recordedLines !== RUNS) throw new Error(`the recorded calls wrote ${recordedLines} lines, not ${RUNS}`);
 
 // One profile of the call: self time by frame.

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       s.hostFactory.dispose();
       recorder.close();
       const recorded: RecordedCall[] = [];
-      for await (const entry of readRecording(recorder.path)) recorded.push(entry.call!);
+      for await (const entry of readRecording(recorder.path)) if (entry.call !== undefined) recorded.push(entry.call);
       const { calls, ...scenario } = toScenarioFile(name, incident.description, recorded);
       // The full-disk call's fault, so a replay injects it at the same commit.
       const faulted = name === 'full-disk-on-commit' ? calls.map((call, i) => (i === 1 ? { ...call, fault: { commit: 'SQLITE_FULL: database or disk is full' } } : call)) : calls;

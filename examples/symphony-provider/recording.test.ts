@@ -73,7 +73,10 @@ describe('recording and replaying provider calls through the scripts', () => {
     const operations = await fullCycle(d, dialect);
     const file = recordingIn(d);
     const text = readFileSync(file, 'utf8');
-    const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+    const all = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+    // Each call writes its start (input known) and its end (answered); only ends carry answers.
+    const lines = all.filter((l) => l.kind === 'hostfactory-call');
+    expect(all.filter((l) => l.kind === 'hostfactory-call-start').map((l) => l.call)).toEqual(lines.map((l) => l.call));
     expect(lines.filter((l) => l.operation !== 'getRequestStatus').map((l) => l.operation)).toEqual(operations);
     expect(new Set(lines.map((l) => l.dialect))).toEqual(new Set([dialect]));
     expect(lines[0]!.library).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
@@ -97,6 +100,26 @@ describe('recording and replaying provider calls through the scripts', () => {
     expect(summary.stdout).toContain(`${acquire.answer.requestId} acquire OnDemand-Small asked 2 status complete machines 2`);
   }, 120_000);
 
+  it('keeps the start of a call SIGKILLed mid-way: show and replay name it as interrupted, and the calls before it still replay', async () => {
+    const d = driver('explicit');
+    await d.run('getAvailableTemplates', {});
+    const file = recordingIn(d);
+    const starts = () => readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{"kind":"hostfactory-call-start"')).length;
+    const input = d.inputFile('requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 2 } });
+    const hanging = d.start('requestMachines', ['-f', input], { SIM_HANG_ON_TEMPLATE: 'OnDemand-Small' });
+    for (let i = 0; i < 150 && starts() < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(starts()).toBe(2);
+    process.kill(hanging.pid!, 'SIGKILL');
+    expect((await hanging.result).exitCode).not.toBe(0);
+
+    const show = cli(['show', file]);
+    expect(show.stdout).toMatch(/getAvailableTemplates exit 0 .*\n.*requestMachines \(template OnDemand-Small\) started at .*:3 by pid \d+ and never finished \(killed\?\)/);
+    const replay = cli(['replay', file]);
+    expect(replay.status).toBe(0);
+    expect(replay.stdout).toMatch(/^MATCHED: 1 call\(s\) answered as recorded\.\n.*:3 requestMachines \(template OnDemand-Small\) started .* and never finished: the process was killed; not replayed/);
+    expect(cli(['summary', file]).stdout).toMatch(/1 call\(s\), 0 failed, 1 interrupted, 0 torn line\(s\)/);
+  }, 60_000);
+
   it('reports a planted behaviour change at the operation, request and field it changes, with exit status 1', () => {
     // Another build: this one with getRequestStatus answering every completed request as still running.
     const dir = mkdtempSync(join(ROOT, '.tmp-planted-'));
@@ -111,7 +134,7 @@ describe('recording and replaying provider calls through the scripts', () => {
 
     const file = recorded.symphony!;
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
-    const first = lines.findIndex((l) => l.operation === 'getRequestStatus' && l.answer.requests[0].status === 'complete');
+    const first = lines.findIndex((l) => l.kind === 'hostfactory-call' && l.operation === 'getRequestStatus' && l.answer.requests[0].status === 'complete');
     const replay = cli(['replay', file, '--json'], join(dir, 'dist'));
     expect(replay.status).toBe(1);
     const report = JSON.parse(replay.stdout) as { matched: boolean; divergences: Record<string, unknown>[] };

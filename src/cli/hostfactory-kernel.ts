@@ -15,7 +15,7 @@ import { formatReplayReport } from '../testing/replay/replay-report';
 import { stringify } from 'yaml';
 import type { RecordedCall } from '../hostfactory/recording/recording-format';
 import { readReplaySource, toScenarioFile } from '../testing/replay/replay-source';
-import { RecordingSummary, timelineLine } from './recording-views';
+import { OpenCalls, RecordingSummary, timelineLine } from './recording-views';
 
 const USAGE = `Usage: hostfactory-kernel <command> [options] <file>...
   replay <recording|scenario>...      re-run the calls against this build; exit 1 on a divergence
@@ -73,9 +73,12 @@ async function main(argv: readonly string[]): Promise<number> {
       out(flags.has('json') ? JSON.stringify(report, null, 2) : formatReplayReport(report));
       return report.matched ? 0 : 1;
     }
-    case 'show':
-      for await (const entry of readReplaySource(files)) out(timelineLine(entry));
+    case 'show': {
+      const open = new OpenCalls();
+      for await (const entry of readReplaySource(files)) if (!open.track(entry)) out(timelineLine(entry));
+      for (const line of open.lines()) out(line);
       return 0;
+    }
     case 'summary': {
       const summary = new RecordingSummary();
       for await (const entry of readReplaySource(files)) summary.add(entry);
@@ -85,6 +88,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'scenario': {
       const calls: RecordedCall[] = [];
       for await (const entry of readReplaySource(files)) {
+        if (entry.started !== undefined) continue;
         if (entry.call === undefined) err(`${entry.source}:${entry.line}: torn line left out`);
         else calls.push(entry.call);
       }

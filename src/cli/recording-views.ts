@@ -2,6 +2,29 @@ import type { RecordedCall } from '../hostfactory/recording/recording-format';
 import { aboutInput } from '../testing/replay/replay';
 import type { ReplayEntry } from '../testing/replay/replay-source';
 
+/** Calls that started and have not (yet) written their end, by call id: what `show` lists as interrupted. */
+export class OpenCalls {
+  private readonly open = new Map<string, ReplayEntry>();
+
+  /** Notes a start or an end; true when the entry is a start (not a timeline line of its own). */
+  track(entry: ReplayEntry): boolean {
+    if (entry.started !== undefined) {
+      this.open.set(entry.started.call, entry);
+      return true;
+    }
+    if (entry.call?.call !== undefined) this.open.delete(entry.call.call);
+    return false;
+  }
+
+  /** One line per call that never finished. */
+  lines(): string[] {
+    return [...this.open.values()].map(({ source, line, started }) => {
+      const about = aboutInput(started!.input);
+      return `${started!.at} ${started!.dialect} ${started!.operation}${about === '' ? '' : ` (${about})`} started at ${source}:${line} by pid ${started!.pid} and never finished (killed?)`;
+    });
+  }
+}
+
 /** One timeline line per call: when, operation, what about, exit status, duration, and each provider call with its outcome. */
 export function timelineLine(entry: ReplayEntry): string {
   if (entry.call === undefined) return `${entry.source}:${entry.line} (torn line: a process killed or a disk full while writing it)`;
@@ -29,7 +52,10 @@ export class RecordingSummary {
   failed = 0;
   torn = 0;
 
+  readonly open = new OpenCalls();
+
   add(entry: ReplayEntry): void {
+    if (this.open.track(entry)) return;
     if (entry.call === undefined) {
       this.torn += 1;
       return;
@@ -72,7 +98,10 @@ export class RecordingSummary {
 
   /** The summary as text: counts, then one row per request and per machine. */
   text(): string {
-    const lines = [`${this.calls} call(s), ${this.failed} failed, ${this.torn} torn line(s); ${this.requests.size} request(s), ${this.machines.size} machine(s)`, '', 'REQUESTS'];
+    const interrupted = this.open.lines();
+    const lines = [`${this.calls} call(s), ${this.failed} failed, ${interrupted.length} interrupted, ${this.torn} torn line(s); ${this.requests.size} request(s), ${this.machines.size} machine(s)`];
+    if (interrupted.length > 0) lines.push('', 'INTERRUPTED', ...interrupted.map((l) => `  ${l}`));
+    lines.push('', 'REQUESTS');
     for (const r of this.requests.values()) lines.push(`  ${r.id} ${r.kind}${r.template === '' ? '' : ` ${r.template}`} asked ${r.asked} status ${r.status} machines ${r.machines.size}`);
     lines.push('', 'MACHINES');
     for (const [id, m] of this.machines) lines.push(`  ${id} ${m.name} ${m.status}/${m.result} (request ${m.request})`);

@@ -77,13 +77,13 @@ export { aliasImageResolver, ImageResolutionError, IMAGE_ALIAS_PREFIX } from '..
 export type { ImageResolutionReason, ImageResolver } from '../application/provider/image-resolver';
 export type { FileLoggerOptions, LogLevel } from './file-logger';
 export { createCallRecorder } from './recording/recorder';
-export type { CallRecorder, CallRecorderOptions, RecordedCallStart, RecordedAnswer } from './recording/recorder';
+export type { CallRecorder, CallRecorderOptions, RecordedCallOptions, RecordedAnswer } from './recording/recorder';
 export { recordingFromEnvironment } from './recording/recording-environment';
 export type { RecordingSettings } from './recording/recording-environment';
 export { readRecording, RecordingError } from './recording/read-recording';
 export type { RecordingEntry, RecordingErrorCode } from './recording/read-recording';
 export { RECORDING_FORMAT_VERSION, LIBRARY_VERSION } from './recording/recording-format';
-export type { RecordedCall, RecordedPortCall, RecordedPortMethod } from './recording/recording-format';
+export type { RecordedCall, RecordedCallStart, RecordedPortCall, RecordedPortMethod } from './recording/recording-format';
 export { REDACTED, DEFAULT_SENSITIVE_KEYS } from './recording/redact';
 export type { RecordingRedaction } from './recording/redact';
 /** How error messages describe a bad value without quoting it (also in `hostfactory-kernel/kernel`): for a provider's own configuration checks. */

@@ -27,7 +27,7 @@ export function runProviderContract(options: ProviderContractOptions): void {
 
 /**
  * Declares one vitest test replaying a recording or scenario file (or several, oldest first) against
- * this build: it fails with the replay report (each divergence, each torn line) unless every call
+ * this build: it fails with the replay report (each divergence, interrupted call and torn line) unless every call
  * answered as recorded. The regression test of an incident, in one line.
  */
 export function replayTest(files: string | readonly string[], options: ReplayOptions & { readonly timeoutMs?: number } = {}): void {
@@ -37,7 +37,7 @@ export function replayTest(files: string | readonly string[], options: ReplayOpt
     `replays ${name} as recorded`,
     async () => {
       const report = await replayRecording(list, options);
-      if (!report.matched || report.torn.length > 0) throw new Error(formatReplayReport(report));
+      if (!report.matched || report.torn.length > 0 || report.interrupted.length > 0) throw new Error(formatReplayReport(report));
     },
     options.timeoutMs ?? 60_000,
   );

@@ -18,9 +18,13 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 
 const TEMPLATES = { templates: [{ templateId: 'T1', maxNumber: 4, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '1024'] }, instanceTags: 'team=grid;cost=secret-cc', vmType: 't3.small' }] };
 
+/** The end lines of a recording (each finished call's line; start lines left out), as text. */
+const endLines = (file: string) => readFileSync(file, 'utf8').trimEnd().split('\n').filter((line) => line.startsWith('{"kind":"hostfactory-call",'));
+
+/** The entries of a recording, without the start lines (a finished call has both). */
 async function entries(file: string): Promise<RecordingEntry[]> {
   const out: RecordingEntry[] = [];
-  for await (const entry of readRecording(file)) out.push(entry);
+  for await (const entry of readRecording(file)) if (entry.started === undefined) out.push(entry);
   return out;
 }
 
@@ -99,9 +103,9 @@ describe('reading and replaying a recording', () => {
     // The templates were imported before the recording began: the replay seeds them the same way.
     const seed = (hf: HostFactory) => hf.commands.execute(parseTemplatesFile(TEMPLATES));
     const unseeded = await replayRecording(file);
-    expect(unseeded.divergences[0]).toMatchObject({ line: 1, operation: 'getAvailableTemplates', field: 'templates[0]', now: undefined });
+    expect(unseeded.divergences[0]).toMatchObject({ line: 2, operation: 'getAvailableTemplates', field: 'templates[0]', now: undefined });
     expect(await replayRecording(file, { seed })).toMatchObject({ matched: true, calls: 3, divergences: [] });
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const lines = endLines(file);
     const status = JSON.parse(lines[2]!) as { answer: { requests: { machines: { status: string }[] }[] } };
     const was = status.answer.requests[0]!.machines[0]!.status;
     status.answer.requests[0]!.machines[0]!.status = 'terminated';
@@ -114,7 +118,7 @@ describe('reading and replaying a recording', () => {
   it('reports a provider call the build makes that the recording lacks, and a recorded one it no longer makes, as divergences', async () => {
     const file = await recordSession(scratch());
     const seed = (hf: HostFactory) => hf.commands.execute(parseTemplatesFile(TEMPLATES));
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { provider: { method: string; args: unknown }[] });
+    const lines = endLines(file).map((line) => JSON.parse(line) as { provider: { method: string; args: unknown }[] });
     const provision = lines[1]!.provider.find((p) => p.method === 'provision')!;
     lines[1]!.provider = lines[1]!.provider.filter((p) => p !== provision);
     lines[2]!.provider.push({ method: 'terminate', args: { requestId: 'req-x', machineIds: ['i-1'] } });
@@ -148,7 +152,7 @@ describe('reading and replaying a recording', () => {
   it('names the line and what is wrong for a foreign, future-version or incomplete recording', async () => {
     const dir = scratch();
     const file = join(dir, 'bad.jsonl');
-    const good = readFileSync(await recordSession(scratch()), 'utf8').split('\n')[0]!;
+    const good = endLines(await recordSession(scratch()))[0]!;
     const expectError = async (text: string, code: string, message: RegExp) => {
       writeFileSync(file, text);
       await expect(replayRecording(file)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });

@@ -2,7 +2,7 @@ import { closeSync, constants, createReadStream, fstatSync, openSync } from 'nod
 import { createInterface } from 'node:readline';
 import { KernelError } from '../../kernel/errors';
 import { HOSTFACTORY_OPERATIONS } from '../wire';
-import { RECORDING_FORMAT_VERSION, RECORDING_KIND, type RecordedCall } from './recording-format';
+import { RECORDING_FORMAT_VERSION, RECORDING_KIND, RECORDING_START_KIND, type RecordedCall, type RecordedCallStart } from './recording-format';
 
 /** Stable codes of {@link RecordingError}. */
 export type RecordingErrorCode = 'RECORDING_UNREADABLE' | 'RECORDING_INVALID' | 'RECORDING_FOREIGN' | 'RECORDING_VERSION_UNSUPPORTED';
@@ -15,8 +15,14 @@ export class RecordingError extends KernelError {
   }
 }
 
-/** One entry of a recording: a call, or a torn line (a writer killed or out of disk mid-line) that is skipped and reported. */
-export type RecordingEntry = { readonly line: number; readonly call: RecordedCall; readonly torn?: undefined } | { readonly line: number; readonly torn: true; readonly call?: undefined };
+/**
+ * One entry of a recording: a call; the start of a call (its end line follows unless the process
+ * died first); or a torn line (a writer killed or out of disk mid-line) that is skipped and reported.
+ */
+export type RecordingEntry =
+  | { readonly line: number; readonly call: RecordedCall; readonly started?: undefined; readonly torn?: undefined }
+  | { readonly line: number; readonly started: RecordedCallStart; readonly call?: undefined; readonly torn?: undefined }
+  | { readonly line: number; readonly torn: true; readonly call?: undefined; readonly started?: undefined };
 
 /**
  * Reads a recording line by line (streamed: a file larger than memory is fine). Yields each call
@@ -37,13 +43,14 @@ export async function* readRecording(file: string): AsyncGenerator<RecordingEntr
       value = JSON.parse(text);
     } catch {
       // A writer cut short leaves the start of one of our lines; anything else is not ours.
-      if (text.startsWith(`{"kind":"${RECORDING_KIND}"`)) {
+      if (text.startsWith(`{"kind":"${RECORDING_KIND}"`) || text.startsWith(`{"kind":"${RECORDING_START_KIND}"`)) {
         yield { line: number, torn: true };
         continue;
       }
       throw new RecordingError('RECORDING_INVALID', `${file} line ${number} is not JSON and not a recorded call cut short: is this a recording (<provider>-provider.recording.jsonl)?`, { file, line: number });
     }
-    yield { line: number, call: checkRecordedCall(value, file, number) };
+    if ((value as { kind?: unknown } | null)?.kind === RECORDING_START_KIND) yield { line: number, started: checkStart(value as Record<string, unknown>, file, number) };
+    else yield { line: number, call: checkRecordedCall(value, file, number) };
   }
 }
 
@@ -54,13 +61,7 @@ export function checkRecordedCall(value: unknown, file: string, line: number): R
     throw new RecordingError('RECORDING_FOREIGN', `${where} is not a recorded host-factory call (no "kind": "${RECORDING_KIND}"): pass a file written by the recorder.`, { file, line });
   }
   const call = value as Record<string, unknown>;
-  if (typeof call.v !== 'number' || call.v > RECORDING_FORMAT_VERSION) {
-    throw new RecordingError(
-      'RECORDING_VERSION_UNSUPPORTED',
-      `${where} is recording format ${String(call.v)} (library ${String(call.library)}); this build reads format ${RECORDING_FORMAT_VERSION} and older: replay it with that library version or newer.`,
-      { file, line, field: 'v' },
-    );
-  }
+  checkVersion(call, file, line);
   const missing = (field: string, what: string) => new RecordingError('RECORDING_INVALID', `${where}: "${field}" must be ${what}.`, { file, line, field });
   if (typeof call.operation !== 'string' || !(HOSTFACTORY_OPERATIONS as readonly string[]).includes(call.operation)) throw missing('operation', `one of ${HOSTFACTORY_OPERATIONS.join(', ')}`);
   if (call.dialect !== 'symphony' && call.dialect !== 'lsf') throw missing('dialect', '"symphony" or "lsf"');
@@ -71,6 +72,25 @@ export function checkRecordedCall(value: unknown, file: string, line: number): R
     if (entry === null || typeof entry !== 'object' || typeof (entry as { method?: unknown }).method !== 'string') throw missing(`provider[${i}].method`, 'a provider port method name');
   });
   return value as RecordedCall;
+}
+
+function checkStart(start: Record<string, unknown>, file: string, line: number): RecordedCallStart {
+  checkVersion(start, file, line);
+  for (const field of ['call', 'operation', 'at'] as const) {
+    if (typeof start[field] !== 'string') throw new RecordingError('RECORDING_INVALID', `${file} line ${line}: "${field}" of a call's start must be a string.`, { file, line, field });
+  }
+  return start as unknown as RecordedCallStart;
+}
+
+function checkVersion(call: Record<string, unknown>, file: string, line: number): void {
+  const where = `${file} line ${line}`;
+  if (typeof call.v !== 'number' || call.v > RECORDING_FORMAT_VERSION) {
+    throw new RecordingError(
+      'RECORDING_VERSION_UNSUPPORTED',
+      `${where} is recording format ${String(call.v)} (library ${String(call.library)}); this build reads format ${RECORDING_FORMAT_VERSION} and older: replay it with that library version or newer.`,
+      { file, line, field: 'v' },
+    );
+  }
 }
 
 function openRegularFile(file: string): number {

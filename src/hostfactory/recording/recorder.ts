@@ -2,7 +2,18 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ProviderPort } from '../../application/provider/provider.port';
 import type { Clock, IdGenerator } from '../../domain/shared/ports';
 import type { HostFactoryProduct } from '../provider-environment';
-import { asRecorded, encodeRecordedCall, LIBRARY_VERSION, RECORDING_FORMAT_VERSION, RECORDING_KIND, type RecordedCall, type RecordedPortCall, type RecordedPortMethod } from './recording-format';
+import {
+  asRecorded,
+  encodeRecordedCall,
+  LIBRARY_VERSION,
+  RECORDING_FORMAT_VERSION,
+  RECORDING_KIND,
+  RECORDING_START_KIND,
+  type RecordedCall,
+  type RecordedCallStart,
+  type RecordedPortCall,
+  type RecordedPortMethod,
+} from './recording-format';
 import { RecordingFile, type RecordingFileOptions } from './recording-file';
 import { redactor, type RecordingRedaction } from './redact';
 
@@ -10,10 +21,17 @@ import { redactor, type RecordingRedaction } from './redact';
 export interface CallRecorderOptions extends RecordingFileOptions, RecordingRedaction {
   /** Told when a line cannot be written (the call's answer is never changed by it). Default: ignored. */
   readonly onWriteError?: (error: unknown) => void;
+  /**
+   * The recorder serves one call at a time (a provider script: one call per process), so port calls
+   * are given to the call in progress without `AsyncLocalStorage`, whose promise tracking costs every
+   * promise of the process on Node 20. Calls overlapping anyway are all still recorded, each port
+   * call given to the latest started. Default false: calls running at once are kept apart.
+   */
+  readonly oneCallAtATime?: boolean;
 }
 
 /** What a call line says about the call besides what the recorder sees itself. */
-export interface RecordedCallStart {
+export interface RecordedCallOptions {
   readonly operation: string;
   readonly dialect: HostFactoryProduct;
   readonly options?: RecordedCall['options'];
@@ -42,13 +60,21 @@ export interface CallRecorder {
   /** The id source, recording each id made inside `record()`. */
   ids(ids: IdGenerator): IdGenerator;
   /** Runs one call and appends its line when it ends (whatever it answered). */
-  record<R extends RecordedAnswer>(start: RecordedCallStart, work: () => Promise<R>): Promise<R>;
-  /** Adds to the call in progress: its input document, or what the host set up for it (`{ setup: { templates } }`). No-op outside `record()`. */
+  record<R extends RecordedAnswer>(start: RecordedCallOptions, work: () => Promise<R>): Promise<R>;
+  /**
+   * Adds to the call in progress: its input document (which also writes the call's start line, so a
+   * call killed before it ends is still seen), or what the host set up for it (`{ setup: { templates } }`).
+   * No-op outside `record()`.
+   */
   note(notes: { readonly input?: unknown; readonly setup?: RecordedCall['setup'] }): void;
   close(): void;
 }
 
 interface CallLog {
+  readonly id: string;
+  readonly start: RecordedCallOptions;
+  readonly at: Date;
+  started: boolean;
   input: unknown;
   setup: RecordedCall['setup'];
   readonly provider: RecordedPortCall[];
@@ -57,6 +83,32 @@ interface CallLog {
 }
 
 const PORT_METHODS: readonly RecordedPortMethod[] = ['provision', 'describe', 'terminate', 'reclaimNotices', 'cancelProvision'];
+
+/** The part of `AsyncLocalStorage` the recorder uses, for one call at a time: the latest started call's log. */
+function singleCall(): Pick<AsyncLocalStorage<CallLog>, 'getStore' | 'run'> {
+  let current: CallLog | undefined;
+  return {
+    getStore: () => current,
+    run: ((log: CallLog, work: () => unknown) => {
+      const previous = current;
+      current = log;
+      const done = () => {
+        if (current === log) current = previous;
+      };
+      const result = work() as Promise<unknown>;
+      return result.then(
+        (value) => {
+          done();
+          return value;
+        },
+        (error: unknown) => {
+          done();
+          throw error;
+        },
+      );
+    }) as AsyncLocalStorage<CallLog>['run'],
+  };
+}
 
 /**
  * A recorder appending to `<dir>/<fileName>` (opened as the provider log is: no symbolic link
@@ -68,8 +120,28 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
   const file = new RecordingFile(options);
   const redact = redactor(options);
   const keep = (value: unknown) => asRecorded(redact(value));
-  const calls = new AsyncLocalStorage<CallLog>();
+  const calls = options.oneCallAtATime === true ? singleCall() : new AsyncLocalStorage<CallLog>();
   const onWriteError = options.onWriteError ?? (() => undefined);
+  let sequence = 0;
+
+  function writeStart(log: CallLog): void {
+    log.started = true;
+    const line: RecordedCallStart = {
+      kind: RECORDING_START_KIND,
+      v: RECORDING_FORMAT_VERSION,
+      call: log.id,
+      operation: log.start.operation,
+      dialect: log.start.dialect,
+      at: log.at.toISOString(),
+      pid: process.pid,
+      input: keep(log.input) ?? null,
+    };
+    try {
+      file.append(JSON.stringify(line));
+    } catch (error) {
+      onWriteError(error);
+    }
+  }
 
   function portMethod(port: ProviderPort, method: RecordedPortMethod) {
     const call = (port[method] as (input?: unknown) => Promise<unknown>).bind(port);
@@ -116,14 +188,16 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
       },
     }),
     async record(start, work) {
-      const log: CallLog = { input: null, setup: undefined, provider: [], clock: [], ids: [] };
       const at = new Date();
+      sequence += 1;
+      const log: CallLog = { id: `${process.pid}-${sequence}`, start, at, started: false, input: null, setup: undefined, provider: [], clock: [], ids: [] };
       const t0 = performance.now();
       const result = await calls.run(log, work);
       try {
         const line: RecordedCall = {
           kind: RECORDING_KIND,
           v: RECORDING_FORMAT_VERSION,
+          call: log.id,
           library: LIBRARY_VERSION,
           dialect: start.dialect,
           operation: start.operation,
@@ -148,7 +222,10 @@ export function createCallRecorder(options: CallRecorderOptions): CallRecorder {
     note(notes) {
       const log = calls.getStore();
       if (log === undefined) return;
-      if ('input' in notes) log.input = notes.input;
+      if ('input' in notes) {
+        log.input = notes.input;
+        if (!log.started) writeStart(log);
+      }
       if (notes.setup !== undefined) log.setup = { ...log.setup, ...notes.setup };
     },
     close: () => file.close(),

@@ -68,6 +68,8 @@ export function openOperationRecorder(
       ...settings,
       dir,
       fileName,
+      // A script run serves exactly one call.
+      oneCallAtATime: true,
       onWriteError: (error) => logger.warn('A call could not be recorded; its answer is unchanged', { error: errorText(error) }),
     });
   } catch (error) {

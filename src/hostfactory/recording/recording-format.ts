@@ -10,6 +10,21 @@ export const LIBRARY_VERSION: string = version;
 /** Marks a recording line, so a foreign JSON-lines file is refused at its first line. */
 export const RECORDING_KIND = 'hostfactory-call';
 
+/** Marks the line a call writes when its input is known, so a call killed before its end leaves evidence. */
+export const RECORDING_START_KIND = 'hostfactory-call-start';
+
+/** The start of a call: what it was asked, by which process; its `call` id matches the end line's. */
+export interface RecordedCallStart {
+  readonly kind: typeof RECORDING_START_KIND;
+  readonly v: number;
+  readonly call: string;
+  readonly operation: string;
+  readonly dialect: HostFactoryProduct;
+  readonly at: string;
+  readonly pid: number;
+  readonly input: unknown;
+}
+
 /** The provider port methods a recording keeps. */
 export type RecordedPortMethod = 'provision' | 'describe' | 'terminate' | 'reclaimNotices' | 'cancelProvision';
 
@@ -30,6 +45,8 @@ export interface RecordedPortCall {
 export interface RecordedCall {
   readonly kind: typeof RECORDING_KIND;
   readonly v: number;
+  /** Matches the call's start line (`<pid>-<n>`); absent in scenario files. */
+  readonly call?: string;
   readonly library: string;
   readonly dialect: HostFactoryProduct;
   readonly operation: string;

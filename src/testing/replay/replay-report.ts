@@ -2,7 +2,7 @@ import type { ReplayReport } from './replay';
 
 const MAX_VALUE = 160;
 
-/** The report as text for a terminal or a failing test: the verdict, then each divergence (where, operation, request, field, recorded vs now), then torn lines. */
+/** The report as text for a terminal or a failing test: the verdict, then each divergence (where, operation, request, field, recorded vs now), then interrupted calls and torn lines. */
 export function formatReplayReport(report: ReplayReport): string {
   const lines: string[] = [];
   lines.push(
@@ -14,6 +14,9 @@ export function formatReplayReport(report: ReplayReport): string {
     lines.push(`  ${d.source}:${d.line} ${d.operation}${d.request === '' ? '' : ` (${d.request})`} ${d.field}`);
     lines.push(`    recorded: ${show(d.recorded)}`);
     lines.push(`    now:      ${show(d.now)}`);
+  }
+  for (const i of report.interrupted) {
+    lines.push(`  ${i.source}:${i.line} ${i.operation}${i.request === '' ? '' : ` (${i.request})`} started ${i.at} (pid ${i.pid}) and never finished: the process was killed; not replayed, so what it changed is missing from the calls after it`);
   }
   for (const t of report.torn) lines.push(`  ${t.source}:${t.line} torn line (a process killed or a disk full while writing it): that call was not replayed`);
   return lines.join('\n');

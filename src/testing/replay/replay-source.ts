@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { checkRecordedCall, readRecording, RecordingError } from '../../hostfactory/recording/read-recording';
-import { LIBRARY_VERSION, RECORDING_FORMAT_VERSION, RECORDING_KIND, type RecordedCall } from '../../hostfactory/recording/recording-format';
+import { LIBRARY_VERSION, RECORDING_FORMAT_VERSION, RECORDING_KIND, type RecordedCall, type RecordedCallStart } from '../../hostfactory/recording/recording-format';
 
-/** One call to replay (or a torn line to report), with where it came from. */
+/** One call to replay, a call's start, or a torn line to report, with where it came from. */
 export interface ReplayEntry {
   readonly source: string;
   readonly line: number;
   readonly call?: RecordedCall;
+  readonly started?: RecordedCallStart;
+  readonly torn?: true;
 }
 
 /** A scenario file's document: recorded calls written by hand (or saved from a recording), in JSON or YAML. */
@@ -72,13 +74,13 @@ export async function loadScenarioFile(file: string): Promise<ScenarioFile & { r
   return { ...(doc as ScenarioFile), calls };
 }
 
-/** Recorded calls as a scenario file document: the fields a replay reads, without the per-run ones (`kind`, `v`, `library`, `pid`, `at`, `durationMs`). */
+/** Recorded calls as a scenario file document: the fields a replay reads, without the per-run ones (`kind`, `v`, `call`, `library`, `pid`, `at`, `durationMs`). */
 export function toScenarioFile(name: string, description: string, calls: readonly RecordedCall[]): ScenarioFile {
   const dialect = calls[0]?.dialect ?? 'symphony';
   return {
     scenario: name,
     description,
     dialect,
-    calls: calls.map(({ kind: _k, v: _v, library: _l, pid: _p, at: _a, durationMs: _d, dialect: callDialect, ...call }) => (callDialect === dialect ? call : { ...call, dialect: callDialect })),
+    calls: calls.map(({ kind: _k, v: _v, call: _c, library: _l, pid: _p, at: _a, durationMs: _d, dialect: callDialect, ...call }) => (callDialect === dialect ? call : { ...call, dialect: callDialect })),
   };
 }

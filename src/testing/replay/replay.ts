@@ -49,6 +49,8 @@ export interface ReplayReport {
   readonly divergenceCount: number;
   /** Torn lines skipped (a writer killed or out of disk mid-line): their calls were not replayed. */
   readonly torn: readonly { readonly source: string; readonly line: number }[];
+  /** Calls that started and never wrote their end (the process was killed): not replayed; what they changed is missing from the replay. */
+  readonly interrupted: readonly { readonly source: string; readonly line: number; readonly operation: string; readonly at: string; readonly pid: number; readonly request: string }[];
 }
 
 /**
@@ -69,18 +71,25 @@ export async function replayRecording(sources: string | readonly string[], optio
   const hostFactory = createTestHostFactory({ storage, provider: ports.provider, clock: ports.clock, ids: ports.ids, limits: { providerTimeoutMs } });
   const divergences: ReplayDivergence[] = [];
   const torn: { source: string; line: number }[] = [];
+  const open = new Map<string, ReplayReport['interrupted'][number]>();
   let count = 0;
   let calls = 0;
   let templates: string | undefined;
   try {
     await options.seed?.(hostFactory);
     for await (const entry of readReplaySource(list)) {
+      if (entry.started !== undefined) {
+        const { call: id, operation, at, pid, input } = entry.started;
+        open.set(id, { source: entry.source, line: entry.line, operation, at, pid, request: aboutInput(input) });
+        continue;
+      }
       if (entry.call === undefined) {
         torn.push({ source: entry.source, line: entry.line });
         continue;
       }
       calls += 1;
       const call = entry.call;
+      if (call.call !== undefined) open.delete(call.call);
       ports.begin(call);
       const answer = await runCall(hostFactory, call, () => {
         // As the example provider does: the templates are imported when they changed.
@@ -100,7 +109,7 @@ export async function replayRecording(sources: string | readonly string[], optio
   } finally {
     hostFactory.dispose();
   }
-  return { matched: count === 0, calls, divergences, divergenceCount: count, torn };
+  return { matched: count === 0, calls, divergences, divergenceCount: count, torn, interrupted: [...open.values()] };
 }
 
 async function runCall(hostFactory: ReturnType<typeof createTestHostFactory>, call: RecordedCall, setup: () => Promise<void>): Promise<{ exitCode: number; document: unknown }> {
