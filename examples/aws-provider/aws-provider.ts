@@ -13,7 +13,7 @@ import type {
   TerminateResult,
   TemplateSnapshot,
 } from 'hostfactory-kernel';
-import { KernelError } from 'hostfactory-kernel';
+import type { KernelError } from 'hostfactory-kernel';
 import { AwsProviderError, ec2Call } from './errors';
 import { createAutoScalingGroup, detachFromGroups, GROUP_TAG, groupExists, groupName } from './auto-scaling';
 import { ec2Fleets, shortfall, spotFleets, type FleetView } from './fleets';
@@ -35,6 +35,14 @@ export interface AwsEc2ProviderOptions {
   readonly pendingTimeoutSeconds?: number;
   /** The clock `pendingTimeoutSeconds` is measured on, in epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * The library's `KernelError` (from `hostfactory-kernel`), for `checkTemplate`'s refusals, which the
+   * library reports per template. Passed in rather than imported: this module is loaded on demand by
+   * the Symphony provider, and a library value imported here would make its bundle initialise the
+   * library lazily (examples/symphony-provider/bundle.test.ts). Without it, `checkTemplate` checks
+   * nothing (a bad template then fails at its first request, with the same code).
+   */
+  readonly kernelError?: typeof KernelError;
 }
 
 /** Seconds between a spot interruption notice and the interruption (EC2's two-minute warning). */
@@ -54,12 +62,14 @@ export class AwsEc2Provider implements ProviderPort {
   private readonly autoScaling: AutoScalingClient | undefined;
   private readonly pendingTimeoutSeconds: number | undefined;
   private readonly now: () => number;
+  private readonly kernelError: typeof KernelError | undefined;
 
   constructor(readonly client: EC2Client, options: AwsEc2ProviderOptions = {}) {
     this.pageSize = options.pageSize ?? 1000;
     this.autoScaling = options.autoScaling;
     this.pendingTimeoutSeconds = options.pendingTimeoutSeconds;
     this.now = options.now ?? Date.now;
+    this.kernelError = options.kernelError;
   }
 
   /**
@@ -67,6 +77,8 @@ export class AwsEc2Provider implements ProviderPort {
    * providerApi, a bad top-up setting, ...): `AWS_TEMPLATE_INVALID` naming the template and the key.
    */
   checkTemplate(template: TemplateSnapshot): void {
+    const KernelError = this.kernelError;
+    if (KernelError === undefined) return;
     try {
       launchSettings(template);
     } catch (error) {

@@ -2,7 +2,7 @@
  * The AWS EC2 provider example: a {@link ProviderPort} on EC2 (RunInstances, EC2 Fleet, Spot Fleet, ASG)
  * configured by the SDK's standard chain and `awsprov_config.json`. See docs/aws-provider.md.
  */
-import { AwsEc2Provider } from './aws-provider';
+import { AwsEc2Provider, type AwsEc2ProviderOptions } from './aws-provider';
 import { createAutoScalingClient, createEc2Client } from './config';
 import type { AwsProviderConfig } from './config-file';
 
@@ -15,11 +15,16 @@ export { AwsProviderError, type AwsProviderErrorCode } from './errors';
 export { launchSettings, type LaunchSettings, type ProviderApi } from './launch-settings';
 export { clientToken, REQUEST_TAG, RETURN_TAG, TEMPLATE_TAG, UNITS_TAG } from './tags';
 
-/** The provider for a Symphony configuration directory's `awsprov_config.json` (`loadAwsProviderConfig`), with `close()` to release the SDK clients. */
-export function openAwsProvider(config: AwsProviderConfig): AwsEc2Provider & { close(): void } {
+/**
+ * The provider for a Symphony configuration directory's `awsprov_config.json` (`loadAwsProviderConfig`),
+ * with `close()` to release the SDK clients. `kernelError` (the library's `KernelError`) turns on
+ * `checkTemplate` (see `AwsEc2ProviderOptions.kernelError`).
+ */
+export function openAwsProvider(config: AwsProviderConfig, library: Pick<AwsEc2ProviderOptions, 'kernelError'> = {}): AwsEc2Provider & { close(): void } {
   const client = createEc2Client(config);
   const autoScaling = createAutoScalingClient(config);
   const provider = new AwsEc2Provider(client, {
+    ...library,
     autoScaling,
     ...(config.pageSize === undefined ? {} : { pageSize: config.pageSize }),
     ...(config.pendingTimeoutSeconds === undefined ? {} : { pendingTimeoutSeconds: config.pendingTimeoutSeconds }),

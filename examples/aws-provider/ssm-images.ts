@@ -7,13 +7,19 @@
  */
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { LRUCache } from 'lru-cache';
-import { ImageResolutionError, type ImageResolver } from 'hostfactory-kernel/hostfactory';
+import type { ImageResolutionError, ImageResolver } from 'hostfactory-kernel/hostfactory';
 import { clientSettings } from './config';
 import { type AwsProviderConfig } from './config-file';
 import { ec2ErrorCode } from './errors';
 
 /** Options of {@link ssmImageResolver}. */
 export interface SsmImageResolverOptions {
+  /**
+   * The library's `ImageResolutionError` (from `hostfactory-kernel/hostfactory`), passed in: a value
+   * imported from the library here would make the Symphony provider bundle initialise the library
+   * lazily (this module is loaded on demand; examples/symphony-provider/bundle.test.ts).
+   */
+  readonly errors: typeof ImageResolutionError;
   /** How long a resolved path is reused, in ms (default 300 000: five minutes). */
   readonly ttlMs?: number;
   /** Most paths kept (default 1000; the least recently used goes first). */
@@ -33,7 +39,8 @@ const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
  * value is not an AMI id, is `IMAGE_UNRESOLVED` (`unknown`); throttling and network errors are
  * `unavailable` (the SDK has already retried). Failures are never cached.
  */
-export function ssmImageResolver(client: SSMClient, options: SsmImageResolverOptions = {}): SsmImageResolver {
+export function ssmImageResolver(client: SSMClient, options: SsmImageResolverOptions): SsmImageResolver {
+  const ImageResolutionError = options.errors;
   let calls = 0;
   const cache = new LRUCache<string, string>({
     max: options.maxEntries ?? 1000,

@@ -4,9 +4,9 @@
  * and the instance-type catalogue. One set per configuration directory and process, so every host
  * factory of a long-running process shares one bounded cache.
  */
-import { aliasImageResolver, type ImageResolver, type InstanceTypeCatalogue } from 'hostfactory-kernel/hostfactory';
+import type { aliasImageResolver, ImageResolutionError, ImageResolver, InstanceTypeCatalogue } from 'hostfactory-kernel/hostfactory';
 import { createEc2Client } from './config';
-import { loadAwsProviderConfig } from './config-file';
+import type { AwsProviderConfig } from './config-file';
 import { ec2InstanceTypeCatalogue } from './instance-types';
 import { createSsmClient, ssmImageResolver } from './ssm-images';
 
@@ -25,18 +25,24 @@ export interface AwsTemplateSources {
 const shared = new Map<string, AwsTemplateSources>();
 
 /**
- * The sources for `confdir` (read from its `awsprov_config.json`), built once per process and kept
- * until `close()`.
+ * The sources for `confdir` (`config` is its `awsprov_config.json`, read by the caller), built once per
+ * process and kept until `close()`. `library` holds the library's `aliasImageResolver` and `ImageResolutionError`, passed in
+ * by the caller that loads this module on demand: a value imported from the library here would be
+ * initialised lazily in the provider bundle, with every library module it reaches
+ * (examples/symphony-provider/bundle.test.ts).
  */
-export function awsTemplateSources(confdir: string): AwsTemplateSources {
+export function awsTemplateSources(
+  confdir: string,
+  config: AwsProviderConfig,
+  library: { readonly aliasImageResolver: typeof aliasImageResolver; readonly ImageResolutionError: typeof ImageResolutionError },
+): AwsTemplateSources {
   const known = shared.get(confdir);
   if (known !== undefined) return known;
-  const config = loadAwsProviderConfig(confdir);
   const ssm = createSsmClient(config);
   const ec2 = createEc2Client(config);
   const sources: AwsTemplateSources = {
     type: AWS_PROVIDER_TYPE,
-    images: aliasImageResolver(config.imageAliases ?? {}, ssmImageResolver(ssm)),
+    images: library.aliasImageResolver(config.imageAliases ?? {}, ssmImageResolver(ssm, { errors: library.ImageResolutionError })),
     catalogue: ec2InstanceTypeCatalogue(ec2),
     close() {
       shared.delete(confdir);

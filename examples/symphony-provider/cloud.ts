@@ -5,8 +5,8 @@
  * composite provider (`clouds.ts`); otherwise the simulated cloud. The AWS code is loaded only when chosen.
  */
 import { dirname } from 'node:path';
-import type { ProviderPort, ReadModelStore } from 'hostfactory-kernel';
-import type { ImageResolver, InstanceTypeCatalogue } from 'hostfactory-kernel/hostfactory';
+import { KernelError, type ProviderPort, type ReadModelStore } from 'hostfactory-kernel';
+import { aliasImageResolver, ImageResolutionError, type ImageResolver, type InstanceTypeCatalogue } from 'hostfactory-kernel/hostfactory';
 import { loadAwsProviderConfig } from '../aws-provider/config-file';
 import { cloudsFilePath, openClouds, readCloudsFile } from './clouds';
 import { createSimulatedCloud } from './simulated-cloud';
@@ -26,7 +26,7 @@ export type SelectedCloud = ProviderPort & CloudTemplateSources;
 export async function openTemplateSources(name: string, confdir: string): Promise<CloudTemplateSources> {
   if (name !== 'aws') return { type: 'sim', close: () => undefined };
   const { awsTemplateSources } = await import('../aws-provider/template-sources');
-  return awsTemplateSources(confdir);
+  return awsTemplateSources(confdir, loadAwsProviderConfig(confdir), { aliasImageResolver, ImageResolutionError });
 }
 
 /** The cloud for provider `name`: `aws` → EC2, otherwise the simulator on the state file, on the call's clock. */
@@ -44,7 +44,7 @@ export async function openCloud(
     // does not use: esbuild would then bundle the whole of class-validator, typedi and class-transformer).
     const config = loadAwsProviderConfig(confdir);
     const { openAwsProvider } = await import('../aws-provider/index');
-    const provider = openAwsProvider(config);
+    const provider = openAwsProvider(config, { kernelError: KernelError });
     const sources = await openTemplateSources(name, confdir);
     const closeProvider = provider.close;
     return Object.assign(provider, {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TemplateInput } from 'hostfactory-kernel';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { ImportTemplates } from 'hostfactory-kernel';
+import { ImportTemplates, KernelError } from 'hostfactory-kernel';
 import { createTestHostFactory, sampleTemplateSnapshot } from 'hostfactory-kernel/testing';
 import { AwsEc2Provider } from '../aws-provider';
 import { clientSettings } from '../config';
@@ -41,7 +41,7 @@ describe('awsprov_config.json', () => {
 
 describe('templates the adapter could never launch are refused at import', () => {
   it('reports AWS_TEMPLATE_INVALID with the template and the key on the import line, and stores the others', async () => {
-    const hf = createTestHostFactory({ provider: new AwsEc2Provider(new EC2Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })) });
+    const hf = createTestHostFactory({ provider: new AwsEc2Provider(new EC2Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), { kernelError: KernelError }) });
     try {
       const base = { maxNumber: 4, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '1024'] }, vmType: 't3.micro', imageId: 'ami-12345678' };
       const { templates } = await hf.commands.execute(

@@ -1,7 +1,7 @@
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { CreateTemplate, isKernelError, RequestMachines } from 'hostfactory-kernel';
-import { completeTemplatesFile, type ImageResolutionReason } from 'hostfactory-kernel/hostfactory';
+import { completeTemplatesFile, ImageResolutionError, type ImageResolutionReason } from 'hostfactory-kernel/hostfactory';
 import { createTestHostFactory } from 'hostfactory-kernel/testing';
 import { AwsEc2Provider } from '../aws-provider';
 import { parseAwsProviderConfig } from '../config-file';
@@ -25,7 +25,7 @@ describe.skipIf(moto.skip)('template sources on moto: SSM images and the EC2 ins
 
   it('resolves a parameter path once for many concurrent and later requests within the TTL, then asks again', async () => {
     await put('/hf/images/compute', network.imageId);
-    const images = ssmImageResolver(ssm, { ttlMs: 400 });
+    const images = ssmImageResolver(ssm, { errors: ImageResolutionError, ttlMs: 400 });
     const answers = await Promise.all(Array.from({ length: 20 }, () => images.resolve('/hf/images/compute')));
     expect(new Set(answers)).toEqual(new Set([network.imageId]));
     await expect(images.resolve('resolve:ssm:/hf/images/compute')).resolves.toBe(network.imageId);
@@ -38,7 +38,7 @@ describe.skipIf(moto.skip)('template sources on moto: SSM images and the EC2 ins
   });
 
   it('keeps at most maxEntries paths', async () => {
-    const images = ssmImageResolver(ssm, { maxEntries: 2 });
+    const images = ssmImageResolver(ssm, { errors: ImageResolutionError, maxEntries: 2 });
     for (const name of ['a', 'b', 'c']) await put(`/hf/bounded/${name}`, network.imageId);
     for (const name of ['a', 'b', 'c', 'a']) await images.resolve(`/hf/bounded/${name}`);
     expect(images.calls).toBe(4); // a was pushed out by c
@@ -48,11 +48,11 @@ describe.skipIf(moto.skip)('template sources on moto: SSM images and the EC2 ins
     const name = '/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2';
     const stored = await ssm.send(new GetParameterCommand({ Name: name })).catch(() => undefined);
     if (stored?.Parameter?.Value === undefined) return void console.warn(`moto has no ${name}; skipped that check`);
-    await expect(ssmImageResolver(ssm).resolve(name)).resolves.toBe(stored.Parameter.Value);
+    await expect(ssmImageResolver(ssm, { errors: ImageResolutionError }).resolve(name)).resolves.toBe(stored.Parameter.Value);
   });
 
   it('refuses a path that does not exist and a value that is not an AMI id, and caches neither', async () => {
-    const images = ssmImageResolver(ssm);
+    const images = ssmImageResolver(ssm, { errors: ImageResolutionError });
     const missing = await images.resolve('/hf/images/none').catch((e: unknown) => e);
     expect(isImageUnresolved(missing, 'unknown')).toBe(true);
     await put('/hf/images/text', 'not an image');
@@ -63,7 +63,7 @@ describe.skipIf(moto.skip)('template sources on moto: SSM images and the EC2 ins
 
   it('fails a request whose parameter does not exist before anything is launched', async () => {
     const provider = new AwsEc2Provider(client);
-    const hf = createTestHostFactory({ provider, images: ssmImageResolver(ssm) });
+    const hf = createTestHostFactory({ provider, images: ssmImageResolver(ssm, { errors: ImageResolutionError }) });
     try {
       const template = { templateId: 'gone', maxNumber: 5, vmType: 't3.micro', imageId: '/hf/images/removed', subnetId: network.subnetIds, attributes: { ...attributes, ncpus: 2, nram: 1024 } };
       await hf.commands.execute(CreateTemplate.from({ template }));
