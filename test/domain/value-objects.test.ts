@@ -54,7 +54,7 @@ describe('RequestId', () => {
     expect(refusal(() => parseRequestId('nope')).issues[0]!.message).toBe('must be `req-<uuid>` or `ret-<uuid>` with a lower-case UUID v4, got a string of 4 characters');
     expect(refusal(() => newRequestId('acquire', { uuid: () => 'x' }))).toEqual({
       subject: 'generated id',
-      issues: [{ path: 'uuid', constraint: 'isUuidV4', message: 'the id generator returned "x", not a lower-case UUID v4' }],
+      issues: [{ path: 'uuid', constraint: 'isUuidV4', message: 'the id generator returned a string of 1 character, not a lower-case UUID v4' }],
     });
   });
 });

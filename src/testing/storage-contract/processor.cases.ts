@@ -99,7 +99,8 @@ export const processorCases: Record<string, CaseBody> = {
     await store.advance(other, 3, async () => undefined, [letter('billing2', 3)]);
     const listed = await store.deadLetters('billing');
     assert.deepEqual(listed.map((l) => [l.processor, l.position]), [['billing#0', 5], ['billing#1', 12]], 'deadLetters(name) lists every partition of that name, in position order, and no other processor');
-    assert.deepEqual(listed[1], letter('billing#1', 12), 'a dead letter must read back exactly as recorded');
+    // By content: under Jest the letter and the expectation come from different realms.
+    assert.deepEqual(JSON.parse(JSON.stringify(listed[1])), JSON.parse(JSON.stringify(letter('billing#1', 12))), 'a dead letter must read back exactly as recorded');
     assert.equal((await store.states('billing'))[1]?.position, 12, 'the checkpoint moves past a dead letter in the same transaction');
     await store.settle('billing#1', 12, writeTemplate(f, 't-replayed'));
     assert.ok(await exists(storage, 't-replayed'), 'settle must keep its work');
@@ -142,6 +143,6 @@ export const processorCases: Record<string, CaseBody> = {
     const error = await expectCode(store.claim('bad name!', '', 0), 'VALIDATION_FAILED', 'claim with bad arguments');
     const paths = (error.details.issues as { path: string }[]).map((i) => i.path);
     assert.deepEqual(paths, ['processor', 'owner', 'leaseMs'], 'the error should name processor, owner and leaseMs');
-    assert.deepEqual(await store.states('bad name!'), [], 'a refused claim must create nothing');
+    assert.equal((await store.states('bad name!')).length, 0, 'a refused claim must create nothing');
   },
 };
