@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, type ProviderPort, type RequestDto } from '../../src/application';
+import { createTestHostFactory, sequentialIds } from '../../src/testing';
+import type { Logger } from '../../src/kernel';
 import { templateInput } from '../support/templates';
 import { availableNumber, closeSite, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
 
@@ -112,5 +114,37 @@ describe('Reconcile counts', () => {
     });
     expect(await hf.commands.execute(Reconcile.from({ ackWindowMs: 0 }))).toMatchObject({ examined: 1, synced: 1, closed: 0 });
     expect((await acquires(hf))[0]!.status).toBe('pending');
+  });
+
+  it('warns of nothing on a run with no open request, and logs a cursor it cannot read or save while the run goes on', async () => {
+    site = openSite();
+    const warnings: { message: string; error: unknown }[] = [];
+    const logger: Logger = { debug() {}, info() {}, error() {}, warn: (message, fields) => warnings.push({ message, error: fields?.error }) };
+    let cursorFails = false;
+    const memoryModels = site.memory.readModels;
+    const readModels = new Proxy(memoryModels, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key);
+        if (typeof value !== 'function') return value;
+        return (collection: string, ...rest: unknown[]) => {
+          if (cursorFails && collection === 'reconciler' && (key === 'get' || key === 'put')) return Promise.reject(new Error('disk full'));
+          return (value as (...args: unknown[]) => unknown).call(target, collection, ...rest);
+        };
+      },
+    });
+    const hf = createTestHostFactory({ storage: { unitOfWork: site.memory.unitOfWork, eventLog: site.memory.eventLog, readModels }, provider: site.fake, clock: site.clock, ids: sequentialIds(9_000_000), logger });
+    site.opened.push(hf);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ examined: 0, errors: 0 });
+    expect(warnings).toEqual([]);
+
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await orphans(site, [1]);
+    cursorFails = true;
+    expect(await hf.commands.execute(Reconcile.from({ ackWindowMs: 0 }))).toMatchObject({ examined: 1, synced: 1, errors: 0 });
+    expect(warnings.map((w) => w.message)).toEqual([
+      'reading the reconcile cursor failed; starting from the oldest open request',
+      'saving the reconcile cursor failed; the next run starts from the oldest open request',
+    ]);
+    for (const warning of warnings) expect(String(warning.error)).toContain('disk full');
   });
 });
