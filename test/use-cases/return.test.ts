@@ -37,6 +37,15 @@ describe('RequestReturnMachines', () => {
     expect(done.machineIds).toEqual([machines[1]!.machineId]);
   });
 
+  it('claims a machine named twice in one return (by id and by host name) once', async () => {
+    const [machine] = await running(1);
+    const ret = await hf.commands.execute(RequestReturnMachines.from({ machines: [{ machineId: machine!.machineId }, { name: machine!.name }] }));
+    expect(ret).toMatchObject({ notFound: [], alreadyReturning: [] });
+    const done = await sync(hf, ret.requestId);
+    expect(done.machineIds).toEqual([machine!.machineId]);
+    expect(hf.fake!.terminateCount(machine!.machineId)).toBe(1);
+  });
+
   it('answers a second return of the same machines with the open request, terminating once', async () => {
     const machines = await running(1);
     hf.fake!.script({ templateId: 'small' }, { terminateAfterSyncs: 3 });
