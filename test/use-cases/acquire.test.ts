@@ -130,6 +130,14 @@ describe('capacity', () => {
     expect(error.message).toContain('small');
   });
 
+  it('applies the host factory\'s limits.maxPerRequest, not the default, to each request', async () => {
+    hf = await withTemplate({ maxNumber: -1 }, { limits: { maxPerRequest: 2 } });
+    const error = await rejection(request(hf, 3));
+    expect(error.code).toBe('TEMPLATE_CAPACITY_EXCEEDED');
+    expect(error.details).toMatchObject({ limit: 'per-request' });
+    await expect(request(hf, 2)).resolves.toMatch(/^req-/);
+  });
+
   it('frees capacity when machines fail', async () => {
     hf = await withTemplate({ maxNumber: 2 });
     hf.fake!.script({ templateId: 'small' }, { fail: { message: 'no capacity' } });
