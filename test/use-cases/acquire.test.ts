@@ -138,6 +138,14 @@ describe('capacity', () => {
     await expect(request(hf, 2)).resolves.toMatch(/^req-/);
   });
 
+  it('keeps the priority a request was made with, and none when it had none', async () => {
+    hf = await withTemplate();
+    const withPriority = await request(hf, 1, 'small', { priority: 7 });
+    const without = await request(hf, 1);
+    expect((await status(hf, withPriority)).priority).toBe(7);
+    expect((await status(hf, without)).priority).toBeNull();
+  });
+
   it('frees capacity when machines fail', async () => {
     hf = await withTemplate({ maxNumber: 2 });
     hf.fake!.script({ templateId: 'small' }, { fail: { message: 'no capacity' } });

@@ -46,6 +46,13 @@ describe('RequestReturnMachines', () => {
     expect(hf.fake!.terminateCount(machine!.machineId)).toBe(1);
   });
 
+  it('refuses more machines than limits.maxMachinesPerReturn as VALIDATION_FAILED naming machines', async () => {
+    hf = await withTemplate({}, { limits: { maxMachinesPerReturn: 2 } });
+    const error = await rejection(hf.commands.execute(RequestReturnMachines.from({ machines: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] })));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details).toMatchObject({ subject: 'return request', issues: [{ path: 'machines', constraint: 'arrayMaxSize' }] });
+  });
+
   it('answers a second return of the same machines with the open request, terminating once', async () => {
     const machines = await running(1);
     hf.fake!.script({ templateId: 'small' }, { terminateAfterSyncs: 3 });
