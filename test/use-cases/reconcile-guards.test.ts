@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, type ProviderPort, type RequestDto } from '../../src/application';
+import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, SyncRequest, type ProviderPort, type RequestDto } from '../../src/application';
 import { createTestHostFactory, sequentialIds } from '../../src/testing';
 import type { Logger } from '../../src/kernel';
 import { templateInput } from '../support/templates';
@@ -55,6 +55,35 @@ describe('Reconcile leaves acknowledgement to the requester', () => {
     await hf.commands.execute(Reconcile.from({}));
     expect(site.fake.machines().every((m) => m.status === 'terminated')).toBe(true);
     expect(await availableNumber(hf)).toBe(10);
+  });
+});
+
+describe('Reconcile and a requester who asks at the last moment', () => {
+  it('leaves alone a request acknowledged while it was being settled, even when the poll recorded nothing new', async () => {
+    site = openSite();
+    const requester = processOn(site);
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await requester.commands.execute(CreateTemplate.from({ template: templateInput() }));
+    // Answered with every machine recorded and still booting; the requester's poll then only acknowledges.
+    const { requestId } = await requester.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 2 }));
+    let raced = false;
+    const racing: ProviderPort = {
+      provision: (input) => site.fake.provision(input),
+      describe: async (input) => {
+        if (!raced) {
+          raced = true;
+          await requester.commands.execute(SyncRequest.from({ requestId: input.requestId }));
+        }
+        return site.fake.describe(input);
+      },
+      terminate: (input) => site.fake.terminate(input),
+      reclaimNotices: () => site.fake.reclaimNotices(),
+    };
+    const reconciler = processOn(site, racing);
+    site.clock.advance(WINDOW);
+    expect(await reconciler.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, machinesReturned: 0 });
+    expect(site.fake.callsTo('terminate')).toHaveLength(0);
+    expect((await requester.queries.execute(GetRequest.from({ requestId }))).status).not.toBe('cancelled');
   });
 });
 
