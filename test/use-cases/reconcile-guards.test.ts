@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, SyncRequest, type ProviderPort, type RequestDto } from '../../src/application';
+import { CreateTemplate, GetRequest, ListRequests, Reconcile, RequestMachines, type ProviderPort, type RequestDto } from '../../src/application';
 import { createTestHostFactory, sequentialIds } from '../../src/testing';
 import type { Logger } from '../../src/kernel';
 import { templateInput } from '../support/templates';
-import { availableNumber, closeSite, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
+import { availableNumber, closeSite, openSite, orphans, pollingDuringFirstDescribe, processOn, until, type SharedSite } from './reconcile-support';
 
 /*
  * Rules of the reconciler that a planted bug used to slip past (issue 32, items 1 and 2): each test
@@ -13,6 +13,13 @@ let site: SharedSite;
 afterEach(() => closeSite(site));
 
 const WINDOW = { minutes: 15 };
+
+/** Creates the template and answers a RequestMachines of `machineCount` on `hf`, the cloud booting machines after `bootAfterSyncs` syncs. */
+async function answered(hf: ReturnType<typeof processOn>, machineCount: number, bootAfterSyncs: number): Promise<string> {
+  site.fake.script({ templateId: 'small' }, { bootAfterSyncs });
+  await hf.commands.execute(CreateTemplate.from({ template: templateInput() }));
+  return (await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount }))).requestId;
+}
 
 async function acquires(hf: ReturnType<typeof processOn>): Promise<RequestDto[]> {
   return (await hf.queries.execute(ListRequests.from({ type: 'acquire', limit: 200 }))).items;
@@ -41,11 +48,9 @@ describe('Reconcile leaves acknowledgement to the requester', () => {
     site = openSite();
     const hf = processOn(site);
     // Running at provision: the record step of RequestMachines sees every machine up (it must not complete
-    // an unacknowledged request, or no reconcile would ever return its machines).
-    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 0 });
-    await hf.commands.execute(CreateTemplate.from({ template: templateInput() }));
-    // The call completes and answers its id; the requester never asks about it (its answer was lost).
-    const { requestId } = await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 3 }));
+    // an unacknowledged request, or no reconcile would ever return its machines). The call completes and
+    // answers its id; the requester never asks about it (its answer was lost).
+    const requestId = await answered(hf, 3, 0);
     expect(await availableNumber(hf)).toBe(7);
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ awaitingAcknowledgement: 1, abandoned: 0 });
 
@@ -62,24 +67,9 @@ describe('Reconcile and a requester who asks at the last moment', () => {
   it('leaves alone a request acknowledged while it was being settled, even when the poll recorded nothing new', async () => {
     site = openSite();
     const requester = processOn(site);
-    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
-    await requester.commands.execute(CreateTemplate.from({ template: templateInput() }));
     // Answered with every machine recorded and still booting; the requester's poll then only acknowledges.
-    const { requestId } = await requester.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 2 }));
-    let raced = false;
-    const racing: ProviderPort = {
-      provision: (input) => site.fake.provision(input),
-      describe: async (input) => {
-        if (!raced) {
-          raced = true;
-          await requester.commands.execute(SyncRequest.from({ requestId: input.requestId }));
-        }
-        return site.fake.describe(input);
-      },
-      terminate: (input) => site.fake.terminate(input),
-      reclaimNotices: () => site.fake.reclaimNotices(),
-    };
-    const reconciler = processOn(site, racing);
+    const requestId = await answered(requester, 2, 100);
+    const reconciler = processOn(site, pollingDuringFirstDescribe(site.fake, requester));
     site.clock.advance(WINDOW);
     expect(await reconciler.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, machinesReturned: 0 });
     expect(site.fake.callsTo('terminate')).toHaveLength(0);
