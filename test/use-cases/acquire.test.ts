@@ -133,6 +133,22 @@ describe('capacity', () => {
     expect(error.message).toContain('small');
   });
 
+  it('applies the host factory\'s limits.maxPerRequest, not the default, to each request', async () => {
+    hf = await withTemplate({ maxNumber: -1 }, { limits: { maxPerRequest: 2 } });
+    const error = await rejection(request(hf, 3));
+    expect(error.code).toBe('TEMPLATE_CAPACITY_EXCEEDED');
+    expect(error.details).toMatchObject({ limit: 'per-request' });
+    await expect(request(hf, 2)).resolves.toMatch(/^req-/);
+  });
+
+  it('keeps the priority a request was made with, and none when it had none', async () => {
+    hf = await withTemplate();
+    const withPriority = await request(hf, 1, 'small', { priority: 7 });
+    const without = await request(hf, 1);
+    expect((await status(hf, withPriority)).priority).toBe(7);
+    expect((await status(hf, without)).priority).toBeNull();
+  });
+
   it('frees capacity when machines fail', async () => {
     hf = await withTemplate({ maxNumber: 2 });
     hf.fake!.script({ templateId: 'small' }, { fail: { message: 'no capacity' } });

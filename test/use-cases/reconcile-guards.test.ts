@@ -5,8 +5,10 @@ import { Reconcile } from '../../src/application/reconcile/reconcile.command';
 import { RequestMachines } from '../../src/application/requests/request.commands';
 import { type ProviderPort } from '../../src/application/provider/provider.port';
 import { type RequestDto } from '../../src/application/read-models/request.dto';
+import { createTestHostFactory, sequentialIds } from '../../src/testing';
+import type { Logger } from '../../src/kernel';
 import { templateInput } from '../support/templates';
-import { availableNumber, closeSite, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
+import { availableNumber, closeSite, openSite, orphans, pollingDuringFirstDescribe, processOn, until, type SharedSite } from './reconcile-support';
 
 /*
  * Rules of the reconciler that a planted bug used to slip past (issue 32, items 1 and 2): each test
@@ -16,6 +18,13 @@ let site: SharedSite;
 afterEach(() => closeSite(site));
 
 const WINDOW = { minutes: 15 };
+
+/** Creates the template and answers a RequestMachines of `machineCount` on `hf`, the cloud booting machines after `bootAfterSyncs` syncs. */
+async function answered(hf: ReturnType<typeof processOn>, machineCount: number, bootAfterSyncs: number): Promise<string> {
+  site.fake.script({ templateId: 'small' }, { bootAfterSyncs });
+  await hf.commands.execute(CreateTemplate.from({ template: templateInput() }));
+  return (await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount }))).requestId;
+}
 
 async function acquires(hf: ReturnType<typeof processOn>): Promise<RequestDto[]> {
   return (await hf.queries.execute(ListRequests.from({ type: 'acquire', limit: 200 }))).items;
@@ -44,11 +53,9 @@ describe('Reconcile leaves acknowledgement to the requester', () => {
     site = openSite();
     const hf = processOn(site);
     // Running at provision: the record step of RequestMachines sees every machine up (it must not complete
-    // an unacknowledged request, or no reconcile would ever return its machines).
-    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 0 });
-    await hf.commands.execute(CreateTemplate.from({ template: templateInput() }));
-    // The call completes and answers its id; the requester never asks about it (its answer was lost).
-    const { requestId } = await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 3 }));
+    // an unacknowledged request, or no reconcile would ever return its machines). The call completes and
+    // answers its id; the requester never asks about it (its answer was lost).
+    const requestId = await answered(hf, 3, 0);
     expect(await availableNumber(hf)).toBe(7);
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ awaitingAcknowledgement: 1, abandoned: 0 });
 
@@ -58,6 +65,20 @@ describe('Reconcile leaves acknowledgement to the requester', () => {
     await hf.commands.execute(Reconcile.from({}));
     expect(site.fake.machines().every((m) => m.status === 'terminated')).toBe(true);
     expect(await availableNumber(hf)).toBe(10);
+  });
+});
+
+describe('Reconcile and a requester who asks at the last moment', () => {
+  it('leaves alone a request acknowledged while it was being settled, even when the poll recorded nothing new', async () => {
+    site = openSite();
+    const requester = processOn(site);
+    // Answered with every machine recorded and still booting; the requester's poll then only acknowledges.
+    const requestId = await answered(requester, 2, 100);
+    const reconciler = processOn(site, pollingDuringFirstDescribe(site.fake, requester));
+    site.clock.advance(WINDOW);
+    expect(await reconciler.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, machinesReturned: 0 });
+    expect(site.fake.callsTo('terminate')).toHaveLength(0);
+    expect((await requester.queries.execute(GetRequest.from({ requestId }))).status).not.toBe('cancelled');
   });
 });
 
@@ -117,5 +138,37 @@ describe('Reconcile counts', () => {
     });
     expect(await hf.commands.execute(Reconcile.from({ ackWindowMs: 0 }))).toMatchObject({ examined: 1, synced: 1, closed: 0 });
     expect((await acquires(hf))[0]!.status).toBe('pending');
+  });
+
+  it('warns of nothing on a run with no open request, and logs a cursor it cannot read or save while the run goes on', async () => {
+    site = openSite();
+    const warnings: { message: string; error: unknown }[] = [];
+    const logger: Logger = { debug() {}, info() {}, error() {}, warn: (message, fields) => warnings.push({ message, error: fields?.error }) };
+    let cursorFails = false;
+    const memoryModels = site.memory.readModels;
+    const readModels = new Proxy(memoryModels, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key);
+        if (typeof value !== 'function') return value;
+        return (collection: string, ...rest: unknown[]) => {
+          if (cursorFails && collection === 'reconciler' && (key === 'get' || key === 'put')) return Promise.reject(new Error('disk full'));
+          return (value as (...args: unknown[]) => unknown).call(target, collection, ...rest);
+        };
+      },
+    });
+    const hf = createTestHostFactory({ storage: { unitOfWork: site.memory.unitOfWork, eventLog: site.memory.eventLog, readModels }, provider: site.fake, clock: site.clock, ids: sequentialIds(9_000_000), logger });
+    site.opened.push(hf);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ examined: 0, errors: 0 });
+    expect(warnings).toEqual([]);
+
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await orphans(site, [1]);
+    cursorFails = true;
+    expect(await hf.commands.execute(Reconcile.from({ ackWindowMs: 0 }))).toMatchObject({ examined: 1, synced: 1, errors: 0 });
+    expect(warnings.map((w) => w.message)).toEqual([
+      'reading the reconcile cursor failed; starting from the oldest open request',
+      'saving the reconcile cursor failed; the next run starts from the oldest open request',
+    ]);
+    for (const warning of warnings) expect(String(warning.error)).toContain('disk full');
   });
 });

@@ -7,7 +7,7 @@ import { type ProviderPort } from '../../src/application/provider/provider.port'
 import { isKernelError } from '../../src/kernel';
 import { createTestHostFactory, FakeProvider as Fake, type FakeProvider } from '../../src/testing';
 import { templateInput } from '../support/templates';
-import { availableNumber, closeSite, dyingAfterProvision, openSite, processOn, until, type SharedSite } from './reconcile-support';
+import { availableNumber, closeSite, dyingAfterProvision, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
 
 let site: SharedSite;
 afterEach(() => closeSite(site));
@@ -71,6 +71,18 @@ describe('Reconcile releases what settled requests started', () => {
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1, released: 1 });
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ examined: 0, releasing: 0, released: 0 });
     expect(await availableNumber(hf)).toBe(10);
+  });
+
+  it('checks at most `limit` releases per run', async () => {
+    site = openSite();
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await orphans(site, [1, 1, 1]);
+    const hf = processOn(site);
+    site.clock.advance(ACK_WINDOW);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 3 });
+    site.clock.advance({ minutes: 1 });
+    expect(await hf.commands.execute(Reconcile.from({ limit: 1 }))).toMatchObject({ releasing: 1 });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 3 });
   });
 
   it('cancels the fleet of an abandoned request with no machine yet, so it never launches', async () => {

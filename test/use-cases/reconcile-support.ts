@@ -1,5 +1,5 @@
 import { CreateTemplate } from '../../src/application/templates/template.commands';
-import { RequestMachines } from '../../src/application/requests/request.commands';
+import { RequestMachines, SyncRequest } from '../../src/application/requests/request.commands';
 import { type ProviderPort } from '../../src/application/provider/provider.port';
 import { createHostFactoryApi } from '../../src/hostfactory';
 import { createInMemoryStorage, createTestHostFactory, FakeProvider, ManualClock, sequentialIds, type InMemoryStorage, type TestHostFactory } from '../../src/testing';
@@ -51,6 +51,23 @@ export function dyingAfterProvision(fake: FakeProvider): ProviderPort {
       return new Promise<never>(() => undefined);
     },
     describe: (input) => fake.describe(input),
+    terminate: (input) => fake.terminate(input),
+    reclaimNotices: () => fake.reclaimNotices(),
+  };
+}
+
+/** A cloud whose first describe waits for `requester` to poll that request: the poll lands between the reconciler's read and its commit. */
+export function pollingDuringFirstDescribe(fake: FakeProvider, requester: TestHostFactory): ProviderPort {
+  let raced = false;
+  return {
+    provision: (input) => fake.provision(input),
+    describe: async (input) => {
+      if (!raced) {
+        raced = true;
+        await requester.commands.execute(SyncRequest.from({ requestId: input.requestId }));
+      }
+      return fake.describe(input);
+    },
     terminate: (input) => fake.terminate(input),
     reclaimNotices: () => fake.reclaimNotices(),
   };

@@ -9,7 +9,7 @@ import { type StoredEvent } from '../../src/storage/event-log';
 import { createHostFactoryApi } from '../../src/hostfactory';
 import { isKernelError } from '../../src/kernel';
 import { templateInput } from '../support/templates';
-import { availableNumber, closeSite, dyingBeforeTerminate, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
+import { availableNumber, closeSite, dyingBeforeTerminate, openSite, orphans, pollingDuringFirstDescribe, processOn, until, type SharedSite } from './reconcile-support';
 
 let site: SharedSite;
 afterEach(() => closeSite(site));
@@ -114,20 +114,7 @@ describe('Reconcile', () => {
     site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
     await orphans(site, [2]);
     const symphony = processOn(site);
-    let raced = false;
-    const racing: ProviderPort = {
-      provision: (input) => site.fake.provision(input),
-      describe: async (input) => {
-        if (!raced) {
-          raced = true;
-          // Symphony's poll lands between the reconciler's read and its commit.
-          await symphony.commands.execute(SyncRequest.from({ requestId: input.requestId }));
-        }
-        return site.fake.describe(input);
-      },
-      terminate: (input) => site.fake.terminate(input),
-      reclaimNotices: () => site.fake.reclaimNotices(),
-    };
+    const racing = pollingDuringFirstDescribe(site.fake, symphony);
     const reconciler = processOn(site, racing);
     site.clock.advance(WINDOW);
     expect(await reconciler.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, conflicts: 1, machinesReturned: 0 });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GetReturnRequests, ListReturnRequests } from '../../src/application/requests/request.queries';
 import { RequestReturnMachines, SyncReclaimNotices } from '../../src/application/requests/request.commands';
-import type { TestHostFactory } from '../../src/testing';
+import { FakeProvider, ManualClock, type TestHostFactory } from '../../src/testing';
+import type { ProviderMachine, ProviderPort } from '../../src/application/provider/provider.port';
 import { rejection, request, status, sync, withTemplate } from './support';
 
 let hf: TestHostFactory;
@@ -36,6 +37,50 @@ describe('RequestReturnMachines', () => {
     expect(ret.notFound).toEqual(['ghost.example']);
     const done = await sync(hf, ret.requestId);
     expect(done.machineIds).toEqual([machines[1]!.machineId]);
+  });
+
+  it('claims a machine named twice in one return (by id and by host name) once', async () => {
+    const [machine] = await running(1);
+    const ret = await hf.commands.execute(RequestReturnMachines.from({ machines: [{ machineId: machine!.machineId }, { name: machine!.name }] }));
+    expect(ret).toMatchObject({ notFound: [], alreadyReturning: [] });
+    const done = await sync(hf, ret.requestId);
+    expect(done.machineIds).toEqual([machine!.machineId]);
+    expect(hf.fake!.terminateCount(machine!.machineId)).toBe(1);
+  });
+
+  it('returns the live machine by a host name the cloud reused from a terminated one', async () => {
+    const clock = new ManualClock();
+    const fake = new FakeProvider({ clock });
+    const reused = (machines: readonly ProviderMachine[]) => machines.map((m) => ({ ...m, name: 'reused.example' }));
+    const provider: ProviderPort = {
+      provision: async (input) => {
+        const result = await fake.provision(input);
+        return { ...result, machines: reused(result.machines) };
+      },
+      describe: async (input) => reused(await fake.describe(input)),
+      terminate: (input) => fake.terminate(input),
+      reclaimNotices: () => fake.reclaimNotices(),
+    };
+    try {
+      hf = await withTemplate({}, { provider, clock });
+      const [old] = (await sync(hf, await request(hf, 1))).machines;
+      const first = await hf.commands.execute(RequestReturnMachines.from({ machines: [{ machineId: old!.machineId }] }));
+      expect((await sync(hf, first.requestId)).status).toBe('completed');
+      const [live] = (await sync(hf, await request(hf, 1))).machines;
+      expect([old!.name, live!.name]).toEqual(['reused.example', 'reused.example']);
+      const second = await hf.commands.execute(RequestReturnMachines.from({ machines: [{ name: 'reused.example' }] }));
+      expect(second.notFound).toEqual([]);
+      expect((await sync(hf, second.requestId)).machineIds).toEqual([live!.machineId]);
+    } finally {
+      fake.dispose();
+    }
+  });
+
+  it('refuses more machines than limits.maxMachinesPerReturn as VALIDATION_FAILED naming machines', async () => {
+    hf = await withTemplate({}, { limits: { maxMachinesPerReturn: 2 } });
+    const error = await rejection(hf.commands.execute(RequestReturnMachines.from({ machines: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] })));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details).toMatchObject({ subject: 'return request', issues: [{ path: 'machines', constraint: 'arrayMaxSize' }] });
   });
 
   it('answers a second return of the same machines with the open request, terminating once', async () => {

@@ -69,33 +69,24 @@ export const semanticsCases: Record<string, CaseBody> = {
   'locks: three transactions on one key hold it one at a time, in the order they asked': async (storage) => {
     // A lock table that forgets the key when its first holder leaves lets the third in beside the second.
     const steps: string[] = [];
-    const firstHeld = gate();
-    const secondHeld = gate();
-    const secondMayEnd = gate();
-    const first = storage.unitOfWork.transaction(async (tx) => {
-      await tx.lock('capacity:t-a');
-      steps.push('first locked');
-      firstHeld.open();
-      await pause(20);
-      steps.push('first done');
-    });
+    const holding = (name: string, held: () => void, until: Promise<void>) =>
+      storage.unitOfWork.transaction(async (tx) => {
+        await tx.lock('capacity:t-a');
+        steps.push(`${name} locked`);
+        held();
+        await until;
+        steps.push(`${name} done`);
+      });
+    const [firstHeld, secondHeld, secondMayEnd] = [gate(), gate(), gate()];
+    const first = holding('first', firstHeld.open, pause(20));
     await within(WAIT_MS, firstHeld.opened, 'the first transaction taking a free lock');
-    const second = storage.unitOfWork.transaction(async (tx) => {
-      await tx.lock('capacity:t-a');
-      steps.push('second locked');
-      secondHeld.open();
-      await secondMayEnd.opened;
-      steps.push('second done');
-    });
+    const second = holding('second', secondHeld.open, secondMayEnd.opened);
     await within(WAIT_MS, secondHeld.opened, 'the second transaction taking the lock the first released');
-    const third = storage.unitOfWork.transaction(async (tx) => {
-      await tx.lock('capacity:t-a');
-      steps.push('third locked');
-    });
+    const third = holding('third', () => undefined, Promise.resolve());
     await pause(50);
     secondMayEnd.open();
     await within(WAIT_MS, Promise.all([first, second, third]), 'three transactions taking the same lock');
-    assert.deepEqual(steps, ['first locked', 'first done', 'second locked', 'second done', 'third locked'], 'the third transaction got the lock while the second held it');
+    assert.deepEqual(steps, ['first locked', 'first done', 'second locked', 'second done', 'third locked', 'third done'], 'the third transaction got the lock while the second held it');
   },
 
   'transactions: a transaction used after it ended rejects and writes nothing': async (storage) => {
