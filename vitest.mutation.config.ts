@@ -12,7 +12,7 @@ const SPAWNING = ['test/reliability/load.test.ts', 'test/reliability/security.te
 // globals) and so need a module graph of their own. Every other file shares one per worker: Stryker
 // reruns the covering files for each mutant, and loading the library, class-validator and fast-check
 // afresh for each file cost about seven times the tests themselves (docs/reliability.md).
-const NEEDS_ISOLATION = ['test/kernel/causation.test.ts', 'test/kernel/kernel.test.ts', 'test/kernel/self-registration.test.ts', 'test/use-cases/read-models.test.ts', 'test/otel/**/*.test.ts'];
+const NEEDS_ISOLATION = ['test/kernel/causation.test.ts', 'test/kernel/instance-plan-fallback.test.ts', 'test/kernel/kernel.test.ts', 'test/kernel/self-registration.test.ts', 'test/use-cases/read-models.test.ts', 'test/otel/**/*.test.ts'];
 
 export default defineConfig({
   test: {
