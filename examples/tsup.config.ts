@@ -24,5 +24,10 @@ export default defineConfig({
   minify: false,
   esbuildOptions(options) {
     options.charset = 'ascii';
+    // The kernel reads class-transformer's metadata storage by its CommonJS path (as Node resolves the
+    // package); bundled, `class-transformer` itself is the ESM build, whose decorators write to
+    // another storage. One storage: the kernel's own instance plans then apply in the bundle too, and
+    // the second copy of class-transformer's metadata code is not loaded on every call.
+    options.alias = { 'class-transformer/cjs/storage.js': 'class-transformer/esm5/storage.js' };
   },
 });

@@ -10,18 +10,84 @@ import { buildProvider } from './test-support';
  * (`__esm`); when the adapter imported an entry point of the library the rest does not use
  * (`hostfactory-kernel/hostfactory` for its JSON parser), every library module and the whole of
  * class-validator, class-transformer and typedi were bundled that way: 729 KB instead of 663 KB, on
- * every call's start-up. Only the adapter's own files may be lazy.
+ * every call's start-up. Only the adapter's own files may be lazy, and the call recorder's
+ * (run-operation.ts loads it only when HF_PROVIDER_RECORD asks for a recording).
  */
 const here = dirname(fileURLToPath(import.meta.url));
 
-describe('the provider bundle', () => {
-  beforeAll(() => buildProvider(), 120_000);
+/**
+ * The paths of the bundle's wrapped (`__esm`) modules, and which of them run as the bundle loads: those
+ * whose `init_…()` is a top-level statement, and what their initialisers initialise in turn. A dynamic
+ * import (`Promise.resolve().then(() => (init_…(), …))`) runs its module only when reached.
+ */
+function wrappedModules(bundle: string): { wrapped: Map<string, string>; eager: Set<string> } {
+  const wrapped = new Map<string, string>();
+  const deps = new Map<string, string[]>();
+  const roots: string[] = [];
+  let current: string | undefined;
+  const lines = bundle.split('\n');
+  lines.forEach((line, i) => {
+    const opened = /^var (init_\w+) = __esm\(\{$/.exec(line);
+    if (opened) {
+      current = opened[1]!;
+      wrapped.set(current, /"([^"]+)"/.exec(lines[i + 1] ?? '')?.[1] ?? '');
+      deps.set(current, []);
+    } else if (current !== undefined && line === '});') current = undefined;
+    else if (current !== undefined) {
+      const call = /^\s+(init_\w+)\(\);$/.exec(line);
+      if (call) deps.get(current)!.push(call[1]!);
+    } else {
+      const call = /^(init_\w+)\(\);$/.exec(line);
+      if (call) roots.push(call[1]!);
+    }
+  });
+  const eager = new Set<string>();
+  for (let next = roots.pop(); next !== undefined; next = roots.pop()) {
+    if (eager.has(next)) continue;
+    eager.add(next);
+    roots.push(...(deps.get(next) ?? []));
+  }
+  return { wrapped, eager: new Set([...eager].map((init) => wrapped.get(init) ?? init)) };
+}
 
-  it('initialises lazily only the AWS adapter’s own modules', () => {
-    const bundle = readFileSync(join(here, '.build', 'provider-main.cjs'), 'utf8');
-    const lazy = [...bundle.matchAll(/= __esm\(\{\n\s*"([^"]+)"\(\)/g)].map((m) => m[1]!);
+/** Lazy because the recorder imports them: file-logger.ts (the recording file's opener) and package.json (the format's version). */
+const RECORDER_IMPORTS = ['src/hostfactory/file-logger.ts', 'package.json'];
+
+describe('the provider bundle', () => {
+  let bundle = '';
+  let lazy: string[] = [];
+  let wrapped = new Map<string, string>();
+  let eager = new Set<string>();
+  beforeAll(() => {
+    buildProvider();
+    bundle = readFileSync(join(here, '.build', 'provider-main.cjs'), 'utf8');
+    ({ wrapped, eager } = wrappedModules(bundle));
+    lazy = [...wrapped.values()];
+  }, 120_000);
+
+  it('initialises lazily only the AWS adapter’s and the call recorder’s own modules', () => {
     expect(lazy.length).toBeGreaterThan(0);
     // The adapter's own files, and packages only it uses (lru-cache, for its SSM image cache).
-    expect(lazy.filter((path) => !path.startsWith('examples/aws-provider/') && !path.startsWith('node_modules/lru-cache/'))).toEqual([]);
+    const others = lazy.filter(
+      (path) => !path.startsWith('examples/aws-provider/') && !path.startsWith('node_modules/lru-cache/') && !path.startsWith('src/hostfactory/recording/'),
+    );
+    expect(others.filter((path) => !RECORDER_IMPORTS.includes(path))).toEqual([]);
+  });
+
+  it('runs the call recorder’s code only when a call is recorded', () => {
+    // A module esbuild did not wrap runs its top level as the bundle loads, on every call; so does a
+    // wrapped one that code run as the bundle loads initialises.
+    for (const file of ['recorder.ts', 'recording-file.ts', 'redact.ts', 'recording-format.ts']) {
+      expect(lazy).toContain(`src/hostfactory/recording/${file}`);
+      expect(eager).not.toContain(`src/hostfactory/recording/${file}`);
+    }
+  });
+
+  it('holds one class-transformer metadata storage, the one its decorators write to', () => {
+    // The kernel's instance plans read the storage `class-transformer/cjs/storage.js` names; a second
+    // copy (CommonJS beside the bundled ESM build) would never see a decorator (examples/tsup.config.ts).
+    const modules = [...bundle.matchAll(/^\/\/ (\S*node_modules\/class-transformer\/\S+)$/gm)].map((m) => m[1]!);
+    expect(modules.length).toBeGreaterThan(0);
+    expect(modules.filter((path) => path.includes('/cjs/'))).toEqual([]);
   });
 });

@@ -99,7 +99,7 @@ export async function runHostFactoryOperation(operation: string, argv: readonly 
     environmentError = error;
   }
   const logger = io.logger ?? defaultLogger(provider, io.stderr);
-  const recorder = openOperationRecorder(io.recording, env, provider, logger);
+  const recorder = await openOperationRecorder(io.recording, env, provider, logger);
   const budget = providerTimeBudget(provider?.actionTimeoutMs);
   const options = apiOptions(provider, budget);
   const work = async () =>

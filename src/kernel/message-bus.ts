@@ -15,9 +15,12 @@ interface Handles {
 
 const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 
-/** Runs one dispatch as a unit of the instrumentation's work. */
-function traced(instrumentation: Instrumentation, kind: 'command' | 'query', route: { run(dispatch: Dispatch): Promise<unknown> }, dispatch: Dispatch): Promise<unknown> {
-  return instrumentation.wrap({ kind, context: dispatch }, () => route.run(dispatch));
+/**
+ * Runs one dispatch as a unit of its instrumentation's work. Two arguments, the rest read from the
+ * dispatch: each argument `runInScope` passes on is copied twice (its rest parameter, then the store's).
+ */
+function traced(dispatch: Dispatch, route: { run(dispatch: Dispatch): Promise<unknown> }): Promise<unknown> {
+  return dispatch.instrumentation!.wrap({ kind: dispatch.kind, context: dispatch }, () => route.run(dispatch));
 }
 
 /**
@@ -208,7 +211,7 @@ export class MessageBusCore {
       if (instrumentation === undefined) return this.scoped ? runInScope(dispatch, route.run, dispatch) : route.run(dispatch);
       // A module-level function, not a local named closure: the build names every such closure with
       // Object.defineProperty at each call, which cost more than the rest of the dispatch.
-      return this.scoped ? runInScope(dispatch, traced, instrumentation, this.kind, route, dispatch) : traced(instrumentation, this.kind, route, dispatch);
+      return this.scoped ? runInScope(dispatch, traced, dispatch, route) : traced(dispatch, route);
     } catch (error) {
       // A middleware that throws synchronously still yields a rejected promise, never a throw.
       return Promise.reject(error);
@@ -228,7 +231,7 @@ export class MessageBusCore {
     dispatch.services = top ? new ServiceScope(services, dispatch) : inherited;
     let work: Promise<unknown>;
     try {
-      work = instrumentation === undefined ? runInScope(dispatch, route.run, dispatch) : runInScope(dispatch, traced, instrumentation, this.kind, route, dispatch);
+      work = instrumentation === undefined ? runInScope(dispatch, route.run, dispatch) : runInScope(dispatch, traced, dispatch, route);
     } catch (error) {
       work = Promise.reject(error);
     }

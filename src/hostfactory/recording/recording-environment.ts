@@ -2,7 +2,7 @@ import { isKernelError, KernelError } from '../../kernel/errors';
 import type { Logger } from '../../kernel';
 import { errorText } from '../errors';
 import type { ProviderEnvironment } from '../provider-environment';
-import { createCallRecorder, type CallRecorder, type CallRecorderOptions } from './recorder';
+import type { CallRecorder, CallRecorderOptions } from './recorder';
 
 /** How `runHostFactoryOperation` records: the recorder's options, `dir` and `fileName` defaulting to the provider's log directory and the log file's name with `.recording` for `.log` and `.jsonl` added (`sim-provider.recording.jsonl`). */
 export type RecordingSettings = Partial<Omit<CallRecorderOptions, 'onWriteError'>>;
@@ -49,14 +49,15 @@ function invalid(variable: string, rule: string): KernelError {
 /**
  * The recorder `runHostFactoryOperation` uses for one call: `io.recording` (false: none), else what
  * the environment asks for, writing into the provider's log directory. A setting or file that cannot
- * be used is logged and the call runs unrecorded: recording never fails a call.
+ * be used is logged and the call runs unrecorded: recording never fails a call. The recorder's code is
+ * loaded only when the call is recorded: an unrecorded call (the usual one) starts without it.
  */
-export function openOperationRecorder(
+export async function openOperationRecorder(
   recording: RecordingSettings | false | undefined,
   env: Env,
   provider: Pick<ProviderEnvironment, 'logDir' | 'logFileName'> | undefined,
   logger: Logger,
-): CallRecorder | undefined {
+): Promise<CallRecorder | undefined> {
   try {
     const settings = recording === false ? undefined : (recording ?? recordingFromEnvironment(env));
     if (settings === undefined) return undefined;
@@ -64,6 +65,7 @@ export function openOperationRecorder(
     if (dir === undefined) throw new KernelError('RECORDING_DIRECTORY_MISSING', 'Recording needs a directory: set the provider environment (its log directory is used) or pass recording.dir.');
     // Beside the log: `sim-provider.recording.jsonl`, LSF's `<name>-provider.recording.<host>.jsonl`.
     const fileName = settings.fileName ?? `${(provider?.logFileName ?? 'hostfactory-provider.log').replace(/\.log(?=\.|$)/, '.recording')}.jsonl`;
+    const { createCallRecorder } = await import('./recorder');
     return createCallRecorder({
       ...settings,
       dir,
