@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { persistentPool } from './test/mutation/persistent-pool';
 
 // The unit tests that exercise src/kernel, src/domain and src/application in-process, for mutation testing
 // (stryker.config.mjs). Tests that spawn the built package or the provider scripts run the bundle in
@@ -17,7 +18,9 @@ const NOT_UNDER_MUTATION = ['test/testing/scenario-disposal.test.ts', 'test/kern
 // Files whose tests read process-wide state (every handler decorated in the process, the OpenTelemetry
 // globals) and so need a module graph of their own. Every other file shares one per worker: Stryker
 // reruns the covering files for each mutant, and loading the library, class-validator and fast-check
-// afresh for each file cost about seven times the tests themselves (docs/reliability.md).
+// afresh for each file cost about seven times the tests themselves (docs/reliability.md). The shared
+// project's graph also outlives each run (test/mutation/persistent-pool.ts): a mutant re-imports only the
+// test files, not the modules they load.
 const NEEDS_ISOLATION = ['test/kernel/causation.test.ts', 'test/kernel/instance-plan-fallback.test.ts', 'test/kernel/kernel.test.ts', 'test/kernel/self-registration.test.ts', 'test/use-cases/read-models.test.ts', 'test/otel/**/*.test.ts'];
 
 export default defineConfig({
@@ -26,8 +29,9 @@ export default defineConfig({
     env: { HOSTFACTORY_TIME_BOUND_FACTOR: '10' },
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    setupFiles: ['test/mutation/mutation-setup.ts'],
     projects: [
-      { extends: true, test: { name: 'shared', include: INCLUDE, exclude: [...SPAWNING, ...NOT_UNDER_MUTATION, ...NEEDS_ISOLATION], isolate: false } },
+      { extends: true, plugins: [persistentPool()], test: { name: 'shared', include: INCLUDE, exclude: [...SPAWNING, ...NOT_UNDER_MUTATION, ...NEEDS_ISOLATION], isolate: false } },
       { extends: true, test: { name: 'isolated', include: NEEDS_ISOLATION, isolate: true } },
     ],
   },
