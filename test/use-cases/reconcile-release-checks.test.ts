@@ -1,0 +1,196 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ListRequests } from '../../src/application/requests/request.queries';
+import { Reconcile } from '../../src/application/reconcile/reconcile.command';
+import { type ProviderPort } from '../../src/application/provider/provider.port';
+import type { Logger } from '../../src/kernel';
+import type { ReadModelStore } from '../../src/storage';
+import { abandonedFleet, closeSite, openSite, orphans, processOn, withoutCancel, type SharedSite } from './reconcile-support';
+
+/*
+ * The guards of one release check (issue 32: survivors of src/application/reconcile): a release is
+ * checked only while it is pending and unchanged since it was read, and a machine is handed to a
+ * return request only while it runs and no open return request holds it. Each test fails when its
+ * guard is removed.
+ */
+let site: SharedSite;
+afterEach(() => closeSite(site));
+
+const ACK_WINDOW = { minutes: 15 };
+const RELEASE_WINDOW_MS = 1_800_000;
+/** Instrumented code (mutation runs) is slower; wall-clock bounds scale with it. */
+const TIME_FACTOR = Number(process.env.HOSTFACTORY_TIME_BOUND_FACTOR ?? '1') || 1;
+
+/** Read models whose first listing of `collection` is answered as it was before `meanwhile()` ran. */
+function listingBefore(models: ReadModelStore, collection: string, meanwhile: () => Promise<unknown>): ReadModelStore {
+  let raced = false;
+  return new Proxy(models, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key);
+      if (typeof value !== 'function') return value;
+      if (key !== 'query') return (value as (...args: unknown[]) => unknown).bind(target);
+      return async (name: string, query: Parameters<ReadModelStore['query']>[1]) => {
+        const page = await target.query(name, query);
+        if (name === collection && !raced) {
+          raced = true;
+          await meanwhile();
+        }
+        return page;
+      };
+    },
+  });
+}
+
+/** The fake (without cancelProvision) whose first describe of `requestId` answers what it saw before `meanwhile()` ran. */
+function describingBefore(requestId: string, meanwhile: () => Promise<unknown>): ProviderPort {
+  const port = withoutCancel(site.fake);
+  let raced = false;
+  return {
+    ...port,
+    describe: async (input) => {
+      const seen = await site.fake.describe(input);
+      if (input.requestId === requestId && !raced) {
+        raced = true;
+        await meanwhile();
+      }
+      return seen;
+    },
+  };
+}
+
+const returnRequests = async (hf: ReturnType<typeof processOn>) => (await hf.queries.execute(ListRequests.from({ type: 'return' }))).items;
+
+/**
+ * An abandoned fleet (launching 20 minutes after its provision, `script` added) settled by a process
+ * on `provider`; the clock then stands 21 minutes after the provision, when the fleet launches.
+ */
+async function settledFleet(provider: (fake: SharedSite['fake']) => ProviderPort, script: Record<string, unknown> = {}) {
+  site = openSite();
+  site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000, ...script });
+  const requestId = await abandonedFleet(site);
+  const hf = processOn(site, provider(site.fake));
+  site.clock.advance(ACK_WINDOW);
+  expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1 });
+  site.clock.advance({ minutes: 6 });
+  return { requestId, hf };
+}
+
+describe('A release check', () => {
+  it('leaves alone a release another process ended after the list of releases was read', async () => {
+    const { hf: a } = await settledFleet((fake) => fake); // the cancel comes first: nothing launches
+    site.clock.advance(RELEASE_WINDOW_MS);
+    let ended: unknown;
+    const readModels = listingBefore(site.memory.readModels, 'releases', async () => (ended = await a.commands.execute(Reconcile.from({}))));
+    const b = processOn(site, site.fake, undefined, { storage: { ...site.memory, readModels } });
+    const cancels = site.fake.callsTo('cancelProvision').length;
+
+    expect(await b.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 0, released: 0, conflicts: 0, errors: 0 });
+    expect(ended).toMatchObject({ releasing: 1, released: 1 });
+    // Only the process that ended it asked the cloud to cancel: an ended release is never checked again.
+    expect(site.fake.callsTo('cancelProvision')).toHaveLength(cancels + 1);
+  });
+
+  it('counts a release another process checked between its describe and its commit as a conflict, recording nothing', async () => {
+    const { requestId, hf: a } = await settledFleet(withoutCancel);
+    let first: unknown;
+    const b = processOn(site, describingBefore(requestId, async () => (first = await a.commands.execute(Reconcile.from({})))));
+
+    expect(await b.commands.execute(Reconcile.from({}))).toMatchObject({ conflicts: 1, releasing: 0, machinesReturned: 0, errors: 0 });
+    expect(first).toMatchObject({ releasing: 1, machinesReturned: 2 });
+    expect(await returnRequests(a)).toHaveLength(1);
+    for (const machine of site.fake.machines(requestId)) expect(site.fake.terminateCount(machine.machineId)).toBe(1);
+  });
+
+  it('does not claim again a machine its open return request is still terminating', async () => {
+    const { hf } = await settledFleet(withoutCancel);
+    // The terminate call fails: the return request stays in progress (its own sync re-sends it later).
+    site.fake.script({ templateId: 'small' }, { throwAt: { terminate: 'RequestLimitExceeded: slow down' } });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1, machinesReturned: 2 });
+    const [held] = await returnRequests(hf);
+    expect(held!.status).toBe('in_progress');
+
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1, machinesReturned: 0, errors: 0 });
+    expect((await returnRequests(hf)).map((r) => r.requestId)).toEqual([held!.requestId]);
+    expect(site.fake.callsTo('terminate')).toHaveLength(1);
+  });
+
+  it('claims again, with a new return request, a machine still running whose return request failed', async () => {
+    const { hf } = await settledFleet(withoutCancel);
+    site.fake.script({ templateId: 'small' }, { refuseTerminate: { all: true, message: 'UnauthorizedOperation: not allowed' } });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ machinesReturned: 2 });
+    expect((await returnRequests(hf)).map((r) => r.status)).toEqual(['failed']);
+
+    site.fake.script({ templateId: 'small' }, { refuseTerminate: undefined });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ machinesReturned: 2, errors: 0 });
+    expect(await returnRequests(hf)).toHaveLength(2);
+    expect(site.fake.callsTo('terminate')).toHaveLength(2);
+  });
+
+  it('attaches machines the cloud reports terminated but hands none to a return request', async () => {
+    // The fleet launches despite the cancel, which then takes its machines down at once.
+    const { requestId, hf } = await settledFleet((fake) => fake, { launchDespiteCancel: true });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1, machinesReturned: 0 });
+    expect(site.fake.machines(requestId).map((m) => m.status)).toEqual(['terminated', 'terminated']);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1, machinesReturned: 0 });
+    expect(await returnRequests(hf)).toEqual([]);
+    expect(site.fake.callsTo('terminate')).toEqual([]);
+  });
+});
+
+describe('Reconcile checking releases', () => {
+  it('stops checking releases once the run has spent its budget', async () => {
+    site = openSite();
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await orphans(site, [1, 1, 1]);
+    const budgetMs = 200 * TIME_FACTOR;
+    let slow = false;
+    const port = withoutCancel(site.fake);
+    const acquires = new Set(site.fake.callsTo('provision').map((c) => c.input.requestId));
+    // Describing a released request takes longer than the whole budget (the return requests' syncs stay fast).
+    const hf = processOn(site, {
+      ...port,
+      describe: async (input) => {
+        if (slow && acquires.has(input.requestId)) await new Promise((resolve) => setTimeout(resolve, budgetMs + 50));
+        return port.describe(input);
+      },
+    });
+    site.clock.advance(ACK_WINDOW);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 3 });
+    slow = true;
+    expect(await hf.commands.execute(Reconcile.from({ budgetMs }))).toMatchObject({ releasing: 1 });
+    slow = false;
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 3 });
+  });
+
+  it('logs a release check that failed and a list of releases it could not read, with the error, and goes on', async () => {
+    site = openSite();
+    site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000 });
+    const requestId = await abandonedFleet(site);
+    const warnings: { message: string; fields: Record<string, unknown> | undefined }[] = [];
+    const logger: Logger = { debug() {}, info() {}, error() {}, warn: (message, fields) => warnings.push({ message, fields }) };
+    let listingFails = false;
+    const models = site.memory.readModels;
+    const readModels = new Proxy(models, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key);
+        if (typeof value !== 'function') return value;
+        return (collection: string, ...rest: unknown[]) => {
+          if (listingFails && key === 'query' && collection === 'releases') return Promise.reject(new Error('read models offline'));
+          return (value as (...args: unknown[]) => unknown).call(target, collection, ...rest);
+        };
+      },
+    });
+    const hf = processOn(site, site.fake, undefined, { storage: { ...site.memory, readModels }, logger });
+    site.clock.advance(ACK_WINDOW);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, errors: 0 });
+    expect(warnings).toEqual([]);
+
+    site.fake.script({ templateId: 'small' }, { throwAt: { cancelProvision: 'RequestLimitExceeded: slow down' } });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 0, errors: 1 });
+    expect(warnings).toEqual([{ message: `reconciling ${requestId} failed; the next run retries it`, fields: { requestId, error: expect.stringContaining('RequestLimitExceeded: slow down') } }]);
+
+    warnings.length = 0;
+    listingFails = true;
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 0, errors: 1 });
+    expect(warnings).toEqual([{ message: 'listing the releases in progress failed; the next run retries', fields: { error: 'read models offline' } }]);
+  });
+});
