@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListRequests } from '../../src/application/requests/request.queries';
+import { CreateTemplate } from '../../src/application/templates/template.commands';
+import { RequestMachines, SyncRequest } from '../../src/application/requests/request.commands';
 import { Reconcile } from '../../src/application/reconcile/reconcile.command';
 import { type ProviderPort } from '../../src/application/provider/provider.port';
 import type { Logger } from '../../src/kernel';
 import type { ReadModelStore } from '../../src/storage';
+import { templateInput } from '../support/templates';
 import { abandonedFleet, closeSite, openSite, orphans, processOn, withoutCancel, type SharedSite } from './reconcile-support';
 
 /*
@@ -63,11 +66,11 @@ const returnRequests = async (hf: ReturnType<typeof processOn>) => (await hf.que
  * An abandoned fleet (launching 20 minutes after its provision, `script` added) settled by a process
  * on `provider`; the clock then stands 21 minutes after the provision, when the fleet launches.
  */
-async function settledFleet(provider: (fake: SharedSite['fake']) => ProviderPort, script: Record<string, unknown> = {}) {
+async function settledFleet(provider: (fake: SharedSite['fake']) => ProviderPort, script: Record<string, unknown> = {}, extra: Parameters<typeof processOn>[3] = {}) {
   site = openSite();
   site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000, ...script });
   const requestId = await abandonedFleet(site);
-  const hf = processOn(site, provider(site.fake));
+  const hf = processOn(site, provider(site.fake), undefined, extra);
   site.clock.advance(ACK_WINDOW);
   expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1 });
   site.clock.advance({ minutes: 6 });
@@ -101,12 +104,25 @@ describe('A release check', () => {
   });
 
   it('does not claim again a machine its open return request is still terminating', async () => {
-    const { hf } = await settledFleet(withoutCancel);
+    const warnings: { message: string; fields: Record<string, unknown> | undefined }[] = [];
+    const logger: Logger = { debug() {}, info() {}, error() {}, warn: (message, fields) => warnings.push({ message, fields }) };
+    const { requestId, hf } = await settledFleet(withoutCancel, {}, { logger });
     // The terminate call fails: the return request stays in progress (its own sync re-sends it later).
     site.fake.script({ templateId: 'small' }, { throwAt: { terminate: 'RequestLimitExceeded: slow down' } });
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1, machinesReturned: 2 });
     const [held] = await returnRequests(hf);
     expect(held!.status).toBe('in_progress');
+    const machineIds = site.fake.machines(requestId).map((m) => m.machineId);
+    expect(warnings).toEqual([
+      {
+        message: `request ${requestId} was settled, yet the cloud runs 2 machine(s) of it; return request ${held!.requestId} terminates them`,
+        fields: { requestId, returnRequestId: held!.requestId, machineIds },
+      },
+      {
+        message: `terminating the machines of settled request ${requestId} failed; the return request ${held!.requestId} re-sends it`,
+        fields: { requestId, returnRequestId: held!.requestId, error: expect.stringContaining('RequestLimitExceeded: slow down') },
+      },
+    ]);
 
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1, machinesReturned: 0, errors: 0 });
     expect((await returnRequests(hf)).map((r) => r.requestId)).toEqual([held!.requestId]);
@@ -133,6 +149,39 @@ describe('A release check', () => {
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1, machinesReturned: 0 });
     expect(await returnRequests(hf)).toEqual([]);
     expect(site.fake.callsTo('terminate')).toEqual([]);
+  });
+});
+
+describe('A release ends', () => {
+  it.each(['pending', 'running', 'stopping', 'stopped', 'unknown'] as const)('not while the cloud reports a machine of the request %s', async (alive) => {
+    let reported: typeof alive | undefined;
+    const { hf } = await settledFleet((fake) => {
+      const port = withoutCancel(fake);
+      return { ...port, describe: async (input) => (await port.describe(input)).map((m) => ({ ...m, status: reported ?? m.status })) };
+    });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ machinesReturned: 2 });
+    site.clock.advance(RELEASE_WINDOW_MS);
+    reported = alive;
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1, released: 0 });
+    reported = undefined; // the cloud now reports them as they are: terminated
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1, released: 1 });
+  });
+
+  it('after cancelling and describing the request by its recorded resources and machines, not by its id alone', async () => {
+    site = openSite();
+    const hf = processOn(site);
+    await hf.commands.execute(CreateTemplate.from({ template: templateInput() }));
+    site.fake.script({ templateId: 'small' }, { fail: { message: 'Server.InternalError' } });
+    const { requestId } = await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 2 }));
+    const failed = await hf.commands.execute(SyncRequest.from({ requestId }));
+    expect(failed.status).toBe('failed');
+    expect(failed.resourceIds).toHaveLength(1);
+    expect(failed.machineIds).toHaveLength(2);
+    const described = site.fake.callsTo('describe').length;
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1 });
+    const asked = { requestId, resourceIds: failed.resourceIds, machineIds: failed.machineIds };
+    expect(site.fake.callsTo('cancelProvision').map((c) => c.input)).toEqual([asked]);
+    expect(site.fake.callsTo('describe').slice(described).map((c) => c.input)).toEqual([asked]);
   });
 });
 
