@@ -68,6 +68,29 @@ describe('Reconcile leaves acknowledgement to the requester', () => {
   });
 });
 
+describe('Reconcile settling an abandoned request', () => {
+  it('describes it by its recorded resources and machines, and warns, naming it, when cancelling its provision fails', async () => {
+    site = openSite();
+    const warnings: { message: string; fields: Record<string, unknown> | undefined }[] = [];
+    const logger: Logger = { debug() {}, info() {}, error() {}, warn: (message, fields) => warnings.push({ message, fields }) };
+    const hf = processOn(site, site.fake, undefined, { logger });
+    const requestId = await answered(hf, 2, 100);
+    const stored = (await acquires(hf))[0]!;
+    expect(stored.resourceIds).toHaveLength(1);
+    site.fake.script({ templateId: 'small' }, { throwAt: { cancelProvision: 'RequestLimitExceeded: slow down' } });
+    site.clock.advance(WINDOW);
+    const described = site.fake.callsTo('describe').length;
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, machinesReturned: 2, errors: 0 });
+    expect(site.fake.callsTo('describe')[described]!.input).toEqual({ requestId, resourceIds: stored.resourceIds, machineIds: stored.machineIds });
+    expect(warnings).toEqual([
+      {
+        message: `cancelling the provision of abandoned request ${requestId} failed; the next Reconcile run asks again`,
+        fields: { requestId, error: expect.stringContaining('RequestLimitExceeded: slow down') },
+      },
+    ]);
+  });
+});
+
 describe('Reconcile and a requester who asks at the last moment', () => {
   it('leaves alone a request acknowledged while it was being settled, even when the poll recorded nothing new', async () => {
     site = openSite();
