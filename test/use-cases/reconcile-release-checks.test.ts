@@ -210,6 +210,23 @@ describe('Reconcile checking releases', () => {
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 3 });
   });
 
+  it('checks the releases in progress oldest first (not by request id), never one already released, within `limit`', async () => {
+    site = openSite();
+    const hf = processOn(site); // opened first: its request ids sort before the orphan's
+    await orphans(site, [1]);
+    site.clock.advance(ACK_WINDOW);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1 });
+    // Fifteen minutes later a request of `hf` fails: its release begins after the orphan's.
+    site.clock.advance(ACK_WINDOW);
+    site.fake.script({ templateId: 'small' }, { fail: { message: 'Server.InternalError' } });
+    const { requestId } = await hf.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 1 }));
+    expect((await hf.commands.execute(SyncRequest.from({ requestId }))).status).toBe('failed');
+    // The orphan's release window has passed, the newer one's has not.
+    site.clock.advance(RELEASE_WINDOW_MS - ACK_WINDOW.minutes * 60_000 + 60_000);
+    expect(await hf.commands.execute(Reconcile.from({ limit: 1 }))).toMatchObject({ releasing: 1, released: 1 });
+    expect(await hf.commands.execute(Reconcile.from({ limit: 1 }))).toMatchObject({ releasing: 1, released: 0 });
+  });
+
   it('logs a release check that failed and a list of releases it could not read, with the error, and goes on', async () => {
     site = openSite();
     site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000 });
