@@ -85,7 +85,7 @@ describe('Reconcile settling an abandoned request', () => {
     expect(warnings).toEqual([
       {
         message: `cancelling the provision of abandoned request ${requestId} failed; the next Reconcile run asks again`,
-        fields: { requestId, error: expect.stringContaining('RequestLimitExceeded: slow down') },
+        fields: { requestId, error: expect.stringContaining('The provider failed in cancelProvision: RequestLimitExceeded: slow down') },
       },
     ]);
   });

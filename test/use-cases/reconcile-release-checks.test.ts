@@ -120,7 +120,7 @@ describe('A release check', () => {
       },
       {
         message: `terminating the machines of settled request ${requestId} failed; the return request ${held!.requestId} re-sends it`,
-        fields: { requestId, returnRequestId: held!.requestId, error: expect.stringContaining('RequestLimitExceeded: slow down') },
+        fields: { requestId, returnRequestId: held!.requestId, error: expect.stringContaining('The provider failed in terminate: RequestLimitExceeded: slow down') },
       },
     ]);
 
@@ -227,36 +227,47 @@ describe('Reconcile checking releases', () => {
     expect(await hf.commands.execute(Reconcile.from({ limit: 1 }))).toMatchObject({ releasing: 1, released: 0 });
   });
 
-  it('logs a release check that failed and a list of releases it could not read, with the error, and goes on', async () => {
+  it('logs a release check that failed, a list of releases it could not read and read models it could not bring up to date, and goes on', async () => {
     site = openSite();
     site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000 });
     const requestId = await abandonedFleet(site);
     const warnings: { message: string; fields: Record<string, unknown> | undefined }[] = [];
     const logger: Logger = { debug() {}, info() {}, error() {}, warn: (message, fields) => warnings.push({ message, fields }) };
-    let listingFails = false;
-    const models = site.memory.readModels;
-    const readModels = new Proxy(models, {
-      get(target, key) {
-        const value: unknown = Reflect.get(target, key);
-        if (typeof value !== 'function') return value;
-        return (collection: string, ...rest: unknown[]) => {
-          if (listingFails && key === 'query' && collection === 'releases') return Promise.reject(new Error('read models offline'));
-          return (value as (...args: unknown[]) => unknown).call(target, collection, ...rest);
-        };
-      },
-    });
-    const hf = processOn(site, site.fake, undefined, { storage: { ...site.memory, readModels }, logger });
+    let failing: 'listing' | 'head' | undefined;
+    const failingOn = <T extends object>(store: T, key: string, which: typeof failing, collection?: string): T =>
+      new Proxy(store, {
+        get(target, name) {
+          const value: unknown = Reflect.get(target, name);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (failing === which && name === key && (collection === undefined || args[0] === collection)) return Promise.reject(new Error(`${which} offline`));
+            return (value as (...rest: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    const storage = { ...site.memory, readModels: failingOn(site.memory.readModels, 'query', 'listing', 'releases'), eventLog: failingOn(site.memory.eventLog, 'head', 'head') };
+    const hf = processOn(site, site.fake, undefined, { storage, logger });
     site.clock.advance(ACK_WINDOW);
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, errors: 0 });
     expect(warnings).toEqual([]);
 
-    site.fake.script({ templateId: 'small' }, { throwAt: { cancelProvision: 'RequestLimitExceeded: slow down' } });
-    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 0, errors: 1 });
-    expect(warnings).toEqual([{ message: `reconciling ${requestId} failed; the next run retries it`, fields: { requestId, error: expect.stringContaining('RequestLimitExceeded: slow down') } }]);
+    const failedStep = (operation: string) => ({ message: `reconciling ${requestId} failed; the next run retries it`, fields: { requestId, error: expect.stringContaining(`The provider failed in ${operation}: RequestLimitExceeded: slow down`) } });
+    for (const operation of ['cancelProvision', 'describe']) {
+      site.fake.script({ templateId: 'small' }, { throwAt: { [operation]: 'RequestLimitExceeded: slow down' } });
+      warnings.length = 0;
+      expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 0, errors: 1 });
+      expect(warnings).toEqual([failedStep(operation)]);
+    }
+    site.fake.script({ templateId: 'small' }, { throwAt: {} });
 
     warnings.length = 0;
-    listingFails = true;
+    failing = 'listing';
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 0, errors: 1 });
-    expect(warnings).toEqual([{ message: 'listing the releases in progress failed; the next run retries', fields: { error: 'read models offline' } }]);
+    expect(warnings).toEqual([{ message: 'listing the releases in progress failed; the next run retries', fields: { error: 'listing offline' } }]);
+
+    warnings.length = 0;
+    failing = 'head';
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ releasing: 1, errors: 0 });
+    expect(warnings).toEqual([{ message: 'catching up the read models before the release checks failed', fields: { error: 'Error: head offline' } }]);
   });
 });
