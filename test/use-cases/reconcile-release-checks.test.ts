@@ -7,7 +7,7 @@ import { type ProviderPort } from '../../src/application/provider/provider.port'
 import type { Logger } from '../../src/kernel';
 import type { ReadModelStore } from '../../src/storage';
 import { templateInput } from '../support/templates';
-import { abandonedFleet, closeSite, openSite, orphans, processOn, withoutCancel, type SharedSite } from './reconcile-support';
+import { abandonedFleet, closeSite, openSite, orphans, processOn, settledFleetOn, withoutCancel, type SharedSite } from './reconcile-support';
 
 /*
  * The guards of one release check (issue 32: survivors of src/application/reconcile): a release is
@@ -62,19 +62,10 @@ function describingBefore(requestId: string, meanwhile: () => Promise<unknown>):
 
 const returnRequests = async (hf: ReturnType<typeof processOn>) => (await hf.queries.execute(ListRequests.from({ type: 'return' }))).items;
 
-/**
- * An abandoned fleet (launching 20 minutes after its provision, `script` added) settled by a process
- * on `provider`; the clock then stands 21 minutes after the provision, when the fleet launches.
- */
-async function settledFleet(provider: (fake: SharedSite['fake']) => ProviderPort, script: Record<string, unknown> = {}, extra: Parameters<typeof processOn>[3] = {}) {
+/** {@link settledFleetOn} on a new site, which the test closes. */
+async function settledFleet(...args: Parameters<typeof settledFleetOn> extends [unknown, ...infer Rest] ? Rest : never) {
   site = openSite();
-  site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000, ...script });
-  const requestId = await abandonedFleet(site);
-  const hf = processOn(site, provider(site.fake), undefined, extra);
-  site.clock.advance(ACK_WINDOW);
-  expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1 });
-  site.clock.advance({ minutes: 6 });
-  return { requestId, hf };
+  return settledFleetOn(site, ...args);
 }
 
 describe('A release check', () => {

@@ -1,5 +1,6 @@
 import { CreateTemplate } from '../../src/application/templates/template.commands';
 import { RequestMachines, SyncRequest } from '../../src/application/requests/request.commands';
+import { Reconcile } from '../../src/application/reconcile/reconcile.command';
 import { type ProviderPort } from '../../src/application/provider/provider.port';
 import { createHostFactoryApi } from '../../src/hostfactory';
 import { createInMemoryStorage, createTestHostFactory, FakeProvider, ManualClock, sequentialIds, type InMemoryStorage, type TestHostFactory, type TestHostFactoryOptions } from '../../src/testing';
@@ -119,6 +120,21 @@ export async function abandonedFleet(site: SharedSite): Promise<string> {
   doomed.dispose();
   site.opened.splice(site.opened.indexOf(doomed), 1);
   return site.fake.callsTo('provision')[0]!.input.requestId;
+}
+
+/**
+ * An abandoned fleet on `site` (launching 20 minutes after its provision, `script` added) settled by
+ * a process on `provider`; the clock then stands 21 minutes after the provision, when the fleet launches.
+ */
+export async function settledFleetOn(site: SharedSite, provider: (fake: FakeProvider) => ProviderPort, script: Record<string, unknown> = {}, extra: Partial<TestHostFactoryOptions> = {}) {
+  site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000, ...script });
+  const requestId = await abandonedFleet(site);
+  const hf = processOn(site, provider(site.fake), undefined, extra);
+  site.clock.advance({ minutes: 15 });
+  const settled = await hf.commands.execute(Reconcile.from({}));
+  if (settled.abandoned !== 1) throw new Error(`expected the fleet's request to be settled, got ${JSON.stringify(settled)}`);
+  site.clock.advance({ minutes: 6 });
+  return { requestId, hf };
 }
 
 /** `availableNumber` of the template as Symphony's getAvailableTemplates answers it. */
