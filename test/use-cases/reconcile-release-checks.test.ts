@@ -23,8 +23,8 @@ const RELEASE_WINDOW_MS = 1_800_000;
 /** Instrumented code (mutation runs) is slower; wall-clock bounds scale with it. */
 const TIME_FACTOR = Number(process.env.HOSTFACTORY_TIME_BOUND_FACTOR ?? '1') || 1;
 
-/** Read models whose first listing of `collection` is answered as it was before `meanwhile()` ran. */
-function listingBefore(models: ReadModelStore, collection: string, meanwhile: () => Promise<unknown>): ReadModelStore {
+/** Read models whose first listing of `collection` is answered as it was before `meanwhile()` ran; `counted` hears of each listing. */
+function listingBefore(models: ReadModelStore, collection: string, meanwhile: () => Promise<unknown>, counted = () => {}): ReadModelStore {
   let raced = false;
   return new Proxy(models, {
     get(target, key) {
@@ -33,6 +33,7 @@ function listingBefore(models: ReadModelStore, collection: string, meanwhile: ()
       if (key !== 'query') return (value as (...args: unknown[]) => unknown).bind(target);
       return async (name: string, query: Parameters<ReadModelStore['query']>[1]) => {
         const page = await target.query(name, query);
+        if (name === collection) counted();
         if (name === collection && !raced) {
           raced = true;
           await meanwhile();
@@ -177,22 +178,27 @@ describe('A release ends', () => {
 });
 
 describe('Reconcile checking releases', () => {
-  it('stops checking releases once the run has spent its budget', async () => {
+  it('stops checking releases once the run has spent its budget, and lists none when the open requests spent it', async () => {
     site = openSite();
     site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
     await orphans(site, [1, 1, 1]);
     const budgetMs = 200 * TIME_FACTOR;
-    let slow = false;
+    let slow = true;
     const port = withoutCancel(site.fake);
     const acquires = new Set(site.fake.callsTo('provision').map((c) => c.input.requestId));
-    // Describing a released request takes longer than the whole budget (the return requests' syncs stay fast).
+    let listings = 0;
+    const readModels = listingBefore(site.memory.readModels, 'releases', async () => undefined, () => (listings += 1));
+    // Describing an acquire request takes longer than the whole budget (the return requests' syncs stay fast).
     const hf = processOn(site, {
       ...port,
       describe: async (input) => {
         if (slow && acquires.has(input.requestId)) await new Promise((resolve) => setTimeout(resolve, budgetMs + 50));
         return port.describe(input);
       },
-    });
+    }, undefined, { storage: { ...site.memory, readModels } });
+    expect(await hf.commands.execute(Reconcile.from({ ackWindowMs: 0, budgetMs }))).toMatchObject({ examined: 1, remaining: 2 });
+    expect(listings).toBe(0);
+    slow = false;
     site.clock.advance(ACK_WINDOW);
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 3 });
     slow = true;
