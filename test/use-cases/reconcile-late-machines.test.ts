@@ -24,6 +24,8 @@ describe('A release check recording machines launched late', () => {
       ['small', 'EC2Fleet'],
     ]);
     const request = await hf.queries.execute(GetRequest.from({ requestId }));
+    // Settled before the fleet launched: nothing was alive then.
+    expect(request.statusMessage).toMatch(/so its id never reached the requester; the cloud reported no live machine for it\.$/);
     expect(request.machineIds).toHaveLength(2);
     expect(request.resourceIds).toEqual([]);
   });

@@ -7,7 +7,7 @@ import { type ProviderPort } from '../../src/application/provider/provider.port'
 import type { Logger } from '../../src/kernel';
 import type { ReadModelStore } from '../../src/storage';
 import { templateInput } from '../support/templates';
-import { abandonedFleet, closeSite, openSite, orphans, processOn, settledFleetOn, withoutCancel, type SharedSite } from './reconcile-support';
+import { abandonedFleet, closeSite, describingBefore, openSite, orphans, processOn, settledFleetOn, withoutCancel, type SharedSite } from './reconcile-support';
 
 /*
  * The guards of one release check (issue 32: survivors of src/application/reconcile): a release is
@@ -44,23 +44,6 @@ function listingBefore(models: ReadModelStore, collection: string, meanwhile: ()
   });
 }
 
-/** The fake (without cancelProvision) whose first describe of `requestId` answers what it saw before `meanwhile()` ran. */
-function describingBefore(requestId: string, meanwhile: () => Promise<unknown>): ProviderPort {
-  const port = withoutCancel(site.fake);
-  let raced = false;
-  return {
-    ...port,
-    describe: async (input) => {
-      const seen = await site.fake.describe(input);
-      if (input.requestId === requestId && !raced) {
-        raced = true;
-        await meanwhile();
-      }
-      return seen;
-    },
-  };
-}
-
 const returnRequests = async (hf: ReturnType<typeof processOn>) => (await hf.queries.execute(ListRequests.from({ type: 'return' }))).items;
 
 /** {@link settledFleetOn} on a new site, which the test closes. */
@@ -87,7 +70,7 @@ describe('A release check', () => {
   it('counts a release another process checked between its describe and its commit as a conflict, recording nothing', async () => {
     const { requestId, hf: a } = await settledFleet(withoutCancel);
     let first: unknown;
-    const b = processOn(site, describingBefore(requestId, async () => (first = await a.commands.execute(Reconcile.from({})))));
+    const b = processOn(site, describingBefore(site.fake, requestId, async () => (first = await a.commands.execute(Reconcile.from({})))));
 
     expect(await b.commands.execute(Reconcile.from({}))).toMatchObject({ conflicts: 1, releasing: 0, machinesReturned: 0, errors: 0 });
     expect(first).toMatchObject({ releasing: 1, machinesReturned: 2 });

@@ -84,6 +84,26 @@ export function pollingDuringFirstDescribe(fake: FakeProvider, requester: TestHo
   };
 }
 
+/**
+ * The fake (without cancelProvision) whose first describe of `requestId` answers what the cloud
+ * reported before `meanwhile()` ran: another process acts between this one's describe and its commit.
+ */
+export function describingBefore(fake: FakeProvider, requestId: string, meanwhile: () => Promise<unknown>): ProviderPort {
+  const port = withoutCancel(fake);
+  let raced = false;
+  return {
+    ...port,
+    describe: async (input) => {
+      const seen = await fake.describe(input);
+      if (input.requestId === requestId && !raced) {
+        raced = true;
+        await meanwhile();
+      }
+      return seen;
+    },
+  };
+}
+
 /** Waits (polling every 5 ms, at most 10 s, so a loaded machine does not fail the test) until `done()`. */
 export async function until(done: () => boolean): Promise<void> {
   const giveUp = Date.now() + 10_000;
