@@ -144,6 +144,7 @@ describe('RequestReturnMachines', () => {
     hf.fake!.script({ templateId: 'small' }, { throwAt: { terminate: 'API unavailable' } });
     const error = await rejection(hf.commands.execute(RequestReturnMachines.from({ machines: [{ machineId: machines[0]!.machineId }] })));
     expect(error.code).toBe('PROVIDER_ERROR');
+    expect(error.message).toContain('The provider failed in terminate: API unavailable');
     const failed = await status(hf, error.details?.requestId as string);
     expect(failed.status).toBe('failed');
     hf.fake!.script({ templateId: 'small' }, { throwAt: {} });
