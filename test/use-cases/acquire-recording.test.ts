@@ -104,4 +104,25 @@ describe('RequestMachines recording what the cloud started', () => {
     expect((await status(hf, requestId)).machines).toHaveLength(2);
     expect(hf.fake!.callsTo('provision')).toHaveLength(1);
   });
+
+  it('never provisions again a request the provider accepted with nothing to show yet: a later sync only describes it', async () => {
+    const fake = new FakeProvider();
+    const port: ProviderPort = {
+      provision: async (input) => {
+        await fake.provision(input);
+        return { resourceIds: [], machines: [] }; // accepted; what it starts shows up in describe only
+      },
+      describe: (input) => fake.describe(input),
+      terminate: (input) => fake.terminate(input),
+      reclaimNotices: () => fake.reclaimNotices(),
+    };
+    hf = await withTemplate({}, { provider: port, limits: { providerTimeoutMs: 1_000 } });
+    const requestId = await request(hf, 2);
+    expect((await status(hf, requestId)).machines).toEqual([]);
+    hf.advance({ seconds: 5 });
+    await hf.commands.execute(SyncRequest.from({ requestId }));
+    expect(fake.callsTo('provision')).toHaveLength(1);
+    expect((await status(hf, requestId)).machines).toHaveLength(2);
+    fake.dispose();
+  });
 });
