@@ -125,4 +125,14 @@ describe('RequestMachines recording what the cloud started', () => {
     expect((await status(hf, requestId)).machines).toHaveLength(2);
     fake.dispose();
   });
+
+  it('describes a request by its recorded resources and machines on each sync', async () => {
+    hf = await withTemplate();
+    hf.fake!.script({ templateId: 'small' }, { bootAfterSyncs: 3 });
+    const requestId = await request(hf, 2);
+    const recorded = await hf.queries.execute(GetRequest.from({ requestId }));
+    expect(recorded.resourceIds).toHaveLength(1);
+    await hf.commands.execute(SyncRequest.from({ requestId }));
+    expect(hf.fake!.callsTo('describe').at(-1)!.input).toEqual({ requestId, resourceIds: recorded.resourceIds, machineIds: recorded.machineIds });
+  });
 });
