@@ -8,7 +8,7 @@ import { type RequestDto } from '../../src/application/read-models/request.dto';
 import { createTestHostFactory, sequentialIds } from '../../src/testing';
 import type { Logger } from '../../src/kernel';
 import { templateInput } from '../support/templates';
-import { availableNumber, closeSite, openSite, orphans, pollingDuringFirstDescribe, processOn, until, type SharedSite } from './reconcile-support';
+import { availableNumber, closeSite, describingBefore, openSite, orphans, pollingDuringFirstDescribe, processOn, until, type SharedSite } from './reconcile-support';
 
 /*
  * Rules of the reconciler that a planted bug used to slip past (issue 32, items 1 and 2): each test
@@ -65,6 +65,54 @@ describe('Reconcile leaves acknowledgement to the requester', () => {
     await hf.commands.execute(Reconcile.from({}));
     expect(site.fake.machines().every((m) => m.status === 'terminated')).toBe(true);
     expect(await availableNumber(hf)).toBe(10);
+  });
+});
+
+describe('Reconcile settling an abandoned request', () => {
+  it('describes it by its recorded resources and machines, and warns, naming the request and the call, when describing or cancelling fails', async () => {
+    site = openSite();
+    const warnings: { message: string; fields: Record<string, unknown> | undefined }[] = [];
+    const logger: Logger = { debug() {}, info() {}, error() {}, warn: (message, fields) => warnings.push({ message, fields }) };
+    const hf = processOn(site, site.fake, undefined, { logger });
+    const requestId = await answered(hf, 2, 100);
+    const stored = (await acquires(hf))[0]!;
+    expect(stored.resourceIds).toHaveLength(1);
+    site.clock.advance(WINDOW);
+    site.fake.script({ templateId: 'small' }, { throwAt: { describe: 'RequestLimitExceeded: slow down' } });
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, errors: 1 });
+    expect(warnings).toEqual([
+      { message: `reconciling ${requestId} failed; the next run retries it`, fields: { requestId, error: expect.stringContaining('The provider failed in describe: RequestLimitExceeded: slow down') } },
+    ]);
+    warnings.length = 0;
+    site.fake.script({ templateId: 'small' }, { throwAt: { cancelProvision: 'RequestLimitExceeded: slow down' } });
+    const described = site.fake.callsTo('describe').length;
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, machinesReturned: 2, errors: 0 });
+    expect(site.fake.callsTo('describe')[described]!.input).toEqual({ requestId, resourceIds: stored.resourceIds, machineIds: stored.machineIds });
+    expect(warnings).toEqual([
+      {
+        message: `cancelling the provision of abandoned request ${requestId} failed; the next Reconcile run asks again`,
+        fields: { requestId, error: expect.stringContaining('The provider failed in cancelProvision: RequestLimitExceeded: slow down') },
+      },
+    ]);
+  });
+});
+
+describe('Reconcile settling against another process', () => {
+  it('counts a request another process synced between its describe and its commit as a conflict, and settles it on the next run', async () => {
+    site = openSite();
+    site.fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    await orphans(site, [2]);
+    const [orphan] = await acquires(processOn(site));
+    const other = processOn(site);
+    // The other process syncs every open request itself (without acknowledging): it attaches the two machines.
+    const hf = processOn(site, describingBefore(site.fake, orphan!.requestId, () => other.commands.execute(Reconcile.from({ ackWindowMs: 0 }))));
+    site.clock.advance(WINDOW);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 0, conflicts: 1, machinesReturned: 0 });
+    const synced = (await acquires(hf))[0]!;
+    expect(synced.status).toBe('in_progress');
+    expect(synced.machineIds).toHaveLength(2);
+    expect(site.fake.callsTo('terminate')).toHaveLength(0);
+    expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, machinesReturned: 2 });
   });
 });
 

@@ -5,9 +5,9 @@ import { Reconcile } from '../../src/application/reconcile/reconcile.command';
 import { RequestMachines, SyncRequest } from '../../src/application/requests/request.commands';
 import { type ProviderPort } from '../../src/application/provider/provider.port';
 import { isKernelError } from '../../src/kernel';
-import { createTestHostFactory, FakeProvider as Fake, type FakeProvider } from '../../src/testing';
+import { createTestHostFactory, FakeProvider as Fake } from '../../src/testing';
 import { templateInput } from '../support/templates';
-import { availableNumber, closeSite, dyingAfterProvision, openSite, orphans, processOn, until, type SharedSite } from './reconcile-support';
+import { abandonedFleet, availableNumber, closeSite, openSite, orphans, processOn, withoutCancel, type SharedSite } from './reconcile-support';
 
 let site: SharedSite;
 afterEach(() => closeSite(site));
@@ -16,30 +16,6 @@ afterEach(() => closeSite(site));
 const ACK_WINDOW = { minutes: 15 };
 const RELEASE_WINDOW_MS = 1_800_000;
 
-/** The fake as a host adapter without the optional `cancelProvision`. */
-function withoutCancel(fake: FakeProvider): ProviderPort {
-  return {
-    provision: (input) => fake.provision(input),
-    describe: (input) => fake.describe(input),
-    terminate: (input) => fake.terminate(input),
-    reclaimNotices: () => fake.reclaimNotices(),
-  };
-}
-
-/**
- * A requestMachines killed while its asynchronous fleet is being created: the cloud accepted the
- * fleet (no machine yet) and nobody ever got the request id. Returns the request id.
- */
-async function abandonedFleet(): Promise<string> {
-  const doomed = processOn(site, dyingAfterProvision(site.fake));
-  await doomed.commands.execute(CreateTemplate.from({ template: templateInput() }));
-  void doomed.commands.execute(RequestMachines.from({ templateId: 'small', machineCount: 2 })).catch(() => undefined);
-  await until(() => site.fake.callsTo('provision').length === 1);
-  doomed.dispose();
-  site.opened.splice(site.opened.indexOf(doomed), 1);
-  return site.fake.callsTo('provision')[0]!.input.requestId;
-}
-
 const statuses = (requestId: string) => site.fake.machines(requestId).map((m) => m.status);
 
 describe('Reconcile releases what settled requests started', () => {
@@ -47,7 +23,7 @@ describe('Reconcile releases what settled requests started', () => {
     site = openSite();
     // The fleet's launch is already under way when its deletion arrives, as EC2 allows.
     site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000, launchDespiteCancel: true });
-    const requestId = await abandonedFleet();
+    const requestId = await abandonedFleet(site);
     const hf = processOn(site);
 
     site.clock.advance(ACK_WINDOW);
@@ -88,7 +64,7 @@ describe('Reconcile releases what settled requests started', () => {
   it('cancels the fleet of an abandoned request with no machine yet, so it never launches', async () => {
     site = openSite();
     site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000 });
-    const requestId = await abandonedFleet();
+    const requestId = await abandonedFleet(site);
     const hf = processOn(site);
 
     site.clock.advance(ACK_WINDOW);
@@ -104,7 +80,7 @@ describe('Reconcile releases what settled requests started', () => {
   it('without cancelProvision, describes the settled request through the window and returns what launches late', async () => {
     site = openSite();
     site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000 });
-    const requestId = await abandonedFleet();
+    const requestId = await abandonedFleet(site);
     const hf = processOn(site, withoutCancel(site.fake));
 
     site.clock.advance(ACK_WINDOW);
@@ -124,7 +100,7 @@ describe('Reconcile releases what settled requests started', () => {
   it('checks a release from two processes at once without returning a machine twice', async () => {
     site = openSite();
     site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000 });
-    const requestId = await abandonedFleet();
+    const requestId = await abandonedFleet(site);
     const a = processOn(site, withoutCancel(site.fake));
     const b = processOn(site, withoutCancel(site.fake));
     site.clock.advance(ACK_WINDOW);
@@ -140,7 +116,7 @@ describe('Reconcile releases what settled requests started', () => {
   it('keeps a release open past its window while the cloud still runs a machine of the request', async () => {
     site = openSite();
     site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000, launchDespiteCancel: true, terminateAfterSyncs: 1_000 });
-    const requestId = await abandonedFleet();
+    const requestId = await abandonedFleet(site);
     const hf = processOn(site, withoutCancel(site.fake));
     site.clock.advance(ACK_WINDOW);
     await hf.commands.execute(Reconcile.from({}));
@@ -153,7 +129,7 @@ describe('Reconcile releases what settled requests started', () => {
   it('retries a cancel the provider failed on the next run, and releases once it succeeds', async () => {
     site = openSite();
     site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000, throwAt: { cancelProvision: 'RequestLimitExceeded: slow down' } });
-    const requestId = await abandonedFleet();
+    const requestId = await abandonedFleet(site);
     const hf = processOn(site);
     site.clock.advance(ACK_WINDOW);
     expect(await hf.commands.execute(Reconcile.from({}))).toMatchObject({ abandoned: 1, errors: 0 });
@@ -188,7 +164,7 @@ describe('Reconcile releases what settled requests started', () => {
   it('still settles abandoned requests when the releases cannot be listed, counting the failure', async () => {
     site = openSite();
     site.fake.script({ templateId: 'small' }, { launchAfterMs: 20 * 60_000 });
-    await abandonedFleet();
+    await abandonedFleet(site);
     const models = site.memory.readModels;
     const readModels = new Proxy(models, {
       get(target, key) {

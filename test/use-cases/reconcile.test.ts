@@ -40,7 +40,10 @@ describe('Reconcile', () => {
     const [acquire] = await requests(hf, 'acquire');
     expect(acquire!.status).toBe('cancelled');
     expect(acquire!.machineIds).toHaveLength(4);
-    expect(acquire!.statusMessage).toMatch(/^Abandoned: nobody asked about request req-\S+ by id within 900000 ms/);
+    const [returned] = await requests(hf, 'return');
+    expect(acquire!.statusMessage).toBe(
+      `Abandoned: nobody asked about request ${acquire!.requestId} by id within 900000 ms of its creation, so its id never reached the requester; its 4 live machine(s) are being terminated by return request ${returned!.requestId}.`,
+    );
     const said = (await allEvents(hf)).map((s) => s.event).filter((e) => e.aggregateId === acquire!.requestId && e.type === 'RequestStatusChanged');
     expect(said.at(-1)!.data).toMatchObject({ to: 'cancelled', reason: acquire!.statusMessage });
     for (const machine of site.fake.machines()) expect(site.fake.terminateCount(machine.machineId)).toBe(1);

@@ -47,6 +47,74 @@ describe('HostFactory.reconciler', () => {
     expect(hf.reconciler.running).toBe(false);
   });
 
+  it('refuses a negative or non-finite everyMs as VALIDATION_FAILED naming everyMs, and takes 0 as the 100 ms floor', async () => {
+    site = openSite();
+    const hf = processOn(site);
+    for (const everyMs of [-1, Number.POSITIVE_INFINITY]) {
+      expect(() => hf.reconciler.start({ everyMs })).toThrow(expect.objectContaining({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringMatching(/^Invalid reconciler options: everyMs: must be a number of milliseconds >= 0/),
+        issues: [{ path: 'everyMs', constraint: 'min', message: `must be a number of milliseconds >= 0, got ${String(everyMs)}` }],
+      }));
+    }
+    expect(hf.reconciler.running).toBe(false);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let runs = 0;
+    hf.reconciler.start({ everyMs: 0, onRun: () => (runs += 1) });
+    await vi.advanceTimersByTimeAsync(99);
+    expect(runs).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await vi.waitUntil(() => runs === 1);
+    await hf.reconciler.stop();
+  });
+
+  it('stop() during a run leaves no timer: the run ending late schedules nothing', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    site = openSite();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held: Middleware = async (_context, next) => {
+      await gate;
+      return next();
+    };
+    const hf = createTestHostFactory({ storage: site.memory, provider: site.fake, clock: site.clock, middleware: [held] });
+    site.opened.push(hf);
+    let runs = 0;
+    hf.reconciler.start({ everyMs: 100, onRun: () => (runs += 1) });
+    await vi.advanceTimersByTimeAsync(100);
+    const stopped = hf.reconciler.stop();
+    release();
+    await stopped;
+    expect(runs).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(runs).toBe(1);
+  });
+
+  it('logs a scheduled run that failed, with its error, and runs the next one as planned', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    site = openSite();
+    let failing = true;
+    const flaky: Middleware = async (_context, next) => {
+      if (failing) throw new Error('storage went away');
+      return next();
+    };
+    const warnings: { message: string; fields: unknown }[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (message: string, fields?: Record<string, unknown>) => warnings.push({ message, fields }) };
+    const hf = createTestHostFactory({ storage: site.memory, provider: site.fake, clock: site.clock, middleware: [flaky], logger });
+    site.opened.push(hf);
+    const runs: ReconcileResult[] = [];
+    hf.reconciler.start({ everyMs: 100, onRun: (result) => runs.push(result) });
+    await vi.advanceTimersByTimeAsync(100);
+    await vi.waitUntil(() => warnings.length === 1);
+    expect(warnings).toEqual([{ message: 'a scheduled Reconcile run failed; the next one runs as planned', fields: { error: 'storage went away' } }]);
+    failing = false;
+    await vi.advanceTimersByTimeAsync(100);
+    await vi.waitUntil(() => runs.length === 1);
+    await hf.reconciler.stop();
+    expect(warnings).toHaveLength(1);
+  });
+
   it('stop() ends the interval and waits for a run in progress', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     site = openSite();

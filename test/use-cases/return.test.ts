@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GetReturnRequests, ListReturnRequests } from '../../src/application/requests/request.queries';
 import { RequestReturnMachines, SyncReclaimNotices } from '../../src/application/requests/request.commands';
-import { FakeProvider, ManualClock, type TestHostFactory } from '../../src/testing';
+import { createInMemoryStorage, FakeProvider, ManualClock, type TestHostFactory } from '../../src/testing';
 import type { ProviderMachine, ProviderPort } from '../../src/application/provider/provider.port';
 import { rejection, request, status, sync, withTemplate } from './support';
 
@@ -127,11 +127,24 @@ describe('RequestReturnMachines', () => {
     expect(refused?.message).toContain('termination protection');
   });
 
+  it('writes once when the cloud accepts every termination: the claim, and no transaction after terminate', async () => {
+    const memory = createInMemoryStorage();
+    let transactions = 0;
+    const storage = { ...memory, unitOfWork: { transaction: ((work) => ((transactions += 1), memory.unitOfWork.transaction(work))) as typeof memory.unitOfWork.transaction } };
+    hf = await withTemplate({}, { storage });
+    const acquired = await sync(hf, await request(hf, 2));
+    transactions = 0;
+    const ret = await hf.commands.execute(RequestReturnMachines.from({ machines: acquired.machines.map((m) => ({ machineId: m.machineId })) }));
+    expect(transactions).toBe(1);
+    expect(hf.fake!.callsTo('terminate').map((c) => c.input)).toEqual([{ requestId: ret.requestId, machineIds: acquired.machineIds }]);
+  });
+
   it('fails the return request when terminate throws, so the machines can be returned again', async () => {
     const machines = await running(1);
     hf.fake!.script({ templateId: 'small' }, { throwAt: { terminate: 'API unavailable' } });
     const error = await rejection(hf.commands.execute(RequestReturnMachines.from({ machines: [{ machineId: machines[0]!.machineId }] })));
     expect(error.code).toBe('PROVIDER_ERROR');
+    expect(error.message).toContain('The provider failed in terminate: API unavailable');
     const failed = await status(hf, error.details?.requestId as string);
     expect(failed.status).toBe('failed');
     hf.fake!.script({ templateId: 'small' }, { throwAt: {} });

@@ -14,8 +14,9 @@ import { RequestMachines } from './request.commands';
 /**
  * Handles {@link RequestMachines} in three steps, so no storage transaction is held while the cloud
  * answers: (1) admit the request under the template's lock (capacity, idempotency) and commit it;
- * (2) ask the provider; (3) record what it started, or fail the request with its message (a call
- * that timed out leaves it pending: the cloud may still act on it).
+ * (2) ask the provider; (3) record what it started (attached even to a request that ended meanwhile),
+ * or fail the request with its message (a call that timed out leaves it pending: the cloud may still
+ * act on it).
  */
 @commandHandler(RequestMachines, { inject: [RUNTIME] })
 export class RequestMachinesHandler implements CommandHandler<RequestMachines> {
@@ -43,7 +44,9 @@ export class RequestMachinesHandler implements CommandHandler<RequestMachines> {
     try {
       await recordInSession(this.runtime.storage, async (session) => {
         const stored = await session.request(request.requestId);
-        if (stored === undefined || stored.isTerminal) return;
+        if (stored === undefined) return;
+        // A request that ended meanwhile (cancelled while the cloud answered) still gets what the cloud
+        // started attached, its status unchanged: skipped, those machines would run unrecorded forever.
         await recordProvisioned(session, stored, template, result, domainContext(this.runtime, context), logRejectedReport(this.runtime, stored.requestId));
       });
     } catch (error) {
