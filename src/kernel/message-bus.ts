@@ -193,7 +193,7 @@ export class MessageBusCore {
     if (route === undefined) {
       if (this.disposed) {
         return Promise.reject(
-          new KernelError('KERNEL_DISPOSED', `This kernel was disposed; create a new kernel to dispatch ${this.kind}s.`),
+          new KernelError('KERNEL_DISPOSED', `This kernel was disposed; create a new kernel to dispatch ${this.kind === 'query' ? 'queries' : 'commands'}.`),
         );
       }
       const name = typeof type === 'function' && type.name ? type.name : String(message);
