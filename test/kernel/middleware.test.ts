@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { IsString, MinLength } from 'class-validator';
 import { describe, expect, it, vi } from 'vitest';
 import {
   Command,
@@ -87,6 +88,21 @@ describe('middleware', () => {
     k.dispose();
   });
 
+  it('validates a message class that does not extend Command or Query, by its class-validator decorators', async () => {
+    class PlainGreet {
+      @IsString()
+      @MinLength(1)
+      name = '';
+    }
+    const handle = vi.fn();
+    const k = createKernel({ handlers: [] });
+    k.commands.register(PlainGreet as never, { handle });
+    const error = await k.commands.execute(new PlainGreet() as never).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { subject: 'PlainGreet' } });
+    expect(handle).not.toHaveBeenCalled();
+    k.dispose();
+  });
+
   describe('logging()', () => {
     it('logs name, outcome and duration but never the body by default', async () => {
       const { logger, lines } = recordingLogger();
@@ -110,6 +126,21 @@ describe('middleware', () => {
       await expect(k.commands.execute(Greet.of('body-value'))).rejects.toThrow('cloud down');
       expect(lines[0]).toMatchObject({ level: 'warn', fields: { outcome: 'failure', code: 'PROVIDER_ERROR' } });
       expect(JSON.stringify(lines)).toContain('body-value');
+      k.dispose();
+    });
+
+    it('logs an error of another library as UNEXPECTED with its text, and every line with a duration', async () => {
+      const { logger, lines } = recordingLogger();
+      const k = createKernel({ handlers: [], middleware: [logging(logger)] });
+      k.commands.register(Greet, { handle: () => Promise.reject(new TypeError('x is not a function')) });
+      k.queries.register(CountLetters, { handle: () => Promise.reject('a bare string') });
+      await expect(k.commands.execute(Greet.of('a'))).rejects.toThrow('x is not a function');
+      await expect(k.queries.execute(CountLetters.from({ text: 'a' }))).rejects.toBe('a bare string');
+      expect(lines.map((l) => [l.level, l.message, l.fields?.code, l.fields?.error])).toEqual([
+        ['warn', 'command Greet failed', 'UNEXPECTED', 'x is not a function'],
+        ['warn', 'query CountLetters failed', 'UNEXPECTED', 'a bare string'],
+      ]);
+      for (const line of lines) expect(line.fields?.durationMs).toBeGreaterThanOrEqual(0);
       k.dispose();
     });
   });
