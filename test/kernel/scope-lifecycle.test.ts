@@ -22,6 +22,14 @@ class UsesThree {
   }
 }
 
+/** Answers the A of its scope. */
+class NeedsA {
+  constructor(@Inject(A) readonly a: string) {}
+  handle(): string {
+    return this.a;
+  }
+}
+
 class Ask extends Query<string> {}
 class Top extends Query<string> {}
 
@@ -98,12 +106,6 @@ describe('the end of a dispatch scope', () => {
   it('waits for a service still being created by work the handler did not await, and disposes it', async () => {
     const disposed: string[] = [];
     const k = kernel({ handlers: [], scoped: [scoped(A, async () => (await sleep(10), 'late a'), (v) => void disposed.push(v))] });
-    class NeedsA {
-      constructor(@Inject(A) readonly a: string) {}
-      handle(): string {
-        return this.a;
-      }
-    }
     k.queries.register(Ask, NeedsA);
     let nested: Promise<string> | undefined;
     k.queries.register(Top, { handle: () => ((nested = k.queries.execute(new Ask())), 'top done') });
@@ -117,12 +119,6 @@ describe('the end of a dispatch scope', () => {
     const PLAIN = new Token<string>('lifecycle.plain');
     const k = kernel({ handlers: [], scoped: [scoped(A, (context) => ((kept = context), 'a')), scoped(B, () => 'b')] });
     k.container.set(PLAIN, 'plain');
-    class NeedsA {
-      constructor(@Inject(A) readonly a: string) {}
-      handle(): string {
-        return this.a;
-      }
-    }
     k.queries.register(Ask, NeedsA);
     await k.queries.execute(new Ask());
     const error = await kept!.get(B).catch((e: unknown) => e);
@@ -135,12 +131,6 @@ describe('the end of a dispatch scope', () => {
     let serial = 0;
     const disposed: string[] = [];
     const k = kernel({ handlers: [], scoped: [scoped(A, () => `a${++serial}`, (v) => void disposed.push(v))] });
-    class NeedsA {
-      constructor(@Inject(A) readonly a: string) {}
-      handle(): string {
-        return this.a;
-      }
-    }
     k.queries.register(Ask, NeedsA);
     let late: Promise<string> | undefined;
     let started: () => void = () => undefined;
