@@ -127,24 +127,33 @@ describe('the end of a dispatch scope', () => {
     await expect(kept!.get(PLAIN)).resolves.toBe('plain');
   });
 
-  it('gives a dispatch started after its parent’s scope ended a scope of its own', async () => {
+  it('gives a dispatch or a publish started after its parent’s scope ended a scope of its own', async () => {
     let serial = 0;
     const disposed: string[] = [];
+    const heard: string[] = [];
     const k = kernel({ handlers: [], scoped: [scoped(A, () => `a${++serial}`, (v) => void disposed.push(v))] });
     k.queries.register(Ask, NeedsA);
-    let late: Promise<string> | undefined;
+    class Hears {
+      constructor(@Inject(A) readonly a: string) {}
+      handle(): void {
+        heard.push(this.a);
+      }
+    }
+    k.events.register('Late', Hears);
+    let late: Promise<unknown> | undefined;
     let started: () => void = () => undefined;
     const lateStarted = new Promise<void>((resolve) => (started = resolve));
     k.queries.register(Top, {
       handle: () => {
-        setTimeout(() => ((late = k.queries.execute(new Ask())), started()), 5);
+        setTimeout(() => ((late = Promise.all([k.queries.execute(new Ask()), k.events.publish({ type: 'Late' })])), started()), 5);
         return k.queries.execute(new Ask());
       },
     });
     await expect(k.queries.execute(new Top())).resolves.toBe('a1');
     await lateStarted;
-    await expect(late).resolves.toBe('a2');
-    expect(disposed).toEqual(['a1', 'a2']);
+    await expect(late).resolves.toEqual(['a2', { delivered: 1, failed: [] }]);
+    expect(heard).toEqual(['a3']);
+    expect(disposed).toEqual(['a1', 'a2', 'a3']);
   });
 
   it('tells the services of an event published outside any dispatch that a handler failed', async () => {
