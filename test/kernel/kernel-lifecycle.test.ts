@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Container } from 'typedi';
 import { describe, expect, it } from 'vitest';
-import { Command, commandHandler, createKernel, eventHandler, isKernelError, LOGGER, type Logger } from '../../src/kernel';
+import { Command, commandHandler, createKernel, eventHandler, Inject, isKernelError, LOGGER, type Logger } from '../../src/kernel';
 import { CountLetters, Greet } from './fixtures';
 
 class Ping extends Command<string> {}
@@ -64,6 +64,44 @@ describe('a kernel given one handler class twice', () => {
     heard.length = 0;
     await expect(k.events.publish({ type: 'LifecyclePinged' })).resolves.toEqual({ delivered: 1, failed: [] });
     expect(heard).toEqual(['pinged']);
+    k.dispose();
+  });
+});
+
+describe('a handler the kernel cannot use', () => {
+  it('fails the dispatch with INVALID_HANDLER when it has no handle(), whether given as an instance or a class, scoped or not', async () => {
+    class NoHandle {}
+    const plain = createKernel({ handlers: [] });
+    const withScope = createKernel({ handlers: [], scoped: [{ token: 'lifecycle.unused', create: () => 1 }] });
+    class ScopedNoHandle {
+      constructor(@Inject('lifecycle.unused') readonly unused: number) {}
+    }
+    plain.commands.register(Greet, {} as never);
+    plain.queries.register(CountLetters, NoHandle as never);
+    withScope.commands.register(Greet, ScopedNoHandle as never);
+    for (const work of [plain.commands.execute(Greet.of('x')), plain.queries.execute(CountLetters.from({ text: 'a' })), withScope.commands.execute(Greet.of('x'))]) {
+      const error = await work.catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INVALID_HANDLER', details: { message: expect.stringMatching(/^(Greet|CountLetters)$/) } });
+      expect((error as Error).message).toMatch(/^The handler for (Greet|CountLetters) has no handle\(\) method\.$/);
+    }
+    plain.dispose();
+    withScope.dispose();
+  });
+
+  it('builds a handler class it was given once, and keeps it for every dispatch', async () => {
+    let built = 0;
+    class Counting {
+      constructor() {
+        built++;
+      }
+      handle(): string {
+        return `built ${built}`;
+      }
+    }
+    const k = createKernel({ handlers: [] });
+    k.commands.register(Greet, Counting);
+    await k.commands.execute(Greet.of('a'));
+    await expect(k.commands.execute(Greet.of('b'))).resolves.toBe('built 1');
     k.dispose();
   });
 });
