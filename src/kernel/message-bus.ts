@@ -1,5 +1,5 @@
 import type { ContainerInstance } from 'typedi';
-import { DuplicateHandlerError, HandlerNotFoundError, KernelError } from './errors';
+import { HandlerNotFoundError, KernelError } from './errors';
 import type { DispatchContext, ExecuteOptions } from './handler';
 import { compose, type Middleware } from './middleware';
 import { instantiate } from './injection';
@@ -95,7 +95,6 @@ class Route {
   constructor(
     readonly messageName: string,
     private readonly source: Constructor | Handles,
-    readonly conflict: DuplicateHandlerError | undefined,
     container: ContainerInstance,
     middleware: readonly Middleware[],
     services?: ScopedServices,
@@ -118,7 +117,6 @@ class Route {
   /** Builds the handler for this dispatch's scope and runs it; never cached. Without an await when it can. */
   private handleInScope(build: (scope: ServiceScope) => unknown, context: DispatchContext, scope: ServiceScope | undefined): Promise<unknown> {
     try {
-      if (this.conflict) throw this.conflict;
       if (scope === undefined) throw new KernelError('SCOPE_ENDED', `The handler of ${this.messageName} needs scoped services but runs outside a dispatch scope.`);
       const built = build(scope);
       if (built instanceof Promise) return built.then((handler) => this.handleWith(handler as Handles, context));
@@ -137,7 +135,6 @@ class Route {
   }
 
   private resolve(container: ContainerInstance): Handles {
-    if (this.conflict) throw this.conflict;
     const source = this.source;
     const handler =
       typeof source === 'function'
@@ -175,8 +172,8 @@ export class MessageBusCore {
   ) {}
 
   /** Adds or replaces the route of `messageClass`. */
-  route(messageClass: Constructor, source: Constructor | Handles, conflict?: DuplicateHandlerError): void {
-    this.routes.set(messageClass, new Route(messageClass.name, source, conflict, this.container, this.middleware, this.services));
+  route(messageClass: Constructor, source: Constructor | Handles): void {
+    this.routes.set(messageClass, new Route(messageClass.name, source, this.container, this.middleware, this.services));
   }
 
   /** The message classes this bus routes. */
@@ -196,7 +193,7 @@ export class MessageBusCore {
     if (route === undefined) {
       if (this.disposed) {
         return Promise.reject(
-          new KernelError('KERNEL_DISPOSED', `This kernel was disposed; create a new kernel to dispatch ${this.kind}s.`),
+          new KernelError('KERNEL_DISPOSED', `This kernel was disposed; create a new kernel to dispatch ${this.kind === 'query' ? 'queries' : 'commands'}.`),
         );
       }
       const name = typeof type === 'function' && type.name ? type.name : String(message);

@@ -103,3 +103,22 @@ describe('event delivery strategies', () => {
     }
   });
 });
+
+describe('event delivery limits', () => {
+  it('starts no more workers than deliveries, however large the parallel limit', async () => {
+    const k = kernel({ handlers: [] });
+    const { peak } = withHandlers(k);
+    const report = await k.events.publish(jobs, { delivery: { parallel: Number.MAX_SAFE_INTEGER } });
+    expect(report.delivered).toBe(6);
+    expect(peak()).toBe(8);
+  });
+
+  it('skips a null or undefined item of the list in every strategy, never rejecting', async () => {
+    for (const delivery of ['sequential', 'stop-at-first-failure', { parallel: 2 }] as const) {
+      const k = kernel({ handlers: [] });
+      k.events.register('Ok', { handle: () => undefined });
+      const list = [null, undefined, { type: 'Ok' }] as unknown as { type: string }[];
+      await expect(k.events.publish(list, { delivery })).resolves.toEqual({ delivered: 1, failed: [] });
+    }
+  });
+});

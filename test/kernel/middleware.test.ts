@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { IsString, MinLength } from 'class-validator';
 import { describe, expect, it, vi } from 'vitest';
 import {
   Command,
@@ -87,13 +88,43 @@ describe('middleware', () => {
     k.dispose();
   });
 
+  it('validates a message class that does not extend Command or Query, by its class-validator decorators', async () => {
+    class PlainGreet {
+      @IsString()
+      @MinLength(1)
+      name = '';
+    }
+    const handle = vi.fn();
+    const k = createKernel({ handlers: [] });
+    k.commands.register(PlainGreet as never, { handle });
+    const error = await k.commands.execute(new PlainGreet() as never).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { subject: 'PlainGreet' } });
+    expect(handle).not.toHaveBeenCalled();
+    k.dispose();
+  });
+
+  it('lets validation() run as a plain middleware too: it checks the message, then calls next', async () => {
+    const next = vi.fn(async () => 'next ran');
+    const context = (message: unknown) => ({ kind: 'command', messageName: 'Greet', message }) as unknown as DispatchContext;
+    await expect(validation()(context(Greet.of('ok')), next)).resolves.toBe('next ran');
+    expect(() => validation()(context(Greet.of('')), next)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    expect(next).toHaveBeenCalledTimes(1);
+  });
+
   describe('logging()', () => {
     it('logs name, outcome and duration but never the body by default', async () => {
       const { logger, lines } = recordingLogger();
       const k = createKernel({ handlers: [], middleware: [logging(logger)] });
       k.commands.register(Greet, { handle: (c) => c.name });
+      k.queries.register(CountLetters, { handle: () => new Promise((resolve) => setTimeout(() => resolve(1), 20)) });
       await k.commands.execute(Greet.of('secret-name'), { correlationId: 'c1' });
-      expect(lines).toHaveLength(1);
+      const startedAt = performance.now();
+      await k.queries.execute(CountLetters.from({ text: 'a' }));
+      const elapsed = performance.now() - startedAt;
+      expect(lines.map((l) => l.message)).toEqual(['command Greet succeeded', 'query CountLetters succeeded']);
+      expect(lines[1]?.fields?.durationMs).toBeGreaterThanOrEqual(10);
+      expect(lines[1]?.fields?.durationMs).toBeLessThanOrEqual(elapsed);
+      lines.pop();
       expect(lines[0]?.fields).toMatchObject({ kind: 'command', messageName: 'Greet', outcome: 'success', correlationId: 'c1' });
       expect(JSON.stringify(lines)).not.toContain('secret-name');
       k.dispose();
@@ -110,6 +141,23 @@ describe('middleware', () => {
       await expect(k.commands.execute(Greet.of('body-value'))).rejects.toThrow('cloud down');
       expect(lines[0]).toMatchObject({ level: 'warn', fields: { outcome: 'failure', code: 'PROVIDER_ERROR' } });
       expect(JSON.stringify(lines)).toContain('body-value');
+      k.dispose();
+    });
+
+    it('logs an error of another library as UNEXPECTED with its text, and every line with a duration', async () => {
+      const { logger, lines } = recordingLogger();
+      const k = createKernel({ handlers: [], middleware: [logging(logger)] });
+      k.commands.register(Greet, { handle: () => Promise.reject(new TypeError('x is not a function')) });
+      k.queries.register(CountLetters, { handle: () => Promise.reject('a bare string') });
+      const startedAt = performance.now();
+      await expect(k.commands.execute(Greet.of('a'))).rejects.toThrow('x is not a function');
+      expect(lines[0]?.fields?.durationMs).toBeLessThanOrEqual(performance.now() - startedAt);
+      await expect(k.queries.execute(CountLetters.from({ text: 'a' }))).rejects.toBe('a bare string');
+      expect(lines.map((l) => [l.level, l.message, l.fields?.code, l.fields?.error])).toEqual([
+        ['warn', 'command Greet failed', 'UNEXPECTED', 'x is not a function'],
+        ['warn', 'query CountLetters failed', 'UNEXPECTED', 'a bare string'],
+      ]);
+      for (const line of lines) expect(line.fields?.durationMs).toBeGreaterThanOrEqual(0);
       k.dispose();
     });
   });

@@ -257,3 +257,15 @@ describe('verify() and scoped services', () => {
     expect(problemsOf(k)).toEqual([expect.objectContaining({ code: 'INVALID_SCOPED_SERVICE', message: expect.stringContaining("also bound in the kernel's container") })]);
   });
 });
+
+describe('declaring scoped services', () => {
+  it('refuses a scoped option that is not an array at creation, and lists in verify() an entry that is no object or whose dispose is no function', () => {
+    expect(() => kernel({ handlers: [], scoped: callerService as never })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIGURATION', details: { option: 'scoped' } }));
+    const k = kernel({ handlers: [], scoped: [null as never, 'a string' as never, { token: 'test.disposer', create: () => 1, dispose: 5 as never }] });
+    expect(problemsOf(k)).toEqual([
+      { code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #0', message: 'scoped service #0 is not a { token, create } object.' },
+      { code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #1', message: 'scoped service #1 is not a { token, create } object.' },
+      { code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #2', message: 'scoped service #2 ("test.disposer") has a dispose that is not a function.' },
+    ]);
+  });
+});
