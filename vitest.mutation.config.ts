@@ -21,7 +21,7 @@ const NOT_UNDER_MUTATION = ['test/testing/scenario-disposal.test.ts', 'test/kern
 // afresh for each file cost about seven times the tests themselves (docs/reliability.md). The shared
 // project's graph also outlives each run (test/mutation/persistent-pool.ts): a mutant re-imports only the
 // test files, not the modules they load.
-const NEEDS_ISOLATION = ['test/kernel/causation.test.ts', 'test/kernel/instance-plan-fallback.test.ts', 'test/kernel/kernel.test.ts', 'test/kernel/self-registration.test.ts', 'test/use-cases/read-models.test.ts', 'test/otel/**/*.test.ts'];
+const NEEDS_ISOLATION = ['test/kernel/causation.test.ts', 'test/kernel/kernel-lifecycle.test.ts', 'test/kernel/instance-plan-fallback.test.ts', 'test/kernel/kernel.test.ts', 'test/kernel/self-registration.test.ts', 'test/use-cases/read-models.test.ts', 'test/otel/**/*.test.ts'];
 
 export default defineConfig({
   test: {
