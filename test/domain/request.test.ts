@@ -140,6 +140,12 @@ describe('Request', () => {
       given(request).when((r) => r.fail('late error', ctxAt())).thenFailsWith('INVALID_REQUEST_STATE_TRANSITION');
     });
 
+    it('never leaves the message of a cancellation empty', () => {
+      const request = anAcquireRequest(1);
+      request.cancel(' ', ctxAt());
+      expect(request.statusMessage).toBe('The request was cancelled.');
+    });
+
     it('cancels an in-progress request and keeps its machines attached', () => {
       const request = anAcquireRequestWithMachines(2, 1);
       given(request).when((r) => r.cancel('operator', ctxAt())).thenRecords('RequestStatusChanged', 'RequestCompleted');
