@@ -167,6 +167,21 @@ describe('Request status derivation', () => {
       expect(retried.status).toBe('completed');
     });
 
+    it('keeps one refusal per machine: the first of a call, a new reason later, a default for a blank one', () => {
+      const request = aReturnRequest(['i-1', 'i-2']);
+      request.start(ctxAt());
+      const { events } = given(request)
+        .when((r) => r.recordTerminationFailures([{ machineId: 'i-1', message: 'first' }, { machineId: 'i-1', message: 'second' }, { machineId: 'i-2', message: ' ' }], ctxAt()))
+        .thenRecords('RequestTerminationFailed');
+      const refusedByDefault = 'The provider refused to terminate the machine.';
+      expect(events[0]?.data).toEqual({
+        failures: [{ machineId: 'i-1', message: 'first' }, { machineId: 'i-2', message: refusedByDefault }],
+        terminationFailures: { 'i-1': 'first', 'i-2': refusedByDefault },
+      });
+      given(request).when((r) => r.recordTerminationFailures([{ machineId: 'i-1', message: 'later' }], ctxAt())).thenRecords('RequestTerminationFailed');
+      expect(request.terminationFailures).toEqual({ 'i-1': 'later', 'i-2': refusedByDefault });
+    });
+
     it('refuses termination failures for machines it does not name, or on an acquire request', () => {
       given(aReturnRequest(['i-1'])).when((r) => r.recordTerminationFailures([{ machineId: 'i-9', message: 'x' }], ctxAt())).thenFailsWith('VALIDATION_FAILED');
       given(anAcquireRequestWithMachines(1, 1)).when((r) => r.recordTerminationFailures([{ machineId: 'i-1', message: 'x' }], ctxAt())).thenFailsWith('VALIDATION_FAILED');
