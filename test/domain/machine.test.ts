@@ -75,6 +75,32 @@ describe('Machine', () => {
     expect(machine.isTerminal).toBe(true);
   });
 
+  it('stamps terminatedAt on a machine first seen terminated, and keeps it when facts change later', () => {
+    const machine = Machine.create({ machineId: 'i-1', requestId: ACQUIRE_ID, templateId: 'OnDemand-Small', status: 'terminated' }, ctxAt());
+    expect(machine.terminatedAt).toEqual(T0);
+    given(machine).when((m) => m.report({ status: 'terminated', privateIpAddress: '10.0.0.7' }, later)).thenRecords('MachineUpdated');
+    expect(machine.terminatedAt).toEqual(T0);
+    expect(aMachine('running').terminatedAt).toBeNull();
+  });
+
+  it('clears the reason on a status move that gives none, and records a reason that alone changed', () => {
+    const machine = aMachine('pending');
+    machine.report({ status: 'running', statusReason: 'launched' }, later);
+    const { events } = given(machine).when((m) => m.report({ statusReason: 'Server.ScheduledStop' }, later)).thenRecords('MachineUpdated');
+    expect((events[0] as MachineUpdated).data).toEqual({ changedFields: ['statusReason'], facts: {}, statusReason: 'Server.ScheduledStop' });
+    given(machine).when((m) => m.report({ status: 'running' }, later)).thenNothingChanges();
+    given(machine).when((m) => m.report({ status: 'stopping' }, later)).thenRecords('MachineStatusChanged');
+    expect(machine.statusReason).toBe('');
+  });
+
+  it('refuses an empty providerApi, a status that does not exist and a reason that is not text', () => {
+    const base = { machineId: 'i-1', requestId: ACQUIRE_ID, templateId: 'OnDemand-Small' };
+    expect(issuePaths(() => Machine.create({ ...base, providerApi: '', status: 'booting' as never, statusReason: 7 as never }, ctxAt()))).toEqual(['status', 'providerApi', 'statusReason']);
+    expect(Machine.create({ ...base, providerApi: null, statusReason: null }, ctxAt()).providerApi).toBeNull();
+    given(aMachine('running')).when((m) => m.report({ status: 'booting' as never }, later)).thenFailsWith('VALIDATION_FAILED');
+    given(aMachine('running')).when((m) => m.report({ statusReason: 7 as never }, later)).thenFailsWith('VALIDATION_FAILED');
+  });
+
   it('rejects an invalid report without applying any of it', () => {
     given(aMachine('running')).when((m) => m.report({ privateIpAddress: 'nope', name: 'x' }, later)).thenFailsWith('VALIDATION_FAILED');
   });
