@@ -116,6 +116,11 @@ describe('Request', () => {
     it('refuses an empty machine id', () => {
       given(anAcquireRequest(1)).when((r) => r.attachMachines([''], [], ctxAt())).thenFailsWith('VALIDATION_FAILED');
     });
+
+    it('refuses a blank, unstorable or overlong resource id, naming it', () => {
+      given(anAcquireRequest(1)).when((r) => r.attachMachines(['i-1'], [' '], ctxAt())).thenFailsWith('VALIDATION_FAILED');
+      expect(issuePaths(() => anAcquireRequest(1).attachMachines([], ['fleet-1', ' ', 'fleet\u0000', 'f'.repeat(257)], ctxAt()))).toEqual(['resourceIds[1]', 'resourceIds[2]', 'resourceIds[3]']);
+    });
   });
 
   describe('provider failures and cancellation', () => {
