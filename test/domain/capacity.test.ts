@@ -3,7 +3,7 @@ import { Request } from '../../src/domain/request/request';
 import { deliverableUnits, machineUnits, remainingCapacity, templateCapacity, unitsInUse } from '../../src/domain/template/template-capacity';
 import { aTemplate } from './support/builders';
 import { ctxAt } from './support/context';
-import { expectFailure } from './support/given';
+import { expectFailure, issuePaths } from './support/given';
 
 const spot = () => aTemplate({ templateId: 'Spot', priceType: 'spot', vmType: undefined, maxNumber: 10, vmTypes: { 'm5.xlarge': 1, 'm5.2xlarge': 2 } });
 
@@ -44,6 +44,11 @@ describe('Template capacity', () => {
     expect(acquire(-1, 0, 500, 500).requestedCount).toBe(500);
     expectFailure(() => acquire(-1, 0, 6, 5), 'TEMPLATE_CAPACITY_EXCEEDED');
     expect(expectFailure(() => acquire(-1, 0, 1, 0), 'VALIDATION_FAILED').message).toContain('limits.maxPerRequest');
+  });
+
+  it('refuses more than 10000 units as bad input, whatever limits.maxPerRequest allows', () => {
+    expect(acquire(-1, 0, 10_000, 20_000).requestedCount).toBe(10_000);
+    expect(issuePaths(() => acquire(-1, 0, 10_001, 20_000))).toEqual(['requestedCount']);
   });
 
   it('counts spot capacity in weighted units', () => {

@@ -16,6 +16,17 @@ describe('Request status derivation', () => {
       expect((events[1] as RequestCompleted).data).toMatchObject({ status: 'completed', succeeded: 2, failed: 0 });
     });
 
+    it('keeps the instant it started when it ends', () => {
+      const clock = new TestClock();
+      const request = anAcquireRequestWithMachines(1, 1, clock.ctx());
+      const started = request.startedAt;
+      expect(started).toEqual(clock.now);
+      request.synchronise(views(['i-1', 'running']), clock.advance(60).ctx());
+      expect(request.status).toBe('completed');
+      expect(request.startedAt).toEqual(started);
+      expect(request.completedAt).toEqual(clock.now);
+    });
+
     it('moves to partial when some machines fail', () => {
       const { events, aggregate } = given(anAcquireRequestWithMachines(3, 3))
         .when((r) => r.synchronise(views(['i-1', 'running'], ['i-2', 'failed'], ['i-3', 'running']), ctxAt()))
