@@ -22,6 +22,8 @@ describe('RequestId', () => {
 
   it('refuses a generator that breaks its contract', () => {
     expect(issuePaths(() => newRequestId('acquire', { uuid: () => UUID.toUpperCase() }))).toEqual(['uuid']);
+    // A boxed string reads as the UUID once coerced, but is not the string the contract promises.
+    expect(issuePaths(() => newRequestId('acquire', { uuid: () => new String(UUID) as string }))).toEqual(['uuid']);
   });
 
   it.each([`req-${UUID}`, `ret-${UUID}`])('parses %s', (id) => {
