@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Request } from '../../src/domain/request/request';
-import { deliverableUnits, machineUnits, remainingCapacity, templateCapacity, unitsInUse } from '../../src/domain/template/template-capacity';
+import { deliverableUnits, machineUnits, remainingCapacity, requestableUnits, templateCapacity, unitsInUse } from '../../src/domain/template/template-capacity';
 import { aTemplate } from './support/builders';
 import { ctxAt } from './support/context';
 import { expectFailure, issuePaths } from './support/given';
@@ -79,9 +79,23 @@ describe('Template capacity', () => {
     expect(deliverableUnits(spot(), 0)).toBe(0);
   });
 
+  it('never counts negative units: a request that already has more than it asked for expects nothing more', () => {
+    const ondemand = aTemplate();
+    expect(deliverableUnits(ondemand, -2)).toBe(0);
+    expect(deliverableUnits(spot(), -3)).toBe(0);
+    expect(remainingCapacity({ maxNumber: 5 }, 8)).toBe(0);
+    expect(requestableUnits(ondemand, -1)).toBe(0);
+    expect(requestableUnits(spot(), -1)).toBe(0);
+    expect(templateCapacity({ maxNumber: -3 })).toBe(0);
+  });
+
   it('weighs an unknown instance type at the highest weight of the template', () => {
     expect(machineUnits(spot(), 'c5.large')).toBe(2);
     expect(machineUnits(spot(), null)).toBe(2);
+    // A missing type is not looked up by name: instance types spelled "null" or "undefined" do not catch it.
+    const oddNames = aTemplate({ templateId: 'Odd', priceType: 'spot', vmType: undefined, vmTypes: { null: 1, undefined: 1, 'm5.4xlarge': 4 } });
+    expect(machineUnits(oddNames, null)).toBe(4);
+    expect(machineUnits(oddNames, undefined)).toBe(4);
   });
 
   it('counts one unit per machine on an ondemand template', () => {
