@@ -101,6 +101,15 @@ describe('Machine', () => {
     given(aMachine('running')).when((m) => m.report({ statusReason: 7 as never }, later)).thenFailsWith('VALIDATION_FAILED');
   });
 
+  it('refuses a blank text fact, an unknown price type and a launch time that is neither a date nor ISO text', () => {
+    expect(issuePaths(() => aMachine('running').report({ name: ' ', instanceType: '', priceType: 'reserved' as never, launchTime: 1_767_225_600 as never }, later)))
+      .toEqual(['name', 'instanceType', 'priceType', 'launchTime']);
+    const machine = aMachine('running');
+    machine.report({ name: 'ip-10-0-0-1', priceType: 'ondemand', launchTime: '2026-01-01T00:00:00Z' }, later);
+    machine.report({ name: null, priceType: null }, later);
+    expect(machine.toSnapshot()).toMatchObject({ name: null, priceType: null, launchTime: T0.toISOString() });
+  });
+
   it('rejects an invalid report without applying any of it', () => {
     given(aMachine('running')).when((m) => m.report({ privateIpAddress: 'nope', name: 'x' }, later)).thenFailsWith('VALIDATION_FAILED');
   });
