@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyConflictError, DOMAIN_ERROR_CODES, InvalidRequestStateTransitionError, MachineNotFoundError, ProviderError, RequestNotFoundError, TemplateAlreadyExistsError, TemplateCapacityExceededError, TemplateInUseError, TemplateInactiveError, TemplateNotFoundError, InvalidMachineStateTransitionError } from '../../src/domain/shared/errors';
-import { formatTags, parseTags } from '../../src/domain/shared/tags';
+import { formatTags, isWireSafe, parseTags } from '../../src/domain/shared/tags';
 import { newRequestId, parseMachineId, parseRequestId, parseTemplateId } from '../../src/domain/shared/ids';
 import { parseIpAddress } from '../../src/domain/shared/ip-address';
 import { parseTemplateAttributes } from '../../src/domain/template/template-attributes';
@@ -111,6 +111,12 @@ describe('Tags', () => {
     ]);
     expect(issuePaths(() => parseTags({ a: 1 }))).toEqual(['tags.a']);
     expect(issuePaths(() => parseTags(5))).toEqual(['tags']);
+  });
+
+  it('refuses a key given twice (after trimming), and knows which tags survive the wire form', () => {
+    expect(refusal(() => parseTags('a=1; a =2')).issues).toEqual([{ path: 'tags.a', constraint: 'uniqueTagKey', message: expect.stringContaining('given twice') }]);
+    expect(isWireSafe({ team: 'grid', url: 'a=b' })).toBe(true);
+    for (const tags of [{ 'a=b': '1' }, { 'a;b': '1' }, { a: '1;2' }, { ' a': '1' }, { a: '1 ' }]) expect(isWireSafe(tags)).toBe(false);
   });
 });
 
