@@ -103,6 +103,24 @@ describe('Request status derivation', () => {
       expect(request.status).toBe('completed');
     });
 
+    it('counts a running machine of a type the template does not weigh as one unit', () => {
+      const ctx = ctxAt();
+      const template = aTemplate({ templateId: 'Spot', priceType: 'spot', vmType: undefined, vmTypes: { 'm5.2xlarge': 2 } });
+      const request = Request.createAcquire({ template, activeUnits: 0, requestedCount: 2 }, ctx);
+      request.attachMachines(['i-1'], [], ctx);
+      request.synchronise([{ machineId: 'i-1', status: 'running', instanceType: 'c5.large' }], ctx);
+      expect(request.status).toBe('in_progress');
+      request.synchronise([{ machineId: 'i-1', status: 'running', instanceType: null }], ctx);
+      expect(request.status).toBe('in_progress');
+    });
+
+    it('waits for a machine still starting when the outcomes so far could only be partial', () => {
+      const request = anAcquireRequestWithMachines(2, 3);
+      given(request).when((r) => r.synchronise(views(['i-1', 'running'], ['i-2', 'failed'], ['i-3', 'pending']), ctxAt())).thenNothingChanges();
+      request.synchronise(views(['i-1', 'running'], ['i-2', 'failed'], ['i-3', 'running']), ctxAt());
+      expect(request.status).toBe('completed');
+    });
+
     it('accepts Machine aggregates as machine views', () => {
       const ctx = ctxAt();
       const request = anAcquireRequestWithMachines(1, 1, ctx);
