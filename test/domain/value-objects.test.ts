@@ -116,7 +116,7 @@ describe('Tags', () => {
   it('refuses a key given twice (after trimming), and knows which tags survive the wire form', () => {
     expect(refusal(() => parseTags('a=1; a =2')).issues).toEqual([{ path: 'tags.a', constraint: 'uniqueTagKey', message: expect.stringContaining('given twice') }]);
     expect(isWireSafe({ team: 'grid', url: 'a=b' })).toBe(true);
-    for (const tags of [{ 'a=b': '1' }, { 'a;b': '1' }, { a: '1;2' }, { ' a': '1' }, { a: '1 ' }]) expect(isWireSafe(tags)).toBe(false);
+    for (const tags of [{ 'a=b': '1' }, { 'a;b': '1' }, { a: '1;2' }, { ' a': '1' }, { a: '1 ' }] as Record<string, string>[]) expect(isWireSafe(tags)).toBe(false);
   });
 });
 
