@@ -5,7 +5,7 @@ import { ConcurrencyConflictError, DOMAIN_ERROR_CODES, InvalidRequestStateTransi
 import { formatTags, isWireSafe, parseTags } from '../../src/domain/shared/tags';
 import { newRequestId, parseMachineId, parseRequestId, parseTemplateId } from '../../src/domain/shared/ids';
 import { parseIpAddress } from '../../src/domain/shared/ip-address';
-import { parseTemplateAttributes } from '../../src/domain/template/template-attributes';
+import { numericAttribute, parseTemplateAttributes } from '../../src/domain/template/template-attributes';
 import { randomIds, systemClock } from '../../src/domain/shared/ports';
 import { KernelError, isKernelError } from '../../src/kernel/errors';
 import { SchemaVersionUnsupportedError } from '../../src/domain/shared/upcasting';
@@ -159,6 +159,15 @@ describe('Template attributes', () => {
       ncores: ['Numeric', '1'],
       gpu: ['Numeric', '1'],
     });
+  });
+
+  it('trims a plain numeric value, writes a numeric pair value as text, and reads numbers back', () => {
+    const attributes = parseTemplateAttributes({ type: 'X86_64', ncpus: ' 2 ', nram: ['Numeric', 4096], zone: ['String', 'a'] });
+    expect(attributes).toMatchObject({ ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] });
+    expect(numericAttribute(attributes, 'nram')).toBe(4096);
+    expect(numericAttribute(attributes, 'zone')).toBeUndefined();
+    expect(numericAttribute(attributes, 'ncores')).toBeUndefined();
+    expect(issuePaths(() => parseTemplateAttributes({ type: 'X86_64', ncpus: 1, nram: 1, x: ['String', 'a', 'b'] }))).toEqual(['attributes.x']);
   });
 
   it('refuses bad kinds, values and shapes', () => {
