@@ -36,6 +36,11 @@ describe('Machine', () => {
     expect(event).toMatchObject({ type: 'MachineCreated', aggregateType: 'Machine', aggregateId: 'i-0721bb06651cad7f1', data: { machine: state } });
   });
 
+  it('starts with no reason, no return request and no facts but those reported', () => {
+    const machine = aMachine('pending');
+    expect(machine.toSnapshot()).toMatchObject({ statusReason: '', returnRequestId: null, name: null, terminatedAt: null, instanceTags: {}, providerApi: null });
+  });
+
   it('reports every bad field at creation', () => {
     expect(
       issuePaths(() =>

@@ -12,6 +12,8 @@ describe('Request', () => {
       const request = Request.createAcquire({ template: aTemplate(), activeUnits: 0, requestedCount: 2, tags: 'team=grid', priority: 5 }, clock.ctx({ correlationId: 'c-1', causationId: 'cmd-1' }));
       expect(request.requestId).toMatch(/^req-[0-9a-f]{8}-[0-9a-f]{4}-4/);
       expect(request.status).toBe('pending');
+      expect(request.statusMessage).toBe('');
+      expect([request.resourceIds, request.machineIds, request.startedAt, request.completedAt, request.acknowledgedAt]).toEqual([[], [], null, null, null]);
       expect(request.version).toBe(1);
       expect(request.deadline.toISOString()).toBe('2026-01-01T01:00:00.000Z');
       const [event, ...rest] = request.pullEvents();
