@@ -101,6 +101,7 @@ describe('Template capacity', () => {
   it('counts one unit per machine on an ondemand template', () => {
     const template = aTemplate({ vmTypes: { 'm5.large': 4 } });
     expect(machineUnits(template, 'm5.large')).toBe(1);
+    expect(requestableUnits(template, 10)).toBe(10);
     expect(Request.createAcquire({ template, activeUnits: 0, requestedCount: 1 }, ctxAt()).unitWeights).toBeNull();
   });
 });
