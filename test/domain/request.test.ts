@@ -99,6 +99,8 @@ describe('Request', () => {
       expect(events[0]?.data).toMatchObject({ addedMachineIds: ['i-2'], addedResourceIds: ['fleet-2'] });
       expect(request.machineIds).toEqual(['i-1', 'i-2']);
       given(request).when((r) => r.attachMachines(['i-2', 'i-1'], ['fleet-2'], ctxAt())).thenNothingChanges();
+      given(request).when((r) => r.attachMachines(['i-1'], ['fleet-3'], ctxAt())).thenRecords('RequestMachinesAttached');
+      expect(request.resourceIds).toEqual(['fleet-1', 'fleet-2', 'fleet-3']);
     });
 
     it('still records machines that arrive after the request ended', () => {
