@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Request } from '../../src/domain/request/request';
-import { deliverableUnits, machineUnits, remainingCapacity, templateCapacity, unitsInUse } from '../../src/domain/template/template-capacity';
+import { deliverableUnits, machineUnits, remainingCapacity, requestableUnits, templateCapacity, unitsInUse } from '../../src/domain/template/template-capacity';
 import { aTemplate } from './support/builders';
 import { ctxAt } from './support/context';
-import { expectFailure } from './support/given';
+import { expectFailure, issuePaths } from './support/given';
 
 const spot = () => aTemplate({ templateId: 'Spot', priceType: 'spot', vmType: undefined, maxNumber: 10, vmTypes: { 'm5.xlarge': 1, 'm5.2xlarge': 2 } });
 
@@ -46,6 +46,11 @@ describe('Template capacity', () => {
     expect(expectFailure(() => acquire(-1, 0, 1, 0), 'VALIDATION_FAILED').message).toContain('limits.maxPerRequest');
   });
 
+  it('refuses more than 10000 units as bad input, whatever limits.maxPerRequest allows', () => {
+    expect(acquire(-1, 0, 10_000, 20_000).requestedCount).toBe(10_000);
+    expect(issuePaths(() => acquire(-1, 0, 10_001, 20_000))).toEqual(['requestedCount']);
+  });
+
   it('counts spot capacity in weighted units', () => {
     const template = spot();
     expect(machineUnits(template, 'm5.2xlarge')).toBe(2);
@@ -74,14 +79,29 @@ describe('Template capacity', () => {
     expect(deliverableUnits(spot(), 0)).toBe(0);
   });
 
+  it('never counts negative units: a request that already has more than it asked for expects nothing more', () => {
+    const ondemand = aTemplate();
+    expect(deliverableUnits(ondemand, -2)).toBe(0);
+    expect(deliverableUnits(spot(), -3)).toBe(0);
+    expect(remainingCapacity({ maxNumber: 5 }, 8)).toBe(0);
+    expect(requestableUnits(ondemand, -1)).toBe(0);
+    expect(requestableUnits(spot(), -1)).toBe(0);
+    expect(templateCapacity({ maxNumber: -3 })).toBe(0);
+  });
+
   it('weighs an unknown instance type at the highest weight of the template', () => {
     expect(machineUnits(spot(), 'c5.large')).toBe(2);
     expect(machineUnits(spot(), null)).toBe(2);
+    // A missing type is not looked up by name: instance types spelled "null" or "undefined" do not catch it.
+    const oddNames = aTemplate({ templateId: 'Odd', priceType: 'spot', vmType: undefined, vmTypes: { null: 1, undefined: 1, 'm5.4xlarge': 4 } });
+    expect(machineUnits(oddNames, null)).toBe(4);
+    expect(machineUnits(oddNames, undefined)).toBe(4);
   });
 
   it('counts one unit per machine on an ondemand template', () => {
     const template = aTemplate({ vmTypes: { 'm5.large': 4 } });
     expect(machineUnits(template, 'm5.large')).toBe(1);
+    expect(requestableUnits(template, 10)).toBe(10);
     expect(Request.createAcquire({ template, activeUnits: 0, requestedCount: 1 }, ctxAt()).unitWeights).toBeNull();
   });
 });

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cloneJson, jsonEqual } from '../../src/domain/shared/json';
+import { aTemplate } from './support/builders';
+import { ctxAt } from './support/context';
+import { given } from './support/given';
 
 describe('cloneJson', () => {
   it('copies any JSON value deeply: equal to the original and to structuredClone, sharing no object', () => {
@@ -42,5 +45,21 @@ describe('cloneJson', () => {
   it('copies nested arrays element by element', () => {
     const copy = cloneJson([1, [2, { c: [3] }]]);
     expect(copy).toStrictEqual([1, [2, { c: [3] }]]);
+  });
+});
+
+describe('jsonEqual', () => {
+  it('tells apart values that differ in kind, length or keys, whichever side has more', () => {
+    expect(jsonEqual({ b: [1, { c: 2 }], a: null }, { a: null, b: [1, { c: 2 }] })).toBe(true);
+    const unequal: [unknown, unknown][] = [[[], {}], [{}, []], [[1], [1, 2]], [[1, 2], [1]], [{ a: 1 }, { a: 1, b: 2 }], [{ a: 1, b: 2 }, { a: 1 }], [{ a: 1 }, { b: 1 }], [1, '1'], [null, {}], [{}, null]];
+    for (const [a, b] of unequal) expect(jsonEqual(a, b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(false);
+    // An own "__proto__" key (JSON.parse makes one) is not matched by the other side's prototype.
+    expect(jsonEqual(JSON.parse('{"__proto__":{}}'), { y: 1 })).toBe(false);
+  });
+
+  it('lets a template update that removes a tag record the change', () => {
+    const template = aTemplate({ instanceTags: { a: '1', b: '2' } });
+    given(template).when((t) => t.update({ instanceTags: { a: '1' } }, ctxAt())).thenRecords('TemplateUpdated');
+    expect(template.instanceTags).toEqual({ a: '1' });
   });
 });

@@ -36,6 +36,11 @@ describe('Machine', () => {
     expect(event).toMatchObject({ type: 'MachineCreated', aggregateType: 'Machine', aggregateId: 'i-0721bb06651cad7f1', data: { machine: state } });
   });
 
+  it('starts with no reason, no return request and no facts but those reported', () => {
+    const machine = aMachine('pending');
+    expect(machine.toSnapshot()).toMatchObject({ statusReason: '', returnRequestId: null, name: null, terminatedAt: null, instanceTags: {}, providerApi: null });
+  });
+
   it('reports every bad field at creation', () => {
     expect(
       issuePaths(() =>
@@ -73,6 +78,41 @@ describe('Machine', () => {
     expect(machine.terminatedAt).toEqual(later.now);
     expect(machine.statusReason).toBe('Client.UserInitiatedShutdown');
     expect(machine.isTerminal).toBe(true);
+  });
+
+  it('stamps terminatedAt on a machine first seen terminated, and keeps it when facts change later', () => {
+    const machine = Machine.create({ machineId: 'i-1', requestId: ACQUIRE_ID, templateId: 'OnDemand-Small', status: 'terminated' }, ctxAt());
+    expect(machine.terminatedAt).toEqual(T0);
+    given(machine).when((m) => m.report({ status: 'terminated', privateIpAddress: '10.0.0.7' }, later)).thenRecords('MachineUpdated');
+    expect(machine.terminatedAt).toEqual(T0);
+    expect(aMachine('running').terminatedAt).toBeNull();
+  });
+
+  it('clears the reason on a status move that gives none, and records a reason that alone changed', () => {
+    const machine = aMachine('pending');
+    machine.report({ status: 'running', statusReason: 'launched' }, later);
+    const { events } = given(machine).when((m) => m.report({ statusReason: 'Server.ScheduledStop' }, later)).thenRecords('MachineUpdated');
+    expect((events[0] as MachineUpdated).data).toEqual({ changedFields: ['statusReason'], facts: {}, statusReason: 'Server.ScheduledStop' });
+    given(machine).when((m) => m.report({ status: 'running' }, later)).thenNothingChanges();
+    given(machine).when((m) => m.report({ status: 'stopping' }, later)).thenRecords('MachineStatusChanged');
+    expect(machine.statusReason).toBe('');
+  });
+
+  it('refuses an empty providerApi, a status that does not exist and a reason that is not text', () => {
+    const base = { machineId: 'i-1', requestId: ACQUIRE_ID, templateId: 'OnDemand-Small' };
+    expect(issuePaths(() => Machine.create({ ...base, providerApi: '', status: 'booting' as never, statusReason: 7 as never }, ctxAt()))).toEqual(['status', 'providerApi', 'statusReason']);
+    expect(Machine.create({ ...base, providerApi: null, statusReason: null }, ctxAt()).providerApi).toBeNull();
+    given(aMachine('running')).when((m) => m.report({ status: 'booting' as never }, later)).thenFailsWith('VALIDATION_FAILED');
+    given(aMachine('running')).when((m) => m.report({ statusReason: 7 as never }, later)).thenFailsWith('VALIDATION_FAILED');
+  });
+
+  it('refuses a blank text fact, an unknown price type and a launch time that is neither a date nor ISO text', () => {
+    expect(issuePaths(() => aMachine('running').report({ name: ' ', instanceType: '', priceType: 'reserved' as never, launchTime: 1_767_225_600 as never }, later)))
+      .toEqual(['name', 'instanceType', 'priceType', 'launchTime']);
+    const machine = aMachine('running');
+    machine.report({ name: 'ip-10-0-0-1', priceType: 'ondemand', launchTime: '2026-01-01T00:00:00Z' }, later);
+    machine.report({ name: null, priceType: null }, later);
+    expect(machine.toSnapshot()).toMatchObject({ name: null, priceType: null, launchTime: T0.toISOString() });
   });
 
   it('rejects an invalid report without applying any of it', () => {

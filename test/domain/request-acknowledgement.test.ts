@@ -32,6 +32,7 @@ describe('Request.resendTermination', () => {
     const { events } = given(request).when((r) => r.resendTermination(['i-2'], ctxAt())).thenRecords('RequestTerminationResent');
     expect((events[0] as RequestTerminationResent).data.machineIds).toEqual(['i-2']);
     expect(request.version).toBe(before + 1);
+    given(request).when((r) => r.resendTermination([], ctxAt())).thenNothingChanges();
   });
 
   it('refuses an acquire request, a pending return, and a machine the request does not name', () => {

@@ -16,6 +16,17 @@ describe('Request status derivation', () => {
       expect((events[1] as RequestCompleted).data).toMatchObject({ status: 'completed', succeeded: 2, failed: 0 });
     });
 
+    it('keeps the instant it started when it ends', () => {
+      const clock = new TestClock();
+      const request = anAcquireRequestWithMachines(1, 1, clock.ctx());
+      const started = request.startedAt;
+      expect(started).toEqual(clock.now);
+      request.synchronise(views(['i-1', 'running']), clock.advance(60).ctx());
+      expect(request.status).toBe('completed');
+      expect(request.startedAt).toEqual(started);
+      expect(request.completedAt).toEqual(clock.now);
+    });
+
     it('moves to partial when some machines fail', () => {
       const { events, aggregate } = given(anAcquireRequestWithMachines(3, 3))
         .when((r) => r.synchronise(views(['i-1', 'running'], ['i-2', 'failed'], ['i-3', 'running']), ctxAt()))
@@ -92,6 +103,24 @@ describe('Request status derivation', () => {
       expect(request.status).toBe('completed');
     });
 
+    it('counts a running machine of a type the template does not weigh as one unit', () => {
+      const ctx = ctxAt();
+      const template = aTemplate({ templateId: 'Spot', priceType: 'spot', vmType: undefined, vmTypes: { 'm5.2xlarge': 2 } });
+      const request = Request.createAcquire({ template, activeUnits: 0, requestedCount: 2 }, ctx);
+      request.attachMachines(['i-1'], [], ctx);
+      request.synchronise([{ machineId: 'i-1', status: 'running', instanceType: 'c5.large' }], ctx);
+      expect(request.status).toBe('in_progress');
+      request.synchronise([{ machineId: 'i-1', status: 'running', instanceType: null }], ctx);
+      expect(request.status).toBe('in_progress');
+    });
+
+    it('waits for a machine still starting when the outcomes so far could only be partial', () => {
+      const request = anAcquireRequestWithMachines(2, 3);
+      given(request).when((r) => r.synchronise(views(['i-1', 'running'], ['i-2', 'failed'], ['i-3', 'pending']), ctxAt())).thenNothingChanges();
+      request.synchronise(views(['i-1', 'running'], ['i-2', 'failed'], ['i-3', 'running']), ctxAt());
+      expect(request.status).toBe('completed');
+    });
+
     it('accepts Machine aggregates as machine views', () => {
       const ctx = ctxAt();
       const request = anAcquireRequestWithMachines(1, 1, ctx);
@@ -165,6 +194,21 @@ describe('Request status derivation', () => {
       retried.recordTerminationFailures([{ machineId: 'i-1', message: 'throttled' }], ctxAt());
       retried.synchronise(views(['i-1', 'terminated']), ctxAt());
       expect(retried.status).toBe('completed');
+    });
+
+    it('keeps one refusal per machine: the first of a call, a new reason later, a default for a blank one', () => {
+      const request = aReturnRequest(['i-1', 'i-2']);
+      request.start(ctxAt());
+      const { events } = given(request)
+        .when((r) => r.recordTerminationFailures([{ machineId: 'i-1', message: 'first' }, { machineId: 'i-1', message: 'second' }, { machineId: 'i-2', message: ' ' }], ctxAt()))
+        .thenRecords('RequestTerminationFailed');
+      const refusedByDefault = 'The provider refused to terminate the machine.';
+      expect(events[0]?.data).toEqual({
+        failures: [{ machineId: 'i-1', message: 'first' }, { machineId: 'i-2', message: refusedByDefault }],
+        terminationFailures: { 'i-1': 'first', 'i-2': refusedByDefault },
+      });
+      given(request).when((r) => r.recordTerminationFailures([{ machineId: 'i-1', message: 'later' }], ctxAt())).thenRecords('RequestTerminationFailed');
+      expect(request.terminationFailures).toEqual({ 'i-1': 'later', 'i-2': refusedByDefault });
     });
 
     it('refuses termination failures for machines it does not name, or on an acquire request', () => {

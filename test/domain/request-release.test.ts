@@ -35,6 +35,12 @@ describe('Request release', () => {
     expect(issuePaths(() => abandoned().beginRelease(new Date('2026-01-01T00:14:59.999Z'), ctxAt(T1)))).toEqual(['until']);
   });
 
+  it('accepts a window that ends now, and refuses an invalid date as VALIDATION_FAILED naming until', () => {
+    given(abandoned()).when((r) => r.beginRelease(new Date(T1), ctxAt(T1))).thenRecords('RequestReleaseStarted');
+    given(abandoned()).when((r) => r.beginRelease(new Date(Number.NaN), ctxAt(T1))).thenFailsWith('VALIDATION_FAILED');
+    expect(issuePaths(() => abandoned().beginRelease(new Date(Number.NaN), ctxAt(T1)))).toEqual(['until']);
+  });
+
   it('is confirmed only after its window and with nothing of the request alive', () => {
     const request = abandoned();
     request.beginRelease(UNTIL, ctxAt(T1));

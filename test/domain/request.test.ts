@@ -12,6 +12,8 @@ describe('Request', () => {
       const request = Request.createAcquire({ template: aTemplate(), activeUnits: 0, requestedCount: 2, tags: 'team=grid', priority: 5 }, clock.ctx({ correlationId: 'c-1', causationId: 'cmd-1' }));
       expect(request.requestId).toMatch(/^req-[0-9a-f]{8}-[0-9a-f]{4}-4/);
       expect(request.status).toBe('pending');
+      expect(request.statusMessage).toBe('');
+      expect([request.resourceIds, request.machineIds, request.startedAt, request.completedAt, request.acknowledgedAt]).toEqual([[], [], null, null, null]);
       expect(request.version).toBe(1);
       expect(request.deadline.toISOString()).toBe('2026-01-01T01:00:00.000Z');
       const [event, ...rest] = request.pullEvents();
@@ -97,6 +99,8 @@ describe('Request', () => {
       expect(events[0]?.data).toMatchObject({ addedMachineIds: ['i-2'], addedResourceIds: ['fleet-2'] });
       expect(request.machineIds).toEqual(['i-1', 'i-2']);
       given(request).when((r) => r.attachMachines(['i-2', 'i-1'], ['fleet-2'], ctxAt())).thenNothingChanges();
+      given(request).when((r) => r.attachMachines(['i-1'], ['fleet-3'], ctxAt())).thenRecords('RequestMachinesAttached');
+      expect(request.resourceIds).toEqual(['fleet-1', 'fleet-2', 'fleet-3']);
     });
 
     it('still records machines that arrive after the request ended', () => {
@@ -115,6 +119,11 @@ describe('Request', () => {
 
     it('refuses an empty machine id', () => {
       given(anAcquireRequest(1)).when((r) => r.attachMachines([''], [], ctxAt())).thenFailsWith('VALIDATION_FAILED');
+    });
+
+    it('refuses a blank, unstorable or overlong resource id, naming it', () => {
+      given(anAcquireRequest(1)).when((r) => r.attachMachines(['i-1'], [' '], ctxAt())).thenFailsWith('VALIDATION_FAILED');
+      expect(issuePaths(() => anAcquireRequest(1).attachMachines([], ['fleet-1', ' ', 'fleet\u0000', 'f'.repeat(257)], ctxAt()))).toEqual(['resourceIds[1]', 'resourceIds[2]', 'resourceIds[3]']);
     });
   });
 
@@ -138,6 +147,12 @@ describe('Request', () => {
       const request = anAcquireRequestWithMachines(1, 1);
       request.synchronise(views(['i-1', 'running']), ctxAt());
       given(request).when((r) => r.fail('late error', ctxAt())).thenFailsWith('INVALID_REQUEST_STATE_TRANSITION');
+    });
+
+    it('never leaves the message of a cancellation empty', () => {
+      const request = anAcquireRequest(1);
+      request.cancel(' ', ctxAt());
+      expect(request.statusMessage).toBe('The request was cancelled.');
     });
 
     it('cancels an in-progress request and keeps its machines attached', () => {

@@ -20,6 +20,11 @@ describe('the text rule', () => {
     expect(codePointLength('\uD800\uD800')).toBe(2);
   });
 
+  it('pairs exactly a high surrogate (D800-DBFF) with a low one (DC00-DFFF), at both ends of each range', () => {
+    for (const pair of ['\uD800\uDC00', '\uDBFF\uDFFF', '\uD800\uDFFF', '\uDBFF\uDC00']) expect(codePointLength(pair)).toBe(1);
+    for (const two of ['\uD7FF\uDC00', '\uDC00\uDC00', '\uD800\uDBFF', '\uD800\uE000']) expect(codePointLength(two)).toBe(2);
+  });
+
   it('accepts exactly the limit in code points, however many UTF-16 units they take', () => {
     expect(textProblem(ASTRAL.repeat(TEXT_LIMITS.id), 'id')).toBeUndefined();
     expect(textProblem(ASTRAL.repeat(TEXT_LIMITS.id + 1), 'id')?.constraint).toBe('textLength');

@@ -2,10 +2,10 @@ import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyConflictError, DOMAIN_ERROR_CODES, InvalidRequestStateTransitionError, MachineNotFoundError, ProviderError, RequestNotFoundError, TemplateAlreadyExistsError, TemplateCapacityExceededError, TemplateInUseError, TemplateInactiveError, TemplateNotFoundError, InvalidMachineStateTransitionError } from '../../src/domain/shared/errors';
-import { formatTags, parseTags } from '../../src/domain/shared/tags';
+import { formatTags, isWireSafe, parseTags } from '../../src/domain/shared/tags';
 import { newRequestId, parseMachineId, parseRequestId, parseTemplateId } from '../../src/domain/shared/ids';
 import { parseIpAddress } from '../../src/domain/shared/ip-address';
-import { parseTemplateAttributes } from '../../src/domain/template/template-attributes';
+import { numericAttribute, parseTemplateAttributes } from '../../src/domain/template/template-attributes';
 import { randomIds, systemClock } from '../../src/domain/shared/ports';
 import { KernelError, isKernelError } from '../../src/kernel/errors';
 import { SchemaVersionUnsupportedError } from '../../src/domain/shared/upcasting';
@@ -22,6 +22,8 @@ describe('RequestId', () => {
 
   it('refuses a generator that breaks its contract', () => {
     expect(issuePaths(() => newRequestId('acquire', { uuid: () => UUID.toUpperCase() }))).toEqual(['uuid']);
+    // A boxed string reads as the UUID once coerced, but is not the string the contract promises.
+    expect(issuePaths(() => newRequestId('acquire', { uuid: () => new String(UUID) as string }))).toEqual(['uuid']);
   });
 
   it.each([`req-${UUID}`, `ret-${UUID}`])('parses %s', (id) => {
@@ -110,6 +112,12 @@ describe('Tags', () => {
     expect(issuePaths(() => parseTags({ a: 1 }))).toEqual(['tags.a']);
     expect(issuePaths(() => parseTags(5))).toEqual(['tags']);
   });
+
+  it('refuses a key given twice (after trimming), and knows which tags survive the wire form', () => {
+    expect(refusal(() => parseTags('a=1; a =2')).issues).toEqual([{ path: 'tags.a', constraint: 'uniqueTagKey', message: expect.stringContaining('given twice') }]);
+    expect(isWireSafe({ team: 'grid', url: 'a=b' })).toBe(true);
+    for (const tags of [{ 'a=b': '1' }, { 'a;b': '1' }, { a: '1;2' }, { ' a': '1' }, { a: '1 ' }] as Record<string, string>[]) expect(isWireSafe(tags)).toBe(false);
+  });
 });
 
 describe('IP address', () => {
@@ -151,6 +159,15 @@ describe('Template attributes', () => {
       ncores: ['Numeric', '1'],
       gpu: ['Numeric', '1'],
     });
+  });
+
+  it('trims a plain numeric value, writes a numeric pair value as text, and reads numbers back', () => {
+    const attributes = parseTemplateAttributes({ type: 'X86_64', ncpus: ' 2 ', nram: ['Numeric', 4096], zone: ['String', 'a'] });
+    expect(attributes).toMatchObject({ ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] });
+    expect(numericAttribute(attributes, 'nram')).toBe(4096);
+    expect(numericAttribute(attributes, 'zone')).toBeUndefined();
+    expect(numericAttribute(attributes, 'ncores')).toBeUndefined();
+    expect(issuePaths(() => parseTemplateAttributes({ type: 'X86_64', ncpus: 1, nram: 1, x: ['String', 'a', 'b'] }))).toEqual(['attributes.x']);
   });
 
   it('refuses bad kinds, values and shapes', () => {
