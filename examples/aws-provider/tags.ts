@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Tag } from '@aws-sdk/client-ec2';
 
 /** Tag naming the acquire request an instance or fleet belongs to (the adapter finds machines by it; the example's simulated cloud tags its machines with it too). */
@@ -17,7 +16,8 @@ export const RETURN_TAG = 'hostfactory:return-request-id';
  * (so EC2 answers a retry with the first launch while it remembers the token), at most 64 characters.
  */
 export function clientToken(requestId: string, call: string): string {
-  return `hf-${createHash('sha256').update(`${call}\n${requestId}`).digest('hex').slice(0, 48)}`;
+  // node:crypto loaded on use: the simulated cloud imports this file's tag names, and its calls start without it.
+  return `hf-${process.getBuiltinModule('node:crypto').createHash('sha256').update(`${call}\n${requestId}`).digest('hex').slice(0, 48)}`;
 }
 
 /** The tags every instance and fleet of a request carries: template `instanceTags`, request tags, `RC_ACCOUNT` when given, then the adapter's own. */

@@ -1,9 +1,10 @@
 import { isAscii } from 'node:buffer';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { buildProvider } from './test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SymphonyDriver } from './driver';
+import { buildProvider, sampleTemplates, scripts } from './test-support';
 
 /*
  * cloud.ts loads the AWS adapter with a dynamic import, so a call on the simulated cloud never loads
@@ -101,4 +102,39 @@ describe('the provider bundle', () => {
       expect(isAscii(bytes)).toBe(true);
     }
   });
+});
+
+/*
+ * What a call's start-up loads (issue 27, cold start): node:crypto and the stream modules it pulls in
+ * are about 3 ms of a call that needs neither. The scripts run node with V8 checksumming its code
+ * caches, so the cache needs no keyed digest; the build marks each bundle with its SHA-1, so the cache
+ * key needs no hash of the bundle; ids come from the system's generator (src/kernel/node-crypto.ts).
+ */
+describe('a Symphony call through its script', () => {
+  const drivers: SymphonyDriver[] = [];
+  afterAll(() => drivers.forEach((d) => d.dispose()));
+  beforeAll(buildProvider, 120_000);
+
+  it('reads its code cache, checksummed by V8, and loads neither node:crypto nor node:v8 for getRequestStatus', async () => {
+    const driver = new SymphonyDriver(scripts, sampleTemplates);
+    drivers.push(driver);
+    // Preloaded through NODE_OPTIONS (the script's own `node` line is kept): what the process loaded, at exit.
+    const probe = join(driver.root, 'probe.cjs');
+    const seen = join(driver.root, 'loaded.json');
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ loaded: process.moduleLoadList, execArgv: process.execArgv })));\n`);
+    const requested = await driver.run('requestMachines', { template: { templateId: 'OnDemand-Small', machineCount: 1 } });
+    expect(requested.exitCode, requested.stdout).toBe(0);
+    const status = { requests: [{ requestId: requested.document.requestId }] };
+    expect((await driver.run('getRequestStatus', status)).exitCode).toBe(0); // writes the cache of this operation
+    const caches = readdirSync(driver.stateDir).filter((name) => name.startsWith('provider-getRequestStatus-'));
+    expect(caches).toHaveLength(1);
+    expect(readFileSync(join(driver.stateDir, caches[0]!)).subarray(0, 9).toString('latin1')).toBe('HFV8CC03V');
+    expect(readdirSync(driver.stateDir)).not.toContain('provider-cache.key');
+
+    const probed = await driver.run('getRequestStatus', status, { env: { NODE_OPTIONS: `--require ${probe}` } });
+    expect(probed.exitCode, probed.stdout).toBe(0);
+    const { loaded, execArgv } = JSON.parse(readFileSync(seen, 'utf8')) as { loaded: string[]; execArgv: string[] };
+    expect(execArgv).toContain('--verify-snapshot-checksum');
+    expect(loaded.filter((name) => /^NativeModule (crypto|v8|stream|zlib)$/.test(name))).toEqual([]);
+  }, 60_000);
 });

@@ -6,11 +6,12 @@
  * the compile it would have saved: it never fails the call.
  *
  * Only Node built-ins here: this file is the provider's start-up path, before the bundle is loaded.
+ * And not `node:crypto` unless it is needed (a cache written without V8's checksums, or a bundle our
+ * build did not mark): loading it is about 3 ms of every call (docs/hostfactory.md, "Starting fast").
  */
 import { isAscii } from 'node:buffer';
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import type * as NodeCrypto from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { createOwnFile, readOwnFile, removeEntry, removeStaleTemporaries, replaceOwnFile } from './private-files';
@@ -32,6 +33,19 @@ export interface CodeCacheOptions {
   readonly cacheDir: string | undefined;
   /** Names the cache file (one per operation: each compiles different code). Reduced to letters, digits, `-` and `_`. */
   readonly name: string;
+  /**
+   * Whether V8 checksums code caches in this process (`node --verify-snapshot-checksum`, as the
+   * provider's scripts run it; default: read from `process.execArgv`). Then V8 itself refuses a
+   * damaged cache, and no keyed digest (nor `node:crypto`) is needed; otherwise each cache file
+   * carries an HMAC under this user's secret (SECRET_FILE).
+   */
+  readonly checksummed?: boolean;
+  /**
+   * The `require` the bundle runs with. Default: one made for the bundle's path (`createRequire`,
+   * which loads `node:module` and the ES module loader behind it); start.ts, next to the bundle,
+   * passes its own, which resolves the same names from the same directory.
+   */
+  readonly require?: NodeJS.Require;
 }
 
 /** A bundle that ran: its exports, what happened to its cache, and how to write a fresh one. */
@@ -50,48 +64,57 @@ export interface LoadedBundle {
 }
 
 /**
- * File layout: MAGIC, the key (digest of Node's version, the architecture and the bundle's text),
- * an HMAC-SHA256 of MAGIC, key and payload under this user's secret (SECRET_FILE), the payload.
+ * File layout: MAGIC, the mode byte (`V`: V8 checksums the payload; `M`: an HMAC-SHA256 of the
+ * header and payload under this user's secret follows the key), the key's length (2 bytes) and the
+ * key (Node's version, the architecture and the bundle's identity: `bundleIdentity`), the HMAC in
+ * mode `M`, the payload. A process reads only files of its own mode; the other mode's file is
+ * `stale` and replaced.
  */
-const MAGIC = Buffer.from('HFV8CC02');
-const KEY_BYTES = 20;
+const MAGIC = Buffer.from('HFV8CC03');
+const CHECKSUMMED = 0x56; // 'V'
+const SIGNED = 0x4d; // 'M'
 const MAC_BYTES = 32;
-const HEADER_BYTES = MAGIC.length + KEY_BYTES + MAC_BYTES;
-/** The secret the caches of a directory are signed with: 32 random bytes, mode 0600, created once. */
+/** The secret the caches of mode `M` are signed with: 32 random bytes, mode 0600, created once. */
 const SECRET_FILE = 'provider-cache.key';
 const SECRET_BYTES = 32;
 /** A temporary file this old was left by a killed call (writing one takes milliseconds). */
 const STALE_TEMPORARY_MS = 60_000;
-/** No cache of the provider comes near this (about 0.5 MiB); a larger file is refused unread. */
+/** No cache of the provider comes near this (about 0.6 MiB); a larger file is refused unread. */
 const MAX_CACHE_BYTES = 32 * 1024 * 1024;
+/** The line examples/tsup.config.ts ends a bundle with: the SHA-1 of the text before it. */
+const BUILD_MARK = /\n\/\/# hostfactory-build ([0-9a-f]{40})\n$/;
+/** The V8 option that makes V8 checksum the code caches it writes and check those it reads. */
+export const CHECKSUM_FLAG = '--verify-snapshot-checksum';
 
 /**
  * Runs `bundle` as CommonJS (its own `require`, `module`, `exports`, `__filename`, `__dirname`),
- * compiled from `<cacheDir>/provider-<name>-<digest of the bundle's path>.v8cache` when that file
- * was written by this user's provider for this exact bundle text and Node build. A cache file that
+ * compiled from `<cacheDir>/provider-<name>-<hash of the bundle's path>.v8cache` when that file
+ * was written by this user's provider for this exact bundle and Node build. A cache file that
  * cannot be used is removed at once (and written anew by `saveCache`).
  *
  * Why V8 can never abort on a cache: V8 checks a cache's versions, flags and source length, and in
- * release builds not the payload's bytes, so a damaged payload that passes those checks makes it
- * abort the process (exit 133). Only bytes this provider got from `createCachedData` reach V8: the
- * file's HMAC is keyed with a secret only this user can read, so a file damaged on disk, cut short,
- * or made or edited by anyone else (even with a recomputed digest) fails the check and is rebuilt.
+ * release builds not the payload's bytes unless run with `--verify-snapshot-checksum`: without it, a
+ * damaged payload that passes those checks makes it abort the process (exit 133). So either V8
+ * checksums the payload (the flag, mode `V`), or only bytes this provider got from
+ * `createCachedData` reach V8 (mode `M`: the file's HMAC is keyed with a secret only this user can
+ * read). In both modes only a regular file of this user that no one else may write is read at all,
+ * so no one else can plant code in it.
  */
 export function loadWithCodeCache(options: CodeCacheOptions): LoadedBundle {
   const { bundle, cacheDir } = options;
-  const bytes = readFileSync(bundle);
+  const checksummed = options.checksummed ?? process.execArgv.some((flag) => flag === CHECKSUM_FLAG || flag === '--verify_snapshot_checksum');
+  const { bytes, identity } = readBundle(bundle);
   // The bundle is built ASCII-only (examples/tsup.config.ts): read as one-byte text, which V8 takes
   // as is, rather than decoded as UTF-8 (about 2 ms of every call for a 600 KB bundle).
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  const usable = cacheDir !== undefined && cacheDir !== '';
   // Named after the operation and the bundle's place: two installs sharing a work directory do not
   // overwrite each other's cache on every call.
-  const cacheFile =
-    cacheDir === undefined || cacheDir === ''
-      ? undefined
-      : join(cacheDir, `provider-${options.name.replace(/[^A-Za-z0-9_-]/g, '') || 'call'}-${digest(bundle).toString('hex').slice(0, 8)}.v8cache`);
-  const secret = cacheDir === undefined || cacheDir === '' ? undefined : cacheSecret(cacheDir);
-  const key = digest(`${process.version}\0${process.arch}\0`, bytes);
-  const found: { state: CodeCacheState; data?: Buffer } = cacheFile === undefined || secret === undefined ? { state: 'off' } : readCache(cacheFile, key, secret);
+  const cacheFile = usable ? join(cacheDir, `provider-${options.name.replace(/[^A-Za-z0-9_-]/g, '') || 'call'}-${pathHash(bundle)}.v8cache`) : undefined;
+  const secret = usable && !checksummed ? cacheSecret(cacheDir) : undefined;
+  const key = Buffer.from(`${process.version}\0${process.arch}\0${bundleIdentity(source, identity)}`, 'latin1');
+  const mode = checksummed ? CHECKSUMMED : SIGNED;
+  const found: { state: CodeCacheState; data?: Buffer } = cacheFile === undefined || (!checksummed && secret === undefined) ? { state: 'off' } : readCache(cacheFile, mode, key, secret);
   // Module.wrap's shape, on the bundle's first line: line numbers in stack traces stay the bundle's.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
@@ -101,7 +124,7 @@ export function loadWithCodeCache(options: CodeCacheOptions): LoadedBundle {
   if (cacheFile !== undefined && cache !== 'hit' && cache !== 'miss' && cache !== 'off') removeEntry(cacheFile);
   const module = { exports: {} as unknown };
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
-  run(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  run(module.exports, options.require ?? process.getBuiltinModule('node:module').createRequire(bundle), module, bundle, dirname(bundle));
   let saved = false;
   return {
     get exports() {
@@ -110,14 +133,49 @@ export function loadWithCodeCache(options: CodeCacheOptions): LoadedBundle {
     cache,
     cacheFile,
     saveCache() {
-      if (cacheFile === undefined || secret === undefined || cache === 'hit' || saved) return false;
+      if (cacheFile === undefined || cache === 'hit' || cache === 'off' || saved) return false;
       const data = script.createCachedData();
-      saved = replaceOwnFile(cacheFile, Buffer.concat([MAGIC, key, mac(secret, key, data), data]));
+      const header = Buffer.alloc(MAGIC.length + 3);
+      MAGIC.copy(header);
+      header[MAGIC.length] = mode;
+      header.writeUInt16BE(key.length, MAGIC.length + 1);
+      const parts = mode === SIGNED ? [header, key, mac(secret!, header, key, data), data] : [header, key, data];
+      saved = replaceOwnFile(cacheFile, Buffer.concat(parts));
       // A call killed while writing leaves its temporary file: the next writer removes it.
       removeStaleTemporaries(cacheFile, STALE_TEMPORARY_MS);
       return saved;
     },
   };
+}
+
+/** The bundle's bytes and what its file says about its identity (device, inode, size, change times). */
+function readBundle(bundle: string): { bytes: Buffer; identity: string } {
+  const fd = openSync(bundle, 'r');
+  try {
+    const stat = fstatSync(fd, { bigint: true });
+    const bytes = Buffer.allocUnsafe(Number(stat.size));
+    let length = 0;
+    while (length < bytes.length) {
+      const n = readSync(fd, bytes, length, bytes.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return { bytes: bytes.subarray(0, length), identity: `${stat.dev}:${stat.ino}:${length}:${stat.mtimeNs}:${stat.ctimeNs}` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * What tells this bundle from any other: the SHA-1 our build wrote on its last line (or, for a
+ * bundle without one, the SHA-1 of its text, computed here), and its file's identity, which any
+ * edit changes (the change time is the kernel's, not settable by the editor). V8 itself compares only
+ * the source's length: a cache of another text of the same length would run the wrong code.
+ */
+function bundleIdentity(source: string, file: string): string {
+  const marked = BUILD_MARK.exec(source.slice(-80));
+  const text = marked?.[1] ?? loadCrypto().createHash('sha1').update(source, 'latin1').digest('hex');
+  return `${text}\0${file}`;
 }
 
 /**
@@ -132,31 +190,46 @@ function cacheSecret(dir: string): Buffer | undefined {
     if ('bytes' in found && found.bytes.length === SECRET_BYTES) return found.bytes;
     if ('refused' in found && found.refused === 'unreadable') return undefined;
     if (!('refused' in found && found.refused === 'absent') && !removeEntry(path)) return undefined;
-    const secret = randomBytes(SECRET_BYTES);
+    const secret = loadCrypto().randomBytes(SECRET_BYTES);
     if (createOwnFile(path, secret)) return secret;
     // Another call created it first: read theirs.
   }
   return undefined;
 }
 
-function readCache(file: string, key: Buffer, secret: Buffer): { state: CodeCacheState; data?: Buffer } {
+function readCache(file: string, mode: number, key: Buffer, secret: Buffer | undefined): { state: CodeCacheState; data?: Buffer } {
   // A code cache is code: only a regular file of this user that no one else may write is read at all.
   const found = readOwnFile(file, { maxBytes: MAX_CACHE_BYTES, forbiddenMode: 0o022 });
   if ('refused' in found) return { state: found.refused === 'absent' || found.refused === 'unreadable' ? 'miss' : 'untrusted' };
   const { bytes } = found;
-  if (bytes.length <= HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return { state: 'corrupt' };
-  if (!bytes.subarray(MAGIC.length, MAGIC.length + KEY_BYTES).equals(key)) return { state: 'stale' };
-  const data = bytes.subarray(HEADER_BYTES);
-  if (!timingSafeEqual(bytes.subarray(MAGIC.length + KEY_BYTES, HEADER_BYTES), mac(secret, key, data))) return { state: 'corrupt' };
+  const fixed = MAGIC.length + 3;
+  if (bytes.length <= fixed || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return { state: 'corrupt' };
+  const fileMode = bytes[MAGIC.length];
+  if (fileMode !== CHECKSUMMED && fileMode !== SIGNED) return { state: 'corrupt' };
+  // A cache of the other mode is sound, but not one this process may read: it is replaced.
+  if (fileMode !== mode) return { state: 'stale' };
+  const keyEnd = fixed + bytes.readUInt16BE(MAGIC.length + 1);
+  if (keyEnd > bytes.length) return { state: 'corrupt' };
+  if (!bytes.subarray(fixed, keyEnd).equals(key)) return { state: 'stale' };
+  if (mode === CHECKSUMMED) return keyEnd < bytes.length ? { state: 'hit', data: bytes.subarray(keyEnd) } : { state: 'corrupt' };
+  const payloadAt = keyEnd + MAC_BYTES;
+  if (payloadAt >= bytes.length) return { state: 'corrupt' };
+  const data = bytes.subarray(payloadAt);
+  if (!loadCrypto().timingSafeEqual(bytes.subarray(keyEnd, payloadAt), mac(secret!, bytes.subarray(0, fixed), key, data))) return { state: 'corrupt' };
   return { state: 'hit', data };
 }
 
-function mac(secret: Buffer, key: Buffer, data: Buffer): Buffer {
-  return createHmac('sha256', secret).update(MAGIC).update(key).update(data).digest();
+function mac(secret: Buffer, header: Buffer, key: Buffer, data: Buffer): Buffer {
+  return loadCrypto().createHmac('sha256', secret).update(header).update(key).update(data).digest();
 }
 
-function digest(...parts: (string | Buffer)[]): Buffer {
-  const hash = createHash('sha1');
-  for (const part of parts) hash.update(part);
-  return hash.digest();
+/** 8 hex digits of the 32-bit FNV-1a hash of `path`: names a cache file after its bundle's place (no secret, no crypto needed). */
+function pathHash(path: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) hash = Math.imul(hash ^ path.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+function loadCrypto(): typeof NodeCrypto {
+  return process.getBuiltinModule('node:crypto');
 }

@@ -12,7 +12,6 @@
  *   (O_CREAT | O_EXCL | O_NOFOLLOW: nothing that exists, link or not, is ever opened), then renamed
  *   into place; rename replaces a link planted at the destination instead of following it.
  */
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -74,7 +73,8 @@ export function readOwnFile(path: string, rules: OwnFileRules): { bytes: Buffer 
 
 /** A fresh name next to `path` no other user can guess (and so plant anything at in advance). */
 function temporaryName(path: string): string {
-  return `${path}.${randomBytes(16).toString('hex')}.tmp`;
+  // node:crypto loaded only when a file is written: a call that only reads its cache starts without it.
+  return `${path}.${process.getBuiltinModule('node:crypto').randomBytes(16).toString('hex')}.tmp`;
 }
 
 /** Creates a new file (exclusively, never through a link) holding `data`; the caller removes it if anything fails after this returns. */

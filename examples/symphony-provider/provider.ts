@@ -27,7 +27,7 @@ export async function openHostFactory({ env, logger, operation, provider = resol
   const workdir = openStateDirectory(provider);
   const filename = join(workdir, 'hostfactory.db');
   // better-sqlite3's JavaScript is in the bundle; its addon comes from node_modules (CommonJS: the bundle's require).
-  const nativeBinding = sqliteAddonPath(require.resolve);
+  const nativeBinding = sqliteAddonPath(require.resolve.paths('better-sqlite3'));
   prepareDatabaseFiles(filename);
   const storage = createSqliteStorage({ filename, nativeBinding });
   const clock = simulatedClock(env);

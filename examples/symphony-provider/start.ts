@@ -21,5 +21,7 @@ const loaded = loadWithCodeCache({
   bundle: join(__dirname, 'provider-main.cjs'),
   cacheDir: stateDirectory(),
   name: process.argv[2] ?? '',
+  // This file's own require: the bundle is in the same directory, so it resolves the same modules.
+  require,
 });
 if (loaded.cache !== 'hit') process.once('exit', () => loaded.saveCache());

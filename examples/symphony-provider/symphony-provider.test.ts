@@ -156,10 +156,11 @@ describe('the example Symphony provider, driven as Symphony drives it', () => {
     const written = readFileSync(file);
     await status(); // a hit: the file is left as it is
     expect(readFileSync(file).equals(written)).toBe(true);
-    for (const damaged of [Buffer.from('garbage'), Buffer.concat([written.subarray(0, 60), Buffer.alloc(written.length - 60, 0x55)])]) {
+    const header = 11 + written.readUInt16BE(9); // magic, mode, key length, key (code-cache.ts)
+    for (const damaged of [Buffer.from('garbage'), Buffer.concat([written.subarray(0, header + 60), Buffer.alloc(written.length - header - 60, 0x55)])]) {
       writeFileSync(file, damaged);
       await status();
-      expect(readFileSync(file).subarray(0, 8).toString()).toBe('HFV8CC02'); // rewritten
+      expect(readFileSync(file).subarray(0, 9).toString()).toBe('HFV8CC03V'); // rewritten
     }
     expect((await d.run('getAvailableTemplates', {})).exitCode).toBe(0);
     expect(caches()).toHaveLength(2); // one per operation

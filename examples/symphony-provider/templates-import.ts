@@ -4,7 +4,6 @@
  * applied and its attributes and images completed by the cloud's template sources
  * (`completeTemplatesFile`). Used by the two operations that read templates and by validateTemplates.
  */
-import { createHash } from 'node:crypto';
 import type { HostFactory, ReadModelStore } from 'hostfactory-kernel';
 import { completeTemplatesFile, locateTemplatesFile, parseTemplatesFile, type CompletedTemplates, type ProviderEnvironment } from 'hostfactory-kernel/hostfactory';
 import type { CloudTemplateSources } from './cloud';
@@ -40,7 +39,8 @@ function complete(provider: ProviderEnvironment, sources: Omit<CloudTemplateSour
  */
 export async function importTemplatesIfChanged(hostFactory: HostFactory, store: ReadModelStore, provider: ProviderEnvironment, sources: Omit<CloudTemplateSources, 'close'>): Promise<unknown> {
   const { text, document, described } = readProviderTemplates(provider, sources.type);
-  const hash = createHash('sha256').update(described).update('\u0000').update(text).digest('hex');
+  // node:crypto loaded here, not with the bundle: the operations that never import templates start without it.
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(described).update('\u0000').update(text).digest('hex');
   const seen = await store.get<{ id: string; hash: string; document?: unknown }>(META, 'templates-file');
   if (seen?.hash === hash) return seen.document ?? document;
   const completed = await complete(provider, sources, document);

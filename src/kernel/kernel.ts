@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Container, Token, type ContainerInstance } from 'typedi';
 import { CommandBus, QueryBus } from './buses';
 import { KernelError, KernelVerificationError, type KernelProblem } from './errors';
@@ -6,6 +5,7 @@ import { scopeLeak, ScopedServices, type ScopedService } from './scoped-services
 import { checkDelivery, EventBus, type EventDelivery, type EventErrorListener } from './event-bus';
 import { silentLogger, type Logger } from './logger';
 import { MessageBusCore } from './message-bus';
+import { randomUuid } from './node-crypto';
 import { isValidationMiddleware, validation, type Middleware } from './middleware';
 import type { Instrumentation } from './instrumentation';
 import { construct, parameterProblem, parametersOf, tokenName } from './injection';
@@ -114,7 +114,7 @@ export function buildKernel(options: KernelOptions, origin: KernelOrigin): Kerne
   // A kernel that would route two classes for one message is refused at once, before it takes a container (docs/kernel.md).
   if (plan.duplicates.length > 0) throw plan.duplicates[0];
   const ownsContainer = options.container === undefined;
-  const container = options.container ?? Container.of(`hostfactory-kernel:${++kernelCount}:${randomUUID()}`);
+  const container = options.container ?? Container.of(`hostfactory-kernel:${++kernelCount}:${randomUuid()}`);
   const logger = options.logger ?? silentLogger;
   if (!container.has(LOGGER)) container.set(LOGGER, logger);
   const where = origin.factory === 'createKernel' ? 'kernel' : 'host factory';

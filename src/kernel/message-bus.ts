@@ -5,9 +5,9 @@ import { compose, type Middleware } from './middleware';
 import { instantiate } from './injection';
 import type { Instrumentation } from './instrumentation';
 import { currentScope, runInScope, type CausationScope } from './scope';
-import { randomUUID } from 'node:crypto';
 import type { Constructor } from './registry';
 import { scopedBuild, ServiceScope, type ScopedServices } from './scoped-services';
+import { randomUuid } from './node-crypto';
 
 interface Handles {
   handle(message: unknown, context: DispatchContext): unknown;
@@ -66,7 +66,7 @@ class Dispatch implements DispatchContext, CausationScope {
   }
 
   get messageId(): string {
-    return (this.id ??= randomUUID());
+    return (this.id ??= randomUuid());
   }
 
   get correlationId(): string {

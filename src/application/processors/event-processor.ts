@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUuid } from '../../kernel/node-crypto';
 import { KernelError, isKernelError, ValidationError } from '../../kernel/errors';
 import type { StoredEvent } from '../../storage/event-log';
 import type { DeadLetter, ProcessorClaim, ProcessorState, ProcessorStore } from '../../storage/processor-store';
@@ -38,7 +38,7 @@ export class EventProcessor {
   constructor(options: EventProcessorOptions) {
     checkOptions(options);
     this.name = options.name;
-    this.owner = options.owner ?? randomUUID();
+    this.owner = options.owner ?? randomUuid();
     this.#o = withDefaults(options);
   }
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUuid } from '../../kernel/node-crypto';
 
 /** Source of the current time. The domain never calls it; use cases read it once per command. */
 export interface Clock {
@@ -16,9 +16,9 @@ export interface IdGenerator {
   uuid(): string;
 }
 
-/** Random UUID v4 identifiers from `node:crypto`. */
+/** Random UUID v4 identifiers from the operating system's cryptographic generator (as `crypto.randomUUID()`). */
 export const randomIds: IdGenerator = {
-  uuid: () => randomUUID(),
+  uuid: () => randomUuid(),
 };
 
 /**

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { joinPath, type Issues } from '../../kernel/validation';
+import { nodeCrypto } from '../../kernel/node-crypto';
 
 /*
  * The one rule for text the library stores: well-formed Unicode (no lone surrogate), no NUL, and
@@ -147,7 +147,7 @@ const DIGEST_HEX = 24;
  */
 export function normaliseMachineId(id: string): string {
   if (id !== '' && id.trim() === id && textProblem(id, 'id') === undefined) return id;
-  const digest = createHash('sha256').update(Buffer.from(id, 'utf16le')).digest('hex').slice(0, DIGEST_HEX);
+  const digest = nodeCrypto().createHash('sha256').update(Buffer.from(id, 'utf16le')).digest('hex').slice(0, DIGEST_HEX);
   const room = TEXT_LIMITS.id - 1 - DIGEST_HEX;
   return `${truncate(id.replace(UNSTORABLE, REPLACEMENT_CHARACTER).trim(), room)}${REPLACEMENT_CHARACTER}${digest}`;
 }
