@@ -12,37 +12,37 @@ export function nodeCrypto(): typeof NodeCrypto {
   return (crypto ??= process.getBuiltinModule('node:crypto'));
 }
 
-/** Random bytes for UUIDs, read from the operating system's generator in batches of this many. */
+/** Random bytes for a process's first UUIDs, read from the operating system's generator in one go: 32 ids. */
 const POOL_BYTES = 512;
 let pool: Buffer | undefined;
-let used = POOL_BYTES;
-/** Set once reading the system's generator failed (no /dev/urandom, e.g. on Windows): node:crypto from then on. */
-let noDevice = false;
+let used = 0;
+/** Set once the first batch is spent, or reading the system's generator failed: node:crypto from then on. */
+let useCrypto = false;
 
 /**
- * A random UUID v4, as `crypto.randomUUID()` gives: 122 random bits from the operating system's
- * cryptographic generator (`/dev/urandom`, the source OpenSSL itself seeds from), read 512 bytes at
- * a time, so a process that needs a few ids does not load `node:crypto`. Where the device cannot be
- * read, `crypto.randomUUID()`.
+ * A random UUID v4, as `crypto.randomUUID()` gives. A process's first 32 come from one read of the
+ * operating system's cryptographic generator (`/dev/urandom`, the source OpenSSL itself seeds from),
+ * so a short-lived process that needs a few ids (a Symphony call) does not load `node:crypto`;
+ * every later one, and every one where the device cannot be read, from `crypto.randomUUID()`, which
+ * is faster per id (about 50 ns against 370) once loaded.
  */
 export function randomUuid(): string {
-  if (noDevice) return nodeCrypto().randomUUID();
-  if (used + 16 > POOL_BYTES) {
-    if (!refill()) {
-      noDevice = true;
-      return nodeCrypto().randomUUID();
-    }
+  if (useCrypto) return nodeCrypto().randomUUID();
+  if (pool === undefined && !fill()) {
+    useCrypto = true;
+    return nodeCrypto().randomUUID();
   }
   const bytes = pool!;
   const at = used;
   used += 16;
+  if (used >= POOL_BYTES) useCrypto = true;
   bytes[at + 6] = (bytes[at + 6]! & 0x0f) | 0x40; // version 4
   bytes[at + 8] = (bytes[at + 8]! & 0x3f) | 0x80; // RFC 9562 variant
   const hex = bytes.toString('hex', at, at + 16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-function refill(): boolean {
+function fill(): boolean {
   let fd: number | undefined;
   try {
     fd = openSync('/dev/urandom', 'r');
@@ -54,7 +54,6 @@ function refill(): boolean {
       filled += read;
     }
     pool = next;
-    used = 0;
     return true;
   } catch {
     return false;
