@@ -3,7 +3,7 @@ import { GetRequest, ListRequests } from '../../src/application/requests/request
 import { CancelRequest, SyncRequest } from '../../src/application/requests/request.commands';
 import type { ProviderPort } from '../../src/application/provider/provider.port';
 import type { Logger } from '../../src/kernel';
-import { createInMemoryStorage, FakeProvider, type TestHostFactory } from '../../src/testing';
+import { createInMemoryStorage, FakeProvider, ManualClock, type TestHostFactory } from '../../src/testing';
 import { rejection, request, status, withTemplate } from './support';
 
 /*
@@ -134,5 +134,47 @@ describe('RequestMachines recording what the cloud started', () => {
     expect(recorded.resourceIds).toHaveLength(1);
     await hf.commands.execute(SyncRequest.from({ requestId }));
     expect(hf.fake!.callsTo('describe').at(-1)!.input).toEqual({ requestId, resourceIds: recorded.resourceIds, machineIds: recorded.machineIds });
+  });
+});
+
+describe('SyncRequest recording what describe reported', () => {
+  it('attaches the machines a describe reported for a request cancelled while it was answering (they ran unrecorded)', async () => {
+    const fake = new FakeProvider();
+    // A fleet that launches a second after provision answered, even once cancelled (a cloud that acted late).
+    fake.script({ templateId: 'small' }, { launchAfterMs: 1_000, launchDespiteCancel: true });
+    let gate: Promise<void> | undefined;
+    let open!: () => void;
+    let asked = false;
+    const port: ProviderPort = {
+      provision: (input) => fake.provision(input),
+      describe: async (input) => {
+        if (gate !== undefined) {
+          const held = gate;
+          gate = undefined;
+          asked = true;
+          await held;
+        }
+        return fake.describe(input);
+      },
+      terminate: (input) => fake.terminate(input),
+      reclaimNotices: () => fake.reclaimNotices(),
+    };
+    hf = await withTemplate({}, { provider: port });
+    const requestId = await request(hf, 2);
+    gate = new Promise<void>((resolve) => (open = resolve));
+    const synced = hf.commands.execute(SyncRequest.from({ requestId }));
+    while (!asked) await new Promise((resolve) => setTimeout(resolve, 1));
+    // The request ends while its describe is out; the fleet then launches, and the describe reports it.
+    expect((await hf.commands.execute(CancelRequest.from({ requestId, reason: 'no longer needed' }))).status).toBe('cancelled');
+    (fake.clock as ManualClock).advance(1_000);
+    open();
+    await synced;
+
+    const cancelled = await hf.queries.execute(GetRequest.from({ requestId }));
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.statusMessage).toBe('no longer needed');
+    expect(fake.machines(requestId)).toHaveLength(2);
+    expect(cancelled.machineIds).toEqual(fake.machines(requestId).map((m) => m.machineId));
+    fake.dispose();
   });
 });

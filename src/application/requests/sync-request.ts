@@ -72,9 +72,16 @@ async function recordAnswer(
   return inSession(runtime.storage, async (session) => {
     const current = await session.request(command.requestId);
     if (current === undefined) throw new RequestNotFoundError(command.requestId);
-    if (current.isTerminal) return current;
-    if (command.acknowledge !== false) current.acknowledge(ctx);
     const onRejected = logRejectedReport(runtime, current.requestId);
+    if (current.isTerminal) {
+      // It ended while the cloud answered (cancelled meanwhile): what the cloud reported is still
+      // recorded and attached, its status unchanged (docs/domain.md, "Attaching"). Skipped, machines
+      // launched late would run with no request naming them, and nothing would look at them again.
+      if (answer.kind === 'provisioned') await recordProvisioned(session, current, answer.template, answer.result, ctx, onRejected);
+      else if (answer.kind === 'described') await applyReports(session, current, template, answer.reports, ctx, onRejected);
+      return current;
+    }
+    if (command.acknowledge !== false) current.acknowledge(ctx);
     if (answer.kind === 'provisioned') {
       await recordProvisioned(session, current, answer.template, answer.result, ctx, onRejected);
     } else {
