@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { persistentPool } from './test/mutation/persistent-pool';
+import { MutationSequencer, RunHistory } from './test/mutation/sequencer';
 
 // The unit tests that exercise src/kernel, src/domain and src/application in-process, for mutation testing
 // (stryker.config.mjs). Tests that spawn the built package or the provider scripts run the bundle in
@@ -21,15 +22,20 @@ const NOT_UNDER_MUTATION = ['test/testing/scenario-disposal.test.ts', 'test/kern
 // afresh for each file cost about seven times the tests themselves (docs/reliability.md). The shared
 // project's graph also outlives each run (test/mutation/persistent-pool.ts): a mutant re-imports only the
 // test files, not the modules they load.
-const NEEDS_ISOLATION = ['test/kernel/causation.test.ts', 'test/kernel/kernel-lifecycle.test.ts', 'test/kernel/instance-plan-fallback.test.ts', 'test/kernel/kernel.test.ts', 'test/kernel/self-registration.test.ts', 'test/use-cases/read-models.test.ts', 'test/otel/**/*.test.ts'];
+const NEEDS_ISOLATION = ['test/kernel/causation.test.ts', 'test/testing/verify.test.ts', 'test/kernel/kernel-lifecycle.test.ts', 'test/kernel/instance-plan-fallback.test.ts', 'test/kernel/kernel.test.ts', 'test/kernel/self-registration.test.ts', 'test/use-cases/read-models.test.ts', 'test/otel/**/*.test.ts'];
 
 export default defineConfig({
   test: {
     // Instrumented code is several times slower; the reliability suites' wall-clock bounds scale with it.
     env: { HOSTFACTORY_TIME_BOUND_FACTOR: '10' },
-    testTimeout: 30_000,
+    // A mutant that hangs a test (a loop waiting for a processor or a lock) fails it here, not at 30 s: the
+    // slowest test seen under a mutant that did not break it (reconcile-release-checks) took about 4 s.
+    testTimeout: 10_000,
     hookTimeout: 60_000,
     setupFiles: ['test/mutation/mutation-setup.ts'],
+    // A mutant's files in the order most likely to kill it quickly (test/mutation/sequencer.ts).
+    sequence: { sequencer: MutationSequencer },
+    reporters: ['default', new RunHistory()],
     projects: [
       { extends: true, plugins: [persistentPool()], test: { name: 'shared', include: INCLUDE, exclude: [...SPAWNING, ...NOT_UNDER_MUTATION, ...NEEDS_ISOLATION], isolate: false } },
       { extends: true, test: { name: 'isolated', include: NEEDS_ISOLATION, isolate: true } },
