@@ -11,10 +11,10 @@
  */
 import { isAscii } from 'node:buffer';
 import type * as NodeCrypto from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { createOwnFile, readOwnFile, removeEntry, removeStaleTemporaries, replaceOwnFile } from './private-files';
+import { createOwnFile, readOwnFile, readUpTo, removeEntry, removeStaleTemporaries, replaceOwnFile } from './private-files';
 
 /**
  * How the cache file of a load was found: used (`hit`), absent, written by another bundle or Node
@@ -153,14 +153,8 @@ function readBundle(bundle: string): { bytes: Buffer; identity: string } {
   const fd = openSync(bundle, 'r');
   try {
     const stat = fstatSync(fd, { bigint: true });
-    const bytes = Buffer.allocUnsafe(Number(stat.size));
-    let length = 0;
-    while (length < bytes.length) {
-      const n = readSync(fd, bytes, length, bytes.length - length, null);
-      if (n === 0) break;
-      length += n;
-    }
-    return { bytes: bytes.subarray(0, length), identity: `${stat.dev}:${stat.ino}:${length}:${stat.mtimeNs}:${stat.ctimeNs}` };
+    const bytes = readUpTo(fd, Number(stat.size));
+    return { bytes, identity: `${stat.dev}:${stat.ino}:${bytes.length}:${stat.mtimeNs}:${stat.ctimeNs}` };
   } finally {
     closeSync(fd);
   }

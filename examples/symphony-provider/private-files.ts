@@ -54,21 +54,27 @@ export function readOwnFile(path: string, rules: OwnFileRules): { bytes: Buffer 
     const uid = currentUid();
     if ((uid !== undefined && stat.uid !== uid) || (stat.mode & rules.forbiddenMode) !== 0) return { refused: 'foreign' };
     if (stat.size > rules.maxBytes) return { refused: 'too-large' };
-    const buffer = Buffer.allocUnsafe(stat.size + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-    }
+    const bytes = readUpTo(fd, stat.size + 1);
     // More than fstat said: someone is writing it; refuse rather than read on.
-    if (length > stat.size) return { refused: 'unreadable' };
-    return { bytes: buffer.subarray(0, length) };
+    if (bytes.length > stat.size) return { refused: 'unreadable' };
+    return { bytes };
   } catch {
     return { refused: 'unreadable' };
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads an open file from its current position until its end or `capacity` bytes, whichever comes first. */
+export function readUpTo(fd: number, capacity: number): Buffer {
+  const buffer = Buffer.allocUnsafe(capacity);
+  let length = 0;
+  while (length < capacity) {
+    const n = readSync(fd, buffer, length, capacity - length, null);
+    if (n === 0) break;
+    length += n;
+  }
+  return buffer.subarray(0, length);
 }
 
 /** A fresh name next to `path` no other user can guess (and so plant anything at in advance). */

@@ -73,23 +73,20 @@ async function recordAnswer(
     const current = await session.request(command.requestId);
     if (current === undefined) throw new RequestNotFoundError(command.requestId);
     const onRejected = logRejectedReport(runtime, current.requestId);
-    if (current.isTerminal) {
-      // It ended while the cloud answered (cancelled meanwhile): what the cloud reported is still
-      // recorded and attached, its status unchanged (docs/domain.md, "Attaching"). Skipped, machines
-      // launched late would run with no request naming them, and nothing would look at them again.
-      if (answer.kind === 'provisioned') await recordProvisioned(session, current, answer.template, answer.result, ctx, onRejected);
-      else if (answer.kind === 'described') await applyReports(session, current, template, answer.reports, ctx, onRejected);
-      return current;
-    }
-    if (command.acknowledge !== false) current.acknowledge(ctx);
+    // A request that ended while the cloud answered (cancelled meanwhile) still gets what the cloud
+    // reported, recorded and attached, its status unchanged (docs/domain.md, "Attaching"): skipped,
+    // machines launched late would run with no request naming them. It is not acknowledged, takes no
+    // termination failures and begins no release; a failed call records nothing on it.
+    const ended = current.isTerminal;
+    if (!ended && command.acknowledge !== false) current.acknowledge(ctx);
     if (answer.kind === 'provisioned') {
       await recordProvisioned(session, current, answer.template, answer.result, ctx, onRejected);
-    } else {
-      if (refused.length > 0) current.recordTerminationFailures(refused, ctx);
+    } else if (answer.kind === 'described' || !ended) {
+      if (!ended && refused.length > 0) current.recordTerminationFailures(refused, ctx);
       await applyReports(session, current, template, answer.kind === 'described' ? answer.reports : [], ctx, onRejected);
     }
     // A request derived failed may still have fleets or launch templates at the provider.
-    beginReleaseIfSettled(runtime, current, ctx);
+    if (!ended) beginReleaseIfSettled(runtime, current, ctx);
     return current;
   });
 }
