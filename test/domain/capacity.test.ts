@@ -105,3 +105,25 @@ describe('Template capacity', () => {
     expect(Request.createAcquire({ template, activeUnits: 0, requestedCount: 1 }, ctxAt()).unitWeights).toBeNull();
   });
 });
+
+describe('Weighted capacity edge cases', () => {
+  const noWeights = { priceType: 'spot', vmTypes: null } as const;
+
+  it('counts a weighted template without vmTypes like an ondemand one', () => {
+    expect(machineUnits(noWeights, 'm5.large')).toBe(1);
+    expect(deliverableUnits(noWeights, 3)).toBe(3);
+    expect(requestableUnits(noWeights, 5)).toBe(5);
+  });
+
+  it('ignores weights that are not whole numbers >= 1', () => {
+    expect(deliverableUnits({ priceType: 'spot', vmTypes: { a: 0, b: 1 } }, 3)).toBe(3);
+    expect(deliverableUnits({ priceType: 'spot', vmTypes: { a: 1.5 } }, 1)).toBe(1);
+    expect(requestableUnits({ priceType: 'spot', vmTypes: { a: 0, b: 1 } }, 5)).toBe(5);
+    expect(requestableUnits({ priceType: 'spot', vmTypes: { a: 1.5 } }, 2)).toBe(2);
+  });
+
+  it('rounds fractional units to whole machines of weight 1', () => {
+    expect(deliverableUnits({ priceType: 'spot', vmTypes: { a: 1 } }, 1.5)).toBe(2);
+    expect(requestableUnits({ priceType: 'spot', vmTypes: { a: 1 } }, 2.5)).toBe(2);
+  });
+});

@@ -4,6 +4,8 @@ import {
   InvalidMachineStateTransitionError,
   InvalidRequestStateTransitionError,
   ProviderError,
+  RequestNotFoundError,
+  TemplateAlreadyExistsError,
   TemplateCapacityExceededError,
   TemplateInUseError,
 } from '../../src/domain/shared/errors';
@@ -64,5 +66,34 @@ describe('Domain error messages', () => {
     expect(new ProviderError(' x ', { details: { api: 'RunInstances' } }).details).toEqual({ providerMessage: 'x', api: 'RunInstances' });
     expect(new ProviderError('x', { requestId: 'req-1' }).details).toEqual({ providerMessage: 'x', requestId: 'req-1' });
     expect(new SchemaVersionUnsupportedError('snapshot', 'Machine', undefined, 1, 1).details).toEqual({ kind: 'snapshot', type: 'Machine', storedVersion: null, supportedVersion: 1, oldestVersion: 1 });
+  });
+});
+
+describe('each refusal names its subject in its message and its details', () => {
+  it('TemplateAlreadyExistsError and RequestNotFoundError', () => {
+    const exists = new TemplateAlreadyExistsError('T1');
+    expect(exists.message).toContain('"T1" already exists');
+    expect(exists.details).toStrictEqual({ templateId: 'T1' });
+    const missing = new RequestNotFoundError('req-x');
+    expect(missing.message).toContain('"req-x" does not exist');
+    expect(missing.details).toStrictEqual({ requestId: 'req-x' });
+  });
+
+  it('InvalidMachineStateTransitionError lists the statuses allowed', () => {
+    expect(new InvalidMachineStateTransitionError('m1', 'pending', 'terminated', ['running']).details).toMatchObject({ allowed: ['running'] });
+  });
+
+  it('ConcurrencyConflictError says which version it found', () => {
+    expect(new ConcurrencyConflictError('Template', 'T1', 2, 3).message).toContain('it is at version 3');
+    expect(new ConcurrencyConflictError('Template', 'T1', 2, null).message).toContain('it does not exist');
+  });
+
+  it('TemplateCapacityExceededError mentions rounding only for a numeric deliverable above the request', () => {
+    expect(new TemplateCapacityExceededError('T1', 3, 2, 'template', { deliverable: 4 }).message).toContain('(4 once rounded up to whole machines)');
+    expect(new TemplateCapacityExceededError('T1', 3, 2, 'template', { deliverable: '5' }).message).not.toContain('rounded');
+  });
+
+  it('ProviderError has no requestId key when none was given', () => {
+    expect(new ProviderError('boom').details).toStrictEqual({ providerMessage: 'boom' });
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cloneJson, jsonEqual } from '../../src/domain/shared/json';
+import { cloneJson, isJsonValue, jsonEqual, MAX_JSON_DEPTH } from '../../src/domain/shared/json';
 import { aTemplate } from './support/builders';
 import { ctxAt } from './support/context';
 import { given } from './support/given';
@@ -61,5 +61,62 @@ describe('jsonEqual', () => {
     const template = aTemplate({ instanceTags: { a: '1', b: '2' } });
     given(template).when((t) => t.update({ instanceTags: { a: '1' } }, ctxAt())).thenRecords('TemplateUpdated');
     expect(template.instanceTags).toEqual({ a: '1' });
+  });
+});
+
+describe('isJsonValue', () => {
+  /** `levels` arrays, each holding the next; the innermost is empty. */
+  const nestedArrays = (levels: number): unknown => {
+    let value: unknown = [];
+    for (let i = 1; i < levels; i++) value = [value];
+    return value;
+  };
+
+  it('takes null, booleans, empty arrays and objects, and refuses a container with one value that is not JSON', () => {
+    for (const value of [null, true, false, [], {}, [1, 'a', null], { a: null, b: false }]) expect(isJsonValue(value), JSON.stringify(value)).toBe(true);
+    for (const value of [[1, undefined], { a: 1, b: undefined }, [Number.NaN], { a: () => 1 }]) expect(isJsonValue(value)).toBe(false);
+  });
+
+  it(`takes ${MAX_JSON_DEPTH} levels of nesting and refuses one more, in arrays and in objects`, () => {
+    expect(isJsonValue(nestedArrays(MAX_JSON_DEPTH))).toBe(true);
+    expect(isJsonValue(nestedArrays(MAX_JSON_DEPTH + 1))).toBe(false);
+    expect(isJsonValue({ a: nestedArrays(MAX_JSON_DEPTH - 1) })).toBe(true);
+    expect(isJsonValue({ a: nestedArrays(MAX_JSON_DEPTH) })).toBe(false);
+  });
+});
+
+describe('cloneJson, object by object', () => {
+  it('copies an object met twice into two separate copies, in an array, a plain object and a null-prototype object', () => {
+    const shared = { a: 1 };
+    const inArray = cloneJson([shared, shared]);
+    expect(inArray[0]).not.toBe(inArray[1]);
+    const inObject = cloneJson({ p: shared, q: shared });
+    expect(inObject.p).not.toBe(inObject.q);
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.p = shared;
+    bare.q = shared;
+    const copy = cloneJson(bare);
+    expect(copy.p).not.toBe(copy.q);
+    expect(copy.p).toEqual(shared);
+  });
+
+  it('copies a Date at the top level and in an array as a Date', () => {
+    const at = new Date(Date.UTC(2026, 0, 2));
+    expect(cloneJson(at)).toBeInstanceOf(Date);
+    expect(cloneJson(at).getTime()).toBe(at.getTime());
+    expect(cloneJson([at])[0]).toBeInstanceOf(Date);
+  });
+
+  it('keeps a copied __proto__ key enumerable, writable and configurable', () => {
+    const copy = cloneJson(JSON.parse('{"__proto__": {"x": 1}}') as Record<string, unknown>);
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')).toStrictEqual({ value: { x: 1 }, enumerable: true, writable: true, configurable: true });
+  });
+});
+
+describe('jsonEqual, kind against kind', () => {
+  it('tells a number from an object, whichever side it is on', () => {
+    expect(jsonEqual(1, {})).toBe(false);
+    expect(jsonEqual({}, 1)).toBe(false);
+    expect(jsonEqual('a', ['a'])).toBe(false);
   });
 });

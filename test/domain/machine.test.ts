@@ -3,7 +3,7 @@ import { Machine } from '../../src/domain/machine/machine';
 import { type MachineStatusChanged, type MachineUpdated } from '../../src/domain/machine/machine.events';
 import { ACQUIRE_ID, RETURN_ID, aMachine } from './support/builders';
 import { ctxAt, T0 } from './support/context';
-import { given, issuePaths } from './support/given';
+import { expectFailure, given, issuePaths } from './support/given';
 
 const later = ctxAt(new Date(T0.getTime() + 90_000));
 
@@ -134,5 +134,42 @@ describe('Machine', () => {
     const snapshot = machine.toSnapshot();
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
     expect(Machine.restore(snapshot).toSnapshot()).toEqual(snapshot);
+  });
+});
+
+describe('Machine, field by field', () => {
+  const refusal = (act: () => unknown): { path: string; constraint: string }[] =>
+    (expectFailure(act, 'VALIDATION_FAILED') as unknown as { issues: { path: string; constraint: string }[] }).issues.map(({ path, constraint }) => ({ path, constraint }));
+  const base = { machineId: 'i-1', requestId: ACQUIRE_ID, templateId: 'T1' };
+
+  it('reads back every fact it was created with', () => {
+    const machine = Machine.create({ ...base, resourceId: 'fleet-1', priceType: 'spot', cloudHostId: 'h-1' }, ctxAt());
+    expect(machine.templateId).toBe('T1');
+    expect(machine.resourceId).toBe('fleet-1');
+    expect(machine.priceType).toBe('spot');
+    expect(machine.cloudHostId).toBe('h-1');
+    expect(machine.createdAt).toEqual(T0);
+    expect(machine.updatedAt).toEqual(T0);
+  });
+
+  it('refuses a fact or providerApi that is not a string as VALIDATION_FAILED, not a TypeError', () => {
+    expect(refusal(() => Machine.create({ ...base, name: 5 as never }, ctxAt()))).toEqual([{ path: 'name', constraint: 'isNotEmpty' }]);
+    expect(refusal(() => Machine.create({ ...base, providerApi: 5 as never }, ctxAt()))).toEqual([{ path: 'providerApi', constraint: 'isNotEmpty' }]);
+  });
+
+  it('holds names to 256 code points and reasons to 1,000', () => {
+    expect(refusal(() => Machine.create({ ...base, name: 'n'.repeat(257) }, ctxAt()))).toEqual([{ path: 'name', constraint: 'textLength' }]);
+    expect(refusal(() => Machine.create({ ...base, statusReason: 'r'.repeat(1001) }, ctxAt()))).toEqual([{ path: 'statusReason', constraint: 'textLength' }]);
+  });
+
+  it('keeps its tags when a report has none, and names a bad tag under instanceTags', () => {
+    const machine = Machine.create({ ...base, instanceTags: 'team=grid' }, ctxAt());
+    machine.report({ status: 'running' }, later);
+    expect(machine.instanceTags).toEqual({ team: 'grid' });
+    expect(refusal(() => Machine.create({ ...base, instanceTags: { ['k'.repeat(129)]: 'v' } }, ctxAt()))[0]?.path).toMatch(/^instanceTags/);
+  });
+
+  it('names returnRequestId when a return request id is malformed', () => {
+    expect(refusal(() => aMachine('running').markReturnRequested(ACQUIRE_ID, later))).toEqual([{ path: 'returnRequestId', constraint: expect.any(String) }]);
   });
 });

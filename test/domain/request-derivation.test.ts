@@ -5,6 +5,7 @@ import { type RequestCompleted, type RequestStatusChanged } from '../../src/doma
 import { aReturnRequest, aTemplate, anAcquireRequest, anAcquireRequestWithMachines, views } from './support/builders';
 import { TestClock, ctxAt } from './support/context';
 import { given } from './support/given';
+import { deriveRequestOutcome } from '../../src/domain/request/request-outcome';
 
 describe('Request status derivation', () => {
   describe('deriving the status of an acquire request', () => {
@@ -223,5 +224,22 @@ describe('Request status derivation', () => {
       request.synchronise(views(['i-1', 'terminated'], ['i-2', 'running']), clock.advance(3600).ctx());
       expect(request.status).toBe('timeout');
     });
+  });
+});
+
+describe('deriveRequestOutcome, called directly', () => {
+  const terms = (type: 'acquire' | 'return', machineIds: string[]) => ({
+    type, requestedCount: 2, unitWeights: null, machineIds, status: 'in_progress' as const,
+    createdAt: '2026-01-01T00:00:00.000Z', timeoutSeconds: 3600, terminationFailures: {},
+  });
+  const beforeDeadline = new Date('2026-01-01T00:10:00.000Z');
+
+  it('counts each machine not yet settled once, and keeps the status with an empty reason', () => {
+    const outcome = deriveRequestOutcome(terms('acquire', ['i-1', 'i-2']), views(['i-1', 'pending']), beforeDeadline);
+    expect(outcome).toStrictEqual({ status: null, reason: '', progress: { succeeded: 0, failed: 0, unfinished: 2, succeededUnits: 0, settledUnits: 0, firstFailure: null } });
+  });
+
+  it('leaves a return request naming no machine as it is until its deadline', () => {
+    expect(deriveRequestOutcome(terms('return', []), [], beforeDeadline).status).toBeNull();
   });
 });

@@ -185,3 +185,72 @@ describe('Request', () => {
     });
   });
 });
+
+describe('Request, rule by rule at the edges', () => {
+  const refusal = (act: () => unknown): { path: string; constraint: string; message: string }[] =>
+    (expectFailure(act, 'VALIDATION_FAILED') as unknown as { issues: { path: string; constraint: string; message: string }[] }).issues;
+  const later = ctxAt(new Date(Date.UTC(2026, 0, 1, 0, 5)));
+
+  it('takes one-character idempotency keys and accounts, a limit of one machine a request, and userData null', () => {
+    const request = Request.createAcquire({ template: aTemplate(), activeUnits: 0, requestedCount: 1, idempotencyKey: 'k', rcAccount: 'a', userData: null as never, limits: { maxPerRequest: 1 } }, ctxAt());
+    expect(request.idempotencyKey).toBe('k');
+    expect(request.rcAccount).toBe('a');
+    expect(request.userData).toBeUndefined();
+  });
+
+  it('says a non-string account is the wrong type, not a string of some length', () => {
+    const [issue] = refusal(() => Request.createAcquire({ template: aTemplate(), activeUnits: 0, requestedCount: 1, rcAccount: 42 as never }, ctxAt()));
+    expect(issue).toMatchObject({ path: 'rcAccount', constraint: 'isAccount' });
+    expect(issue?.message).not.toContain('characters');
+  });
+
+  it('refuses a return request whose machine list is not an array', () => {
+    expect(refusal(() => Request.createReturn({ machineIds: undefined as never }, ctxAt())).map((i) => i.constraint)).toEqual(['arrayNotEmpty']);
+  });
+
+  it('says the provider accepted the request when machines are first attached, and starts it', () => {
+    const request = anAcquireRequest(2);
+    request.attachMachines(['i-1'], [], later);
+    expect(request.statusMessage).toBe('The provider accepted the request.');
+    expect(request.startedAt).toEqual(later.now);
+  });
+
+  it('refuses a resource id that is not a string as VALIDATION_FAILED', () => {
+    expect(refusal(() => anAcquireRequest(2).attachMachines([], [42 as never], later)).map((i) => [i.path, i.constraint])).toEqual([['resourceIds[0]', 'isNotEmpty']]);
+  });
+
+  it('records a termination failure without a message with the default text, and checks a given message like any reason', () => {
+    const request = aReturnRequest(['i-1', 'i-2']);
+    request.recordTerminationFailures([{ machineId: 'i-1', message: undefined as never }], later);
+    expect(request.terminationFailures).toEqual({ 'i-1': 'The provider refused to terminate the machine.' });
+    expect(refusal(() => request.recordTerminationFailures([{ machineId: 'i-2', message: 'm'.repeat(1001) }], later)).map((i) => [i.path, i.constraint])).toEqual([['failures[0].message', 'textLength']]);
+  });
+
+  it('gives a blank provider failure the default text, and leaves a request cancelled while pending never started', () => {
+    const failed = anAcquireRequest(1);
+    failed.fail('   ', later);
+    expect(failed.statusMessage).toBe('The provider failed without a message.');
+    expect(failed.startedAt).toBeNull();
+    const cancelled = anAcquireRequest(1);
+    cancelled.cancel('no longer needed', later);
+    expect(cancelled.startedAt).toBeNull();
+  });
+
+  it('takes terms of a unit-counting template without weights (not a Template) as counting machines', () => {
+    const terms = { templateId: 'Terms', active: true, maxNumber: 10, priceType: 'spot' as const, vmTypes: null };
+    expect(Request.createAcquire({ template: terms, activeUnits: 0, requestedCount: 2 }, ctxAt()).unitWeights).toBeNull();
+  });
+
+  it('passes a pending return request through in_progress, saying the provider accepted it, when its machines are already gone', () => {
+    const { events } = given(aReturnRequest(['i-1']))
+      .when((r) => r.synchronise(views(['i-1', 'terminated']), later))
+      .thenRecords('RequestStatusChanged', 'RequestStatusChanged', 'RequestCompleted');
+    expect(events[0]?.data).toMatchObject({ from: 'pending', to: 'in_progress', reason: 'The provider accepted the request.' });
+  });
+
+  it('has no release pending before a release began, and hands out the same machine list until it changes', () => {
+    const request = anAcquireRequest(1);
+    expect(request.releasePending).toBe(false);
+    expect(request.machineIds).toBe(request.machineIds);
+  });
+});

@@ -65,3 +65,59 @@ describe('Template rules', () => {
     expect(restored.toSnapshot().deletedAt).toBe(later.now.toISOString());
   });
 });
+
+const issuesOf = (overrides: Record<string, unknown>) =>
+  refusal(() => parseTemplateDefinition(templateInput(overrides))).issues.map(({ path, constraint }) => ({ path, constraint }));
+const withAttribute = (name: string, value: unknown) =>
+  ({ attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '8192'], [name]: value } });
+
+describe('Template attribute values', () => {
+  it('refuses a blank plain value for a numeric attribute as not a number', () => {
+    expect(issuesOf(withAttribute('ncpus', ''))).toEqual([{ path: 'attributes.ncpus', constraint: 'isNumeric' }]);
+    expect(issuesOf(withAttribute('ncpus', '  '))).toEqual([{ path: 'attributes.ncpus', constraint: 'isNumeric' }]);
+  });
+
+  it('refuses a blank value in a Numeric pair', () => {
+    expect(issuesOf(withAttribute('rank', ['Numeric', '']))).toEqual([{ path: 'attributes.rank', constraint: 'isNumeric' }]);
+    expect(issuesOf(withAttribute('rank', ['Numeric', '  ']))).toEqual([{ path: 'attributes.rank', constraint: 'isNumeric' }]);
+  });
+
+  it('refuses a non-finite number as the value of a pair', () => {
+    expect(issuesOf(withAttribute('zone', ['String', Number.POSITIVE_INFINITY]))).toEqual([{ path: 'attributes.zone', constraint: 'attributeValue' }]);
+    expect(issuesOf(withAttribute('rank', ['Numeric', Number.NaN]))).toEqual([{ path: 'attributes.rank', constraint: 'attributeValue' }]);
+  });
+});
+
+describe('Template definition rules', () => {
+  it('needs vmTypes on a heterogeneous template', () => {
+    expect(issuesOf({ priceType: 'heterogeneous' })).toEqual([{ path: 'vmTypes', constraint: 'required' }]);
+  });
+
+  it('refuses a non-string subnet id with one issue, without reading inside it', () => {
+    expect(issuesOf({ subnetIds: [5] })).toEqual([{ path: 'subnetIds[0]', constraint: 'isNotEmpty' }]);
+    expect(issuesOf({ subnetIds: [{ a: '\u0000' }] })).toEqual([{ path: 'subnetIds[0]', constraint: 'isNotEmpty' }]);
+  });
+
+  it('treats providerConfig: null as absent', () => {
+    expect(parseTemplateDefinition(templateInput({ providerConfig: null, fleetRole: 'role' })).providerConfig).toStrictEqual({ fleetRole: 'role' });
+  });
+
+  it('keeps a nested provider key when the top-level key is undefined, and drops nested undefined values', () => {
+    expect(parseTemplateDefinition(templateInput({ providerConfig: { zone: 'a' }, zone: undefined })).providerConfig).toStrictEqual({ zone: 'a' });
+    expect(parseTemplateDefinition(templateInput({ providerConfig: { x: undefined, y: 1 } })).providerConfig).toStrictEqual({ y: 1 });
+  });
+
+  it('takes rootDeviceVolumeSize from 1 to 16384 and iops from 100 with an io1 volume', () => {
+    const definition = parseTemplateDefinition(templateInput({ rootDeviceVolumeSize: 1, volumeType: 'io1', iops: 100 }));
+    expect(definition.providerConfig).toStrictEqual({ rootDeviceVolumeSize: 1, volumeType: 'io1', iops: 100 });
+    expect(issuesOf({ rootDeviceVolumeSize: 16_385 })).toEqual([{ path: 'rootDeviceVolumeSize', constraint: 'isInt' }]);
+    expect(issuesOf({ volumeType: 'io1', iops: 64_001 })).toEqual([{ path: 'iops', constraint: 'isInt' }]);
+  });
+
+  it("refuses an LSF Priority with anything but up to nine digits", () => {
+    expect(issuesOf({ Priority: 'x10' })).toEqual([{ path: 'Priority', constraint: 'isNumberString' }]);
+    expect(issuesOf({ Priority: '10x' })).toEqual([{ path: 'Priority', constraint: 'isNumberString' }]);
+    expect(issuesOf({ Priority: '1234567890' })).toEqual([{ path: 'Priority', constraint: 'isNumberString' }]);
+    expect(parseTemplateDefinition(templateInput({ Priority: '123456789' })).providerConfig).toStrictEqual({ Priority: '123456789' });
+  });
+});

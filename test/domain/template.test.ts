@@ -178,3 +178,27 @@ describe('Template', () => {
     expect(error.details).toEqual({ kind: 'snapshot', type: 'Template', storedVersion: 2, supportedVersion: 1, oldestVersion: 1 });
   });
 });
+
+describe('Template state', () => {
+  it('exposes the definition it was created with', () => {
+    const template = aTemplate({ imageId: 'ami-1', securityGroupIds: ['sg-1', 'sg-2'], keyName: 'key-1', userData: '#!/bin/sh' });
+    expect(template.vmType).toBe('m5.large');
+    expect(template.imageId).toBe('ami-1');
+    expect(template.securityGroupIds).toEqual(['sg-1', 'sg-2']);
+    expect(template.keyName).toBe('key-1');
+    expect(template.userData).toBe('#!/bin/sh');
+    expect(template.createdAt).toEqual(T0);
+    expect(template.deleted).toBe(false);
+  });
+
+  it('keeps its subnetIds through an update of another field', () => {
+    const template = aTemplate({ subnetIds: ['subnet-1'] });
+    template.update({ maxNumber: 5 }, later);
+    expect(template.subnetIds).toEqual(['subnet-1']);
+  });
+
+  it('records the template id in TemplateDeleted', () => {
+    const { events } = given(aTemplate()).when((t) => t.delete([], later)).thenRecords('TemplateDeleted');
+    expect(events[0]?.data).toStrictEqual({ templateId: 'OnDemand-Small' });
+  });
+});

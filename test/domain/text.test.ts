@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/domain/machine/machine';
-import { REPLACEMENT_CHARACTER, TEXT_LIMITS, TRUNCATION_MARKER, codePointLength, normaliseMachineId, normaliseText, textProblem } from '../../src/domain/shared/text';
+import { REPLACEMENT_CHARACTER, TEXT_LIMITS, TRUNCATION_MARKER, checkStorableStrings, checkText, codePointLength, normaliseMachineId, normaliseText, textProblem } from '../../src/domain/shared/text';
+import { Issues } from '../../src/kernel/validation/issues';
 import { parseMachineId } from '../../src/domain/shared/ids';
 import { parseTags } from '../../src/domain/shared/tags';
 import { parseTemplateDefinition } from '../../src/domain/template/template-definition';
@@ -102,5 +103,50 @@ describe('a host\'s text', () => {
     given(anAcquireRequest()).when((r) => r.changeStatus('failed', 'x'.repeat(TEXT_LIMITS.reason + 1), ctxAt())).thenFailsWith('VALIDATION_FAILED');
     given(aMachine()).when((m) => m.report({ status: 'running', name: 'host\uD800' }, ctxAt())).thenFailsWith('VALIDATION_FAILED');
     expect(issuePaths(() => Machine.create({ machineId: 'i-1', requestId: 'req-00000000-0000-4000-8000-0000000000aa', templateId: 't', statusReason: 'a\u0000' }, ctxAt()))).toEqual(['statusReason']);
+  });
+});
+
+describe('text limits counted in code points, at the edge', () => {
+  const limit = TEXT_LIMITS.reason;
+
+  it('leaves text longer than the limit in UTF-16 units but within it in code points unchanged', () => {
+    const emoji = '\u{1F600}'.repeat(limit / 2 + 100);
+    expect(emoji.length).toBeGreaterThan(limit);
+    expect(normaliseText(emoji, 'reason')).toBe(emoji);
+    const exact = `${'a'.repeat(limit - 1)}\u{1F600}`;
+    expect(codePointLength(exact)).toBe(limit);
+    expect(normaliseText(exact, 'reason')).toBe(exact);
+  });
+
+  it('says whether the text follows the rule: true, or false with the issue collected', () => {
+    const issues = new Issues();
+    expect(checkText(issues, 'reason', 'fine', 'reason')).toBe(true);
+    expect(issues.count).toBe(0);
+    expect(checkText(issues, 'reason', 'x'.repeat(limit + 1), 'reason')).toBe(false);
+    expect(issues.count).toBe(1);
+  });
+});
+
+describe('checkStorableStrings', () => {
+  const issuesOf = (value: unknown): number => {
+    const issues = new Issues();
+    checkStorableStrings(issues, 'doc', value);
+    return issues.count;
+  };
+  /** `levels` objects, each holding the next under `a`, the innermost holding `text`. */
+  const nested = (levels: number, text: string): unknown => {
+    let value: unknown = { a: text };
+    for (let i = 1; i < levels; i++) value = { a: value };
+    return value;
+  };
+
+  it('refuses only what storage cannot hold: a long string is not its business', () => {
+    expect(issuesOf({ a: 'x'.repeat(TEXT_LIMITS.reason + 1) })).toBe(0);
+    expect(issuesOf({ a: 'nul\u0000' })).toBe(1);
+  });
+
+  it('walks 64 levels of objects and no deeper', () => {
+    expect(issuesOf(nested(64, 'nul\u0000'))).toBe(1);
+    expect(issuesOf(nested(65, 'nul\u0000'))).toBe(0);
   });
 });

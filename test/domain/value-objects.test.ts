@@ -232,3 +232,36 @@ describe('Domain errors', () => {
     expect(new ProviderError('failed', { cause }).cause).toBe(cause);
   });
 });
+
+describe('tags at their edges', () => {
+  it('reads null as no tags, skips blank entries, and names an empty key as too short', () => {
+    expect(parseTags(null)).toEqual({});
+    expect(parseTags('a=1; ')).toEqual({ a: '1' });
+    const error = (() => {
+      try {
+        parseTags('=v');
+      } catch (e) {
+        return e as { issues?: { constraint: string }[] };
+      }
+      return undefined;
+    })();
+    expect(error?.issues?.[0]?.constraint).toBe('tagKeyLength');
+  });
+
+  it('calls tags wire-safe only when every key and value is', () => {
+    expect(isWireSafe({})).toBe(true);
+    expect(isWireSafe({ a: '1', 'b;': '2' })).toBe(false);
+  });
+});
+
+describe('IP addresses', () => {
+  it('refuses a malformed address as an IP address, under ipAddress unless told another field', () => {
+    try {
+      parseIpAddress('nope');
+      expect.unreachable('parseIpAddress accepted "nope"');
+    } catch (error) {
+      expect((error as Error).message).toMatch(/^Invalid IP address/);
+      expect((error as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual(['ipAddress']);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isKernelError } from '../../src/kernel/errors';
-import { createUpcasters, upcasterChain, type StoredKind, type UpcasterChain } from '../../src/storage';
+import { SchemaVersionUnsupportedError, createUpcasters, readStoredEvent, readStoredSnapshot, upcasterChain, type StoredKind, type UpcasterChain } from '../../src/storage';
 
 /** A record that remembers which steps ran, in order. */
 interface Traced {
@@ -106,6 +106,7 @@ describe('Upcasters', () => {
     }
     expect(isKernelError(error, 'INVALID_CONFIGURATION')).toBe(true);
     expect((error as Error).message).toContain('ThingHappened');
+    expect((error as { details?: unknown }).details).toStrictEqual({ kind: 'event', type: 'ThingHappened' });
   });
 
   it('refuse a chain that cannot be: an empty type or an oldest version below 1', () => {
@@ -134,6 +135,140 @@ describe('Upcasters', () => {
       expect(error).toMatchObject({ details: { kind: 'event', type, from: 1 } });
       expect((error as { cause?: unknown }).cause).toBe(cause);
       expect((error as Error).message).toContain(`event ${type} from schema version 1`);
+    }
+  });
+});
+
+/** The error `run` throws, checked to be a KernelError with `code`. */
+function thrown(code: string, run: () => unknown): { message: string; details: Record<string, unknown> } {
+  try {
+    run();
+  } catch (error) {
+    expect(isKernelError(error, code), String(error)).toBe(true);
+    return error as { message: string; details: Record<string, unknown> };
+  }
+  throw new Error(`expected ${code}, but nothing was thrown`);
+}
+
+describe('Upcaster chains refused at build time', () => {
+  it('refuse a kind other than event or snapshot, naming it', () => {
+    const error = thrown('INVALID_CONFIGURATION', () => upcasterChain('thing' as StoredKind, 'T'));
+    expect(error.message).toContain('kind must be "event" or "snapshot", got thing');
+    expect(error.details).toStrictEqual({ kind: 'thing' });
+  });
+
+  it('refuse a type that is not a non-empty string', () => {
+    const empty = thrown('INVALID_CONFIGURATION', () => upcasterChain('event', ''));
+    expect(empty.message).toContain('type must be a non-empty string');
+    expect(empty.details).toStrictEqual({ kind: 'event', type: '' });
+    const number = thrown('INVALID_CONFIGURATION', () => upcasterChain('snapshot', 5 as unknown as string));
+    expect(number.details).toStrictEqual({ kind: 'snapshot', type: 5 });
+  });
+
+  it('refuse an oldest version below 1, naming it', () => {
+    const error = thrown('INVALID_CONFIGURATION', () => upcasterChain('event', 'T', 0));
+    expect(error.message).toContain('oldest must be an integer ≥ 1, got 0');
+    expect(error.details).toStrictEqual({ kind: 'event', type: 'T', oldest: 0 });
+  });
+
+  it('refuse a step that is not a function, naming the version it would start from', () => {
+    const first = thrown('INVALID_CONFIGURATION', () => upcasterChain('event', 'T').then(5 as never));
+    expect(first.message).toContain('the step from version 1 of event T must be a function');
+    expect(first.details).toStrictEqual({ kind: 'event', type: 'T' });
+    const second = thrown('INVALID_CONFIGURATION', () => upcasterChain<Traced>('snapshot', 'T').then((r) => r).then(5 as never));
+    expect(second.message).toContain('the step from version 2 of snapshot T must be a function');
+  });
+});
+
+describe('Upcasters reading a record', () => {
+  it('refuse a snapshot without schemaVersion even when no chain is registered', () => {
+    expect(thrown('SCHEMA_VERSION_UNSUPPORTED', () => createUpcasters([]).upcast('snapshot', 'Template', {})).details).toStrictEqual({
+      kind: 'snapshot',
+      type: 'Template',
+      storedVersion: null,
+      supportedVersion: 1,
+      oldestVersion: 1,
+    });
+    thrown('SCHEMA_VERSION_UNSUPPORTED', () => readStoredSnapshot('Template', {}));
+    const current = { schemaVersion: 1 };
+    expect(readStoredSnapshot('Template', current)).toBe(current);
+  });
+
+  it('read a record without schemaVersion as version 1 only for kind event', () => {
+    const upcasters = createUpcasters([]);
+    const event = {};
+    expect(upcasters.upcast('event', 'T', event)).toBe(event);
+    thrown('SCHEMA_VERSION_UNSUPPORTED', () => upcasters.upcast('' as StoredKind, 'T', {}));
+  });
+
+  it('return a version-1 record of a type without a chain as it is, when other types have chains', () => {
+    const upcasters = createUpcasters([tracedChain('event', 'A', 1, 1)]);
+    const versioned = { schemaVersion: 1, trail: [] };
+    const unversioned = { trail: [] };
+    expect(upcasters.upcast('event', 'B', versioned)).toBe(versioned);
+    expect(upcasters.upcast('event', 'B', unversioned)).toBe(unversioned);
+  });
+
+  it('refuse a number that is not an integer even inside the chain range', () => {
+    const upcasters = createUpcasters([tracedChain('event', 'T', 1, 1)]);
+    for (const bad of [1.5, Number.NaN]) {
+      expect(thrown('SCHEMA_VERSION_UNSUPPORTED', () => upcasters.upcast('event', 'T', { schemaVersion: bad, trail: [] })).details).toMatchObject({ storedVersion: bad });
+    }
+  });
+
+  it('say that a non-integer version is not a schema version, and an integer below the oldest is older', () => {
+    const upcasters = createUpcasters([]);
+    for (const bad of [0.5, Number.NaN]) {
+      const error = thrown('SCHEMA_VERSION_UNSUPPORTED', () => upcasters.upcast('event', 'T', { schemaVersion: bad }));
+      expect(error.message).toContain('That is not a schema version');
+      expect(error.message).not.toContain('older than any upcaster');
+    }
+    expect(thrown('SCHEMA_VERSION_UNSUPPORTED', () => upcasters.upcast('event', 'T', { schemaVersion: 0 })).message).toContain('It is older than any upcaster');
+  });
+
+  it('say "a newer release wrote it" only for a version above the supported one', () => {
+    expect(new SchemaVersionUnsupportedError('event', 'T', 3, 2, 1).message).toContain('A newer release wrote it');
+    const equal = new SchemaVersionUnsupportedError('event', 'T', 2, 2, 1).message;
+    expect(equal).toContain('It is older than any upcaster');
+    expect(equal).not.toContain('A newer release wrote it');
+  });
+});
+
+describe('Upcaster steps that fail', () => {
+  /** The UPCAST_FAILED message of reading an event of a one-step chain whose step is `step`. */
+  function failure(step: () => unknown): string {
+    const upcasters = createUpcasters([upcasterChain<Traced>('event', 'T').then(step as () => Traced)]);
+    const error = thrown('UPCAST_FAILED', () => upcasters.upcast('event', 'T', { trail: [] }));
+    expect(error.details).toStrictEqual({ kind: 'event', type: 'T', from: 1 });
+    return error.message;
+  }
+
+  it('quote the error of a step that throws', () => {
+    expect(
+      failure(() => {
+        throw new Error('size is not a number');
+      }),
+    ).toContain('from schema version 1 threw: size is not a number.');
+  });
+
+  it('say what a step returned instead of an object', () => {
+    expect(failure(() => null)).toContain('from schema version 1 returned null, not an object.');
+    expect(failure(() => undefined)).toContain('from schema version 1 returned undefined, not an object.');
+    expect(failure(() => [])).toContain('from schema version 1 returned an array, not an object.');
+    expect(failure(() => 'x')).toContain('from schema version 1 returned string, not an object.');
+  });
+});
+
+describe('readStoredEvent', () => {
+  it('refuse anything that is not an object with a string type as VALIDATION_FAILED', () => {
+    const withType = Object.assign(() => undefined, { type: 'RequestCreated' });
+    for (const stored of [undefined, null, 'RequestCreated', withType, {}, { type: 1 }]) {
+      const error = thrown('VALIDATION_FAILED', () => readStoredEvent(stored));
+      expect(error.message).toBe('Invalid stored event: type: a stored event is an object with a string type. Correct these fields and try again.');
+      expect(error.details).toStrictEqual({
+        subject: 'stored event',
+        issues: [{ path: 'type', constraint: 'isString', message: 'a stored event is an object with a string type' }],
+      });
     }
   });
 });
