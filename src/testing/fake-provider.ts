@@ -23,6 +23,7 @@ import {
   type MachineRecord,
 } from './fake-provider/fake-machine';
 import { cancelFleet, launchMachines } from './fake-provider/launch';
+import { ReclaimSchedule, scheduleLaunch, takeDueLaunch } from './fake-provider/schedule';
 import { ManualClock } from './manual-clock';
 
 export type { FakeBehaviour, FakeProviderMethod, ScriptTarget } from './fake-provider/behaviour';
@@ -30,7 +31,7 @@ export { BUILT_IN_BEHAVIOUR } from './fake-provider/behaviour';
 export type { FakeProviderCall, FakeProviderCallMethod } from './fake-provider/call-log';
 export type { FakeMachine } from './fake-provider/fake-machine';
 export type { FakeProviderOptions, ReclaimOptions } from './fake-provider/options';
-import type { FakeProviderOptions, ReclaimOptions, RequestRecord, ScheduledReclaim } from './fake-provider/options';
+import type { FakeProviderOptions, ReclaimOptions, RequestRecord } from './fake-provider/options';
 
 /**
  * An in-memory cloud implementing {@link ProviderPort} with real state, scriptable per template or
@@ -47,7 +48,7 @@ export class FakeProvider implements ProviderPort {
   readonly #machines = new Map<string, MachineRecord>();
   readonly #requests = new Map<string, RequestRecord>();
   readonly #resources = new Map<string, string>();
-  readonly #reclaims = new Map<string, ScheduledReclaim>();
+  readonly #reclaims = new ReclaimSchedule();
   readonly #hung = new Map<(error: Error) => void, FakeProviderMethod>();
   #machineSerial = 0;
   #resourceSerial = 0;
@@ -189,13 +190,7 @@ export class FakeProvider implements ProviderPort {
   /** The scheduled reclaim notices, each with the whole seconds of grace left by the clock (never negative). */
   async reclaimNotices(): Promise<ReclaimNotice[]> {
     this.#record({ method: 'reclaimNotices', input: undefined, at: this.clock.now() });
-    const now = this.clock.now().getTime();
-    return [...this.#reclaims].map(([machineId, notice]) => ({
-      machineId,
-      name: this.#machines.get(machineId)?.name ?? null,
-      gracePeriod: Math.max(0, Math.floor(notice.gracePeriod - (now - notice.scheduledAt) / 1000)),
-      ...(notice.reason === undefined ? {} : { reason: notice.reason }),
-    }));
+    return this.#reclaims.notices(this.clock, (machineId) => this.#machines.get(machineId)?.name ?? null);
   }
 
   /**
@@ -205,10 +200,7 @@ export class FakeProvider implements ProviderPort {
    */
   reclaim(machineId: string, options: ReclaimOptions): void {
     this.#known(machineId, 'reclaim');
-    if (!Number.isFinite(options.gracePeriod) || options.gracePeriod < 0) {
-      throw new RangeError(`FakeProvider.reclaim: gracePeriod must be a number of seconds ≥ 0, got ${String(options.gracePeriod)}`);
-    }
-    this.#reclaims.set(machineId, { gracePeriod: options.gracePeriod, reason: options.reason, scheduledAt: this.clock.now().getTime() });
+    this.#reclaims.schedule(machineId, options, this.clock);
   }
 
   /** Removes every scheduled reclaim notice. */
@@ -255,26 +247,18 @@ export class FakeProvider implements ProviderPort {
   #create(input: ProvisionInput, behaviour: FakeBehaviour): RequestRecord {
     const resourceId = `fleet-fake${String(++this.#resourceSerial).padStart(4, '0')}`;
     const now = this.clock.now().getTime();
-    const late = behaviour.launchAfterMs !== undefined && behaviour.launchAfterMs > 0;
-    const request: RequestRecord = {
-      templateId: input.template.templateId,
-      resourceIds: [resourceId],
-      machineIds: [],
-      pendingLaunch: late ? { at: now + behaviour.launchAfterMs!, input: structuredClone(input), despiteCancel: behaviour.launchDespiteCancel === true } : null,
-      cancelledAt: null,
-    };
+    const pendingLaunch = scheduleLaunch(input, behaviour, now);
+    const request: RequestRecord = { templateId: input.template.templateId, resourceIds: [resourceId], machineIds: [], pendingLaunch, cancelledAt: null };
     this.#requests.set(input.requestId, request);
     this.#resources.set(resourceId, input.requestId);
-    if (!late) this.#launch(request, input, behaviour, now);
+    if (pendingLaunch === null) this.#launch(request, input, behaviour, now);
     return request;
   }
 
   /** Launches an asynchronous fleet's machines once its time has come (a cancelled fleet's, only if scripted to). */
   #launchIfDue(request: RequestRecord): void {
-    const pending = request.pendingLaunch;
-    if (pending === null || this.clock.now().getTime() < pending.at) return;
-    request.pendingLaunch = null;
-    this.#launch(request, pending.input, this.#scripts.resolve(request.templateId, pending.input.requestId), pending.at);
+    const pending = takeDueLaunch(request, this.clock);
+    if (pending !== null) this.#launch(request, pending.input, this.#scripts.resolve(request.templateId, pending.input.requestId), pending.at);
   }
 
   #launch(request: RequestRecord, input: ProvisionInput, behaviour: FakeBehaviour, launchTime: number): void {

@@ -87,14 +87,14 @@ function readHistory(path: string): History {
   }
 }
 
-/** The mutated file, from the `related` filter Stryker sets for each mutant run (none in the dry run's own sense: it lists every mutated file). */
+/** The mutated file, from the `related` filter Stryker sets for each mutant run; none when `related` lists several files, as in the dry run. */
 function mutatedFile(vitest: Vitest): string | undefined {
   const related = vitest.config.related;
   const files = Array.isArray(related) ? related : related === undefined ? [] : [related];
   return files.length === 1 && typeof files[0] === 'string' && files[0] !== '' ? files[0] : undefined;
 }
 
-/** The mutated file's name without its extension, from the `related` filter Stryker sets for each mutant run. */
+/** The name of `source` (the mutated file) without its folder and extension. */
 function mutatedStem(source: string | undefined): string | undefined {
   return source === undefined ? undefined : basename(source).replace(/\.[cm]?[jt]sx?$/, '');
 }

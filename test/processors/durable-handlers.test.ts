@@ -3,6 +3,7 @@ import { CreateTemplate, createHostFactory } from '../../src/index';
 import { eventHandler, type EventHandler, type EventMessage } from '../../src/kernel';
 import type { DurableEventContext } from '../../src/application/processors/index';
 import { createInMemoryStorage, createTestHostFactory, FakeProvider } from '../../src/testing';
+import { caughtUp, stopWithin } from './support';
 
 const template = (templateId: string) => ({ template: { templateId, maxNumber: 4, attributes: { type: ['String', 'X86_64'], ncpus: ['Numeric', '2'], nram: ['Numeric', '4096'] }, vmType: 't3.small' } });
 
@@ -40,10 +41,10 @@ describe('durable @eventHandler', () => {
     expect(live).toEqual(['t-1']);
     expect(durable).toEqual([]);
     hf.processors.start();
-    await hf.processors.whenCaughtUp();
+    await caughtUp(hf.processors);
     expect(durable).toEqual([{ id: 't-1', position: 1, correlationId: 'corr-1' }]);
     expect(hf.processors.list().map((p) => p.name)).toEqual(['template-audit']);
-    await hf.processors.stop();
+    await stopWithin(hf.processors);
     hf.dispose();
   });
 
@@ -53,13 +54,13 @@ describe('durable @eventHandler', () => {
     const hf = createTestHostFactory({ handlers: [DurableAudit], processors: { pollMs: 5 } });
     hf.processors.start();
     await hf.commands.execute(CreateTemplate.from(template('t-2')));
-    await hf.processors.whenCaughtUp();
+    await caughtUp(hf.processors);
     const audit = hf.processors.get('template-audit');
     expect((await audit.deadLetters()).map((l) => [l.position, l.attempts, l.error])).toEqual([[1, 2, 'Error: audit store unavailable']]);
     expect(await audit.replayDeadLetters()).toEqual({ replayed: 1, failed: [] });
     expect(durable.map((d) => d.id)).toEqual(['t-2']);
     expect(() => hf.processors.get('nope')).toThrow(expect.objectContaining({ code: 'PROCESSOR_NOT_FOUND' }));
-    await hf.processors.stop();
+    await stopWithin(hf.processors);
     hf.dispose();
   });
 

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventProcessor, type EventProcessorOptions, type ProcessorHandler } from '../../src/application/processors/index';
 import { createInMemoryStorage, type InMemoryStorage } from '../../src/testing';
-import { appendEvents, numberOf } from './support';
+import { appendEvents, caughtUp, numberOf, stopWithin, until } from './support';
 
 const running: EventProcessor[] = [];
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.stop()));
+  await Promise.all(running.splice(0).map((p) => stopWithin(p)));
 });
 
 function processor(storage: InMemoryStorage, handle: ProcessorHandler, options: Partial<EventProcessorOptions> = {}): EventProcessor {
@@ -24,7 +24,7 @@ describe('EventProcessor', () => {
     const b = processor(storage, handler('b'), { partitions: 4, owner: 'b' });
     a.start();
     b.start();
-    await a.whenCaughtUp(10_000);
+    await caughtUp(a);
     expect(seen.map((s) => s.n).sort((x, y) => x - y)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     for (const stream of new Set(seen.map((s) => s.stream))) {
       const order = seen.filter((s) => s.stream === stream).map((s) => s.n);
@@ -44,7 +44,7 @@ describe('EventProcessor', () => {
       if (stored.position === 2) throw new Error('failed after its transaction committed');
     });
     p.start();
-    await p.whenCaughtUp();
+    await caughtUp(p);
     const effects = storage.committedEvents().filter((s) => s.event.aggregateId.startsWith('effect-'));
     expect(effects.map((s) => s.event.eventId)).toEqual(['effect-1', 'effect-2', 'effect-3']);
     expect(calls).toBe(3);
@@ -64,7 +64,7 @@ describe('EventProcessor', () => {
       handled.push(n);
     }, { attempts: 3 });
     p.start();
-    await p.whenCaughtUp();
+    await caughtUp(p);
     expect(attempts.get(4)).toBe(3);
     expect(handled).toEqual([1, 2, 3, 5, 6, 8, 9]);
     const letters = await p.deadLetters();
@@ -85,10 +85,10 @@ describe('EventProcessor', () => {
     const handled: number[] = [];
     const p = processor(storage, (stored) => void handled.push(stored.position));
     p.start();
-    await p.whenCaughtUp();
+    await caughtUp(p);
     await p.rebuild(3);
     await appendEvents(storage, 1, 10, 6);
-    await p.whenCaughtUp();
+    await caughtUp(p);
     // At least once: a batch in flight when the reset landed may handle an event once more.
     expect(handled.slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
     expect(handled.slice(-3)).toEqual([4, 5, 6]);
@@ -109,14 +109,11 @@ describe('EventProcessor', () => {
       handled.push(stored.position);
       if (stored.position === 20) void a.stop();
     }, { owner: 'a', batchSize: 10 });
-    const stopped = new Promise<void>((resolve) => {
-      a.start();
-      const poll = setInterval(() => handled.includes(20) && (clearInterval(poll), resolve()), 2);
-    });
-    await stopped;
+    a.start();
+    await until(() => handled.includes(20), [a]);
     const b = processor(storage, (stored) => void handled.push(stored.position), { owner: 'b' });
     b.start();
-    await b.whenCaughtUp();
+    await caughtUp(b);
     expect(new Set(handled).size).toBe(50);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventProcessor, runProcessorCommand } from '../../src/application/processors/index';
 import { createInMemoryStorage } from '../../src/testing';
-import { appendEvents } from './support';
+import { appendEvents, caughtUp, stopWithin } from './support';
 
 async function withLetter(): Promise<{ processor: EventProcessor; fixed: () => void }> {
   const storage = createInMemoryStorage();
@@ -18,8 +18,8 @@ async function withLetter(): Promise<{ processor: EventProcessor; fixed: () => v
     },
   });
   processor.start();
-  await processor.whenCaughtUp();
-  await processor.stop();
+  await caughtUp(processor);
+  await stopWithin(processor);
   return { processor, fixed: () => (broken = false) };
 }
 

@@ -14,3 +14,92 @@ export async function appendEvents(storage: InMemoryStorage, count: number, aggr
 export function numberOf(event: DomainEvent): number {
   return (event as unknown as { n: number }).n;
 }
+
+/**
+ * How long a processor test lets its processors go without any checkpoint moving before it fails.
+ * A loop that stopped making progress (a mutant, or a real bug) fails the test in seconds instead of
+ * hanging it until the test timeout; a loaded machine slows progress but does not stop it.
+ */
+export const STALL_MS = 3_000;
+
+interface Watched {
+  readonly name: string;
+  status(): Promise<readonly { readonly processor: string; readonly position: number }[]>;
+}
+
+/** The processors of one `EventProcessor`, or of a host factory's `processors`. */
+function watched(target: Watched | { list(): readonly Watched[] }): readonly Watched[] {
+  return 'list' in target ? target.list() : [target];
+}
+
+/**
+ * Rejects once no checkpoint of `processors` has moved for `stallMs` (a status read that does not
+ * answer counts as no movement); `stop()` ends the watch.
+ */
+function stallWatch(processors: readonly Watched[], what: string, stallMs: number): { stalled: Promise<never>; stop: () => void } {
+  let stop = (): void => undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    let last: string | undefined;
+    let movedAt = Date.now();
+    let reading = false;
+    const timer = setInterval(() => {
+      if (Date.now() - movedAt > stallMs) {
+        clearInterval(timer);
+        reject(new Error(`${what}: no checkpoint of ${processors.map((p) => p.name).join(', ')} moved for ${stallMs} ms (last seen ${last ?? 'nothing'})`));
+        return;
+      }
+      if (reading) return;
+      reading = true;
+      void Promise.all(processors.map((p) => p.status()))
+        .then((states) => {
+          const seen = JSON.stringify(states.flat().map((s) => [s.processor, s.position]));
+          if (seen !== last) {
+            last = seen;
+            movedAt = Date.now();
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => (reading = false));
+    }, 20);
+    stop = () => clearInterval(timer);
+  });
+  stalled.catch(() => undefined);
+  return { stalled, stop };
+}
+
+/** `target.whenCaughtUp()`, failing after {@link STALL_MS} without progress instead of at its own 30 s. */
+export async function caughtUp(target: (Watched | { list(): readonly Watched[] }) & { whenCaughtUp(timeoutMs?: number): Promise<void> }, stallMs = STALL_MS): Promise<void> {
+  const watch = stallWatch(watched(target), 'whenCaughtUp()', stallMs);
+  try {
+    await Promise.race([target.whenCaughtUp(), watch.stalled]);
+  } finally {
+    watch.stop();
+  }
+}
+
+/** Resolves when `done()` holds, checked every few milliseconds; rejects after {@link STALL_MS} without progress of `processors`. */
+export async function until(done: () => boolean, processors: readonly Watched[], stallMs = STALL_MS): Promise<void> {
+  const watch = stallWatch(processors, 'waiting', stallMs);
+  let poll: ReturnType<typeof setInterval> | undefined;
+  try {
+    await Promise.race([new Promise<void>((resolve) => (poll = setInterval(() => done() && resolve(), 2))), watch.stalled]);
+  } finally {
+    clearInterval(poll);
+    watch.stop();
+  }
+}
+
+/** `target.stop()`, failing after `ms` (a stop that never returns would otherwise hold the test until the hook timeout). */
+export async function stopWithin(target: { stop(): Promise<void> }, ms = STALL_MS): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      target.stop(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`stop() did not return within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,16 +1,18 @@
 import { ValidationError } from '../../kernel/errors';
 import { AggregateRoot } from '../shared/domain-event';
-import { newRequestId, parseMachineId, type RequestType } from '../shared/ids';
+import { newRequestId, type RequestType } from '../shared/ids';
 import { cloneJson } from '../shared/json';
 import { readStoredSnapshot } from '../shared/stored-schemas';
 import type { DomainContext } from '../shared/ports';
 import type { Tags } from '../shared/tags';
 import { checkText } from '../shared/text';
 import type { RequestUserData } from './request-input';
-import { Issues, collect, joinPath, describeValue } from '../../kernel/validation';
+import { Issues, describeValue } from '../../kernel/validation';
 import type { AcquireRequestInput, ReturnRequestInput } from './request-input';
 import { admitAcquire, admitReturn, type NewRequestFields } from './request-admission';
 import { deriveRequestOutcome, requestDeadline, type RequestProgress } from './request-outcome';
+import { admitAttachments, admitTerminationFailures, checkTerminationResend } from './request-machines';
+import { endRelease, startRelease } from './request-release';
 import type { MachineView, RequestRelease, RequestState, TerminationFailure } from './request-state';
 import { assertRequestMove, isRequestStatus, isTerminalRequestStatus, type RequestStatus } from './request-status';
 import type { RequestEvent } from './request.events';
@@ -122,24 +124,7 @@ export class Request extends AggregateRoot<RequestEvent> {
    * fixed: naming a new one is VALIDATION_FAILED. Records RequestMachinesAttached; no-op when nothing is new.
    */
   attachMachines(machineIds: readonly string[], resourceIds: readonly string[], ctx: DomainContext): void {
-    const issues = new Issues();
-    const addedMachineIds: string[] = [];
-    const addedResourceIds: string[] = [];
-    machineIds.forEach((id, index) => {
-      const path = joinPath('machineIds', index);
-      if (collect(issues, () => parseMachineId(id, path)) === undefined) return;
-      if (this.#state.machineIds.includes(id) || addedMachineIds.includes(id)) return;
-      if (this.#state.type === 'return') {
-        issues.add(path, 'fixedAtCreation', `return request ${this.requestId} did not name machine "${id}"; its machines are fixed at creation`);
-      } else addedMachineIds.push(id);
-    });
-    resourceIds.forEach((id, index) => {
-      if (typeof id !== 'string' || id.trim() === '') {
-        issues.add(joinPath('resourceIds', index), 'isNotEmpty', `must be a non-empty string, got ${describeValue(id)}`);
-      } else if (!checkText(issues, joinPath('resourceIds', index), id, 'id')) return;
-      else if (!this.#state.resourceIds.includes(id) && !addedResourceIds.includes(id)) addedResourceIds.push(id);
-    });
-    issues.throwIfAny('attached machines');
+    const { addedMachineIds, addedResourceIds } = admitAttachments(this.#state, machineIds, resourceIds);
     if (addedMachineIds.length === 0 && addedResourceIds.length === 0) return;
 
     this.beginChange();
@@ -163,23 +148,7 @@ export class Request extends AggregateRoot<RequestEvent> {
    * the request does not name. Records RequestTerminationFailed; no-op when nothing is new.
    */
   recordTerminationFailures(failures: readonly TerminationFailure[], ctx: DomainContext): void {
-    const issues = new Issues();
-    if (this.#state.type !== 'return') {
-      issues.add('', 'isReturnRequest', `request ${this.requestId} is an acquire request; only return requests terminate machines`);
-    }
-    const added: TerminationFailure[] = [];
-    failures.forEach(({ machineId, message }, index) => {
-      const path = joinPath('failures', index);
-      if (!this.#state.machineIds.includes(machineId)) {
-        issues.add(`${path}.machineId`, 'namedByRequest', `request ${this.requestId} does not name machine "${machineId}"`);
-        return;
-      }
-      const reason = typeof message === 'string' && message.trim() !== '' ? message : 'The provider refused to terminate the machine.';
-      if (!checkText(issues, `${path}.message`, reason, 'reason')) return;
-      if (this.#state.terminationFailures[machineId] === reason || added.some((f) => f.machineId === machineId)) return;
-      added.push({ machineId, message: reason });
-    });
-    issues.throwIfAny('termination failures');
+    const added = admitTerminationFailures(this.#state, failures);
     if (added.length === 0) return;
     this.beginChange();
     const terminationFailures = { ...this.#state.terminationFailures };
@@ -210,14 +179,7 @@ export class Request extends AggregateRoot<RequestEvent> {
    * about to re-send cannot both commit. VALIDATION_FAILED otherwise; no-op for an empty list.
    */
   resendTermination(machineIds: readonly string[], ctx: DomainContext): void {
-    const issues = new Issues();
-    if (this.#state.type !== 'return' || this.#state.status !== 'in_progress') {
-      issues.add('', 'isReturnInProgress', `request ${this.requestId} is ${this.#state.type} ${this.#state.status}; only a return request in progress re-sends termination`);
-    }
-    machineIds.forEach((id, index) => {
-      if (!this.#state.machineIds.includes(id)) issues.add(joinPath('machineIds', index), 'namedByRequest', `request ${this.requestId} does not name machine "${id}"`);
-    });
-    issues.throwIfAny('termination re-send');
+    checkTerminationResend(this.#state, machineIds);
     if (machineIds.length === 0) return;
     this.beginChange();
     this.record('RequestTerminationResent', { machineIds: [...machineIds] }, ctx);
@@ -254,16 +216,8 @@ export class Request extends AggregateRoot<RequestEvent> {
    * no-op when a release already began (its window is kept).
    */
   beginRelease(until: Date, ctx: DomainContext): void {
-    const issues = new Issues();
-    if (this.#state.type !== 'acquire' || (this.#state.status !== 'failed' && this.#state.status !== 'cancelled')) {
-      issues.add('', 'isSettledAcquire', `request ${this.requestId} is ${this.#state.type} ${this.#state.status}; only an acquire request settled failed or cancelled releases its provision`);
-    }
-    if (!(until instanceof Date) || Number.isNaN(until.getTime()) || until.getTime() < ctx.now.getTime()) {
-      issues.add('until', 'notBeforeNow', `must be a date at or after ${ctx.now.toISOString()}, got ${describeValue(until)}`);
-    }
-    issues.throwIfAny('release');
-    if (this.#state.release != null) return;
-    const release: RequestRelease = { since: ctx.now.toISOString(), until: until.toISOString(), releasedAt: null };
+    const release = startRelease(this.#state, until, ctx);
+    if (release === null) return;
     this.beginChange();
     this.#state = { ...this.#state, release };
     this.record('RequestReleaseStarted', { release: { ...release } }, ctx);
@@ -276,13 +230,8 @@ export class Request extends AggregateRoot<RequestEvent> {
    * Records RequestReleased. VALIDATION_FAILED when no release began.
    */
   confirmRelease(alive: readonly string[], ctx: DomainContext): boolean {
-    const release = this.#state.release;
-    if (release == null) {
-      throw new ValidationError('release', [{ path: '', constraint: 'releaseBegun', message: `request ${this.requestId} has no release to confirm; call beginRelease first` }]);
-    }
-    if (release.releasedAt !== null) return true;
-    if (ctx.now.getTime() < Date.parse(release.until) || alive.length > 0) return false;
-    const released: RequestRelease = { ...release, releasedAt: ctx.now.toISOString() };
+    const released = endRelease(this.#state, alive, ctx);
+    if (typeof released === 'boolean') return released;
     this.beginChange();
     this.#state = { ...this.#state, release: released };
     this.record('RequestReleased', { release: { ...released } }, ctx);
