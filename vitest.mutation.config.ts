@@ -38,7 +38,10 @@ export default defineConfig({
     reporters: ['default', new RunHistory()],
     projects: [
       { extends: true, plugins: [persistentPool()], test: { name: 'shared', include: INCLUDE, exclude: [...SPAWNING, ...NOT_UNDER_MUTATION, ...NEEDS_ISOLATION], isolate: false } },
-      { extends: true, test: { name: 'isolated', include: NEEDS_ISOLATION, isolate: true } },
+      // Each file re-evaluates the library (`isolate: true`) but in a kept thread too, where the modules from
+      // node_modules (class-validator, typedi, fast-check, OpenTelemetry) stay loaded; isolated-setup.ts clears
+      // the process-wide state a previous file left.
+      { extends: true, plugins: [persistentPool()], test: { name: 'isolated', include: NEEDS_ISOLATION, isolate: true, setupFiles: ['test/mutation/isolated-setup.ts'] } },
     ],
   },
 });

@@ -176,11 +176,6 @@ export class MessageBusCore {
     this.routes.set(messageClass, new Route(messageClass.name, source, this.container, this.middleware, this.services));
   }
 
-  /** The message classes this bus routes. */
-  messageClasses(): Constructor[] {
-    return [...this.routes.keys()] as Constructor[];
-  }
-
   /** Stops routing: every later dispatch rejects with `KERNEL_DISPOSED`. */
   dispose(): void {
     this.disposed = true;

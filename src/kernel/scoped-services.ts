@@ -257,15 +257,15 @@ export function scopedBuild<T>(handler: Constructor<T>, services: ScopedServices
   const analysis = parametersOf(handler);
   const scopedParams = analysis.params.filter((param) => param.token !== undefined && services.has(param.token));
   if (scopedParams.length === 0) return undefined;
-  // Synchronous when every scoped value already exists or is created synchronously (no await, which
-  // costs the most per dispatch once promise hooks are on); a promise otherwise.
+  // Synchronous when every scoped value already exists or is created synchronously (no await, which costs the
+  // most per dispatch once promise hooks are on); a promise otherwise. Once the scope ended, get() refuses even a created (disposed) value.
   const build = (scope: ServiceScope, overrides: Map<number, unknown>, from: number): T | Promise<T> => {
     for (let i = from; i < scopedParams.length; i++) {
       const param = scopedParams[i]!;
       const token = param.token as Token<unknown>;
-      if (!scope.ready.has(token)) {
+      if (!scope.ready.has(token) || scope.isEnded) {
         const pending = scope.get(token);
-        if (!scope.ready.has(token)) return pending.then((value) => (overrides.set(param.index, value), build(scope, overrides, i + 1)));
+        if (!scope.ready.has(token) || scope.isEnded) return pending.then((value) => (overrides.set(param.index, value), build(scope, overrides, i + 1)));
       }
       overrides.set(param.index, scope.ready.get(token));
     }

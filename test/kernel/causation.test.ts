@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { IsString } from 'class-validator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Command, createKernel, type HandlerContext, type Kernel } from '../../src/kernel';
+import { Command, createKernel, KernelError, retry, type HandlerContext, type Instrumentation, type Kernel } from '../../src/kernel';
 import { CreateTemplate } from '../../src/application/templates/template.commands';
 import { createTestHostFactory, type TestHostFactory } from '../../src/testing';
 import { templateInput } from '../support/templates';
@@ -70,6 +70,14 @@ describe('the dispatch context', () => {
     }
   });
 
+  it('ignores an event’s eventId and correlationId that are not strings', async () => {
+    const seen: Seen[] = [];
+    kernel = nestingKernel(seen);
+    await kernel.events.publish({ type: 'Started', eventId: 7, correlationId: 3 } as { type: string });
+    expect(seen).toEqual([{ messageName: 'Inner', messageId: seen[0]!.messageId, correlationId: seen[0]!.messageId, causationId: undefined }]);
+    expect(seen[0]!.messageId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('gives a command run by an event handler the event as causation and its correlation', async () => {
     const seen: Seen[] = [];
     kernel = nestingKernel(seen);
@@ -97,6 +105,34 @@ describe('createKernel() without dispatchContext (the default for a plain kernel
     expect(seen[1]!.correlationId).toBe(seen[1]!.messageId);
     await kernel.events.publish({ type: 'Started', eventId: 'evt-1', correlationId: 'conv-1' } as { type: string });
     expect(seen[2]!.causationId).toBeUndefined();
+    kernel.dispose();
+  });
+});
+
+describe('createKernel() with an empty scoped list', () => {
+  it('declares no scoped service, so it enters no scope either: a nested dispatch has no causation', async () => {
+    const seen: Seen[] = [];
+    const kernel = createKernel({ handlers: [], scoped: [] });
+    kernel.commands.register(Inner, { handle: async (_m, c) => void seen.push({ messageId: c.messageId, correlationId: c.correlationId, causationId: c.causationId, messageName: c.messageName }) });
+    kernel.commands.register(Outer, { handle: async (m) => kernel.commands.execute(Object.assign(new Inner(), { step: m.step })) });
+    await kernel.commands.execute(Object.assign(new Outer(), { step: 'a' }), { correlationId: 'http-2' });
+    expect(seen).toEqual([{ messageName: 'Inner', messageId: seen[0]!.messageId, correlationId: seen[0]!.messageId, causationId: undefined }]);
+    kernel.dispose();
+  });
+});
+
+describe('an instrumentation without signal()', () => {
+  it('is not told of a retried attempt, and the retry still runs', async () => {
+    const instrumentation: Instrumentation = { wrap: (_unit, work) => work(), carrier: () => undefined };
+    const kernel = createKernel({ handlers: [], instrumentation, middleware: [retry({ backoff: () => 0 })] });
+    let attempts = 0;
+    kernel.commands.register(Outer, {
+      handle: async () => {
+        if (++attempts === 1) throw new KernelError('CONCURRENCY_CONFLICT', 'someone else wrote first');
+      },
+    });
+    await kernel.commands.execute(Object.assign(new Outer(), { step: 'a' }));
+    expect(attempts).toBe(2);
     kernel.dispose();
   });
 });

@@ -1,6 +1,21 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, IsString, maxLength, minLength, registerDecorator, ValidateIf, Validate, ValidatorConstraint, validateSync, type ValidatorConstraintInterface } from 'class-validator';
+import {
+  Equals,
+  getMetadataStorage,
+  IsIn,
+  IsString,
+  maxLength,
+  MinLength,
+  minLength,
+  registerDecorator,
+  ValidateIf,
+  Validate,
+  ValidateNested,
+  ValidatorConstraint,
+  validateSync,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as library from '../reliability/library';
@@ -171,6 +186,145 @@ describe('compiled validation', () => {
         expect(compiled(instance)).toBe(reference(instance));
       }
       expect(() => Borrowed.from({ label: 'other' })).toThrow('label must be "only"');
+    });
+  });
+
+  describe('answers as class-validator does at the edges of a rule', () => {
+    /**
+     * The issues `type.from(plain)` throws, as `path constraint: message`, or 'valid'; asked twice, so that
+     * a class's first validation (class-validator's) and its plan's answer the same.
+     */
+    const issues = (type: { from(plain: unknown): unknown }, plain: unknown) => {
+      const attempt = () => {
+        try {
+          type.from(plain);
+          return 'valid';
+        } catch (error) {
+          return (error as ValidationError).issues.map((i) => `${i.path} ${i.constraint}: ${i.message}`);
+        }
+      };
+      const first = attempt();
+      expect(hasPlan(type as unknown as Function) ? first : attempt()).toEqual(first);
+      expect(hasPlan(type as unknown as Function)).toBe(true);
+      return first;
+    };
+    const same = (instance: object) => expect(compiled(instance)).toBe(reference(instance));
+
+    it('lets an each rule pass when an item’s answer is a promise, which validateSync never awaits, and only then', () => {
+      class Shelf extends Command<void> {
+        items!: unknown[];
+      }
+      const validate = (v: unknown) => (v === 'later' ? Promise.resolve(false) : v) as boolean;
+      registerDecorator({ name: 'isString', target: Shelf, propertyName: 'items', options: { each: true }, validator: { validate, defaultMessage: () => '$property must be filled' } });
+      expect(planOf(Shelf).kind).toBe('compiled');
+      expect(issues(Shelf, { items: ['later', 0] })).toBe('valid');
+      // An answer that is an object but no promise is a plain truthy answer: the falsy item still fails.
+      expect(issues(Shelf, { items: [{ then: 'not a function' }, 0] })).toEqual(['items isString: items must be filled']);
+      for (const items of [['later', 0], [{ then: 'not a function' }, 0], [{}, 1]]) same(Object.assign(new Shelf(), { items }));
+    });
+
+    it('runs a rule with its own validateIf only when that answers true', () => {
+      class Rename extends Command<void> {
+        @MinLength(3, { validateIf: (o: { strict?: boolean }) => o.strict === true })
+        name!: string;
+
+        @IsIn([true, false])
+        strict!: boolean;
+      }
+      expect(issues(Rename, { name: 'ab', strict: false })).toBe('valid');
+      expect(issues(Rename, { name: 'ab', strict: true })).toEqual(['name minLength: name must be longer than or equal to 3 characters']);
+      for (const strict of [true, false]) same(Object.assign(new Rename(), { name: 'ab', strict }));
+    });
+
+    it('gives an empty message for a rule without a message or a default one', () => {
+      @ValidatorConstraint({ name: 'isString' })
+      class OnlyOk implements ValidatorConstraintInterface {
+        validate(value: unknown): boolean {
+          return value === 'ok';
+        }
+      }
+      class Mute extends Command<void> {
+        word!: string;
+      }
+      registerDecorator({ name: 'isString', target: Mute, propertyName: 'word', validator: OnlyOk });
+      expect(planOf(Mute).kind).toBe('compiled');
+      expect(issues(Mute, { word: 'no' })).toEqual(['word isString: ']);
+      same(Object.assign(new Mute(), { word: 'no' }));
+    });
+
+    it('gives an empty message for nested validation of a primitive when its metadata has no message', () => {
+      class Crate extends Command<void> {
+        @ValidateNested()
+        content!: unknown;
+      }
+      // ValidateNested always sets a message; metadata added to class-validator's storage by other means may have none.
+      const [nested] = getMetadataStorage().getTargetValidationMetadatas(Crate, '', false, false);
+      if (nested === undefined) throw new Error('expected the ValidateNested metadata');
+      nested.message = undefined as never;
+      expect(planOf(Crate).kind).toBe('compiled');
+      expect(issues(Crate, { content: 5 })).toEqual(['content nestedValidation: ']);
+      same(Object.assign(new Crate(), { content: 5 }));
+    });
+
+    it('fills every $constraint1 of a message, not only the first', () => {
+      class Name extends Command<void> {
+        @MinLength(3, { message: '$property needs $constraint1 characters (at least $constraint1)' })
+        text!: string;
+      }
+      expect(issues(Name, { text: 'ab' })).toEqual(['text minLength: text needs 3 characters (at least 3)']);
+    });
+
+    it('fills $value with a string, a boolean or a number, and leaves it for anything else', () => {
+      class Pick extends Command<void> {
+        @IsIn(['a', 'b'], { message: '$value is not one of $constraint1' })
+        choice!: unknown;
+      }
+      const messages = ['c', true, 5, null, [1], { k: 1 }].map((choice) => issues(Pick, { choice }));
+      expect(messages).toEqual([
+        ['choice isIn: c is not one of a, b'],
+        ['choice isIn: true is not one of a, b'],
+        ['choice isIn: 5 is not one of a, b'],
+        ['choice isIn: $value is not one of a, b'],
+        ['choice isIn: $value is not one of a, b'],
+        ['choice isIn: $value is not one of a, b'],
+      ]);
+      same(Object.assign(new Pick(), { choice: undefined }));
+    });
+
+    it('keeps a message that a function answered with nothing, or that is neither text nor a function, as no message', () => {
+      class Odd extends Command<void> {
+        @IsString({ message: () => undefined as never })
+        first!: unknown;
+
+        @IsIn(['a'], { message: 42 as never })
+        second!: unknown;
+      }
+      const instance = Object.assign(new Odd(), { first: 5, second: 'b' });
+      expect(validateCompiled(instance, VALIDATOR_OPTIONS)).toEqual([
+        { property: 'first', children: [], constraints: { isString: undefined } },
+        { property: 'second', children: [], constraints: { isIn: undefined } },
+      ]);
+      same(instance);
+    });
+
+    it('refuses a value whose rule’s message function answers nothing, on the first validation and on the compiled ones (regression)', () => {
+      class Quiet extends Command<void> {
+        @IsString({ message: () => undefined as never })
+        name!: unknown;
+      }
+      // The first validation goes to class-validator, the next ones run the plan.
+      for (let i = 0; i < 3; i++) expect(issues(Quiet, { name: 5 })).toEqual(['name isString: ']);
+      expect(issues(Quiet, { name: 'q' })).toBe('valid');
+    });
+
+    it('names a symbol constraint by its description', () => {
+      const BLUE = Symbol('blue');
+      class Paint extends Command<void> {
+        @Equals(BLUE)
+        colour!: unknown;
+      }
+      expect(issues(Paint, { colour: 'red' })).toEqual(['colour equals: colour must be equal to blue']);
+      same(Object.assign(new Paint(), { colour: 'red' }));
     });
   });
 

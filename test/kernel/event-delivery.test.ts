@@ -91,6 +91,43 @@ describe('event delivery strategies', () => {
     expect(isKernelError(error, 'INVALID_CONFIGURATION')).toBe(true);
   });
 
+  it('accepts { parallel: 1 }: one delivery at a time, every handler run', async () => {
+    const k = kernel({ handlers: [], eventDelivery: { parallel: 1 } });
+    const { peak } = withHandlers(k);
+    const report = await k.events.publish(jobs);
+    expect(report.delivered).toBe(6);
+    expect(peak()).toBe(1);
+  });
+
+  it('names the option and the value it got when refusing a strategy', async () => {
+    const refusal = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return error;
+      }
+      throw new Error('not refused');
+    };
+    expect(refusal(() => createKernel({ handlers: [], eventDelivery: { parallel: 0 } }))).toMatchObject({
+      code: 'INVALID_CONFIGURATION',
+      message: `createKernel({ eventDelivery }) must be 'sequential', 'stop-at-first-failure' or { parallel: n } with n a whole number ≥ 1; got {"parallel":0}.`,
+      details: { option: 'createKernel({ eventDelivery })' },
+    });
+    // A value JSON cannot write is named by its string form.
+    expect(refusal(() => createKernel({ handlers: [], eventDelivery: { parallel: 2n } as unknown as EventDelivery }))).toMatchObject({
+      message: expect.stringMatching(/; got \[object Object\]\.$/),
+    });
+    // A function is no options object, whatever it carries.
+    expect(refusal(() => createKernel({ handlers: [], eventDelivery: Object.assign(() => undefined, { parallel: 2 }) as unknown as EventDelivery }))).toMatchObject({
+      code: 'INVALID_CONFIGURATION',
+    });
+    const k = kernel({ handlers: [] });
+    await expect(k.events.publish({ type: 'Job' }, { delivery: { parallel: -1 } })).rejects.toMatchObject({
+      message: expect.stringMatching(/^publish\(\{ delivery \}\) must be .*; got \{"parallel":-1\}\.$/),
+      details: { option: 'publish({ delivery })' },
+    });
+  });
+
   it('never rejects when a handler throws synchronously, in every strategy', async () => {
     for (const delivery of ['sequential', 'stop-at-first-failure', { parallel: 2 }] as const) {
       const k = kernel({ handlers: [] });

@@ -173,7 +173,7 @@ describe('kernel.verify() on parameters it cannot resolve', () => {
     const k = kernel({ handlers: [TallyHandler] });
     const [problem] = problemsOf(k);
     expect(problem).toMatchObject({ code: 'UNRESOLVED_DEPENDENCY', handler: 'TallyHandler', parameter: 0 });
-    expect(problem?.message).toMatch(/carries no design:paramtypes metadata: the build tool dropped it.*\{ inject: \[TOKEN, …\] \}/);
+    expect(problem?.message).toMatch(/carries no design:paramtypes metadata: the build tool dropped it.*\{ inject: \[TOKEN, …\] \}, or compile with a tool that emits decorator metadata \(tsc with emitDecoratorMetadata\)\.$/);
     const error = await k.commands.execute(new Tally()).catch((e: unknown) => e);
     expect(isKernelError(error, 'UNRESOLVED_DEPENDENCY')).toBe(true);
   });
@@ -290,5 +290,270 @@ describe('the kernel’s own @Inject', () => {
     k.container.set(GREETER, { greet: () => 'HEY' });
     expect(problemsOf(k)).toEqual([]);
     await expect(k.commands.execute(new Shout())).resolves.toBe('HEY');
+  });
+});
+
+describe('reading constructor parameters', () => {
+  it('resolves an @Inject parameter declared with a default value, also without design:paramtypes (kernel’s and typedi’s @Inject)', async () => {
+    const { Inject: TypediInject } = await import('typedi');
+    const fallback: Greeter = { greet: () => 'fallback' };
+    class Hello extends Command<string> {}
+    class Goodbye extends Command<string> {}
+    class HelloHandler implements CommandHandler<Hello> {
+      // A parameter with a default value does not count in HelloHandler.length.
+      constructor(@Inject(GREETER) private readonly greeter: Greeter = fallback) {}
+      handle() {
+        return this.greeter.greet('hello');
+      }
+    }
+    class GoodbyeHandler implements CommandHandler<Goodbye> {
+      constructor(private readonly greeter: Greeter = fallback) {}
+      handle() {
+        return this.greeter.greet('goodbye');
+      }
+    }
+    TypediInject(GREETER)(GoodbyeHandler, undefined as never, 0);
+    for (const handler of [HelloHandler, GoodbyeHandler]) Reflect.deleteMetadata('design:paramtypes', handler);
+    commandHandler(Hello)(HelloHandler);
+    commandHandler(Goodbye)(GoodbyeHandler);
+    expect([HelloHandler.length, GoodbyeHandler.length]).toEqual([0, 0]);
+    const k = kernel({ handlers: [HelloHandler, GoodbyeHandler] });
+    k.container.set(GREETER, { greet: (n: string) => `bound ${n}` });
+    await expect(k.commands.execute(new Hello())).resolves.toBe('bound hello');
+    await expect(k.commands.execute(new Goodbye())).resolves.toBe('bound goodbye');
+  });
+
+  it('explains dropped design:paramtypes also when the class names the token of another parameter', () => {
+    class Tally extends Command<void> {}
+    class TallyHandler implements CommandHandler<Tally> {
+      constructor(
+        @Inject(GREETER) readonly greeter: Greeter,
+        readonly ledger: Ledger,
+      ) {}
+      handle() {}
+    }
+    Reflect.deleteMetadata('design:paramtypes', TallyHandler);
+    commandHandler(Tally)(TallyHandler);
+    const k = kernel({ handlers: [TallyHandler] });
+    k.container.set(GREETER, { greet: () => '' });
+    const [problem, ...others] = problemsOf(k);
+    expect(others).toEqual([]);
+    expect(problem).toMatchObject({ code: 'UNRESOLVED_DEPENDENCY', handler: 'TallyHandler', parameter: 1, token: '(no token)' });
+    expect(problem?.message).toMatch(/^TallyHandler: constructor parameter #1 has no injection token, and TallyHandler carries no design:paramtypes metadata/);
+  });
+
+  it('ignores typedi’s @Inject on a static property of the handler, which names no constructor parameter', async () => {
+    const { Inject: TypediInject } = await import('typedi');
+    class Hail extends Command<string> {}
+    class HailHandler implements CommandHandler<Hail> {
+      static greeter: Greeter | undefined;
+      constructor(@Inject(GREETER) private readonly greeter: Greeter) {}
+      handle() {
+        return this.greeter.greet('all');
+      }
+    }
+    TypediInject(GREETER)(HailHandler, 'greeter', undefined as never);
+    commandHandler(Hail)(HailHandler);
+    const k = kernel({ handlers: [HailHandler] });
+    k.container.set(GREETER, { greet: (n: string) => `hail ${n}` });
+    expect(problemsOf(k)).toEqual([]);
+    await expect(k.commands.execute(new Hail())).resolves.toBe('hail all');
+  });
+
+  it('ignores a typedi handler record without a value function for a constructor parameter', async () => {
+    class Wave extends Command<number> {}
+    class WaveHandler implements CommandHandler<Wave> {
+      constructor(private readonly ledger: Ledger) {}
+      handle() {
+        return this.ledger.lines.length;
+      }
+    }
+    Reflect.defineMetadata('design:paramtypes', [Ledger], WaveHandler);
+    commandHandler(Wave)(WaveHandler);
+    const record = { object: WaveHandler, index: 0 } as never;
+    Container.registerHandler(record);
+    try {
+      const k = kernel({ handlers: [WaveHandler] });
+      await expect(k.commands.execute(new Wave())).resolves.toBe(0);
+    } finally {
+      Container.handlers.splice(Container.handlers.indexOf(record), 1);
+    }
+  });
+
+  it('resolves typedi’s @Inject of a base class for a handler that inherits its constructor', async () => {
+    const { Inject: TypediInject } = await import('typedi');
+    class Cheer extends Command<string> {}
+    class BaseCheerHandler {
+      constructor(@TypediInject(GREETER) protected readonly greeter: string[]) {}
+    }
+    @commandHandler(Cheer)
+    class CheerHandler extends BaseCheerHandler implements CommandHandler<Cheer> {
+      handle() {
+        return this.greeter.join(' ');
+      }
+    }
+    const k = kernel({ handlers: [CheerHandler] });
+    k.container.set(GREETER, ['inherited', 'greeter']);
+    expect(problemsOf(k)).toEqual([]);
+    await expect(k.commands.execute(new Cheer())).resolves.toBe('inherited greeter');
+  });
+
+  it('takes a token from design:paramtypes only when the entry is a class', () => {
+    class Shout extends Command<void> {}
+    class ShoutHandler implements CommandHandler<Shout> {
+      constructor(readonly greeter: Greeter) {}
+      handle() {}
+    }
+    Reflect.defineMetadata('design:paramtypes', [GREETER], ShoutHandler);
+    commandHandler(Shout)(ShoutHandler);
+    const k = kernel({ handlers: [ShoutHandler] });
+    k.container.set(GREETER, { greet: () => '' });
+    expect(problemsOf(k)).toEqual([expect.objectContaining({ handler: 'ShoutHandler', parameter: 0, token: '(no token)' })]);
+  });
+
+  it('builds handlers from their { inject } tokens when reflect-metadata is not loaded', async () => {
+    class Echo extends Command<string> {}
+    class EchoHandler implements CommandHandler<Echo> {
+      constructor(private readonly greeter: Greeter) {}
+      handle() {
+        return this.greeter.greet('echo');
+      }
+    }
+    commandHandler(Echo, { inject: [GREETER] })(EchoHandler);
+    const k = kernel({ handlers: [EchoHandler], validation: false });
+    k.container.set(GREETER, { greet: (n: string) => `${n}!` });
+    const reflect = Reflect as { getMetadata?: unknown };
+    const getMetadata = reflect.getMetadata;
+    delete reflect.getMetadata;
+    try {
+      expect(problemsOf(k)).toEqual([]);
+      await expect(k.commands.execute(new Echo())).resolves.toBe('echo!');
+    } finally {
+      reflect.getMetadata = getMetadata;
+    }
+  });
+});
+
+describe('naming tokens', () => {
+  it('names a typedi Token without a name Token(unnamed)', () => {
+    const UNNAMED = new Token<Greeter>();
+    class Nod extends Command<void> {}
+    class NodHandler implements CommandHandler<Nod> {
+      constructor(@Inject(UNNAMED) readonly greeter: Greeter) {}
+      handle() {}
+    }
+    commandHandler(Nod)(NodHandler);
+    expect(problemsOf(kernel({ handlers: [NodHandler] }))).toEqual([expect.objectContaining({ handler: 'NodHandler', parameter: 0, token: 'Token(unnamed)' })]);
+  });
+
+  it('names a class without a name (anonymous class)', () => {
+    const Anonymous = (() => class {})();
+    expect(Anonymous.name).toBe('');
+    const k = kernel({ handlers: [], scoped: [{ token: Anonymous, create: () => new Anonymous() }, { token: Anonymous, create: () => new Anonymous() }] });
+    expect(problemsOf(k)).toEqual([
+      { code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #1', message: 'scoped service #1 ((anonymous class)) is declared twice; declare each scoped token once.' },
+    ]);
+  });
+});
+
+describe('resolving dependencies typedi builds', () => {
+  it('lets typedi build a @Service() dependency, with the factory it declares', async () => {
+    class Clock {
+      constructor(readonly source: string) {}
+    }
+    Service({ factory: () => new Clock('typedi factory') })(Clock);
+    class Tick extends Command<string> {}
+    @commandHandler(Tick)
+    class TickHandler implements CommandHandler<Tick> {
+      constructor(private readonly clock: Clock) {}
+      handle() {
+        return this.clock.source;
+      }
+    }
+    const k = kernel({ handlers: [TickHandler] });
+    await expect(k.commands.execute(new Tick())).resolves.toBe('typedi factory');
+  });
+
+  it('passes on the error of a @Service() dependency that fails to build, unchanged', async () => {
+    const failure = new Error('no clock here');
+    class Clock {
+      readonly source = 'kernel';
+    }
+    Service({
+      factory: () => {
+        throw failure;
+      },
+    })(Clock);
+    class Tick extends Command<string> {}
+    @commandHandler(Tick)
+    class TickHandler implements CommandHandler<Tick> {
+      constructor(private readonly clock: Clock) {}
+      handle() {
+        return this.clock.source;
+      }
+    }
+    const k = kernel({ handlers: [TickHandler] });
+    await expect(k.commands.execute(new Tick())).rejects.toBe(failure);
+  });
+
+  it('fails with UNRESOLVED_DEPENDENCY naming the handler’s parameter, with typedi’s error as cause, when a @Service() dependency lacks a binding', async () => {
+    const { Inject: TypediInject } = await import('typedi');
+    const MISSING = new Token<string>('test.missing');
+    @Service()
+    class Clock {
+      constructor(@TypediInject(MISSING) readonly zone: string) {}
+    }
+    class Tick extends Command<string> {}
+    @commandHandler(Tick)
+    class TickHandler implements CommandHandler<Tick> {
+      constructor(private readonly clock: Clock) {}
+      handle() {
+        return this.clock.zone;
+      }
+    }
+    const k = kernel({ handlers: [TickHandler] });
+    const error = await k.commands.execute(new Tick()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UNRESOLVED_DEPENDENCY', details: { handler: 'TickHandler', parameter: 0, token: 'Clock' } });
+    expect((error as Error).message).toMatch(/^TickHandler: constructor parameter #0 could not be built: Service with "Token<test.missing>" identifier was not found/);
+    expect((error as Error).cause).toMatchObject({ name: 'ServiceNotFoundError' });
+  });
+
+  it('builds a class bound nowhere once per kernel, shared by every handler that needs it', async () => {
+    class Tally {
+      readonly lines: string[] = [];
+    }
+    class First extends Command<number> {}
+    class Second extends Command<number> {}
+    @commandHandler(First)
+    class FirstHandler implements CommandHandler<First> {
+      constructor(private readonly tally: Tally) {}
+      handle() {
+        return this.tally.lines.push('first');
+      }
+    }
+    @commandHandler(Second)
+    class SecondHandler implements CommandHandler<Second> {
+      constructor(private readonly tally: Tally) {}
+      handle() {
+        return this.tally.lines.push('second');
+      }
+    }
+    const k = kernel({ handlers: [FirstHandler, SecondHandler] });
+    await expect(k.commands.execute(new First())).resolves.toBe(1);
+    await expect(k.commands.execute(new Second())).resolves.toBe(2);
+  });
+
+  it('says “this kernel’s container” for a handler class given to register() that needs an unbound token', async () => {
+    class Hail extends Command<void> {}
+    class HailHandler implements CommandHandler<Hail> {
+      constructor(@Inject(GREETER) readonly greeter: Greeter) {}
+      handle() {}
+    }
+    const k = kernel({ handlers: [] });
+    k.commands.register(Hail, HailHandler);
+    const error = await k.commands.execute(new Hail()).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      "HailHandler: constructor parameter #0 needs Token(test.greeter), which is not bound in this kernel's container; bind it with container.set(Token(test.greeter), value) before the first dispatch.",
+    );
   });
 });

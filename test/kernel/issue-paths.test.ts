@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/kernel';
-import { joinPath, movedPaths, pathUnder, underPath } from '../../src/kernel/validation/issue-paths';
+import { isPlainObject, joinPath, movedPaths, pathUnder, underPath } from '../../src/kernel/validation/issue-paths';
 
 describe('issue paths', () => {
   it('joins a key with a dot, an index with brackets, and a key at the top alone', () => {
@@ -46,6 +46,7 @@ describe('issue paths', () => {
       { path: 'document.templates[1]', constraint: 'maxKeys', message: 'document.templates[1] has 1001 keys' },
       { path: 'document.templates[0].a', constraint: 'isJson', message: 'not JSON' },
       { path: 'document.templates', constraint: 'isArray', message: 'document.templates must be an array' },
+      { path: 'document.templates.length', constraint: 'maxItems', message: 'document.templates.length is over 1000' },
       { path: 'document.templatesX', constraint: 'other', message: 'document.templatesX is elsewhere' },
       { path: 'deactivateMissing', constraint: 'isBoolean', message: 'not a boolean' },
     ]);
@@ -65,14 +66,26 @@ describe('issue paths', () => {
       ['templates[1]', 'templates[1] has 1001 keys'],
       ['templates[0].a', 'not JSON'],
       ['templates', 'templates must be an array'],
+      ['templates.length', 'templates.length is over 1000'],
       ['document.templatesX', 'document.templatesX is elsewhere'],
       ['deactivateMissing', 'not a boolean'],
     ]);
-    expect(moved('').slice(0, 3)).toEqual([
+    expect(moved('').slice(0, 4)).toEqual([
       ['[1]', '[1] has 1001 keys'],
       ['[0].a', 'not JSON'],
       ['', 'document.templates must be an array'],
+      ['length', 'length is over 1000'],
     ]);
     expect(movedPaths('a', 'b', 'x', () => 42)).toBe(42);
+  });
+
+  it('lets any other error through unchanged when moving paths', () => {
+    const other = new TypeError('boom');
+    expect(() => movedPaths('document', '', 'x', () => { throw other; })).toThrow(other);
+  });
+
+  it('tells plain objects ({} literals, null prototypes) from every other value', () => {
+    for (const value of [{}, { a: 1 }, Object.create(null) as object, JSON.parse('{"__proto__": {"a": 1}}') as object]) expect(isPlainObject(value)).toBe(true);
+    for (const value of [undefined, null, 0, 'text', true, [], new Date(0), new Map(), new (class Point {})(), Object.create({}) as object]) expect(isPlainObject(value)).toBe(false);
   });
 });

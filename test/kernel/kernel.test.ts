@@ -16,7 +16,7 @@ import {
   type QueryHandler,
   Inject,
 } from '../../src/kernel';
-import { disposedAfterEach } from '../support/kernels';
+import { disposedAfterEach, problemsOf } from '../support/kernels';
 import { CountLetters, Greet, GREETER, type Greeter } from './fixtures';
 
 @commandHandler(Greet)
@@ -71,6 +71,11 @@ describe('createKernel()', () => {
     expect((error as Error).message).toBe(
       'No command handler for Orphan. List its @commandHandler class in createKernel({ handlers: [...] }), or register one with kernel.commands.register(Orphan, handler).',
     );
+    class Unanswered extends Query<number> {}
+    const query = await kernel({ handlers: [] }).queries.execute(new Unanswered()).catch((e: unknown) => e);
+    expect((query as Error).message).toBe(
+      'No query handler for Unanswered. List its @queryHandler class in createKernel({ handlers: [...] }), or register one with kernel.queries.register(Unanswered, handler).',
+    );
     // A kernel that takes every decorated handler points at the likely cause: a module not imported yet.
     const everything = await kernel().commands.execute(new Orphan()).catch((e: unknown) => e);
     expect((everything as Error).message).toBe(
@@ -113,16 +118,26 @@ describe('createKernel()', () => {
     container.set(GREETER, { greet: () => 'host' });
     const k = createKernel({ container, handlers: [GreetHandler] });
     expect(await k.commands.execute(Greet.of('x'))).toBe('host');
+    const handler = container.get(GreetHandler);
     k.dispose();
     expect(container.get(GREETER).greet('')).toBe('host');
+    // Neither reset (the instances it built stay) nor forgotten by typedi.
+    expect(container.get(GreetHandler)).toBe(handler);
+    expect(Container.of('kernel-test-host-container')).toBe(container);
     Container.reset('kernel-test-host-container');
   });
 
   it('resets the container it created on dispose and refuses later dispatches', async () => {
     const k = createKernel({ handlers: [GreetHandler] });
     k.container.set(GREETER, { greet: () => 'x' });
+    const handler = k.container.get(GreetHandler);
     k.dispose();
     expect(k.container.has(GREETER)).toBe(true); // typedi keeps the binding but drops instances
+    expect(k.container.get(GreetHandler)).not.toBe(handler);
+    // ... and forgets the container: the same id names a new one.
+    const id = k.container.id as string;
+    expect(Container.of(id)).not.toBe(k.container);
+    Container.reset(id);
     const error = await k.commands.execute(Greet.of('x')).catch((e: unknown) => e);
     expect(isKernelError(error, 'KERNEL_DISPOSED')).toBe(true);
   });
@@ -206,5 +221,47 @@ describe('kernel.verify()', () => {
       expect.objectContaining({ code: 'UNRESOLVED_DEPENDENCY', handler: 'GreetHandler', parameter: 0 }),
     ]);
     expect((error as Error).message).toContain('JobHandlerA');
+  });
+
+  it('says which container lacks a token and how to bind it', () => {
+    const [problem] = problemsOf(kernel({ handlers: [GreetHandler] }));
+    expect(problem?.message).toBe(
+      "GreetHandler: constructor parameter #0 needs Token(test.greeter), which is not bound in this kernel's container; bind it with container.set(Token(test.greeter), value) before the first dispatch.",
+    );
+  });
+});
+
+// Last in this file: the classes decorated here stay in the process-wide record, so a kernel created
+// without a list after this would take them.
+describe('kernel.verify() on a kernel that takes every decorated class', () => {
+  it('reports a class decorated after it was created as UNROUTED_HANDLER, and one claiming a routed message as DUPLICATE_HANDLER with the fix for such a kernel', () => {
+    const k = kernel();
+    // Earlier tests of this file decorated classes whose dependencies this kernel does not bind.
+    const late = () => problemsOf(k).filter((p) => p.code !== 'UNRESOLVED_DEPENDENCY');
+    expect(late()).toEqual([]);
+    class LateCount extends Query<number> {}
+    @queryHandler(LateCount)
+    class LateCountHandler implements QueryHandler<LateCount> {
+      handle() {
+        return 0;
+      }
+    }
+    expect(late()).toEqual([
+      {
+        code: 'UNROUTED_HANDLER',
+        handler: 'LateCountHandler',
+        message: "LateCountHandler was decorated after this kernel was created, so the kernel does not route it. Import its module before calling createKernel(), or list the kernel's handlers explicitly.",
+      },
+    ]);
+    @commandHandler(Greet)
+    class LateGreetHandler implements CommandHandler<Greet> {
+      handle() {
+        return 'late';
+      }
+    }
+    const [duplicate, ...rest] = late();
+    expect(duplicate).toMatchObject({ code: 'DUPLICATE_HANDLER', handler: 'LateGreetHandler' });
+    expect(duplicate?.message).toContain('This kernel takes every decorated handler of the process; give each kernel the classes it routes with createKernel({ handlers: [...] }), or remove one decorator.');
+    expect(rest).toEqual([expect.objectContaining({ code: 'UNROUTED_HANDLER', handler: 'LateCountHandler' })]);
   });
 });

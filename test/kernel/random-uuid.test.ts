@@ -53,6 +53,17 @@ describe('randomUuid', () => {
     expect(attempts).toBe(1); // tried once, then node:crypto for the life of the process
   });
 
+  it('falls back to crypto.randomUUID where the system generator gives no bytes (end of file)', async () => {
+    const fs = await vi.importActual<typeof import('node:fs')>('node:fs');
+    const closed: number[] = [];
+    vi.doMock('node:fs', () => ({ ...fs, readSync: () => 0, closeSync: (fd: number) => (closed.push(fd), fs.closeSync(fd)) }));
+    const { randomUuid } = await import('../../src/kernel/node-crypto');
+    const ids = [randomUuid(), randomUuid()];
+    for (const id of ids) expect(id).toMatch(V4);
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(closed).toHaveLength(1);
+  });
+
   it('nodeCrypto loads node:crypto on first use, once', async () => {
     const { nodeCrypto } = await import('../../src/kernel/node-crypto');
     const crypto = nodeCrypto();

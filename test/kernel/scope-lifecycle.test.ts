@@ -156,6 +156,37 @@ describe('the end of a dispatch scope', () => {
     expect(disposed).toEqual(['a1', 'a2', 'a3']);
   });
 
+  it('refuses with SCOPE_ENDED a handler built after its dispatch ended, also when the service it needs was created (and disposed) before', async () => {
+    const disposed: string[] = [];
+    const heard: string[] = [];
+    const k = kernel({ handlers: [], scoped: [scoped(A, () => 'a', (v) => void disposed.push(v))] });
+    k.events.register('Slow', { handle: async () => void (await sleep(5)) });
+    class LateListener {
+      constructor(@Inject(A) readonly a: string) {}
+      handle(): void {
+        heard.push(this.a);
+      }
+    }
+    k.events.register('Late', LateListener);
+    let publishing: Promise<{ delivered: number; failed: { error: unknown }[] }> | undefined;
+    class Publishes {
+      constructor(@Inject(A) readonly a: string) {}
+      handle(): string {
+        // Not awaited: 'Late' is delivered after 'Slow', once this dispatch ended and disposed A.
+        publishing = k.events.publish([{ type: 'Slow' }, { type: 'Late' }]);
+        return this.a;
+      }
+    }
+    k.queries.register(Top, Publishes);
+    await expect(k.queries.execute(new Top())).resolves.toBe('a');
+    const report = await publishing!;
+    expect(disposed).toEqual(['a']);
+    expect(heard).toEqual([]);
+    expect(report.delivered).toBe(1);
+    expect(report.failed).toHaveLength(1);
+    expect(report.failed[0]!.error).toMatchObject({ code: 'SCOPE_ENDED', details: { token: 'Token(lifecycle.a)' } });
+  });
+
   it('tells the services of an event published outside any dispatch that a handler failed', async () => {
     const outcomes: ScopeOutcome[] = [];
     const k = kernel({ handlers: [], scoped: [scoped(A, () => 'a', (_v, outcome) => void outcomes.push(outcome))] });
@@ -183,5 +214,56 @@ describe('the end of a dispatch scope', () => {
     k.queries.register(Ask, UsesThree);
     await k.queries.execute(new Ask());
     expect(calls).toEqual(['method 3', 'sync 2', 'async']);
+  });
+
+  it('disposes in reverse order of when each value came to exist: a value created at once before one still being awaited', async () => {
+    const disposed: string[] = [];
+    const k = kernel({
+      handlers: [],
+      scoped: [
+        scoped(A, async () => 'a', (v) => void disposed.push(v)),
+        scoped(B, () => ({ name: 'b' }) as never, (v) => void disposed.push((v as unknown as { name: string }).name)),
+        scoped(
+          C,
+          async (context) => {
+            await Promise.all([context.get(A), context.get(B)]);
+            return 'c';
+          },
+          (v) => void disposed.push(v),
+        ),
+      ],
+    });
+    class NeedsC {
+      constructor(@Inject(C) readonly c: string) {}
+      handle(): string {
+        return this.c;
+      }
+    }
+    k.queries.register(Ask, NeedsC);
+    await expect(k.queries.execute(new Ask())).resolves.toBe('c');
+    // B existed as soon as it was asked for; A only once its promise settled.
+    expect(disposed).toEqual(['c', 'a', 'b']);
+  });
+
+  it('disposes nothing for a null or undefined value, and a function value by its own dispose method', async () => {
+    const calls: string[] = [];
+    const disposable = Object.assign(() => 'callable', { dispose: () => void calls.push('function disposed') });
+    const k = kernel({ handlers: [], scoped: [scoped(A, () => null as never), scoped(B, () => undefined as never), scoped(C, () => disposable as never)] });
+    k.queries.register(Ask, UsesThree);
+    await expect(k.queries.execute(new Ask())).resolves.toBe(',,' + String(disposable));
+    expect(calls).toEqual(['function disposed']);
+  });
+
+  it('awaits a create() that returns a thenable function', async () => {
+    const thenable = Object.assign(() => undefined, { then: (resolve: (value: string) => void) => resolve('settled a') });
+    const k = kernel({ handlers: [], scoped: [scoped(A, () => thenable as never)] });
+    class SeesA {
+      constructor(@Inject(A) readonly a: unknown) {}
+      handle(): string {
+        return `${typeof this.a} ${String(this.a)}`;
+      }
+    }
+    k.queries.register(Ask, SeesA);
+    await expect(k.queries.execute(new Ask())).resolves.toBe('string settled a');
   });
 });

@@ -95,6 +95,11 @@ class FailHandler implements CommandHandler<Fail> {
   }
 }
 
+/** A dependency bound nowhere: the kernel builds it once per kernel. */
+class Ledger {
+  readonly lines: string[] = [];
+}
+
 const HANDLERS = [TransferHandler, BalanceHandler, TransferredListener, FailHandler];
 const kernel = disposedAfterEach();
 
@@ -141,8 +146,8 @@ describe('scoped services', () => {
   });
 
   it('reject a successful dispatch with SCOPE_DISPOSE_FAILED when disposing fails, and log it', async () => {
-    const logged: string[] = [];
-    const logger = { debug() {}, info() {}, warn() {}, error: (message: string) => void logged.push(message) };
+    const logged: [string, unknown][] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (message: string, fields: unknown) => void logged.push([message, fields]) };
     const k = kernel({
       handlers: [BalanceHandler],
       logger,
@@ -151,7 +156,7 @@ describe('scoped services', () => {
     const error = await k.queries.execute(new Balance()).catch((e: unknown) => e);
     expect(isKernelError(error, 'SCOPE_DISPOSE_FAILED')).toBe(true);
     expect((error as Error).message).toContain('commit failed');
-    expect(logged).toEqual(['disposing the scoped service Token(test.caller) failed']);
+    expect(logged).toEqual([['disposing the scoped service Token(test.caller) failed', { error: 'commit failed' }]]);
   });
 
   it('are created only when something asks for them', async () => {
@@ -260,12 +265,176 @@ describe('verify() and scoped services', () => {
 
 describe('declaring scoped services', () => {
   it('refuses a scoped option that is not an array at creation, and lists in verify() an entry that is no object or whose dispose is no function', () => {
-    expect(() => kernel({ handlers: [], scoped: callerService as never })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIGURATION', details: { option: 'scoped' } }));
+    expect(() => kernel({ handlers: [], scoped: callerService as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIGURATION', details: { option: 'scoped' }, message: 'createKernel({ scoped }) must be an array of { token, create } objects.' }),
+    );
     const k = kernel({ handlers: [], scoped: [null as never, 'a string' as never, { token: 'test.disposer', create: () => 1, dispose: 5 as never }] });
     expect(problemsOf(k)).toEqual([
       { code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #0', message: 'scoped service #0 is not a { token, create } object.' },
       { code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #1', message: 'scoped service #1 is not a { token, create } object.' },
       { code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #2', message: 'scoped service #2 ("test.disposer") has a dispose that is not a function.' },
     ]);
+  });
+
+  it('names an entry without a valid token “?” in its other problems', () => {
+    const k = kernel({ handlers: [], scoped: [{ token: 42, dispose: 5 } as never] });
+    expect(problemsOf(k)).toEqual([
+      { code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #0', message: 'scoped service #0 has no token: give it a typedi Token, a string id or a class.' },
+      { code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #0', message: 'scoped service #0 (?) has no create(context) function.' },
+      { code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #0', message: 'scoped service #0 (?) has a dispose that is not a function.' },
+    ]);
+  });
+
+  it('takes no entry that is not an object, even a function carrying a token and a create', () => {
+    const CLOCK = new Token<number>('test.clock');
+    class Tick extends Query<number> {}
+    @queryHandler(Tick)
+    class TickHandler implements QueryHandler<Tick> {
+      constructor(@Inject(CLOCK) readonly clock: number) {}
+      handle() {
+        return this.clock;
+      }
+    }
+    const declaration = Object.assign(() => 0, { token: CLOCK, create: () => 1 });
+    const problems = problemsOf(kernel({ handlers: [TickHandler], scoped: [declaration as never] }));
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #0' }),
+      expect.objectContaining({ code: 'UNRESOLVED_DEPENDENCY', handler: 'TickHandler', token: 'Token(test.clock)' }),
+    ]);
+  });
+
+  it('writes scoped() as the plain object: { token, create }, and dispose only when given', () => {
+    const create = () => 1;
+    const dispose = () => undefined;
+    expect(scoped('test.plain', create)).toStrictEqual({ token: 'test.plain', create });
+    expect(scoped('test.plain', create, dispose)).toStrictEqual({ token: 'test.plain', create, dispose });
+  });
+
+  it('still reports a parameter without a token, and builds nothing from an entry without a token', async () => {
+    class Unscoped {
+      constructor(readonly greeter: { greet(): string }) {}
+    }
+    class Peek extends Query<string> {}
+    class PeekHandler {
+      constructor(
+        readonly greeter: { greet(): string },
+        readonly unscoped: Unscoped,
+      ) {}
+      handle() {
+        return 'peeked';
+      }
+    }
+    Reflect.defineMetadata('design:paramtypes', [Object], Unscoped);
+    Reflect.defineMetadata('design:paramtypes', [Object, Unscoped], PeekHandler);
+    queryHandler(Peek)(PeekHandler);
+    const k = kernel({ handlers: [PeekHandler], scoped: [{ token: undefined, create: () => ({ greet: () => 'from the entry' }) } as never] });
+    expect(problemsOf(k)).toEqual([
+      expect.objectContaining({ code: 'INVALID_SCOPED_SERVICE', handler: 'scoped service #0', message: expect.stringContaining('has no token') }),
+      expect.objectContaining({ code: 'UNRESOLVED_DEPENDENCY', handler: 'PeekHandler', parameter: 0, token: '(no token)' }),
+    ]);
+    await expect(k.queries.execute(new Peek())).rejects.toMatchObject({ code: 'UNRESOLVED_DEPENDENCY', details: { handler: 'PeekHandler', parameter: 0 } });
+  });
+});
+
+describe('scoped services and the dispatch context', () => {
+  it('give create() the top-level dispatch: its kind, message, ids and the kernel’s container', async () => {
+    let seen: Record<string, unknown> | undefined;
+    const k = kernel({
+      handlers: [BalanceHandler],
+      scoped: [
+        scoped(CALLER, (context) => {
+          seen = { kind: context.kind, message: context.message, messageId: context.messageId, correlationId: context.correlationId, causationId: context.causationId, container: context.container };
+          return new Caller('x', context.correlationId);
+        }),
+      ],
+    });
+    const balance = new Balance();
+    await k.queries.execute(balance, { messageId: 'm-1', correlationId: 'c-1', causationId: 'x-1' });
+    expect(seen).toEqual({ kind: 'query', message: balance, messageId: 'm-1', correlationId: 'c-1', causationId: 'x-1', container: k.container });
+    expect(seen?.message).toBe(balance);
+    expect(seen?.container).toBe(k.container);
+  });
+
+  it('let create() ask the context for anything the container resolves, rejecting (never throwing) what it cannot', async () => {
+    const UNBOUND = new Token<string>('test.unbound');
+    const PLAIN = new Token<string>('test.plain');
+    let asked: Promise<unknown> | undefined;
+    const k = kernel({
+      handlers: [BalanceHandler],
+      scoped: [
+        scoped(CALLER, async (context) => {
+          asked = context.get(UNBOUND).then(
+            () => 'resolved',
+            (error: unknown) => error,
+          );
+          return new Caller(await context.get(PLAIN), undefined);
+        }),
+      ],
+    });
+    k.container.set(PLAIN, 'plain');
+    await k.queries.execute(new Balance());
+    expect(await asked).toMatchObject({ name: 'ServiceNotFoundError' });
+  });
+
+  it('turn the dispatch context on: a command an event handler runs has the event as causation and its correlation', async () => {
+    const contexts: { correlationId: string; causationId: string | undefined }[] = [];
+    const k = kernel({ handlers: [], scoped: [callerService] });
+    k.commands.register(Fail, { handle: async (_m, context) => void contexts.push({ correlationId: context.correlationId, causationId: context.causationId }) });
+    k.events.register('Started', { handle: async () => k.commands.execute(new Fail()) });
+    await k.events.publish({ type: 'Started', eventId: 'evt-9', correlationId: 'conv-9' } as { type: string });
+    expect(contexts).toEqual([{ correlationId: 'conv-9', causationId: 'evt-9' }]);
+  });
+
+  it('build a handler that needs no scoped service once per kernel', async () => {
+    let built = 0;
+    class Plain extends Query<number> {}
+    @queryHandler(Plain)
+    class PlainHandler implements QueryHandler<Plain> {
+      constructor(readonly audit: Ledger) {
+        built++;
+      }
+      handle() {
+        return built;
+      }
+    }
+    const k = kernel({ handlers: [PlainHandler], scoped: [callerService] });
+    await k.queries.execute(new Plain());
+    await expect(k.queries.execute(new Plain())).resolves.toBe(1);
+  });
+});
+
+describe('verify() on classes built once per kernel in a kernel with scoped services', () => {
+  it('passes a typedi @Inject parameter, a string token, a class without scoped parameters and a class bound in the container', async () => {
+    const { Inject: TypediInject } = await import('typedi');
+    class Reporter {
+      constructor(@Inject(CALLER) readonly caller: Caller) {}
+    }
+    class Journal {
+      constructor(readonly ledger: Ledger) {}
+    }
+    class Empty {}
+    class Summary extends Query<string> {}
+    class SummaryHandler {
+      constructor(
+        readonly greeting: string[],
+        @Inject('test.string-token') readonly text: string,
+        readonly journal: Journal,
+        readonly empty: Empty,
+        readonly reporter: Reporter,
+      ) {}
+      handle() {
+        return this.text;
+      }
+    }
+    TypediInject('test.greetings')(SummaryHandler, undefined as never, 0);
+    Reflect.defineMetadata('design:paramtypes', [Ledger], Journal);
+    Reflect.defineMetadata('design:paramtypes', [Array, String, Journal, Empty, Reporter], SummaryHandler);
+    queryHandler(Summary)(SummaryHandler);
+    const k = kernel({ handlers: [SummaryHandler], scoped: [callerService] });
+    k.container.set('test.greetings', ['hi']);
+    k.container.set('test.string-token', 'text');
+    k.container.set(Reporter, new Reporter(new Caller('bound', undefined)));
+    expect(problemsOf(k)).toEqual([]);
+    await expect(k.queries.execute(new Summary())).resolves.toBe('text');
   });
 });

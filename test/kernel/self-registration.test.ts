@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import { Command, commandHandler, DuplicateHandlerError, eventHandler, isKernelError, Query, queryHandler, type CommandHandler } from '../../src/kernel';
+import { Command, commandHandler, createKernel, DuplicateHandlerError, eventHandler, isKernelError, KernelVerificationError, Query, queryHandler, type CommandHandler } from '../../src/kernel';
 import { createTestHostFactory } from '../../src/testing';
 import { RequestMachines } from '../../src/application/requests/request.commands';
 import { disposedAfterEach, problemsOf } from '../support/kernels';
@@ -117,5 +117,41 @@ describe('self-registration', () => {
     expect(problemsOf(k)).toEqual([]);
     expect(() => commandHandler(Ping, { inject: ['a'] })(Twice)).not.toThrow();
     expect(() => commandHandler(Ping, { inject: ['b'] })(Twice)).toThrow(/two different \{ inject \} lists/);
+  });
+
+  it('names the factory the host called in the fix of a duplicate among the classes it lists', () => {
+    class Stamp extends Command<void> {}
+    class FirstStamper {
+      handle() {}
+    }
+    class SecondStamper {
+      handle() {}
+    }
+    commandHandler(Stamp)(FirstStamper);
+    commandHandler(Stamp)(SecondStamper);
+    const fix = (factory: string) =>
+      `Stamp already has the handler FirstStamper; SecondStamper cannot handle it too in one kernel. Keep one handler per command or query in one kernel: list only one of them in ${factory}({ handlers: [...] }).`;
+    expect(() => createKernel({ handlers: [FirstStamper, SecondStamper] })).toThrow(fix('createKernel'));
+    expect(() => createTestHostFactory({ handlers: [FirstStamper, SecondStamper] })).toThrow(fix('createTestHostFactory'));
+  });
+
+  it('refuses a listed class that no handler decorator has seen with UNRESOLVED_DEPENDENCY naming it', () => {
+    class Undecorated {
+      handle() {}
+    }
+    let refusal: unknown;
+    try {
+      createKernel({ handlers: [Undecorated] });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(KernelVerificationError);
+    expect((refusal as KernelVerificationError).problems).toEqual([
+      {
+        code: 'UNRESOLVED_DEPENDENCY',
+        handler: 'Undecorated',
+        message: 'Undecorated is listed in createKernel({ handlers }) but has no @commandHandler, @queryHandler or @eventHandler decorator.',
+      },
+    ]);
   });
 });

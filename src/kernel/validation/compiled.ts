@@ -11,7 +11,7 @@ import { planToValidate, type CompiledRule, type RuleMetadata } from './plan';
 /** A failure node shaped like class-validator's `ValidationError` (the fields the kernel reads). */
 export interface ErrorNode {
   property: string;
-  constraints?: Record<string, string>;
+  constraints?: Record<string, string | undefined>;
   children?: ErrorNode[];
 }
 
@@ -45,8 +45,8 @@ export function validateCompiled(object: object, options: ValidatorOptions): rea
     if (skip) continue;
     let node: PendingNode | undefined;
     for (const rule of property.rules) {
-      const failure = checkRule(object, value, rule);
-      if (failure !== undefined) (node ??= new PendingNode(property.name)).fail(rule.type, failure);
+      // A failure whose message comes out undefined (a message function answering nothing) still fails.
+      if (!passes(object, value, rule)) (node ??= new PendingNode(property.name)).fail(rule.type, failure(object, value, rule));
     }
     if (property.nested.length > 0) validateNested(value, property.nested, (node ??= new PendingNode(property.name)), options);
     if (node?.failed()) (errors ??= []).push(node.done());
@@ -61,10 +61,10 @@ function passesAll(tests: readonly ((value: unknown) => boolean)[], value: unkno
 
 /** An error node made on the first failure of its property. */
 class PendingNode {
-  constraints: Record<string, string> | undefined;
+  constraints: Record<string, string | undefined> | undefined;
   children: ErrorNode[] | undefined;
   constructor(readonly property: string) {}
-  fail(type: string, message: string): void {
+  fail(type: string, message: string | undefined): void {
     (this.constraints ??= {})[type] = message;
   }
   adopt(nodes: readonly ErrorNode[] | undefined): void {
@@ -94,11 +94,11 @@ function isThenable(value: unknown): boolean {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** Runs one rule; returns its message when it fails. */
-function checkRule(object: object, value: unknown, rule: CompiledRule): string | undefined {
+/** Runs one rule; true when `value` passes it (or its `validateIf` skips it). */
+function passes(object: object, value: unknown, rule: CompiledRule): boolean {
   const { metadata, constraint } = rule;
-  if (metadata.validateIf && !metadata.validateIf(object, value)) return undefined;
-  if (rule.test !== undefined) return rule.test(value) ? undefined : failure(object, value, rule);
+  if (metadata.validateIf && !metadata.validateIf(object, value)) return true;
+  if (rule.test !== undefined) return rule.test(value);
   // Built-in constraints read only `constraints` from their arguments and keep nothing: one object per rule serves every call.
   const args = rule.args;
   args.object = object;
@@ -115,11 +115,11 @@ function checkRule(object: object, value: unknown, rule: CompiledRule): string |
   }
   args.object = undefined as never;
   args.value = undefined;
-  return valid ? undefined : failure(object, value, rule);
+  return valid;
 }
 
-/** The message of a failed rule, made as class-validator makes it. */
-function failure(object: object, value: unknown, { metadata, constraint }: CompiledRule): string {
+/** The message of a failed rule, made as class-validator makes it (undefined when its message function answers nothing). */
+function failure(object: object, value: unknown, { metadata, constraint }: CompiledRule): string | undefined {
   const args = argumentsOf(object, value, metadata);
   const message = metadata.message || (constraint.defaultMessage instanceof Function ? constraint.defaultMessage(args) : '');
   return fillMessage(message, args);
@@ -153,7 +153,7 @@ function validateNested(value: unknown, nested: readonly RuleMetadata[], node: P
 }
 
 /** class-validator's message tokens: `$constraintN`, `$value` (primitives only), `$property`, `$target`. */
-function fillMessage(message: string | ((args: ValidationArguments) => string), args: ValidationArguments): string {
+function fillMessage(message: string | ((args: ValidationArguments) => string), args: ValidationArguments): string | undefined {
   let text: string | undefined = message instanceof Function ? message(args) : typeof message === 'string' ? message : undefined;
   if (text && Array.isArray(args.constraints)) {
     args.constraints.forEach((constraint: unknown, index: number) => {
@@ -166,7 +166,7 @@ function fillMessage(message: string | ((args: ValidationArguments) => string), 
   }
   if (text) text = text.replace(/\$property/g, args.property);
   if (text) text = text.replace(/\$target/g, args.targetName);
-  return text as string;
+  return text;
 }
 
 function constraintText(constraint: unknown): string {

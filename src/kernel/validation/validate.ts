@@ -62,7 +62,7 @@ function flatten(errors: readonly ErrorNode[], prefix: string, out: ValidationIs
     const path = propertyPath(prefix, error.property);
     if (error.constraints) {
       for (const [constraint, message] of Object.entries(error.constraints)) {
-        const text = constraint === 'whitelistValidation' ? `${path} is not an accepted field; remove it` : describe(path, message);
+        const text = constraint === 'whitelistValidation' ? notAccepted(path, error.property) : describe(path, message ?? '');
         out.push({ path, constraint, message: text });
       }
     }
@@ -165,4 +165,10 @@ export function deepFreeze<T>(value: T): T {
     if (typeof item === 'object' && item !== null) deepFreeze(item);
   }
   return value;
+}
+
+/** An empty key names nothing in a path: its issue sits on the object that holds it, and says so. */
+function notAccepted(path: string, property: string): string {
+  if (property !== '') return `${path} is not an accepted field; remove it`;
+  return `${path === '' ? 'the input' : path} has an empty key "", which is not an accepted field; remove it`;
 }
