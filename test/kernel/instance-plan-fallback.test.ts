@@ -43,6 +43,12 @@ describe('the compiled build when class-transformer\'s storage is not the one it
     vi.doUnmock('class-transformer');
   });
 
+  it('gives class-transformer the options of untrusted input on every load: no implicit conversion, extra keys kept, defaults applied', async () => {
+    const plan = await loadedOver((real) => real);
+    expect(plan.TRANSFORM_OPTIONS).toStrictEqual({ enableImplicitConversion: false, excludeExtraneousValues: false, exposeDefaultValues: true, enableCircularCheck: false });
+    expect(Object.isFrozen(plan.TRANSFORM_OPTIONS)).toBe(true);
+  });
+
   it('builds with class-transformer\'s own storage, the one its decorators write to', async () => {
     const plan = await loadedOver((real) => real);
     const built = plan.compiledInstance(Slot, plain);

@@ -181,6 +181,19 @@ describe('the compiled build of X.from() (instance-plan)', () => {
     }
   });
 
+  it("takes a subclass's own @Type over its parent's for the same property, as plainToInstance does", () => {
+    class Old {}
+    class New {}
+    class Parent {}
+    Type(() => Old)(Parent.prototype, 'item');
+    class Child extends Parent {}
+    Type(() => New)(Child.prototype, 'item');
+    const built = compiledInstance(Child as Ctor, { item: {} });
+    if (built === NOT_COMPILED) throw new Error('handed over');
+    expect(built.item).toBeInstanceOf(New);
+    expect(plainToInstance(Child, { item: {} }, TRANSFORM_OPTIONS).item).toBeInstanceOf(New);
+  });
+
   it('builds nested classes, arrays, plain objects and primitives under a declared class itself', () => {
     class Line {}
     Type(() => Date)(Line.prototype, 'at');
