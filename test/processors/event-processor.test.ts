@@ -1,10 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventProcessor, type EventProcessorOptions, type ProcessorHandler } from '../../src/application/processors/index';
 import { createInMemoryStorage, type InMemoryStorage } from '../../src/testing';
-import { appendEvents, caughtUp, numberOf, stopWithin, until } from './support';
+import { appendEvents, caughtUp, numberOf, recordingLogger, stopWithin, until } from './support';
 
 const running: EventProcessor[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
   await Promise.all(running.splice(0).map((p) => stopWithin(p)));
 });
 
@@ -98,7 +100,187 @@ describe('EventProcessor', () => {
     const storage = createInMemoryStorage();
     await appendEvents(storage, 2);
     const p = processor(storage, () => undefined, { partitions: 2 });
-    await expect(p.whenCaughtUp(50)).rejects.toMatchObject({ code: 'PROCESSOR_NOT_CAUGHT_UP', details: { head: 2, behind: ['billing#0', 'billing#1'] } });
+    await expect(p.whenCaughtUp(50)).rejects.toMatchObject({
+      code: 'PROCESSOR_NOT_CAUGHT_UP',
+      message: 'Processor billing did not reach position 2 within 50 ms (behind: billing#0, billing#1). Is a replica running it (start())? Are its handlers slow or retrying?',
+      details: { head: 2, behind: ['billing#0', 'billing#1'] },
+    });
+  });
+
+  it('whenCaughtUp judges each partition by its own checkpoint', async () => {
+    const storage = createInMemoryStorage();
+    await appendEvents(storage, 2);
+    await storage.processors.reset('billing#0', 2);
+    const p = processor(storage, () => undefined, { partitions: 2 });
+    await expect(p.whenCaughtUp(50)).rejects.toMatchObject({ code: 'PROCESSOR_NOT_CAUGHT_UP', details: { head: 2, behind: ['billing#1'] } });
+    await storage.processors.reset('billing#1', 2);
+    await expect(p.whenCaughtUp(50)).resolves.toBeUndefined();
+  });
+
+  it('whenCaughtUp(0) rejects at once when behind, without waiting for the clock to move', async () => {
+    const storage = createInMemoryStorage();
+    await appendEvents(storage, 1);
+    const p = processor(storage, () => undefined);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const outcome = await Promise.race([
+      p.whenCaughtUp(0).then(
+        () => 'resolved',
+        (error: { code?: string }) => error.code,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1000)),
+    ]);
+    expect(outcome).toBe('PROCESSOR_NOT_CAUGHT_UP');
+  });
+
+  it('whenCaughtUp checks at least every 50 ms, however long the processor\'s own poll interval', async () => {
+    const storage = createInMemoryStorage();
+    await appendEvents(storage, 3);
+    const idle = processor(storage, () => undefined, { pollMs: 60_000, owner: 'idle' });
+    const worker = processor(storage, () => undefined, { owner: 'worker' });
+    const waiting = caughtUp(idle);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    worker.start();
+    await waiting;
+  });
+
+  it('start() is idempotent: a second call does not start a second loop handling the same events', async () => {
+    const storage = createInMemoryStorage();
+    await appendEvents(storage, 5);
+    const handled: number[] = [];
+    const p = processor(storage, (stored) => void handled.push(stored.position));
+    p.start();
+    p.start();
+    await caughtUp(p);
+    await stopWithin(p);
+    expect(handled).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('stops after the event in hand: the rest of the batch is left to the next holder', async () => {
+    const storage = createInMemoryStorage();
+    await appendEvents(storage, 10);
+    const handled: number[] = [];
+    let stopped: Promise<void> | undefined;
+    const p = processor(storage, (stored) => {
+      handled.push(stored.position);
+      if (stored.position === 3) stopped = p.stop();
+    });
+    p.start();
+    await until(() => stopped !== undefined, [p]);
+    await stopWithin({ stop: () => stopped! });
+    expect(handled).toEqual([1, 2, 3]);
+    expect((await p.status())[0]).toMatchObject({ position: 3, owner: undefined });
+  });
+
+  it('a stop during a retry\'s backoff returns at once and leaves the event unhandled, neither skipped nor dead-lettered', async () => {
+    const storage = createInMemoryStorage();
+    await appendEvents(storage, 3);
+    const log = recordingLogger();
+    const calls: number[] = [];
+    let stopped: Promise<void> | undefined;
+    const p = processor(storage, (stored) => {
+      calls.push(stored.position);
+      if (stored.position !== 2) return;
+      stopped ??= p.stop();
+      throw new Error('card declined');
+    }, { attempts: 3, backoffMs: 60_000, maxBackoffMs: 60_000, logger: log.logger });
+    p.start();
+    await until(() => stopped !== undefined, [p]);
+    await stopWithin({ stop: () => stopped! });
+    expect(calls).toEqual([1, 2]);
+    expect((await p.status())[0]!.position).toBe(1);
+    expect(await p.deadLetters()).toEqual([]);
+    expect(log.at('error')).toEqual([]);
+  });
+
+  it('parks a later event of a dead-lettered aggregate that arrives in a later batch', async () => {
+    const storage = createInMemoryStorage();
+    await appendEvents(storage, 3, 3); // r-1: 1, r-2: 2, r-0: 3
+    const handled: number[] = [];
+    const p = processor(storage, (stored) => {
+      if (stored.event.aggregateId === 'r-1') throw new Error('billing service down');
+      handled.push(stored.position);
+    }, { attempts: 1 });
+    p.start();
+    await caughtUp(p);
+    await appendEvents(storage, 3, 3, 4); // r-1: 4, r-2: 5, r-0: 6
+    await caughtUp(p);
+    expect(handled).toEqual([2, 3, 5, 6]);
+    expect((await p.deadLetters()).map((l) => [l.position, l.attempts, l.error])).toEqual([
+      [1, 1, 'Error: billing service down'],
+      [4, 0, 'parked behind an earlier dead letter of request:r-1'],
+    ]);
+  });
+
+  it('replays only the letters at the positions asked for', async () => {
+    const storage = createInMemoryStorage();
+    await appendEvents(storage, 3, 3);
+    let broken = true;
+    const p = processor(storage, (stored) => {
+      if (broken && stored.position !== 3) throw new Error('billing service down');
+    }, { attempts: 1 });
+    p.start();
+    await caughtUp(p);
+    await stopWithin(p);
+    broken = false;
+    expect(await p.replayDeadLetters([2])).toEqual({ replayed: 1, failed: [] });
+    expect((await p.deadLetters()).map((l) => l.position)).toEqual([1]);
+  });
+
+  async function lettersOfOneStream(): Promise<{ p: EventProcessor; storage: InMemoryStorage; handle: { replay?: (stored: number) => Promise<void> } }> {
+    const storage = createInMemoryStorage();
+    await appendEvents(storage, 4, 3); // r-1: 1 and 4
+    let broken = true;
+    const handle: { replay?: (position: number) => Promise<void> } = {};
+    const p = processor(storage, async (stored) => {
+      if (broken && stored.position === 1) throw new Error('billing service down');
+      await handle.replay?.(stored.position);
+    }, { attempts: 1 });
+    p.start();
+    await caughtUp(p);
+    await stopWithin(p);
+    broken = false;
+    expect((await p.deadLetters()).map((l) => [l.position, l.attempts])).toEqual([[1, 1], [4, 0]]);
+    return { p, storage, handle };
+  }
+
+  it('a replay passes over a letter another replay settled meanwhile, and goes on with its stream', async () => {
+    const { p, handle } = await lettersOfOneStream();
+    let nested: unknown;
+    handle.replay = async (position) => {
+      if (position !== 1 || nested !== undefined) return;
+      nested = 'running';
+      nested = await p.replayDeadLetters([1]);
+    };
+    expect(await p.replayDeadLetters()).toEqual({ replayed: 1, failed: [] });
+    expect(nested).toEqual({ replayed: 1, failed: [] });
+    expect(await p.deadLetters()).toEqual([]);
+  });
+
+  it('a replay reports a letter it could not settle, and skips the rest of its stream', async () => {
+    const { p, storage } = await lettersOfOneStream();
+    vi.spyOn(storage.processors, 'settle').mockRejectedValue(new Error('storage offline'));
+    expect(await p.replayDeadLetters()).toEqual({
+      replayed: 0,
+      failed: [
+        { position: 1, stream: 'request:r-1', error: 'Error: storage offline' },
+        { position: 4, stream: 'request:r-1', error: 'skipped: an earlier letter of this stream failed again' },
+      ],
+    });
+  });
+
+  it('rebuild refuses a position that is not a whole number >= 0, changing nothing; 0 rebuilds the whole log', async () => {
+    const storage = createInMemoryStorage();
+    const p = processor(storage, () => undefined);
+    for (const position of [-1, 1.5, Number.NaN]) {
+      await expect(p.rebuild(position)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: `Invalid processor rebuild: position: must be a whole number >= 0, got ${position}. Correct these fields and try again.`,
+        issues: [{ path: 'position', constraint: 'isInt', message: `must be a whole number >= 0, got ${position}` }],
+      });
+    }
+    expect(await p.status()).toEqual([]);
+    await p.rebuild(0);
+    expect(await p.status()).toMatchObject([{ processor: 'billing', position: 0, epoch: 1 }]);
   });
 
   it('a replica that stops mid-way leaves the rest to another, which continues from the stored checkpoint', async () => {

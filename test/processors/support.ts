@@ -1,3 +1,4 @@
+import type { Logger } from '../../src/kernel';
 import type { DomainEvent } from '../../src/storage';
 import type { InMemoryStorage } from '../../src/testing';
 
@@ -102,4 +103,30 @@ export async function stopWithin(target: { stop(): Promise<void> }, ms = STALL_M
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Resolves once `check()` holds, checked every `everyMs` of real time; rejects after `tries` checks.
+ * Counts checks, not the clock, so it also works while a test freezes `Date`.
+ */
+export async function within(what: string, check: () => boolean | Promise<boolean>, tries = 300, everyMs = 10): Promise<void> {
+  for (let i = 0; i < tries; i += 1) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`${what}: still not so after ${tries} checks ${everyMs} ms apart`);
+}
+
+/** One line a {@link recordingLogger} received. */
+export interface LoggedLine {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields: Record<string, unknown> | undefined;
+}
+
+/** A logger that keeps every line, and the lines of one level. */
+export function recordingLogger(): { logger: Logger; lines: LoggedLine[]; at: (level: LoggedLine['level']) => LoggedLine[] } {
+  const lines: LoggedLine[] = [];
+  const log = (level: LoggedLine['level']) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
+  return { logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }, lines, at: (level) => lines.filter((line) => line.level === level) };
 }

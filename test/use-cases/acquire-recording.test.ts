@@ -64,6 +64,37 @@ describe('RequestMachines recording what the cloud started', () => {
     fake.dispose();
   });
 
+  it('keeps a request cancelled while the cloud was answering cancelled when provision then refuses, and raises the refusal', async () => {
+    const fake = new FakeProvider();
+    const held = heldProvision(fake);
+    fake.script({ templateId: 'small' }, { capacityError: 'no t3.small in us-east-1a' });
+    hf = await withTemplate({}, { provider: held.port });
+    const answer = rejection(request(hf, 2));
+    while (!held.asked()) await new Promise((resolve) => setTimeout(resolve, 1));
+    const requestId = (await hf.queries.execute(ListRequests.from({}))).items[0]!.requestId;
+    await hf.commands.execute(CancelRequest.from({ requestId, reason: 'no longer needed' }));
+    held.open();
+
+    const error = await answer;
+    expect(error.code).toBe('PROVIDER_ERROR');
+    expect(error.message).toContain('no t3.small in us-east-1a');
+    const cancelled = await hf.queries.execute(GetRequest.from({ requestId }));
+    expect([cancelled.status, cancelled.statusMessage]).toEqual(['cancelled', 'no longer needed']);
+    fake.dispose();
+  });
+
+  it('fails a refused request with the provider error\'s message, cut to a reason\'s length', async () => {
+    hf = await withTemplate();
+    hf.fake!.script({ templateId: 'small' }, { capacityError: 'no t3.small in us-east-1a' });
+    const short = await rejection(request(hf, 1));
+    expect((await status(hf, short.details?.requestId as string)).statusMessage).toBe(short.message);
+    hf.fake!.script({ templateId: 'small' }, { capacityError: 'x'.repeat(2_000) });
+    const long = await rejection(request(hf, 1));
+    const { statusMessage } = await status(hf, long.details?.requestId as string);
+    expect([...statusMessage]).toHaveLength(1_000);
+    expect(statusMessage).toBe(`${long.message.slice(0, 999)}\u2026`);
+  });
+
   it('leaves a request whose provision did not answer in time pending, and says so in a warning', async () => {
     const logged: Logged[] = [];
     hf = await withTemplate({}, { limits: { providerTimeoutMs: 50 }, logger: capturing(logged) });
@@ -137,37 +168,49 @@ describe('RequestMachines recording what the cloud started', () => {
   });
 });
 
+/** The fake's port whose next describe, once `hold()` is called, waits until the returned `release()`; `asked` settles when it is waiting. */
+function heldDescribe(fake: FakeProvider) {
+  let gate: { wait: Promise<void>; reached: () => void } | undefined;
+  const port: ProviderPort = {
+    provision: (input) => fake.provision(input),
+    describe: async (input) => {
+      const held = gate;
+      gate = undefined;
+      if (held !== undefined) {
+        held.reached();
+        await held.wait;
+      }
+      return fake.describe(input);
+    },
+    terminate: (input) => fake.terminate(input),
+    reclaimNotices: () => fake.reclaimNotices(),
+  };
+  const hold = () => {
+    let release!: () => void;
+    let reached!: () => void;
+    const asked = new Promise<void>((resolve) => (reached = resolve));
+    gate = { wait: new Promise<void>((resolve) => (release = resolve)), reached };
+    return { asked, release };
+  };
+  return { port, hold };
+}
+
 describe('SyncRequest recording what describe reported', () => {
   it('attaches the machines a describe reported for a request cancelled while it was answering (they ran unrecorded)', async () => {
     const fake = new FakeProvider();
     // A fleet that launches a second after provision answered, even once cancelled (a cloud that acted late).
     fake.script({ templateId: 'small' }, { launchAfterMs: 1_000, launchDespiteCancel: true });
-    let gate: Promise<void> | undefined;
-    let open!: () => void;
-    let asked = false;
-    const port: ProviderPort = {
-      provision: (input) => fake.provision(input),
-      describe: async (input) => {
-        if (gate !== undefined) {
-          const held = gate;
-          gate = undefined;
-          asked = true;
-          await held;
-        }
-        return fake.describe(input);
-      },
-      terminate: (input) => fake.terminate(input),
-      reclaimNotices: () => fake.reclaimNotices(),
-    };
+    const { port, hold } = heldDescribe(fake);
     hf = await withTemplate({}, { provider: port });
     const requestId = await request(hf, 2);
-    gate = new Promise<void>((resolve) => (open = resolve));
+    const open = hold();
     const synced = hf.commands.execute(SyncRequest.from({ requestId }));
-    while (!asked) await new Promise((resolve) => setTimeout(resolve, 1));
+    await open.asked;
     // The request ends while its describe is out; the fleet then launches, and the describe reports it.
+    const cancelledAt = (fake.clock as ManualClock).now().getTime();
     expect((await hf.commands.execute(CancelRequest.from({ requestId, reason: 'no longer needed' }))).status).toBe('cancelled');
     (fake.clock as ManualClock).advance(1_000);
-    open();
+    open.release();
     await synced;
 
     const cancelled = await hf.queries.execute(GetRequest.from({ requestId }));
@@ -175,6 +218,31 @@ describe('SyncRequest recording what describe reported', () => {
     expect(cancelled.statusMessage).toBe('no longer needed');
     expect(fake.machines(requestId)).toHaveLength(2);
     expect(cancelled.machineIds).toEqual(fake.machines(requestId).map((m) => m.machineId));
+    // Cancelled with nothing attached, CancelRequest began its release (the fleet could launch late, as
+    // it did); the sync that found it ended began none of its own (the window is the cancel's).
+    const release = (await hf.storage.unitOfWork.transaction((tx) => tx.requests.get(requestId)))!.release;
+    expect(release).toMatchObject({ since: new Date(cancelledAt).toISOString(), releasedAt: null });
+    fake.dispose();
+  });
+
+  it('begins no release of a request cancelled with machines attached while its describe was out', async () => {
+    const fake = new FakeProvider();
+    // Machines that stay booting: the request stays in progress, its machines attached.
+    fake.script({ templateId: 'small' }, { bootAfterSyncs: 100 });
+    const { port, hold } = heldDescribe(fake);
+    hf = await withTemplate({}, { provider: port });
+    const requestId = await request(hf, 2);
+    await hf.commands.execute(SyncRequest.from({ requestId }));
+    expect(await hf.queries.execute(GetRequest.from({ requestId }))).toMatchObject({ status: 'in_progress', machineIds: [expect.any(String), expect.any(String)] });
+    const open = hold();
+    const synced = hf.commands.execute(SyncRequest.from({ requestId }));
+    await open.asked;
+    expect((await hf.commands.execute(CancelRequest.from({ requestId }))).status).toBe('cancelled');
+    open.release();
+    await synced;
+    // Its machines stay attached for the requester to return: neither the cancel nor the sync that found
+    // it ended begins a release, which would terminate them.
+    expect((await hf.storage.unitOfWork.transaction((tx) => tx.requests.get(requestId)))!.release).toBeNull();
     fake.dispose();
   });
 });

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { Expose, plainToInstance, type ClassConstructor } from 'class-transformer';
+import { defaultMetadataStorage } from 'class-transformer/cjs/storage.js';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { FROM_PLAIN, fromPlain } from '../../src/application/read-models/dto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Dto, Field, FROM_PLAIN, fromPlain, JsonField, NestedDtos } from '../../src/application/read-models/dto';
 import { MachineDto, ReclaimDto } from '../../src/application/read-models/machine.dto';
 import { RequestDto, RequestMachineDto, RequestStatusDto } from '../../src/application/read-models/request.dto';
 import { TemplateDto } from '../../src/application/read-models/template.dto';
@@ -93,5 +94,109 @@ describe('fromPlain on the library DTOs', () => {
     expect(dto.owner).toBe('team-a');
     expect(dto.createdAt).toEqual(new Date('2026-01-01T00:00:00.000Z'));
     expect(Object.hasOwn(dto, 'ignored')).toBe(false);
+  });
+});
+
+/** How many times `work` made class-transformer look up a class's exposed fields (0: `fromPlain` built the DTO itself). */
+function classTransformerLookups(work: () => unknown): number {
+  const lookups = vi.spyOn(defaultMetadataStorage as { getExposedProperties: (...args: unknown[]) => unknown }, 'getExposedProperties');
+  try {
+    work();
+    return lookups.mock.calls.length;
+  } finally {
+    lookups.mockRestore();
+  }
+}
+
+describe('fromPlain builds the library DTOs itself (a poll builds a request and each of its machines)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('builds a document as the projections write it without class-transformer', () => {
+    const machine = {
+      id: 'i-1', machineId: 'i-1', name: null, requestId: 'req-1', returnRequestId: null, templateId: 'small', providerApi: 'ec2', resourceId: null,
+      instanceType: 'm5.large', priceType: null, cloudHostId: null, privateIpAddress: '10.0.0.1', publicIpAddress: null, instanceTags: { team: 'grid' },
+      launchTime: null, terminatedAt: null, status: 'running', statusReason: '', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: new Date(0), version: 3,
+      result: 'executing', message: '', _position: 7,
+    };
+    const plain = {
+      id: 'req-1', requestId: 'req-1', type: 'acquire', templateId: 'small', requestedCount: 2, machineIds: ['i-1', null], resourceIds: [], tags: { job: '42' },
+      priority: null, timeoutSeconds: 600, status: 'running', statusMessage: '', createdAt: '2026-01-01T00:00:00.000Z', startedAt: null, completedAt: null,
+      deadline: '2026-01-01T00:10:00.000Z', version: 2, machines: [machine, { ...machine, machineId: 'i-2' }], _position: 9,
+    };
+    let dto: RequestStatusDto | undefined;
+    expect(classTransformerLookups(() => (dto = fromPlain(RequestStatusDto, plain)))).toBe(0);
+    expect(shape(dto)).toEqual(shape(plainToInstance(RequestStatusDto, plain, FROM_PLAIN)));
+    expect(dto!.machineIds).toEqual(['i-1', null]);
+    expect(dto!.createdAt).toEqual(new Date('2026-01-01T00:00:00.000Z'));
+    expect(dto!.tags).toEqual({ job: '42' });
+    expect(dto!.machines.map((m) => [m.constructor, m.machineId, m.updatedAt.getTime(), m.instanceTags])).toEqual([
+      [RequestMachineDto, 'i-1', 0, { team: 'grid' }],
+      [RequestMachineDto, 'i-2', 0, { team: 'grid' }],
+    ]);
+  });
+
+  it('builds a document without class-transformer when its nested DTO list is absent or null', () => {
+    for (const machines of [undefined, null]) {
+      let dto: RequestStatusDto | undefined;
+      expect(classTransformerLookups(() => (dto = fromPlain(RequestStatusDto, { requestId: 'req-1', machines })))).toBe(0);
+      expect(dto!.machines).toBe(machines);
+    }
+    expect(classTransformerLookups(() => fromPlain(ReclaimDto, { machineId: 'i-1', machine: 'host-1', gracePeriod: 0, reason: 'spot' }))).toBe(0);
+  });
+
+  it('hands class-transformer what it does not plan: objects in a plain field, a nested list that is not a list, a class it did not seal', () => {
+    expect(classTransformerLookups(() => fromPlain(MachineDto, { machineId: { not: 'a string' } }))).toBeGreaterThan(0);
+    expect(classTransformerLookups(() => fromPlain(RequestDto, { machineIds: [{ not: 'an id' }] }))).toBeGreaterThan(0);
+    const odd = { requestId: 'req-1', machines: 'x' };
+    let dto: RequestStatusDto | undefined;
+    expect(classTransformerLookups(() => (dto = fromPlain(RequestStatusDto, odd)))).toBeGreaterThan(0);
+    expect(shape(dto)).toEqual(shape(plainToInstance(RequestStatusDto, odd, FROM_PLAIN)));
+  });
+
+  it('keeps a sealed DTO’s own default for a field the document does not set', () => {
+    @Dto()
+    class Paging {
+      @Field() limit: number = 50;
+      @Field() offset: number = 0;
+    }
+    const dto = fromPlain(Paging, { offset: 10 });
+    expect(dto).toEqual(Object.assign(new Paging(), { limit: 50, offset: 10 }));
+    expect(shape(dto)).toEqual(shape(plainToInstance(Paging, { offset: 10 }, FROM_PLAIN)));
+  });
+
+  it('gives a sealed DTO without fields no keys, and one without fields of its own its parent’s', () => {
+    @Dto()
+    class Empty {}
+    @Dto()
+    class JustAMachine extends MachineDto {}
+    expect(Object.keys(fromPlain(Empty, { a: 1 }))).toEqual([]);
+    const dto = fromPlain(JustAMachine, { machineId: 'i-1', extra: true });
+    expect(dto).toBeInstanceOf(JustAMachine);
+    expect(Object.keys(dto).filter((key) => (dto as unknown as Record<string, unknown>)[key] !== undefined)).toEqual(['machineId']);
+    expect(Object.keys(dto)).not.toContain('undefined');
+  });
+
+  it('hands a nested list of a class it did not seal to class-transformer', () => {
+    class Tag {
+      @Expose() key!: string;
+    }
+    @Dto()
+    class Tagged {
+      @Field() name!: string;
+      @JsonField() meta!: unknown;
+      @NestedDtos(() => Tag) tags!: Tag[];
+    }
+    const dto = fromPlain(Tagged, { name: 'n', meta: { a: [1] }, tags: [{ key: 'k', other: 1 }] });
+    expect(dto.tags[0]).toBeInstanceOf(Tag);
+    expect(dto.tags).toEqual([Object.assign(new Tag(), { key: 'k' })]);
+    expect(dto.meta).toEqual({ a: [1] });
+  });
+
+  it('refuses @Dto() on a class whose parent is not a sealed DTO, naming it', () => {
+    class Loose {
+      @Expose() a!: string;
+    }
+    class Child extends Loose {}
+    expect(() => Dto()(Child)).toThrow(new Error('@Dto() on Child: its parent class is not a sealed DTO'));
   });
 });

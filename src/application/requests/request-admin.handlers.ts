@@ -1,8 +1,10 @@
 import { RequestNotFoundError } from '../../domain/shared/errors';
 import { type Machine } from '../../domain/machine/machine';
+import type { Request } from '../../domain/request/request';
+import type { DomainContext } from '../../domain/shared/ports';
 import { commandHandler, isKernelError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine } from '../provider/provider.port';
-import { logRejectedReport, machineReport, upsertMachines } from './machine-recording';
+import { beginReleaseIfSettled, logRejectedReport, machineReport, upsertMachines } from './machine-recording';
 import type { RequestDto } from '../read-models/request.dto';
 import { COLLECTIONS } from '../read-models/projections';
 import { queryAll } from '../read-models/query-all';
@@ -37,6 +39,7 @@ export class CancelRequestHandler implements CommandHandler<CancelRequest> {
         request.attachMachines(machines.map((m) => m.machineId), [], ctx);
       }
       request.cancel(command.reason ?? '', ctx);
+      releaseIfNothingAttached(this.runtime, request, ctx);
       return requestDtoOf(request);
     });
   }
@@ -51,10 +54,23 @@ export class UpdateRequestStatusHandler implements CommandHandler<UpdateRequestS
     return inSession(this.runtime.storage, async (session) => {
       const request = await session.request(command.requestId);
       if (request === undefined) throw new RequestNotFoundError(command.requestId);
-      request.changeStatus(command.status, command.reason, domainContext(this.runtime, context));
+      const ctx = domainContext(this.runtime, context);
+      request.changeStatus(command.status, command.reason, ctx);
+      releaseIfNothingAttached(this.runtime, request, ctx);
       return requestDtoOf(request);
     });
   }
+}
+
+/**
+ * An acquire request settled cancelled or failed by hand with no machine attached begins a release
+ * (docs/reliability.md, "Releasing settled requests"): nobody holds a machine of it to return, yet its
+ * provision may have started some, or start them late (a fleet launches after the call), and only
+ * `Reconcile`'s release checks would find them. With a machine attached, the machines stay attached
+ * for the requester to return (docs/domain.md, "Cancellation").
+ */
+function releaseIfNothingAttached(runtime: Runtime, request: Request, ctx: DomainContext): void {
+  if (request.machineIds.length === 0) beginReleaseIfSettled(runtime, request, ctx);
 }
 
 const VANISHED = 'The cloud no longer reports this machine (asked for by its id), so it is gone.';

@@ -62,7 +62,8 @@ export function applyTemplateDefaults(document: unknown, provider: TemplateProvi
     }
     const id = typeof raw.templateId === 'string' ? raw.templateId : `templates[${index}]`;
     const name = typeof raw.providerName === 'string' ? raw.providerName : provider.name;
-    const key = `${name ?? ''}\u0000${provider.type ?? ''}`;
+    // A provider named "" and one without a name are different providers: their chains differ.
+    const key = JSON.stringify([name ?? null, provider.type ?? null]);
     if (!chains.has(key)) chains.set(key, levelChain(issues, sections, name, provider.type, id));
     const chain = chains.get(key) ?? [];
     const merged = mergeLevels([{ source: 'template', values: raw }, ...chain]);
@@ -145,7 +146,8 @@ function levelChain(issues: Issues, sections: Sections, name: string | undefined
       return undefined;
     }
     visited.push(typeName);
-    if (!isRecord(level)) return undefined;
+    // A level written null is an empty level that extends nothing (readSections refused any other non-object).
+    if (!isRecord(level)) break;
     const { extends: parent, ...values } = level;
     chain.push({ source: `providerType:${typeName}`, values });
     if (parent !== undefined && typeof parent !== 'string') {
@@ -180,13 +182,21 @@ function mergeLevels(levels: readonly Level[]): { values: Record<string, unknown
           sources[`${key}.${sub}`] = source;
         }
         values[key] = into;
-      } else if (!Object.hasOwn(values, key) && !Object.hasOwn(values, SAME_SETTING[key] ?? key)) {
+      } else if (!Object.hasOwn(values, key) && !fromHigherLevel(values, sources, SAME_SETTING[key], source)) {
         values[key] = value;
         sources[key] = source;
       }
     }
   }
   return { values, sources };
+}
+
+/**
+ * Whether the other spelling of one setting (`subnetId` for `subnetIds`) came from a higher level than `source`:
+ * then this spelling is hidden by it. Both given by one level are both kept, for the template rules to refuse.
+ */
+function fromHigherLevel(values: Record<string, unknown>, sources: TemplateSources, other: string | undefined, source: string): boolean {
+  return other !== undefined && Object.hasOwn(values, other) && sources[other] !== source;
 }
 
 /** A mergeable key's value as a fresh map (`instanceTags` may be written `"k=v;k=v"`), or undefined when it is not one. */
