@@ -1,20 +1,9 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EventProcessor, type EventProcessorOptions, type ProcessorHandler } from '../../src/application/processors/index';
+import { describe, expect, it, vi } from 'vitest';
+import { EventProcessor, type ProcessorHandler } from '../../src/application/processors/index';
 import { createInMemoryStorage, type InMemoryStorage } from '../../src/testing';
-import { appendEvents, caughtUp, numberOf, recordingLogger, stopWithin, until } from './support';
+import { appendEvents, caughtUp, numberOf, recordingLogger, stopWithin, until, useProcessors } from './support';
 
-const running: EventProcessor[] = [];
-afterEach(async () => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-  await Promise.all(running.splice(0).map((p) => stopWithin(p)));
-});
-
-function processor(storage: InMemoryStorage, handle: ProcessorHandler, options: Partial<EventProcessorOptions> = {}): EventProcessor {
-  const p = new EventProcessor({ name: 'billing', handle, eventLog: storage.eventLog, store: storage.processors, pollMs: 5, backoffMs: 1, maxBackoffMs: 5, ...options });
-  running.push(p);
-  return p;
-}
+const processor = useProcessors();
 
 describe('EventProcessor', () => {
   it('hands every event to the handler once, in log order per aggregate, across two replicas and four partitions', async () => {

@@ -1,25 +1,14 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EventProcessor, type EventProcessorOptions, type ProcessorHandler } from '../../src/application/processors/index';
+import { describe, expect, it, vi } from 'vitest';
+import type { EventProcessor } from '../../src/application/processors/index';
 import type { DeadLetter } from '../../src/storage/processor-store';
-import { createInMemoryStorage, type InMemoryStorage } from '../../src/testing';
-import { appendEvents, caughtUp, recordingLogger, stopWithin, until, within } from './support';
+import { createInMemoryStorage } from '../../src/testing';
+import { appendEvents, caughtUp, recordingLogger, stopWithin, until, useProcessors, within } from './support';
 
 // The claim, renewal, balancing and batch loop of an EventProcessor: what its store sees, what it
 // logs, and when it pauses. Tests that freeze `Date` (the lease clock the loop reads) use within(),
 // which counts checks instead of reading the clock.
 
-const running: EventProcessor[] = [];
-afterEach(async () => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-  await Promise.all(running.splice(0).map((p) => stopWithin(p)));
-});
-
-function processor(storage: InMemoryStorage, handle: ProcessorHandler, options: Partial<EventProcessorOptions> = {}): EventProcessor {
-  const p = new EventProcessor({ name: 'billing', handle, eventLog: storage.eventLog, store: storage.processors, pollMs: 5, backoffMs: 1, maxBackoffMs: 5, ...options });
-  running.push(p);
-  return p;
-}
+const processor = useProcessors();
 
 /** Resolves after `rounds` more rounds of the loop (each round sends one heartbeat). */
 async function rounds(heartbeats: { readonly mock: { readonly calls: readonly unknown[] } }, rounds: number): Promise<void> {

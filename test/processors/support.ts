@@ -1,3 +1,5 @@
+import { afterEach, vi } from 'vitest';
+import { EventProcessor, type EventProcessorOptions, type ProcessorHandler } from '../../src/application/processors/index';
 import type { Logger } from '../../src/kernel';
 import type { DomainEvent } from '../../src/storage';
 import type { InMemoryStorage } from '../../src/testing';
@@ -129,4 +131,23 @@ export function recordingLogger(): { logger: Logger; lines: LoggedLine[]; at: (l
   const lines: LoggedLine[] = [];
   const log = (level: LoggedLine['level']) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
   return { logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }, lines, at: (level) => lines.filter((line) => line.level === level) };
+}
+
+/**
+ * The processors a test file starts: registers an `afterEach` that restores real timers and mocks and
+ * stops every processor the test made, and returns `processor()`, which makes one on `storage` with
+ * short poll and backoff times (its own options win) and remembers it for that `afterEach`.
+ */
+export function useProcessors(): (storage: InMemoryStorage, handle: ProcessorHandler, options?: Partial<EventProcessorOptions>) => EventProcessor {
+  const running: EventProcessor[] = [];
+  afterEach(async () => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+    await Promise.all(running.splice(0).map((p) => stopWithin(p)));
+  });
+  return (storage, handle, options = {}) => {
+    const p = new EventProcessor({ name: 'billing', handle, eventLog: storage.eventLog, store: storage.processors, pollMs: 5, backoffMs: 1, maxBackoffMs: 5, ...options });
+    running.push(p);
+    return p;
+  };
 }
