@@ -9,6 +9,7 @@
 // code is edited, in order).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { score, statusCounts } from './mutation-report.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -24,7 +25,6 @@ const report = JSON.parse(readFileSync(path, 'utf8'));
 const KINDS = { test: 'test added', equivalent: 'equivalent', 'no-test': 'no test' };
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
-const totals = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, Ignored: 0, CompileError: 0, RuntimeError: 0 };
 
 const squash = (text) => text.replace(/\s+/g, ' ').trim();
 
@@ -124,7 +124,6 @@ for (const [file, { source, mutants }] of Object.entries(report.files).sort(([a]
   const counts = { detected: 0, undetected: 0 };
   const left = [];
   for (const mutant of mutants) {
-    totals[mutant.status] = (totals[mutant.status] ?? 0) + 1;
     if (DETECTED.has(mutant.status)) counts.detected += 1;
     if (UNDETECTED.has(mutant.status)) {
       counts.undetected += 1;
@@ -155,10 +154,9 @@ if (flag('--undecided')) {
   for (const entry of undecided) console.log(JSON.stringify(entry));
 } else {
 
-  const detected = totals.Killed + totals.Timeout;
-  const valid = detected + totals.Survived + totals.NoCoverage;
-  const undetected = totals.Survived + totals.NoCoverage;
-  console.log(`Mutation score ${valid === 0 ? 'n/a' : ((100 * detected) / valid).toFixed(1)} % of ${valid} mutants: ` +
+  const totals = statusCounts(report);
+  const { valid, undetected, percent } = score(totals);
+  console.log(`Mutation score ${percent === undefined ? 'n/a' : percent.toFixed(1)} % of ${valid} mutants: ` +
     `${totals.Killed} killed, ${totals.Timeout} timed out, ${totals.Survived} survived, ${totals.NoCoverage} without coverage ` +
     `(${totals.Ignored} static mutants ignored, ${totals.CompileError + totals.RuntimeError} compile or runtime errors).`);
   const tally = {};

@@ -10,6 +10,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import config from '../stryker.config.mjs';
+import { score, statusCounts } from './mutation-report.mjs';
 
 const FOLDERS = ['domain', 'kernel', 'application'];
 const REPORT = 'reports/mutation/mutation.json';
@@ -31,7 +33,9 @@ if (chosen.length === 0 || unknown.length > 0) {
 const rows = [];
 for (const folder of chosen) {
   const started = Date.now();
-  const status = run(stryker, ['run', '--mutate', `src/${folder}/**/*.ts,!src/**/index.ts,!src/**/*.d.ts`]);
+  // The folder's files, less what the configuration's `mutate` leaves out everywhere (`!...` patterns).
+  const mutate = [`src/${folder}/**/*.ts`, ...config.mutate.filter((pattern) => pattern.startsWith('!'))];
+  const status = run(stryker, ['run', '--mutate', mutate.join(',')]);
   const seconds = (Date.now() - started) / 1000;
   if (status !== 0 || !existsSync(REPORT)) {
     console.error(`stryker run on src/${folder} failed (exit ${status}); the folders after it were not run.`);
@@ -39,7 +43,9 @@ for (const folder of chosen) {
   }
   const report = `reports/mutation/${folder}.json`;
   renameSync(REPORT, report);
-  rows.push({ folder, seconds, report, ...count(JSON.parse(readFileSync(report, 'utf8'))) });
+  const counts = statusCounts(JSON.parse(readFileSync(report, 'utf8')));
+  const { valid, percent } = score(counts);
+  rows.push({ folder, seconds, report, ...counts, total: valid, score: percent === undefined ? '-' : percent.toFixed(2) });
 }
 
 console.log('\nmutation testing, one run per folder');
@@ -56,14 +62,6 @@ for (const r of rows) {
   if (status !== 0) undecided += 1;
 }
 process.exit(undecided === 0 ? 0 : 1);
-
-/** The report's mutants by status, and the score as Stryker computes it (detected of valid). */
-function count(report) {
-  const totals = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, RuntimeError: 0, CompileError: 0, Ignored: 0 };
-  for (const file of Object.values(report.files)) for (const mutant of file.mutants) totals[mutant.status] = (totals[mutant.status] ?? 0) + 1;
-  const valid = totals.Killed + totals.Timeout + totals.Survived + totals.NoCoverage;
-  return { ...totals, total: valid, score: valid === 0 ? '-' : ((100 * (totals.Killed + totals.Timeout)) / valid).toFixed(2) };
-}
 
 /** Seconds as "12 min 05 s". */
 function clock(seconds) {

@@ -17,6 +17,14 @@ import { BaseSequencer, type Reporter, type TestModule, type TestSpecification, 
 // `parse-ids.test.ts`) first, then the others from the fastest to the slowest. The durations come from
 // the dry run (the one run where every file runs whole). `RunHistory` below records both, in a file in
 // the sandbox that every Stryker worker reads and writes.
+//
+// The two projects run one after the other, never interleaved: vitest groups a run's files by project
+// (`sequence.groupOrder`) before it runs them, so the order above applies within each project, and the
+// shared project runs first unless the file that last killed a mutant of the same source file is an
+// isolated one. Then the isolated project runs first. Measured on `src/kernel` (2,688 mutants): 399 were
+// killed by an isolated file (most by `self-registration.test.ts`, which loads the library afresh, so
+// code the shared module graph ran once and cached runs under the mutant), each after every covering
+// shared file had passed: 1,330 of the run's 3,342 worker-seconds, a median of 0.6 s a run.
 
 const HISTORY_FILE = '.mutation-run-history.json';
 /** How many of a source file's latest killers are kept, the latest first. */
@@ -56,10 +64,13 @@ export class RunHistory implements Reporter {
     const history = readHistory(path);
     let changed = false;
     const failed: string[] = [];
+    const dryRun = mode(this.vitest) !== 'mutant';
     for (const module of modules) {
       const key = keyOf(root, module.project.name, module.moduleId);
       const { duration } = module.diagnostic();
-      if (duration > (history.durations[key] ?? -1)) {
+      // The dry run's duration only: a mutant's run stops at its first failure, or hangs a test until
+      // `testTimeout` (10 s), and neither is what the file costs.
+      if (dryRun && duration > (history.durations[key] ?? -1)) {
         history.durations[key] = duration;
         changed = true;
       }
@@ -84,6 +95,20 @@ function readHistory(path: string): History {
     return { durations: read.durations ?? {}, killers: read.killers ?? {} };
   } catch {
     return { durations: {}, killers: {} };
+  }
+}
+
+/** Stryker's run mode as its vitest runner provides it (`dry-run` or `mutant`); none outside Stryker. */
+function mode(vitest: Vitest): unknown {
+  return (vitest.getProvidedContext() as Record<string, unknown>).mode;
+}
+
+/** Shared project first (the default), or the isolated one first: vitest runs a lower `groupOrder` first. */
+function orderProjects(vitest: Vitest, isolatedFirst: boolean): void {
+  for (const project of vitest.projects) {
+    const isolated = project.config.isolate !== false;
+    // Never 0 for the isolated project: vitest runs isolated single-worker files of order 0 after every group.
+    project.config.sequence.groupOrder = !isolated ? 2 : isolatedFirst ? 1 : 3;
   }
 }
 
@@ -116,6 +141,8 @@ export class MutationSequencer extends BaseSequencer {
     const source = mutatedFile(this.ctx);
     const stem = mutatedStem(source);
     const killers = source === undefined ? [] : (this.history.killers[source] ?? []);
+    const isolatedKiller = killers.some((key) => this.ctx.projects.some((project) => project.config.isolate !== false && key.startsWith(`${project.name}:`)));
+    orderProjects(this.ctx, isolatedKiller);
     const rank = (spec: TestSpecification): [number, number, number, number, string] => {
       const key = keyOf(root, spec.project.name, spec.moduleId);
       const killed = killers.indexOf(key);

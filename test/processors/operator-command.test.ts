@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { EventProcessor, runProcessorCommand } from '../../src/application/processors/index';
+import { type EventProcessor, runProcessorCommand } from '../../src/application/processors/index';
 import { createInMemoryStorage } from '../../src/testing';
-import { appendEvents, caughtUp, stopWithin } from './support';
+import { appendEvents, caughtUp, decliningProcessor, stopWithin } from './support';
 
 async function withLetter(): Promise<{ processor: EventProcessor; fixed: () => void }> {
   const storage = createInMemoryStorage();
   await appendEvents(storage, 3, 3);
   let broken = true;
-  const processor = new EventProcessor({
-    name: 'billing',
-    eventLog: storage.eventLog,
-    store: storage.processors,
-    attempts: 1,
-    pollMs: 5,
-    handle: (stored) => {
-      if (broken && stored.position === 2) throw new Error('card declined');
-    },
-  });
+  const processor = decliningProcessor(storage, () => (broken ? [2] : []));
   processor.start();
   await caughtUp(processor);
   await stopWithin(processor);

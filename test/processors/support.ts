@@ -151,3 +151,20 @@ export function useProcessors(): (storage: InMemoryStorage, handle: ProcessorHan
     return p;
   };
 }
+
+/**
+ * The operator-command tests' processor: `billing` on `storage`, one attempt, whose handler fails with
+ * "card declined" at the positions `broken()` lists when it is called (empty: it fails none).
+ */
+export function decliningProcessor(storage: InMemoryStorage, broken: () => readonly number[] = () => []): EventProcessor {
+  return new EventProcessor({
+    name: 'billing',
+    eventLog: storage.eventLog,
+    store: storage.processors,
+    attempts: 1,
+    pollMs: 5,
+    handle: (stored) => {
+      if (broken().includes(stored.position)) throw new Error('card declined');
+    },
+  });
+}
