@@ -250,10 +250,28 @@ describe('ImportTemplates: reports', () => {
     });
     await hf.commands.execute(CreateTemplate.from({ template: templateInput() }));
     const { templates } = await hf.commands.execute(ImportTemplates.from({ document: [templateInput({ templateId: 'other' })], deactivateMissing: true }));
-    expect(templates.slice(0, 2)).toEqual([
+    // No line for the ghost: nothing was deactivated, and no version 2 of it was saved.
+    expect(templates).toEqual([
       { templateId: 'other', action: 'created', version: 1 },
       { templateId: 'small', action: 'updated', version: 2 },
     ]);
+  });
+
+  it('reports no deactivation for a listed template deactivated or deleted since the list, and leaves it as it is', async () => {
+    // The listing still shows both as active, as one taken before an operator's change would.
+    hf = createTestHostFactory({
+      storage: storageAround((run, work) =>
+        run((tx) => work(txWith(tx, { templates: new Proxy(tx.templates, { get: (target, key) => (key === 'list' ? async () => (await target.list()).map((t) => ({ ...t, active: true })) : bound(target, key)) }) }))),
+      ),
+    });
+    await hf.commands.execute(CreateTemplate.from({ template: templateInput({ templateId: 'paused' }) }));
+    await hf.commands.execute(UpdateTemplate.from({ templateId: 'paused', changes: { active: false } }));
+    await hf.commands.execute(CreateTemplate.from({ template: templateInput({ templateId: 'gone' }) }));
+    await hf.commands.execute(DeleteTemplate.from({ templateId: 'gone' }));
+    const { templates } = await hf.commands.execute(ImportTemplates.from({ document: [templateInput({ templateId: 'other' })], deactivateMissing: true }));
+    expect(templates).toEqual([{ templateId: 'other', action: 'created', version: 1 }]);
+    const paused = await hf.queries.execute(GetTemplate.from({ templateId: 'paused' }));
+    expect({ active: paused.active, version: paused.version }).toEqual({ active: false, version: 2 });
   });
 });
 

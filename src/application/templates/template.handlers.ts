@@ -169,11 +169,15 @@ export class ImportTemplatesHandler implements CommandHandler<ImportTemplates> {
     const stored = await this.runtime.storage.unitOfWork.transaction((tx) => tx.templates.list());
     for (const template of stored) {
       if (seen.has(template.templateId) || !template.active) continue;
-      await inSession(this.runtime.storage, async (session) => {
+      // Read again in the transaction that deactivates it: a template deleted or deactivated since the
+      // list (another call, an operator) needs nothing and gets no line; the line gives the version saved.
+      const version = await inSession(this.runtime.storage, async (session) => {
         const current = await session.template(template.templateId);
-        current?.deactivate(ctx);
+        if (current === undefined || !current.active) return undefined;
+        current.deactivate(ctx);
+        return current.version;
       });
-      report.push({ templateId: template.templateId, action: 'updated', version: template.version + 1 });
+      if (version !== undefined) report.push({ templateId: template.templateId, action: 'updated', version });
     }
   }
 }
