@@ -162,7 +162,7 @@ describe('SyncReclaimNotices', () => {
     fake.dispose();
   });
 
-  it('logs a report the machine status machine refuses and goes on; any other error fails the command', async () => {
+  it('logs a report the machine status machine refuses, or a fact the domain refuses, and goes on; a refused status fails the command', async () => {
     const clock = new ManualClock();
     const fake = new FakeProvider({ clock });
     let answer: (machines: ProviderMachine[]) => ProviderMachine[] = (machines) => machines;
@@ -179,9 +179,20 @@ describe('SyncReclaimNotices', () => {
     ]);
     expect((await hf.queries.execute(GetMachine.from({ machineId: first! }))).status).toBe('running');
 
-    answer = (reports) => reports.map((r) => ({ ...r, privateIpAddress: 42 as unknown as string }));
+    // A fact the domain cannot store: the rest of the report applies, and the refusal is logged.
+    logged.length = 0;
+    const address = (await hf.queries.execute(GetMachine.from({ machineId: first! }))).privateIpAddress;
+    answer = (reports) => reports.map((r) => ({ ...r, privateIpAddress: 42 as unknown as string, statusReason: 'drained' }));
+    expect(await hf.commands.execute(SyncReclaimNotices.from({ machines: [{ machineId: first! }] }))).toEqual({ notices: 0, refreshed: 1 });
+    expect(logged.filter((l) => l.level === 'warn')).toEqual([
+      { level: 'warn', message: `rejected a provider report for machine ${first}`, fields: { machineId: first, error: expect.stringMatching(/^kept the machine without privateIpAddress: /) } },
+    ]);
+    const kept = await hf.queries.execute(GetMachine.from({ machineId: first! }));
+    expect([kept.privateIpAddress, kept.statusReason]).toEqual([address, 'drained']);
+
+    answer = (reports) => reports.map((r) => ({ ...r, status: 'exploded' as 'running' }));
     const error = await rejection(hf.commands.execute(SyncReclaimNotices.from({ machines: [{ machineId: first! }] })));
-    expect(error.code).not.toBe('INVALID_MACHINE_STATE_TRANSITION');
+    expect(error.code).toBe('VALIDATION_FAILED');
     fake.dispose();
   });
 

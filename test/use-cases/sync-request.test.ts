@@ -328,10 +328,51 @@ describe('SyncRequest applying what describe reported', () => {
     expect((await rejection(hf.queries.execute(GetMachine.from({ machineId: 'i-stranger' })))).code).toBe('MACHINE_NOT_FOUND');
   });
 
-  it('fails the sync on a report of a known machine whose facts the domain refuses, recording nothing', async () => {
+  it('applies a report of a known machine without the facts the domain refuses: logged, the rest recorded', async () => {
+    const logged: Logged[] = [];
+    // Machines that stay pending: every sync asks the cloud again.
+    const { cloud, hf } = await open({ behaviour: { bootAfterSyncs: 1_000 }, logger: capturing(logged) });
+    const requestId = await request(hf, 1);
+    const { machineIds } = await hf.queries.execute(GetRequest.from({ requestId }));
+    const machineId = machineIds[0]!;
+    const before = await hf.queries.execute(GetMachine.from({ machineId }));
+    cloud.edit = (_, machines) => machines.map((m) => ({ ...m, priceType: 'reserved' as 'spot', privateIpAddress: 42 as unknown as string, instanceType: 'm7i.large' }));
+    await syncOnly(hf, requestId);
+    const after = await hf.queries.execute(GetMachine.from({ machineId }));
+    expect([after.priceType, after.privateIpAddress, after.instanceType]).toEqual([before.priceType, before.privateIpAddress, 'm7i.large']);
+    expect(logged).toEqual([
+      { message: `rejected a provider report for machine ${machineId}`, fields: { requestId, machineId, error: expect.stringMatching(/^kept the machine without priceType, privateIpAddress: .*priceType/) } },
+    ]);
+
+    // Refusals inside a fact (issue paths `instanceTags.k`, `instanceTags[2]`) drop the whole fact.
+    for (const instanceTags of [{ k: 5 }, 'a=b;;c']) {
+      logged.length = 0;
+      cloud.edit = (_, machines) => machines.map((m) => ({ ...m, instanceTags: instanceTags as unknown as Record<string, string>, instanceType: 'm7i.xlarge' }));
+      await syncOnly(hf, requestId);
+      const tagged = await hf.queries.execute(GetMachine.from({ machineId }));
+      expect([tagged.instanceTags, tagged.instanceType]).toEqual([before.instanceTags, 'm7i.xlarge']);
+      expect(logged.map((line) => line.fields?.error)).toEqual([expect.stringMatching(/^kept the machine without instanceTags: /)]);
+    }
+  });
+
+  it('records a machine first reported with a fact the domain refuses, without that fact: never a running machine left out', async () => {
+    const logged: Logged[] = [];
+    const { clock, cloud, hf } = await open({ behaviour: { launchAfterMs: 1_000 }, logger: capturing(logged) });
+    const requestId = await request(hf, 2);
+    expect((await hf.queries.execute(GetRequest.from({ requestId }))).machineIds).toEqual([]);
+    cloud.edit = (_, machines) => machines.map((m) => ({ ...m, priceType: 'reserved' as 'spot' }));
+    clock.advance(1_000);
+    await syncOnly(hf, requestId);
+    const { machineIds } = await hf.queries.execute(GetRequest.from({ requestId }));
+    expect(machineIds).toHaveLength(2);
+    for (const machineId of machineIds) expect((await hf.queries.execute(GetMachine.from({ machineId }))).priceType).toBeNull();
+    expect(logged.map((line) => [line.message, line.fields?.machineId])).toEqual(machineIds.map((machineId) => [`rejected a provider report for machine ${machineId}`, machineId]));
+  });
+
+  it('fails the sync on a report whose status the domain refuses, recording nothing', async () => {
     const { cloud, hf } = await open();
     const requestId = await request(hf, 1);
-    cloud.edit = (_, machines) => machines.map((m) => ({ ...m, priceType: 'reserved' as 'spot' }));
+    cloud.edit = (_, machines) => machines.map((m) => ({ ...m, status: 'exploded' as 'running', priceType: 'reserved' as 'spot' }));
     const error = await rejection(syncOnly(hf, requestId));
     expect(error.code).toBe('VALIDATION_FAILED');
     expect((await status(hf, requestId)).machines.map((m) => m.status)).toEqual(['pending']);

@@ -1,9 +1,10 @@
 import { Machine, type MachineReport } from '../../domain/machine/machine';
+import { MACHINE_FACT_FIELDS } from '../../domain/machine/machine-facts';
 import { normaliseText } from '../../domain/shared/text';
 import { type DomainContext } from '../../domain/shared/ports';
 import { type Request } from '../../domain/request/request';
 import { type Template } from '../../domain/template/template';
-import { isKernelError, type HandlerContext } from '../../kernel';
+import { isKernelError, ValidationError, type HandlerContext } from '../../kernel';
 import type { ProviderMachine, ProvisionResult } from '../provider/provider.port';
 import { resolveTemplateImage } from '../provider/image-resolver';
 import { callProvider } from '../provider/provider-call';
@@ -79,7 +80,7 @@ export async function recordProvisioned(
   template: Template,
   result: ProvisionResult,
   ctx: DomainContext,
-  onRejected?: (machineId: string, error: unknown) => void,
+  onRejected: (machineId: string, error: unknown) => void,
 ): Promise<void> {
   const machines = await upsertMachines(session, request, template.templateId, template.providerApi, result.machines, ctx, onRejected);
   request.attachMachines(machines.map((m) => m.machineId), result.resourceIds, ctx);
@@ -101,7 +102,7 @@ export async function upsertMachines(
   providerApi: string | null,
   reports: readonly ProviderMachine[],
   ctx: DomainContext,
-  onRejected?: (machineId: string, error: unknown) => void,
+  onRejected: (machineId: string, error: unknown) => void,
 ): Promise<Machine[]> {
   const machines: Machine[] = [];
   // One repository call for every reported machine, not one per machine.
@@ -111,29 +112,51 @@ export async function upsertMachines(
     // A report about a machine of another request is not this request's to apply: the provider
     // reused an id (or a fake restarted its counter). Say so; applying it would corrupt the other.
     if (known !== undefined && known.requestId !== request.requestId && known.returnRequestId !== request.requestId) {
-      onRejected?.(report.machineId, new Error(`machine ${report.machineId} belongs to request ${known.requestId}, not ${request.requestId}; the provider reported an id it already gave another request`));
+      onRejected(report.machineId, new Error(`machine ${report.machineId} belongs to request ${known.requestId}, not ${request.requestId}; the provider reported an id it already gave another request`));
       continue;
     }
     if (known === undefined && request.type === 'return') continue;
     if (known === undefined) {
-      const created = session.add(
-        'machine',
-        Machine.create({ ...facts(report), machineId: report.machineId, requestId: request.requestId, templateId, providerApi, status: report.status, statusReason: report.statusReason ?? null }, ctx),
-      );
+      const create = (from: ProviderMachine) =>
+        Machine.create({ ...facts(from), machineId: from.machineId, requestId: request.requestId, templateId, providerApi, status: from.status, statusReason: from.statusReason ?? null }, ctx);
+      const created = session.add('machine', withoutRefusedFacts(report, create, onRejected));
       // A second report of the same machine in this batch applies to the one just created.
       loaded.set(report.machineId, created);
       machines.push(created);
       continue;
     }
     try {
-      known.report(machineReport(report), ctx);
+      withoutRefusedFacts(report, (from) => known.report(machineReport(from), ctx), onRejected);
     } catch (error) {
       if (!isKernelError(error, 'INVALID_MACHINE_STATE_TRANSITION')) throw error;
-      onRejected?.(report.machineId, error);
+      onRejected(report.machineId, error);
     }
     machines.push(known);
   }
   return machines;
+}
+
+/** What a report may leave out and still say what the machine is: its facts. */
+const DROPPABLE: ReadonlySet<string> = new Set(MACHINE_FACT_FIELDS);
+
+/**
+ * Applies `report` through `apply`; when the domain refuses only some of its facts (a price type or
+ * an address the domain does not take), logs the refusal through `onRejected` and applies the report
+ * again without them. A machine the cloud runs is never left unrecorded, nor its request unsynced,
+ * for a fact the domain cannot store. Anything else refused (the id, the status) is thrown.
+ */
+export function withoutRefusedFacts<T>(report: ProviderMachine, apply: (report: ProviderMachine) => T, onRejected: (machineId: string, error: Error) => void): T {
+  try {
+    return apply(report);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const refused = new Set(error.issues.map((issue) => issue.path.split(/[.[]/, 1)[0]!));
+    if (![...refused].every((key) => DROPPABLE.has(key))) throw error;
+    onRejected(report.machineId, new Error(`kept the machine without ${[...refused].join(', ')}: ${error.message}`));
+    const rest: Record<string, unknown> = { ...report };
+    for (const key of refused) delete rest[key];
+    return apply(rest as unknown as ProviderMachine);
+  }
 }
 
 /** A provider's machine facts as a domain machine report (absent facts left unchanged). */

@@ -4,7 +4,7 @@ import type { Request } from '../../domain/request/request';
 import type { DomainContext } from '../../domain/shared/ports';
 import { commandHandler, isKernelError, type CommandHandler, type HandlerContext } from '../../kernel';
 import type { ProviderMachine } from '../provider/provider.port';
-import { beginReleaseIfSettled, logRejectedReport, machineReport, upsertMachines } from './machine-recording';
+import { beginReleaseIfSettled, logRejectedReport, machineReport, upsertMachines, withoutRefusedFacts } from './machine-recording';
 import type { RequestDto } from '../read-models/request.dto';
 import { COLLECTIONS } from '../read-models/projections';
 import { queryAll } from '../read-models/query-all';
@@ -119,11 +119,12 @@ export class SyncReclaimNoticesHandler implements CommandHandler<SyncReclaimNoti
         const machine = await session.machine(report.machineId);
         if (machine === undefined) continue;
         const before = machine.version;
+        const rejected = (machineId: string, error: Error) => this.runtime.logger.warn(`rejected a provider report for machine ${machineId}`, { machineId, error: error.message });
         try {
-          machine.report(machineReport(report), ctx);
+          withoutRefusedFacts(report, (from) => machine.report(machineReport(from), ctx), rejected);
         } catch (error) {
           if (!isKernelError(error, 'INVALID_MACHINE_STATE_TRANSITION')) throw error;
-          this.runtime.logger.warn(`rejected a provider report for machine ${report.machineId}`, { machineId: report.machineId, error: error.message });
+          rejected(report.machineId, error);
         }
         if (machine.version !== before) changed++;
       }
